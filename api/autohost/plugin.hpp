@@ -1,0 +1,235 @@
+// Header-only helpers for plugin authors: implement a C++ class, get the C table.
+#pragma once
+
+#include <autohost/abi.h>
+#include <autohost/result.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace autohost {
+
+inline ah_str to_ah(std::string_view s) noexcept { return ah_str{s.data(), s.size()}; }
+inline std::string_view from_ah(ah_str s) noexcept {
+  return s.len == 0 ? std::string_view{} : std::string_view{s.ptr, s.len};
+}
+
+// An ah_sink that appends to a std::string it borrows.
+struct StringSink {
+  std::string text;
+  ah_sink sink{this, &StringSink::append};
+  StringSink() = default;
+  StringSink(const StringSink &) = delete;
+  StringSink &operator=(const StringSink &) = delete;
+  static void append(void *ctx, const char *data, size_t len) {
+    static_cast<StringSink *>(ctx)->text.append(data, len);
+  }
+};
+
+inline void write_to(ah_sink *sink, std::string_view text) noexcept {
+  if (sink != nullptr && sink->write != nullptr && !text.empty()) {
+    sink->write(sink->ctx, text.data(), text.size());
+  }
+}
+
+struct Secret {
+  std::string value;
+  std::uint64_t version = 0;
+};
+
+// The host-services table seen from C++. Borrowed: valid from create() until destroy().
+class HostServices {
+public:
+  explicit HostServices(const ah_host_services *services) : s_(services) {}
+
+  void log(ah_log_level level, std::string_view message, std::string_view fields_json = {}) const {
+    if (s_->log != nullptr) s_->log(s_->host, level, to_ah(message), to_ah(fields_json));
+  }
+
+  // The secret, std::nullopt when absent, or an Error.
+  Result<std::optional<Secret>> secret_get(std::string_view key) const {
+    StringSink value;
+    std::uint64_t version = 0;
+    const ah_status st = s_->secret_get(s_->host, to_ah(key), &value.sink, &version);
+    if (st == AH_NOT_FOUND) return std::optional<Secret>{};
+    if (st != AH_OK) return Error{st, std::move(value.text)};
+    return std::optional<Secret>{Secret{std::move(value.text), version}};
+  }
+
+  // Compare-and-set; returns the new version. A lost race is AH_CONFLICT.
+  Result<std::uint64_t> secret_put(std::string_view key, std::string_view value,
+                                   std::uint64_t expected_version) const {
+    StringSink error;
+    std::uint64_t version = 0;
+    const ah_status st = s_->secret_put(s_->host, to_ah(key), to_ah(value), expected_version,
+                                        &version, &error.sink);
+    if (st != AH_OK) return Error{st, std::move(error.text)};
+    return version;
+  }
+
+  // JSON array of {"key", "version"}.
+  Result<std::string> secret_list(std::string_view prefix) const {
+    StringSink out;
+    const ah_status st = s_->secret_list(s_->host, to_ah(prefix), &out.sink);
+    if (st != AH_OK) return Error{st, std::move(out.text)};
+    return std::move(out.text);
+  }
+
+  Result<Done> secret_delete(std::string_view key, std::uint64_t expected_version) const {
+    StringSink error;
+    const ah_status st =
+        s_->secret_delete(s_->host, to_ah(key), expected_version, &error.sink);
+    if (st != AH_OK) return Error{st, std::move(error.text)};
+    return Done{};
+  }
+
+  std::int64_t now_ms() const { return s_->now_ms(s_->host); }
+
+  const ah_host_services *raw() const noexcept { return s_; }
+
+private:
+  const ah_host_services *s_;
+};
+
+// The per-call context seen from C++. Borrowed for one call.
+class CallContext {
+public:
+  explicit CallContext(const ah_call_context *ctx) : c_(ctx) {}
+
+  std::string_view idempotency_key() const {
+    return c_ == nullptr ? std::string_view{} : from_ah(c_->idempotency_key);
+  }
+  std::string_view account() const {
+    return c_ == nullptr ? std::string_view{} : from_ah(c_->account);
+  }
+  std::int64_t deadline_ms() const { return c_ == nullptr ? 0 : c_->deadline_ms; }
+  bool cancelled() const {
+    return c_ != nullptr && c_->is_cancelled != nullptr && c_->is_cancelled(c_->cancel_ctx) != 0;
+  }
+  void progress(std::string_view json) const {
+    if (c_ != nullptr) {
+      ah_sink sink = c_->progress;
+      write_to(&sink, json);
+    }
+  }
+
+private:
+  const ah_call_context *c_;
+};
+
+// What a plugin instance implements. `invoke` and `run_job` may run concurrently.
+class PluginInstance {
+public:
+  virtual ~PluginInstance() = default;
+  virtual Result<std::string> invoke(std::string_view action, std::string_view input_json,
+                                     const CallContext &ctx) = 0;
+  virtual Result<std::string> run_job(std::string_view job, const CallContext &ctx) = 0;
+};
+
+// `Create` is a function `Result<std::unique_ptr<PluginInstance>>(HostServices,
+// std::string_view config_json)`. The adapter turns it into the C function table and
+// makes sure no exception crosses the seam.
+template <auto Create> struct PluginAdapter {
+  static ah_status fail(ah_sink *sink, ah_status status, std::string_view message) noexcept {
+    try {
+      write_to(sink, Error::make(status, message).body);
+    } catch (...) {
+      // Out of memory while reporting; the status alone must do.
+    }
+    return status;
+  }
+
+  static ah_status current_exception_to(ah_sink *sink) noexcept {
+    try {
+      throw;
+    } catch (const std::bad_alloc &) {
+      return fail(sink, AH_INTERNAL, "out of memory");
+    } catch (const std::exception &e) {
+      return fail(sink, AH_INTERNAL, std::string("unexpected exception: ") + e.what());
+    } catch (...) {
+      return fail(sink, AH_INTERNAL, "unexpected exception of unknown type");
+    }
+  }
+
+  static ah_status deliver(Result<std::string> result, ah_sink *out) noexcept {
+    if (result) {
+      write_to(out, result.value());
+      return AH_OK;
+    }
+    const Error &e = result.error();
+    write_to(out, e.body);
+    return e.status == AH_OK ? AH_INTERNAL : e.status;
+  }
+
+  static ah_status create(const ah_host_services *host, ah_str config, ah_instance **out,
+                          ah_sink *error) noexcept {
+    if (out != nullptr) *out = nullptr;
+    if (host == nullptr || out == nullptr) return fail(error, AH_INVALID_INPUT, "null argument");
+    if (!AH_HAS_FIELD(host, ah_host_services, now_ms)) {
+      return fail(error, AH_INVALID_INPUT, "host services table is older than ABI 1.0");
+    }
+    try {
+      auto made = Create(HostServices(host), from_ah(config));
+      if (!made) {
+        write_to(error, made.error().body);
+        return made.error().status == AH_OK ? AH_INTERNAL : made.error().status;
+      }
+      *out = reinterpret_cast<ah_instance *>(made.value().release());
+      return AH_OK;
+    } catch (...) {
+      return current_exception_to(error);
+    }
+  }
+
+  static ah_status invoke(ah_instance *instance, ah_str action, ah_str input,
+                          const ah_call_context *ctx, ah_sink *out) noexcept {
+    if (instance == nullptr) return fail(out, AH_INVALID_INPUT, "null instance");
+    try {
+      auto *self = reinterpret_cast<PluginInstance *>(instance);
+      return deliver(self->invoke(from_ah(action), from_ah(input), CallContext(ctx)), out);
+    } catch (...) {
+      return current_exception_to(out);
+    }
+  }
+
+  static ah_status run_job(ah_instance *instance, ah_str job, const ah_call_context *ctx,
+                           ah_sink *out) noexcept {
+    if (instance == nullptr) return fail(out, AH_INVALID_INPUT, "null instance");
+    try {
+      auto *self = reinterpret_cast<PluginInstance *>(instance);
+      return deliver(self->run_job(from_ah(job), CallContext(ctx)), out);
+    } catch (...) {
+      return current_exception_to(out);
+    }
+  }
+
+  static void destroy(ah_instance *instance) noexcept {
+    // A destructor that throws would terminate; PluginInstance destructors are noexcept.
+    delete reinterpret_cast<PluginInstance *>(instance);
+  }
+
+  static constexpr ah_plugin table(const char *name, const char *version,
+                                   const char *manifest_json) noexcept {
+    return ah_plugin{
+        sizeof(ah_plugin),
+        AH_ABI_MAJOR,
+        AH_ABI_MINOR,
+        sizeof(ah_host_services),
+        sizeof(ah_call_context),
+        name,
+        version,
+        manifest_json,
+        &create,
+        &invoke,
+        &run_job,
+        &destroy,
+    };
+  }
+};
+
+} // namespace autohost

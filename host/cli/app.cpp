@@ -1,0 +1,135 @@
+// The autohost command line: parses global flags, resolves settings, dispatches a command.
+#include "app.hpp"
+
+#include "../errors.hpp"
+#include "command.hpp"
+
+#include <exception>
+#include <iostream>
+
+namespace autohost::cli {
+
+int run_plugins(Context &ctx, const std::vector<std::string> &args);
+int run_actions(Context &ctx, const std::vector<std::string> &args);
+int run_invoke(Context &ctx, const std::vector<std::string> &args);
+int run_secrets(Context &ctx, const std::vector<std::string> &args);
+
+const std::vector<Command> &commands() {
+  static const std::vector<Command> all = {
+      {"plugins", "list the plugins found, with version, ABI and path", &run_plugins},
+      {"actions", "list the actions of all or one plugin, with JSON Schemas", &run_actions},
+      {"invoke", "run PLUGIN.ACTION with JSON input; JSON result on stdout", &run_invoke},
+      {"secrets", "set, get, list or remove secrets in the store", &run_secrets},
+  };
+  return all;
+}
+
+namespace {
+
+po::options_description global_options() {
+  po::options_description global("global options");
+  global.add_options()
+      ("plugin", po::value<std::vector<std::string>>(), "load this plugin file (repeatable)")
+      ("plugin-dir", po::value<std::vector<std::string>>(),
+       "look for plugins in this directory (repeatable)")
+      ("store", po::value<std::string>(), "the secret store file")
+      ("config", po::value<std::string>(), "the config file (JSON)")
+      ("log-level", po::value<std::string>(), "debug, info, warn (default) or error")
+      ("version", "print the autohost version")
+      ("help,h", "show this help");
+  return global;
+}
+
+void print_help(const po::options_description &global) {
+  std::cout << "usage: autohost [global options] COMMAND [options]\n\ncommands:\n";
+  for (const auto &c : commands()) {
+    std::cout << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << "\n";
+  }
+  std::cout << "\n" << global << "\nenvironment: AUTOHOST_PLUGIN_PATH, AUTOHOST_STORE, "
+            << "AUTOHOST_STATE_DIR, AUTOHOST_MASTER_KEY, AUTOHOST_MASTER_KEY_FILE, "
+            << "AUTOHOST_CONFIG, AUTOHOST_LOG_LEVEL\n"
+            << "`autohost COMMAND --help` describes a command.\n"
+            << std::flush;
+}
+
+int dispatch(int argc, char **argv) {
+  const po::options_description global = global_options();
+  po::options_description stage1;
+  stage1.add(global).add_options()("command", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("command", 1).add("command-args", -1);
+  stage1.add_options()("command-args", po::value<std::vector<std::string>>());
+
+  po::variables_map vm;
+  po::parsed_options parsed(nullptr);
+  try {
+    // Unknown flags belong to the command and are parsed again by it.
+    parsed = po::command_line_parser(argc, argv)
+                 .options(stage1)
+                 .positional(pos)
+                 .style(po::command_line_style::default_style &
+                        ~po::command_line_style::allow_guessing)
+                 .allow_unregistered()
+                 .run();
+    po::store(parsed, vm);
+    po::notify(vm);
+  } catch (const po::error &e) {
+    return usage_error("", e.what());
+  }
+  if (vm.count("version") != 0) {
+    std::cout << "autohost " << AH_VERSION << " (plugin ABI " << AH_ABI_MAJOR << "."
+              << AH_ABI_MINOR << ")" << std::endl;
+    return exit_ok;
+  }
+  if (vm.count("command") == 0) {
+    if (vm.count("help") != 0) {
+      print_help(global);
+      return exit_ok;
+    }
+    print_help(global);
+    return exit_usage;
+  }
+  const auto name = vm["command"].as<std::string>();
+  const Command *command = nullptr;
+  for (const auto &c : commands()) {
+    if (c.name == name) command = &c;
+  }
+  if (command == nullptr) return usage_error("", "unknown command '" + name + "'");
+
+  // Everything after the command that stage 1 did not consume, in order.
+  std::vector<std::string> rest =
+      po::collect_unrecognized(parsed.options, po::include_positional);
+  rest.erase(rest.begin()); // the command name itself
+  if (vm.count("help") != 0) rest.emplace_back("--help");
+
+  GlobalFlags flags;
+  if (vm.count("plugin") != 0) flags.plugin_files = vm["plugin"].as<std::vector<std::string>>();
+  if (vm.count("plugin-dir") != 0) {
+    flags.plugin_dirs = vm["plugin-dir"].as<std::vector<std::string>>();
+  }
+  if (vm.count("store") != 0) flags.store = vm["store"].as<std::string>();
+  if (vm.count("config") != 0) flags.config = vm["config"].as<std::string>();
+  if (vm.count("log-level") != 0) flags.log_level = vm["log-level"].as<std::string>();
+
+  auto settings = resolve_settings(flags);
+  if (!settings) {
+    return host::error_code(settings.error()) == "usage"
+               ? usage_error(name, host::error_message(settings.error()))
+               : report_error(settings.error(), exit_usage);
+  }
+  host::Logger logger(stderr, settings.value().log_level);
+  Context ctx(std::move(settings).value(), logger);
+  return command->run(ctx, rest);
+}
+
+} // namespace
+
+int run(int argc, char **argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const std::exception &e) {
+    return report_error(host::make_error(AH_INTERNAL, "internal", e.what()), exit_internal);
+  }
+}
+
+} // namespace autohost::cli

@@ -1,0 +1,161 @@
+// `autohost secrets set|get|list|rm`: the secret store from the command line.
+#include "command.hpp"
+
+#include "../errors.hpp"
+#include "input.hpp"
+
+#include <boost/json.hpp>
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+namespace autohost::cli {
+namespace json = boost::json;
+using host::make_error;
+
+namespace {
+
+constexpr std::string_view synopsis =
+    "secrets set KEY [--expect-version N]   (value from stdin)\n"
+    "       autohost secrets get KEY [--reveal]\n"
+    "       autohost secrets list [PREFIX] [--json]\n"
+    "       autohost secrets rm KEY [--expect-version N]";
+
+std::string iso_time(std::int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Reads the value without echoing it when stdin is a terminal.
+std::string read_secret_value() {
+  const bool tty = isatty(STDIN_FILENO) != 0;
+  termios saved{};
+  if (tty) {
+    std::cerr << "value (end with Enter, not shown): " << std::flush;
+    tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::string line;
+    std::getline(std::cin, line);
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << std::endl;
+    return line;
+  }
+  std::string value = read_stdin();
+  // One trailing newline is the shell's, not the secret's (`echo x | autohost secrets set`).
+  if (!value.empty() && value.back() == '\n') value.pop_back();
+  if (!value.empty() && value.back() == '\r') value.pop_back();
+  return value;
+}
+
+std::uint64_t expected_version(const po::variables_map &vm) {
+  return vm.count("expect-version") != 0 ? vm["expect-version"].as<std::uint64_t>()
+                                         : AH_VERSION_ANY;
+}
+
+int print_json(const json::value &v) {
+  std::cout << json::serialize(v) << std::endl;
+  return exit_ok;
+}
+
+int conflict(const std::string &key, std::uint64_t expected, std::uint64_t current) {
+  return report_error(make_error(AH_CONFLICT, "conflict",
+                                 "secret '" + key + "' is at version " + std::to_string(current) +
+                                     ", not the expected " + std::to_string(expected)));
+}
+
+} // namespace
+
+int run_secrets(Context &ctx, const std::vector<std::string> &args) {
+  po::options_description options("options");
+  options.add_options()
+      ("expect-version", po::value<std::uint64_t>(),
+       "set/rm only if the stored version is N (0: must not exist)")
+      ("reveal", "get: print the value itself")
+      ("json", "list: print a JSON array");
+  po::positional_options_description pos;
+  pos.add("subcommand", 1).add("key", 1);
+  int exit = exit_ok;
+  auto vm = parse_command_args("secrets", synopsis, args, options, pos, exit);
+  if (!vm) return exit;
+  if (vm->count("subcommand") == 0) return usage_error("secrets", "missing set, get, list or rm");
+  const auto sub = (*vm)["subcommand"].as<std::string>();
+  const std::string key = vm->count("key") != 0 ? (*vm)["key"].as<std::string>() : "";
+  if (sub != "set" && sub != "get" && sub != "list" && sub != "rm") {
+    return usage_error("secrets", "unknown subcommand '" + sub + "'");
+  }
+  if (sub != "list" && key.empty()) return usage_error("secrets", "secrets " + sub + " needs a KEY");
+  if (sub == "set" || sub == "get" || sub == "rm") {
+    if (auto valid = store::validate_key(key); !valid) {
+      return usage_error("secrets", host::error_message(valid.error()));
+    }
+  }
+
+  auto store = ctx.store();
+  if (!store) return report_error(store.error(), exit_store);
+  store::SecretStore &secrets = *store.value();
+
+  if (sub == "set") {
+    const std::string value = read_secret_value();
+    if (value.empty()) return usage_error("secrets", "the value read from stdin is empty");
+    auto put = secrets.put(key, value, expected_version(*vm));
+    if (!put) return report_error(put.error());
+    if (put.value().outcome == store::WriteOutcome::conflict) {
+      return conflict(key, expected_version(*vm), put.value().version);
+    }
+    return print_json(json::object{{"key", key}, {"version", put.value().version}});
+  }
+  if (sub == "get") {
+    auto got = secrets.get(key);
+    if (!got) return report_error(got.error());
+    if (!got.value()) {
+      return report_error(make_error(AH_NOT_FOUND, "not_found",
+                                     "secret '" + key + "' does not exist"));
+    }
+    if (vm->count("reveal") != 0) {
+      std::cout << got.value()->value << std::endl;
+      return exit_ok;
+    }
+    return print_json(json::object{{"key", key},
+                                   {"version", got.value()->version},
+                                   {"updated", iso_time(got.value()->updated_ms)},
+                                   {"bytes", got.value()->value.size()}});
+  }
+  if (sub == "list") {
+    auto listed = secrets.list(key);
+    if (!listed) return report_error(listed.error());
+    if (vm->count("json") != 0) {
+      json::array out;
+      for (const auto &info : listed.value()) {
+        out.push_back(json::object{
+            {"key", info.key}, {"version", info.version}, {"updated", iso_time(info.updated_ms)}});
+      }
+      return print_json(out);
+    }
+    std::printf("%-48s %-8s %s\n", "KEY", "VERSION", "UPDATED");
+    for (const auto &info : listed.value()) {
+      std::printf("%-48s %-8llu %s\n", info.key.c_str(),
+                  static_cast<unsigned long long>(info.version), iso_time(info.updated_ms).c_str());
+    }
+    std::fflush(stdout);
+    return exit_ok;
+  }
+  auto removed = secrets.remove(key, expected_version(*vm));
+  if (!removed) return report_error(removed.error());
+  if (removed.value().outcome == store::WriteOutcome::conflict) {
+    return conflict(key, expected_version(*vm), removed.value().version);
+  }
+  return print_json(json::object{{"key", key}, {"removed", true}});
+}
+
+} // namespace autohost::cli

@@ -1,0 +1,92 @@
+// Shared pieces of the CLI commands.
+#include "command.hpp"
+
+#include "../errors.hpp"
+
+#include <boost/json.hpp>
+
+#include <iostream>
+
+namespace autohost::cli {
+namespace json = boost::json;
+
+const host::PluginRegistry &Context::registry() {
+  if (!registry_) registry_ = host::PluginRegistry::discover(settings_.plugin_search);
+  return *registry_;
+}
+
+Result<store::SqliteStore *> Context::store() {
+  if (!store_) {
+    auto opened = store::SqliteStore::open(
+        store::SqliteStoreOptions{settings_.store_file, settings_.master_key});
+    if (!opened) return std::move(opened).error();
+    store_ = std::move(opened).value();
+  }
+  return store_.get();
+}
+
+int report_error(const Error &error, int exit_code) {
+  json::object line;
+  line["status"] = status_name(error.status);
+  boost::system::error_code ec;
+  json::value body = json::parse(error.body, ec);
+  if (!ec && body.is_object()) {
+    for (auto &[k, v] : body.as_object()) line[k] = v;
+  } else {
+    line["message"] = error.body;
+  }
+  std::cerr << json::serialize(line) << std::endl;
+  return exit_code;
+}
+
+int report_error(const Error &error) { return report_error(error, exit_code_for(error.status)); }
+
+int usage_error(std::string_view command, std::string_view message) {
+  json::object line;
+  line["status"] = "usage";
+  line["code"] = "usage";
+  line["message"] = std::string(message) + " (see: autohost " + std::string(command) +
+                    (command.empty() ? "" : " ") + "--help)";
+  std::cerr << json::serialize(line) << std::endl;
+  return exit_usage;
+}
+
+std::optional<po::variables_map> parse_command_args(std::string_view command,
+                                                    std::string_view synopsis,
+                                                    const std::vector<std::string> &args,
+                                                    po::options_description options,
+                                                    const po::positional_options_description &pos,
+                                                    int &exit) {
+  options.add_options()("help,h", "show this help");
+  po::options_description hidden;
+  for (unsigned i = 0; i < pos.max_total_count() && i < 8; ++i) {
+    const std::string &name = pos.name_for_position(i);
+    if (options.find_nothrow(name, false) == nullptr && hidden.find_nothrow(name, false) == nullptr) {
+      hidden.add_options()(name.c_str(), po::value<std::string>());
+    }
+  }
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args)
+                  .options(all)
+                  .positional(pos)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
+    if (vm.count("help") != 0) {
+      std::cout << "usage: autohost " << synopsis << "\n\n" << options << std::flush;
+      exit = exit_ok;
+      return std::nullopt;
+    }
+    po::notify(vm);
+  } catch (const po::error &e) {
+    exit = usage_error(command, e.what());
+    return std::nullopt;
+  }
+  return vm;
+}
+
+} // namespace autohost::cli

@@ -1,0 +1,68 @@
+// What every CLI command shares: the resolved context, argument parsing and error output.
+#pragma once
+
+#include "../log.hpp"
+#include "../plugin_registry.hpp"
+#include "../store/sqlite_store.hpp"
+#include "exit_codes.hpp"
+#include "settings.hpp"
+
+#include <autohost/result.hpp>
+
+#include <boost/program_options.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace autohost::cli {
+
+namespace po = boost::program_options;
+
+class Context {
+public:
+  Context(Settings settings, host::Logger &logger)
+      : settings_(std::move(settings)), logger_(logger) {}
+
+  const Settings &settings() const noexcept { return settings_; }
+  host::Logger &logger() noexcept { return logger_; }
+  // Loaded on first use.
+  const host::PluginRegistry &registry();
+  // Opened on first use; the error names the file and the reason.
+  Result<store::SqliteStore *> store();
+
+private:
+  Settings settings_;
+  host::Logger &logger_;
+  std::optional<host::PluginRegistry> registry_;
+  std::unique_ptr<store::SqliteStore> store_;
+};
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(Context &ctx, const std::vector<std::string> &args);
+};
+
+// Every command the CLI has, in the order `autohost --help` lists them.
+const std::vector<Command> &commands();
+
+// Writes one JSON error line to stderr: {"status", "code", "message", ...} and returns
+// `exit_code`.
+int report_error(const Error &error, int exit_code);
+int report_error(const Error &error);
+// A usage error (exit 2) for `command`.
+int usage_error(std::string_view command, std::string_view message);
+
+// Parses a command's arguments. Returns nullopt after printing help (`exit` set to 0) or
+// a usage error (`exit` set to 2).
+std::optional<po::variables_map> parse_command_args(std::string_view command,
+                                                    std::string_view synopsis,
+                                                    const std::vector<std::string> &args,
+                                                    po::options_description options,
+                                                    const po::positional_options_description &pos,
+                                                    int &exit);
+
+} // namespace autohost::cli

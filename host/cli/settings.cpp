@@ -1,0 +1,176 @@
+// Resolves settings from flags, environment, the config file and defaults, in that order.
+#include "settings.hpp"
+
+#include "../errors.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace autohost::cli {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using host::make_error;
+
+namespace {
+
+std::optional<std::string> env(const char *name) {
+  const char *value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+Error config_error(const fs::path &file, std::string_view what) {
+  return make_error(AH_INVALID_INPUT, "config", "config file " + file.string() + ": " +
+                                                    std::string(what));
+}
+
+std::optional<fs::path> find_config(const GlobalFlags &flags) {
+  if (flags.config) return fs::path(*flags.config);
+  if (auto e = env("AUTOHOST_CONFIG")) return fs::path(*e);
+  std::optional<fs::path> implicit;
+  if (auto xdg = env("XDG_CONFIG_HOME")) {
+    implicit = fs::path(*xdg) / "autohost" / "config.json";
+  } else if (auto home = env("HOME")) {
+    implicit = fs::path(*home) / ".config" / "autohost" / "config.json";
+  }
+  std::error_code ec;
+  if (implicit && fs::exists(*implicit, ec)) return implicit;
+  return std::nullopt;
+}
+
+fs::path state_dir() {
+  if (auto e = env("AUTOHOST_STATE_DIR")) return *e;
+  if (auto xdg = env("XDG_STATE_HOME")) return fs::path(*xdg) / "autohost";
+  if (auto home = env("HOME")) return fs::path(*home) / ".local" / "state" / "autohost";
+  return fs::current_path() / ".autohost";
+}
+
+struct ConfigFile {
+  std::vector<fs::path> plugin_dirs;
+  std::optional<fs::path> store;
+  std::optional<fs::path> master_key_file;
+  std::optional<std::string> log_level;
+  json::object plugins;
+};
+
+Result<ConfigFile> read_config(const fs::path &file) {
+  std::ifstream in(file);
+  if (!in) return config_error(file, "cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  json::value doc = json::parse(text.str(), ec);
+  if (ec) return config_error(file, "is not valid JSON (" + ec.message() + ")");
+  if (!doc.is_object()) return config_error(file, "must hold a JSON object");
+  const fs::path base = file.parent_path();
+  auto path_of = [&](const json::value &v) { return base / fs::path(std::string(v.as_string())); };
+  ConfigFile config;
+  for (const auto &[key, value] : doc.as_object()) {
+    const std::string k(key);
+    if (k == "plugin_dirs") {
+      if (!value.is_array()) return config_error(file, "'plugin_dirs' must be a list of paths");
+      for (const auto &dir : value.as_array()) {
+        if (!dir.is_string()) return config_error(file, "'plugin_dirs' must be a list of paths");
+        config.plugin_dirs.push_back(path_of(dir));
+      }
+    } else if (k == "store" || k == "master_key_file" || k == "log_level") {
+      if (!value.is_string()) return config_error(file, "'" + k + "' must be a string");
+      if (k == "store") config.store = path_of(value);
+      if (k == "master_key_file") config.master_key_file = path_of(value);
+      if (k == "log_level") config.log_level = std::string(value.as_string());
+    } else if (k == "plugins") {
+      if (!value.is_object()) return config_error(file, "'plugins' must be an object");
+      for (const auto &[name, cfg] : value.as_object()) {
+        if (!cfg.is_object()) {
+          return config_error(file, "'plugins." + std::string(name) + "' must be an object");
+        }
+      }
+      config.plugins = value.as_object();
+    } else {
+      return config_error(file, "unknown setting '" + k + "'");
+    }
+  }
+  return config;
+}
+
+std::vector<fs::path> split_path_list(const std::string &list) {
+  std::vector<fs::path> out;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ':')) {
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
+} // namespace
+
+std::string Settings::plugin_config(std::string_view plugin) const {
+  const json::value all = json::parse(plugin_configs_json);
+  const json::value *cfg = all.as_object().if_contains(plugin);
+  return cfg == nullptr ? std::string() : json::serialize(*cfg);
+}
+
+Result<Settings> resolve_settings(const GlobalFlags &flags) {
+  Settings settings;
+  ConfigFile config;
+  settings.config_file = find_config(flags);
+  if (settings.config_file) {
+    auto read = read_config(*settings.config_file);
+    if (!read) return std::move(read).error();
+    config = std::move(read).value();
+  }
+  settings.plugin_configs_json = json::serialize(config.plugins);
+
+  for (const auto &f : flags.plugin_files) settings.plugin_search.files.emplace_back(f);
+  for (const auto &d : flags.plugin_dirs) settings.plugin_search.required_dirs.emplace_back(d);
+  if (auto list = env("AUTOHOST_PLUGIN_PATH")) {
+    for (auto &d : split_path_list(*list)) settings.plugin_search.required_dirs.push_back(d);
+  }
+  for (auto &d : config.plugin_dirs) settings.plugin_search.required_dirs.push_back(d);
+  settings.plugin_search.optional_dirs.emplace_back(AH_PLUGINDIR);
+
+  if (flags.store) {
+    settings.store_file = *flags.store;
+  } else if (auto e = env("AUTOHOST_STORE")) {
+    settings.store_file = *e;
+  } else if (config.store) {
+    settings.store_file = *config.store;
+  } else {
+    settings.store_file = state_dir() / "store.db";
+  }
+
+  settings.master_key.env_value = env("AUTOHOST_MASTER_KEY");
+  if (auto e = env("AUTOHOST_MASTER_KEY_FILE")) {
+    settings.master_key.key_file = *e;
+  } else if (config.master_key_file) {
+    settings.master_key.key_file = *config.master_key_file;
+  } else {
+    settings.master_key.key_file = settings.store_file.parent_path() / "master.key";
+  }
+
+  std::optional<std::string> level = flags.log_level;
+  std::string level_origin = "--log-level";
+  if (!level) {
+    level = env("AUTOHOST_LOG_LEVEL");
+    level_origin = "AUTOHOST_LOG_LEVEL";
+  }
+  if (!level) {
+    level = config.log_level;
+    level_origin = "log_level in the config file";
+  }
+  if (level) {
+    auto parsed = host::parse_log_level(*level);
+    if (!parsed) {
+      return make_error(AH_INVALID_INPUT, "usage",
+                        level_origin + " must be debug, info, warn or error, not '" + *level + "'");
+    }
+    settings.log_level = *parsed;
+  }
+  return settings;
+}
+
+} // namespace autohost::cli

@@ -1,0 +1,42 @@
+// Resolves where plugins, the store, the master key and plugin configs come from.
+#pragma once
+
+#include "../log.hpp"
+#include "../plugin_registry.hpp"
+#include "../store/master_key.hpp"
+
+#include <autohost/result.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace autohost::cli {
+
+// What the global command-line flags said; unset fields fall back to the environment, the
+// config file, then built-in defaults.
+struct GlobalFlags {
+  std::vector<std::string> plugin_files;
+  std::vector<std::string> plugin_dirs;
+  std::optional<std::string> store;
+  std::optional<std::string> config;
+  std::optional<std::string> log_level;
+};
+
+struct Settings {
+  host::PluginSearch plugin_search;
+  std::filesystem::path store_file;
+  store::KeySource master_key;
+  ah_log_level log_level = AH_LOG_WARN;
+  std::optional<std::filesystem::path> config_file; // the file that was read, if any
+  std::string plugin_configs_json = "{}";           // object: plugin name -> config object
+
+  // The config object for one plugin as JSON text ("" when none).
+  std::string plugin_config(std::string_view plugin) const;
+};
+
+// Errors (unreadable or invalid config file, bad log level) name the file or flag.
+Result<Settings> resolve_settings(const GlobalFlags &flags);
+
+} // namespace autohost::cli

@@ -1,0 +1,146 @@
+// The host-services table: every callback is noexcept and turns failures into statuses.
+#include "services.hpp"
+
+#include "errors.hpp"
+
+#include <autohost/plugin.hpp>
+
+#include <boost/json.hpp>
+
+namespace autohost::host {
+namespace json = boost::json;
+
+namespace {
+
+HostServices &self(void *host) { return *static_cast<HostServices *>(host); }
+
+ah_status report(ah_sink *sink, const Error &error) noexcept {
+  write_to(sink, error.body);
+  return error.status == AH_OK ? AH_INTERNAL : error.status;
+}
+
+ah_status report_exception(ah_sink *sink) noexcept {
+  try {
+    throw;
+  } catch (const std::exception &e) {
+    return report(sink, Error::make(AH_INTERNAL, std::string("host error: ") + e.what()));
+  } catch (...) {
+    return report(sink, Error::make(AH_INTERNAL, "host error"));
+  }
+}
+
+Error conflict_error(std::string_view key, std::uint64_t expected, std::uint64_t current) {
+  return make_error(AH_CONFLICT, "conflict",
+                    "secret '" + std::string(key) + "' is at version " + std::to_string(current) +
+                        ", not the expected " + std::to_string(expected));
+}
+
+} // namespace
+
+HostServices::HostServices(std::string plugin_name, store::SecretStore *store, Logger &logger,
+                           Clock clock)
+    : plugin_name_(std::move(plugin_name)), store_(store), logger_(logger),
+      clock_(std::move(clock)) {
+  table_.struct_size = sizeof(ah_host_services);
+  table_.abi_minor = AH_ABI_MINOR;
+  table_.host = this;
+  table_.log = &HostServices::log;
+  table_.secret_get = &HostServices::secret_get;
+  table_.secret_put = &HostServices::secret_put;
+  table_.secret_list = &HostServices::secret_list;
+  table_.secret_delete = &HostServices::secret_delete;
+  table_.now_ms = &HostServices::now_ms;
+}
+
+ah_status HostServices::no_store(ah_sink *sink) const noexcept {
+  try {
+    return report(sink, make_error(AH_INTERNAL, "store", no_store_reason_));
+  } catch (...) {
+    return AH_INTERNAL;
+  }
+}
+
+void HostServices::log(void *host, ah_log_level level, ah_str message, ah_str fields) noexcept {
+  try {
+    auto &h = self(host);
+    h.logger_.log(level, h.plugin_name_, from_ah(message), from_ah(fields));
+  } catch (...) {
+    // Logging must never take a plugin call down with it.
+  }
+}
+
+ah_status HostServices::secret_get(void *host, ah_str key, ah_sink *value,
+                                   uint64_t *version) noexcept {
+  try {
+    auto &h = self(host);
+    if (h.store_ == nullptr) return h.no_store(value);
+    auto got = h.store_->get(from_ah(key));
+    if (!got) return report(value, got.error());
+    if (!got.value()) return AH_NOT_FOUND;
+    write_to(value, got.value()->value);
+    if (version != nullptr) *version = got.value()->version;
+    return AH_OK;
+  } catch (...) {
+    return report_exception(value);
+  }
+}
+
+ah_status HostServices::secret_put(void *host, ah_str key, ah_str value, uint64_t expected,
+                                   uint64_t *new_version, ah_sink *error) noexcept {
+  try {
+    auto &h = self(host);
+    if (h.store_ == nullptr) return h.no_store(error);
+    auto put = h.store_->put(from_ah(key), from_ah(value), expected);
+    if (!put) return report(error, put.error());
+    if (new_version != nullptr) *new_version = put.value().version;
+    if (put.value().outcome == store::WriteOutcome::conflict) {
+      return report(error, conflict_error(from_ah(key), expected, put.value().version));
+    }
+    return AH_OK;
+  } catch (...) {
+    return report_exception(error);
+  }
+}
+
+ah_status HostServices::secret_list(void *host, ah_str prefix, ah_sink *out) noexcept {
+  try {
+    auto &h = self(host);
+    if (h.store_ == nullptr) return h.no_store(out);
+    auto listed = h.store_->list(from_ah(prefix));
+    if (!listed) return report(out, listed.error());
+    json::array items;
+    for (const auto &info : listed.value()) {
+      items.push_back(json::object{{"key", info.key}, {"version", info.version}});
+    }
+    write_to(out, json::serialize(items));
+    return AH_OK;
+  } catch (...) {
+    return report_exception(out);
+  }
+}
+
+ah_status HostServices::secret_delete(void *host, ah_str key, uint64_t expected,
+                                      ah_sink *error) noexcept {
+  try {
+    auto &h = self(host);
+    if (h.store_ == nullptr) return h.no_store(error);
+    auto removed = h.store_->remove(from_ah(key), expected);
+    if (!removed) return report(error, removed.error());
+    if (removed.value().outcome == store::WriteOutcome::conflict) {
+      return report(error, conflict_error(from_ah(key), expected, removed.value().version));
+    }
+    return AH_OK;
+  } catch (...) {
+    return report_exception(error);
+  }
+}
+
+int64_t HostServices::now_ms(void *host) noexcept {
+  try {
+    return self(host).clock_();
+  } catch (...) {
+    return 0;
+  }
+}
+
+} // namespace autohost::host

@@ -1,0 +1,51 @@
+// The host-services table the host hands to each plugin instance.
+#pragma once
+
+#include "log.hpp"
+#include "store/secret_store.hpp"
+
+#include <autohost/abi.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace autohost::host {
+
+// Owns an ah_host_services table bound to a store, a logger and a clock. Must outlive
+// every plugin instance created with `table()`. Not movable: the table points at it.
+class HostServices {
+public:
+  using Clock = std::function<std::int64_t()>;
+
+  // `store` may be null: secret calls then fail with a message saying why.
+  HostServices(std::string plugin_name, store::SecretStore *store, Logger &logger, Clock clock);
+  HostServices(const HostServices &) = delete;
+  HostServices &operator=(const HostServices &) = delete;
+
+  const ah_host_services *table() const noexcept { return &table_; }
+
+  // Why the store is missing, reported by secret calls when `store` is null.
+  void set_store_unavailable_reason(std::string reason) { no_store_reason_ = std::move(reason); }
+
+private:
+  static void log(void *host, ah_log_level level, ah_str message, ah_str fields) noexcept;
+  static ah_status secret_get(void *host, ah_str key, ah_sink *value, uint64_t *version) noexcept;
+  static ah_status secret_put(void *host, ah_str key, ah_str value, uint64_t expected,
+                              uint64_t *new_version, ah_sink *error) noexcept;
+  static ah_status secret_list(void *host, ah_str prefix, ah_sink *out) noexcept;
+  static ah_status secret_delete(void *host, ah_str key, uint64_t expected,
+                                 ah_sink *error) noexcept;
+  static int64_t now_ms(void *host) noexcept;
+
+  ah_status no_store(ah_sink *sink) const noexcept;
+
+  std::string plugin_name_;
+  store::SecretStore *store_;
+  Logger &logger_;
+  Clock clock_;
+  std::string no_store_reason_ = "no secret store is configured";
+  ah_host_services table_{};
+};
+
+} // namespace autohost::host

@@ -1,0 +1,132 @@
+// Finding, parsing and creating the master key that encrypts the secret store.
+#include "master_key.hpp"
+
+#include "../errors.hpp"
+
+#include <sodium.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace autohost::store {
+namespace fs = std::filesystem;
+using host::make_error;
+
+namespace {
+
+std::optional<MasterKey> parse_key(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  MasterKey key{};
+  size_t written = 0;
+  if (text.size() == 2 * master_key_bytes &&
+      sodium_hex2bin(key.data(), key.size(), text.data(), text.size(), nullptr, &written,
+                     nullptr) == 0 &&
+      written == master_key_bytes) {
+    return key;
+  }
+  for (int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_URLSAFE,
+                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING}) {
+    if (sodium_base642bin(key.data(), key.size(), text.data(), text.size(), nullptr, &written,
+                          nullptr, variant) == 0 &&
+        written == master_key_bytes) {
+      return key;
+    }
+  }
+  sodium_memzero(key.data(), key.size());
+  return std::nullopt;
+}
+
+Error key_error(std::string_view message) {
+  return make_error(AH_INTERNAL, "master_key", message);
+}
+
+Result<MasterKey> read_key_file(const fs::path &file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    return key_error("cannot read master key file " + file.string() + ": " +
+                     std::strerror(errno));
+  }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return key_error("master key file " + file.string() + " is accessible by other users (mode " +
+                     mode + "); run: chmod 600 " + file.string());
+  }
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return key_error("cannot read master key file " + file.string());
+  auto key = parse_key(text.str());
+  if (!key) {
+    return key_error("master key file " + file.string() +
+                     " does not hold a key (expected 64 hex digits)");
+  }
+  return *key;
+}
+
+// Writes a fresh key to a private temporary file and links it into place, so a process
+// racing us either wins or reads our complete file; never a half-written one.
+Result<MasterKey> create_key_file(const fs::path &file) {
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  MasterKey key{};
+  randombytes_buf(key.data(), key.size());
+  char hex[2 * master_key_bytes + 1];
+  sodium_bin2hex(hex, sizeof hex, key.data(), key.size());
+  const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return key_error("cannot create master key file " + file.string() + ": " +
+                     std::strerror(errno));
+  }
+  std::string line = std::string(hex) + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  sodium_memzero(hex, sizeof hex);
+  sodium_memzero(line.data(), line.size());
+  if (!written) {
+    ::unlink(tmp.c_str());
+    return key_error("cannot write master key file " + file.string());
+  }
+  const int linked = ::link(tmp.c_str(), file.c_str());
+  const int link_errno = errno;
+  ::unlink(tmp.c_str());
+  if (linked != 0) {
+    if (link_errno == EEXIST) return read_key_file(file); // another process won the race
+    return key_error("cannot create master key file " + file.string() + ": " +
+                     std::strerror(link_errno));
+  }
+  return key;
+}
+
+} // namespace
+
+Result<MasterKey> load_master_key(const KeySource &source, KeyCreation creation) {
+  if (source.env_value) {
+    auto key = parse_key(*source.env_value);
+    if (!key) {
+      return key_error("AUTOHOST_MASTER_KEY must be 32 bytes written as 64 hex digits or base64");
+    }
+    return *key;
+  }
+  std::error_code ec;
+  if (fs::exists(source.key_file, ec)) return read_key_file(source.key_file);
+  if (creation == KeyCreation::forbidden) {
+    return key_error("master key file " + source.key_file.string() +
+                     " is missing and the store already exists; restore the file or set "
+                     "AUTOHOST_MASTER_KEY to the key the store was created with");
+  }
+  return create_key_file(source.key_file);
+}
+
+} // namespace autohost::store

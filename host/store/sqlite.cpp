@@ -1,0 +1,98 @@
+// Thin RAII over the SQLite C API.
+#include "sqlite.hpp"
+
+namespace autohost::store {
+
+Database::Database(const std::filesystem::path &file, bool create) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    failure_ = {rc, db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)};
+    sqlite3_close(db_);
+    db_ = nullptr;
+    return;
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+Database::~Database() { sqlite3_close(db_); }
+
+void Database::fail(int code) {
+  if (failure_.code == SQLITE_OK) {
+    failure_ = {code, db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code)};
+  }
+}
+
+bool Database::exec(std::string_view sql) {
+  if (!ok()) return false;
+  const std::string text(sql);
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc);
+  return rc == SQLITE_OK;
+}
+
+Statement Database::prepare(std::string_view sql) { return Statement(*this, sql); }
+
+Statement::Statement(Database &db, std::string_view sql) : db_(db) {
+  if (!db_.ok()) return;
+  const int rc = sqlite3_prepare_v2(db_.handle(), sql.data(), static_cast<int>(sql.size()),
+                                    &stmt_, nullptr);
+  if (rc != SQLITE_OK) db_.fail(rc);
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement &Statement::bind(int index, std::string_view text) {
+  if (stmt_ != nullptr) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  return *this;
+}
+
+Statement &Statement::bind_blob(int index, std::string_view bytes) {
+  if (stmt_ != nullptr) {
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                      SQLITE_TRANSIENT);
+  }
+  return *this;
+}
+
+Statement &Statement::bind(int index, std::int64_t value) {
+  if (stmt_ != nullptr) sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement &Statement::bind_null(int index) {
+  if (stmt_ != nullptr) sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+bool Statement::step() {
+  if (stmt_ == nullptr || !db_.ok()) return false;
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) db_.fail(rc);
+  return false;
+}
+
+std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+
+std::string Statement::column_text(int index) const {
+  const auto *text = sqlite3_column_text(stmt_, index);
+  return text == nullptr ? std::string()
+                         : std::string(reinterpret_cast<const char *>(text),
+                                       static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
+std::string Statement::column_blob(int index) const {
+  const void *blob = sqlite3_column_blob(stmt_, index);
+  return blob == nullptr ? std::string()
+                         : std::string(static_cast<const char *>(blob),
+                                       static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
+bool Statement::column_is_null(int index) const {
+  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+} // namespace autohost::store

@@ -1,0 +1,73 @@
+// Thin RAII over the SQLite C API: a connection and prepared statements with bound values.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace autohost::store {
+
+// An SQLite failure with the statement's context; the store turns it into an Error.
+struct SqliteFailure {
+  int code = SQLITE_OK;
+  std::string message;
+};
+
+class Statement;
+
+class Database {
+public:
+  // Opens (creating when `create` is set) the file. Failures leave the handle empty and
+  // describe the reason in `failure()`.
+  Database(const std::filesystem::path &file, bool create);
+  Database(const Database &) = delete;
+  Database &operator=(const Database &) = delete;
+  ~Database();
+
+  bool ok() const noexcept { return db_ != nullptr && failure_.code == SQLITE_OK; }
+  const SqliteFailure &failure() const noexcept { return failure_; }
+  // Forgets the last failure; each store operation starts with a clean slate.
+  void clear_failure() noexcept {
+    if (db_ != nullptr) failure_ = {};
+  }
+
+  // Runs one or more statements with no results. Returns false and sets failure() on error.
+  bool exec(std::string_view sql);
+  Statement prepare(std::string_view sql);
+  sqlite3 *handle() const noexcept { return db_; }
+  void fail(int code);
+
+private:
+  sqlite3 *db_ = nullptr;
+  SqliteFailure failure_;
+};
+
+class Statement {
+public:
+  Statement(Database &db, std::string_view sql);
+  Statement(const Statement &) = delete;
+  Statement &operator=(const Statement &) = delete;
+  ~Statement();
+
+  Statement &bind(int index, std::string_view text);
+  Statement &bind_blob(int index, std::string_view bytes);
+  Statement &bind(int index, std::int64_t value);
+  Statement &bind_null(int index);
+
+  // Steps once: true when a row is available, false when done or failed (see db.ok()).
+  bool step();
+  std::int64_t column_int(int index) const;
+  std::string column_text(int index) const;
+  std::string column_blob(int index) const;
+  bool column_is_null(int index) const;
+
+private:
+  Database &db_;
+  sqlite3_stmt *stmt_ = nullptr;
+};
+
+} // namespace autohost::store

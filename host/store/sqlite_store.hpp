@@ -1,0 +1,45 @@
+// The embedded secret store: one SQLite file, values sealed with the master key.
+#pragma once
+
+#include "master_key.hpp"
+#include "secret_store.hpp"
+#include "sqlite.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+namespace autohost::store {
+
+struct SqliteStoreOptions {
+  std::filesystem::path file;
+  KeySource key;
+  int busy_timeout_ms = 15000;
+};
+
+class SqliteStore final : public SecretStore {
+public:
+  // Opens or creates the store. A wrong master key, a corrupt file or a file that is not
+  // an autohost store is an error naming the file; an existing file is never reset.
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteStoreOptions &options);
+
+  Result<std::optional<StoredSecret>> get(std::string_view key) override;
+  Result<WriteResult> put(std::string_view key, std::string_view value,
+                          std::uint64_t expected_version) override;
+  Result<std::vector<SecretInfo>> list(std::string_view prefix) override;
+  Result<WriteResult> remove(std::string_view key, std::uint64_t expected_version) override;
+
+  const std::filesystem::path &file() const noexcept { return file_; }
+  ~SqliteStore() override;
+
+private:
+  SqliteStore(std::filesystem::path file, std::unique_ptr<Database> db, MasterKey key);
+  Error failure(std::string_view doing);
+
+  std::filesystem::path file_;
+  std::unique_ptr<Database> db_;
+  MasterKey key_;
+  std::mutex mutex_; // one connection, one transaction at a time
+};
+
+} // namespace autohost::store
