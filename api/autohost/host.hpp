@@ -12,8 +12,11 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -51,9 +54,8 @@ public:
                        fs::exists(file, ec) ? "plugin " + shown + " is not a regular file"
                                             : "plugin " + shown + " does not exist"};
     }
-    if (!has_elf_header(file)) {
-      return LoadError{LoadFailure::not_a_shared_object,
-                       "plugin " + shown + " is not a shared object (no ELF header)"};
+    if (const std::string why = elf_problem(file); !why.empty()) {
+      return LoadError{LoadFailure::not_a_shared_object, "plugin " + shown + " " + why};
     }
     auto lib = std::shared_ptr<Library>(new Library());
     lib->path_ = fs::absolute(file, ec);
@@ -112,11 +114,34 @@ public:
 private:
   Library() = default;
 
-  static bool has_elf_header(const std::filesystem::path &file) {
-    std::ifstream in(file, std::ios::binary);
-    char magic[4] = {};
-    return in.read(magic, sizeof magic) && magic[0] == 0x7f && magic[1] == 'E' &&
-           magic[2] == 'L' && magic[3] == 'F';
+  // Checks what dlopen would otherwise trip over: it maps segments without checking the
+  // file size, so a truncated plugin would crash the host with SIGBUS. Empty when sound.
+  static std::string elf_problem(const std::filesystem::path &file) {
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
+    const auto size = static_cast<std::uint64_t>(in.tellg());
+    in.seekg(0);
+    ElfW(Ehdr) header{};
+    if (!in.read(reinterpret_cast<char *>(&header), sizeof header) ||
+        std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {
+      return "is not a shared object (no ELF header)";
+    }
+    if (header.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32)) {
+      return "is not a shared object for this architecture (wrong ELF class)";
+    }
+    if (header.e_type != ET_DYN) return "is not a shared object (ELF type is not ET_DYN)";
+    if (header.e_phentsize != sizeof(ElfW(Phdr)) ||
+        header.e_phoff + std::uint64_t{header.e_phnum} * sizeof(ElfW(Phdr)) > size) {
+      return "is truncated or corrupt (program headers lie past the end of the file)";
+    }
+    in.seekg(static_cast<std::streamoff>(header.e_phoff));
+    for (unsigned i = 0; i < header.e_phnum; ++i) {
+      ElfW(Phdr) ph{};
+      if (!in.read(reinterpret_cast<char *>(&ph), sizeof ph)) return "cannot be read";
+      if (ph.p_type == PT_LOAD && ph.p_offset + ph.p_filesz > size) {
+        return "is truncated or corrupt (a segment lies past the end of the file)";
+      }
+    }
+    return {};
   }
 
   boost::dll::shared_library lib_;

@@ -111,6 +111,12 @@ Error SqliteStore::failure(std::string_view doing) {
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions &options) {
   if (!sodium_ready()) return store_error(options.file, "libsodium failed to initialise");
+  if (options.key.env_value) {
+    // A malformed key in the environment is reported before the file is touched.
+    if (auto key = load_master_key(options.key, KeyCreation::forbidden); !key) {
+      return std::move(key).error();
+    }
+  }
   std::error_code ec;
   if (fs::is_directory(options.file, ec)) return store_error(options.file, "is a directory");
   const bool existed = fs::exists(options.file, ec) && fs::file_size(options.file, ec) > 0;

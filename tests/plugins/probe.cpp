@@ -1,0 +1,134 @@
+// A test plugin that exercises every host service and status through the real ABI; built
+// in several variants (PROBE_VARIANT) to cover the loader's failure paths.
+#include <autohost/plugin.hpp>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+namespace {
+namespace json = boost::json;
+using autohost::Error;
+using autohost::Result;
+
+#define PROBE_NORMAL 0
+#define PROBE_THROWS_IN_CREATE 1
+#define PROBE_THROWS_IN_INVOKE 2
+#define PROBE_WRONG_ABI 3
+#define PROBE_FAILS_CREATE 4
+#define PROBE_NO_ENTRY 5
+
+std::string str(const json::object &o, std::string_view k) {
+  const json::value *v = o.if_contains(k);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+ah_status status_from(std::string_view name) {
+  for (int s = AH_OK; s <= AH_INTERNAL; ++s) {
+    if (autohost::status_name(static_cast<ah_status>(s)) == name) return static_cast<ah_status>(s);
+  }
+  throw std::invalid_argument("unknown status");
+}
+
+class Probe final : public autohost::PluginInstance {
+public:
+  explicit Probe(autohost::HostServices host) : host_(host) {}
+
+  Result<std::string> invoke(std::string_view action, std::string_view input,
+                             const autohost::CallContext &ctx) override {
+    if (PROBE_VARIANT == PROBE_THROWS_IN_INVOKE) throw std::runtime_error("probe exploded in invoke");
+    const json::object in = json::parse(input.empty() ? "{}" : input).as_object();
+    if (action == "echo") {
+      json::object out{{"input", in},
+                       {"account", ctx.account()},
+                       {"idempotency_key", ctx.idempotency_key()},
+                       {"now_ms", host_.now_ms()}};
+      return json::serialize(out);
+    }
+    if (action == "fail") {
+      return Error::make(status_from(str(in, "status")), "probe failed as asked");
+    }
+    if (action == "log") {
+      host_.log(AH_LOG_WARN, str(in, "message"), R"({"probe":true})");
+      return std::string("{}");
+    }
+    if (action == "secret_get") {
+      auto got = host_.secret_get(str(in, "key"));
+      if (!got) return std::move(got).error();
+      if (!got.value()) return std::string(R"({"found":false})");
+      return json::serialize(json::object{
+          {"found", true}, {"value", got.value()->value}, {"version", got.value()->version}});
+    }
+    if (action == "secret_put") {
+      const auto expected = in.contains("expected_version")
+                                ? in.at("expected_version").to_number<std::uint64_t>()
+                                : AH_VERSION_ANY;
+      auto put = host_.secret_put(str(in, "key"), str(in, "value"), expected);
+      if (!put) return std::move(put).error();
+      return json::serialize(json::object{{"version", put.value()}});
+    }
+    if (action == "secret_list") {
+      auto listed = host_.secret_list(str(in, "prefix"));
+      if (!listed) return std::move(listed).error();
+      return listed.value();
+    }
+    if (action == "secret_delete") {
+      auto removed = host_.secret_delete(str(in, "key"), AH_VERSION_ANY);
+      if (!removed) return std::move(removed).error();
+      return std::string("{}");
+    }
+    if (action == "wait_for_cancel") {
+      // Returns once the host cancels the call or its deadline passes.
+      while (!ctx.cancelled() && (ctx.deadline_ms() == 0 || host_.now_ms() < ctx.deadline_ms())) {
+        ctx.progress(R"({"waiting":true})");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      return Error::make(AH_CANCELLED, "probe was cancelled");
+    }
+    return Error::make(AH_NOT_FOUND, "probe has no action '" + std::string(action) + "'");
+  }
+
+  Result<std::string> run_job(std::string_view job, const autohost::CallContext &) override {
+    return Error::make(AH_NOT_FOUND, "probe has no job '" + std::string(job) + "'");
+  }
+
+private:
+  autohost::HostServices host_;
+};
+
+Result<std::unique_ptr<autohost::PluginInstance>> create(autohost::HostServices host,
+                                                          std::string_view config) {
+  if (PROBE_VARIANT == PROBE_THROWS_IN_CREATE) throw std::runtime_error("probe exploded in create");
+  if (PROBE_VARIANT == PROBE_FAILS_CREATE || config.find("\"fail\"") != std::string_view::npos) {
+    return Error::make(AH_INVALID_INPUT, "probe config rejected");
+  }
+  return std::unique_ptr<autohost::PluginInstance>(new Probe(host));
+}
+
+using Adapter = autohost::PluginAdapter<&create>;
+
+constexpr const char manifest[] = R"({"name":"probe","actions":[
+  {"name":"echo","description":"returns its input and call context","input_schema":{"type":"object"},"output_schema":{"type":"object"}},
+  {"name":"fail","description":"fails with the given status","input_schema":{"type":"object"},"output_schema":{"type":"object"}}
+],"jobs":[]})";
+
+constexpr ah_plugin make_table() {
+  ah_plugin t = Adapter::table(PROBE_NAME, "9.9.9", manifest);
+  if (PROBE_VARIANT == PROBE_WRONG_ABI) t.abi_major = AH_ABI_MAJOR + 1;
+  return t;
+}
+constexpr ah_plugin table = make_table();
+
+} // namespace
+
+#if PROBE_VARIANT != PROBE_NO_ENTRY
+extern "C" __attribute__((visibility("default"))) const ah_plugin *autohost_plugin_entry(void) {
+  return &table;
+}
+#else
+extern "C" __attribute__((visibility("default"))) const ah_plugin *some_other_symbol(void) {
+  return &table;
+}
+#endif

@@ -1,0 +1,126 @@
+// The host-services table as a plugin sees it: secrets with compare-and-set through the
+// ABI, logging, the clock and cancellation.
+#define BOOST_TEST_MODULE services
+#include <boost/test/unit_test.hpp>
+
+#include "errors.hpp"
+#include "log.hpp"
+#include "services.hpp"
+#include "store/sqlite_store.hpp"
+#include "result_print.hpp"
+#include "temp_dir.hpp"
+
+#include <autohost/host.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+using namespace autohost;
+using autohost::test::required_env;
+using autohost::test::TempDir;
+
+namespace {
+
+bool contains(const std::string &haystack, const std::string &needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+struct Fixture {
+  TempDir dir;
+  std::unique_ptr<store::SqliteStore> store;
+  std::FILE *log_file = std::tmpfile();
+  host::Logger logger{log_file, AH_LOG_DEBUG};
+  std::unique_ptr<host::HostServices> services;
+  std::shared_ptr<const Library> lib;
+  std::optional<Instance> probe;
+
+  Fixture() {
+    auto s = store::SqliteStore::open(
+        {dir / "store.db", store::KeySource{std::string(64, 'b'), dir / "master.key"}});
+    BOOST_REQUIRE(s);
+    store = std::move(s).value();
+    services = std::make_unique<host::HostServices>("probe", store.get(), logger,
+                                                    [] { return std::int64_t{42}; });
+    auto l = Library::open(std::filesystem::path(required_env("TEST_PLUGIN_DIR")) / "probe.so");
+    BOOST_REQUIRE(l);
+    lib = l.value();
+    auto i = Instance::create(lib, services->table());
+    BOOST_REQUIRE(i);
+    probe.emplace(std::move(i).value());
+  }
+  ~Fixture() {
+    probe.reset();
+    std::fclose(log_file);
+  }
+  std::string log_text() {
+    std::fflush(log_file);
+    std::rewind(log_file);
+    std::string text;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, log_file)) > 0) text.append(buf, n);
+    return text;
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(secrets_round_trip_through_the_abi, Fixture) {
+  auto put = probe->invoke("secret_put", R"({"key":"probe/a","value":"v1","expected_version":0})");
+  BOOST_REQUIRE(put);
+  BOOST_TEST(put.value() == R"({"version":1})");
+  auto got = probe->invoke("secret_get", R"({"key":"probe/a"})");
+  BOOST_TEST(got.value() == R"({"found":true,"value":"v1","version":1})");
+  BOOST_TEST(store->get("probe/a").value()->value == "v1");
+  BOOST_TEST(probe->invoke("secret_list", R"({"prefix":"probe/"})").value() ==
+             R"([{"key":"probe/a","version":1}])");
+  BOOST_TEST(probe->invoke("secret_delete", R"({"key":"probe/a"})"));
+  BOOST_TEST(probe->invoke("secret_get", R"({"key":"probe/a"})").value() == R"({"found":false})");
+}
+
+BOOST_FIXTURE_TEST_CASE(lost_compare_and_set_is_a_conflict_naming_the_version, Fixture) {
+  BOOST_REQUIRE(store->put("probe/a", "winner", 0));
+  BOOST_REQUIRE(store->put("probe/a", "winner2", 1));
+  auto put = probe->invoke("secret_put", R"({"key":"probe/a","value":"loser","expected_version":1})");
+  BOOST_REQUIRE(!put);
+  BOOST_TEST(put.error().status == AH_CONFLICT);
+  BOOST_TEST(contains(host::error_message(put.error()), "is at version 2, not the expected 1"));
+  BOOST_TEST(store->get("probe/a").value()->value == "winner2");
+}
+
+BOOST_FIXTURE_TEST_CASE(invalid_key_from_a_plugin_is_invalid_input, Fixture) {
+  auto put = probe->invoke("secret_put", R"({"key":"bad key","value":"v"})");
+  BOOST_REQUIRE(!put);
+  BOOST_TEST(put.error().status == AH_INVALID_INPUT);
+}
+
+BOOST_FIXTURE_TEST_CASE(plugin_logs_become_json_lines_with_source, Fixture) {
+  BOOST_REQUIRE(probe->invoke("log", R"({"message":"hello \"world\""})"));
+  const std::string text = log_text();
+  BOOST_TEST(contains(text, R"("level":"warn")"));
+  BOOST_TEST(contains(text, R"("source":"probe")"));
+  BOOST_TEST(contains(text, R"("msg":"hello \"world\"")"));
+  BOOST_TEST(contains(text, R"("probe":true)"));
+  BOOST_TEST(text.back() == '\n');
+}
+
+BOOST_FIXTURE_TEST_CASE(cancellation_and_progress_reach_the_plugin, Fixture) {
+  std::atomic<int> cancel{0};
+  std::string progress;
+  CallOptions call;
+  call.cancel_ctx = &cancel;
+  call.is_cancelled = [](void *c) { return static_cast<std::atomic<int> *>(c)->load(); };
+  call.progress = ah_sink{&progress, [](void *ctx, const char *d, size_t n) {
+                            static_cast<std::string *>(ctx)->append(d, n);
+                          }};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    cancel = 1;
+  });
+  auto r = probe->invoke("wait_for_cancel", "{}", call);
+  canceller.join();
+  BOOST_REQUIRE(!r);
+  BOOST_TEST(r.error().status == AH_CANCELLED);
+  BOOST_TEST(contains(progress, R"({"waiting":true})"));
+}

@@ -1,0 +1,309 @@
+// The SQLite secret store: compare-and-set, encryption at rest, key handling, bad files,
+// and several processes writing at once.
+#define BOOST_TEST_MODULE store
+#include <boost/test/unit_test.hpp>
+
+#include "errors.hpp"
+#include "store/sqlite_store.hpp"
+#include "result_print.hpp"
+#include "temp_dir.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+using namespace autohost;
+using namespace autohost::store;
+using autohost::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char *key_a = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+constexpr const char *key_b = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+
+SqliteStoreOptions options(const TempDir &dir, std::optional<std::string> env_key = key_a) {
+  return SqliteStoreOptions{dir / "store.db", KeySource{std::move(env_key), dir / "master.key"}};
+}
+
+std::unique_ptr<SqliteStore> open_ok(const SqliteStoreOptions &o) {
+  auto s = SqliteStore::open(o);
+  BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().body));
+  return std::move(s).value();
+}
+
+std::string open_error(const SqliteStoreOptions &o) {
+  auto s = SqliteStore::open(o);
+  BOOST_REQUIRE(!s.has_value());
+  return host::error_message(s.error());
+}
+
+bool contains(const std::string &haystack, const std::string &needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+void raw_sql(const fs::path &file, const char *sql) {
+  sqlite3 *db = nullptr;
+  BOOST_REQUIRE_EQUAL(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  char *err = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, (err != nullptr ? err : "sql failed"));
+  sqlite3_close(db);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(compare_and_set_follows_versions) {
+  TempDir dir;
+  auto store = open_ok(options(dir));
+  auto first = store->put("a/token", "v1", 0);
+  BOOST_REQUIRE(first);
+  BOOST_TEST((first->outcome == WriteOutcome::written));
+  BOOST_TEST(first->version == 1u);
+
+  auto again = store->put("a/token", "other", 0); // 0 = must not exist
+  BOOST_REQUIRE(again);
+  BOOST_TEST((again->outcome == WriteOutcome::conflict));
+  BOOST_TEST(again->version == 1u);
+
+  BOOST_TEST(store->put("a/token", "v2", 1)->version == 2u);
+  auto stale = store->put("a/token", "lost", 1);
+  BOOST_TEST((stale->outcome == WriteOutcome::conflict));
+  BOOST_TEST(stale->version == 2u);
+  BOOST_TEST(store->put("a/token", "v3", AH_VERSION_ANY)->version == 3u);
+
+  auto got = store->get("a/token");
+  BOOST_REQUIRE(got && got.value());
+  BOOST_TEST(got.value()->value == "v3");
+  BOOST_TEST(got.value()->version == 3u);
+  BOOST_TEST(!store->get("missing").value().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(versions_survive_delete_so_stale_writers_lose) {
+  TempDir dir;
+  auto store = open_ok(options(dir));
+  BOOST_TEST(store->put("k", "1", 0)->version == 1u);
+  BOOST_TEST((store->remove("k", 7)->outcome == WriteOutcome::conflict));
+  BOOST_TEST((store->remove("k", 1)->outcome == WriteOutcome::written));
+  BOOST_TEST(!store->get("k").value().has_value());
+  auto gone = store->remove("k", AH_VERSION_ANY);
+  BOOST_REQUIRE(!gone);
+  BOOST_TEST(gone.error().status == AH_NOT_FOUND);
+
+  auto recreated = store->put("k", "2", 0);
+  BOOST_TEST((recreated->outcome == WriteOutcome::written));
+  BOOST_TEST(recreated->version == 3u); // 1 written, 2 deleted, 3 written again
+  BOOST_TEST((store->put("k", "stale", 1)->outcome == WriteOutcome::conflict));
+}
+
+BOOST_AUTO_TEST_CASE(list_is_sorted_by_prefix_and_hides_deleted) {
+  TempDir dir;
+  auto store = open_ok(options(dir));
+  for (const char *k : {"threads/b", "threads/a", "other/x", "threads/c"}) {
+    BOOST_REQUIRE(store->put(k, "v", 0));
+  }
+  BOOST_REQUIRE(store->remove("threads/c", AH_VERSION_ANY));
+  auto listed = store->list("threads/");
+  BOOST_REQUIRE(listed);
+  BOOST_REQUIRE_EQUAL(listed->size(), 2u);
+  BOOST_TEST(listed.value()[0].key == "threads/a");
+  BOOST_TEST(listed.value()[1].key == "threads/b");
+  BOOST_TEST(store->list("").value().size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_key_names_are_refused_with_the_rule) {
+  TempDir dir;
+  auto store = open_ok(options(dir));
+  for (const char *bad : {"", "/abs", "has space", "semi;colon"}) {
+    auto r = store->put(bad, "v", 0);
+    BOOST_REQUIRE(!r);
+    BOOST_TEST(r.error().status == AH_INVALID_INPUT);
+  }
+  BOOST_TEST(contains(host::error_message(store->put("has space", "v", 0).error()),
+                      "may only contain"));
+  BOOST_TEST(!store->put(std::string(257, 'k'), "v", 0));
+}
+
+BOOST_AUTO_TEST_CASE(values_are_never_stored_in_plaintext) {
+  TempDir dir;
+  const std::string secret = "THplaintext-canary-0123456789-must-not-hit-disk";
+  {
+    auto store = open_ok(options(dir));
+    BOOST_REQUIRE(store->put("threads/accounts/alice/token", secret, 0));
+    for (const auto &entry : fs::directory_iterator(dir.path())) {
+      BOOST_TEST(!contains(test::read_file(entry.path()), secret), entry.path());
+    }
+  }
+  for (const auto &entry : fs::directory_iterator(dir.path())) {
+    BOOST_TEST(!contains(test::read_file(entry.path()), secret), entry.path());
+  }
+  auto store = open_ok(options(dir));
+  BOOST_TEST(store->get("threads/accounts/alice/token").value()->value == secret);
+}
+
+BOOST_AUTO_TEST_CASE(store_file_is_private) {
+  TempDir dir;
+  open_ok(options(dir));
+  struct stat st {};
+  BOOST_REQUIRE_EQUAL(::stat((dir / "store.db").c_str(), &st), 0);
+  BOOST_TEST((st.st_mode & 077) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_master_key_is_refused_and_data_kept) {
+  TempDir dir;
+  BOOST_REQUIRE(open_ok(options(dir))->put("k", "precious", 0));
+  const std::string error = open_error(options(dir, key_b));
+  BOOST_TEST(contains(error, "master key does not match"));
+  BOOST_TEST(contains(error, "AUTOHOST_MASTER_KEY"));
+  BOOST_TEST(!contains(error, key_b));
+  BOOST_TEST(open_ok(options(dir))->get("k").value()->value == "precious");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_env_key_is_refused_without_echoing_it) {
+  TempDir dir;
+  const std::string error = open_error(options(dir, std::string("not-a-key-sekrit")));
+  BOOST_TEST(contains(error, "AUTOHOST_MASTER_KEY must be 32 bytes"));
+  BOOST_TEST(!contains(error, "sekrit"));
+  BOOST_TEST((!fs::exists(dir / "store.db") || fs::file_size(dir / "store.db") == 0u));
+}
+
+BOOST_AUTO_TEST_CASE(base64_env_key_is_accepted) {
+  TempDir dir;
+  auto store = open_ok(options(dir, std::string("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")));
+  BOOST_TEST(store->put("k", "v", 0));
+}
+
+BOOST_AUTO_TEST_CASE(key_file_is_created_private_and_reused) {
+  TempDir dir;
+  BOOST_REQUIRE(open_ok(options(dir, std::nullopt))->put("k", "v", 0));
+  struct stat st {};
+  BOOST_REQUIRE_EQUAL(::stat((dir / "master.key").c_str(), &st), 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  BOOST_TEST(open_ok(options(dir, std::nullopt))->get("k").value()->value == "v");
+
+  ::chmod((dir / "master.key").c_str(), 0644);
+  const std::string error = open_error(options(dir, std::nullopt));
+  BOOST_TEST(contains(error, "accessible by other users"));
+  BOOST_TEST(contains(error, "chmod 600"));
+}
+
+BOOST_AUTO_TEST_CASE(missing_key_file_for_existing_store_is_an_error_not_a_new_key) {
+  TempDir dir;
+  BOOST_REQUIRE(open_ok(options(dir, std::nullopt))->put("k", "v", 0));
+  fs::rename(dir / "master.key", dir / "moved.key");
+  const std::string error = open_error(options(dir, std::nullopt));
+  BOOST_TEST(contains(error, "is missing and the store already exists"));
+  BOOST_TEST(!fs::exists(dir / "master.key"));
+  fs::rename(dir / "moved.key", dir / "master.key");
+  BOOST_TEST(open_ok(options(dir, std::nullopt))->get("k").value()->value == "v");
+}
+
+BOOST_AUTO_TEST_CASE(garbage_file_is_reported_and_left_untouched) {
+  TempDir dir;
+  const std::string garbage(8192, '\x5a');
+  std::ofstream(dir / "store.db", std::ios::binary) << garbage;
+  const std::string error = open_error(options(dir));
+  BOOST_TEST(contains(error, (dir / "store.db").string()));
+  BOOST_TEST(contains(error, "not an SQLite database"));
+  BOOST_TEST(test::read_file(dir / "store.db") == garbage);
+}
+
+BOOST_AUTO_TEST_CASE(foreign_sqlite_file_is_not_taken_over) {
+  TempDir dir;
+  raw_sql(dir / "store.db", "CREATE TABLE notes(x); INSERT INTO notes VALUES (1);");
+  const std::string before = test::read_file(dir / "store.db");
+  BOOST_TEST(contains(open_error(options(dir)), "not an autohost store"));
+  BOOST_TEST(test::read_file(dir / "store.db") == before);
+}
+
+BOOST_AUTO_TEST_CASE(damaged_pages_give_a_corruption_error) {
+  TempDir dir;
+  {
+    auto store = open_ok(options(dir));
+    for (int i = 0; i < 300; ++i) {
+      BOOST_REQUIRE(store->put("key/" + std::to_string(i), std::string(200, 'v'), 0));
+    }
+  }
+  std::string bytes = test::read_file(dir / "store.db");
+  BOOST_REQUIRE(bytes.size() > 16384);
+  for (size_t i = 4096; i < bytes.size(); i += 1) bytes[i] = static_cast<char>(i * 7);
+  std::ofstream(dir / "store.db", std::ios::binary | std::ios::trunc) << bytes;
+  auto store = SqliteStore::open(options(dir));
+  std::string error;
+  if (!store) {
+    error = host::error_message(store.error());
+  } else {
+    auto listed = store.value()->list("");
+    BOOST_REQUIRE(!listed);
+    error = host::error_message(listed.error());
+  }
+  BOOST_TEST(contains(error, "corrupt"), error);
+}
+
+BOOST_AUTO_TEST_CASE(sealed_values_cannot_be_moved_between_keys) {
+  TempDir dir;
+  {
+    auto store = open_ok(options(dir));
+    BOOST_REQUIRE(store->put("alice/token", "alice-secret", 0));
+    BOOST_REQUIRE(store->put("mallory/token", "mallory-secret", 0));
+  }
+  raw_sql(dir / "store.db", "UPDATE secrets SET sealed = (SELECT sealed FROM secrets WHERE key = "
+                            "'alice/token') WHERE key = 'mallory/token'");
+  auto store = open_ok(options(dir));
+  auto got = store->get("mallory/token");
+  BOOST_REQUIRE(!got);
+  BOOST_TEST(contains(host::error_message(got.error()), "cannot be decrypted"));
+  BOOST_TEST(!contains(got.error().body, "alice-secret"));
+  BOOST_TEST(store->get("alice/token").value()->value == "alice-secret");
+}
+
+BOOST_AUTO_TEST_CASE(two_processes_writing_at_once_lose_nothing) {
+  TempDir dir;
+  open_ok(options(dir)); // create first so both children open an existing store
+  constexpr int values_per_process = 1000;
+  constexpr int increments_per_process = 200;
+  pid_t children[2];
+  for (int p = 0; p < 2; ++p) {
+    children[p] = ::fork();
+    BOOST_REQUIRE(children[p] >= 0);
+    if (children[p] == 0) {
+      int failures = 0;
+      {
+        auto opened = SqliteStore::open(options(dir));
+        if (!opened) ::_exit(2);
+        auto &store = *opened.value();
+        for (int i = 0; i < values_per_process; ++i) {
+          const std::string key = "p" + std::to_string(p) + "/" + std::to_string(i);
+          if (!store.put(key, "value-" + std::to_string(i), 0)) ++failures;
+          if (i < increments_per_process) {
+            // A shared counter: read, add one, compare-and-set; retry when the other wins.
+            for (;;) {
+              auto cur = store.get("shared/counter");
+              if (!cur) { ++failures; break; }
+              const std::uint64_t version = cur.value() ? cur.value()->version : 0;
+              const int n = cur.value() ? std::stoi(cur.value()->value) : 0;
+              auto put = store.put("shared/counter", std::to_string(n + 1), version);
+              if (!put) { ++failures; break; }
+              if (put->outcome == WriteOutcome::written) break;
+            }
+          }
+        }
+      }
+      ::_exit(failures == 0 ? 0 : 1);
+    }
+  }
+  for (pid_t child : children) {
+    int status = 0;
+    BOOST_REQUIRE_EQUAL(::waitpid(child, &status, 0), child);
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  }
+  auto store = open_ok(options(dir));
+  BOOST_TEST(store->list("p0/").value().size() == size_t{values_per_process});
+  BOOST_TEST(store->list("p1/").value().size() == size_t{values_per_process});
+  BOOST_TEST(store->get("p1/999").value()->value == "value-999");
+  BOOST_TEST(store->get("shared/counter").value()->value ==
+             std::to_string(2 * increments_per_process));
+}
