@@ -25,17 +25,9 @@ namespace {
 Error usage(std::string message) { return make_error(AH_INVALID_INPUT, "usage", message); }
 
 Result<std::string> check_object(std::string text, const std::string &origin) {
-  json::stream_parser parser;
+  json::parser parser;
   boost::system::error_code ec;
-  const size_t used = parser.write_some(text.data(), text.size(), ec);
-  if (!ec) parser.finish(ec);
-  if (!ec && used < text.size()) {
-    // Only white space may follow the value.
-    if (text.find_first_not_of(" \t\r\n", used) != std::string::npos) {
-      return usage(origin + " is not valid JSON: unexpected text after the value at byte " +
-                   std::to_string(used));
-    }
-  }
+  const size_t used = parser.write(text.data(), text.size(), ec);
   if (ec) {
     return usage(origin + " is not valid JSON: " + ec.message() + " at byte " +
                  std::to_string(used));

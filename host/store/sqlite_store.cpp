@@ -40,7 +40,7 @@ std::int64_t wall_ms() {
 }
 
 Error store_error(const fs::path &file, std::string_view what) {
-  return make_error(AH_INTERNAL, "store", "secret store " + file.string() + ": " +
+  return make_error(AH_INTERNAL, "store", "secret store " + file.string() + " " +
                                               std::string(what));
 }
 
@@ -98,7 +98,7 @@ SqliteStore::~SqliteStore() { sodium_memzero(key_.data(), key_.size()); }
 Error SqliteStore::failure(std::string_view doing) {
   const SqliteFailure &f = db_->failure();
   if ((f.code & 0xff) == SQLITE_CORRUPT || (f.code & 0xff) == SQLITE_NOTADB) {
-    return store_error(file_, "the file is corrupt (" + f.message + ") while " +
+    return store_error(file_, "is corrupt (" + f.message + ") while " +
                                   std::string(doing) + "; restore it from a backup");
   }
   if ((f.code & 0xff) == SQLITE_BUSY) {
@@ -106,11 +106,11 @@ Error SqliteStore::failure(std::string_view doing) {
                       "secret store " + file_.string() + " is busy (locked by another process) " +
                           "while " + std::string(doing));
   }
-  return store_error(file_, std::string(doing) + " failed: " + f.message);
+  return store_error(file_, "failed while " + std::string(doing) + ": " + f.message);
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions &options) {
-  if (!sodium_ready()) return store_error(options.file, "libsodium failed to initialise");
+  if (!sodium_ready()) return store_error(options.file, "cannot be used: libsodium failed to initialise");
   if (options.key.env_value) {
     // A malformed key in the environment is reported before the file is touched.
     if (auto key = load_master_key(options.key, KeyCreation::forbidden); !key) {
@@ -129,7 +129,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
   }
 
   auto db = std::make_unique<Database>(options.file, true);
-  if (!db->ok()) return store_error(options.file, "cannot open: " + db->failure().message);
+  if (!db->ok()) return store_error(options.file, "cannot be opened: " + db->failure().message);
   sqlite3_busy_timeout(db->handle(), options.busy_timeout_ms);
 
   std::int64_t app_id = 0;
@@ -166,7 +166,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
   // WAL lets readers in other processes proceed while one writes; FULL sync makes every
   // committed token rotation durable before we report it.
   if (!db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")) {
-    return store_error(options.file, "cannot enable WAL: " + db->failure().message);
+    return store_error(options.file, "cannot switch to WAL mode: " + db->failure().message);
   }
 
   auto key = load_master_key(options.key,
@@ -176,16 +176,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
   Transaction tx(*db);
   if (!tx.begun() || !db->exec(schema) ||
       !db->exec("PRAGMA application_id = " + std::to_string(application_id))) {
-    return store_error(options.file, "cannot initialise: " + db->failure().message);
+    return store_error(options.file, "cannot be initialised: " + db->failure().message);
   }
   Statement check(*db, "SELECT value FROM meta WHERE name = 'key_check'");
   if (check.step()) {
     if (!open_sealed(key.value(), check.column_blob(0), key_check_name)) {
       return store_error(options.file,
-                         "the master key does not match this store (" +
+                         "does not match the master key (" +
                              std::string(options.key.env_value ? "AUTOHOST_MASTER_KEY"
                                                                : options.key.key_file.string()) +
-                             " is not the key it was created with)");
+                             " is not the key the store was created with)");
     }
   } else if (db->ok()) {
     Statement insert(*db, "INSERT INTO meta(name, value) VALUES ('key_check', ?), "
@@ -193,7 +193,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
     insert.bind_blob(1, seal(key.value(), key_check_plain, key_check_name)).step();
   }
   if (!db->ok() || !tx.commit()) {
-    return store_error(options.file, "cannot initialise: " + db->failure().message);
+    return store_error(options.file, "cannot be initialised: " + db->failure().message);
   }
   return std::unique_ptr<SqliteStore>(new SqliteStore(options.file, std::move(db), key.value()));
 }
@@ -211,8 +211,8 @@ Result<std::optional<StoredSecret>> SqliteStore::get(std::string_view key) {
   }
   auto plain = open_sealed(key_, select.column_blob(1), key);
   if (!plain) {
-    return store_error(file_, "secret '" + std::string(key) +
-                                  "' cannot be decrypted: the stored value is corrupt or was "
+    return store_error(file_, "holds secret '" + std::string(key) +
+                                  "' but it cannot be decrypted: the stored value is corrupt or was "
                                   "altered; it was left untouched");
   }
   return std::optional<StoredSecret>{

@@ -1,0 +1,42 @@
+// Runs a real child process (Boost.Process) with files for its standard streams, so large
+// outputs can never deadlock the test.
+#include "process.hpp"
+
+#include "temp_dir.hpp"
+
+#include <boost/process.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+namespace autohost::test {
+namespace bp = boost::process;
+
+ProcessResult run_process(const std::filesystem::path &program,
+                          const std::vector<std::string> &args, const ProcessOptions &options) {
+  TempDir io;
+  const auto in_file = io / "stdin";
+  const auto out_file = io / "stdout";
+  const auto err_file = io / "stderr";
+  std::ofstream(in_file, std::ios::binary) << options.stdin_text;
+
+  bp::environment env = boost::this_process::environment();
+  for (const auto &[name, value] : options.env) {
+    if (value) {
+      env[name] = *value;
+    } else {
+      env.erase(name);
+    }
+  }
+  bp::child child(program.string(), bp::args(args), env, bp::std_in<in_file.string(),
+                  bp::std_out> out_file.string(), bp::std_err > err_file.string());
+  if (options.interrupt_after_ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(*options.interrupt_after_ms));
+    ::kill(child.id(), SIGINT);
+  }
+  child.wait();
+  return ProcessResult{child.exit_code(), read_file(out_file), read_file(err_file)};
+}
+
+} // namespace autohost::test

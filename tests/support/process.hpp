@@ -1,0 +1,30 @@
+// Runs a real child process with given arguments, stdin text and environment changes, and
+// captures its exit code, stdout and stderr.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace autohost::test {
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+struct ProcessOptions {
+  std::string stdin_text;
+  // Variables to set (a value) or remove (nullopt) on top of this process's environment.
+  std::map<std::string, std::optional<std::string>> env;
+  // Sends SIGINT this many milliseconds after the start, when set.
+  std::optional<int> interrupt_after_ms;
+};
+
+ProcessResult run_process(const std::filesystem::path &program,
+                          const std::vector<std::string> &args, const ProcessOptions &options = {});
+
+} // namespace autohost::test
