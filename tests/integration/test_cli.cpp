@@ -299,6 +299,12 @@ BOOST_FIXTURE_TEST_CASE(config_file_sets_plugin_config_and_is_checked, Cli) {
   BOOST_TEST(json::parse(r.out).at("config").at("graph_base_url").as_string() ==
              "https://127.0.0.1:9443");
 
+  std::ofstream(home / "dirs.json") << R"({"plugin_dirs": [")" +
+                                          fs::path(threads).parent_path().string() + R"("]})";
+  auto dirs = run({"--config", (home / "dirs.json").string(), "plugins"});
+  BOOST_TEST(dirs.exit_code == 0, dirs.err);
+  BOOST_TEST(contains(dirs.out, threads));
+
   std::ofstream(home / "bad.json") << R"({"plugin_dirz": []})";
   auto bad = run({"--config", (home / "bad.json").string(), "plugins"});
   BOOST_TEST(bad.exit_code == 2);

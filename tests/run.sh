@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh Debian 12 machine: installs deps, builds, runs every
+# meson test, and ends with one line "N passed, N failed". Exit status: 0 only if all pass.
+# BUILD_DIR picks the build directory; extra arguments go to `meson setup`.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+if ! BUILD_DIR=$build bash "$root/examples/build.sh" "$@"; then
+  echo "the build failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+meson test -C "$build" --no-rebuild --print-errorlogs ${MESON_TEST_ARGS:-} >"$build/test-output.txt" 2>&1
+status=$?
+grep -E '^ *[0-9]+/[0-9]+ ' "$build/test-output.txt" || true
+if [ $status -ne 0 ]; then
+  # Show the failing tests' logs (meson prints them with --print-errorlogs).
+  sed -n '/^Summary of Failures/,$p;/^=+ [0-9]+\/[0-9]+ =+/,/^=+$/p' "$build/test-output.txt" | tail -n 200
+fi
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for line in open(sys.argv[1]):
+    result = json.loads(line)["result"]
+    if result in ("OK", "EXPECTEDFAIL"):
+        passed += 1
+    elif result == "SKIP":
+        skipped += 1
+    else:
+        failed += 1
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+exit $status
