@@ -22,6 +22,42 @@ bool is_base_url(std::string_view url) {
   return std::regex_match(url.begin(), url.end(), pattern);
 }
 
+autohost::Result<autohost::Done> parse_waits(const json::value &value, Config &config) {
+  if (!value.is_object()) return config_error("container_wait", "must be an object");
+  for (const auto &[kind, wait] : value.as_object()) {
+    const std::string name = "container_wait." + std::string(kind);
+    ContainerWait *target = kind == "text"    ? &config.text_wait
+                            : kind == "image" ? &config.image_wait
+                            : kind == "video" ? &config.video_wait
+                                              : nullptr;
+    if (target == nullptr) return config_error(name, "is not text, image or video");
+    if (!wait.is_object()) return config_error(name, "must be an object");
+    for (const auto &[field, number] : wait.as_object()) {
+      const std::string full = name + "." + std::string(field);
+      if (!number.is_number() || number.to_number<double>() < 0) {
+        return config_error(full, "must be a number of seconds, zero or more");
+      }
+      const double v = number.to_number<double>();
+      if (field == "first_check_s") {
+        target->first_check_s = v;
+      } else if (field == "interval_s" && v > 0) {
+        target->interval_s = v;
+      } else if (field == "budget_s" && v > 0) {
+        target->budget_s = v;
+      } else {
+        return config_error(full, "is not first_check_s, interval_s or budget_s (>0)");
+      }
+    }
+  }
+  return autohost::Done{};
+}
+
+// Whole seconds print as integers ("60", not "6E1").
+json::value seconds(double s) {
+  if (s == static_cast<double>(static_cast<std::int64_t>(s))) return static_cast<std::int64_t>(s);
+  return s;
+}
+
 } // namespace
 
 autohost::Result<Config> parse_config(std::string_view text) {
@@ -33,6 +69,17 @@ autohost::Result<Config> parse_config(std::string_view text) {
   if (!doc.is_object()) return Error::make(AH_INVALID_INPUT, "plugin config must be a JSON object");
   for (const auto &[key, value] : doc.as_object()) {
     const std::string_view k = key;
+    if (k == "container_wait") {
+      if (auto ok = parse_waits(value, config); !ok) return std::move(ok).error();
+      continue;
+    }
+    if (k == "request_timeout_s") {
+      if (!value.is_number() || value.to_number<double>() <= 0) {
+        return config_error(k, "must be a positive number of seconds");
+      }
+      config.request_timeout_s = value.to_number<double>();
+      continue;
+    }
     if (!value.is_string()) return config_error(k, "must be a string");
     const std::string v(value.as_string());
     if (k == "graph_base_url" || k == "oauth_base_url") {
@@ -61,6 +108,15 @@ std::string to_json(const Config &config) {
   o["oauth_base_url"] = config.oauth_base_url;
   o["token_placement"] = config.token_placement == TokenPlacement::header ? "header" : "query";
   if (!config.ca_file.empty()) o["ca_file"] = config.ca_file;
+  json::object waits;
+  for (const auto &[name, w] : {std::pair{"text", config.text_wait}, std::pair{"image", config.image_wait},
+                                std::pair{"video", config.video_wait}}) {
+    waits[name] = json::object{{"first_check_s", seconds(w.first_check_s)},
+                               {"interval_s", seconds(w.interval_s)},
+                               {"budget_s", seconds(w.budget_s)}};
+  }
+  o["container_wait"] = std::move(waits);
+  o["request_timeout_s"] = seconds(config.request_timeout_s);
   return json::serialize(o);
 }
 

@@ -10,12 +10,23 @@ namespace threads {
 
 enum class TokenPlacement { header, query };
 
+// How long to wait for a media container to finish processing, per kind of post.
+struct ContainerWait {
+  double first_check_s = 0; // the docs suggest ~30 s for video before the first check
+  double interval_s = 1;
+  double budget_s = 60; // then the post is left resumable and retry_later is returned
+};
+
 struct Config {
   std::string graph_base_url = "https://graph.threads.net";
   std::string api_version = "v1.0";
   std::string oauth_base_url = "https://threads.net";
   TokenPlacement token_placement = TokenPlacement::header;
   std::string ca_file; // empty: the system CA store
+  ContainerWait text_wait{0, 1, 60};
+  ContainerWait image_wait{1, 3, 180};
+  ContainerWait video_wait{30, 10, 900}; // also carousels that hold a video
+  double request_timeout_s = 30;
 };
 
 // Parses `json` (empty means defaults). Errors name the offending key.

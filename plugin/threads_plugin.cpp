@@ -1,9 +1,17 @@
 // The Threads plugin instance: action and job dispatch.
 #include "threads_plugin.hpp"
 
+#include "actions/action_context.hpp"
+#include "actions/import_token.hpp"
+#include "actions/publisher.hpp"
+#include "actions/reads.hpp"
+#include "auth/accounts.hpp"
 #include "manifest.hpp"
 
 #include <boost/json.hpp>
+
+#include <chrono>
+#include <fstream>
 
 namespace threads {
 namespace json = boost::json;
@@ -11,8 +19,41 @@ using autohost::Error;
 using autohost::Result;
 
 namespace {
-// Accounts live under this prefix in the host's secret store.
-constexpr std::string_view account_prefix = "threads/accounts/";
+
+using ActionFn = Result<std::string> (*)(const actions::ActionContext &, std::string_view);
+
+struct ActionEntry {
+  std::string_view name;
+  ActionFn run;
+};
+
+constexpr ActionEntry action_table[] = {
+    {"post", &actions::run_post},
+    {"import_token", &actions::run_import_token},
+    {"profile", &actions::run_profile},
+    {"threads", &actions::run_threads},
+    {"thread", &actions::run_thread},
+    {"replies", &actions::run_replies},
+    {"conversation", &actions::run_conversation},
+    {"mentions", &actions::run_mentions},
+    {"insights", &actions::run_insights},
+    {"publishing_limit", &actions::run_publishing_limit},
+    {"search", &actions::run_search},
+    {"delete", &actions::run_delete},
+    {"repost", &actions::run_repost},
+    {"hide_reply", &actions::run_hide_reply},
+};
+
+ah_log_level to_host_level(http::LogLevel level) {
+  switch (level) {
+  case http::LogLevel::debug: return AH_LOG_DEBUG;
+  case http::LogLevel::info: return AH_LOG_INFO;
+  case http::LogLevel::warn: return AH_LOG_WARN;
+  case http::LogLevel::error: return AH_LOG_ERROR;
+  }
+  return AH_LOG_INFO;
+}
+
 } // namespace
 
 ThreadsPlugin::ThreadsPlugin(autohost::HostServices host, Config config)
@@ -22,13 +63,47 @@ Result<std::unique_ptr<autohost::PluginInstance>>
 ThreadsPlugin::create(autohost::HostServices host, std::string_view config_json) {
   auto config = parse_config(config_json);
   if (!config) return std::move(config).error();
+  if (!config->ca_file.empty() && !std::ifstream(config->ca_file).good()) {
+    return Error::make(AH_INVALID_INPUT,
+                       "plugin config: 'ca_file' " + config->ca_file + " cannot be read");
+  }
   return std::unique_ptr<autohost::PluginInstance>(
       new ThreadsPlugin(host, std::move(config).value()));
 }
 
+Result<graph::GraphClient *> ThreadsPlugin::network() {
+  std::lock_guard lock(network_mutex_);
+  if (!network_) {
+    http::ClientOptions options;
+    options.ca_file = config_.ca_file;
+    options.request_timeout =
+        std::chrono::milliseconds(static_cast<long long>(config_.request_timeout_s * 1000));
+    const autohost::HostServices host = host_;
+    options.log = [host](http::LogLevel level, std::string_view message,
+                         std::string_view fields) {
+      host.log(to_host_level(level), message, fields);
+    };
+    auto client = http::Client::create(std::move(options));
+    if (!client) {
+      return Error::make(AH_INVALID_INPUT, "plugin config: the HTTP client cannot start: " +
+                                               client.error().message);
+    }
+    network_ = std::make_unique<Network>(config_, std::move(*client));
+  }
+  return &network_->graph;
+}
+
 Result<std::string> ThreadsPlugin::invoke(std::string_view action, std::string_view input_json,
-                                          const autohost::CallContext &) {
+                                          const autohost::CallContext &ctx) {
   if (action == "info") return info(input_json);
+  for (const auto &entry : action_table) {
+    if (entry.name == action) {
+      auto graph = network();
+      if (!graph) return std::move(graph).error();
+      const actions::ActionContext context(host_, config_, *graph.value(), ctx);
+      return entry.run(context, input_json);
+    }
+  }
   return Error::make(AH_NOT_FOUND, "the threads plugin has no action '" + std::string(action) +
                                        "' (see `autohost actions threads`)");
 }
@@ -47,16 +122,10 @@ Result<std::string> ThreadsPlugin::info(std::string_view input_json) {
     return Error::make(AH_INVALID_INPUT, "info: unexpected input field '" +
                                              std::string(input.as_object().begin()->key()) + "'");
   }
-  auto listed = host_.secret_list(account_prefix);
-  if (!listed) return std::move(listed).error();
+  auto names = auth::Accounts(host_).names();
+  if (!names) return std::move(names).error();
   json::array accounts;
-  const json::value listing = json::parse(listed.value());
-  for (const auto &entry : listing.as_array()) {
-    std::string_view key = entry.as_object().at("key").as_string();
-    key.remove_prefix(account_prefix.size());
-    const std::string_view name = key.substr(0, key.find('/'));
-    if (accounts.empty() || accounts.back().as_string() != name) accounts.emplace_back(name);
-  }
+  for (const auto &n : names.value()) accounts.emplace_back(n);
   json::object out;
   out["plugin"] = plugin_name;
   out["version"] = plugin_version;

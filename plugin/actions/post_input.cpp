@@ -1,6 +1,8 @@
 // Parses and validates the `post` action's input.
 #include "post_input.hpp"
 
+#include "actions/input_reader.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -20,12 +22,6 @@ constexpr std::size_t max_alt_text = 1000;
 constexpr std::size_t max_attachment_text = 10000;
 constexpr std::size_t max_spoilers = 10;
 
-Error field_error(std::string_view field, std::string_view message) {
-  json::object body{{"code", "invalid_input"},
-                    {"field", field},
-                    {"message", "post: '" + std::string(field) + "' " + std::string(message)}};
-  return Error{AH_INVALID_INPUT, json::serialize(body)};
-}
 
 bool is_emoji(char32_t c) {
   return (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) ||
@@ -63,82 +59,13 @@ std::optional<std::size_t> code_points(std::string_view s) {
   return count;
 }
 
-// Reads the named fields of `o`; unknown fields are an error naming them.
-class Reader {
-public:
-  Reader(const json::object &o, std::string prefix) : o_(o), prefix_(std::move(prefix)) {}
-
-  std::string name(std::string_view key) const { return prefix_ + std::string(key); }
-
-  Result<std::string> string(std::string_view key) {
-    seen_.insert(std::string(key));
-    const json::value *v = o_.if_contains(key);
-    if (v == nullptr || v->is_null()) return std::string();
-    if (!v->is_string()) return field_error(name(key), "must be a string");
-    return std::string(v->as_string());
-  }
-
-  // Ids arrive as strings or as (17-digit) numbers; both become digit strings.
-  Result<std::string> id(std::string_view key) {
-    seen_.insert(std::string(key));
-    const json::value *v = o_.if_contains(key);
-    if (v == nullptr || v->is_null()) return std::string();
-    std::string s;
-    if (v->is_string()) {
-      s = std::string(v->as_string());
-    } else if (v->is_int64() && v->as_int64() > 0) {
-      s = std::to_string(v->as_int64());
-    } else if (v->is_uint64()) {
-      s = std::to_string(v->as_uint64());
-    } else {
-      return field_error(name(key), "must be an id (a string of digits)");
-    }
-    if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return field_error(name(key), "must be an id (a string of digits)");
-    }
-    return s;
-  }
-
-  Result<bool> boolean(std::string_view key) {
-    seen_.insert(std::string(key));
-    const json::value *v = o_.if_contains(key);
-    if (v == nullptr || v->is_null()) return false;
-    if (!v->is_bool()) return field_error(name(key), "must be true or false");
-    return v->as_bool();
-  }
-
-  const json::value *raw(std::string_view key) {
-    seen_.insert(std::string(key));
-    const json::value *v = o_.if_contains(key);
-    return v == nullptr || v->is_null() ? nullptr : v;
-  }
-
-  Result<autohost::Done> no_unknown_fields() const {
-    for (const auto &[k, v] : o_) {
-      if (seen_.count(std::string(k)) == 0) return field_error(name(k), "is not a known field");
-    }
-    return autohost::Done{};
-  }
-
-private:
-  const json::object &o_;
-  std::string prefix_;
-  std::set<std::string> seen_;
-};
-
-#define AH_TRY_ASSIGN(target, expr)                                                             \
-  do {                                                                                          \
-    auto ah_r = (expr);                                                                         \
-    if (!ah_r) return std::move(ah_r).error();                                                  \
-    target = std::move(ah_r).value();                                                           \
-  } while (false)
 
 Result<autohost::Done> check_length(std::string_view field, std::string_view text,
                                     std::size_t max, bool threads_rule) {
   const auto n = threads_rule ? threads_length(text) : code_points(text);
-  if (!n) return field_error(field, "is not valid UTF-8");
+  if (!n) return field_error("post", field, "is not valid UTF-8");
   if (*n > max) {
-    return field_error(field, "is " + std::to_string(*n) + " characters long; the limit is " +
+    return field_error("post", field, "is " + std::to_string(*n) + " characters long; the limit is " +
                                   std::to_string(max) +
                                   (threads_rule ? " (emoji count as their UTF-8 bytes)" : ""));
   }
@@ -151,8 +78,8 @@ bool is_https_url(std::string_view url) {
 }
 
 Result<MediaItem> parse_media(const json::value &v, const std::string &field) {
-  if (!v.is_object()) return field_error(field, "must be an object with type and url");
-  Reader r(v.as_object(), field + ".");
+  if (!v.is_object()) return field_error("post", field, "must be an object with type and url");
+  Reader r("post", v.as_object(), field + ".");
   MediaItem item;
   std::string type;
   AH_TRY_ASSIGN(type, r.string("type"));
@@ -161,11 +88,11 @@ Result<MediaItem> parse_media(const json::value &v, const std::string &field) {
   } else if (type == "video") {
     item.kind = MediaKind::video;
   } else {
-    return field_error(r.name("type"), "must be \"image\" or \"video\"");
+    return field_error("post", r.name("type"), "must be \"image\" or \"video\"");
   }
   AH_TRY_ASSIGN(item.url, r.string("url"));
   if (!is_https_url(item.url)) {
-    return field_error(r.name("url"), "must be a public https:// URL that Meta can download");
+    return field_error("post", r.name("url"), "must be a public https:// URL that Meta can download");
   }
   AH_TRY_ASSIGN(item.alt_text, r.string("alt_text"));
   if (auto ok = check_length(r.name("alt_text"), item.alt_text, max_alt_text, false); !ok) {
@@ -217,19 +144,19 @@ std::vector<std::string> links_in(std::string_view text) {
 Result<PostInput> parse_post_input(std::string_view text) {
   boost::system::error_code ec;
   const json::value doc = json::parse(text.empty() ? std::string_view("{}") : text, ec);
-  if (ec) return field_error("(input)", "is not valid JSON: " + ec.message());
-  if (!doc.is_object()) return field_error("(input)", "must be a JSON object");
-  Reader r(doc.as_object(), "");
+  if (ec) return field_error("post", "(input)", "is not valid JSON: " + ec.message());
+  if (!doc.is_object()) return field_error("post", "(input)", "must be a JSON object");
+  Reader r("post", doc.as_object());
   PostInput in;
 
   AH_TRY_ASSIGN(in.text, r.string("text"));
   if (auto ok = check_length("text", in.text, max_text, true); !ok) return std::move(ok).error();
 
   if (const json::value *media = r.raw("media")) {
-    if (!media->is_array()) return field_error("media", "must be a list of {type, url}");
+    if (!media->is_array()) return field_error("post", "media", "must be a list of {type, url}");
     const auto &items = media->as_array();
     if (items.size() > 20) {
-      return field_error("media", "has " + std::to_string(items.size()) +
+      return field_error("post", "media", "has " + std::to_string(items.size()) +
                                       " items; a carousel holds at most 20");
     }
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -244,7 +171,7 @@ Result<PostInput> parse_post_input(std::string_view text) {
   AH_TRY_ASSIGN(in.link_attachment, r.string("link_attachment"));
   if (!in.link_attachment.empty() && !is_https_url(in.link_attachment) &&
       in.link_attachment.rfind("http://", 0) != 0) {
-    return field_error("link_attachment", "must be an http(s) URL");
+    return field_error("post", "link_attachment", "must be an http(s) URL");
   }
   AH_TRY_ASSIGN(in.topic_tag, r.string("topic_tag"));
   if (!in.topic_tag.empty()) {
@@ -252,7 +179,7 @@ Result<PostInput> parse_post_input(std::string_view text) {
       return std::move(ok).error();
     }
     if (in.topic_tag.find_first_of(".&") != std::string::npos) {
-      return field_error("topic_tag", "must not contain '.' or '&'");
+      return field_error("post", "topic_tag", "must not contain '.' or '&'");
     }
   }
   AH_TRY_ASSIGN(in.reply_control, r.string("reply_control"));
@@ -261,19 +188,19 @@ Result<PostInput> parse_post_input(std::string_view text) {
                                                   "mentioned_only", "parent_post_author_only",
                                                   "followers_only"};
     if (allowed.count(in.reply_control) == 0) {
-      return field_error("reply_control", "must be one of everyone, accounts_you_follow, "
+      return field_error("post", "reply_control", "must be one of everyone, accounts_you_follow, "
                                           "mentioned_only, parent_post_author_only, "
                                           "followers_only");
     }
   }
   if (const json::value *codes = r.raw("allowlisted_country_codes")) {
     if (!codes->is_array() || codes->as_array().empty()) {
-      return field_error("allowlisted_country_codes", "must be a non-empty list like [\"US\"]");
+      return field_error("post", "allowlisted_country_codes", "must be a non-empty list like [\"US\"]");
     }
     for (const auto &c : codes->as_array()) {
       static const std::regex iso(R"(^[A-Z]{2}$)");
       if (!c.is_string() || !std::regex_match(std::string(c.as_string()), iso)) {
-        return field_error("allowlisted_country_codes",
+        return field_error("post", "allowlisted_country_codes",
                            "must hold ISO 3166-1 alpha-2 codes in capitals, like \"US\"");
       }
       in.allowlisted_country_codes.emplace_back(c.as_string());
@@ -283,26 +210,26 @@ Result<PostInput> parse_post_input(std::string_view text) {
     const json::value *options =
         poll->is_object() ? poll->as_object().if_contains("options") : nullptr;
     if (options == nullptr || !options->is_array() || poll->as_object().size() != 1) {
-      return field_error("poll", "must be {\"options\": [\"A\", \"B\", ...]}");
+      return field_error("post", "poll", "must be {\"options\": [\"A\", \"B\", ...]}");
     }
     const auto &list = options->as_array();
     if (list.size() < 2 || list.size() > 4) {
-      return field_error("poll.options", "must have 2 to 4 options, not " +
+      return field_error("post", "poll.options", "must have 2 to 4 options, not " +
                                              std::to_string(list.size()));
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string field = "poll.options[" + std::to_string(i) + "]";
-      if (!list[i].is_string()) return field_error(field, "must be a string");
+      if (!list[i].is_string()) return field_error("post", field, "must be a string");
       const std::string option(list[i].as_string());
       const auto n = code_points(option);
-      if (!n || *n < 1 || *n > 25) return field_error(field, "must be 1 to 25 characters");
+      if (!n || *n < 1 || *n > 25) return field_error("post", field, "must be 1 to 25 characters");
       in.poll_options.push_back(option);
     }
   }
   if (const json::value *spoilers = r.raw("spoilers")) {
-    if (!spoilers->is_array()) return field_error("spoilers", "must be a list of {offset, length}");
+    if (!spoilers->is_array()) return field_error("post", "spoilers", "must be a list of {offset, length}");
     if (spoilers->as_array().size() > max_spoilers) {
-      return field_error("spoilers", "may mark at most 10 ranges");
+      return field_error("post", "spoilers", "may mark at most 10 ranges");
     }
     const auto text_length = code_points(in.text).value_or(0);
     for (std::size_t i = 0; i < spoilers->as_array().size(); ++i) {
@@ -313,30 +240,30 @@ Result<PostInput> parse_post_input(std::string_view text) {
       const json::value *len = o ? o->if_contains("length") : nullptr;
       if (off == nullptr || len == nullptr || !off->is_int64() || !len->is_int64() ||
           o->size() != 2) {
-        return field_error(field, "must be {\"offset\": N, \"length\": N}");
+        return field_error("post", field, "must be {\"offset\": N, \"length\": N}");
       }
       Spoiler sp{off->as_int64(), len->as_int64()};
       if (sp.offset < 0 || sp.length < 1 ||
           static_cast<std::size_t>(sp.offset + sp.length) > text_length) {
-        return field_error(field, "must lie inside the text");
+        return field_error("post", field, "must lie inside the text");
       }
       in.spoilers.push_back(sp);
     }
   }
   AH_TRY_ASSIGN(in.spoiler_media, r.boolean("spoiler_media"));
   if (const json::value *att = r.raw("text_attachment")) {
-    if (!att->is_object()) return field_error("text_attachment", "must be {text, link_url?}");
-    Reader ar(att->as_object(), "text_attachment.");
+    if (!att->is_object()) return field_error("post", "text_attachment", "must be {text, link_url?}");
+    Reader ar("post", att->as_object(), "text_attachment.");
     TextAttachment t;
     AH_TRY_ASSIGN(t.text, ar.string("text"));
     AH_TRY_ASSIGN(t.link_url, ar.string("link_url"));
     if (auto ok = ar.no_unknown_fields(); !ok) return std::move(ok).error();
-    if (t.text.empty()) return field_error("text_attachment.text", "must not be empty");
+    if (t.text.empty()) return field_error("post", "text_attachment.text", "must not be empty");
     if (auto ok = check_length("text_attachment.text", t.text, max_attachment_text, false); !ok) {
       return std::move(ok).error();
     }
     if (!t.link_url.empty() && !is_https_url(t.link_url)) {
-      return field_error("text_attachment.link_url", "must be an https:// URL");
+      return field_error("post", "text_attachment.link_url", "must be an https:// URL");
     }
     in.text_attachment = std::move(t);
   }
@@ -346,21 +273,21 @@ Result<PostInput> parse_post_input(std::string_view text) {
   // Combinations the API refuses, caught before any request.
   const bool text_only = in.media.empty();
   if (text_only && in.text.empty() && !in.text_attachment) {
-    return field_error("text", "is required for a post without media");
+    return field_error("post", "text", "is required for a post without media");
   }
   if (!text_only) {
-    if (!in.link_attachment.empty()) return field_error("link_attachment", "is only allowed on text posts");
-    if (!in.poll_options.empty()) return field_error("poll", "is only allowed on text posts");
-    if (in.text_attachment) return field_error("text_attachment", "is only allowed on text posts");
-    if (in.auto_publish_text) return field_error("auto_publish_text", "is only allowed on text posts");
+    if (!in.link_attachment.empty()) return field_error("post", "link_attachment", "is only allowed on text posts");
+    if (!in.poll_options.empty()) return field_error("post", "poll", "is only allowed on text posts");
+    if (in.text_attachment) return field_error("post", "text_attachment", "is only allowed on text posts");
+    if (in.auto_publish_text) return field_error("post", "auto_publish_text", "is only allowed on text posts");
   } else if (in.spoiler_media) {
-    return field_error("spoiler_media", "needs media");
+    return field_error("post", "spoiler_media", "needs media");
   }
   if (in.text_attachment && !in.poll_options.empty()) {
-    return field_error("text_attachment", "cannot be combined with a poll");
+    return field_error("post", "text_attachment", "cannot be combined with a poll");
   }
   if (!in.reply_to_id.empty() && !in.quote_post_id.empty()) {
-    return field_error("quote_post_id", "cannot be combined with reply_to_id");
+    return field_error("post", "quote_post_id", "cannot be combined with reply_to_id");
   }
   std::vector<std::string> links = links_in(in.text);
   for (const std::string *extra : {&in.link_attachment, in.text_attachment ? &in.text_attachment->link_url : nullptr}) {
@@ -370,7 +297,7 @@ Result<PostInput> parse_post_input(std::string_view text) {
     }
   }
   if (links.size() > max_links) {
-    return field_error("text", "contains " + std::to_string(links.size()) +
+    return field_error("post", "text", "contains " + std::to_string(links.size()) +
                                    " distinct links; a post may have at most 5");
   }
   return in;

@@ -149,6 +149,17 @@ Verdict classify(const GraphError &e, Operation operation) {
     }
     return verdict(AH_NOT_FOUND, "media_not_found", "check the media id");
   }
+  switch (code) {
+  case 4:
+  case 17:
+  case 32:
+  case 613:
+    return verdict(AH_RATE_LIMITED, "rate_limited",
+                   "the API rate limit for this app and account is reached; wait before retrying",
+                   300);
+  default:
+    break;
+  }
   if (e.is_transient.value_or(false)) {
     return verdict(AH_RETRY_LATER, "transient", "a temporary problem at Meta; try again later", 30);
   }
@@ -160,13 +171,6 @@ Verdict classify(const GraphError &e, Operation operation) {
   case 2:
     return verdict(AH_RETRY_LATER, "service_unavailable",
                    "the Threads API is temporarily unavailable; try again later", 60);
-  case 4:
-  case 17:
-  case 32:
-  case 613:
-    return verdict(AH_RATE_LIMITED, "rate_limited",
-                   "the API rate limit for this app and account is reached; wait before retrying",
-                   300);
   case 341:
     return verdict(AH_RATE_LIMITED, "app_limit", "the application limit is reached; wait", 3600);
   case 368:

@@ -31,7 +31,7 @@ cc -std=c11 -Wall -Wextra -Werror $(pc --cflags) "$examples/host_c/minimal_host.
 for host in cpp_host c_host; do
   out=$("$stage/$host" "$plugin" info)
   grep -q '^loaded threads ' <<<"$out" || { echo "$host did not load the plugin: $out" >&2; exit 1; }
-  grep -q '"name": "info"' <<<"$out" || { echo "$host printed no manifest: $out" >&2; exit 1; }
+  grep -q '"name":"info"' <<<"$out" || { echo "$host printed no manifest: $out" >&2; exit 1; }
   grep -q '^result: {"plugin":"threads"' <<<"$out" || { echo "$host: no result: $out" >&2; exit 1; }
   echo "$host: ok"
 done

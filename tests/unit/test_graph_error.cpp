@@ -94,6 +94,8 @@ BOOST_AUTO_TEST_CASE(rate_limits_and_transient_failures_are_retryable) {
     BOOST_TEST(v.retry_after_s.has_value());
   }
   for (long long code : {1LL, 2LL}) BOOST_TEST(status_of(graph(code)) == AH_RETRY_LATER);
+  // Throttling stays rate_limited even when flagged transient (Graph sends 4 with it).
+  BOOST_TEST(status_of(graph(4, std::nullopt, 429, true)) == AH_RATE_LIMITED);
   // is_transient wins over a code that would otherwise be permanent.
   BOOST_TEST(status_of(graph(100, std::nullopt, 500, true)) == AH_RETRY_LATER);
 }

@@ -135,6 +135,9 @@ BOOST_AUTO_TEST_CASE(threads_plugin_rejects_bad_config_naming_the_key) {
            {R"({"api_version":"1.0"})", "'api_version'"},
            {R"({"token_placement":"cookie"})", "'token_placement'"},
            {R"({"colour":"blue"})", "'colour' is not a known setting"},
+           {R"({"ca_file":"/nonexistent/ca.pem"})", "'ca_file' /nonexistent/ca.pem cannot be read"},
+           {R"({"container_wait":{"video":{"budget_s":-1}}})", "container_wait.video.budget_s"},
+           {R"({"request_timeout_s":0})", "'request_timeout_s'"},
            {R"([1,2])", "must be a JSON object"},
            {R"({"graph_base_url":)", "not valid JSON"}}) {
     auto inst = Instance::create(lib.value(), s.services.table(), config);
@@ -192,7 +195,7 @@ BOOST_AUTO_TEST_CASE(a_thousand_load_create_invoke_destroy_unload_cycles) {
   auto store = store::SqliteStore::open(
       {dir / "store.db", store::KeySource{std::string(64, 'a'), dir / "master.key"}});
   BOOST_REQUIRE(store);
-  BOOST_REQUIRE(store.value()->put("threads/accounts/alice/token", "t", 0));
+  BOOST_REQUIRE(store.value()->put("threads/accounts/alice", "{}", 0));
   host::Logger logger(stderr, AH_LOG_ERROR);
   host::HostServices services("threads", store.value().get(), logger, [] { return 0; });
   for (int i = 0; i < 1000; ++i) {

@@ -1,0 +1,46 @@
+// What every action gets: the host, the configuration, the Graph client, the accounts and
+// the call context, with helpers for deadlines, cancellation, waiting and progress.
+#pragma once
+
+#include "auth/accounts.hpp"
+#include "config.hpp"
+#include "graph/graph_client.hpp"
+
+#include <autohost/plugin.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace threads::actions {
+
+class ActionContext {
+public:
+  ActionContext(autohost::HostServices host, const Config &config, graph::GraphClient &graph,
+                const autohost::CallContext &call)
+      : host(host), config(config), graph(graph), accounts(host), call(call) {}
+
+  autohost::HostServices host;
+  const Config &config;
+  graph::GraphClient &graph;
+  auth::Accounts accounts;
+  const autohost::CallContext &call;
+
+  std::int64_t now_ms() const { return host.now_ms(); }
+  // True once the host cancelled the call or its deadline passed.
+  bool should_stop() const;
+  // Sleeps up to `seconds` in small steps; false when stopped early by should_stop().
+  bool wait(double seconds) const;
+  // A Graph call with this call's deadline and cancellation filled in.
+  graph::Call make_call(http::Method method, std::string path, graph::Operation op,
+                        std::string token) const;
+  void progress(std::string_view stage, std::string_view detail, double elapsed_s) const;
+  void log(ah_log_level level, std::string_view message, std::string_view fields_json = {}) const {
+    host.log(level, message, fields_json);
+  }
+};
+
+// Turns a Graph failure into the ABI error.
+inline autohost::Error to_error(graph::Failure failure) { return std::move(failure.error); }
+
+} // namespace threads::actions

@@ -1,0 +1,59 @@
+// The persisted record of one publish operation, keyed by the call's idempotency key, so
+// a repeated call resumes instead of posting again.
+#pragma once
+
+#include <autohost/plugin.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace threads::actions {
+
+struct PublishCheckpoint {
+  std::string input_digest; // the same key with other input is refused
+  std::vector<std::string> children; // carousel item containers, in order
+  std::string container_id;
+  std::int64_t container_created_ms = 0;
+  // The newest own post before the publish was sent: anything newer that matches is ours.
+  std::string baseline_post_id;
+  bool baseline_taken = false;
+  // Set (and stored) before the publish request goes out: from then on the outcome must be
+  // verified before anything is sent again.
+  std::int64_t publish_sent_ms = 0;
+  int publish_attempts = 0;
+  std::string media_id; // set once published
+  std::string permalink;
+  std::int64_t published_ms = 0;
+};
+
+std::string to_json(const PublishCheckpoint &c);
+autohost::Result<PublishCheckpoint> checkpoint_from_json(std::string_view json);
+
+// Loads and stores checkpoints in the host store under threads/publish/<account>/<key>,
+// always with compare-and-set, so two processes can never both publish one key.
+class CheckpointStore {
+public:
+  CheckpointStore(autohost::HostServices host, std::string account, std::string key);
+
+  // nullopt when none exists yet.
+  autohost::Result<std::optional<PublishCheckpoint>> load();
+  // Writes over the version last loaded or saved. AH_CONFLICT means another process is
+  // working on the same post.
+  autohost::Result<autohost::Done> save(const PublishCheckpoint &checkpoint);
+
+  const std::string &key() const noexcept { return key_; }
+
+private:
+  autohost::HostServices host_;
+  std::string store_key_;
+  std::string key_;
+  std::uint64_t version_ = 0;
+};
+
+// Idempotency keys become part of a store key: 1-128 characters of [A-Za-z0-9._:@+-].
+autohost::Result<autohost::Done> validate_idempotency_key(std::string_view key);
+
+} // namespace threads::actions

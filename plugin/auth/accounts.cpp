@@ -1,0 +1,93 @@
+// Reading and writing account token records through the host's secret store.
+#include "auth/accounts.hpp"
+
+#include <boost/json.hpp>
+
+namespace threads::auth {
+namespace json = boost::json;
+using autohost::Error;
+
+namespace {
+
+std::string iso8601(std::int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Error auth_required(std::string_view account, std::string_view why) {
+  json::object body{{"code", "auth_required"},
+                    {"account", account},
+                    {"message", "account '" + std::string(account) + "' " + std::string(why) +
+                                    "; re-authorise it: autohost invoke threads.auth_url --account " +
+                                    std::string(account) + ", then threads.exchange_code"}};
+  return Error{AH_AUTH_REQUIRED, json::serialize(body)};
+}
+
+} // namespace
+
+autohost::Result<std::vector<std::string>> Accounts::names() const {
+  auto listed = host_.secret_list(account_prefix);
+  if (!listed) return std::move(listed).error();
+  std::vector<std::string> out;
+  const json::value doc = json::parse(listed.value());
+  for (const auto &entry : doc.as_array()) {
+    std::string_view key = entry.as_object().at("key").as_string();
+    key.remove_prefix(account_prefix.size());
+    if (key.find('/') == std::string_view::npos) out.emplace_back(key);
+  }
+  return out;
+}
+
+autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability usability) const {
+  std::string chosen(name);
+  if (chosen.empty()) {
+    auto all = names();
+    if (!all) return std::move(all).error();
+    if (all->empty()) {
+      return Error::make(AH_NOT_FOUND, "no Threads account is set up yet; add one with "
+                                       "threads.import_token or threads.auth_url");
+    }
+    if (all->size() > 1) {
+      std::string list;
+      for (const auto &n : all.value()) list += (list.empty() ? "" : ", ") + n;
+      return Error::make(AH_INVALID_INPUT,
+                         "several Threads accounts exist (" + list + "); choose one with --account");
+    }
+    chosen = all->front();
+  }
+  if (auto valid = validate_account_name(chosen); !valid) return std::move(valid).error();
+  auto secret = host_.secret_get(account_key(chosen));
+  if (!secret) return std::move(secret).error();
+  if (!secret.value()) {
+    return Error::make(AH_NOT_FOUND, "there is no Threads account named '" + chosen + "'");
+  }
+  auto record = token_record_from_json(chosen, secret.value()->value);
+  if (!record) return std::move(record).error();
+  if (usability == Usability::usable) {
+    if (record->status == AccountStatus::needs_reauth) {
+      return auth_required(chosen, "needs re-authorisation (" +
+                                       (record->last_refresh_error.empty()
+                                            ? std::string("its token was rejected")
+                                            : record->last_refresh_error) +
+                                       ")");
+    }
+    if (record->expired(host_.now_ms())) {
+      return auth_required(chosen, "has a token that expired at " +
+                                       iso8601(record->expires_at_ms) +
+                                       " and can no longer be refreshed");
+    }
+  }
+  return StoredAccount{chosen, std::move(record).value(), secret.value()->version};
+}
+
+autohost::Result<std::uint64_t> Accounts::save(std::string_view name, const TokenRecord &record,
+                                               std::uint64_t expected_version) const {
+  if (auto valid = validate_account_name(name); !valid) return std::move(valid).error();
+  return host_.secret_put(account_key(name), to_json(record), expected_version);
+}
+
+} // namespace threads::auth

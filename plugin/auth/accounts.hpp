@@ -1,0 +1,41 @@
+// Reading and writing account token records through the host's secret store.
+#pragma once
+
+#include "auth/token_record.hpp"
+
+#include <autohost/plugin.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace threads::auth {
+
+struct StoredAccount {
+  std::string name;
+  TokenRecord record;
+  std::uint64_t version = 0; // for compare-and-set writes
+};
+
+enum class Usability { any, usable }; // usable: active and not expired
+
+class Accounts {
+public:
+  explicit Accounts(autohost::HostServices host) : host_(host) {}
+
+  // `name` empty: the only account, or an error listing the choices. With
+  // Usability::usable, a needs_reauth or expired account is auth_required with the fix.
+  autohost::Result<StoredAccount> load(std::string_view name, Usability usability) const;
+
+  // Compare-and-set write; returns the new version. AH_CONFLICT when someone else wrote.
+  autohost::Result<std::uint64_t> save(std::string_view name, const TokenRecord &record,
+                                       std::uint64_t expected_version) const;
+
+  // Account names, sorted.
+  autohost::Result<std::vector<std::string>> names() const;
+
+private:
+  autohost::HostServices host_;
+};
+
+} // namespace threads::auth

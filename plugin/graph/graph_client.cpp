@@ -1,0 +1,150 @@
+// Calls to the Threads Graph API on top of the HTTP layer.
+#include "graph/graph_client.hpp"
+
+#include "http/redact.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+
+namespace threads::graph {
+namespace json = boost::json;
+namespace urls = boost::urls;
+using autohost::Error;
+
+namespace {
+
+std::string form_encode(const Params &params) {
+  urls::url u("x:");
+  for (const auto &[k, v] : params) u.params().append({k, v});
+  return std::string(u.encoded_query());
+}
+
+Error make_error(ah_status status, std::string_view code, std::string message) {
+  json::object body{{"code", code}, {"message", std::move(message)}};
+  return Error{status, json::serialize(body)};
+}
+
+} // namespace
+
+Failure transport_failure(const http::Error &e) {
+  ah_status status = AH_RETRY_LATER;
+  switch (e.kind) {
+  case http::ErrorKind::tls:
+    status = AH_INTERNAL; // a trust problem: fix ca_file or the network, not a retry
+    break;
+  case http::ErrorKind::invalid_argument:
+  case http::ErrorKind::internal:
+    status = AH_INTERNAL;
+    break;
+  case http::ErrorKind::cancelled:
+    status = AH_CANCELLED;
+    break;
+  default:
+    break;
+  }
+  json::object body{{"code", http::to_string(e.kind)},
+                    {"message", "Threads API unreachable: " + e.message},
+                    {"attempts", e.attempts},
+                    {"request_may_have_been_sent", e.delivery == http::Delivery::maybe_sent}};
+  if (status == AH_RETRY_LATER) body["retry_after_s"] = 30;
+  return Failure{Error{status, json::serialize(body)}, e.delivery, std::nullopt};
+}
+
+std::string id_string(const json::value *v) {
+  if (v == nullptr) return {};
+  if (v->is_string()) return std::string(v->as_string());
+  if (v->is_int64()) return std::to_string(v->as_int64());
+  if (v->is_uint64()) return std::to_string(v->as_uint64());
+  return {};
+}
+
+std::string GraphClient::url_for(const Call &call) const {
+  urls::url u(config_.graph_base_url);
+  std::string path = call.versioning == Versioning::versioned ? "/" + config_.api_version : "";
+  path += call.path;
+  u.set_path(path);
+  if (call.method != http::Method::post) {
+    for (const auto &[k, v] : call.params) u.params().append({k, v});
+  }
+  return std::string(u.buffer());
+}
+
+GraphResult<json::value> GraphClient::call(const Call &call) const {
+  http::Request request;
+  request.method = call.method;
+  Params params = call.params;
+  const bool token_as_param =
+      !call.token.empty() && (config_.token_placement == TokenPlacement::query ||
+                              call.versioning == Versioning::unversioned);
+  if (call.method == http::Method::post) {
+    if (token_as_param) params.emplace_back("access_token", call.token);
+    request.body = form_encode(params);
+    request.content_type = "application/x-www-form-urlencoded";
+    request.url = url_for(call);
+  } else {
+    Call with_token = call;
+    if (token_as_param) with_token.params.emplace_back("access_token", call.token);
+    request.url = url_for(with_token);
+  }
+  if (!call.token.empty() && !token_as_param) {
+    request.headers.add("Authorization", "Bearer " + call.token);
+  }
+  return send(std::move(request), call);
+}
+
+GraphResult<json::value> GraphClient::follow(const std::string &next, const std::string &token,
+                                             const Call &like) const {
+  urls::url_view base(config_.graph_base_url);
+  auto parsed = urls::parse_absolute_uri(next);
+  if (!parsed || parsed->encoded_host_and_port() != base.encoded_host_and_port() ||
+      parsed->scheme() != base.scheme()) {
+    return Failure{make_error(AH_INTERNAL, "bad_paging_url",
+                              "the server returned a paging URL on another host: " +
+                                  http::redact_url(next)),
+                   http::Delivery::not_sent, std::nullopt};
+  }
+  urls::url u(*parsed);
+  u.params().erase("access_token");
+  http::Request request;
+  request.method = http::Method::get;
+  if (config_.token_placement == TokenPlacement::query) {
+    u.params().append({"access_token", token});
+  } else {
+    request.headers.add("Authorization", "Bearer " + token);
+  }
+  request.url = std::string(u.buffer());
+  return send(std::move(request), like);
+}
+
+GraphResult<json::value> GraphClient::send(http::Request request, const Call &call) const {
+  request.idempotent = call.idempotent;
+  request.deadline = call.deadline;
+  request.cancelled = call.cancelled;
+  auto response = http_.send(std::move(request));
+  if (!response) return transport_failure(response.error());
+  const int status = response->status;
+  if (status >= 200 && status < 300) {
+    boost::system::error_code ec;
+    json::value body = json::parse(response->body, ec);
+    if (!ec) return body;
+    return Failure{make_error(AH_RETRY_LATER, "malformed_response",
+                              "the Threads API answered HTTP " + std::to_string(status) +
+                                  " with a body that is not valid JSON (" + ec.message() + ")"),
+                   http::Delivery::maybe_sent, std::nullopt};
+  }
+  GraphError error;
+  error.http_status = status;
+  if (auto parsed = parse_error(status, response->body)) error = std::move(*parsed);
+  Verdict verdict = classify(error, call.operation);
+  if (auto retry_after = response->headers.find("Retry-After")) {
+    try {
+      verdict.retry_after_s = std::stoi(std::string(*retry_after));
+    } catch (...) {
+      // An HTTP-date: keep the catalogue's estimate.
+    }
+  }
+  return Failure{Error{verdict.status, error_body(error, verdict)}, http::Delivery::maybe_sent,
+                 error};
+}
+
+} // namespace threads::graph

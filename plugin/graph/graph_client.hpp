@@ -1,0 +1,77 @@
+// Calls to the Threads Graph API: URL building, token placement, response decoding and
+// error classification on top of the HTTP layer.
+#pragma once
+
+#include "config.hpp"
+#include "graph/graph_error.hpp"
+#include "http/client.hpp"
+
+#include <autohost/result.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace threads::graph {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+enum class Versioning { versioned, unversioned }; // token endpoints are unversioned
+
+struct Call {
+  http::Method method = http::Method::get;
+  std::string path; // "/me", "/12345/threads"; no version prefix
+  Versioning versioning = Versioning::versioned;
+  Params params;     // query for GET/DELETE, form body for POST
+  std::string token; // user token; placed as configured. Empty: none.
+  Operation operation = Operation::read;
+  std::optional<bool> idempotent; // default: GET/DELETE yes, POST no
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::function<bool()> cancelled;
+};
+
+// Why a call failed: the ABI error to return, and whether a non-idempotent request may
+// have reached the server (a publish whose outcome must be checked).
+struct Failure {
+  autohost::Error error;
+  http::Delivery delivery = http::Delivery::not_sent;
+  std::optional<GraphError> graph; // set when the server answered with an error
+};
+
+template <class T> using GraphResult = autohost::Result<T, Failure>;
+
+class GraphClient {
+public:
+  GraphClient(const Config &config, http::Client &http) : config_(config), http_(http) {}
+
+  // The decoded JSON of a 2xx answer, or a classified failure.
+  GraphResult<boost::json::value> call(const Call &call) const;
+
+  // Follows a paging URL the server returned (`paging.next`), re-placing the token as
+  // configured. Only URLs on the configured Graph host are followed.
+  GraphResult<boost::json::value> follow(const std::string &url, const std::string &token,
+                                         const Call &like) const;
+
+  // The absolute URL for a path and query parameters (no token), for tests and logs.
+  std::string url_for(const Call &call) const;
+
+private:
+  GraphResult<boost::json::value> send(http::Request request, const Call &call) const;
+
+  const Config &config_;
+  http::Client &http_;
+};
+
+// Turns an HTTP-layer failure into an ABI error (transport problems are retry_later,
+// except TLS and invalid requests, which retrying cannot fix).
+Failure transport_failure(const http::Error &error);
+
+// An id from JSON, which may be a string or a bare (17-digit) number; empty when absent.
+std::string id_string(const boost::json::value *v);
+
+} // namespace threads::graph

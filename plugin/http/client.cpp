@@ -1,0 +1,647 @@
+// The client: request validation, the retry loop, cancellation, the bulk form and the io
+// thread that drives them all.
+#include "http/client.hpp"
+
+#include "http/ascii.hpp"
+#include "http/connection.hpp"
+#include "http/connection_pool.hpp"
+#include "http/log.hpp"
+#include "http/proxy.hpp"
+#include "http/redact.hpp"
+#include "http/retry_policy.hpp"
+#include "http/tls_context.hpp"
+#include "http/url.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_set>
+
+namespace threads::http {
+
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+using std::chrono::milliseconds;
+
+namespace {
+
+bhttp::verb to_verb(Method method) {
+  switch (method) {
+  case Method::get:
+    return bhttp::verb::get;
+  case Method::head:
+    return bhttp::verb::head;
+  case Method::post:
+    return bhttp::verb::post;
+  case Method::put:
+    return bhttp::verb::put;
+  case Method::patch:
+    return bhttp::verb::patch;
+  case Method::delete_:
+    return bhttp::verb::delete_;
+  }
+  return bhttp::verb::get;
+}
+
+Error invalid_argument(std::string message) {
+  return Error{ErrorKind::invalid_argument, std::move(message), Delivery::not_sent, 0};
+}
+
+bool is_token_char(char c) {
+  static constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         specials.find(c) != std::string_view::npos;
+}
+
+// CR or LF in a header would let a caller's value inject headers or a second request.
+bool has_control_chars(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+
+std::optional<Error> validate_headers(const Request &request) {
+  // Framing and connection management are the client's business.
+  static constexpr std::array managed{
+      std::string_view("host"),       std::string_view("content-length"),
+      std::string_view("connection"), std::string_view("transfer-encoding"),
+      std::string_view("keep-alive"), std::string_view("upgrade"),
+      std::string_view("te")};
+  for (const auto &field : request.headers) {
+    const std::string &name = field.first;
+    if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char)) {
+      return invalid_argument("header name '" + name + "' is not a valid HTTP token");
+    }
+    if (std::any_of(managed.begin(), managed.end(),
+                    [&](std::string_view m) { return ascii::iequals(m, name); })) {
+      return invalid_argument("header '" + name + "' is set by the HTTP client, not the caller");
+    }
+    if (has_control_chars(field.second)) {
+      return invalid_argument("header '" + name + "' contains CR, LF or NUL");
+    }
+  }
+  if (has_control_chars(request.content_type)) {
+    return invalid_argument("content_type contains CR, LF or NUL");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> validate_options(const ClientOptions &o) {
+  if (o.connect_timeout <= milliseconds{0} || o.request_timeout <= milliseconds{0} ||
+      o.total_timeout <= milliseconds{0}) {
+    return invalid_argument("connect_timeout, request_timeout and total_timeout must be positive");
+  }
+  if (o.idle_timeout <= milliseconds{0} || o.cancel_poll_interval <= milliseconds{0}) {
+    return invalid_argument("idle_timeout and cancel_poll_interval must be positive");
+  }
+  if (o.max_response_bytes == 0 || o.max_connections_per_host == 0) {
+    return invalid_argument("max_response_bytes and max_connections_per_host must be positive");
+  }
+  if (o.retry.max_attempts < 1 || o.retry.base_delay < milliseconds{0} ||
+      o.retry.max_delay < milliseconds{0}) {
+    return invalid_argument("retry.max_attempts must be at least 1 and delays not negative");
+  }
+  if (has_control_chars(o.user_agent)) {
+    return invalid_argument("user_agent contains CR, LF or NUL");
+  }
+  return std::nullopt;
+}
+
+std::int64_t elapsed_ms(Clock::time_point since) {
+  return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
+}
+
+// Results of a bulk call travel from the io thread to the caller's thread through here.
+struct Bulk {
+  std::vector<Request> requests;
+  std::size_t next = 0; // io thread only
+  std::mutex mutex;
+  std::condition_variable ready_signal;
+  std::deque<std::pair<std::size_t, Result<Response>>> ready;
+};
+
+// Shared by a request and its cancellation watchdog, which may outlive the request by one
+// poll interval.
+struct Watch {
+  explicit Watch(const net::any_io_executor &executor) : timer(executor) {}
+  net::steady_timer timer;
+  RequestControl *control = nullptr; // null once the request has finished
+};
+
+} // namespace
+
+struct Client::Impl {
+  Impl(ClientOptions opts, net::ssl::context tls_context,
+       std::optional<ProxyEndpoint> proxy_endpoint, NoProxyList bypass)
+      : options(std::move(opts)), logger(options.log), tls(std::move(tls_context)),
+        proxy(std::move(proxy_endpoint)), no_proxy(std::move(bypass)),
+        pool(io.get_executor(), PoolLimits{options.max_connections_per_host,
+                                           options.max_idle_per_host, options.idle_timeout}),
+        work(io.get_executor()), random(std::random_device{}()) {
+    thread = std::thread([this] { run_io(); });
+  }
+
+  Impl(const Impl &) = delete;
+  Impl &operator=(const Impl &) = delete;
+
+  ~Impl() {
+    try {
+      net::post(io, [this] {
+        shutting_down = true;
+        for (RequestControl *control : active) {
+          control->interrupt();
+        }
+        pool.close_all();
+      });
+    } catch (...) { // NOLINT(bugprone-empty-catch): requests then end at their deadlines
+    }
+    work.reset();
+    try {
+      thread.join();
+    } catch (...) { // NOLINT(bugprone-empty-catch): join fails only if the thread is gone
+    }
+  }
+
+  void run_io() noexcept {
+    while (true) {
+      try {
+        io.run();
+        return;
+      } catch (const std::exception &e) {
+        // Every coroutine catches its own; reaching here is a bug, but the thread must live.
+        logger.write(LogLevel::error, "http: unexpected exception on the io thread",
+                     {{"error", std::string_view(e.what())}});
+      } catch (...) {
+        logger.write(LogLevel::error, "http: unexpected exception on the io thread", {});
+      }
+    }
+  }
+
+  // Never fails by exception once started: everything becomes an Error.
+  net::awaitable<Result<Response>> run(Request request);
+  net::awaitable<Result<Response>> run_checked(Request request);
+  net::awaitable<Outcome<Response>> attempt(const Target &target, const ProxyEndpoint *via,
+                                            const std::string &pool_key, const WireRequest &wire,
+                                            std::string_view what, bool head,
+                                            Clock::time_point deadline, RequestControl &control);
+  net::awaitable<bool> pause(milliseconds delay, RequestControl &control);
+  net::awaitable<void> watch_cancellation(std::shared_ptr<Watch> watch,
+                                          std::function<bool()> cancelled);
+  net::awaitable<void> bulk_worker(std::shared_ptr<Bulk> bulk);
+  WireRequest build(const Request &request, const Target &target) const;
+  double unit_random() { return std::uniform_real_distribution<double>(0.0, 1.0)(random); }
+
+  ClientOptions options;
+  Logger logger;
+  net::io_context io{1};
+  net::ssl::context tls;
+  std::optional<ProxyEndpoint> proxy;
+  NoProxyList no_proxy;
+  ConnectionPool pool;
+  net::executor_work_guard<net::io_context::executor_type> work;
+  // The members below up to the counters are touched only on the io thread.
+  std::mt19937_64 random;
+  std::unordered_set<RequestControl *> active;
+  bool shutting_down = false;
+  std::uint64_t next_connection_id = 1;
+  std::atomic<std::uint64_t> connections_opened{0};
+  std::atomic<std::uint64_t> connections_reused{0};
+  std::atomic<std::uint64_t> attempts{0};
+  std::atomic<std::uint64_t> retries{0};
+  std::thread thread; // last: it starts once everything it uses exists
+};
+
+WireRequest Client::Impl::build(const Request &request, const Target &target) const {
+  WireRequest wire{to_verb(request.method), target.path, 11};
+  wire.set(bhttp::field::host, target.host_header);
+  wire.set(bhttp::field::user_agent, options.user_agent);
+  for (const auto &[name, value] : request.headers) {
+    wire.insert(name, value);
+  }
+  if (!request.content_type.empty()) {
+    wire.set(bhttp::field::content_type, request.content_type);
+  }
+  wire.body() = request.body;
+  wire.prepare_payload();
+  return wire;
+}
+
+net::awaitable<Result<Response>> Client::Impl::run(Request request) {
+  try {
+    co_return co_await run_checked(std::move(request));
+  } catch (const std::exception &e) {
+    // Whether bytes left is unknown here, so the caller must assume they did.
+    co_return Error{ErrorKind::internal,
+                    std::string("internal error in the HTTP client: ") + e.what(),
+                    Delivery::maybe_sent, 0};
+  } catch (...) {
+    co_return Error{ErrorKind::internal, "internal error in the HTTP client", Delivery::maybe_sent,
+                    0};
+  }
+}
+
+net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
+  const auto started = Clock::now();
+  const std::string shown_url = redact_url(request.url);
+  const std::string what = std::string(to_string(request.method)) + " " + shown_url;
+  if (shutting_down) {
+    co_return Error{ErrorKind::cancelled, "the HTTP client is shutting down: " + what,
+                    Delivery::not_sent, 0};
+  }
+  auto target = parse_target(request.url, options.plain_http);
+  if (!target) {
+    co_return target.error();
+  }
+  if (auto bad = validate_headers(request)) {
+    co_return *bad;
+  }
+  const WireRequest wire = build(request, *target);
+  const bool idempotent = is_idempotent(request);
+  const bool head = request.method == Method::head;
+  auto deadline = started + options.total_timeout;
+  if (request.deadline && *request.deadline < deadline) {
+    deadline = *request.deadline;
+  }
+  const ProxyEndpoint *via =
+      proxy && target->tls && !no_proxy.matches(target->host, target->port) ? &*proxy : nullptr;
+  std::string pool_key =
+      std::string(target->tls ? "https://" : "http://") +
+      host_and_port(target->host, target->host.find(':') != std::string::npos, target->port);
+  if (via != nullptr) {
+    pool_key += " via " + via->display;
+  }
+
+  RequestControl control;
+  active.insert(&control);
+  std::shared_ptr<Watch> watch;
+  if (request.cancelled) {
+    watch = std::make_shared<Watch>(io.get_executor());
+    watch->control = &control;
+    net::co_spawn(io, watch_cancellation(watch, request.cancelled),
+                  [](const std::exception_ptr &) {});
+  }
+  // Unregisters the request however the loop below ends.
+  struct Leave {
+    Impl &impl;
+    RequestControl &control;
+    std::shared_ptr<Watch> &watch;
+    ~Leave() {
+      impl.active.erase(&control);
+      if (watch) {
+        watch->control = nullptr;
+        watch->timer.cancel();
+      }
+    }
+  } leave{*this, control, watch};
+
+  auto poll_cancelled = [&] {
+    if (!control.cancelled && request.cancelled) {
+      try {
+        control.cancelled = request.cancelled();
+      } catch (...) { // NOLINT(bugprone-empty-catch): a throwing check counts as "not cancelled"
+      }
+    }
+    return control.cancelled;
+  };
+  auto log_retry = [&](int attempt, std::string_view reason, milliseconds delay) {
+    retries.fetch_add(1, std::memory_order_relaxed);
+    logger.write(LogLevel::info, "http: retrying " + what + " after " + std::string(reason),
+                 {{"method", to_string(request.method)},
+                  {"url", shown_url},
+                  {"reason", reason},
+                  {"attempt", std::int64_t{attempt}},
+                  {"delay_ms", static_cast<std::int64_t>(delay.count())}});
+  };
+
+  Delivery delivery = Delivery::not_sent;
+  int budget = idempotent ? options.retry.max_attempts : 1;
+  bool stale_retry_used = false;
+  for (int attempt = 1;; ++attempt) {
+    if (poll_cancelled()) {
+      co_return Error{ErrorKind::cancelled, "cancelled before sending " + what, delivery,
+                      attempt - 1};
+    }
+    if (Clock::now() >= deadline) {
+      co_return Error{ErrorKind::timeout,
+                      "total timeout: the deadline passed before sending " + what, delivery,
+                      attempt - 1};
+    }
+    Outcome<Response> outcome =
+        co_await this->attempt(*target, via, pool_key, wire, what, head, deadline, control);
+    if (outcome.has_value()) {
+      Response &response = *outcome;
+      response.attempts = attempt;
+      if (attempt < budget && is_retryable_status(response.status)) {
+        std::optional<milliseconds> delay;
+        if (auto header = response.headers.find("Retry-After")) {
+          delay = parse_retry_after(*header, std::chrono::system_clock::now());
+        }
+        const bool from_header = delay.has_value();
+        if (!delay) {
+          delay = backoff_delay(options.retry, attempt, unit_random());
+        }
+        const std::string reason = "status " + std::to_string(response.status);
+        if (Clock::now() + *delay < deadline) {
+          log_retry(attempt, reason, *delay);
+          if (!co_await pause(*delay, control)) {
+            co_return Error{ErrorKind::cancelled, "cancelled while waiting to retry " + what,
+                            Delivery::maybe_sent, attempt};
+          }
+          continue;
+        }
+        logger.write(LogLevel::info,
+                     "http: not retrying " + what + ": " +
+                         (from_header ? "Retry-After" : "the backoff") +
+                         " reaches past the deadline",
+                     {{"method", to_string(request.method)},
+                      {"url", shown_url},
+                      {"status", std::int64_t{response.status}},
+                      {"delay_ms", static_cast<std::int64_t>(delay->count())}});
+      }
+      logger.write(LogLevel::debug, "http: " + what + " -> " + std::to_string(response.status),
+                   {{"method", to_string(request.method)},
+                    {"url", shown_url},
+                    {"status", std::int64_t{response.status}},
+                    {"attempts", std::int64_t{attempt}},
+                    {"elapsed_ms", elapsed_ms(started)}});
+      co_return std::move(response);
+    }
+
+    Failure failure = outcome.error();
+    if (failure.error.delivery == Delivery::maybe_sent) {
+      delivery = Delivery::maybe_sent;
+    }
+    if (!control.cancelled && idempotent) {
+      if (failure.stale_connection && !stale_retry_used) {
+        // One free, immediate retry on a fresh connection: the idle one had died.
+        stale_retry_used = true;
+        ++budget;
+        log_retry(attempt, "a reused connection failed", milliseconds{0});
+        continue;
+      }
+      if (failure.retryable && attempt < budget) {
+        const milliseconds delay = backoff_delay(options.retry, attempt, unit_random());
+        if (Clock::now() + delay < deadline) {
+          log_retry(attempt, to_string(failure.error.kind), delay);
+          if (!co_await pause(delay, control)) {
+            co_return Error{ErrorKind::cancelled, "cancelled while waiting to retry " + what,
+                            delivery, attempt};
+          }
+          continue;
+        }
+      }
+    }
+    Error error = std::move(failure.error);
+    error.delivery = delivery;
+    error.attempts = attempt;
+    logger.write(LogLevel::debug, "http: " + what + " failed: " + error.message,
+                 {{"method", to_string(request.method)},
+                  {"url", shown_url},
+                  {"error", to_string(error.kind)},
+                  {"attempts", std::int64_t{attempt}},
+                  {"elapsed_ms", elapsed_ms(started)}});
+    co_return error;
+  }
+}
+
+net::awaitable<Outcome<Response>>
+Client::Impl::attempt(const Target &target, const ProxyEndpoint *via, const std::string &pool_key,
+                      const WireRequest &wire, std::string_view what, bool head,
+                      Clock::time_point deadline, RequestControl &control) {
+  Outcome<ConnectionPool::Lease> leased = co_await pool.acquire(pool_key, deadline, control);
+  if (!leased.has_value()) {
+    co_return leased.error();
+  }
+  ConnectionPool::Lease lease = std::move(*leased);
+  if (lease.connection() == nullptr) {
+    const std::uint64_t id = next_connection_id++;
+    const ConnectSpec spec{target, via, options.user_agent, options.connect_timeout, deadline};
+    Outcome<std::unique_ptr<Connection>> opened = co_await open_connection(tls, spec, control, id);
+    if (!opened.has_value()) {
+      co_return opened.error();
+    }
+    connections_opened.fetch_add(1, std::memory_order_relaxed);
+    logger.write(LogLevel::debug, "http: connected to " + pool_key,
+                 {{"connection", static_cast<std::int64_t>(id)}});
+    lease.attach(std::move(*opened));
+  } else {
+    connections_reused.fetch_add(1, std::memory_order_relaxed);
+  }
+  attempts.fetch_add(1, std::memory_order_relaxed);
+  const ExchangeSpec spec{
+      what, options.max_response_bytes, head, options.request_timeout, deadline, lease.reused()};
+  Outcome<Exchanged> exchanged = co_await exchange(*lease.connection(), wire, spec, control);
+  if (!exchanged.has_value()) {
+    co_return exchanged.error(); // the lease closes the connection
+  }
+  if (exchanged->keep_alive) {
+    lease.keep_alive();
+  }
+  co_return std::move(exchanged->response);
+}
+
+net::awaitable<bool> Client::Impl::pause(milliseconds delay, RequestControl &control) {
+  net::steady_timer timer(io.get_executor(), delay);
+  boost::system::error_code ec;
+  {
+    AbortHook hook(control, [&timer] { timer.cancel(); });
+    co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+  co_return !control.cancelled;
+}
+
+net::awaitable<void> Client::Impl::watch_cancellation(std::shared_ptr<Watch> watch,
+                                                      std::function<bool()> cancelled) {
+  while (watch->control != nullptr) {
+    watch->timer.expires_after(options.cancel_poll_interval);
+    boost::system::error_code ec;
+    co_await watch->timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    if (watch->control == nullptr) {
+      co_return;
+    }
+    bool fired = false;
+    try {
+      fired = cancelled();
+    } catch (...) { // NOLINT(bugprone-empty-catch): a throwing check counts as "not cancelled"
+    }
+    if (fired) {
+      watch->control->interrupt();
+      co_return;
+    }
+  }
+}
+
+net::awaitable<void> Client::Impl::bulk_worker(std::shared_ptr<Bulk> bulk) {
+  while (bulk->next < bulk->requests.size()) {
+    const std::size_t index = bulk->next++;
+    // Every index must produce a result, or the caller waits for ever.
+    Result<Response> result =
+        Error{ErrorKind::internal, "out of memory starting the request", Delivery::not_sent, 0};
+    try {
+      result = co_await run(std::move(bulk->requests[index]));
+    } catch (...) { // NOLINT(bugprone-empty-catch): `result` already says what happened
+    }
+    {
+      const std::lock_guard lock(bulk->mutex);
+      bulk->ready.emplace_back(index, std::move(result));
+    }
+    bulk->ready_signal.notify_one();
+  }
+}
+
+Result<Client> Client::create(ClientOptions options) noexcept {
+  try {
+    if (auto bad = validate_options(options)) {
+      return *bad;
+    }
+    auto tls = make_tls_context(options.ca_file);
+    if (!tls.has_value()) {
+      return tls.error();
+    }
+    const bool from_environment = !options.proxy.has_value();
+    const ProxyConfig proxy_config =
+        from_environment ? proxy_config_from_environment() : *options.proxy;
+    auto proxy = parse_proxy_url(proxy_config.url);
+    if (!proxy.has_value()) {
+      Error error = proxy.error();
+      if (from_environment) {
+        error.message = "https_proxy/HTTPS_PROXY: " + error.message;
+      }
+      return error;
+    }
+    auto impl = std::make_unique<Impl>(std::move(options), std::move(*tls), std::move(*proxy),
+                                       NoProxyList(proxy_config.no_proxy));
+    return Client(std::move(impl));
+  } catch (const std::exception &e) {
+    return Error{ErrorKind::internal, std::string("cannot create the HTTP client: ") + e.what(),
+                 Delivery::not_sent, 0};
+  }
+}
+
+Client::Client(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+Client::Client(Client &&other) noexcept = default;
+Client &Client::operator=(Client &&other) noexcept = default;
+Client::~Client() = default;
+
+namespace {
+
+Error refused_on_io_thread() {
+  return Error{ErrorKind::internal,
+               "the HTTP client was called from its own io thread (a log sink or cancellation "
+               "check); that would deadlock",
+               Delivery::not_sent, 0};
+}
+
+} // namespace
+
+Result<Response> Client::send(Request request) noexcept {
+  try {
+    if (!impl_) {
+      return Error{ErrorKind::internal, "send() on a moved-from HTTP client", Delivery::not_sent,
+                   0};
+    }
+    if (impl_->io.get_executor().running_in_this_thread()) {
+      return refused_on_io_thread();
+    }
+    std::promise<Result<Response>> promise;
+    std::future<Result<Response>> future = promise.get_future();
+    // The handler owns the promise, so the waiting thread never races its destruction.
+    net::co_spawn(impl_->io, impl_->run(std::move(request)),
+                  [promise = std::move(promise)](const std::exception_ptr &e,
+                                                 Result<Response> result) mutable {
+                    if (e) {
+                      promise.set_value(Error{ErrorKind::internal, "request coroutine failed",
+                                              Delivery::maybe_sent, 0});
+                    } else {
+                      promise.set_value(std::move(result));
+                    }
+                  });
+    return future.get();
+  } catch (const std::exception &e) {
+    return Error{ErrorKind::internal, std::string("HTTP client failure: ") + e.what(),
+                 Delivery::maybe_sent, 0};
+  }
+}
+
+void Client::send_all(std::vector<Request> requests, std::size_t concurrency,
+                      const BulkCallback &on_result) noexcept {
+  const std::size_t total = requests.size();
+  std::size_t delivered = 0;
+  auto deliver = [&](std::size_t index, Result<Response> result) {
+    ++delivered;
+    try {
+      on_result(index, std::move(result));
+    } catch (...) { // NOLINT(bugprone-empty-catch): one failing callback must not lose the rest
+    }
+  };
+  try {
+    if (!impl_ || impl_->io.get_executor().running_in_this_thread()) {
+      for (std::size_t i = 0; i < total; ++i) {
+        deliver(i, impl_ ? refused_on_io_thread()
+                         : Error{ErrorKind::internal, "send_all() on a moved-from HTTP client",
+                                 Delivery::not_sent, 0});
+      }
+      return;
+    }
+    auto bulk = std::make_shared<Bulk>();
+    bulk->requests = std::move(requests);
+    const std::size_t workers =
+        std::clamp<std::size_t>(concurrency, 1, std::max<std::size_t>(total, 1));
+    for (std::size_t w = 0; w < workers && w < total; ++w) {
+      net::co_spawn(impl_->io, impl_->bulk_worker(bulk), [](const std::exception_ptr &) {});
+    }
+    while (delivered < total) {
+      std::deque<std::pair<std::size_t, Result<Response>>> batch;
+      {
+        std::unique_lock lock(bulk->mutex);
+        bulk->ready_signal.wait(lock, [&] { return !bulk->ready.empty(); });
+        batch.swap(bulk->ready);
+      }
+      for (auto &[index, result] : batch) {
+        deliver(index, std::move(result));
+      }
+    }
+  } catch (...) { // NOLINT(bugprone-empty-catch): allocation failure; nothing left to report to
+  }
+}
+
+std::vector<Result<Response>> Client::send_all(std::vector<Request> requests,
+                                               std::size_t concurrency) noexcept {
+  std::vector<Result<Response>> results;
+  try {
+    results.assign(requests.size(),
+                   Error{ErrorKind::internal, "no result", Delivery::maybe_sent, 0});
+    send_all(std::move(requests), concurrency, [&](std::size_t index, Result<Response> result) {
+      results[index] = std::move(result);
+    });
+  } catch (...) { // NOLINT(bugprone-empty-catch): allocation failure; results stay as they are
+  }
+  return results;
+}
+
+ClientStats Client::stats() const noexcept {
+  if (!impl_) {
+    return {};
+  }
+  return ClientStats{impl_->connections_opened.load(std::memory_order_relaxed),
+                     impl_->connections_reused.load(std::memory_order_relaxed),
+                     impl_->attempts.load(std::memory_order_relaxed),
+                     impl_->retries.load(std::memory_order_relaxed)};
+}
+
+} // namespace threads::http

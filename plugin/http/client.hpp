@@ -1,0 +1,64 @@
+// The HTTP client: pooled HTTPS connections, timeouts, retries and a bulk form, driven by
+// one io thread of its own.
+#pragma once
+
+#include "http/error.hpp"
+#include "http/message.hpp"
+#include "http/options.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace threads::http {
+
+// Counters since the client was created, for logs and tests.
+struct ClientStats {
+  std::uint64_t connections_opened = 0;
+  std::uint64_t connections_reused = 0;
+  std::uint64_t attempts = 0; // requests written to a connection
+  std::uint64_t retries = 0;
+};
+
+// Receives the result of requests[index] of a bulk call.
+using BulkCallback = std::function<void(std::size_t index, Result<Response> result)>;
+
+// Thread-safe: send() and send_all() may be called from several threads at once. All
+// network work runs on the client's io thread; the calling thread waits. Calling either from
+// the io thread itself (e.g. from the log sink) is refused with ErrorKind::internal.
+// Destroying the client cancels requests still in flight and joins the io thread.
+class Client {
+public:
+  // Fails on invalid options, an unreadable ca_file or an unusable proxy setting.
+  static Result<Client> create(ClientOptions options) noexcept;
+
+  Client(Client &&other) noexcept;
+  Client &operator=(Client &&other) noexcept;
+  Client(const Client &) = delete;
+  Client &operator=(const Client &) = delete;
+  ~Client();
+
+  // Sends one request and waits for the final outcome (retries included). An HTTP error
+  // status is a Response, not an Error.
+  Result<Response> send(Request request) noexcept;
+
+  // Runs every request with at most `concurrency` in flight, and calls `on_result` once per
+  // request, on the calling thread, as results arrive (it may block or call send()).
+  // Returns when all have been delivered.
+  void send_all(std::vector<Request> requests, std::size_t concurrency,
+                const BulkCallback &on_result) noexcept;
+  // The same, collecting the results in request order.
+  std::vector<Result<Response>> send_all(std::vector<Request> requests,
+                                         std::size_t concurrency) noexcept;
+
+  [[nodiscard]] ClientStats stats() const noexcept;
+
+private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl) noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace threads::http

@@ -1,0 +1,353 @@
+// Opening connections (DNS, TCP, proxy tunnel, TLS) and one request/response exchange.
+#include "http/connection.hpp"
+
+#include "http/tls_context.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <optional>
+
+namespace threads::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+using net::ip::tcp;
+
+// Graph API headers are small; 64 KiB leaves room for large proxies' and CDNs' additions
+// while still bounding memory (Beast's default of 8 KiB is too tight for some CDNs).
+constexpr std::uint32_t max_header_bytes = 64 * 1024;
+
+// Errors come back in `ec` instead of as exceptions.
+auto nothrow(error_code &ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+// A step's own time limit and the call's deadline; whichever comes first applies, and an
+// expiry is reported under the name of the one that bound.
+struct StepClock {
+  Clock::time_point step;
+  Clock::time_point total;
+  [[nodiscard]] Clock::time_point expiry() const { return std::min(step, total); }
+  [[nodiscard]] bool total_binds() const { return total <= step; }
+};
+
+std::string in_ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+bool interrupted(const error_code &ec) {
+  return ec == beast::error::timeout || ec == net::error::operation_aborted;
+}
+
+// The peer went away: end of stream, reset, or a TLS stream cut without close_notify.
+bool is_connection_loss(const error_code &ec) {
+  return ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::error::connection_aborted ||
+         ec == net::error::bad_descriptor || ec == net::ssl::error::stream_truncated ||
+         ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message;
+}
+
+bool is_http_parse_error(const error_code &ec) {
+  return &ec.category() == &bhttp::make_error_code(bhttp::error::bad_version).category();
+}
+
+bool is_ip_literal(std::string_view host) {
+  error_code ec;
+  (void)net::ip::make_address(host, ec);
+  return !ec;
+}
+
+Failure exchange_failure(const error_code &ec, const ExchangeSpec &spec, const StepClock &clock,
+                         const RequestControl &control, bool got_response_bytes, bool header_done) {
+  // Once the first request byte is written the server may act on it.
+  const Delivery sent = Delivery::maybe_sent;
+  const std::string what(spec.description);
+  if (control.cancelled) {
+    return make_failure(ErrorKind::cancelled, "cancelled while waiting for the response to " + what,
+                        sent, Transience::permanent);
+  }
+  if (interrupted(ec)) {
+    if (clock.total_binds()) {
+      return make_failure(ErrorKind::timeout,
+                          "total timeout: the deadline passed while waiting for the response to " +
+                              what,
+                          sent, Transience::permanent);
+    }
+    return make_failure(ErrorKind::timeout,
+                        "read timeout: no complete response to " + what + " within " +
+                            in_ms(spec.request_timeout),
+                        sent, Transience::transient);
+  }
+  if (ec == bhttp::error::body_limit) {
+    return make_failure(ErrorKind::response_too_large,
+                        "response to " + what + " exceeds max_response_bytes (" +
+                            std::to_string(spec.max_body) + " bytes)",
+                        sent, Transience::permanent);
+  }
+  if (ec == bhttp::error::header_limit) {
+    return make_failure(ErrorKind::malformed_response,
+                        "response header of " + what + " exceeds " +
+                            std::to_string(max_header_bytes) + " bytes",
+                        sent, Transience::permanent);
+  }
+  if (is_connection_loss(ec)) {
+    if (!got_response_bytes) {
+      const bool reset = ec == net::error::connection_reset || ec == net::error::broken_pipe;
+      Failure f = make_failure(ErrorKind::reset,
+                               std::string("connection ") + (reset ? "reset" : "closed") +
+                                   " by the server before the response to " + what + " (" +
+                                   ec.message() + ")",
+                               sent, Transience::transient);
+      f.stale_connection = spec.reused;
+      return f;
+    }
+    return make_failure(ErrorKind::malformed_response,
+                        "response to " + what + " was truncated: the connection closed " +
+                            (header_done ? "before the end of the body" : "inside the header") +
+                            " (" + ec.message() + ")",
+                        sent, Transience::transient);
+  }
+  if (is_http_parse_error(ec)) {
+    return make_failure(ErrorKind::malformed_response,
+                        "invalid HTTP response to " + what + ": " + ec.message(), sent,
+                        Transience::permanent);
+  }
+  return make_failure(ErrorKind::reset, "I/O error during " + what + ": " + ec.message(), sent,
+                      Transience::transient);
+}
+
+template <class Stream>
+net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &connection,
+                                               const WireRequest &request, ExchangeSpec spec,
+                                               RequestControl &control) {
+  const StepClock clock{Clock::now() + spec.request_timeout, spec.deadline};
+  beast::tcp_stream &lowest = connection.tcp();
+  AbortHook hook(control, [&lowest] { lowest.close(); });
+  error_code ec;
+  lowest.expires_at(clock.expiry());
+  co_await bhttp::async_write(stream, request, nothrow(ec));
+  if (ec) {
+    co_return exchange_failure(ec, spec, clock, control, false, false);
+  }
+  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+  while (true) {
+    parser.emplace();
+    parser->header_limit(max_header_bytes);
+    parser->body_limit(spec.max_body);
+    if (spec.head) {
+      parser->skip(true);
+    }
+    co_await bhttp::async_read(stream, connection.buffer, *parser, nothrow(ec));
+    if (ec) {
+      co_return exchange_failure(ec, spec, clock, control, parser->got_some(),
+                                 parser->is_header_done());
+    }
+    // Interim 1xx answers (103 Early Hints) precede the real response.
+    const unsigned status = parser->get().result_int();
+    if (status < 100 || status >= 200) {
+      break;
+    }
+  }
+  lowest.expires_never();
+  bhttp::response<bhttp::string_body> message = parser->release();
+  Exchanged out;
+  out.response.status = static_cast<int>(message.result_int());
+  for (const auto &field : message) {
+    out.response.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.response.body = std::move(message.body());
+  // Bytes beyond the response mean the server and we disagree about framing.
+  out.keep_alive = message.keep_alive() && connection.buffer.size() == 0;
+  co_return out;
+}
+
+} // namespace
+
+Connection::Connection(const net::any_io_executor &executor, net::ssl::context &tls_context,
+                       bool use_tls, std::uint64_t connection_id)
+    : stream(executor, tls_context), tls(use_tls), id(connection_id) {}
+
+bool Connection::usable() noexcept {
+  if (buffer.size() != 0 || !tcp().socket().is_open()) {
+    return false;
+  }
+  char byte = 0;
+  const auto n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  // 0: the peer closed; > 0: unsolicited bytes (a TLS alert); only "would block" is healthy.
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+void Connection::close() noexcept {
+  error_code ignored;
+  tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  tcp().close();
+}
+
+net::awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::context &tls_context,
+                                                                     ConnectSpec spec,
+                                                                     RequestControl &control,
+                                                                     std::uint64_t id) {
+  const Target &target = spec.target;
+  const ProxyEndpoint *proxy = spec.proxy;
+  const auto executor = co_await net::this_coro::executor;
+  const StepClock clock{Clock::now() + spec.connect_timeout, spec.deadline};
+  const std::string target_hp =
+      host_and_port(target.host, target.host.find(':') != std::string::npos, target.port);
+  const std::string via = proxy != nullptr ? " via proxy " + proxy->display : std::string();
+
+  // Nothing of the request has been written while connecting.
+  auto stopped = [&](std::string_view step) {
+    if (control.cancelled) {
+      return make_failure(ErrorKind::cancelled,
+                          "cancelled during " + std::string(step) + " with " + target_hp,
+                          Delivery::not_sent, Transience::permanent);
+    }
+    if (clock.total_binds()) {
+      return make_failure(ErrorKind::timeout,
+                          "total timeout: the deadline passed during " + std::string(step) +
+                              " with " + target_hp + via,
+                          Delivery::not_sent, Transience::permanent);
+    }
+    return make_failure(ErrorKind::timeout,
+                        "connect timeout: " + std::string(step) + " with " + target_hp + via +
+                            " did not finish within " + in_ms(spec.connect_timeout),
+                        Delivery::not_sent, Transience::transient);
+  };
+
+  // DNS. Asio's resolver has no deadline of its own, so a timer cancels it.
+  const std::string &host = proxy != nullptr ? proxy->host : target.host;
+  const std::uint16_t port = proxy != nullptr ? proxy->port : target.port;
+  auto flags = tcp::resolver::numeric_service;
+  if (is_ip_literal(host)) {
+    flags |= tcp::resolver::numeric_host;
+  }
+  tcp::resolver resolver(executor);
+  net::steady_timer resolve_timer(executor, clock.expiry());
+  auto resolved = std::make_shared<bool>(false);
+  resolve_timer.async_wait([resolved, &resolver](const error_code &ec) {
+    if (!ec && !*resolved) {
+      resolver.cancel();
+    }
+  });
+  error_code ec;
+  tcp::resolver::results_type endpoints;
+  {
+    AbortHook hook(control, [&resolver] { resolver.cancel(); });
+    endpoints = co_await resolver.async_resolve(host, std::to_string(port), flags, nothrow(ec));
+  }
+  *resolved = true;
+  resolve_timer.cancel();
+  if (ec) {
+    if (control.cancelled || ec == net::error::operation_aborted) {
+      co_return stopped("DNS lookup");
+    }
+    co_return make_failure(proxy != nullptr ? ErrorKind::proxy : ErrorKind::dns,
+                           "cannot resolve " + std::string(proxy != nullptr ? "proxy " : "") +
+                               host + ": " + ec.message(),
+                           Delivery::not_sent,
+                           ec == net::error::host_not_found_try_again ? Transience::transient
+                                                                      : Transience::permanent);
+  }
+
+  auto connection = std::make_unique<Connection>(executor, tls_context, target.tls, id);
+  beast::tcp_stream &lowest = connection->tcp();
+  AbortHook hook(control, [&lowest] { lowest.close(); });
+
+  lowest.expires_at(clock.expiry());
+  co_await lowest.async_connect(endpoints, nothrow(ec));
+  if (ec) {
+    if (control.cancelled || interrupted(ec)) {
+      co_return stopped("TCP connect");
+    }
+    co_return make_failure(proxy != nullptr ? ErrorKind::proxy : ErrorKind::connect,
+                           "cannot connect to " +
+                               (proxy != nullptr ? "proxy " + proxy->display : target_hp) + ": " +
+                               ec.message(),
+                           Delivery::not_sent, Transience::transient);
+  }
+  lowest.socket().set_option(tcp::no_delay(true), ec);
+
+  if (proxy != nullptr) {
+    bhttp::request<bhttp::empty_body> tunnel{bhttp::verb::connect, target_hp, 11};
+    tunnel.set(bhttp::field::host, target_hp);
+    tunnel.set(bhttp::field::user_agent, spec.user_agent);
+    if (!proxy->authorization.empty()) {
+      tunnel.set(bhttp::field::proxy_authorization, proxy->authorization);
+    }
+    bhttp::response_parser<bhttp::empty_body> answer;
+    answer.skip(true); // a 2xx CONNECT answer has no body whatever its headers say
+    co_await bhttp::async_write(lowest, tunnel, nothrow(ec));
+    if (!ec) {
+      co_await bhttp::async_read(lowest, connection->buffer, answer, nothrow(ec));
+    }
+    if (ec) {
+      if (control.cancelled || interrupted(ec)) {
+        co_return stopped("proxy CONNECT");
+      }
+      co_return make_failure(ErrorKind::proxy,
+                             "proxy " + proxy->display + " failed during CONNECT to " + target_hp +
+                                 ": " + ec.message(),
+                             Delivery::not_sent, Transience::transient);
+    }
+    const unsigned status = answer.get().result_int();
+    if (status / 100 != 2) {
+      const bool transient = status == 502 || status == 503 || status == 504;
+      co_return make_failure(ErrorKind::proxy,
+                             "proxy " + proxy->display + " refused CONNECT to " + target_hp + ": " +
+                                 std::to_string(status) + " " + std::string(answer.get().reason()),
+                             Delivery::not_sent,
+                             transient ? Transience::transient : Transience::permanent);
+    }
+    if (connection->buffer.size() != 0) {
+      co_return make_failure(ErrorKind::proxy,
+                             "proxy " + proxy->display + " sent data before the TLS handshake",
+                             Delivery::not_sent, Transience::permanent);
+    }
+  }
+
+  if (target.tls) {
+    SSL *native = connection->stream.native_handle();
+    if (!prepare_tls_session(native, target)) {
+      co_return make_failure(ErrorKind::tls, "cannot configure TLS verification for " + target_hp,
+                             Delivery::not_sent, Transience::permanent);
+    }
+    co_await connection->stream.async_handshake(net::ssl::stream_base::client, nothrow(ec));
+    if (ec) {
+      if (control.cancelled || interrupted(ec)) {
+        co_return stopped("TLS handshake");
+      }
+      // A rejected certificate will be rejected again; a dropped handshake may not be.
+      const bool rejected = SSL_get_verify_result(native) != X509_V_OK;
+      co_return make_failure(
+          ErrorKind::tls,
+          "TLS handshake with " + target_hp + via + " failed: " + describe_tls_failure(ec, native),
+          Delivery::not_sent,
+          !rejected && is_connection_loss(ec) ? Transience::transient : Transience::permanent);
+    }
+  }
+  lowest.expires_never();
+  co_return connection;
+}
+
+net::awaitable<Outcome<Exchanged>> exchange(Connection &connection, const WireRequest &request,
+                                            ExchangeSpec spec, RequestControl &control) {
+  if (connection.tls) {
+    co_return co_await exchange_on(connection.stream, connection, request, spec, control);
+  }
+  co_return co_await exchange_on(connection.tcp(), connection, request, spec, control);
+}
+
+} // namespace threads::http

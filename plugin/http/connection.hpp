@@ -1,0 +1,83 @@
+// One HTTP/1.1 connection (TLS or plain, direct or through a CONNECT tunnel): opening it
+// and running one request/response exchange on it.
+#pragma once
+
+#include "http/message.hpp"
+#include "http/proxy.hpp"
+#include "http/request_control.hpp"
+#include "http/url.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace threads::http {
+
+using Clock = std::chrono::steady_clock;
+using WireRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+class Connection {
+public:
+  Connection(const boost::asio::any_io_executor &executor, boost::asio::ssl::context &tls_context,
+             bool tls, std::uint64_t id);
+
+  // Plain connections use only the lowest layer of the TLS stream; one type keeps the pool
+  // and the exchange code free of variants.
+  boost::asio::ssl::stream<boost::beast::tcp_stream> stream;
+  boost::beast::flat_buffer buffer;
+  bool tls;
+  std::uint64_t id;
+  Clock::time_point idle_since{};
+
+  boost::beast::tcp_stream &tcp() noexcept { return stream.next_layer(); }
+
+  // False when the peer has closed the connection or sent something unsolicited while it
+  // sat idle: checked before reuse so a request is not written into a dead socket.
+  bool usable() noexcept;
+  void close() noexcept;
+};
+
+struct ConnectSpec {
+  const Target &target;
+  const ProxyEndpoint *proxy; // null for a direct connection
+  const std::string &user_agent;
+  std::chrono::milliseconds connect_timeout;
+  Clock::time_point deadline; // the whole call's
+};
+
+// Resolves, connects, opens the proxy tunnel and completes the TLS handshake, all within
+// connect_timeout (and the deadline).
+boost::asio::awaitable<Outcome<std::unique_ptr<Connection>>>
+open_connection(boost::asio::ssl::context &tls_context, ConnectSpec spec, RequestControl &control,
+                std::uint64_t id);
+
+struct ExchangeSpec {
+  std::string_view description; // "GET <redacted url>" for messages
+  std::size_t max_body;
+  bool head;
+  std::chrono::milliseconds request_timeout;
+  Clock::time_point deadline;
+  bool reused; // the connection served an earlier request
+};
+
+struct Exchanged {
+  Response response;
+  bool keep_alive = false; // the connection may serve another request
+};
+
+// Writes `request` and reads the complete response within request_timeout (and deadline).
+boost::asio::awaitable<Outcome<Exchanged>> exchange(Connection &connection,
+                                                    const WireRequest &request, ExchangeSpec spec,
+                                                    RequestControl &control);
+
+} // namespace threads::http

@@ -1,0 +1,95 @@
+// Keep-alive connections per host, with a cap on open connections and FIFO waiting for one.
+#pragma once
+
+#include "http/connection.hpp"
+#include "http/request_control.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace threads::http {
+
+struct PoolLimits {
+  std::size_t max_per_host;
+  std::size_t max_idle_per_host;
+  std::chrono::milliseconds idle_timeout;
+};
+
+// Used only on the client's io thread, so it needs no lock. Must outlive every Lease.
+class ConnectionPool {
+  struct Host;
+
+public:
+  // The right to use one connection slot of a host. Holds an idle connection that was
+  // handed out again, or nothing yet (the holder connects and attach()es). Dropping the
+  // lease closes the connection and frees the slot; keep_alive() returns it for reuse.
+  class Lease {
+  public:
+    Lease(Lease &&other) noexcept;
+    Lease &operator=(Lease &&) = delete;
+    Lease(const Lease &) = delete;
+    Lease &operator=(const Lease &) = delete;
+    ~Lease();
+
+    [[nodiscard]] Connection *connection() const noexcept { return connection_.get(); }
+    [[nodiscard]] bool reused() const noexcept { return reused_; }
+    void attach(std::unique_ptr<Connection> connection) noexcept;
+    void keep_alive() noexcept;
+
+  private:
+    friend class ConnectionPool;
+    Lease(ConnectionPool *pool, Host *host, std::unique_ptr<Connection> connection) noexcept;
+    ConnectionPool *pool_;
+    Host *host_;
+    std::unique_ptr<Connection> connection_;
+    bool reused_;
+  };
+
+  ConnectionPool(const boost::asio::any_io_executor &executor, PoolLimits limits);
+
+  // Waits, at most until `deadline`, for an idle connection to `key` that is still usable
+  // or for room to open a new one. Waiters are served in arrival order.
+  boost::asio::awaitable<Outcome<Lease>> acquire(const std::string &key, Clock::time_point deadline,
+                                                 RequestControl &control);
+
+  // Closes idle connections; connections in use are closed when their lease ends.
+  void close_all() noexcept;
+
+private:
+  struct Waiter {
+    explicit Waiter(const boost::asio::any_io_executor &executor) : wake(executor) {}
+    boost::asio::steady_timer wake;
+    bool granted = false;                   // a slot was handed over
+    std::unique_ptr<Connection> connection; // with a live connection, when one was
+  };
+  struct Host {
+    std::vector<std::unique_ptr<Connection>> idle; // back() is the most recently used
+    std::size_t open = 0;                          // slots held: idle, busy and connecting
+    std::deque<Waiter *> waiters;
+  };
+
+  void give_back(Host &host, std::unique_ptr<Connection> connection) noexcept;
+  void release_slot(Host &host) noexcept;
+  bool expired(const Connection &connection, Clock::time_point now) const noexcept;
+  void arm_sweep() noexcept;
+  void sweep(Clock::time_point now) noexcept;
+
+  boost::asio::any_io_executor executor_;
+  PoolLimits limits_;
+  // Node-based: Host addresses stay valid while leases point at them.
+  std::unordered_map<std::string, Host> hosts_;
+  boost::asio::steady_timer sweep_timer_;
+  bool sweep_armed_ = false;
+  bool closed_ = false;
+};
+
+} // namespace threads::http

@@ -1,0 +1,81 @@
+// Configuration of the HTTP client: timeouts, limits, retries, proxy, TLS trust, logging.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace threads::http {
+
+enum class LogLevel { debug, info, warn, error };
+
+// Receives the layer's log events: a one-line message and a JSON object text with fields
+// (method, redacted url, status, attempt, ...). Called on the client's io thread, so it must
+// not block for long; it never sees secrets (URLs are redacted, headers are not logged).
+using LogSink =
+    std::function<void(LogLevel level, std::string_view message, std::string_view fields_json)>;
+
+// Retries apply to idempotent requests only. Retried: connect failures, resets, truncated
+// responses, connect/read timeouts, and the statuses 429, 500, 502, 503 and 504.
+struct RetryPolicy {
+  // Attempts in total, the first included; 1 disables retries.
+  int max_attempts = 3;
+  // Full jitter: the n-th retry waits uniform(0, min(max_delay, base_delay * 2^(n-1))).
+  std::chrono::milliseconds base_delay{250};
+  std::chrono::milliseconds max_delay{10'000};
+  // A Retry-After header (seconds or HTTP-date) replaces the computed delay. When it points
+  // past the request's deadline the response is returned instead of waiting.
+};
+
+// An explicit proxy. `url` is "http://[user:password@]host[:port]" (port 1080 when absent,
+// as curl does); an empty url means direct connections. `no_proxy` uses curl's syntax.
+struct ProxyConfig {
+  std::string url;
+  std::string no_proxy;
+};
+
+// Plain http:// URLs are refused unless a test server needs them.
+enum class PlainHttp { refuse, allow };
+
+struct ClientOptions {
+  // PEM file of trusted CAs that replaces the system store; empty uses the system store
+  // (OpenSSL's default paths, which honour SSL_CERT_FILE / SSL_CERT_DIR). Peer and
+  // host-name verification are always on; there is no option to turn them off.
+  std::string ca_file;
+
+  // DNS, TCP connect, proxy CONNECT and TLS handshake of one new connection.
+  std::chrono::milliseconds connect_timeout{10'000};
+  // Writing one request and reading its complete response ("read timeout").
+  std::chrono::milliseconds request_timeout{30'000};
+  // A whole call including retries and waits for a free connection ("total timeout").
+  std::chrono::milliseconds total_timeout{90'000};
+
+  // A larger body ends the call with ErrorKind::response_too_large.
+  std::size_t max_response_bytes = std::size_t{8} << 20U;
+
+  // Open connections per host (idle and busy); further requests wait for one to free up.
+  std::size_t max_connections_per_host = 64;
+  // Idle keep-alive connections kept per host, and how long one may stay idle. Keep the
+  // timeout below the server's so a reused connection is rarely found closed.
+  std::size_t max_idle_per_host = 32;
+  std::chrono::milliseconds idle_timeout{30'000};
+
+  RetryPolicy retry;
+
+  // nullopt: taken from the environment when the client is created (https_proxy or
+  // HTTPS_PROXY, no_proxy or NO_PROXY; the lower-case names win, as in curl). The proxy is
+  // used for https URLs only, through a CONNECT tunnel.
+  std::optional<ProxyConfig> proxy;
+
+  std::string user_agent = "autohost-threads/0.1";
+  PlainHttp plain_http = PlainHttp::refuse;
+  std::chrono::milliseconds cancel_poll_interval{100};
+
+  // Optional; without it the layer is silent.
+  LogSink log;
+};
+
+} // namespace threads::http

@@ -1,0 +1,15 @@
+// Removes secrets from URLs before they reach a log line or an error message.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace threads::http {
+
+// `url` with the values of secret query and fragment parameters (access_token,
+// client_secret, code, input_token, fb_exchange_token, refresh_token, and any name that
+// contains "token", "secret" or "password") and the userinfo password replaced by
+// "REDACTED". Text that does not parse as a URL keeps only what precedes '?' and '#'.
+std::string redact_url(std::string_view url) noexcept;
+
+} // namespace threads::http

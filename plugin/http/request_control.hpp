@@ -1,0 +1,69 @@
+// Per-request state shared by the steps of one call: interruption and attempt failures.
+#pragma once
+
+#include "http/error.hpp"
+
+#include <boost/system/result.hpp>
+
+#include <functional>
+#include <utility>
+
+namespace threads::http {
+
+// Lets the cancellation watchdog and client shutdown interrupt whichever step a request is
+// in. Lives in the request's coroutine frame; touched only on the io thread.
+struct RequestControl {
+  bool cancelled = false;
+  // Interrupts the step in progress (closes its socket, cancels its timer); empty between
+  // steps. Set through AbortHook so it never outlives what it points at.
+  std::function<void()> abort;
+
+  void interrupt() {
+    cancelled = true;
+    if (abort) {
+      abort();
+    }
+  }
+};
+
+// Installs `RequestControl::abort` for the lifetime of one step.
+class AbortHook {
+public:
+  AbortHook(RequestControl &control, std::function<void()> abort) : control_(control) {
+    control_.abort = std::move(abort);
+  }
+  AbortHook(const AbortHook &) = delete;
+  AbortHook &operator=(const AbortHook &) = delete;
+  ~AbortHook() { control_.abort = nullptr; }
+
+private:
+  RequestControl &control_;
+};
+
+// How one attempt failed, with what the retry loop needs beyond the caller's Error.
+struct Failure {
+  Error error;
+  // Another attempt could succeed (transient network trouble, a timeout with time left).
+  bool retryable = false;
+  // A reused keep-alive connection failed before any response byte: the server most likely
+  // closed it while idle, so a fresh connection is worth one immediate try.
+  bool stale_connection = false;
+};
+
+template <class T> using Outcome = boost::system::result<T, Failure>;
+
+// Whether a failure is worth another attempt.
+enum class Transience { permanent, transient };
+
+inline Failure make_failure(ErrorKind kind, std::string message, Delivery delivery,
+                            Transience transience) {
+  return Failure{Error{kind, std::move(message), delivery, 0}, transience == Transience::transient,
+                 false};
+}
+
+[[noreturn]] inline void throw_exception_from_error(const Failure &failure,
+                                                    const boost::source_location &loc) {
+  throw_exception_from_error(failure.error, loc);
+}
+
+} // namespace threads::http

@@ -1,0 +1,487 @@
+// The Threads plugin end to end: the autohost CLI, the real plugin and a real store against
+// the sandbox over TLS - every action, every fault mode, and exactly-once publishing.
+#define BOOST_TEST_MODULE threads
+#include <boost/test/unit_test.hpp>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+#include "test_support.hpp"
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <memory>
+
+using namespace autohost::test;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+namespace sbx = sandbox_test;
+
+namespace {
+
+bool contains(const std::string &haystack, const std::string &needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// One sandbox for the whole suite; each test resets it.
+struct World {
+  World() { instance = this; }
+  ~World() { instance = nullptr; }
+  sbx::SandboxProcess sandbox;
+  static World *instance;
+};
+World *World::instance = nullptr;
+BOOST_TEST_GLOBAL_FIXTURE(World);
+
+sbx::SandboxProcess &sandbox() { return World::instance->sandbox; }
+
+json::value control(const std::string &method, const std::string &path,
+                    const std::string &body = "") {
+  auto r = sbx::control(sandbox(), method, path, body);
+  BOOST_REQUIRE_MESSAGE(r.status == 200, path + ": " + r.body);
+  return r.json();
+}
+
+json::array published_posts() { return control("GET", "/__sandbox/posts").at("posts").as_array(); }
+std::int64_t publish_count() {
+  return control("GET", "/__sandbox/stats").at("publishes").at("total").as_int64();
+}
+
+struct Threads {
+  TempDir home;
+  std::string token;
+  std::vector<std::string> secrets; // never to appear in any output
+  std::string all_output;
+
+  explicit Threads(const std::string &extra_plugin_config = "") {
+    control("POST", "/__sandbox/reset");
+    control("POST", "/__sandbox/config", R"({"container_delay_s":{"TEXT":0.2,"IMAGE":0.3,"VIDEO":0.5}})");
+    write_config(extra_plugin_config);
+    token = sbx::issue_token(sandbox());
+    secrets.push_back(token);
+    auto imported = cli({"invoke", "threads.import_token", "--input",
+                         R"({"account":"alice","access_token":")" + token + R"("})"});
+    BOOST_REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
+  }
+
+  ~Threads() {
+    for (const auto &s : secrets) {
+      BOOST_TEST(!contains(all_output, s), "a token appeared in the output");
+    }
+  }
+
+  void write_config(const std::string &extra, const std::string &ca = "") {
+    std::ofstream(home / "config.json")
+        << R"({"log_level": "debug", "plugins": {"threads": {"graph_base_url": ")"
+        << sandbox().base_url << R"(", "ca_file": ")" << (ca.empty() ? sandbox().ca_file : ca)
+        << R"(", "container_wait": {"text": {"first_check_s": 0.2, "interval_s": 0.2},
+             "image": {"first_check_s": 0.3, "interval_s": 0.2},
+             "video": {"first_check_s": 0.5, "interval_s": 0.3}})"
+        << extra << "}}}";
+  }
+
+  ProcessResult cli(std::vector<std::string> args, std::string stdin_text = {}) {
+    ProcessOptions o;
+    o.stdin_text = std::move(stdin_text);
+    o.env = {{"HOME", home.path().string()},
+             {"AUTOHOST_STATE_DIR", (home / "state").string()},
+             {"AUTOHOST_CONFIG", (home / "config.json").string()},
+             {"AUTOHOST_PLUGIN_PATH", fs::path(required_env("THREADS_PLUGIN")).parent_path().string()},
+             {"AUTOHOST_MASTER_KEY", std::nullopt},
+             {"AUTOHOST_LOG_LEVEL", std::nullopt},
+             {"HTTPS_PROXY", std::nullopt},
+             {"https_proxy", std::nullopt}};
+    auto r = run_process(required_env("AUTOHOST_BIN"), args, o);
+    all_output += r.out + r.err;
+    return r;
+  }
+
+  // invoke threads.ACTION with INPUT; the parsed stdout on success.
+  ProcessResult invoke(const std::string &action, const std::string &input,
+                       std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"invoke", "threads." + action, "--input", input};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return cli(args);
+  }
+  json::object ok(const std::string &action, const std::string &input,
+                  std::vector<std::string> extra = {}) {
+    auto r = invoke(action, input, std::move(extra));
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, action + " failed: " + r.err);
+    return json::parse(r.out).as_object();
+  }
+  static json::object error_of(const ProcessResult &r) {
+    std::string last = r.err;
+    while (!last.empty() && last.back() == '\n') last.pop_back();
+    const auto nl = last.rfind('\n');
+    return json::parse(nl == std::string::npos ? last : last.substr(nl + 1)).as_object();
+  }
+};
+
+std::string str(const json::value &v) { return std::string(v.as_string()); }
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(posting)
+
+BOOST_FIXTURE_TEST_CASE(text_post_with_every_text_option, Threads) {
+  const auto out = ok("post", R"({"text":"Launch day https://example.com/launch",
+    "link_attachment":"https://example.com/launch","poll":{"options":["Yes","No","Maybe"]},
+    "topic_tag":"launches","reply_control":"accounts_you_follow",
+    "allowlisted_country_codes":["US","DE"],"spoilers":[{"offset":0,"length":6}]})");
+  BOOST_TEST(out.at("shape").as_string() == "text");
+  BOOST_TEST(!out.at("id").as_string().empty());
+  BOOST_TEST(contains(str(out.at("permalink")), "https://"));
+  const auto posts = published_posts();
+  BOOST_REQUIRE_EQUAL(posts.size(), 1u);
+  const auto &p = posts[0].as_object();
+  BOOST_TEST(p.at("id") == out.at("id"));
+  BOOST_TEST(p.at("text").as_string() == "Launch day https://example.com/launch");
+  BOOST_TEST(p.at("topic_tag").as_string() == "launches");
+  BOOST_TEST(p.at("reply_audience").as_string() == "ACCOUNTS_YOU_FOLLOW");
+  BOOST_TEST(json::serialize(p).find("Maybe") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(image_video_and_mixed_carousel, Threads) {
+  const auto image = ok("post", R"({"text":"a photo","media":[{"type":"image",
+    "url":"https://cdn.example/a.jpg","alt_text":"a red door"}]})");
+  BOOST_TEST(image.at("shape").as_string() == "image");
+  const auto video = ok("post", R"({"media":[{"type":"video","url":"https://cdn.example/v.mp4"}]})");
+  BOOST_TEST(video.at("shape").as_string() == "video");
+  const auto carousel = ok("post", R"({"text":"album","media":[
+    {"type":"image","url":"https://cdn.example/1.jpg"},{"type":"video","url":"https://cdn.example/2.mp4"},
+    {"type":"image","url":"https://cdn.example/3.jpg","alt_text":"third"}]})");
+  BOOST_TEST(carousel.at("shape").as_string() == "carousel");
+  BOOST_TEST(carousel.at("children").as_array().size() == 3u);
+  const auto posts = published_posts();
+  BOOST_REQUIRE_EQUAL(posts.size(), 3u);
+  BOOST_TEST(posts[0].at("media_type").as_string() == "IMAGE");
+  BOOST_TEST(posts[0].at("alt_text").as_string() == "a red door");
+  BOOST_TEST(posts[1].at("media_type").as_string() == "VIDEO");
+  BOOST_TEST(posts[2].at("media_type").as_string() == "CAROUSEL_ALBUM");
+  BOOST_TEST(posts[2].at("children").at("data").as_array().size() == 3u);
+  BOOST_TEST(publish_count() == 3);
+}
+
+BOOST_FIXTURE_TEST_CASE(reply_quote_auto_publish_and_text_attachment, Threads) {
+  const auto root = ok("post", R"({"text":"root"})");
+  const std::string root_id = str(root.at("id"));
+  const auto reply = ok("post", R"({"text":"a reply","reply_to_id":")" + root_id + R"("})");
+  const auto quote = ok("post", R"({"text":"a quote","quote_post_id":")" + root_id + R"("})");
+  const auto quick = ok("post", R"({"text":"published at creation","auto_publish_text":true})");
+  BOOST_TEST(quick.at("container_id").as_string().empty());
+  ok("post", R"({"text":"long read","text_attachment":{"text":")" + std::string(3000, 'x') +
+                 R"(","link_url":"https://example.com/more"}})");
+  const auto posts = published_posts();
+  BOOST_REQUIRE_EQUAL(posts.size(), 5u);
+  BOOST_TEST(posts[1].at("kind").as_string() == "reply");
+  BOOST_TEST(posts[1].at("id") == reply.at("id"));
+  BOOST_TEST(posts[2].at("is_quote_post").as_bool());
+  BOOST_TEST(posts[2].at("id") == quote.at("id"));
+  BOOST_TEST(posts[3].at("id") == quick.at("id"));
+  BOOST_TEST(publish_count() == 5);
+}
+
+BOOST_FIXTURE_TEST_CASE(invalid_input_sends_nothing, Threads) {
+  const auto before = control("GET", "/__sandbox/stats").at("requests").at("total").as_int64();
+  auto r = invoke("post", R"({"text":")" + std::string(501, 'x') + R"("})");
+  BOOST_TEST(r.exit_code == 3);
+  BOOST_TEST(error_of(r).at("field").as_string() == "text");
+  auto carousel = invoke("post", R"({"media":[{"type":"image","url":"ftp://x"}]})");
+  BOOST_TEST(carousel.exit_code == 3);
+  BOOST_TEST(error_of(carousel).at("field").as_string() == "media[0].url");
+  BOOST_TEST(control("GET", "/__sandbox/stats").at("requests").at("total").as_int64() == before);
+}
+
+BOOST_FIXTURE_TEST_CASE(same_idempotency_key_twice_posts_once, Threads) {
+  const auto first = ok("post", R"({"text":"once"})", {"--idempotency-key", "run-1"});
+  const auto second = ok("post", R"({"text":"once"})", {"--idempotency-key", "run-1"});
+  BOOST_TEST(first.at("id") == second.at("id"));
+  BOOST_TEST(second.at("resumed").as_bool());
+  BOOST_TEST(publish_count() == 1);
+  auto other = invoke("post", R"({"text":"something else"})", {"--idempotency-key", "run-1"});
+  BOOST_TEST(other.exit_code == 8);
+  BOOST_TEST(error_of(other).at("code").as_string() == "idempotency_key_reused");
+}
+
+BOOST_FIXTURE_TEST_CASE(quota_exhausted_is_rate_limited_before_publishing, Threads) {
+  control("POST", "/__sandbox/config", R"({"quota":{"posts":1}})");
+  ok("post", R"({"text":"first"})");
+  auto r = invoke("post", R"({"text":"second"})", {"--idempotency-key", "q-2"});
+  BOOST_TEST(r.exit_code == 7, r.err);
+  const auto e = error_of(r);
+  BOOST_TEST(e.at("code").as_string() == "quota_exhausted");
+  BOOST_TEST(e.at("idempotency_key").as_string() == "q-2");
+  BOOST_TEST(publish_count() == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(exactly_once)
+
+BOOST_FIXTURE_TEST_CASE(publish_that_succeeds_but_answers_500, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"publish","mode":"publish_succeeds_then_500"})");
+  const auto out = ok("post", R"({"text":"answered 500"})", {"--idempotency-key", "f-500"});
+  BOOST_TEST(out.at("verified").as_bool());
+  BOOST_TEST(publish_count() == 1);
+  BOOST_TEST(out.at("id") == published_posts()[0].at("id"));
+  // And again with the same key: still one post.
+  ok("post", R"({"text":"answered 500"})", {"--idempotency-key", "f-500"});
+  BOOST_TEST(publish_count() == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(connection_dropped_after_publish, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"publish","mode":"reset","execute":true})");
+  const auto out = ok("post", R"({"text":"reset after publish"})");
+  BOOST_TEST(out.at("verified").as_bool());
+  BOOST_TEST(publish_count() == 1);
+  BOOST_TEST(out.at("id") == published_posts()[0].at("id"));
+}
+
+BOOST_FIXTURE_TEST_CASE(publish_answer_stalls_past_the_timeout, Threads) {
+  write_config(R"(, "request_timeout_s": 1)");
+  sbx::add_fault(sandbox(), R"({"group":"publish","mode":"stall","stall_s":3,"execute":true})");
+  const auto out = ok("post", R"({"text":"stalled"})");
+  BOOST_TEST(out.at("verified").as_bool());
+  BOOST_TEST(publish_count() == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(publish_refused_with_500_is_sent_again_once, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"publish","mode":"http_500"})");
+  const auto out = ok("post", R"({"text":"500 without publishing"})");
+  BOOST_TEST(out.at("verified").as_bool());
+  BOOST_TEST(out.at("publish_attempts").as_int64() == 2);
+  BOOST_TEST(publish_count() == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(not_ready_at_publish_waits_and_publishes, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"publish","mode":"graph_error","code":24,
+    "error_subcode":4279009,"message":"The requested resource does not exist","count":2})");
+  const auto out = ok("post", R"({"text":"not ready yet"})");
+  BOOST_TEST(publish_count() == 1);
+  BOOST_TEST(out.at("id") == published_posts()[0].at("id"));
+}
+
+BOOST_FIXTURE_TEST_CASE(create_failures_are_retried_without_duplicates, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"create","mode":"http_503","count":2})");
+  ok("post", R"({"text":"created on the third try"})");
+  BOOST_TEST(publish_count() == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(interrupted_post_resumes_with_its_key, Threads) {
+  // The container takes 3 s; a 1 s timeout leaves it resumable.
+  control("POST", "/__sandbox/config", R"({"container_delay_s":{"IMAGE":3}})");
+  auto first = invoke("post", R"({"media":[{"type":"image","url":"https://cdn.example/slow.jpg"}]})",
+                      {"--idempotency-key", "slow-1", "--timeout", "1"});
+  BOOST_TEST(first.exit_code != 0);
+  BOOST_TEST(error_of(first).at("idempotency_key").as_string() == "slow-1");
+  BOOST_TEST(publish_count() == 0);
+  const auto second =
+      ok("post", R"({"media":[{"type":"image","url":"https://cdn.example/slow.jpg"}]})",
+         {"--idempotency-key", "slow-1"});
+  BOOST_TEST(second.at("resumed").as_bool());
+  BOOST_TEST(publish_count() == 1);
+  BOOST_TEST(control("GET", "/__sandbox/stats").at("requests").at("create").as_int64() == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(faults)
+
+BOOST_FIXTURE_TEST_CASE(transient_read_faults_are_retried, Threads) {
+  for (const char *mode : {"http_500", "http_503", "reset", "truncated"}) {
+    sbx::add_fault(sandbox(), std::string(R"({"group":"read","mode":")") + mode + R"("})");
+    const auto out = ok("profile", "{}");
+    BOOST_TEST(out.at("username").as_string() == "threadsapitestuser", mode);
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(persistent_faults_give_their_status, Threads) {
+  const std::vector<std::tuple<std::string, int, std::string>> cases = {
+      {R"({"group":"read","mode":"http_500","count":10})", 6, "An unknown error"},
+      {R"({"group":"read","mode":"http_503","count":10})", 6, "temporarily unavailable"},
+      {R"({"group":"read","mode":"http_429","retry_after_s":1,"count":10})", 7, "limit"},
+      {R"({"group":"read","mode":"reset","count":10})", 6, "Threads API unreachable"},
+      {R"({"group":"read","mode":"malformed_json"})", 6, "not valid JSON"},
+      {R"({"group":"read","mode":"truncated","count":10})", 6, "Threads API unreachable"},
+      {R"({"group":"read","mode":"graph_error","http_status":401,"code":190,"error_subcode":463,
+          "message":"Error validating access token: Session has expired"})", 5, "re-authorise"},
+      {R"({"group":"read","mode":"graph_error","code":100,"error_subcode":33,
+          "message":"Unsupported get request."})", 4, "does not exist"},
+  };
+  for (const auto &[fault, code, text] : cases) {
+    control("DELETE", "/__sandbox/faults");
+    sbx::add_fault(sandbox(), fault);
+    auto r = invoke("profile", "{}");
+    BOOST_TEST(r.exit_code == code, fault);
+    BOOST_TEST(contains(r.err, text), r.err);
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(rate_limit_carries_retry_after, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"read","mode":"http_429","retry_after_s":2,"count":10})");
+  auto r = invoke("profile", "{}");
+  BOOST_TEST(r.exit_code == 7);
+  BOOST_TEST(error_of(r).at("retry_after_s").as_int64() == 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(stalled_read_times_out_with_a_clear_message, Threads) {
+  write_config(R"(, "request_timeout_s": 0.5)");
+  sbx::add_fault(sandbox(), R"({"group":"read","mode":"stall","stall_s":5,"count":10})");
+  auto r = invoke("profile", "{}");
+  BOOST_TEST(r.exit_code == 6);
+  BOOST_TEST(contains(r.err, "timeout"), r.err);
+}
+
+BOOST_FIXTURE_TEST_CASE(media_processing_error_names_the_cause, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"create","mode":"container_error",
+    "error_message":"FAILED_DOWNLOADING_VIDEO"})");
+  auto r = invoke("post", R"({"media":[{"type":"video","url":"https://cdn.example/gone.mp4"}]})");
+  BOOST_TEST(r.exit_code == 3);
+  BOOST_TEST(error_of(r).at("code").as_string() == "FAILED_DOWNLOADING_VIDEO");
+  BOOST_TEST(contains(r.err, "check that the URL is public"));
+  BOOST_TEST(publish_count() == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(unknown_processing_error_gets_a_new_container, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"create","mode":"container_error"})");
+  const auto out = ok("post", R"({"media":[{"type":"image","url":"https://cdn.example/x.jpg"}]})");
+  BOOST_TEST(publish_count() == 1);
+  BOOST_TEST(control("GET", "/__sandbox/stats").at("requests").at("create").as_int64() == 2);
+  BOOST_TEST(!out.at("id").as_string().empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(wrong_ca_and_wrong_host_name_are_refused, Threads) {
+  // The system store does not trust the sandbox's test CA.
+  write_config("", "/etc/ssl/certs/ca-certificates.crt");
+  auto untrusted = invoke("profile", "{}");
+  BOOST_TEST(untrusted.exit_code == 1);
+  BOOST_TEST(contains(untrusted.err, "certificate verify failed"), untrusted.err);
+
+  sbx::SandboxProcess other({"--server-name", "not-this-host.test"});
+  std::ofstream(home / "config.json")
+      << R"({"plugins": {"threads": {"graph_base_url": ")" << other.base_url
+      << R"(", "ca_file": ")" << other.ca_file << R"("}}})";
+  auto wrong_name = invoke("profile", "{}");
+  BOOST_TEST(wrong_name.exit_code == 1);
+  BOOST_TEST(contains(wrong_name.err, "certificate verify failed"), wrong_name.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(reading)
+
+BOOST_FIXTURE_TEST_CASE(profile_thread_threads_and_paging, Threads) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(str(ok("post", R"({"text":"post )" + std::to_string(i) + R"("})").at("id")));
+  }
+  const auto profile = ok("profile", "{}");
+  BOOST_TEST(profile.at("id").as_string() == "17841400000000001");
+
+  const auto one = ok("thread", R"({"id":")" + ids[2] + R"(","fields":["id","text"]})");
+  BOOST_TEST(one.at("text").as_string() == "post 2");
+  BOOST_TEST(!one.contains("permalink"));
+
+  const auto page = ok("threads", R"({"limit":2})");
+  BOOST_TEST(page.at("data").as_array().size() == 2u);
+  BOOST_TEST(page.at("paging").at("has_next").as_bool());
+  const auto next = ok("threads", R"({"limit":2,"after":")" + str(page.at("paging").at("after")) + R"("})");
+  BOOST_TEST(next.at("data").as_array().size() == 2u);
+  BOOST_TEST(next.at("data").as_array()[0].at("id") != page.at("data").as_array()[0].at("id"));
+
+  const auto all = ok("threads", R"({"limit":2,"max_pages":5})");
+  BOOST_TEST(all.at("data").as_array().size() == 5u);
+  BOOST_TEST(all.at("pages").as_int64() == 3);
+  BOOST_TEST(all.at("data").as_array()[0].at("text").as_string() == "post 4"); // newest first
+
+  auto bad = invoke("thread", R"({"id":"12x"})");
+  BOOST_TEST(bad.exit_code == 3);
+  auto missing = invoke("thread", R"({"id":"17800000000000001"})");
+  BOOST_TEST(missing.exit_code == 4);
+}
+
+BOOST_FIXTURE_TEST_CASE(replies_conversation_hide_and_mentions, Threads) {
+  const std::string root = str(ok("post", R"({"text":"root"})").at("id"));
+  const std::string reply =
+      str(ok("post", R"({"text":"reply","reply_to_id":")" + root + R"("})").at("id"));
+  const auto replies = ok("replies", R"({"id":")" + root + R"("})");
+  BOOST_REQUIRE_EQUAL(replies.at("data").as_array().size(), 1u);
+  BOOST_TEST(replies.at("data").as_array()[0].at("id").as_string() == reply);
+  const auto conversation = ok("conversation", R"({"id":")" + root + R"(","reverse":true})");
+  BOOST_TEST(conversation.at("data").as_array().size() == 1u);
+  const auto hidden = ok("hide_reply", R"({"id":")" + reply + R"("})");
+  BOOST_TEST(hidden.at("hidden").as_bool());
+  const auto mentions = ok("mentions", "{}");
+  BOOST_TEST(mentions.at("data").is_array());
+}
+
+BOOST_FIXTURE_TEST_CASE(insights_limit_and_search, Threads) {
+  const std::string id = str(ok("post", R"({"text":"searchable words here"})").at("id"));
+  control("POST", "/__sandbox/posts/" + id + "/metrics", R"({"views":120,"likes":7})");
+  const auto media = ok("insights", R"({"id":")" + id + R"("})");
+  BOOST_TEST(media.at("scope").as_string() == "media");
+  BOOST_TEST(media.at("metrics").at("views").as_int64() == 120);
+  BOOST_TEST(media.at("metrics").at("likes").as_int64() == 7);
+  const auto account = ok("insights", R"({"metrics":["views","likes"]})");
+  BOOST_TEST(account.at("scope").as_string() == "account");
+  const auto limit = ok("publishing_limit", "{}");
+  BOOST_TEST(limit.at("quota_usage").as_int64() == 1);
+  BOOST_TEST(limit.at("config").at("quota_total").as_int64() == 250);
+  const auto found = ok("search", R"({"q":"searchable","search_type":"RECENT"})");
+  BOOST_REQUIRE(!found.at("data").as_array().empty());
+  BOOST_TEST(found.at("data").as_array()[0].at("id").as_string() == id);
+  BOOST_TEST(invoke("search", R"({"q":"x","search_type":"BEST"})").exit_code == 3);
+}
+
+BOOST_FIXTURE_TEST_CASE(repost_and_delete, Threads) {
+  const std::string id = str(ok("post", R"({"text":"to be deleted"})").at("id"));
+  const auto repost = ok("repost", R"({"id":")" + id + R"("})");
+  BOOST_TEST(!repost.at("id").as_string().empty());
+  const auto deleted = ok("delete", R"({"id":")" + id + R"("})");
+  BOOST_TEST(deleted.at("deleted").as_bool());
+  bool found_deleted = false;
+  for (const auto &p : published_posts()) {
+    if (p.at("id").as_string() == id) found_deleted = p.at("deleted").as_bool();
+  }
+  BOOST_TEST(found_deleted);
+}
+
+BOOST_FIXTURE_TEST_CASE(accounts_are_chosen_explicitly_when_several_exist, Threads) {
+  control("POST", "/__sandbox/users", R"({"username":"bob"})");
+  const std::string bob = sbx::issue_token(sandbox(), R"({"username":"bob"})");
+  secrets.push_back(bob);
+  ok("import_token", R"({"account":"bob","access_token":")" + bob + R"("})");
+  auto ambiguous = invoke("profile", "{}");
+  BOOST_TEST(ambiguous.exit_code == 3);
+  BOOST_TEST(contains(ambiguous.err, "alice, bob"));
+  BOOST_TEST(ok("profile", "{}", {"--account", "bob"}).at("username").as_string() == "bob");
+  auto twice = invoke("import_token", R"({"account":"bob","access_token":")" + bob + R"("})");
+  BOOST_TEST(twice.exit_code == 8);
+  auto unknown = invoke("profile", "{}", {"--account", "carol"});
+  BOOST_TEST(unknown.exit_code == 4);
+}
+
+BOOST_FIXTURE_TEST_CASE(expired_token_requires_reauthorisation, Threads) {
+  sbx::advance_clock(sandbox(), 61.0 * 86400);
+  auto r = invoke("profile", "{}");
+  BOOST_TEST(r.exit_code == 5);
+  BOOST_TEST(contains(r.err, "re-authorise"), r.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_CASE(manifest_lists_exactly_the_actions_that_exist, Threads) {
+  auto listed = cli({"actions", "threads", "--json"});
+  BOOST_REQUIRE_EQUAL(listed.exit_code, 0);
+  const auto actions = json::parse(listed.out).as_array();
+  BOOST_TEST(actions.size() >= 15u);
+  for (const auto &a : actions) {
+    const std::string name = str(a.at("name"));
+    BOOST_TEST(a.as_object().contains("input_schema"), name);
+    BOOST_TEST(a.as_object().contains("output_schema"), name);
+    auto r = invoke(name, "{}");
+    // Every listed action exists: it may refuse the empty input, but never as unknown.
+    BOOST_TEST(!contains(r.err, "has no action"), name);
+  }
+  BOOST_TEST(contains(invoke("frobnicate", "{}").err, "has no action"));
+}

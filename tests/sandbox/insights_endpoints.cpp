@@ -1,0 +1,247 @@
+// GET /{media-id}/insights and GET /{user}/threads_insights, computed from sandbox posts.
+#include "auth.hpp"
+#include "endpoints.hpp"
+#include "paging.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace sandbox {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t earliest_insights = 1712991600; // 2024-04-13, threads-api.md 3.9
+
+std::vector<std::string> split_metrics(std::string_view text) {
+  std::vector<std::string> out;
+  std::string current;
+  for (char c : text) {
+    if (c == ',') {
+      if (!current.empty()) {
+        out.push_back(std::move(current));
+      }
+      current.clear();
+    } else if (c != ' ') {
+      current += c;
+    }
+  }
+  if (!current.empty()) {
+    out.push_back(std::move(current));
+  }
+  return out;
+}
+
+std::string title_of(std::string_view metric) {
+  std::string title(metric);
+  std::replace(title.begin(), title.end(), '_', ' ');
+  if (!title.empty()) {
+    title[0] = static_cast<char>(title[0] - 'a' + 'A');
+  }
+  return title;
+}
+
+std::int64_t count_posts(const World &world, const std::function<bool(const PostRecord &)> &f) {
+  return std::count_if(world.posts.begin(), world.posts.end(), [&](const auto &entry) {
+    return entry.second.visible() && f(entry.second);
+  });
+}
+
+Expected<std::vector<std::string>, Reply> read_metrics(const Context &ctx,
+                                                       const std::vector<std::string_view> &known) {
+  const auto metrics = split_metrics(ctx.param("metric"));
+  if (metrics.empty()) {
+    return unexpected(graph_error_reply(errors::missing_parameter("metric")));
+  }
+  for (const auto &metric : metrics) {
+    if (std::find(known.begin(), known.end(), metric) == known.end()) {
+      return unexpected(graph_error_reply(
+          errors::invalid_parameter("metric", "'" + metric + "' is not a valid insights metric")));
+    }
+  }
+  return metrics;
+}
+
+TimePoint start_of_day(TimePoint t) {
+  return from_unix_seconds(unix_seconds(t) - unix_seconds(t) % 86400);
+}
+
+} // namespace
+
+Reply media_insights(Context &ctx) {
+  auto caller = authenticate_user(ctx, {"threads_manage_insights"});
+  if (!caller) {
+    return caller.error();
+  }
+  const PostRecord *post = ctx.world.find_post(ctx.segments[0]);
+  if (post == nullptr || !post->visible() || post->owner_id != caller->user->id) {
+    return graph_error_reply(errors::unsupported_request(ctx.request.method, ctx.segments[0]));
+  }
+  auto metrics = read_metrics(ctx, {"views", "likes", "replies", "reposts", "quotes", "shares"});
+  if (!metrics) {
+    return metrics.error();
+  }
+  json::array data;
+  if (post->media_type == ReadMediaType::repost_facade) {
+    return json_reply(json::object{{"data", std::move(data)}});
+  }
+  const std::string id = post->id;
+  const bool is_root = !post->is_reply();
+  for (const auto &metric : *metrics) {
+    std::int64_t value = 0;
+    if (metric == "views") {
+      value = post->metrics.views;
+    } else if (metric == "likes") {
+      value = post->metrics.likes;
+    } else if (metric == "shares") {
+      value = post->metrics.shares;
+    } else if (metric == "replies") {
+      // A root post counts every reply in its conversation, a reply only its direct ones.
+      value = count_posts(ctx.world, [&](const PostRecord &p) {
+        return is_root ? p.root_post_id == id : p.replied_to_id == id;
+      });
+    } else if (metric == "reposts") {
+      value = count_posts(ctx.world, [&](const PostRecord &p) { return p.reposted_post_id == id; });
+    } else if (metric == "quotes") {
+      value = count_posts(ctx.world,
+                          [&](const PostRecord &p) { return p.content.quote_post_id == id; });
+    }
+    data.push_back(json::object{{"name", metric},
+                                {"period", "lifetime"},
+                                {"values", json::array{json::object{{"value", value}}}},
+                                {"title", title_of(metric)},
+                                {"description", "Sandbox " + metric + " of this post"},
+                                {"id", id + "/insights/" + metric + "/lifetime"}});
+  }
+  return json_reply(json::object{{"data", std::move(data)}});
+}
+
+Reply user_insights(Context &ctx) {
+  auto caller = authenticate_user(ctx, {"threads_manage_insights"});
+  if (!caller) {
+    return caller.error();
+  }
+  auto user = resolve_self(ctx, *caller, ctx.segments[0]);
+  if (!user) {
+    return user.error();
+  }
+  auto metrics = read_metrics(ctx, {"views", "likes", "replies", "reposts", "quotes", "clicks",
+                                    "followers_count", "follower_demographics"});
+  if (!metrics) {
+    return metrics.error();
+  }
+  auto since = read_time_param(ctx, "since");
+  auto until = read_time_param(ctx, "until");
+  if (!since || !until) {
+    return graph_error_reply(!since ? since.error() : until.error());
+  }
+  for (const auto &[name, t] : {std::pair{"since", *since}, std::pair{"until", *until}}) {
+    if (t && unix_seconds(*t) < earliest_insights) {
+      return graph_error_reply(
+          errors::invalid_parameter(name, "must not be earlier than 1712991600 (2024-04-13)"));
+    }
+  }
+  // Default range: yesterday through now.
+  const TimePoint from = since->value_or(start_of_day(ctx.now) - days(1));
+  const TimePoint to = until->value_or(ctx.now);
+  const std::string owner = (*user)->id;
+  std::set<std::string> own_posts;
+  for (const auto &[id, post] : ctx.world.posts) {
+    if (post.owner_id == owner) {
+      own_posts.insert(id);
+    }
+  }
+  const auto in_range = [&](const PostRecord &p) {
+    return p.timestamp >= from && p.timestamp <= to;
+  };
+  const auto sum_metric = [&](std::int64_t Metrics::*field) {
+    std::int64_t total = 0;
+    for (const auto &[id, post] : ctx.world.posts) {
+      if (post.visible() && post.owner_id == owner && in_range(post)) {
+        total += post.metrics.*field;
+      }
+    }
+    return total;
+  };
+
+  json::array data;
+  for (const auto &metric : *metrics) {
+    json::object entry{{"name", metric},
+                       {"period", "day"},
+                       {"title", title_of(metric)},
+                       {"description", "Sandbox " + metric + " of this profile"},
+                       {"id", owner + "/insights/" + metric + "/day"}};
+    std::int64_t total = 0;
+    if (metric == "views") {
+      json::array values;
+      for (TimePoint day = start_of_day(from); day <= to; day += days(1)) {
+        std::int64_t views = 0;
+        for (const auto &[id, post] : ctx.world.posts) {
+          if (post.visible() && post.owner_id == owner && post.timestamp >= day &&
+              post.timestamp < day + days(1)) {
+            views += post.metrics.views;
+          }
+        }
+        values.push_back(
+            json::object{{"value", views}, {"end_time", graph_timestamp(day + days(1))}});
+      }
+      entry["values"] = std::move(values);
+      data.push_back(std::move(entry));
+      continue;
+    }
+    if (metric == "clicks") {
+      json::array links;
+      std::set<std::string> seen;
+      for (const auto &[id, post] : ctx.world.posts) {
+        if (post.visible() && post.owner_id == owner && in_range(post) &&
+            !post.content.link_attachment.empty() &&
+            seen.insert(post.content.link_attachment).second) {
+          links.push_back(json::object{{"value", 0}, {"link_url", post.content.link_attachment}});
+        }
+      }
+      entry["link_total_values"] = std::move(links);
+      data.push_back(std::move(entry));
+      continue;
+    }
+    if (metric == "follower_demographics") {
+      const std::string_view breakdown = ctx.param("breakdown");
+      if (breakdown != "country" && breakdown != "city" && breakdown != "age" &&
+          breakdown != "gender") {
+        return graph_error_reply(
+            errors::invalid_parameter("breakdown", "must be country, city, age or gender"));
+      }
+      // The real body shape is UNCONFIRMED; this is the Instagram-style breakdown form.
+      entry["total_value"] = json::object{
+          {"breakdowns",
+           json::array{json::object{{"dimension_keys", json::array{json::string(breakdown)}},
+                                    {"results", json::array{}}}}}};
+      data.push_back(std::move(entry));
+      continue;
+    }
+    if (metric == "likes") {
+      total = sum_metric(&Metrics::likes);
+    } else if (metric == "followers_count") {
+      total = (*user)->followers_count;
+    } else if (metric == "replies") {
+      total = count_posts(ctx.world, [&](const PostRecord &p) {
+        return in_range(p) && p.is_reply() && p.replied_to_id == p.root_post_id &&
+               own_posts.count(p.root_post_id) > 0;
+      });
+    } else if (metric == "reposts") {
+      total = count_posts(ctx.world, [&](const PostRecord &p) {
+        return in_range(p) && own_posts.count(p.reposted_post_id) > 0;
+      });
+    } else if (metric == "quotes") {
+      total = count_posts(ctx.world, [&](const PostRecord &p) {
+        return in_range(p) && own_posts.count(p.content.quote_post_id) > 0;
+      });
+    }
+    entry["total_value"] = json::object{{"value", total}};
+    data.push_back(std::move(entry));
+  }
+  return json_reply(json::object{{"data", std::move(data)}});
+}
+
+} // namespace sandbox

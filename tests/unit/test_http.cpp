@@ -1,0 +1,933 @@
+// The plugin's HTTP client against a real loopback TLS server: keep-alive, retries,
+// timeouts, size caps, TLS verification, proxies, cancellation, bulk; plus its pure parts.
+#define BOOST_TEST_MODULE http
+#include <boost/test/unit_test.hpp>
+
+#include "http/client.hpp"
+#include "http/proxy.hpp"
+#include "http/redact.hpp"
+#include "http/retry_policy.hpp"
+#include "http/url.hpp"
+
+// The layer keeps Asio, Beast and OpenSSL behind its pimpl: none of its Asio-free headers (the
+// public ones and those tested here) may pull them in.
+#if defined(BOOST_ASIO_DETAIL_CONFIG_HPP) || defined(BOOST_BEAST_CORE_DETAIL_CONFIG_HPP) ||        \
+    defined(HEADER_SSL_H)
+#error "plugin/http headers must not include Asio, Beast or OpenSSL"
+#endif
+
+#include "test_server.hpp"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+using namespace threads::http;
+using namespace std::chrono_literals;
+using http_test::Reply;
+using http_test::ServerOptions;
+using http_test::TestPki;
+using http_test::TestProxy;
+using http_test::TestServer;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const TestPki &pki() {
+  static const TestPki generated = TestPki::generate();
+  return generated;
+}
+
+// The test CA as a PEM file in a private temporary directory, removed at exit.
+class CaFile {
+public:
+  CaFile() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "autohost-http-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error("mkdtemp failed");
+    }
+    dir_ = pattern;
+    std::ofstream(dir_ / "ca.pem") << pki().ca_pem;
+  }
+  CaFile(const CaFile &) = delete;
+  CaFile &operator=(const CaFile &) = delete;
+  ~CaFile() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string path() const { return (dir_ / "ca.pem").string(); }
+
+private:
+  std::filesystem::path dir_;
+};
+
+const CaFile &ca_file() {
+  static const CaFile file;
+  return file;
+}
+
+ServerOptions tls_server(const http_test::Identity &identity = pki().localhost) {
+  return ServerOptions{true, &identity, false};
+}
+
+// Fast retries and short timeouts; no proxy whatever the environment says.
+ClientOptions test_options() {
+  ClientOptions o;
+  o.ca_file = ca_file().path();
+  o.proxy = ProxyConfig{};
+  o.connect_timeout = 2s;
+  o.request_timeout = 2s;
+  o.total_timeout = 10s;
+  o.retry.base_delay = 10ms;
+  o.retry.max_delay = 40ms;
+  return o;
+}
+
+Client make_client(ClientOptions options = test_options()) {
+  auto client = Client::create(std::move(options));
+  if (!client.has_value()) {
+    BOOST_FAIL("Client::create failed: " << client.error().message);
+  }
+  return std::move(*client);
+}
+
+Request get(std::string url) {
+  Request r;
+  r.url = std::move(url);
+  return r;
+}
+
+Request post(std::string url, std::string body = "{}") {
+  Request r;
+  r.method = Method::post;
+  r.url = std::move(url);
+  r.body = std::move(body);
+  r.content_type = "application/json";
+  return r;
+}
+
+std::string describe(const Result<Response> &r) {
+  if (r.has_value()) {
+    return "status " + std::to_string(r->status);
+  }
+  return std::string(to_string(r.error().kind)) + ": " + r.error().message;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+// The response, or a test failure that says what came back instead.
+Response expect_response(const Result<Response> &r) {
+  if (!r.has_value()) {
+    BOOST_FAIL("expected a response, got " << describe(r));
+  }
+  return *r;
+}
+
+Error expect_error(const Result<Response> &r, ErrorKind kind) {
+  if (r.has_value()) {
+    BOOST_FAIL("expected error " << to_string(kind) << ", got " << describe(r));
+  }
+  BOOST_TEST_INFO("message: " << r.error().message);
+  BOOST_CHECK_EQUAL(to_string(r.error().kind), to_string(kind));
+  return r.error();
+}
+
+long long ms_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+long long gap_ms(const http_test::ReceivedRequest &a, const http_test::ReceivedRequest &b) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(b.at - a.at).count();
+}
+
+// A loopback port with nothing listening on it.
+std::uint16_t closed_port() {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  return server.port();
+}
+
+std::string imf_date(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::array<char, 64> buf{};
+  std::strftime(buf.data(), buf.size(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf.data();
+}
+
+std::string base64(std::string_view in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
+                                reinterpret_cast<const unsigned char *>(in.data()),
+                                static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(redaction)
+
+BOOST_AUTO_TEST_CASE(secret_query_parameters_are_redacted) {
+  const std::string url = redact_url(
+      "https://graph.threads.net/oauth/access_token?client_id=123&client_secret=SECRET1"
+      "&code=SECRET2&grant_type=authorization_code&redirect_uri=https%3A%2F%2Fx.test%2Fcb");
+  BOOST_TEST(!contains(url, "SECRET"));
+  BOOST_TEST(url == "https://graph.threads.net/oauth/access_token?client_id=123"
+                    "&client_secret=REDACTED&code=REDACTED&grant_type=authorization_code"
+                    "&redirect_uri=https%3A%2F%2Fx.test%2Fcb");
+}
+
+BOOST_AUTO_TEST_CASE(every_token_parameter_is_redacted) {
+  for (const char *name : {"access_token", "input_token", "fb_exchange_token", "refresh_token",
+                           "ACCESS_TOKEN", "access%5Ftoken", "appsecret_proof"}) {
+    const std::string url =
+        redact_url(std::string("https://graph.threads.net/v1.0/me?fields=id,name&") + name +
+                   "=THQVJsecret&limit=5");
+    BOOST_TEST_INFO(name);
+    BOOST_TEST(!contains(url, "THQVJsecret"));
+    BOOST_TEST(contains(url, "fields=id,name"));
+    BOOST_TEST(contains(url, "limit=5"));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fragments_passwords_and_garbage_are_redacted) {
+  BOOST_TEST(redact_url("https://x.test/cb#access_token=SECRET&expires_in=60") ==
+             "https://x.test/cb#access_token=REDACTED&expires_in=60");
+  BOOST_TEST(redact_url("http://user:SECRET@proxy.test:3128") ==
+             "http://user:REDACTED@proxy.test:3128");
+  BOOST_TEST(redact_url("https://graph.threads.net/v1.0/me") ==
+             "https://graph.threads.net/v1.0/me");
+  const std::string garbage = redact_url("not a url ?access_token=SECRET");
+  BOOST_TEST(!contains(garbage, "SECRET"));
+  BOOST_TEST(!contains(redact_url("%%bad user:SECRET@host"), "SECRET"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(no_proxy)
+
+BOOST_AUTO_TEST_CASE(names_match_themselves_and_subdomains_like_curl) {
+  const NoProxyList list("example.com, .internal.test,Localhost.");
+  BOOST_TEST(list.matches("example.com", 443));
+  BOOST_TEST(list.matches("www.example.com", 443));
+  BOOST_TEST(list.matches("a.b.example.com", 8080));
+  BOOST_TEST(list.matches("example.com.", 443));
+  BOOST_TEST(list.matches("EXAMPLE.com", 443));
+  BOOST_TEST(!list.matches("notexample.com", 443));
+  BOOST_TEST(!list.matches("example.com.org", 443));
+  BOOST_TEST(list.matches("internal.test", 443));
+  BOOST_TEST(list.matches("api.internal.test", 443));
+  BOOST_TEST(list.matches("localhost", 443));
+  BOOST_TEST(!list.matches("graph.threads.net", 443));
+}
+
+BOOST_AUTO_TEST_CASE(star_empty_and_ports) {
+  BOOST_TEST(NoProxyList("*").matches("graph.threads.net", 443));
+  BOOST_TEST(NoProxyList("a.test,*").matches("graph.threads.net", 443));
+  BOOST_TEST(!NoProxyList("").matches("graph.threads.net", 443));
+  const NoProxyList ported("localhost:8443,[::1]:9000");
+  BOOST_TEST(ported.matches("localhost", 8443));
+  BOOST_TEST(!ported.matches("localhost", 443));
+  BOOST_TEST(ported.matches("::1", 9000));
+  BOOST_TEST(!ported.matches("::1", 443));
+}
+
+BOOST_AUTO_TEST_CASE(ip_addresses_and_cidr) {
+  const NoProxyList list("10.0.0.0/8 192.168.1.5 ::1 fd00::/8");
+  BOOST_TEST(list.matches("10.1.2.3", 443));
+  BOOST_TEST(!list.matches("11.0.0.1", 443));
+  BOOST_TEST(list.matches("192.168.1.5", 443));
+  BOOST_TEST(!list.matches("192.168.1.6", 443));
+  BOOST_TEST(list.matches("::1", 443));
+  BOOST_TEST(list.matches("[::1]", 443));
+  BOOST_TEST(list.matches("fd12:3456::1", 443));
+  BOOST_TEST(!list.matches("fe80::1", 443));
+  // An IP entry never matches a name and a name never matches an IP, as in curl.
+  BOOST_TEST(!NoProxyList("127.0.0.1").matches("localhost", 443));
+  BOOST_TEST(!NoProxyList("localhost").matches("127.0.0.1", 443));
+  BOOST_TEST(NoProxyList("127.0.0.0/8").matches("127.0.0.1", 443));
+}
+
+BOOST_AUTO_TEST_CASE(proxy_urls) {
+  auto p = parse_proxy_url("http://bob:p%40ss@proxy.test:3128");
+  BOOST_TEST_REQUIRE(p.has_value());
+  BOOST_TEST_REQUIRE(p->has_value());
+  BOOST_TEST((*p)->host == "proxy.test");
+  BOOST_TEST((*p)->port == 3128);
+  BOOST_TEST((*p)->authorization == "Basic " + base64("bob:p@ss"));
+  BOOST_TEST(!contains((*p)->display, "p%40ss"));
+
+  auto bare = parse_proxy_url("proxy.test");
+  BOOST_TEST_REQUIRE(bare.has_value());
+  BOOST_TEST((*bare)->port == 1080); // curl's default
+  BOOST_TEST((*bare)->authorization.empty());
+
+  auto none = parse_proxy_url("");
+  BOOST_TEST_REQUIRE(none.has_value());
+  BOOST_TEST(!none->has_value());
+
+  auto socks = parse_proxy_url("socks5://proxy.test:1080");
+  BOOST_TEST_REQUIRE(!socks.has_value());
+  BOOST_TEST(contains(socks.error().message, "only http://"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(retry_policy)
+
+const auto jan_1_2024 = std::chrono::sys_days{std::chrono::year{2024} / 1 / 1};
+
+BOOST_AUTO_TEST_CASE(retry_after_seconds) {
+  BOOST_TEST((parse_retry_after("120", jan_1_2024) == std::optional(120'000ms)));
+  BOOST_TEST((parse_retry_after(" 0 ", jan_1_2024) == std::optional(0ms)));
+  BOOST_TEST((parse_retry_after("99999999999999999999999", jan_1_2024) ==
+              std::optional(std::chrono::milliseconds(365LL * 24 * 3600 * 1000))));
+  BOOST_TEST(!parse_retry_after("-1", jan_1_2024));
+  BOOST_TEST(!parse_retry_after("1.5", jan_1_2024));
+  BOOST_TEST(!parse_retry_after("soon", jan_1_2024));
+  BOOST_TEST(!parse_retry_after("", jan_1_2024));
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_http_dates) {
+  BOOST_TEST(
+      (parse_retry_after("Mon, 01 Jan 2024 00:00:30 GMT", jan_1_2024) == std::optional(30'000ms)));
+  BOOST_TEST(
+      (parse_retry_after("Monday, 01-Jan-24 00:01:00 GMT", jan_1_2024) == std::optional(60'000ms)));
+  BOOST_TEST((parse_retry_after("Mon Jan  1 00:00:05 2024", jan_1_2024) == std::optional(5'000ms)));
+  // A date in the past means "now".
+  BOOST_TEST(
+      (parse_retry_after("Sun, 31 Dec 2023 23:00:00 GMT", jan_1_2024) == std::optional(0ms)));
+  BOOST_TEST(!parse_retry_after("Mon, 32 Jan 2024 00:00:30 GMT", jan_1_2024));
+  BOOST_TEST(!parse_retry_after("Mon, 01 Jan 2024 00:00:30 CET", jan_1_2024));
+}
+
+BOOST_AUTO_TEST_CASE(backoff_grows_is_capped_and_jittered) {
+  RetryPolicy policy;
+  policy.base_delay = 100ms;
+  policy.max_delay = 1000ms;
+  BOOST_TEST(backoff_delay(policy, 1, 0.0) == 0ms);
+  BOOST_TEST(backoff_delay(policy, 1, 1.0) == 100ms);
+  BOOST_TEST(backoff_delay(policy, 2, 1.0) == 200ms);
+  BOOST_TEST(backoff_delay(policy, 4, 1.0) == 800ms);
+  BOOST_TEST(backoff_delay(policy, 5, 1.0) == 1000ms);
+  BOOST_TEST(backoff_delay(policy, 1000, 1.0) == 1000ms); // no overflow
+  BOOST_TEST(backoff_delay(policy, 2, 0.5) == 100ms);
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::set<long long> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const auto d = backoff_delay(policy, 3, unit(rng));
+    BOOST_TEST_REQUIRE((d >= 0ms && d <= 400ms));
+    seen.insert(d.count());
+  }
+  BOOST_TEST(seen.size() > 100U); // full jitter spreads the retries out
+}
+
+BOOST_AUTO_TEST_CASE(retryable_statuses) {
+  for (int status : {429, 500, 502, 503, 504}) {
+    BOOST_TEST(is_retryable_status(status));
+  }
+  for (int status : {200, 400, 401, 404, 501}) {
+    BOOST_TEST(!is_retryable_status(status));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(urls)
+
+BOOST_AUTO_TEST_CASE(targets) {
+  auto t = parse_target("https://Graph.Threads.net/v1.0/me?fields=id#frag", PlainHttp::refuse);
+  BOOST_TEST_REQUIRE(t.has_value());
+  BOOST_TEST(t->host == "graph.threads.net");
+  BOOST_TEST(t->port == 443);
+  BOOST_TEST(t->host_header == "graph.threads.net");
+  BOOST_TEST(t->path == "/v1.0/me?fields=id");
+
+  auto v6 = parse_target("https://[::1]:8443", PlainHttp::refuse);
+  BOOST_TEST_REQUIRE(v6.has_value());
+  BOOST_TEST(v6->host == "::1");
+  BOOST_TEST(v6->host_is_ip);
+  BOOST_TEST(v6->host_header == "[::1]:8443");
+  BOOST_TEST(v6->path == "/");
+}
+
+BOOST_AUTO_TEST_CASE(refusals_name_the_problem_without_secrets) {
+  auto plain = parse_target("http://x.test/?access_token=SECRET", PlainHttp::refuse);
+  BOOST_TEST_REQUIRE(!plain.has_value());
+  BOOST_TEST(contains(plain.error().message, "plain http"));
+  BOOST_TEST(!contains(plain.error().message, "SECRET"));
+  BOOST_TEST(parse_target("http://x.test/", PlainHttp::allow).has_value());
+  BOOST_TEST(!parse_target("https://user:pw@x.test/", PlainHttp::refuse).has_value());
+  BOOST_TEST(!parse_target("ftp://x.test/", PlainHttp::refuse).has_value());
+  BOOST_TEST(!parse_target("/relative", PlainHttp::refuse).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(client)
+
+BOOST_AUTO_TEST_CASE(keep_alive_reuses_one_connection) {
+  TestServer server(tls_server(), [](const auto &r) { return Reply::ok("hello " + r.target); });
+  Client client = make_client();
+  for (int i = 0; i < 5; ++i) {
+    const auto r = client.send(get(server.url("/item/" + std::to_string(i))));
+    const Response &response = expect_response(r);
+    BOOST_TEST(response.status == 200);
+    BOOST_TEST(response.body == "hello /item/" + std::to_string(i));
+    BOOST_TEST(response.attempts == 1);
+    BOOST_TEST(response.headers.find("content-LENGTH").has_value());
+  }
+  BOOST_TEST(server.connections() == 1U);
+  BOOST_TEST(client.stats().connections_opened == 1U);
+  BOOST_TEST(client.stats().connections_reused == 4U);
+  const auto seen = server.requests();
+  BOOST_TEST_REQUIRE(seen.size() == 5U);
+  BOOST_TEST(seen[0].header("Host") == "localhost:" + std::to_string(server.port()));
+  BOOST_TEST(contains(seen[0].header("User-Agent"), "autohost"));
+}
+
+BOOST_AUTO_TEST_CASE(post_sends_body_headers_and_content_type) {
+  TestServer server(tls_server(), [](const auto &r) { return Reply::ok(r.body); });
+  Client client = make_client();
+  Request request = post(server.url("/v1.0/me/threads"), R"({"text":"hi"})");
+  request.headers.add("Authorization", "Bearer token");
+  const Response &response = expect_response(client.send(request));
+  BOOST_TEST(response.body == R"({"text":"hi"})");
+  const auto seen = server.requests();
+  BOOST_TEST_REQUIRE(seen.size() == 1U);
+  BOOST_TEST(seen[0].method == "POST");
+  BOOST_TEST(seen[0].header("Content-Type") == "application/json");
+  BOOST_TEST(seen[0].header("Authorization") == "Bearer token");
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_closed_while_idle_is_not_reused) {
+  // The server announces keep-alive but closes each connection right after answering.
+  TestServer server(tls_server(), [](const auto &) {
+    Reply r = Reply::ok();
+    r.drop_after = true;
+    return r;
+  });
+  Client client = make_client();
+  BOOST_TEST(expect_response(client.send(get(server.url("/a")))).status == 200);
+  std::this_thread::sleep_for(50ms);
+  // A POST must not be written into the dead connection: it would come back "maybe sent".
+  const Response &second = expect_response(client.send(post(server.url("/b"))));
+  BOOST_TEST(second.status == 200);
+  BOOST_TEST(second.attempts == 1);
+  BOOST_TEST(server.connections() == 2U);
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_seconds_is_honoured_for_get) {
+  std::atomic<int> calls{0};
+  TestServer server(tls_server(), [&](const auto &) {
+    return ++calls == 1 ? Reply::status_with(503, {{"Retry-After", "1"}}) : Reply::ok("fine");
+  });
+  Client client = make_client();
+  const auto started = Clock::now();
+  const Response &response = expect_response(client.send(get(server.url("/x"))));
+  BOOST_TEST(response.status == 200);
+  BOOST_TEST(response.attempts == 2);
+  const auto seen = server.requests();
+  BOOST_TEST_REQUIRE(seen.size() == 2U);
+  BOOST_TEST(gap_ms(seen[0], seen[1]) >= 950);
+  BOOST_TEST(ms_since(started) < 3000);
+  BOOST_TEST(client.stats().retries == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_http_date_is_honoured_for_429) {
+  std::atomic<int> calls{0};
+  TestServer server(tls_server(), [&](const auto &) {
+    if (++calls == 1) {
+      return Reply::status_with(429,
+                                {{"Retry-After", imf_date(std::chrono::system_clock::now() + 2s)}});
+    }
+    return Reply::ok();
+  });
+  Client client = make_client();
+  const Response &response = expect_response(client.send(get(server.url("/x"))));
+  BOOST_TEST(response.status == 200);
+  const auto seen = server.requests();
+  BOOST_TEST_REQUIRE(seen.size() == 2U);
+  // The date has whole seconds, so "now + 2 s" asks for a wait between 1 and 2 seconds.
+  BOOST_TEST(gap_ms(seen[0], seen[1]) >= 900);
+  BOOST_TEST(gap_ms(seen[0], seen[1]) < 2500);
+}
+
+BOOST_AUTO_TEST_CASE(post_is_not_retried) {
+  TestServer server(tls_server(), [](const auto &) {
+    return Reply::status_with(503, {{"Retry-After", "0"}});
+  });
+  Client client = make_client();
+  const Response &response = expect_response(client.send(post(server.url("/publish"))));
+  BOOST_TEST(response.status == 503);
+  BOOST_TEST(response.attempts == 1);
+  BOOST_TEST(server.requests().size() == 1U);
+
+  // Unless the caller declares it idempotent.
+  Request idempotent_post = post(server.url("/publish"));
+  idempotent_post.idempotent = true;
+  const Response &retried = expect_response(client.send(idempotent_post));
+  BOOST_TEST(retried.status == 503);
+  BOOST_TEST(retried.attempts == 3);
+  BOOST_TEST(server.requests().size() == 4U);
+}
+
+BOOST_AUTO_TEST_CASE(retries_stop_at_max_attempts_with_backoff) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::status_with(502, {}); });
+  ClientOptions options = test_options();
+  options.retry.max_attempts = 4;
+  options.retry.base_delay = 100ms;
+  options.retry.max_delay = 150ms;
+  Client client = make_client(options);
+  const auto started = Clock::now();
+  const Response &response = expect_response(client.send(get(server.url("/x"))));
+  BOOST_TEST(response.status == 502);
+  BOOST_TEST(response.attempts == 4);
+  BOOST_TEST(server.requests().size() == 4U);
+  // Full jitter: three waits of at most 100, 150 and 150 ms.
+  BOOST_TEST(ms_since(started) < 400 + 500);
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_past_the_deadline_returns_the_response) {
+  TestServer server(tls_server(), [](const auto &) {
+    return Reply::status_with(429, {{"Retry-After", "60"}});
+  });
+  ClientOptions options = test_options();
+  options.total_timeout = 5s;
+  Client client = make_client(options);
+  const auto started = Clock::now();
+  const Response &response = expect_response(client.send(get(server.url("/x"))));
+  BOOST_TEST(response.status == 429);
+  BOOST_TEST(response.attempts == 1);
+  BOOST_TEST((response.headers.find("retry-after") == std::optional<std::string_view>("60")));
+  BOOST_TEST(ms_since(started) < 1000);
+}
+
+BOOST_AUTO_TEST_CASE(reset_is_retried_for_get_and_reported_maybe_sent_for_post) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::of(Reply::Kind::reset); });
+  Client client = make_client();
+  const auto got = client.send(get(server.url("/x")));
+  const Error &get_error = expect_error(got, ErrorKind::reset);
+  BOOST_TEST(get_error.attempts == 3);
+  BOOST_TEST(server.requests().size() == 3U);
+  BOOST_TEST(contains(get_error.message, "reset"));
+
+  const auto posted = client.send(post(server.url("/publish")));
+  const Error &post_error = expect_error(posted, ErrorKind::reset);
+  BOOST_TEST(post_error.attempts == 1);
+  BOOST_TEST((post_error.delivery == Delivery::maybe_sent));
+  BOOST_TEST(server.requests().size() == 4U);
+}
+
+BOOST_AUTO_TEST_CASE(connection_refused_is_not_sent) {
+  Client client = make_client();
+  const std::uint16_t port = closed_port();
+  const auto r = client.send(post("https://127.0.0.1:" + std::to_string(port) + "/publish"));
+  const Error &error = expect_error(r, ErrorKind::connect);
+  BOOST_TEST((error.delivery == Delivery::not_sent));
+  BOOST_TEST(contains(error.message, "cannot connect to 127.0.0.1:" + std::to_string(port)));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_host_is_a_dns_error) {
+  ClientOptions options = test_options();
+  options.retry.max_attempts = 1;
+  Client client = make_client(options);
+  const auto r = client.send(get("https://no-such-host.invalid/"));
+  const Error &error = expect_error(r, ErrorKind::dns);
+  BOOST_TEST(contains(error.message, "no-such-host.invalid"));
+  BOOST_TEST((error.delivery == Delivery::not_sent));
+}
+
+BOOST_AUTO_TEST_CASE(read_timeout_says_read) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::of(Reply::Kind::stall); });
+  ClientOptions options = test_options();
+  options.request_timeout = 300ms;
+  options.retry.max_attempts = 1;
+  Client client = make_client(options);
+  const auto started = Clock::now();
+  const auto r = client.send(get(server.url("/slow?access_token=SECRET")));
+  const Error &error = expect_error(r, ErrorKind::timeout);
+  BOOST_TEST(contains(error.message, "read timeout"));
+  BOOST_TEST(contains(error.message, "300 ms"));
+  BOOST_TEST(!contains(error.message, "SECRET"));
+  BOOST_TEST((error.delivery == Delivery::maybe_sent));
+  BOOST_TEST(ms_since(started) >= 290);
+  BOOST_TEST(ms_since(started) < 1500);
+}
+
+BOOST_AUTO_TEST_CASE(total_timeout_and_request_deadline_say_total) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::of(Reply::Kind::stall); });
+  ClientOptions options = test_options();
+  options.total_timeout = 400ms;
+  Client client = make_client(options);
+  const auto started = Clock::now();
+  const Error &error = expect_error(client.send(get(server.url("/slow"))), ErrorKind::timeout);
+  BOOST_TEST(contains(error.message, "total timeout"));
+  BOOST_TEST(ms_since(started) < 1500);
+
+  Client patient = make_client();
+  Request request = get(server.url("/slow"));
+  request.deadline = Clock::now() + 300ms;
+  const Error &deadline = expect_error(patient.send(request), ErrorKind::timeout);
+  BOOST_TEST(contains(deadline.message, "total timeout"));
+}
+
+BOOST_AUTO_TEST_CASE(connect_timeout_says_connect_and_handshake) {
+  TestServer server(ServerOptions{true, &pki().localhost, true},
+                    [](const auto &) { return Reply::ok(); });
+  ClientOptions options = test_options();
+  options.connect_timeout = 300ms;
+  options.retry.max_attempts = 1;
+  Client client = make_client(options);
+  const auto started = Clock::now();
+  const Error &error = expect_error(client.send(post(server.url("/x"))), ErrorKind::timeout);
+  BOOST_TEST(contains(error.message, "connect timeout"));
+  BOOST_TEST(contains(error.message, "TLS handshake"));
+  BOOST_TEST((error.delivery == Delivery::not_sent));
+  BOOST_TEST(ms_since(started) < 1500);
+}
+
+BOOST_AUTO_TEST_CASE(response_size_is_capped) {
+  TestServer server(tls_server(), [](const auto &r) {
+    return Reply::ok(std::string(r.target == "/big" ? 1025 : 1024, 'x'));
+  });
+  ClientOptions options = test_options();
+  options.max_response_bytes = 1024;
+  Client client = make_client(options);
+  BOOST_TEST(expect_response(client.send(get(server.url("/fits")))).body.size() == 1024U);
+  const Error &error =
+      expect_error(client.send(get(server.url("/big"))), ErrorKind::response_too_large);
+  BOOST_TEST(contains(error.message, "max_response_bytes"));
+  BOOST_TEST(error.attempts == 1); // a too-large body is not a transient failure
+}
+
+BOOST_AUTO_TEST_CASE(default_cap_refuses_nine_mebibytes) {
+  TestServer server(tls_server(),
+                    [](const auto &) { return Reply::ok(std::string(9U << 20U, 'x')); });
+  Client client = make_client();
+  expect_error(client.send(get(server.url("/huge"))), ErrorKind::response_too_large);
+}
+
+BOOST_AUTO_TEST_CASE(truncated_body_is_malformed) {
+  TestServer server(tls_server(), [](const auto &) {
+    Reply r = Reply::of(Reply::Kind::truncate);
+    r.declared_length = 100;
+    r.body = "0123456789";
+    return r;
+  });
+  ClientOptions options = test_options();
+  options.retry.max_attempts = 2;
+  Client client = make_client(options);
+  const Error &error =
+      expect_error(client.send(get(server.url("/cut"))), ErrorKind::malformed_response);
+  BOOST_TEST(contains(error.message, "truncated"));
+  BOOST_TEST(error.attempts == 2);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_host_name_is_refused) {
+  TestServer server(tls_server(pki().wrong_host), [](const auto &) { return Reply::ok(); });
+  Client client = make_client();
+  const Error &error = expect_error(client.send(get(server.url("/x"))), ErrorKind::tls);
+  BOOST_TEST(contains(error.message, "certificate verify failed: hostname mismatch"));
+  BOOST_TEST(error.attempts == 1);
+  BOOST_TEST((error.delivery == Delivery::not_sent));
+  BOOST_TEST(server.requests().empty());
+
+  const Error &by_ip =
+      expect_error(client.send(get(server.url("/x", "127.0.0.1"))), ErrorKind::tls);
+  BOOST_TEST(contains(by_ip.message, "certificate verify failed: IP address mismatch"));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_ca_is_refused) {
+  TestServer server(tls_server(pki().unknown_ca), [](const auto &) { return Reply::ok(); });
+  Client client = make_client();
+  const Error &error = expect_error(client.send(get(server.url("/x"))), ErrorKind::tls);
+  BOOST_TEST(contains(error.message, "certificate verify failed: unable to get local issuer"));
+  BOOST_TEST(server.requests().empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_system_store_does_not_trust_the_test_ca) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  ClientOptions options = test_options();
+  options.ca_file.clear();
+  Client client = make_client(options);
+  const Error &error = expect_error(client.send(get(server.url("/x"))), ErrorKind::tls);
+  BOOST_TEST(contains(error.message, "certificate verify failed"));
+}
+
+BOOST_AUTO_TEST_CASE(ip_literal_urls_verify_the_ip_san) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  Client client = make_client();
+  BOOST_TEST(expect_response(client.send(get(server.url("/x", "127.0.0.1")))).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(bad_options_are_refused_at_creation) {
+  ClientOptions missing = test_options();
+  missing.ca_file = "/nonexistent/ca.pem";
+  auto r = Client::create(missing);
+  BOOST_TEST_REQUIRE(!r.has_value());
+  BOOST_TEST((r.error().kind == ErrorKind::invalid_argument));
+  BOOST_TEST(contains(r.error().message, "/nonexistent/ca.pem"));
+
+  ClientOptions zero = test_options();
+  zero.retry.max_attempts = 0;
+  BOOST_TEST(!Client::create(zero).has_value());
+
+  ClientOptions socks = test_options();
+  socks.proxy = ProxyConfig{"socks5://127.0.0.1:1080", ""};
+  BOOST_TEST(!Client::create(socks).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_needs_the_option) {
+  TestServer server(ServerOptions{false, nullptr, false}, [](const auto &) { return Reply::ok(); });
+  Client strict = make_client();
+  const Error &error =
+      expect_error(strict.send(get(server.url("/x"))), ErrorKind::invalid_argument);
+  BOOST_TEST(contains(error.message, "plain http"));
+  BOOST_TEST(server.connections() == 0U);
+
+  ClientOptions options = test_options();
+  options.plain_http = PlainHttp::allow;
+  Client lenient = make_client(options);
+  BOOST_TEST(expect_response(lenient.send(get(server.url("/x")))).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(bad_headers_are_refused_before_sending) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  Client client = make_client();
+  Request injected = get(server.url("/x"));
+  injected.headers.add("X-Note", "a\r\nX-Evil: 1");
+  expect_error(client.send(injected), ErrorKind::invalid_argument);
+  Request host = get(server.url("/x"));
+  host.headers.add("Host", "elsewhere.test");
+  expect_error(client.send(host), ErrorKind::invalid_argument);
+  BOOST_TEST(server.connections() == 0U);
+}
+
+BOOST_AUTO_TEST_CASE(requests_go_through_the_proxy_and_no_proxy_bypasses_it) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok("via"); });
+  TestProxy proxy;
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  ClientOptions options = test_options();
+  options.proxy = ProxyConfig{proxy_url, "example.com"};
+  Client client = make_client(options);
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST(expect_response(client.send(get(server.url("/x")))).body == "via");
+  }
+  // One tunnel, kept alive for all three requests.
+  BOOST_TEST(proxy.targets() ==
+             std::vector<std::string>{"localhost:" + std::to_string(server.port())});
+  BOOST_TEST(server.requests().size() == 3U);
+
+  options.proxy = ProxyConfig{proxy_url, "localhost"};
+  Client bypassing = make_client(options);
+  BOOST_TEST(expect_response(bypassing.send(get(server.url("/x")))).status == 200);
+  BOOST_TEST(proxy.targets().size() == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(proxy_credentials_come_from_the_url) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  TestProxy proxy("Basic " + base64("bob:p@ss"));
+  ClientOptions options = test_options();
+  options.proxy = ProxyConfig{"http://bob:p%40ss@127.0.0.1:" + std::to_string(proxy.port()), ""};
+  Client client = make_client(options);
+  BOOST_TEST(expect_response(client.send(get(server.url("/x")))).status == 200);
+
+  options.proxy = ProxyConfig{"http://bob:wrong@127.0.0.1:" + std::to_string(proxy.port()), ""};
+  Client refused = make_client(options);
+  const Error &error = expect_error(refused.send(get(server.url("/x"))), ErrorKind::proxy);
+  BOOST_TEST(contains(error.message, "407"));
+  BOOST_TEST(!contains(error.message, "wrong"));
+  BOOST_TEST((error.delivery == Delivery::not_sent));
+}
+
+BOOST_AUTO_TEST_CASE(proxy_settings_come_from_the_environment) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  TestProxy proxy;
+  for (const char *name : {"https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"}) {
+    ::unsetenv(name);
+  }
+  ::setenv("HTTPS_PROXY", ("127.0.0.1:" + std::to_string(proxy.port())).c_str(), 1);
+  ClientOptions options = test_options();
+  options.proxy.reset();
+  {
+    Client client = make_client(options);
+    BOOST_TEST(expect_response(client.send(get(server.url("/x")))).status == 200);
+    BOOST_TEST(proxy.targets().size() == 1U);
+  }
+  ::setenv("no_proxy", "other.test,localhost", 1);
+  {
+    Client client = make_client(options);
+    BOOST_TEST(expect_response(client.send(get(server.url("/x")))).status == 200);
+    BOOST_TEST(proxy.targets().size() == 1U);
+  }
+  ::unsetenv("HTTPS_PROXY");
+  ::unsetenv("no_proxy");
+}
+
+BOOST_AUTO_TEST_CASE(cancellation_interrupts_a_stalled_request) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::of(Reply::Kind::stall); });
+  Client client = make_client();
+  std::atomic<bool> cancel{false};
+  Request request = get(server.url("/slow"));
+  request.cancelled = [&cancel] { return cancel.load(); };
+  std::thread canceller([&cancel] {
+    std::this_thread::sleep_for(200ms);
+    cancel = true;
+  });
+  const auto started = Clock::now();
+  const auto r = client.send(request);
+  canceller.join();
+  const Error &error = expect_error(r, ErrorKind::cancelled);
+  BOOST_TEST((error.delivery == Delivery::maybe_sent));
+  BOOST_TEST(ms_since(started) < 1000);
+
+  Request already = get(server.url("/slow"));
+  already.cancelled = [] { return true; };
+  const Error &early = expect_error(client.send(already), ErrorKind::cancelled);
+  BOOST_TEST((early.delivery == Delivery::not_sent));
+}
+
+BOOST_AUTO_TEST_CASE(waiting_for_a_connection_respects_the_deadline) {
+  TestServer server(tls_server(), [](const auto &r) {
+    return r.target == "/slow" ? Reply::of(Reply::Kind::stall) : Reply::ok();
+  });
+  ClientOptions options = test_options();
+  options.max_connections_per_host = 1;
+  options.total_timeout = 800ms;
+  Client client = make_client(options);
+  std::vector<Request> requests;
+  requests.push_back(get(server.url("/slow")));
+  requests.push_back(get(server.url("/fast")));
+  requests.back().deadline = Clock::now() + 300ms;
+  const auto results = client.send_all(std::move(requests), 2);
+  const Error &waited = expect_error(results[1], ErrorKind::timeout);
+  BOOST_TEST(contains(waited.message, "free connection"));
+  BOOST_TEST(server.connections() == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(secrets_stay_out_of_logs_and_errors) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::of(Reply::Kind::reset); });
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  ClientOptions options = test_options();
+  options.log = [&](LogLevel, std::string_view message, std::string_view fields) {
+    const std::lock_guard lock(mutex);
+    lines.push_back(std::string(message) + " " + std::string(fields));
+  };
+  Client client = make_client(options);
+  Request request = get(server.url("/v1.0/me?fields=id&access_token=THQVJSECRET"));
+  request.headers.add("Authorization", "Bearer THQVJHEADER");
+  const Error &error = expect_error(client.send(request), ErrorKind::reset);
+  BOOST_TEST(!contains(error.message, "THQVJ"));
+  BOOST_TEST(contains(error.message, "access_token=REDACTED"));
+  const std::lock_guard lock(mutex);
+  BOOST_TEST(lines.size() >= 3U); // retries and the final failure
+  for (const auto &line : lines) {
+    BOOST_TEST_INFO(line);
+    BOOST_TEST(!contains(line, "THQVJ"));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(calls_from_the_io_thread_are_refused_not_deadlocked) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  Client *self = nullptr;
+  std::optional<Result<Response>> nested;
+  ClientOptions options = test_options();
+  options.log = [&](LogLevel, std::string_view, std::string_view) {
+    if (self != nullptr && !nested) {
+      nested = self->send(get(server.url("/nested")));
+    }
+  };
+  Client client = make_client(options);
+  self = &client;
+  BOOST_TEST(expect_response(client.send(get(server.url("/x")))).status == 200);
+  BOOST_TEST_REQUIRE(nested.has_value());
+  const Error &error = expect_error(*nested, ErrorKind::internal);
+  BOOST_TEST(contains(error.message, "io thread"));
+}
+
+BOOST_AUTO_TEST_CASE(destroying_a_client_with_idle_connections_is_prompt) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  auto client = std::make_unique<Client>(make_client());
+  BOOST_TEST(expect_response(client->send(get(server.url("/x")))).status == 200);
+  const auto started = Clock::now();
+  client.reset();
+  BOOST_TEST(ms_since(started) < 500);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_send_from_several_threads) {
+  TestServer server(tls_server(), [](const auto &r) { return Reply::ok(r.target); });
+  Client client = make_client();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        const std::string path = "/t" + std::to_string(t) + "/" + std::to_string(i);
+        const auto r = client.send(get(server.url(path)));
+        if (r.has_value() && r->status == 200 && r->body == path) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (auto &t : threads) {
+    t.join();
+  }
+  BOOST_TEST(ok.load() == 200);
+  BOOST_TEST(server.connections() <= 8U);
+}
+
+BOOST_AUTO_TEST_CASE(bulk_two_thousand_requests_over_a_few_connections) {
+  TestServer server(tls_server(), [](const auto &r) { return Reply::ok(r.target); });
+  ClientOptions options = test_options();
+  options.max_connections_per_host = 8;
+  Client client = make_client(options);
+  std::vector<Request> requests;
+  for (int i = 0; i < 2000; ++i) {
+    requests.push_back(get(server.url("/account/" + std::to_string(i) + "?access_token=x")));
+  }
+  const auto caller = std::this_thread::get_id();
+  std::vector<int> delivered(2000, 0);
+  int ok = 0;
+  bool on_caller_thread = true;
+  const auto started = Clock::now();
+  client.send_all(std::move(requests), 32, [&](std::size_t index, Result<Response> r) {
+    on_caller_thread = on_caller_thread && std::this_thread::get_id() == caller;
+    ++delivered.at(index);
+    if (r.has_value() && r->status == 200 &&
+        r->body == "/account/" + std::to_string(index) + "?access_token=x") {
+      ++ok;
+    }
+  });
+  const auto elapsed = ms_since(started);
+  BOOST_TEST_MESSAGE("2000 requests, concurrency 32, " << server.connections()
+                                                       << " connections: " << elapsed << " ms");
+  BOOST_TEST(ok == 2000);
+  BOOST_TEST(std::all_of(delivered.begin(), delivered.end(), [](int n) { return n == 1; }));
+  BOOST_TEST(on_caller_thread);
+  BOOST_TEST(server.connections() <= 8U);
+  BOOST_TEST(client.stats().connections_opened <= 8U);
+  BOOST_TEST(elapsed < 3000);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
