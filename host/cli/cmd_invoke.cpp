@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 
 namespace autohost::cli {
@@ -32,9 +33,29 @@ std::int64_t wall_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// Shows plugin progress events on an interactive terminal only; pipelines get clean stderr.
-void show_progress(void *, const char *data, size_t len) {
-  std::cerr << "progress: " << std::string_view(data, len) << std::endl;
+// Shows plugin progress events ({"stage", "detail", "elapsed_s"}) on an interactive
+// terminal only, as "[threads] processing: IN_PROGRESS (3.5 s)"; pipelines get clean stderr.
+void show_progress(void *plugin, const char *data, size_t len) {
+  boost::system::error_code ec;
+  const json::value event = json::parse(std::string_view(data, len), ec);
+  std::cerr << "[" << *static_cast<const std::string *>(plugin) << "] ";
+  if (ec || !event.is_object()) {
+    std::cerr << std::string_view(data, len) << std::endl;
+    return;
+  }
+  const json::object &o = event.as_object();
+  auto text = [&](std::string_view k) {
+    const json::value *v = o.if_contains(k);
+    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  std::cerr << text("stage");
+  if (!text("detail").empty()) std::cerr << ": " << text("detail");
+  if (const json::value *t = o.if_contains("elapsed_s"); t != nullptr && t->is_number()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " (%.1f s)", t->to_number<double>());
+    std::cerr << buf;
+  }
+  std::cerr << std::endl;
 }
 
 } // namespace
@@ -104,7 +125,9 @@ int run_invoke(Context &ctx, const std::vector<std::string> &args) {
     call.deadline_ms = wall_ms() + static_cast<std::int64_t>((*vm)["timeout"].as<double>() * 1000);
   }
   call.is_cancelled = &is_interrupted;
-  if (isatty(STDERR_FILENO) != 0) call.progress = ah_sink{nullptr, &show_progress};
+  if (isatty(STDERR_FILENO) != 0) {
+    call.progress = ah_sink{const_cast<std::string *>(&plugin), &show_progress};
+  }
 
   auto result = instance.value().invoke(action, input.value(), call);
   if (!result) return report_error(result.error());

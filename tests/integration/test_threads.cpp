@@ -81,6 +81,12 @@ struct Threads {
   }
 
   ProcessResult cli(std::vector<std::string> args, std::string stdin_text = {}) {
+    return cli_via(required_env("AUTOHOST_BIN"), std::move(args), std::move(stdin_text));
+  }
+
+  // Runs `program` in this test's private environment (autohost, or a wrapper around it).
+  ProcessResult cli_via(const std::string &program, std::vector<std::string> args,
+                        std::string stdin_text = {}) {
     ProcessOptions o;
     o.stdin_text = std::move(stdin_text);
     o.env = {{"HOME", home.path().string()},
@@ -91,7 +97,7 @@ struct Threads {
              {"AUTOHOST_LOG_LEVEL", std::nullopt},
              {"HTTPS_PROXY", std::nullopt},
              {"https_proxy", std::nullopt}};
-    auto r = run_process(required_env("AUTOHOST_BIN"), args, o);
+    auto r = run_process(program, args, o);
     all_output += r.out + r.err;
     return r;
   }
@@ -212,6 +218,27 @@ BOOST_FIXTURE_TEST_CASE(quota_exhausted_is_rate_limited_before_publishing, Threa
   BOOST_TEST(e.at("code").as_string() == "quota_exhausted");
   BOOST_TEST(e.at("idempotency_key").as_string() == "q-2");
   BOOST_TEST(publish_count() == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(progress_is_shown_on_a_terminal_only, Threads) {
+  control("POST", "/__sandbox/config", R"({"container_delay_s":{"IMAGE":1}})");
+  const std::string input = R"({"media":[{"type":"image","url":"https://cdn.example/p.jpg"}]})";
+  auto piped = invoke("post", input);
+  BOOST_TEST(piped.exit_code == 0);
+  BOOST_TEST(!contains(piped.err, "[threads] processing"));
+  // `script` gives the command a pseudo-terminal, as an interactive shell would.
+  const std::string command = required_env("AUTOHOST_BIN") + " --log-level error invoke threads.post --input '" +
+                              R"({"media":[{"type":"image","url":"https://cdn.example/q.jpg"}]})" + "'";
+  auto tty = cli_via("/usr/bin/script", {"-qec", command, "/dev/null"});
+  BOOST_TEST(tty.exit_code == 0, tty.out);
+  BOOST_TEST(contains(tty.out, "[threads] processing: IN_PROGRESS ("), tty.out);
+  BOOST_TEST(contains(tty.out, "[threads] published"), tty.out);
+}
+
+BOOST_FIXTURE_TEST_CASE(token_as_query_parameter_works_too, Threads) {
+  write_config(R"(, "token_placement": "query")");
+  BOOST_TEST(ok("profile", "{}").at("username").as_string() == "threadsapitestuser");
+  BOOST_TEST(ok("post", R"({"text":"token in the query"})").at("shape").as_string() == "text");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
