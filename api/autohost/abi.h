@@ -135,7 +135,8 @@ typedef struct ah_call_context {
   ah_str account;
   /* Absolute deadline in host milliseconds (now_ms scale); 0 means none. */
   int64_t deadline_ms;
-  /* Returns non-zero once the host wants the call to stop at the next safe point. */
+  /* Returns non-zero once the host wants the call to stop at the next safe point. May be
+   * called from any thread (plugins poll it from their I/O threads); must not block. */
   int (*is_cancelled)(void *cancel_ctx);
   void *cancel_ctx;
   /* Optional progress events, one JSON object per write (e.g. container status while
