@@ -1,6 +1,7 @@
 // Sandbox time and the Graph timestamp format.
 #include "clock.hpp"
 
+#include <array>
 #include <ctime>
 
 namespace sandbox {
@@ -16,12 +17,12 @@ std::int64_t unix_seconds(TimePoint t) {
 TimePoint from_unix_seconds(std::int64_t s) { return TimePoint{seconds(s)}; }
 
 std::string graph_timestamp(TimePoint t) {
-  const std::time_t secs = static_cast<std::time_t>(unix_seconds(t));
+  const auto secs = static_cast<std::time_t>(unix_seconds(t));
   std::tm parts{};
   gmtime_r(&secs, &parts);
-  char text[40];
-  const auto n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S+0000", &parts);
-  return std::string(text, n);
+  std::array<char, 40> text{};
+  const auto n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S+0000", &parts);
+  return {text.data(), n};
 }
 
 } // namespace sandbox

@@ -59,7 +59,7 @@ Reply graph_error_reply(unsigned http_status, const GraphError &error) {
       text += (c == '"' || static_cast<unsigned char>(c) < 0x20) ? '\'' : c;
     }
     reply.headers.emplace_back("WWW-Authenticate",
-                               "OAuth \"Facebook Platform\" \"invalid_token\" \"" + text + "\"");
+                               R"(OAuth "Facebook Platform" "invalid_token" ")" + text + "\"");
   }
   return reply;
 }

@@ -43,6 +43,20 @@ std::string title_of(std::string_view metric) {
   return title;
 }
 
+// "<object id>/insights/<metric>/<period>", the id Graph gives each insight.
+std::string insight_id(std::string_view object_id, std::string_view metric,
+                       std::string_view period) {
+  std::string id(object_id);
+  id.append("/insights/").append(metric).append("/").append(period);
+  return id;
+}
+
+std::string describe(std::string_view metric, std::string_view of) {
+  std::string text = "Sandbox ";
+  text.append(metric).append(" of ").append(of);
+  return text;
+}
+
 std::int64_t count_posts(const World &world, const std::function<bool(const PostRecord &)> &f) {
   return std::count_if(world.posts.begin(), world.posts.end(), [&](const auto &entry) {
     return entry.second.visible() && f(entry.second);
@@ -112,8 +126,8 @@ Reply media_insights(Context &ctx) {
                                 {"period", "lifetime"},
                                 {"values", json::array{json::object{{"value", value}}}},
                                 {"title", title_of(metric)},
-                                {"description", "Sandbox " + metric + " of this post"},
-                                {"id", id + "/insights/" + metric + "/lifetime"}});
+                                {"description", describe(metric, "this post")},
+                                {"id", insight_id(id, metric, "lifetime")}});
   }
   return json_reply(json::object{{"data", std::move(data)}});
 }
@@ -171,8 +185,8 @@ Reply user_insights(Context &ctx) {
     json::object entry{{"name", metric},
                        {"period", "day"},
                        {"title", title_of(metric)},
-                       {"description", "Sandbox " + metric + " of this profile"},
-                       {"id", owner + "/insights/" + metric + "/day"}};
+                       {"description", describe(metric, "this profile")},
+                       {"id", insight_id(owner, metric, "day")}};
     std::int64_t total = 0;
     if (metric == "views") {
       json::array values;

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace sandbox {
@@ -14,7 +15,8 @@ namespace json = boost::json;
 namespace {
 
 json::object poll_json(const PollSpec &poll, TimePoint expires) {
-  static constexpr std::string_view keys[] = {"option_a", "option_b", "option_c", "option_d"};
+  static constexpr std::array<std::string_view, 4> keys{"option_a", "option_b", "option_c",
+                                                        "option_d"};
   json::object out;
   for (std::size_t i = 0; i < poll.options.size() && i < 4; ++i) {
     out[keys[i]] = poll.options[i];
@@ -24,13 +26,6 @@ json::object poll_json(const PollSpec &poll, TimePoint expires) {
   out["total_votes"] = 0;
   out["expiration_timestamp"] = graph_timestamp(expires);
   return out;
-}
-
-std::size_t count_direct_replies(const World &world, const PostRecord &post) {
-  return static_cast<std::size_t>(
-      std::count_if(world.posts.begin(), world.posts.end(), [&](const auto &entry) {
-        return entry.second.visible() && entry.second.replied_to_id == post.id;
-      }));
 }
 
 } // namespace
@@ -199,7 +194,7 @@ json::object post_json(const World &world, const PostRecord &post, std::string_v
     }
   }
   if (post.album_id.empty() && post.media_type != ReadMediaType::repost_facade) {
-    out["has_replies"] = count_direct_replies(world, post) > 0;
+    out["has_replies"] = post.visible_direct_replies > 0;
     out["reply_audience"] =
         c.reply_control.empty() ? std::string("EVERYONE") : ascii_upper(c.reply_control);
   }

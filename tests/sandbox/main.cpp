@@ -42,9 +42,7 @@ int fail(const std::string &message, int status) {
   return status;
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
+int run(int argc, char **argv) {
   using namespace sandbox;
   // A client vanishing mid-write must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
@@ -77,23 +75,30 @@ int main(int argc, char **argv) {
 
   Sandbox sandbox(StartSettings{options->apps, options->revoke_on_refresh});
   Router router(sandbox);
+  HttpsServer server(
+      options->listen_host, options->listen_port, *identity,
+      [&router](const Request &request) { return router.handle(request); }, options->threads);
+  const std::string host = options->listen_host == "0.0.0.0" ? std::string("127.0.0.1")
+                           : options->listen_host == "::"    ? std::string("[::1]")
+                           : options->listen_host.find(':') != std::string::npos
+                               ? "[" + options->listen_host + "]"
+                               : options->listen_host;
+  const boost::json::object ready{
+      {"port", server.port()},
+      {"ca_file", ca_file.string()},
+      {"base_url", "https://" + host + ":" + std::to_string(server.port())}};
+  std::cout << boost::json::serialize(ready) << std::endl; // endl: the reader waits for it
+  server.run();
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
   try {
-    HttpsServer server(
-        options->listen_host, options->listen_port, *identity,
-        [&router](const Request &request) { return router.handle(request); }, options->threads);
-    const std::string host = options->listen_host == "0.0.0.0" ? std::string("127.0.0.1")
-                             : options->listen_host == "::"    ? std::string("[::1]")
-                             : options->listen_host.find(':') != std::string::npos
-                                 ? "[" + options->listen_host + "]"
-                                 : options->listen_host;
-    const boost::json::object ready{
-        {"port", server.port()},
-        {"ca_file", ca_file.string()},
-        {"base_url", "https://" + host + ":" + std::to_string(server.port())}};
-    std::cout << boost::json::serialize(ready) << std::endl; // endl: the reader waits for it
-    server.run();
+    return run(argc, argv);
   } catch (const std::exception &e) {
+    // Cannot listen, out of memory, ...: say what and stop.
     return fail(e.what(), 1);
   }
-  return 0;
 }

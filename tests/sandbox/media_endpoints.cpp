@@ -25,6 +25,9 @@ Reply delete_media(Context &ctx) {
     return graph_error_reply(errors::quota_exceeded("deletes", ctx.world.config.quota.deletes));
   }
   post->deleted_at = ctx.now;
+  if (PostRecord *parent = post->is_reply() ? ctx.world.find_post(post->replied_to_id) : nullptr) {
+    --parent->visible_direct_replies;
+  }
   for (const auto &child_id : post->children) {
     if (PostRecord *child = ctx.world.find_post(child_id)) {
       child->deleted_at = ctx.now;

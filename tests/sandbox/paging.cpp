@@ -5,6 +5,7 @@
 #include <boost/url/url.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <ctime>
 
@@ -75,14 +76,14 @@ std::optional<TimePoint> parse_date(std::string_view text) {
   int hour = 0;
   int minute = 0;
   int second = 0;
-  char zone[16] = {};
+  std::array<char, 16> zone{};
   const std::string s(text);
   const int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &year, &month, &day, &hour,
-                            &minute, &second, zone);
+                            &minute, &second, zone.data());
   if (n < 3 || month < 1 || month > 12 || day < 1 || day > 31) {
     return std::nullopt;
   }
-  const std::string_view z(zone);
+  const std::string_view z(zone.data());
   if (n == 7 && !(z == "Z" || z == "+0000" || z == "+00:00")) {
     return std::nullopt;
   }
@@ -189,8 +190,8 @@ Expected<json::object, GraphError>
 page_json(const Context &ctx, const std::vector<const PostRecord *> &ordered,
           const PostOrder &order, const PageRequest &request,
           const std::function<json::object(const PostRecord &)> &render) {
-  std::size_t begin = 0;
-  std::size_t end = ordered.size();
+  std::size_t begin = 0; // the page is ordered[begin, end)
+  std::size_t end = 0;
   if (!request.after.empty()) {
     const PostRecord &cursor = *ctx.world.find_post(request.after);
     begin = static_cast<std::size_t>(

@@ -63,7 +63,7 @@ Expected<Params, std::string> parse_json_body(std::string_view body) {
 } // namespace
 
 std::string escape_forbidden_uri_chars(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
+  constexpr std::string_view hex = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {

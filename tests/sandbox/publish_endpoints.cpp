@@ -68,7 +68,7 @@ Reply publishing_limit(Context &ctx) {
   if (!fields) {
     return graph_error_reply(errors::invalid_parameter("fields", fields.error()));
   }
-  const UserQuotas &quotas = ctx.world.quotas[(*owner)->id];
+  UserQuotas &quotas = ctx.world.quotas[(*owner)->id];
   const QuotaLimits &limits = ctx.world.config.quota;
   const json::object full{
       {"quota_usage", quotas.posts.count(ctx.now)},

@@ -53,7 +53,10 @@ Expected<PostRecord *, GraphError> publish(World &world, ContainerRecord &contai
 
   PostRecord post = make_post(world, container, now);
   if (is_reply) {
-    const PostRecord *target = world.find_post(container.content.reply_to_id);
+    PostRecord *target = world.find_post(container.content.reply_to_id);
+    if (target != nullptr) {
+      ++target->visible_direct_replies;
+    }
     post.replied_to_id = container.content.reply_to_id;
     post.root_post_id = target == nullptr || target->root_post_id.empty()
                             ? container.content.reply_to_id

@@ -10,6 +10,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 
@@ -105,12 +106,12 @@ Route resolve(Context &ctx, std::string_view method, bool versioned) {
     if (edge == "threads_publish") {
       return post ? handled("publish", publish_container) : unsupported("publish");
     }
-    static constexpr std::pair<std::string_view, Handler> user_reads[] = {
+    static constexpr std::array<std::pair<std::string_view, Handler>, 4> user_reads{{
         {"threads_publishing_limit", publishing_limit},
         {"replies", list_user_replies},
         {"mentions", list_mentions},
         {"threads_insights", user_insights},
-    };
+    }};
     for (const auto &[name, handler] : user_reads) {
       if (edge == name) {
         return get ? handled("read", handler) : unsupported("read");
@@ -133,11 +134,11 @@ Route resolve(Context &ctx, std::string_view method, bool versioned) {
     if (edge == "manage_reply") {
       return post ? handled("manage", manage_reply) : unsupported("manage");
     }
-    static constexpr std::pair<std::string_view, Handler> media_reads[] = {
+    static constexpr std::array<std::pair<std::string_view, Handler>, 3> media_reads{{
         {"replies", list_replies},
         {"conversation", list_conversation},
         {"insights", media_insights},
-    };
+    }};
     for (const auto &[name, handler] : media_reads) {
       if (edge == name) {
         return get ? handled("read", handler) : unsupported("read");

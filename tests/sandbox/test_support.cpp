@@ -156,6 +156,20 @@ SandboxProcess::SandboxProcess(const std::vector<std::string> &extra_args) {
     throw std::runtime_error("mkdtemp failed");
   }
   state_dir = pattern;
+  try {
+    start(extra_args);
+  } catch (...) {
+    // No destructor runs for a half-built object: clean up here.
+    if (pid_ > 0) {
+      stop(SIGKILL);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(state_dir, ignored);
+    throw;
+  }
+}
+
+void SandboxProcess::start(const std::vector<std::string> &extra_args) {
   std::vector<std::string> argv{sandbox_path(), "--listen", "127.0.0.1:0", "--state-dir",
                                 state_dir};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
@@ -166,7 +180,6 @@ SandboxProcess::SandboxProcess(const std::vector<std::string> &extra_args) {
                             std::chrono::steady_clock::now() + std::chrono::seconds(15), '\n')[0];
   close(child.out_fd);
   if (ready_line.empty() || ready_line.back() != '\n') {
-    stop(SIGKILL);
     throw std::runtime_error("threads-sandbox printed no ready line: '" + ready_line + "'");
   }
   const auto ready = boost::json::parse(ready_line).as_object();

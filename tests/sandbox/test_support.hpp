@@ -39,6 +39,8 @@ public:
   std::string ready_line;
 
 private:
+  void start(const std::vector<std::string> &extra_args);
+
   pid_t pid_ = -1;
 };
 

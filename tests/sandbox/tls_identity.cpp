@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <memory>
 
 namespace sandbox {
@@ -29,20 +30,20 @@ constexpr long validity_seconds = 2L * 365 * 24 * 3600;
 std::string openssl_error(std::string_view what) {
   std::string message(what);
   if (const unsigned long code = ERR_get_error(); code != 0) {
-    char text[256];
-    ERR_error_string_n(code, text, sizeof text);
+    std::array<char, 256> text{};
+    ERR_error_string_n(code, text.data(), text.size());
     message += ": ";
-    message += text;
+    message += text.data();
   }
   ERR_clear_error();
   return message;
 }
 
 bool is_ip_literal(std::string_view name) {
-  unsigned char buffer[16];
+  std::array<unsigned char, 16> buffer{};
   const std::string text(name);
-  return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
-         inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+  return inet_pton(AF_INET, text.c_str(), buffer.data()) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), buffer.data()) == 1;
 }
 
 Expected<PKeyPtr, std::string> make_key() {

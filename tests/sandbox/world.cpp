@@ -97,9 +97,12 @@ std::string_view hide_status_name(HideStatus status) {
   return "?";
 }
 
-std::int64_t RollingLog::count(TimePoint now) const {
+std::int64_t RollingLog::count(TimePoint now) {
   const TimePoint start = now - quota_window;
-  return std::count_if(events.begin(), events.end(), [&](TimePoint t) { return t > start; });
+  while (!events.empty() && events.front() <= start) {
+    events.pop_front();
+  }
+  return static_cast<std::int64_t>(events.size());
 }
 
 const AppRecord *World::find_app(std::string_view id) const {
@@ -151,7 +154,7 @@ std::string World::new_id(std::string_view prefix) {
   }
 }
 
-UserRecord &World::add_user(std::string id, std::string username) {
+UserRecord &World::add_user(const std::string &id, const std::string &username) {
   used_ids.insert(id);
   UserRecord user;
   user.id = id;
