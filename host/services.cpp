@@ -7,6 +7,10 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+
 namespace autohost::host {
 namespace json = boost::json;
 
@@ -133,6 +137,24 @@ ah_status HostServices::secret_delete(void *host, ah_str key, uint64_t expected,
   } catch (...) {
     return report_exception(error);
   }
+}
+
+Result<HostServices::Clock> host_clock_from_env() {
+  std::int64_t offset_ms = 0;
+  if (const char *text = std::getenv(test_clock_offset_env); text != nullptr && *text != 0) {
+    char *end = nullptr;
+    const double seconds = std::strtod(text, &end);
+    if (end == text || *end != 0 || !std::isfinite(seconds) || std::fabs(seconds) > 1e11) {
+      return make_error(AH_INVALID_INPUT, "usage",
+                        std::string(test_clock_offset_env) + " must be a number of seconds, not '" +
+                            text + "'");
+    }
+    offset_ms = static_cast<std::int64_t>(std::llround(seconds * 1000));
+  }
+  return HostServices::Clock([offset_ms] {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + offset_ms;
+  });
 }
 
 int64_t HostServices::now_ms(void *host) noexcept {

@@ -5,6 +5,7 @@
 #include "store/secret_store.hpp"
 
 #include <autohost/abi.h>
+#include <autohost/result.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -47,5 +48,14 @@ private:
   std::string no_store_reason_ = "no secret store is configured";
   ah_host_services table_{};
 };
+
+// The host's clock: Unix milliseconds of the wall clock, shifted by
+// AUTOHOST_TEST_CLOCK_OFFSET_S seconds (may be negative or fractional) when that is set.
+// TEST-ONLY: it lets a plugin and a test server with a controllable clock (the Threads
+// sandbox) move through simulated months together. A value that is not a number is an
+// error naming the variable.
+Result<HostServices::Clock> host_clock_from_env();
+
+inline constexpr const char *test_clock_offset_env = "AUTOHOST_TEST_CLOCK_OFFSET_S";
 
 } // namespace autohost::host

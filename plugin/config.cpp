@@ -80,6 +80,22 @@ autohost::Result<Config> parse_config(std::string_view text) {
       config.request_timeout_s = value.to_number<double>();
       continue;
     }
+    if (k == "refresh_window_days") {
+      // Above 59 days every token would be due as soon as Meta allows (24 h): allowed, but
+      // then the window no longer means anything; below 1 day a missed run loses tokens.
+      if (!value.is_number() || value.to_number<double>() < 1 || value.to_number<double>() > 59) {
+        return config_error(k, "must be a number of days from 1 to 59");
+      }
+      config.refresh_window_days = value.to_number<double>();
+      continue;
+    }
+    if (k == "refresh_concurrency") {
+      if (!value.is_int64() || value.as_int64() < 1 || value.as_int64() > 256) {
+        return config_error(k, "must be a whole number from 1 to 256");
+      }
+      config.refresh_concurrency = static_cast<int>(value.as_int64());
+      continue;
+    }
     if (!value.is_string()) return config_error(k, "must be a string");
     const std::string v(value.as_string());
     if (k == "graph_base_url" || k == "oauth_base_url") {
@@ -117,6 +133,8 @@ std::string to_json(const Config &config) {
   }
   o["container_wait"] = std::move(waits);
   o["request_timeout_s"] = seconds(config.request_timeout_s);
+  o["refresh_window_days"] = seconds(config.refresh_window_days);
+  o["refresh_concurrency"] = config.refresh_concurrency;
   return json::serialize(o);
 }
 

@@ -27,6 +27,10 @@ struct Config {
   ContainerWait image_wait{1, 3, 180};
   ContainerWait video_wait{30, 10, 900}; // also carousels that hold a video
   double request_timeout_s = 30;
+  // The refresh_tokens job refreshes a token once it expires within this many days (see
+  // auth/refresh_policy.hpp for why 30), with at most this many requests in flight.
+  double refresh_window_days = 30;
+  int refresh_concurrency = 16;
 };
 
 // Parses `json` (empty means defaults). Errors name the offending key.

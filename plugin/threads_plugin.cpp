@@ -3,9 +3,12 @@
 
 #include "actions/action_context.hpp"
 #include "actions/import_token.hpp"
+#include "actions/onboarding.hpp"
 #include "actions/publisher.hpp"
 #include "actions/reads.hpp"
+#include "actions/token_actions.hpp"
 #include "auth/accounts.hpp"
+#include "jobs/refresh_tokens.hpp"
 #include "manifest.hpp"
 
 #include <boost/json.hpp>
@@ -30,6 +33,11 @@ struct ActionEntry {
 constexpr ActionEntry action_table[] = {
     {"post", &actions::run_post},
     {"import_token", &actions::run_import_token},
+    {"register_app", &actions::run_register_app},
+    {"auth_url", &actions::run_auth_url},
+    {"exchange_code", &actions::run_exchange_code},
+    {"refresh_token", &actions::run_refresh_token},
+    {"token_status", &actions::run_token_status},
     {"profile", &actions::run_profile},
     {"threads", &actions::run_threads},
     {"thread", &actions::run_thread},
@@ -42,6 +50,17 @@ constexpr ActionEntry action_table[] = {
     {"delete", &actions::run_delete},
     {"repost", &actions::run_repost},
     {"hide_reply", &actions::run_hide_reply},
+};
+
+using JobFn = Result<std::string> (*)(const actions::ActionContext &);
+
+struct JobEntry {
+  std::string_view name;
+  JobFn run;
+};
+
+constexpr JobEntry job_table[] = {
+    {"refresh_tokens", &jobs::run_refresh_tokens},
 };
 
 ah_log_level to_host_level(http::LogLevel level) {
@@ -108,8 +127,18 @@ Result<std::string> ThreadsPlugin::invoke(std::string_view action, std::string_v
                                        "' (see `autohost actions threads`)");
 }
 
-Result<std::string> ThreadsPlugin::run_job(std::string_view job, const autohost::CallContext &) {
-  return Error::make(AH_NOT_FOUND, "the threads plugin has no job '" + std::string(job) + "'");
+Result<std::string> ThreadsPlugin::run_job(std::string_view job,
+                                           const autohost::CallContext &ctx) {
+  for (const auto &entry : job_table) {
+    if (entry.name == job) {
+      auto graph = network();
+      if (!graph) return std::move(graph).error();
+      const actions::ActionContext context(host_, config_, *graph.value(), ctx);
+      return entry.run(context);
+    }
+  }
+  return Error::make(AH_NOT_FOUND, "the threads plugin has no job '" + std::string(job) +
+                                       "' (see `autohost jobs`)");
 }
 
 Result<std::string> ThreadsPlugin::info(std::string_view input_json) {

@@ -13,6 +13,10 @@ int run_plugins(Context &ctx, const std::vector<std::string> &args);
 int run_actions(Context &ctx, const std::vector<std::string> &args);
 int run_invoke(Context &ctx, const std::vector<std::string> &args);
 int run_secrets(Context &ctx, const std::vector<std::string> &args);
+int run_schedule(Context &ctx, const std::vector<std::string> &args);
+int run_runs(Context &ctx, const std::vector<std::string> &args);
+int run_jobs(Context &ctx, const std::vector<std::string> &args);
+int run_job(Context &ctx, const std::vector<std::string> &args);
 
 const std::vector<Command> &commands() {
   static const std::vector<Command> all = {
@@ -20,6 +24,11 @@ const std::vector<Command> &commands() {
       {"actions", "list the actions of all or one plugin, with JSON Schemas", &run_actions},
       {"invoke", "run PLUGIN.ACTION with JSON input; JSON result on stdout", &run_invoke},
       {"secrets", "set, get, list or remove secrets in the store", &run_secrets},
+      {"schedule", "add, list, show, remove, pause or resume schedules; import a calendar",
+       &run_schedule},
+      {"runs", "the history of scheduled runs, with outputs and errors", &run_runs},
+      {"jobs", "list the jobs of all or one plugin, with default schedules", &run_jobs},
+      {"job", "run PLUGIN.JOB now; its JSON report on stdout", &run_job},
   };
   return all;
 }
@@ -48,6 +57,7 @@ void print_help(const po::options_description &global) {
   std::cout << "\n" << global << "\nenvironment: AUTOHOST_PLUGIN_PATH, AUTOHOST_STORE, "
             << "AUTOHOST_STATE_DIR, AUTOHOST_MASTER_KEY, AUTOHOST_MASTER_KEY_FILE, "
             << "AUTOHOST_CONFIG, AUTOHOST_LOG_LEVEL\n"
+            << "test-only: AUTOHOST_TEST_CLOCK_OFFSET_S shifts the clock plugins see\n"
             << "`autohost COMMAND --help` describes a command.\n"
             << std::flush;
 }

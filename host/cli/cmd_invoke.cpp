@@ -2,63 +2,10 @@
 #include "command.hpp"
 
 #include "../errors.hpp"
-#include "../services.hpp"
 #include "input.hpp"
-
-#include <boost/json.hpp>
-
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <csignal>
-#include <cstdio>
-#include <iostream>
+#include "plugin_call.hpp"
 
 namespace autohost::cli {
-namespace json = boost::json;
-
-int report_broken(const host::PluginRegistry &registry);
-
-namespace {
-
-std::atomic<int> interrupted{0};
-
-extern "C" void on_interrupt(int) { interrupted.store(1); }
-
-int is_interrupted(void *) { return interrupted.load(); }
-
-std::int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Shows plugin progress events ({"stage", "detail", "elapsed_s"}) on an interactive
-// terminal only, as "[threads] processing: IN_PROGRESS (3.5 s)"; pipelines get clean stderr.
-void show_progress(void *plugin, const char *data, size_t len) {
-  boost::system::error_code ec;
-  const json::value event = json::parse(std::string_view(data, len), ec);
-  std::cerr << "[" << *static_cast<const std::string *>(plugin) << "] ";
-  if (ec || !event.is_object()) {
-    std::cerr << std::string_view(data, len) << std::endl;
-    return;
-  }
-  const json::object &o = event.as_object();
-  auto text = [&](std::string_view k) {
-    const json::value *v = o.if_contains(k);
-    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
-  std::cerr << text("stage");
-  if (!text("detail").empty()) std::cerr << ": " << text("detail");
-  if (const json::value *t = o.if_contains("elapsed_s"); t != nullptr && t->is_number()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, " (%.1f s)", t->to_number<double>());
-    std::cerr << buf;
-  }
-  std::cerr << std::endl;
-}
-
-} // namespace
 
 int run_invoke(Context &ctx, const std::vector<std::string> &args) {
   po::options_description options("options");
@@ -77,13 +24,8 @@ int run_invoke(Context &ctx, const std::vector<std::string> &args) {
       options, pos, exit);
   if (!vm) return exit;
   if (vm->count("target") == 0) return usage_error("invoke", "missing PLUGIN.ACTION");
-  const auto target = (*vm)["target"].as<std::string>();
-  const auto dot = target.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == target.size()) {
-    return usage_error("invoke", "'" + target + "' is not of the form PLUGIN.ACTION");
-  }
-  const std::string plugin = target.substr(0, dot);
-  const std::string action = target.substr(dot + 1);
+  auto target = split_target("invoke", (*vm)["target"].as<std::string>(), "ACTION", exit);
+  if (!target) return exit;
 
   auto input = read_input_json(*vm, "invoke");
   if (!input) return usage_error("invoke", host::error_message(input.error()));
@@ -91,48 +33,18 @@ int run_invoke(Context &ctx, const std::vector<std::string> &args) {
     return usage_error("invoke", "--timeout must be a positive number of seconds");
   }
 
-  const auto &registry = ctx.registry();
-  auto library = registry.find(plugin);
-  if (library == nullptr) {
-    const int broken = report_broken(registry);
-    return report_error(host::make_error(AH_NOT_FOUND, "plugin_not_found",
-                                         "no plugin named '" + plugin +
-                                             "' was found (see: autohost plugins)"),
-                        broken != exit_ok ? broken : exit_not_found);
+  PluginCallRequest request;
+  request.command = "invoke";
+  request.kind = CallKind::action;
+  request.plugin = target->first;
+  request.name = target->second;
+  request.input = std::move(input).value();
+  if (vm->count("account") != 0) request.account = (*vm)["account"].as<std::string>();
+  if (vm->count("idempotency-key") != 0) {
+    request.idempotency_key = (*vm)["idempotency-key"].as<std::string>();
   }
-  auto store = ctx.store();
-  if (!store) return report_error(store.error(), exit_store);
-
-  host::HostServices services(plugin, store.value(), ctx.logger(), &wall_ms);
-  auto instance = Instance::create(library, services.table(), ctx.settings().plugin_config(plugin));
-  if (!instance) {
-    return report_error(host::make_error(instance.error().status, "plugin_start",
-                                         "plugin " + plugin + " (" + library->path().string() +
-                                             ") failed to start: " +
-                                             host::error_message(instance.error())),
-                        exit_plugin);
-  }
-
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
-  CallOptions call;
-  std::string account = vm->count("account") != 0 ? (*vm)["account"].as<std::string>() : "";
-  std::string key =
-      vm->count("idempotency-key") != 0 ? (*vm)["idempotency-key"].as<std::string>() : "";
-  call.account = account;
-  call.idempotency_key = key;
-  if (vm->count("timeout") != 0) {
-    call.deadline_ms = wall_ms() + static_cast<std::int64_t>((*vm)["timeout"].as<double>() * 1000);
-  }
-  call.is_cancelled = &is_interrupted;
-  if (isatty(STDERR_FILENO) != 0) {
-    call.progress = ah_sink{const_cast<std::string *>(&plugin), &show_progress};
-  }
-
-  auto result = instance.value().invoke(action, input.value(), call);
-  if (!result) return report_error(result.error());
-  std::cout << result.value() << std::endl;
-  return exit_ok;
+  if (vm->count("timeout") != 0) request.timeout_s = (*vm)["timeout"].as<double>();
+  return run_plugin_call(ctx, request);
 }
 
 } // namespace autohost::cli

@@ -70,4 +70,26 @@ private:
   sqlite3_stmt *stmt_ = nullptr;
 };
 
+// A write transaction (BEGIN IMMEDIATE, so the write lock is taken up front and two
+// writers never deadlock upgrading). Rolls back unless committed, so every early return
+// leaves the file as it was.
+class Transaction {
+public:
+  explicit Transaction(Database &db) : db_(db) { active_ = db_.exec("BEGIN IMMEDIATE"); }
+  Transaction(const Transaction &) = delete;
+  Transaction &operator=(const Transaction &) = delete;
+  ~Transaction() {
+    if (active_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  bool begun() const { return active_; }
+  bool commit() {
+    active_ = false;
+    return db_.exec("COMMIT");
+  }
+
+private:
+  Database &db_;
+  bool active_ = false;
+};
+
 } // namespace autohost::store

@@ -16,8 +16,6 @@ using host::make_error;
 
 namespace {
 
-// 'AHST' in the SQLite header tells an autohost store from any other SQLite file.
-constexpr std::int64_t application_id = 0x41485354;
 constexpr std::string_view key_check_plain = "autohost secret store key check v1";
 constexpr std::string_view key_check_name = "meta:key_check";
 
@@ -43,26 +41,6 @@ Error store_error(const fs::path &file, std::string_view what) {
   return make_error(AH_INTERNAL, "store", "secret store " + file.string() + " " +
                                               std::string(what));
 }
-
-// Rolls back unless committed, so every early return leaves the file as it was.
-class Transaction {
-public:
-  explicit Transaction(Database &db) : db_(db) { active_ = db_.exec("BEGIN IMMEDIATE"); }
-  Transaction(const Transaction &) = delete;
-  Transaction &operator=(const Transaction &) = delete;
-  ~Transaction() {
-    if (active_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  bool begun() const { return active_; }
-  bool commit() {
-    active_ = false;
-    return db_.exec("COMMIT");
-  }
-
-private:
-  Database &db_;
-  bool active_ = false;
-};
 
 bool key_char_ok(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -149,11 +127,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
       return store_error(options.file, "is corrupt (" + db->failure().message +
                                            "); it was left untouched");
     }
-    if (app_id != application_id && table_count != 0) {
+    if (app_id != store_application_id && table_count != 0) {
       return store_error(options.file,
                          "is an SQLite database but not an autohost store; it was left untouched");
     }
-    if (app_id == application_id) {
+    if (app_id == store_application_id) {
       Statement check(*db, "SELECT 1 FROM meta WHERE name = 'key_check'");
       has_key_check = check.step();
       if (!db->ok()) {
@@ -175,7 +153,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
 
   Transaction tx(*db);
   if (!tx.begun() || !db->exec(schema) ||
-      !db->exec("PRAGMA application_id = " + std::to_string(application_id))) {
+      !db->exec("PRAGMA application_id = " + std::to_string(store_application_id))) {
     return store_error(options.file, "cannot be initialised: " + db->failure().message);
   }
   Statement check(*db, "SELECT value FROM meta WHERE name = 'key_check'");

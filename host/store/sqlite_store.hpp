@@ -11,6 +11,9 @@
 
 namespace autohost::store {
 
+// 'AHST' in the SQLite header tells an autohost store from any other SQLite file.
+inline constexpr std::int64_t store_application_id = 0x41485354;
+
 struct SqliteStoreOptions {
   std::filesystem::path file;
   KeySource key;

@@ -8,6 +8,12 @@
 namespace threads::actions {
 namespace json = boost::json;
 
+auth::RefreshRules ActionContext::refresh_rules() const {
+  auth::RefreshRules rules;
+  rules.window_ms = static_cast<std::int64_t>(config.refresh_window_days * auth::day_ms);
+  return rules;
+}
+
 bool ActionContext::should_stop() const {
   return call.cancelled() || (call.deadline_ms() != 0 && now_ms() >= call.deadline_ms());
 }

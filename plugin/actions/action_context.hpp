@@ -3,6 +3,7 @@
 #pragma once
 
 #include "auth/accounts.hpp"
+#include "auth/refresh_policy.hpp"
 #include "config.hpp"
 #include "graph/graph_client.hpp"
 
@@ -27,6 +28,8 @@ public:
   const autohost::CallContext &call;
 
   std::int64_t now_ms() const { return host.now_ms(); }
+  // The refresh rules with the configured window.
+  auth::RefreshRules refresh_rules() const;
   // True once the host cancelled the call or its deadline passed.
   bool should_stop() const;
   // Sleeps up to `seconds` in small steps; false when stopped early by should_stop().

@@ -1,7 +1,10 @@
-// The `import_token` action: store a pasted long-lived token as an account.
+// The `import_token` action: store a pasted token as an account.
 #include "actions/import_token.hpp"
 
+#include "actions/account_summary.hpp"
 #include "actions/input_reader.hpp"
+#include "auth/app_credentials.hpp"
+#include "auth/token_endpoints.hpp"
 
 namespace threads::actions {
 namespace json = boost::json;
@@ -10,67 +13,91 @@ using autohost::Result;
 
 namespace {
 
-std::string iso8601(std::int64_t ms) {
-  if (ms == 0) return {};
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::int64_t seconds_field(const json::object &o, std::string_view key) {
   const json::value *v = o.if_contains(key);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
+  if (v == nullptr)
+    return 0;
+  if (v->is_int64())
+    return v->as_int64();
+  if (v->is_uint64())
+    return static_cast<std::int64_t>(v->as_uint64());
+  if (v->is_double())
+    return static_cast<std::int64_t>(v->as_double());
   return 0;
+}
+
+// Adds what happened to the stored state to an error, so nobody has to guess.
+Error nothing_stored(Error e, std::string_view step) {
+  boost::system::error_code ec;
+  json::value body = json::parse(e.body, ec);
+  if (ec || !body.is_object())
+    body = json::object{{"message", e.body}};
+  json::object &o = body.as_object();
+  const json::value *m = o.if_contains("message");
+  o["message"] = "import_token: " + std::string(step) + " failed: " +
+                 (m != nullptr && m->is_string() ? std::string(m->as_string()) : std::string()) +
+                 "; nothing was stored";
+  e.body = json::serialize(body);
+  return e;
+}
+
+// The registered app the token belongs to: the one named, or the one whose app id
+// debug_token reported. Empty name when none matches (a long-lived token needs no app).
+Result<auth::StoredApp> token_app(const ActionContext &ctx, const std::string &named,
+                                  const std::string &app_id) {
+  const auth::Apps apps(ctx.host);
+  if (!named.empty()) {
+    auto app = apps.load(named);
+    if (!app)
+      return std::move(app).error();
+    if (!app_id.empty() && app->credentials.app_id != app_id) {
+      return field_error("import_token", "app",
+                         "is app id " + app->credentials.app_id +
+                             ", but the token belongs to app id " + app_id);
+    }
+    return app;
+  }
+  if (app_id.empty())
+    return auth::StoredApp{};
+  auto found = apps.find_by_app_id(app_id);
+  if (!found && found.error().status == AH_NOT_FOUND)
+    return auth::StoredApp{};
+  return found;
 }
 
 } // namespace
 
-std::string account_summary(std::string_view account, const auth::TokenRecord &r,
-                            std::int64_t now_ms) {
-  json::array scopes;
-  for (const auto &s : r.scopes) scopes.emplace_back(s);
-  json::object o{{"account", account},
-                 {"user_id", r.user_id},
-                 {"username", r.username},
-                 {"kind", r.kind == auth::TokenKind::long_lived ? "long" : "short"},
-                 {"status", r.status == auth::AccountStatus::active ? "active" : "needs_reauth"},
-                 {"issued_at", iso8601(r.issued_at_ms)},
-                 {"expires_at", iso8601(r.expires_at_ms)},
-                 {"expires_in_s", r.expires_at_ms == 0 ? json::value(nullptr)
-                                                       : json::value((r.expires_at_ms - now_ms) / 1000)},
-                 {"scopes", std::move(scopes)}};
-  return json::serialize(o);
-}
-
 Result<std::string> run_import_token(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("import_token", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("import_token", doc->as_object());
-  std::string account, token;
+  std::string account, token, app_name;
   bool replace = false;
   AH_TRY_ASSIGN(account, r.string("account"));
   AH_TRY_ASSIGN(token, r.string("access_token"));
+  AH_TRY_ASSIGN(app_name, r.string("app"));
   AH_TRY_ASSIGN(replace, r.boolean("replace"));
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
-  if (account.empty()) account = std::string(ctx.call.account());
-  if (account.empty()) return field_error("import_token", "account", "is required");
-  if (auto valid = auth::validate_account_name(account); !valid) return std::move(valid).error();
-  if (token.empty()) return field_error("import_token", "access_token", "is required");
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
+  if (account.empty())
+    account = std::string(ctx.call.account());
+  if (account.empty())
+    return field_error("import_token", "account", "is required");
+  if (auto valid = auth::validate_account_name(account); !valid)
+    return std::move(valid).error();
+  if (token.empty())
+    return field_error("import_token", "access_token", "is required");
   if (token.find_first_of(" \t\r\n") != std::string::npos) {
     return field_error("import_token", "access_token", "must not contain white space");
   }
 
-  // debug_token tells who the token belongs to and when it was issued and expires.
+  // debug_token tells who the token belongs to, its app, and when it was issued and expires.
   auto call = ctx.make_call(http::Method::get, "/debug_token", graph::Operation::read, token);
   call.params = {{"input_token", token}};
   auto debug = ctx.graph.call(call);
-  if (!debug) return to_error(std::move(debug).error());
+  if (!debug)
+    return nothing_stored(to_error(std::move(debug).error()), "checking the token");
   const json::value *data = debug->is_object() ? debug->as_object().if_contains("data") : nullptr;
   if (data == nullptr || !data->is_object()) {
     return Error::make(AH_RETRY_LATER, "import_token: debug_token answered without data");
@@ -79,7 +106,8 @@ Result<std::string> run_import_token(const ActionContext &ctx, std::string_view 
   if (const json::value *valid = d.if_contains("is_valid");
       valid != nullptr && valid->is_bool() && !valid->as_bool()) {
     return Error::make(AH_AUTH_REQUIRED, "import_token: the token is not valid (expired or "
-                                         "revoked); authorise the account again");
+                                         "revoked); authorise the account again with "
+                                         "threads.auth_url and threads.exchange_code");
   }
   auth::TokenRecord record;
   record.access_token = token;
@@ -88,23 +116,46 @@ Result<std::string> run_import_token(const ActionContext &ctx, std::string_view 
   record.expires_at_ms = seconds_field(d, "expires_at") * 1000;
   if (const json::value *s = d.if_contains("scopes"); s != nullptr && s->is_array()) {
     for (const auto &scope : s->as_array()) {
-      if (scope.is_string()) record.scopes.emplace_back(scope.as_string());
+      if (scope.is_string())
+        record.scopes.emplace_back(scope.as_string());
     }
   }
   if (record.user_id.empty()) {
     return Error::make(AH_RETRY_LATER, "import_token: debug_token did not name the user");
   }
+  auto app = token_app(ctx, app_name, graph::id_string(d.if_contains("app_id")));
+  if (!app)
+    return std::move(app).error();
+  record.app = app->name;
+
   // A short-lived token lives one hour; a long-lived one about 60 days.
   const bool short_lived = record.expires_at_ms != 0 && record.issued_at_ms != 0 &&
                            record.expires_at_ms - record.issued_at_ms <= 2 * 3600 * 1000;
   if (short_lived) {
-    return field_error("import_token", "access_token",
-                       "is a short-lived token (1 hour); exchange it for a long-lived one first "
-                       "(threads.exchange_code does this when onboarding)");
+    if (app->name.empty()) {
+      return field_error("import_token", "access_token",
+                         "is a short-lived token (1 hour); register its Threads app first "
+                         "(threads.register_app) so it can be exchanged for a long-lived one with "
+                         "the app secret, or paste a long-lived token");
+    }
+    auto exchanged = ctx.graph.call(auth::long_lived_exchange_call(
+        ctx.make_call(http::Method::get, "", graph::Operation::token, ""),
+        app->credentials.app_secret, token));
+    if (!exchanged) {
+      return nothing_stored(to_error(std::move(exchanged).error()),
+                            "exchanging the short-lived token for a long-lived one");
+    }
+    auto answer = auth::parse_token_answer(exchanged.value(), "the long-lived exchange");
+    if (!answer)
+      return nothing_stored(std::move(answer).error(), "the long-lived exchange");
+    record.access_token = answer->access_token;
+    record.issued_at_ms = ctx.now_ms();
+    record.expires_at_ms =
+        answer->expires_in_s > 0 ? record.issued_at_ms + answer->expires_in_s * 1000 : 0;
   }
   record.kind = auth::TokenKind::long_lived;
 
-  auto me = ctx.make_call(http::Method::get, "/me", graph::Operation::read, token);
+  auto me = ctx.make_call(http::Method::get, "/me", graph::Operation::read, record.access_token);
   me.params = {{"fields", "id,username"}};
   if (auto profile = ctx.graph.call(me); profile && profile->is_object()) {
     if (const json::value *u = profile->as_object().if_contains("username");
@@ -131,8 +182,11 @@ Result<std::string> run_import_token(const ActionContext &ctx, std::string_view 
     return std::move(saved).error();
   }
   ctx.log(AH_LOG_INFO, "account imported",
-          json::serialize(json::object{{"account", account}, {"user_id", record.user_id}}));
-  return account_summary(account, record, ctx.now_ms());
+          json::serialize(json::object{
+              {"account", account}, {"user_id", record.user_id}, {"exchanged", short_lived}}));
+  json::value out = json::parse(account_summary(account, record, ctx.now_ms()));
+  out.as_object()["exchanged"] = short_lived;
+  return json::serialize(out);
 }
 
 } // namespace threads::actions

@@ -7,6 +7,7 @@
 // request could publish again.
 #include "actions/publisher.hpp"
 
+#include "actions/acting_account.hpp"
 #include "actions/container_params.hpp"
 #include "actions/post_input.hpp"
 #include "actions/publish_checkpoint.hpp"
@@ -85,10 +86,10 @@ std::string_view shape_name(PostShape shape) {
 class Publisher {
 public:
   Publisher(const ActionContext &ctx, PostInput input, std::string normalized_input,
-            auth::StoredAccount account, std::string key)
+            ActingAccount account, std::string key)
       : ctx_(ctx), in_(std::move(input)), normalized_(std::move(normalized_input)),
         account_(std::move(account)), key_(std::move(key)),
-        store_(ctx.host, account_.name, key_), started_(std::chrono::steady_clock::now()) {}
+        store_(ctx.host, account_.name(), key_), started_(std::chrono::steady_clock::now()) {}
 
   Result<std::string> run();
 
@@ -101,8 +102,9 @@ private:
   double elapsed() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   }
-  const std::string &token() const { return account_.record.access_token; }
-  const std::string &user() const { return account_.record.user_id; }
+  // The account fills in its token; requests name none themselves.
+  static std::string token() { return {}; }
+  const std::string &user() const { return account_.user_id(); }
   bool is_reply() const { return !in_.reply_to_id.empty(); }
 
   Result<autohost::Done> save() {
@@ -125,7 +127,9 @@ private:
   const ActionContext &ctx_;
   PostInput in_;
   std::string normalized_;
-  auth::StoredAccount account_;
+  // Requests safe to repeat go through account_.call (which recovers once from a rejected
+  // token); the publish goes through account_.call_once.
+  ActingAccount account_;
   std::string key_;
   CheckpointStore store_;
   PublishCheckpoint cp_;
@@ -141,7 +145,7 @@ Result<std::string> Publisher::create_container(const graph::Params &params) {
   // Creating a container publishes nothing, so a lost answer is harmless: an orphan
   // container simply expires. Retrying it is safe.
   call.idempotent = true;
-  auto created = ctx_.graph.call(call);
+  auto created = account_.call(call);
   if (!created) return with_key(to_error(std::move(created).error()), key_, "create_container");
   std::string id = graph::id_string(created->is_object() ? created->as_object().if_contains("id")
                                                          : nullptr);
@@ -184,7 +188,7 @@ Result<ContainerState> Publisher::wait_for_container(std::string &error_message,
     }
     auto call = ctx_.make_call(Method::get, "/" + cp_.container_id, Operation::read, token());
     call.params = {{"fields", "id,status,error_message"}};
-    auto status = ctx_.graph.call(call);
+    auto status = account_.call(call);
     if (!status) return with_key(to_error(std::move(status).error()), key_, "processing");
     const json::object *o = status->is_object() ? &status->as_object() : nullptr;
     const json::value *s = o != nullptr ? o->if_contains("status") : nullptr;
@@ -211,7 +215,7 @@ Result<autohost::Done> Publisher::check_quota() {
   auto call = ctx_.make_call(Method::get, "/" + user() + "/threads_publishing_limit",
                              Operation::read, token());
   call.params = {{"fields", "quota_usage,config,reply_quota_usage,reply_config"}};
-  auto limit = ctx_.graph.call(call);
+  auto limit = account_.call(call);
   if (!limit) {
     // The quota check is advisory: publishing itself enforces the limit.
     ctx_.log(AH_LOG_WARN, "could not read the publishing quota; publishing anyway");
@@ -248,7 +252,7 @@ Result<std::string> Publisher::newest_post_id() {
   auto call = ctx_.make_call(Method::get, "/" + user() + (is_reply() ? "/replies" : "/threads"),
                              Operation::read, token());
   call.params = {{"fields", "id"}, {"limit", "1"}};
-  auto listed = ctx_.graph.call(call);
+  auto listed = account_.call(call);
   if (!listed) return with_key(to_error(std::move(listed).error()), key_, "publishing");
   const json::value *data = listed->is_object() ? listed->as_object().if_contains("data") : nullptr;
   if (data == nullptr || !data->is_array() || data->as_array().empty()) return std::string();
@@ -260,7 +264,7 @@ Result<std::string> Publisher::find_our_post() {
   auto call = ctx_.make_call(Method::get, "/" + user() + (is_reply() ? "/replies" : "/threads"),
                              Operation::read, token());
   call.params = {{"fields", "id,text,media_type"}, {"limit", "25"}};
-  auto listed = ctx_.graph.call(call);
+  auto listed = account_.call(call);
   if (!listed) return with_key(to_error(std::move(listed).error()), key_, "verifying");
   const json::value *data = listed->is_object() ? listed->as_object().if_contains("data") : nullptr;
   if (data == nullptr || !data->is_array()) return std::string();
@@ -287,7 +291,7 @@ Result<bool> Publisher::verify_published() {
   if (!cp_.container_id.empty() && !in_.auto_publish_text) {
     auto call = ctx_.make_call(Method::get, "/" + cp_.container_id, Operation::read, token());
     call.params = {{"fields", "id,status"}};
-    auto status = ctx_.graph.call(call);
+    auto status = account_.call(call);
     if (!status) return with_key(to_error(std::move(status).error()), key_, "verifying");
     const json::value *s = status->is_object() ? status->as_object().if_contains("status") : nullptr;
     if (s != nullptr && s->is_string() && parse_state(s->as_string()) == ContainerState::published) {
@@ -310,7 +314,7 @@ Result<std::string> Publisher::finish(std::string media_id) {
   if (cp_.media_id != "unknown") {
     auto call = ctx_.make_call(Method::get, "/" + cp_.media_id, Operation::read, token());
     call.params = {{"fields", "id,permalink"}};
-    if (auto media = ctx_.graph.call(call); media && media->is_object()) {
+    if (auto media = account_.call(call); media && media->is_object()) {
       if (const json::value *p = media->as_object().if_contains("permalink");
           p != nullptr && p->is_string()) {
         cp_.permalink = std::string(p->as_string());
@@ -332,7 +336,7 @@ std::string Publisher::result_json() const {
   for (const auto &c : cp_.children) children.emplace_back(c);
   json::object out{{"id", cp_.media_id},
                    {"permalink", cp_.permalink},
-                   {"account", account_.name},
+                   {"account", account_.name()},
                    {"shape", shape_name(in_.shape())},
                    {"container_id", cp_.container_id},
                    {"children", std::move(children)},
@@ -352,7 +356,7 @@ Result<std::string> Publisher::publish_text_at_creation() {
                              token());
   call.params = post_container_params(in_, {});
   call.idempotent = false;
-  auto created = ctx_.graph.call(call);
+  auto created = account_.call_once(call);
   if (created) {
     return finish(graph::id_string(created->is_object() ? created->as_object().if_contains("id")
                                                         : nullptr));
@@ -387,8 +391,8 @@ Result<std::string> Publisher::publish() {
     auto call = ctx_.make_call(Method::post, "/" + user() + "/threads_publish",
                                Operation::publish, token());
     call.params = {{"creation_id", cp_.container_id}};
-    call.idempotent = false; // never retried by the HTTP layer
-    auto published = ctx_.graph.call(call);
+    call.idempotent = false; // never retried by the HTTP layer, nor after a rejected token
+    auto published = account_.call_once(call);
     if (published) {
       return finish(graph::id_string(
           published->is_object() ? published->as_object().if_contains("id") : nullptr));
@@ -513,7 +517,7 @@ Result<std::string> run_post(const ActionContext &ctx, std::string_view input_js
   std::string key(ctx.call.idempotency_key());
   if (key.empty()) key = random_key();
   if (auto valid = validate_idempotency_key(key); !valid) return std::move(valid).error();
-  auto account = ctx.accounts.load(ctx.call.account(), auth::Usability::usable);
+  auto account = ActingAccount::load(ctx);
   if (!account) return std::move(account).error();
   boost::system::error_code ec;
   const json::value parsed = json::parse(input_json, ec);

@@ -2,6 +2,7 @@
 // insights, publishing limit, keyword search, delete, repost and hide_reply.
 #include "actions/reads.hpp"
 
+#include "actions/acting_account.hpp"
 #include "actions/input_reader.hpp"
 
 namespace threads::actions {
@@ -53,17 +54,7 @@ std::string joined(const std::vector<std::string> &items, std::string_view fallb
   return out;
 }
 
-// The account's user id and token, for endpoints that act as the account.
-struct Acting {
-  std::string user_id;
-  std::string token;
-};
-
-Result<Acting> acting(const ActionContext &ctx) {
-  auto account = ctx.accounts.load(ctx.call.account(), auth::Usability::usable);
-  if (!account) return std::move(account).error();
-  return Acting{account->record.user_id, account->record.access_token};
-}
+Result<ActingAccount> acting(const ActionContext &ctx) { return ActingAccount::load(ctx); }
 
 // A time bound: Unix seconds, or any text the API understands (ISO 8601, strtotime).
 Result<std::string> time_bound(Reader &r, std::string_view key) {
@@ -75,11 +66,11 @@ Result<std::string> time_bound(Reader &r, std::string_view key) {
 }
 
 // Reads one object: GET path?fields=...
-Result<std::string> read_object(const ActionContext &ctx, const Acting &who, std::string path,
+Result<std::string> read_object(const ActionContext &ctx, ActingAccount &who, std::string path,
                                 std::string fields) {
-  auto call = ctx.make_call(Method::get, std::move(path), Operation::read, who.token);
+  auto call = ctx.make_call(Method::get, std::move(path), Operation::read, "");
   call.params = {{"fields", std::move(fields)}};
-  auto got = ctx.graph.call(call);
+  auto got = who.call(call);
   if (!got) return to_error(std::move(got).error());
   normalise_ids(got.value());
   return json::serialize(got.value());
@@ -88,7 +79,7 @@ Result<std::string> read_object(const ActionContext &ctx, const Acting &who, std
 // Reads a list endpoint with paging: fields, limit, since/until, before/after cursors, and
 // max_pages (follow `paging.next` up to that many pages, concatenating `data`).
 Result<std::string> read_list(const ActionContext &ctx, std::string_view action, Reader &r,
-                              const Acting &who, std::string path, std::string_view default_fields,
+                              ActingAccount &who, std::string path, std::string_view default_fields,
                               graph::Params extra) {
   std::vector<std::string> fields;
   AH_TRY_ASSIGN(fields, r.strings("fields"));
@@ -105,7 +96,7 @@ Result<std::string> read_list(const ActionContext &ctx, std::string_view action,
   }
   if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
 
-  auto call = ctx.make_call(Method::get, std::move(path), Operation::read, who.token);
+  auto call = ctx.make_call(Method::get, std::move(path), Operation::read, "");
   call.params = std::move(extra);
   call.params.emplace_back("fields", joined(fields, default_fields));
   if (limit) call.params.emplace_back("limit", std::to_string(*limit));
@@ -117,7 +108,7 @@ Result<std::string> read_list(const ActionContext &ctx, std::string_view action,
   json::array data;
   json::object paging;
   int pages = 0;
-  auto page = ctx.graph.call(call);
+  auto page = who.call(call);
   for (;;) {
     if (!page) return to_error(std::move(page).error());
     ++pages;
@@ -135,7 +126,7 @@ Result<std::string> read_list(const ActionContext &ctx, std::string_view action,
         ctx.should_stop()) {
       break;
     }
-    page = ctx.graph.follow(std::string(next->as_string()), who.token, call);
+    page = who.follow(std::string(next->as_string()), call);
   }
   json::value out = json::object{{"data", std::move(data)}, {"pages", pages}};
   json::object cursors;
@@ -171,7 +162,7 @@ Result<std::string> run_threads(const ActionContext &ctx, std::string_view input
   Reader r("threads", doc->as_object());
   auto who = acting(ctx);
   if (!who) return std::move(who).error();
-  return read_list(ctx, "threads", r, who.value(), "/" + who->user_id + "/threads", post_fields, {});
+  return read_list(ctx, "threads", r, who.value(), "/" + who->user_id() + "/threads", post_fields, {});
 }
 
 Result<std::string> run_mentions(const ActionContext &ctx, std::string_view input) {
@@ -180,7 +171,7 @@ Result<std::string> run_mentions(const ActionContext &ctx, std::string_view inpu
   Reader r("mentions", doc->as_object());
   auto who = acting(ctx);
   if (!who) return std::move(who).error();
-  return read_list(ctx, "mentions", r, who.value(), "/" + who->user_id + "/mentions", post_fields,
+  return read_list(ctx, "mentions", r, who.value(), "/" + who->user_id() + "/mentions", post_fields,
                    {});
 }
 
@@ -245,14 +236,14 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
   if (!who) return std::move(who).error();
   const bool media = !id.empty();
   auto call = ctx.make_call(Method::get,
-                            media ? "/" + id + "/insights" : "/" + who->user_id + "/threads_insights",
-                            Operation::read, who->token);
+                            media ? "/" + id + "/insights" : "/" + who->user_id() + "/threads_insights",
+                            Operation::read, "");
   call.params = {{"metric", joined(metrics, media ? "views,likes,replies,reposts,quotes,shares"
                                                   : "views,likes,replies,reposts,quotes,"
                                                     "followers_count")}};
   if (!since.empty()) call.params.emplace_back("since", since);
   if (!until.empty()) call.params.emplace_back("until", until);
-  auto got = ctx.graph.call(call);
+  auto got = who->call(call);
   if (!got) return to_error(std::move(got).error());
   // {"data":[{"name","period","values":[{"value"}] | "total_value":{"value"}}]} becomes
   // {"metrics": {name: value}, "data": [...as sent...]}.
@@ -274,7 +265,7 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
     }
   }
   json::value out = json::object{{"scope", media ? "media" : "account"},
-                                 {"id", media ? id : who->user_id},
+                                 {"id", media ? id : who->user_id()},
                                  {"metrics", std::move(metrics_out)},
                                  {"data", got->is_object() && got->as_object().contains("data")
                                               ? got->as_object().at("data")
@@ -290,11 +281,11 @@ Result<std::string> run_publishing_limit(const ActionContext &ctx, std::string_v
   if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
   auto who = acting(ctx);
   if (!who) return std::move(who).error();
-  auto call = ctx.make_call(Method::get, "/" + who->user_id + "/threads_publishing_limit",
-                            Operation::read, who->token);
+  auto call = ctx.make_call(Method::get, "/" + who->user_id() + "/threads_publishing_limit",
+                            Operation::read, "");
   call.params = {{"fields", "quota_usage,config,reply_quota_usage,reply_config,"
                             "delete_quota_usage,delete_config"}};
-  auto got = ctx.graph.call(call);
+  auto got = who->call(call);
   if (!got) return to_error(std::move(got).error());
   const json::value *data = got->is_object() ? got->as_object().if_contains("data") : nullptr;
   if (data == nullptr || !data->is_array() || data->as_array().empty()) {
@@ -343,8 +334,8 @@ Result<std::string> run_delete(const ActionContext &ctx, std::string_view input)
   if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
   auto who = acting(ctx);
   if (!who) return std::move(who).error();
-  auto call = ctx.make_call(Method::delete_, "/" + id, Operation::manage, who->token);
-  auto got = ctx.graph.call(call);
+  auto call = ctx.make_call(Method::delete_, "/" + id, Operation::manage, "");
+  auto got = who->call(call);
   if (!got) return to_error(std::move(got).error());
   return json::serialize(json::object{{"deleted", true}, {"id", id}});
 }
@@ -359,8 +350,8 @@ Result<std::string> run_repost(const ActionContext &ctx, std::string_view input)
   if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
   auto who = acting(ctx);
   if (!who) return std::move(who).error();
-  auto call = ctx.make_call(Method::post, "/" + id + "/repost", Operation::manage, who->token);
-  auto got = ctx.graph.call(call);
+  auto call = ctx.make_call(Method::post, "/" + id + "/repost", Operation::manage, "");
+  auto got = who->call(call);
   if (!got) return to_error(std::move(got).error());
   const std::string repost_id =
       graph::id_string(got->is_object() ? got->as_object().if_contains("id") : nullptr);
@@ -383,10 +374,10 @@ Result<std::string> run_hide_reply(const ActionContext &ctx, std::string_view in
   auto who = acting(ctx);
   if (!who) return std::move(who).error();
   auto call = ctx.make_call(Method::post, "/" + id + "/manage_reply", Operation::manage,
-                            who->token);
+                            "");
   call.params = {{"hide", hide ? "true" : "false"}};
   call.idempotent = true; // setting the same state twice is harmless
-  auto got = ctx.graph.call(call);
+  auto got = who->call(call);
   if (!got) return to_error(std::move(got).error());
   return json::serialize(json::object{{"id", id}, {"hidden", hide}});
 }

@@ -1,6 +1,8 @@
 // Reading and writing account token records through the host's secret store.
 #include "auth/accounts.hpp"
 
+#include "auth/time_text.hpp"
+
 #include <boost/json.hpp>
 
 namespace threads::auth {
@@ -9,21 +11,14 @@ using autohost::Error;
 
 namespace {
 
-std::string iso8601(std::int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 Error auth_required(std::string_view account, std::string_view why) {
+  const std::string fix = "autohost invoke threads.auth_url --account " + std::string(account) +
+                          ", open the URL, then autohost invoke threads.exchange_code";
   json::object body{{"code", "auth_required"},
                     {"account", account},
                     {"message", "account '" + std::string(account) + "' " + std::string(why) +
-                                    "; re-authorise it: autohost invoke threads.auth_url --account " +
-                                    std::string(account) + ", then threads.exchange_code"}};
+                                    "; re-authorise it: " + fix},
+                    {"fix", fix}};
   return Error{AH_AUTH_REQUIRED, json::serialize(body)};
 }
 

@@ -48,8 +48,11 @@ std::string to_json(const TokenRecord &r) {
                  {"status", r.status == AccountStatus::active ? "active" : "needs_reauth"},
                  {"last_refresh_attempt_ms", r.last_refresh_attempt_ms},
                  {"last_refresh_error", r.last_refresh_error},
+                 {"last_refresh_ms", r.last_refresh_ms},
                  {"previous_token", r.previous_token},
-                 {"previous_expires_at_ms", r.previous_expires_at_ms}};
+                 {"previous_expires_at_ms", r.previous_expires_at_ms},
+                 {"refresh_claimant", r.refresh_claimant},
+                 {"refresh_claim_ms", r.refresh_claim_ms}};
   return json::serialize(o);
 }
 
@@ -74,10 +77,13 @@ autohost::Result<TokenRecord> token_record_from_json(std::string_view account,
   str("access_token", r.access_token);
   str("last_refresh_error", r.last_refresh_error);
   str("previous_token", r.previous_token);
+  str("refresh_claimant", r.refresh_claimant);
   num("issued_at_ms", r.issued_at_ms);
   num("expires_at_ms", r.expires_at_ms);
   num("last_refresh_attempt_ms", r.last_refresh_attempt_ms);
   num("previous_expires_at_ms", r.previous_expires_at_ms);
+  num("last_refresh_ms", r.last_refresh_ms);
+  num("refresh_claim_ms", r.refresh_claim_ms);
   std::string kind, status;
   str("kind", kind);
   str("status", status);

@@ -26,11 +26,21 @@ struct TokenRecord {
   AccountStatus status = AccountStatus::active;
   std::int64_t last_refresh_attempt_ms = 0;
   std::string last_refresh_error;
-  // The token this one replaced, kept until the new one has been used successfully once.
+  std::int64_t last_refresh_ms = 0; // the last successful refresh
+  // The token this one replaced, kept until the new one has been used successfully once
+  // (by an action or by the next refresh), so a new token that does not work loses nothing.
   std::string previous_token;
   std::int64_t previous_expires_at_ms = 0;
+  // A refresh in progress (single-flight across processes): who claimed it and when. A
+  // claim older than the lease is stale (its process died) and is ignored.
+  std::string refresh_claimant;
+  std::int64_t refresh_claim_ms = 0;
 
   bool expired(std::int64_t now_ms) const { return expires_at_ms != 0 && now_ms >= expires_at_ms; }
+  bool claim_fresh(std::int64_t now_ms, std::int64_t lease_ms) const {
+    return refresh_claim_ms != 0 && now_ms - refresh_claim_ms < lease_ms &&
+           now_ms >= refresh_claim_ms - lease_ms; // a claim from the future is a clock jump
+  }
 };
 
 std::string to_json(const TokenRecord &record);

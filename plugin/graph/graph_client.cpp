@@ -69,7 +69,7 @@ std::string GraphClient::url_for(const Call &call) const {
   return std::string(u.buffer());
 }
 
-GraphResult<json::value> GraphClient::call(const Call &call) const {
+http::Request GraphClient::request_for(const Call &call) const {
   http::Request request;
   request.method = call.method;
   Params params = call.params;
@@ -89,7 +89,25 @@ GraphResult<json::value> GraphClient::call(const Call &call) const {
   if (!call.token.empty() && !token_as_param) {
     request.headers.add("Authorization", "Bearer " + call.token);
   }
-  return send(std::move(request), call);
+  request.idempotent = call.idempotent;
+  request.deadline = call.deadline;
+  request.cancelled = call.cancelled;
+  return request;
+}
+
+GraphResult<json::value> GraphClient::call(const Call &call) const {
+  return send(request_for(call), call);
+}
+
+void GraphClient::call_all(const std::vector<Call> &calls, std::size_t concurrency,
+                           const BulkResult &on_result) const {
+  std::vector<http::Request> requests;
+  requests.reserve(calls.size());
+  for (const auto &c : calls) requests.push_back(request_for(c));
+  http_.send_all(std::move(requests), concurrency,
+                 [&](std::size_t index, http::Result<http::Response> response) {
+                   on_result(index, decode(std::move(response), calls[index]));
+                 });
 }
 
 GraphResult<json::value> GraphClient::follow(const std::string &next, const std::string &token,
@@ -120,7 +138,11 @@ GraphResult<json::value> GraphClient::send(http::Request request, const Call &ca
   request.idempotent = call.idempotent;
   request.deadline = call.deadline;
   request.cancelled = call.cancelled;
-  auto response = http_.send(std::move(request));
+  return decode(http_.send(std::move(request)), call);
+}
+
+GraphResult<json::value> GraphClient::decode(http::Result<http::Response> response,
+                                             const Call &call) const {
   if (!response) return transport_failure(response.error());
   const int status = response->status;
   if (status >= 200 && status < 300) {

@@ -52,6 +52,13 @@ public:
   // The decoded JSON of a 2xx answer, or a classified failure.
   GraphResult<boost::json::value> call(const Call &call) const;
 
+  // Runs every call with at most `concurrency` in flight over the shared connection pool;
+  // `on_result(index, outcome)` runs on the calling thread as answers arrive (it may block,
+  // e.g. on a store write). Returns when all have been delivered.
+  using BulkResult = std::function<void(std::size_t index, GraphResult<boost::json::value>)>;
+  void call_all(const std::vector<Call> &calls, std::size_t concurrency,
+                const BulkResult &on_result) const;
+
   // Follows a paging URL the server returned (`paging.next`), re-placing the token as
   // configured. Only URLs on the configured Graph host are followed.
   GraphResult<boost::json::value> follow(const std::string &url, const std::string &token,
@@ -61,7 +68,11 @@ public:
   std::string url_for(const Call &call) const;
 
 private:
+  // The request for `call`, token placed as configured; not sent.
+  http::Request request_for(const Call &call) const;
   GraphResult<boost::json::value> send(http::Request request, const Call &call) const;
+  GraphResult<boost::json::value> decode(http::Result<http::Response> response,
+                                         const Call &call) const;
 
   const Config &config_;
   http::Client &http_;

@@ -136,6 +136,14 @@ Verdict classify(const GraphError &e, Operation operation) {
                    "use the Threads app id and secret, not the Facebook ones (Meta app dashboard, "
                    "Use cases > Access the Threads API > Settings)");
   }
+  // A refused client secret is the other half of the same mistake (code 101 from the
+  // long-lived exchange, the OAuth shape's "Error validating client secret." at code exchange).
+  if (code == 101 || e.message.find("client secret") != std::string::npos) {
+    return verdict(AH_INVALID_INPUT, "app_secret_rejected",
+                   "the app secret was refused: use the Threads app id and secret, not the "
+                   "Facebook ones (Meta app dashboard, Use cases > Access the Threads API > "
+                   "Settings); fix them with threads.register_app");
+  }
   if (code == 1349245) {
     return verdict(AH_AUTH_REQUIRED, "tester_invite_pending",
                    "the user must accept the Threads Tester invite (Threads app: Settings > "

@@ -129,6 +129,19 @@ BOOST_AUTO_TEST_CASE(wrong_app_pair_says_use_the_threads_credentials) {
   BOOST_TEST(status_of(graph(1349245), Operation::token) == AH_AUTH_REQUIRED);
 }
 
+BOOST_AUTO_TEST_CASE(a_refused_app_secret_points_at_the_credentials_too) {
+  // Code 101 from th_exchange_token; the OAuth shape (code 400) at code exchange.
+  const auto long_lived = classify(graph(101), Operation::token);
+  BOOST_TEST(long_lived.code == "app_secret_rejected");
+  BOOST_TEST(long_lived.advice.find("not the Facebook ones") != std::string::npos);
+  auto parsed = parse_error(
+      400, R"({"error_type":"OAuthException","code":400,"error_message":"Error validating client secret."})");
+  BOOST_REQUIRE(parsed.has_value());
+  const auto exchange = classify(*parsed, Operation::token);
+  BOOST_TEST(exchange.status == AH_INVALID_INPUT);
+  BOOST_TEST(exchange.code == "app_secret_rejected");
+}
+
 BOOST_AUTO_TEST_CASE(http_status_is_the_fallback) {
   auto bare = [](int http) {
     GraphError e;

@@ -1,0 +1,112 @@
+// `autohost schedule import FILE`: adds or updates the entries of a posting calendar.
+#include "command.hpp"
+
+#include "../errors.hpp"
+#include "../scheduler/calendar.hpp"
+#include "input.hpp"
+#include "schedule_view.hpp"
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+namespace autohost::cli {
+namespace json = boost::json;
+using namespace autohost::scheduler;
+
+namespace {
+
+constexpr std::string_view synopsis =
+    "schedule import FILE [--tz ZONE] [--dry-run]   (FILE '-': stdin)\n\n"
+    "FILE is a posting calendar (JSON; see the README). Entries are matched by id: new ones\n"
+    "are added, changed ones updated, the same file again changes nothing. Every entry is\n"
+    "checked first; one bad entry imports nothing. --tz is the zone for entries and files\n"
+    "that name none (default: TZ, else the system zone, else UTC).";
+
+json::array strings(const std::vector<std::string> &items) {
+  json::array out;
+  for (const auto &s : items) out.emplace_back(s);
+  return out;
+}
+
+} // namespace
+
+int run_schedule_import(Context &ctx, const std::vector<std::string> &args) {
+  po::options_description options("options");
+  options.add_options()("tz", po::value<std::string>(), "zone for entries without one")(
+      "dry-run", "check the file and print what it holds; change nothing");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  int exit = exit_ok;
+  auto vm = parse_command_args("schedule", synopsis, args, options, pos, exit);
+  if (!vm) return exit;
+  if (vm->count("file") == 0) return usage_error("schedule", "schedule import needs a FILE");
+  const auto file = (*vm)["file"].as<std::string>();
+  std::string text;
+  if (file == "-") {
+    text = read_stdin();
+  } else {
+    std::ifstream in(file);
+    if (!in) return usage_error("schedule", "calendar " + file + " cannot be read");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  }
+  const std::string zone =
+      vm->count("tz") != 0 ? (*vm)["tz"].as<std::string>() : default_zone_name();
+  if (auto tz = find_zone(zone, "--tz"); !tz) {
+    return usage_error("schedule", host::error_message(tz.error()));
+  }
+  const Instant now = now_instant();
+  auto entries = parse_calendar(text, file == "-" ? "stdin" : file, CalendarDefaults{zone, now});
+  if (!entries) return usage_error("schedule", host::error_message(entries.error()));
+
+  // Every target must exist before anything is written.
+  std::set<std::pair<std::string, std::string>> checked;
+  for (const auto &d : entries.value()) {
+    if (!checked.emplace(d.plugin, d.target).second) continue;
+    const auto kind = check_target(ctx, d.plugin, d.target, exit);
+    if (!kind) return exit;
+    if (*kind != d.kind) {
+      return usage_error("schedule", "calendar " + file + ": entry '" + d.id + "' names " +
+                                         d.plugin + "." + d.target + " as " +
+                                         std::string(name_of(d.kind)) + ", but it is a " +
+                                         std::string(name_of(*kind)));
+    }
+  }
+  if (vm->count("dry-run") != 0) {
+    json::array out;
+    for (const auto &d : entries.value()) {
+      const auto next = d.spec.first_fire(now);
+      out.push_back(json::object{
+          {"id", d.id},
+          {"target", d.plugin + "." + d.target},
+          {"spec", d.spec.text()},
+          {"time_zone", d.spec.zone_name()},
+          {"next_fire", next ? json::value(format_in_zone(*next, d.spec.zone())) : nullptr}});
+    }
+    std::cout << json::serialize(json::object{{"entries", out}}) << std::endl;
+    return exit_ok;
+  }
+
+  auto store = open_schedule_store(ctx, exit);
+  if (!store) return exit;
+  auto report = store->import_calendar(entries.value(), now);
+  if (!report) return report_store_error(report.error());
+  json::array refused;
+  for (const auto &[id, why] : report.value().refused) {
+    refused.push_back(json::object{{"id", id}, {"reason", why}});
+  }
+  std::cout << json::serialize(json::object{{"created", strings(report.value().created)},
+                                            {"updated", strings(report.value().updated)},
+                                            {"unchanged", strings(report.value().unchanged)},
+                                            {"past", strings(report.value().past)},
+                                            {"refused", refused}})
+            << std::endl;
+  return exit_ok;
+}
+
+} // namespace autohost::cli

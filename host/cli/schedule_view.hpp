@@ -1,0 +1,42 @@
+// What the schedule and runs commands share: opening the schedule store, checking a
+// PLUGIN.ACTION/JOB target, and showing schedules and runs as JSON or table rows.
+#pragma once
+
+#include "command.hpp"
+
+#include "../scheduler/schedule_store.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace autohost::cli {
+
+// Opens (creating on first use) the store file through the secret store, so the file, its
+// master key and its checks are the same as for `secrets`, then the scheduler's tables.
+// On failure the error has been reported and `exit` holds the exit code.
+std::unique_ptr<scheduler::ScheduleStore> open_schedule_store(Context &ctx, int &exit);
+
+scheduler::Instant now_instant();
+
+// Whether the plugin's manifest has an action or a job of that name. Errors (reported,
+// `exit` set): the plugin is not found or broken, or has no such action or job.
+std::optional<scheduler::TargetKind> check_target(Context &ctx, const std::string &plugin,
+                                                  const std::string &name, int &exit);
+
+boost::json::object schedule_json(const scheduler::Schedule &s);
+boost::json::object run_json(const scheduler::Run &r);
+// The next `count` fire times after `after` in the schedule's zone ("...+02:00").
+std::vector<std::string> upcoming_fires(const scheduler::Schedule &s, scheduler::Instant after,
+                                        int count);
+
+// Prints rows as aligned columns; the first row is the header.
+void print_table(const std::vector<std::vector<std::string>> &rows);
+
+// An error from the schedule store with the exit code its status maps to.
+int report_store_error(const Error &error);
+
+} // namespace autohost::cli

@@ -1,0 +1,242 @@
+// Reads a posting calendar file into schedule drafts with stable ids.
+#include "calendar.hpp"
+
+#include "../errors.hpp"
+#include "duration_text.hpp"
+#include "ids.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace autohost::scheduler {
+namespace json = boost::json;
+
+namespace {
+
+// Object keys sorted at every level, so equal content always hashes alike.
+json::value canonical(const json::value &v) {
+  if (v.is_object()) {
+    std::vector<std::pair<std::string, const json::value *>> items;
+    for (const auto &[k, x] : v.as_object()) items.emplace_back(std::string(k), &x);
+    std::sort(items.begin(), items.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    json::object out;
+    for (const auto &[k, x] : items) out[k] = canonical(*x);
+    return out;
+  }
+  if (v.is_array()) {
+    json::array out;
+    for (const auto &x : v.as_array()) out.push_back(canonical(x));
+    return out;
+  }
+  return v;
+}
+
+const std::set<std::string> file_fields = {"tz",           "account", "plugin",  "action", "job",
+                                           "max_lateness", "missed",  "overlap", "posts"};
+const std::set<std::string> entry_fields = {
+    "id",     "name", "at",   "every", "start",  "cron",   "tz",      "account",     "plugin",
+    "action", "job",  "text", "input", "paused", "missed", "overlap", "max_lateness"};
+
+class CalendarReader {
+public:
+  CalendarReader(std::string_view file, const CalendarDefaults &defaults)
+      : file_(file), defaults_(defaults) {}
+
+  Result<std::vector<ScheduleDraft>> read(std::string_view text) {
+    boost::system::error_code ec;
+    json::parser parser;
+    const size_t used = parser.write(text.data(), text.size(), ec);
+    if (ec) {
+      return fail("is not valid JSON: " + ec.message() + " at byte " + std::to_string(used));
+    }
+    const json::value doc = parser.release();
+    const json::array *posts = nullptr;
+    if (doc.is_array()) {
+      posts = &doc.as_array();
+    } else if (doc.is_object()) {
+      file_defaults_ = &doc.as_object();
+      for (const auto &[k, v] : doc.as_object()) {
+        if (file_fields.count(std::string(k)) == 0) {
+          return fail("unknown field '" + std::string(k) +
+                      "' (known: tz, account, plugin, "
+                      "action, job, max_lateness, missed, "
+                      "overlap, posts)");
+        }
+        if (k != "posts" && !v.is_string()) return fail(std::string(k) + " must be a string");
+      }
+      const json::value *p = doc.as_object().if_contains("posts");
+      if (p == nullptr || !p->is_array()) return fail("'posts' must be a list of entries");
+      posts = &p->as_array();
+    } else {
+      return fail("must hold a list of entries or an object with a 'posts' list");
+    }
+    std::vector<ScheduleDraft> drafts;
+    std::map<std::string, size_t> seen;
+    for (size_t i = 0; i < posts->size(); ++i) {
+      auto draft = entry((*posts)[i], "posts[" + std::to_string(i) + "]");
+      if (!draft) return std::move(draft).error();
+      if (auto [it, fresh] = seen.emplace(draft.value().id, i); !fresh) {
+        return fail("posts[" + std::to_string(i) + "] has the same id '" + draft.value().id +
+                    "' as posts[" + std::to_string(it->second) + "]" +
+                    (has_explicit_id_ ? "" : " (the two entries say the same thing)"));
+      }
+      drafts.push_back(std::move(draft).value());
+    }
+    return drafts;
+  }
+
+private:
+  Error fail(const std::string &why) const {
+    return host::make_error(AH_INVALID_INPUT, "invalid_calendar",
+                            "calendar " + std::string(file_) + ": " + why);
+  }
+  Error fail(const Error &inner) const { return fail(host::error_message(inner)); }
+
+  // The entry's string field, else the file's default, else nullopt. Non-strings are errors.
+  Result<std::optional<std::string>> text_field(const json::object &e, const std::string &at,
+                                                const char *name, bool inherit = true) {
+    const json::value *v = e.if_contains(name);
+    std::string where = at + "." + name;
+    if (v == nullptr && inherit && file_defaults_ != nullptr) {
+      v = file_defaults_->if_contains(name);
+      where = name;
+    }
+    if (v == nullptr) return std::optional<std::string>();
+    if (!v->is_string()) return fail(where + " must be a string");
+    return std::optional<std::string>(std::string(v->as_string()));
+  }
+
+  Result<ScheduleDraft> entry(const json::value &value, const std::string &at) {
+    has_explicit_id_ = false;
+    if (!value.is_object()) return fail(at + " must be an object");
+    const json::object &e = value.as_object();
+    for (const auto &[k, v] : e) {
+      if (entry_fields.count(std::string(k)) == 0) {
+        return fail(at + ": unknown field '" + std::string(k) + "'");
+      }
+    }
+    // Strings first, each either from the entry or the file's defaults.
+    std::map<std::string, std::optional<std::string>> s;
+    for (const char *name :
+         {"tz", "account", "plugin", "action", "job", "max_lateness", "missed", "overlap"}) {
+      auto got = text_field(e, at, name);
+      if (!got) return std::move(got).error();
+      s[name] = got.value();
+    }
+    for (const char *name : {"id", "name", "at", "every", "start", "cron", "text"}) {
+      auto got = text_field(e, at, name, false);
+      if (!got) return std::move(got).error();
+      s[name] = got.value();
+    }
+    if (e.contains("action") && e.contains("job")) {
+      return fail(at + ": give action or job, not both");
+    }
+    const int whens = (s["at"] ? 1 : 0) + (s["every"] ? 1 : 0) + (s["cron"] ? 1 : 0);
+    if (whens != 1) return fail(at + ": give exactly one of at, every or cron");
+    if (s["start"] && !s["every"]) return fail(at + ".start only goes with every");
+    const std::string zone = s["tz"].value_or(defaults_.time_zone);
+
+    auto spec = s["at"] ? ScheduleSpec::at(*s["at"], zone, at + ".at")
+                : s["every"]
+                    ? ScheduleSpec::every(*s["every"],
+                                          s["start"] ? std::optional<std::string_view>(*s["start"])
+                                                     : std::nullopt,
+                                          zone, defaults_.now, at + ".every")
+                    : ScheduleSpec::cron(*s["cron"], zone, at + ".cron");
+    if (!spec) return fail(spec.error());
+    ScheduleDraft d(std::move(spec).value());
+    d.source = "calendar";
+    d.plugin = s["plugin"].value_or("threads");
+    // An entry's own action or job wins over either default from the file.
+    const bool entry_job = e.contains("job");
+    const bool entry_action = e.contains("action");
+    if (entry_job || (!entry_action && s["job"] && !s["action"])) {
+      d.kind = TargetKind::job;
+      d.target = *s["job"];
+    } else {
+      d.target = s["action"].value_or("post");
+    }
+    if (s["account"]) {
+      if (auto ok = validate_account(*s["account"], at + ".account"); !ok) return fail(ok.error());
+      d.account = *s["account"];
+    }
+    const json::value *input = e.if_contains("input");
+    if (input != nullptr && s["text"]) return fail(at + ": give text or input, not both");
+    json::value input_value = json::object();
+    if (input != nullptr) {
+      if (!input->is_object()) return fail(at + ".input must be a JSON object");
+      input_value = canonical(*input);
+    } else if (s["text"]) {
+      input_value = json::object{{"text", *s["text"]}};
+    }
+    d.input_json = json::serialize(input_value);
+    if (s["max_lateness"]) {
+      auto lateness = parse_duration(*s["max_lateness"], at + ".max_lateness");
+      if (!lateness) return fail(lateness.error());
+      d.max_lateness = lateness.value();
+    }
+    if (s["missed"]) {
+      auto p = missed_policy_named(*s["missed"]);
+      if (!p) return fail(at + ".missed must be catch_up_once or skip, not '" + *s["missed"] + "'");
+      d.missed = *p;
+    }
+    if (s["overlap"]) {
+      auto p = overlap_policy_named(*s["overlap"]);
+      if (!p) {
+        return fail(at + ".overlap must be skip, queue or allow, not '" + *s["overlap"] + "'");
+      }
+      d.overlap = *p;
+    }
+    if (const json::value *p = e.if_contains("paused")) {
+      if (!p->is_bool()) return fail(at + ".paused must be true or false");
+      d.paused = p->as_bool();
+    }
+
+    // What the entry says, as written (not resolved), so re-reading the file agrees.
+    json::object said;
+    said["account"] = d.account;
+    said["input"] = input_value;
+    said["kind"] = name_of(d.kind);
+    said["max_lateness_s"] = d.max_lateness.count();
+    said["missed"] = name_of(d.missed);
+    said["overlap"] = name_of(d.overlap);
+    said["paused"] = d.paused;
+    said["plugin"] = d.plugin;
+    said["target"] = d.target;
+    said["tz"] = d.spec.zone_name();
+    said["when"] = s["at"]      ? "at " + *s["at"]
+                   : s["every"] ? "every " + *s["every"] + " from " + s["start"].value_or("import")
+                                : "cron " + *s["cron"];
+    if (s["name"]) said["name"] = *s["name"];
+    d.content_hash = content_hash(json::serialize(said));
+    if (s["id"]) {
+      has_explicit_id_ = true;
+      if (auto ok = validate_schedule_id(*s["id"], at + ".id"); !ok) return fail(ok.error());
+      d.id = *s["id"];
+    } else {
+      d.id = "cal-" + d.content_hash.substr(0, 16);
+    }
+    d.name = s["name"].value_or(d.id);
+    if (auto ok = validate_schedule_name(d.name, at + ".name"); !ok) return fail(ok.error());
+    return d;
+  }
+
+  std::string_view file_;
+  const CalendarDefaults &defaults_;
+  const json::object *file_defaults_ = nullptr;
+  bool has_explicit_id_ = false;
+};
+
+} // namespace
+
+Result<std::vector<ScheduleDraft>> parse_calendar(std::string_view json_text,
+                                                  std::string_view file_name,
+                                                  const CalendarDefaults &defaults) {
+  return CalendarReader(file_name, defaults).read(json_text);
+}
+
+} // namespace autohost::scheduler

@@ -1,0 +1,392 @@
+// The schedule store's run queue: making due runs, claiming, finishing and retrying them.
+#include "schedule_store.hpp"
+
+#include "../errors.hpp"
+#include "duration_text.hpp"
+#include "ids.hpp"
+#include "store_rows.hpp"
+
+#include <sodium.h>
+
+namespace autohost::scheduler {
+using host::make_error;
+using store::Statement;
+using store::Transaction;
+
+namespace {
+
+std::string error_body(std::string_view code, std::string_view message) {
+  return "{\"code\":\"" + json_escape(code) + "\",\"message\":\"" + json_escape(message) + "\"}";
+}
+
+// The latest occurrence in [from, now], given that `from` is one. Looks back over growing
+// windows first so a long outage does not mean walking every minute since.
+Instant latest_occurrence(const ScheduleSpec &spec, Instant from, Instant now) {
+  using std::chrono::hours;
+  Instant latest = from;
+  for (const auto window : {hours{1}, hours{24}, hours{24 * 32}, hours{24 * 400}}) {
+    if (now - window <= latest) break;
+    const auto near = spec.next_after(now - window - std::chrono::seconds{1});
+    if (near && *near <= now) {
+      latest = *near;
+      break;
+    }
+  }
+  while (true) {
+    const auto next = spec.next_after(latest);
+    if (!next || *next > now) return latest;
+    latest = *next;
+  }
+}
+
+} // namespace
+
+Result<DueReport> ScheduleStore::materialise_due(Instant now) {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  const std::string doing = "making due runs";
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  std::vector<Schedule> due;
+  {
+    Statement select(*db_, "SELECT " + std::string(rows::schedule_columns) +
+                               " FROM schedules WHERE paused = 0 AND next_fire_s IS NOT NULL "
+                               "AND next_fire_s <= ? ORDER BY next_fire_s, id");
+    select.bind(1, rows::seconds_of(now));
+    while (select.step()) due.push_back(rows::read_schedule(select));
+  }
+  if (!db_->ok()) return failure(doing);
+
+  DueReport report;
+  for (const Schedule &s : due) {
+    auto spec = ScheduleSpec::from_stored(s.spec, s.time_zone);
+    if (!spec) {
+      // Stop the schedule rather than fail every pass: say why, keep everything else.
+      const std::string why = host::error_message(spec.error());
+      Statement stop(*db_, "UPDATE schedules SET next_fire_s = NULL, problem = ?, updated_s = ? "
+                           "WHERE id = ?");
+      stop.bind(1, why).bind(2, rows::seconds_of(now)).bind(3, s.id).step();
+      report.problems.push_back(s.id + ": " + why);
+      continue;
+    }
+    const bool one_shot = !spec.value().recurring();
+    const Instant latest =
+        one_shot ? *s.next_fire : latest_occurrence(spec.value(), *s.next_fire, now);
+    const std::optional<Instant> next = one_shot ? std::nullopt : spec.value().next_after(latest);
+    const bool lateness_applies = one_shot || s.missed == MissedPolicy::skip;
+    const std::string run_id = make_run_id(s.id, latest);
+
+    std::string missed_error;
+    if (lateness_applies && now - latest > s.max_lateness) {
+      missed_error = error_body("late", "due at " + format_utc(latest) +
+                                            " but no daemon ran it within its max lateness of " +
+                                            format_duration(s.max_lateness));
+    } else if (s.overlap == OverlapPolicy::skip) {
+      Statement busy(*db_, "SELECT id FROM runs WHERE schedule_id = ? AND id != ? AND "
+                           "status IN ('pending', 'running') ORDER BY due_s LIMIT 1");
+      busy.bind(1, s.id).bind(2, run_id);
+      if (busy.step()) {
+        missed_error = error_body("overlap", "run " + busy.column_text(0) +
+                                                 " of this schedule had not finished yet");
+      }
+    }
+    Statement insert(*db_, "INSERT OR IGNORE INTO runs(" + std::string(rows::run_columns) +
+                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, '', "
+                               "NULL, NULL, NULL, ?12, '', ?13, ?14, ?14)");
+    insert.bind(1, run_id)
+        .bind(2, s.id)
+        .bind(3, s.plugin)
+        .bind(4, name_of(s.kind))
+        .bind(5, s.target)
+        .bind(6, s.account)
+        .bind(7, s.input_json)
+        .bind(8, rows::seconds_of(latest))
+        .bind(9, missed_error.empty() ? "pending" : "missed")
+        .bind(10, rows::seconds_of(latest + jitter_for(run_id, s.jitter)));
+    if (lateness_applies) {
+      insert.bind(11, rows::seconds_of(latest + s.max_lateness));
+    } else {
+      insert.bind_null(11);
+    }
+    if (missed_error.empty()) {
+      insert.bind_null(12);
+    } else {
+      insert.bind(12, rows::seconds_of(now));
+    }
+    insert.bind(13, missed_error).bind(14, rows::seconds_of(now)).step();
+    if (db_->ok() && sqlite3_changes(db_->handle()) == 1) {
+      (missed_error.empty() ? report.pending : report.missed).push_back(run_id);
+    }
+    Statement advance(*db_, "UPDATE schedules SET next_fire_s = ?, updated_s = ? WHERE id = ?");
+    if (next) {
+      advance.bind(1, rows::seconds_of(*next));
+    } else {
+      advance.bind_null(1);
+    }
+    advance.bind(2, rows::seconds_of(now)).bind(3, s.id).step();
+    if (!db_->ok()) return failure(doing + " for schedule '" + s.id + "'");
+  }
+  if (!tx.commit()) return failure(doing);
+  return report;
+}
+
+Result<std::optional<Run>> ScheduleStore::find_run_locked(std::string_view id) {
+  Statement select(*db_, "SELECT " + std::string(rows::run_columns) + " FROM runs WHERE id = ?");
+  select.bind(1, id);
+  if (select.step()) return std::optional<Run>(rows::read_run(select));
+  if (!db_->ok()) return failure("reading run '" + std::string(id) + "'");
+  return std::optional<Run>();
+}
+
+Result<std::optional<Run>> ScheduleStore::find_run(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  return find_run_locked(id);
+}
+
+Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, Instant now) {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  const std::string doing = "claiming a run for " + std::string(worker);
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  const std::int64_t t = rows::seconds_of(now);
+
+  // Never started and too late now: the truth is that it was missed.
+  Statement expire(*db_, "UPDATE runs SET status = 'missed', finished_s = ?1, updated_s = ?1, "
+                         "error_json = ?2 WHERE status = 'pending' AND attempts = 0 AND "
+                         "expires_s IS NOT NULL AND expires_s < ?1");
+  expire.bind(1, t).bind(2, error_body("late", "not started within its max lateness")).step();
+
+  std::string chosen;
+  while (db_->ok() && chosen.empty()) {
+    // A run whose daemon died is resumed first, under the same id, so the plugin can
+    // finish what it started.
+    Statement stale(*db_, "SELECT id, attempts FROM runs WHERE status = 'running' AND "
+                          "lease_until_s < ? ORDER BY due_s, id LIMIT 1");
+    stale.bind(1, t);
+    if (stale.step()) {
+      const std::string id = stale.column_text(0);
+      const auto attempts = stale.column_int(1);
+      if (attempts < options_.retry.max_attempts) {
+        chosen = id;
+        break;
+      }
+      Statement give_up(*db_,
+                        "UPDATE runs SET status = 'failed', finished_s = ?1, "
+                        "updated_s = ?1, lease_until_s = NULL, error_json = ?2 WHERE id = ?3");
+      give_up.bind(1, t)
+          .bind(2, error_body("abandoned", "its daemon stopped during each of " +
+                                               std::to_string(attempts) +
+                                               " attempts; it is not tried again"))
+          .bind(3, id)
+          .step();
+      continue;
+    }
+    if (!db_->ok()) break;
+    Statement ready(*db_, "SELECT r.id FROM runs r LEFT JOIN schedules s ON s.id = r.schedule_id "
+                          "WHERE r.status = 'pending' AND r.not_before_s <= ?1 "
+                          "AND COALESCE(s.paused, 0) = 0 "
+                          "AND (COALESCE(s.overlap_policy, 'allow') = 'allow' OR NOT EXISTS ("
+                          "  SELECT 1 FROM runs o WHERE o.schedule_id = r.schedule_id "
+                          "  AND o.status = 'running')) "
+                          "ORDER BY r.not_before_s, r.due_s, r.id LIMIT 1");
+    ready.bind(1, t);
+    if (ready.step()) chosen = ready.column_text(0);
+    break;
+  }
+  if (!db_->ok()) return failure(doing);
+  if (chosen.empty()) {
+    if (!tx.commit()) return failure(doing);
+    return std::optional<Claim>();
+  }
+  Statement take(*db_, "UPDATE runs SET status = 'running', attempts = attempts + 1, "
+                       "claimed_by = ?1, claimed_s = ?2, lease_until_s = ?3, "
+                       "started_s = COALESCE(started_s, ?2), updated_s = ?2 WHERE id = ?4");
+  take.bind(1, worker)
+      .bind(2, t)
+      .bind(3, rows::seconds_of(now + options_.lease))
+      .bind(4, chosen)
+      .step();
+  auto run = find_run_locked(chosen);
+  if (!run) return std::move(run).error();
+  if (!db_->ok() || !run.value() || !tx.commit()) return failure(doing);
+  return std::optional<Claim>(Claim{std::move(*run.value()), std::string(worker)});
+}
+
+Result<Done> ScheduleStore::check_claim_locked(const Claim &claim, std::string_view doing) {
+  Statement select(*db_, "SELECT status, claimed_by, attempts FROM runs WHERE id = ?");
+  select.bind(1, claim.run.id);
+  if (!select.step()) {
+    if (!db_->ok()) return failure(doing);
+    return make_error(AH_NOT_FOUND, "not_found", "run '" + claim.run.id + "' does not exist");
+  }
+  const std::string status = select.column_text(0);
+  const std::string holder = select.column_text(1);
+  const auto attempts = select.column_int(2);
+  if (status != "running" || holder != claim.worker || attempts != claim.run.attempts) {
+    return make_error(AH_CONFLICT, "claim_lost",
+                      "run '" + claim.run.id + "' is no longer held by " + claim.worker +
+                          " (it is " + status + (holder.empty() ? "" : ", claimed by " + holder) +
+                          ", attempt " + std::to_string(attempts) +
+                          "); its lease ran out and another daemon took it over");
+  }
+  return Done{};
+}
+
+Result<Done> ScheduleStore::renew_lease(const Claim &claim, Instant now) {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  const std::string doing = "renewing the lease of run '" + claim.run.id + "'";
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  if (auto held = check_claim_locked(claim, doing); !held) return held;
+  Statement renew(*db_, "UPDATE runs SET lease_until_s = ? WHERE id = ?");
+  renew.bind(1, rows::seconds_of(now + options_.lease)).bind(2, claim.run.id).step();
+  if (!db_->ok() || !tx.commit()) return failure(doing);
+  return Done{};
+}
+
+Result<Run> ScheduleStore::complete(const Claim &claim, const RunResult &result, Instant now) {
+  if (result.status != RunStatus::succeeded && result.status != RunStatus::failed &&
+      result.status != RunStatus::needs_attention) {
+    return make_error(AH_INTERNAL, "internal",
+                      "a run cannot complete as " + std::string(name_of(result.status)));
+  }
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  const std::string doing = "completing run '" + claim.run.id + "'";
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  if (auto held = check_claim_locked(claim, doing); !held) return std::move(held).error();
+  Statement done(*db_, "UPDATE runs SET status = ?1, output_json = ?2, error_json = ?3, "
+                       "finished_s = ?4, updated_s = ?4, lease_until_s = NULL WHERE id = ?5");
+  done.bind(1, name_of(result.status))
+      .bind(2, result.output_json)
+      .bind(3, result.error_json)
+      .bind(4, rows::seconds_of(now))
+      .bind(5, claim.run.id)
+      .step();
+  if (!db_->ok() || !bump_generation()) return failure(doing);
+  auto run = find_run_locked(claim.run.id);
+  if (!run) return std::move(run).error();
+  if (!tx.commit()) return failure(doing);
+  return std::move(*run.value());
+}
+
+Result<Run> ScheduleStore::retry_later(const Claim &claim, std::string_view error_json,
+                                       std::optional<std::chrono::seconds> retry_after,
+                                       Instant now) {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  const std::string doing = "scheduling a retry of run '" + claim.run.id + "'";
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  if (auto held = check_claim_locked(claim, doing); !held) return std::move(held).error();
+  const std::string last_error = error_json.empty() ? "null" : std::string(error_json);
+  if (claim.run.attempts >= options_.retry.max_attempts) {
+    Statement give_up(*db_, "UPDATE runs SET status = 'failed', error_json = ?1, finished_s = ?2, "
+                            "updated_s = ?2, lease_until_s = NULL WHERE id = ?3");
+    give_up
+        .bind(1, "{\"code\":\"retries_exhausted\",\"message\":\"gave up after " +
+                     std::to_string(claim.run.attempts) +
+                     " attempts\",\"last_error\":" + last_error + "}")
+        .bind(2, rows::seconds_of(now))
+        .bind(3, claim.run.id)
+        .step();
+  } else {
+    const auto delay =
+        retry_delay(options_.retry, claim.run.attempts, retry_after, randombytes_random());
+    Statement again(*db_, "UPDATE runs SET status = 'pending', error_json = ?1, "
+                          "not_before_s = ?2, claimed_by = '', lease_until_s = NULL, "
+                          "updated_s = ?3 WHERE id = ?4");
+    again.bind(1, last_error)
+        .bind(2, rows::seconds_of(now + delay))
+        .bind(3, rows::seconds_of(now))
+        .bind(4, claim.run.id)
+        .step();
+  }
+  if (!db_->ok() || !bump_generation()) return failure(doing);
+  auto run = find_run_locked(claim.run.id);
+  if (!run) return std::move(run).error();
+  if (!tx.commit()) return failure(doing);
+  return std::move(*run.value());
+}
+
+Result<Done> ScheduleStore::release(const Claim &claim, Instant now) {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  const std::string doing = "releasing run '" + claim.run.id + "'";
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  if (auto held = check_claim_locked(claim, doing); !held) return held;
+  // The attempt did not happen, so it does not count against max_attempts.
+  Statement back(*db_, "UPDATE runs SET status = 'pending', attempts = attempts - 1, "
+                       "claimed_by = '', lease_until_s = NULL, not_before_s = ?1, "
+                       "started_s = CASE WHEN attempts = 1 THEN NULL ELSE started_s END, "
+                       "updated_s = ?1 WHERE id = ?2");
+  back.bind(1, rows::seconds_of(now)).bind(2, claim.run.id).step();
+  if (!db_->ok() || !bump_generation() || !tx.commit()) return failure(doing);
+  return Done{};
+}
+
+Result<std::vector<Run>> ScheduleStore::runs(const RunFilter &filter) {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  Statement select(*db_, "SELECT " + std::string(rows::run_columns) +
+                             " FROM runs WHERE (?1 IS NULL OR schedule_id = ?1) AND "
+                             "(?2 IS NULL OR status = ?2) ORDER BY due_s DESC, id DESC LIMIT ?3");
+  if (filter.schedule_id) {
+    select.bind(1, *filter.schedule_id);
+  } else {
+    select.bind_null(1);
+  }
+  if (filter.status) {
+    select.bind(2, name_of(*filter.status));
+  } else {
+    select.bind_null(2);
+  }
+  select.bind(3, static_cast<std::int64_t>(filter.limit));
+  std::vector<Run> out;
+  while (select.step()) out.push_back(rows::read_run(select));
+  if (!db_->ok()) return failure("listing runs");
+  return out;
+}
+
+Result<std::vector<Run>> ScheduleStore::stale_runs(Instant now) {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  Statement select(*db_, "SELECT " + std::string(rows::run_columns) +
+                             " FROM runs WHERE status = 'running' AND lease_until_s < ? "
+                             "ORDER BY due_s, id");
+  select.bind(1, rows::seconds_of(now));
+  std::vector<Run> out;
+  while (select.step()) out.push_back(rows::read_run(select));
+  if (!db_->ok()) return failure("listing stale runs");
+  return out;
+}
+
+Result<std::optional<Instant>> ScheduleStore::next_wake() {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  // A pending run held back by a running one of its schedule wakes nobody: the running
+  // run's completion (generation) or lease end does.
+  Statement select(*db_,
+                   "SELECT min(t) FROM ("
+                   " SELECT min(next_fire_s) AS t FROM schedules WHERE paused = 0"
+                   " UNION ALL SELECT min(r.not_before_s) FROM runs r"
+                   "  LEFT JOIN schedules s ON s.id = r.schedule_id"
+                   "  WHERE r.status = 'pending' AND COALESCE(s.paused, 0) = 0"
+                   "  AND (COALESCE(s.overlap_policy, 'allow') = 'allow' OR NOT EXISTS ("
+                   "   SELECT 1 FROM runs o WHERE o.schedule_id = r.schedule_id"
+                   "   AND o.status = 'running'))"
+                   " UNION ALL SELECT min(lease_until_s) + 1 FROM runs WHERE status = 'running')");
+  std::optional<Instant> wake;
+  if (select.step() && !select.column_is_null(0)) {
+    wake = Instant{std::chrono::seconds{select.column_int(0)}};
+  }
+  if (!db_->ok()) return failure("finding the next wake-up time");
+  return wake;
+}
+
+} // namespace autohost::scheduler

@@ -1,0 +1,160 @@
+// Schedules and their runs, kept in the autohost store file beside the secrets.
+#pragma once
+
+#include "backoff.hpp"
+#include "schedule.hpp"
+
+#include "../store/sqlite.hpp"
+
+#include <autohost/result.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace autohost::scheduler {
+
+struct ScheduleStoreOptions {
+  std::filesystem::path file; // an autohost store (SqliteStore::open creates it)
+  int busy_timeout_ms = 15000;
+  RetryPolicy retry;
+  // A claimed run belongs to its daemon until then; renew_lease() extends it. A run whose
+  // lease ran out (its daemon died) is claimed again, with the same run id.
+  std::chrono::seconds lease{120};
+};
+
+struct RemoveResult {
+  int cancelled_runs = 0; // pending runs that will now never start
+};
+
+struct ImportReport {
+  std::vector<std::string> created;
+  std::vector<std::string> updated;
+  std::vector<std::string> unchanged;
+  // One-shot entries due more than their max lateness ago that were never imported.
+  std::vector<std::string> past;
+  // (id, reason): changed entries that cannot change any more (a one-shot that already ran).
+  std::vector<std::pair<std::string, std::string>> refused;
+};
+
+struct DueReport {
+  std::vector<std::string> pending;  // runs made ready to claim
+  std::vector<std::string> missed;   // runs recorded as missed (late or overlapping)
+  std::vector<std::string> problems; // schedules that stopped: "<id>: <reason>"
+};
+
+// A run this daemon holds. run.attempts is the fencing token: after the lease ran out and
+// another daemon claimed the run, every call with this claim is refused (AH_CONFLICT).
+struct Claim {
+  Run run;
+  std::string worker;
+};
+
+// How a claimed run ended (succeeded, failed or needs_attention).
+struct RunResult {
+  RunStatus status = RunStatus::succeeded;
+  std::string output_json; // the plugin's output, empty when none
+  std::string error_json;  // the error body, empty when none
+};
+
+struct RunFilter {
+  std::optional<std::string> schedule_id;
+  std::optional<RunStatus> status;
+  int limit = 100; // newest first
+};
+
+// Instants are passed in (`now`) rather than read from the clock, so tests and a daemon's
+// --once mode control time. Every call is one SQLite transaction: safe between threads
+// (one connection, serialised) and between processes (SQLite locks; writers wait up to
+// busy_timeout_ms, then get AH_RETRY_LATER). Errors name the store file, the schedule or
+// the run.
+class ScheduleStore {
+public:
+  // Opens the scheduler's tables in an existing autohost store, creating them on first use.
+  static Result<std::unique_ptr<ScheduleStore>> open(const ScheduleStoreOptions &options);
+  ~ScheduleStore();
+
+  // --- schedules -------------------------------------------------------------------
+  // Adds a schedule (an id is made when the draft has none); AH_CONFLICT if the id exists.
+  Result<Schedule> add(const ScheduleDraft &draft, Instant now);
+  Result<std::vector<Schedule>> list();
+  Result<std::optional<Schedule>> find(std::string_view id);
+  // Removes the schedule and cancels its pending runs; running runs finish. AH_NOT_FOUND.
+  Result<RemoveResult> remove(std::string_view id, Instant now);
+  // While paused nothing new is made and pending runs wait. Resuming a recurring schedule
+  // starts from its next occurrence after `now` (what passed while paused is not caught up);
+  // a one-shot keeps its time and is then late or missed as usual.
+  Result<Schedule> set_paused(std::string_view id, bool paused, Instant now);
+  // Replaces when the schedule fires; the next fire time is computed anew from `now`.
+  Result<Schedule> reschedule(std::string_view id, const ScheduleSpec &spec, Instant now);
+  // Adds or updates calendar entries by id in one transaction: the same entries again change
+  // nothing. An id that belongs to a schedule not from a calendar is AH_CONFLICT and nothing
+  // is written.
+  Result<ImportReport> import_calendar(const std::vector<ScheduleDraft> &entries, Instant now);
+  // Registers a plugin job's default schedule (id "job.<plugin>.<job>", source
+  // "plugin_default"), or updates it when its content_hash differs (set it from the
+  // manifest's default_schedule text, so it changes only when the plugin's default does).
+  // A schedule of any other source for the same job overrides it: the default one is then
+  // removed. Returns the schedule that will run the job.
+  Result<Schedule> ensure_job_schedule(const ScheduleDraft &job_default, Instant now);
+  // Grows with every change that can make work due sooner - schedules added, changed,
+  // resumed or removed, runs completed, retried or released - from any process, so a
+  // sleeping daemon can tell that it must look again.
+  Result<std::int64_t> generation();
+
+  // --- runs -------------------------------------------------------------------------
+  // Turns every occurrence due at `now` into a run row (idempotent: the run id is derived
+  // from the schedule and due time) and advances each schedule's next fire time. Missed and
+  // overlap policies decide whether the run is pending or recorded as missed.
+  Result<DueReport> materialise_due(Instant now);
+  // Atomically takes one run for `worker` (unique per daemon process, e.g.
+  // "host:pid:random", since it is part of the claim's fence): first a running run whose lease ran
+  // out (resumed, same id), then the pending run due earliest. Pending runs that were never started
+  // and are past their lateness limit are marked missed on the way. nullopt when nothing is ready.
+  Result<std::optional<Claim>> claim_next(std::string_view worker, Instant now);
+  Result<Done> renew_lease(const Claim &claim, Instant now);
+  Result<Run> complete(const Claim &claim, const RunResult &result, Instant now);
+  // Puts the run back as pending after a retry_later/rate_limited result: it waits the
+  // plugin's hint or the policy's backoff. Past the policy's max_attempts it fails instead
+  // (the returned run says which).
+  Result<Run> retry_later(const Claim &claim, std::string_view error_json,
+                          std::optional<std::chrono::seconds> retry_after, Instant now);
+  // Gives the run back untouched (shutting down before it started): pending, ready now.
+  Result<Done> release(const Claim &claim, Instant now);
+  // Newest first.
+  Result<std::vector<Run>> runs(const RunFilter &filter);
+  Result<std::optional<Run>> find_run(std::string_view id);
+  // Running runs whose lease has run out: their daemon is gone; claim_next resumes them.
+  Result<std::vector<Run>> stale_runs(Instant now);
+  // The earliest instant at which materialise_due or claim_next will have something to
+  // do: a next fire time, a pending run's start, a lease running out. It may be in the
+  // past (work is due now). nullopt: nothing is scheduled.
+  Result<std::optional<Instant>> next_wake();
+
+  const std::filesystem::path &file() const noexcept { return file_; }
+
+private:
+  ScheduleStore(std::filesystem::path file, std::unique_ptr<store::Database> db,
+                ScheduleStoreOptions options);
+  Error failure(std::string_view doing);
+  bool bump_generation();
+  Result<std::optional<Schedule>> find_locked(std::string_view id);
+  Result<Schedule> insert_locked(const ScheduleDraft &draft, const std::string &id, Instant now);
+  Result<Done> update_from_draft_locked(const ScheduleDraft &draft, Instant now);
+  Result<std::optional<Run>> find_run_locked(std::string_view id);
+  // AH_CONFLICT unless the run is still running under this claim (same worker, attempt).
+  Result<Done> check_claim_locked(const Claim &claim, std::string_view doing);
+
+  std::filesystem::path file_;
+  std::unique_ptr<store::Database> db_;
+  ScheduleStoreOptions options_;
+  std::mutex mutex_;
+};
+
+} // namespace autohost::scheduler

@@ -1,0 +1,83 @@
+// Internal to the schedule store: the schema, column lists and row decoding.
+#pragma once
+
+#include "schedule.hpp"
+
+#include "../store/sqlite.hpp"
+
+#include <string_view>
+
+namespace autohost::scheduler::rows {
+
+inline constexpr int schema_version = 1;
+
+inline constexpr std::string_view schema = R"sql(
+CREATE TABLE IF NOT EXISTS schedules (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  plugin TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('action', 'job')),
+  target TEXT NOT NULL,
+  account TEXT NOT NULL,
+  input_json TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  time_zone TEXT NOT NULL,
+  next_fire_s INTEGER,         -- NULL: nothing more to run
+  paused INTEGER NOT NULL,
+  missed_policy TEXT NOT NULL,
+  overlap_policy TEXT NOT NULL,
+  max_lateness_s INTEGER NOT NULL,
+  jitter_s INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  problem TEXT NOT NULL,
+  created_s INTEGER NOT NULL,
+  updated_s INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS schedules_by_next_fire ON schedules(next_fire_s)
+  WHERE next_fire_s IS NOT NULL;
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,         -- "<schedule id>@<due>": the plugin's idempotency key
+  schedule_id TEXT NOT NULL,   -- no foreign key: runs outlive their schedule as history
+  plugin TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  target TEXT NOT NULL,
+  account TEXT NOT NULL,
+  input_json TEXT NOT NULL,
+  due_s INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed',
+                                         'needs_attention', 'missed', 'cancelled')),
+  attempts INTEGER NOT NULL,
+  not_before_s INTEGER NOT NULL,
+  expires_s INTEGER,
+  claimed_by TEXT NOT NULL,
+  claimed_s INTEGER,
+  lease_until_s INTEGER,
+  started_s INTEGER,
+  finished_s INTEGER,
+  output_json TEXT NOT NULL,
+  error_json TEXT NOT NULL,
+  created_s INTEGER NOT NULL,
+  updated_s INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, not_before_s);
+CREATE INDEX IF NOT EXISTS runs_by_schedule ON runs(schedule_id, due_s);
+)sql";
+
+inline constexpr std::string_view schedule_columns =
+    "id, name, plugin, kind, target, account, input_json, spec, time_zone, next_fire_s, paused, "
+    "missed_policy, overlap_policy, max_lateness_s, jitter_s, source, content_hash, problem, "
+    "created_s, updated_s";
+
+inline constexpr std::string_view run_columns =
+    "id, schedule_id, plugin, kind, target, account, input_json, due_s, status, attempts, "
+    "not_before_s, expires_s, claimed_by, claimed_s, lease_until_s, started_s, finished_s, "
+    "output_json, error_json, created_s, updated_s";
+
+// Decode the current row of a statement that selected the columns above, in that order.
+Schedule read_schedule(const store::Statement &row);
+Run read_run(const store::Statement &row);
+
+std::int64_t seconds_of(Instant t);
+
+} // namespace autohost::scheduler::rows

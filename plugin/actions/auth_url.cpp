@@ -1,0 +1,91 @@
+// The `auth_url` action: start an OAuth authorisation with a remembered CSRF state.
+#include "actions/input_reader.hpp"
+#include "actions/onboarding.hpp"
+#include "auth/app_credentials.hpp"
+#include "auth/oauth.hpp"
+#include "auth/time_text.hpp"
+
+namespace threads::actions {
+namespace json = boost::json;
+using autohost::Error;
+using autohost::Result;
+
+namespace {
+
+// Authorisations nobody finished would pile up; each start sweeps the expired ones.
+void forget_expired_authorisations(const ActionContext &ctx) {
+  auto listed = ctx.host.secret_list(auth::pending_prefix);
+  if (!listed)
+    return;
+  boost::system::error_code ec;
+  const json::value doc = json::parse(listed.value(), ec);
+  if (ec || !doc.is_array())
+    return;
+  for (const auto &entry : doc.as_array()) {
+    const std::string key(entry.as_object().at("key").as_string());
+    auto secret = ctx.host.secret_get(key);
+    if (!secret || !secret.value())
+      continue;
+    const auto pending = auth::pending_from_json(secret.value()->value);
+    if (!pending || pending->created_at_ms + auth::pending_life_ms < ctx.now_ms()) {
+      (void)ctx.host.secret_delete(key, secret.value()->version);
+    }
+  }
+}
+
+} // namespace
+
+Result<std::string> run_auth_url(const ActionContext &ctx, std::string_view input) {
+  auto doc = parse_input("auth_url", input);
+  if (!doc)
+    return std::move(doc).error();
+  Reader r("auth_url", doc->as_object());
+  std::string account, app_name;
+  std::vector<std::string> asked;
+  AH_TRY_ASSIGN(account, r.string("account"));
+  AH_TRY_ASSIGN(app_name, r.string("app"));
+  AH_TRY_ASSIGN(asked, r.strings("scopes"));
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
+  if (account.empty())
+    account = std::string(ctx.call.account());
+  if (account.empty()) {
+    return field_error("auth_url", "account", "is required: the name the account will have here");
+  }
+  if (auto valid = auth::validate_account_name(account); !valid)
+    return std::move(valid).error();
+  auto app = auth::Apps(ctx.host).load(app_name);
+  if (!app)
+    return std::move(app).error();
+  auto scopes = auth::normalise_scopes(asked.empty() ? auth::default_scopes() : asked);
+  if (!scopes)
+    return std::move(scopes).error();
+  auto state = auth::generate_state();
+  if (!state)
+    return std::move(state).error();
+
+  forget_expired_authorisations(ctx);
+  auth::PendingAuthorisation pending{account, app->name, app->credentials.redirect_uri,
+                                     scopes.value(), ctx.now_ms()};
+  if (auto saved = ctx.host.secret_put(auth::pending_key(state.value()), auth::to_json(pending), 0);
+      !saved) {
+    return std::move(saved).error();
+  }
+  json::array scope_list;
+  for (const auto &s : scopes.value())
+    scope_list.emplace_back(s);
+  return json::serialize(json::object{
+      {"url", auth::authorize_url(ctx.config.oauth_base_url, app->credentials.app_id,
+                                  app->credentials.redirect_uri, scopes.value(), state.value())},
+      {"state", state.value()},
+      {"account", account},
+      {"app", app->name},
+      {"redirect_uri", app->credentials.redirect_uri},
+      {"scopes", std::move(scope_list)},
+      {"expires_at", auth::iso8601(pending.created_at_ms + auth::pending_life_ms)},
+      {"next", "open the URL in a browser logged in to the Threads account, approve, then "
+               "run: autohost invoke threads.exchange_code --input '{\"code\": \"<the whole URL "
+               "the browser was sent to>\"}'"}});
+}
+
+} // namespace threads::actions

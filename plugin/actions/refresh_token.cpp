@@ -1,0 +1,41 @@
+// The `refresh_token` action: one account, now.
+#include "actions/account_summary.hpp"
+#include "actions/input_reader.hpp"
+#include "actions/token_actions.hpp"
+#include "auth/refresh_now.hpp"
+
+namespace threads::actions {
+namespace json = boost::json;
+using autohost::Result;
+
+Result<std::string> run_refresh_token(const ActionContext &ctx, std::string_view input) {
+  auto doc = parse_input("refresh_token", input);
+  if (!doc)
+    return std::move(doc).error();
+  Reader r("refresh_token", doc->as_object());
+  std::string account;
+  AH_TRY_ASSIGN(account, r.string("account"));
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
+  if (account.empty())
+    account = std::string(ctx.call.account());
+  auto stored = ctx.accounts.load(account, auth::Usability::any);
+  if (!stored)
+    return std::move(stored).error();
+
+  const auth::Rotation rotation(ctx.host, ctx.refresh_rules(), auth::new_claimant());
+  auto done = auth::refresh_now(
+      rotation, stored.value(),
+      [&](const std::string &token) {
+        return ctx.graph.call(auth::refresh_call(
+            ctx.make_call(http::Method::get, "", graph::Operation::token, ""), token));
+      },
+      [&](double seconds) { return ctx.wait(seconds); });
+  if (!done)
+    return std::move(done).error();
+  json::value out = json::parse(account_summary(stored->name, stored->record, ctx.now_ms()));
+  out.as_object()["outcome"] = auth::to_string(done->outcome);
+  return json::serialize(out);
+}
+
+} // namespace threads::actions

@@ -1,0 +1,214 @@
+// The `refresh_tokens` job: the refresh sweep.
+#include "jobs/refresh_tokens.hpp"
+
+#include "auth/rotation.hpp"
+#include "auth/time_text.hpp"
+#include "auth/token_endpoints.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+
+namespace threads::jobs {
+namespace json = boost::json;
+using auth::RotationOutcome;
+using autohost::Error;
+using autohost::Result;
+
+namespace {
+
+// A token that keeps failing this close to its expiry deserves a warning every run.
+constexpr std::int64_t expiry_warning_ms = 3 * auth::day_ms;
+
+class Sweep {
+public:
+  explicit Sweep(const actions::ActionContext &ctx)
+      : ctx_(ctx), rotation_(ctx.host, ctx.refresh_rules(), auth::new_claimant()),
+        started_(std::chrono::steady_clock::now()) {}
+
+  Result<std::string> run();
+
+private:
+  void count(const std::string &account, const auth::RotationResult &result);
+  void count_error(const std::string &account, const Error &error);
+  void select(const std::string &name);
+  void refresh_chunk(std::size_t begin, std::size_t end);
+  json::object report() const;
+
+  const actions::ActionContext &ctx_;
+  const auth::Rotation rotation_;
+  std::chrono::steady_clock::time_point started_;
+  std::vector<auth::StoredAccount> due_;
+  std::size_t accounts_ = 0;
+  int refreshed_ = 0, skipped_ = 0, failed_ = 0, needs_reauth_ = 0;
+  json::array details_;
+};
+
+void Sweep::count(const std::string &account, const auth::RotationResult &result) {
+  switch (result.outcome) {
+  case RotationOutcome::refreshed:
+    ++refreshed_;
+    break;
+  case RotationOutcome::failed:
+    ++failed_;
+    break;
+  case RotationOutcome::needs_reauth:
+    ++needs_reauth_;
+    break;
+  case RotationOutcome::adopted:
+  case RotationOutcome::skipped:
+  case RotationOutcome::claimed:
+    ++skipped_;
+    break;
+  }
+  if (result.outcome == RotationOutcome::skipped)
+    return; // the common case: not listed
+  json::object detail{{"account", account}, {"outcome", auth::to_string(result.outcome)}};
+  if (!result.reason.empty())
+    detail["reason"] = result.reason;
+  details_.push_back(std::move(detail));
+}
+
+void Sweep::count_error(const std::string &account, const Error &error) {
+  ++failed_;
+  details_.push_back(json::object{
+      {"account", account}, {"outcome", "failed"}, {"reason", auth::error_message(error)}});
+}
+
+// Reads one record and decides; due ones are refreshed later, in chunks.
+void Sweep::select(const std::string &name) {
+  auto account = ctx_.accounts.load(name, auth::Usability::any);
+  if (!account)
+    return count_error(name, account.error());
+  const auth::RefreshDecision d =
+      auth::decide_refresh(account->record, rotation_.now_ms(), rotation_.rules());
+  switch (d.action) {
+  case auth::RefreshAction::refresh:
+    due_.push_back(std::move(account).value());
+    return;
+  case auth::RefreshAction::mark_needs_reauth: {
+    auto marked = rotation_.mark_expired(account.value());
+    if (!marked)
+      return count_error(name, marked.error());
+    return count(name, marked.value());
+  }
+  case auth::RefreshAction::skip:
+    if (d.reason == "needs_reauth") {
+      return count(name, {RotationOutcome::needs_reauth, account->record.last_refresh_error});
+    }
+    return count(name, {RotationOutcome::skipped, d.reason});
+  }
+}
+
+void Sweep::refresh_chunk(std::size_t begin, std::size_t end) {
+  // Claim first (one CAS write each), so another sweep skips these accounts; then send.
+  std::vector<std::size_t> claimed;
+  std::vector<std::string> refreshed_from;
+  std::vector<graph::Call> calls;
+  for (std::size_t i = begin; i < end; ++i) {
+    auth::StoredAccount &account = due_[i];
+    auto c = rotation_.claim(account, auth::Urgency::sweep);
+    if (!c) {
+      count_error(account.name, c.error());
+      continue;
+    }
+    if (c->outcome != RotationOutcome::claimed) {
+      count(account.name, c.value());
+      continue;
+    }
+    claimed.push_back(i);
+    refreshed_from.push_back(account.record.access_token);
+    calls.push_back(
+        auth::refresh_call(ctx_.make_call(http::Method::get, "", graph::Operation::token, ""),
+                           account.record.access_token));
+  }
+  if (calls.empty())
+    return;
+  ctx_.graph.call_all(
+      calls, static_cast<std::size_t>(ctx_.config.refresh_concurrency),
+      [&](std::size_t k, graph::GraphResult<json::value> answered) {
+        auth::StoredAccount &account = due_[claimed[k]];
+        const std::string &from = refreshed_from[k];
+        Result<auth::RotationResult> stored = Error{AH_INTERNAL, {}};
+        if (answered) {
+          auto answer = auth::parse_token_answer(answered.value(), "refresh");
+          stored = answer ? rotation_.store_refreshed(account, from, answer.value())
+                          : rotation_.store_failure(account, from, auth::RefreshFailure::transient,
+                                                    auth::error_message(answer.error()));
+        } else {
+          const graph::Failure &failure = answered.error();
+          stored = rotation_.store_failure(account, from, auth::classify_refresh_failure(failure),
+                                           auth::error_message(failure.error));
+        }
+        if (!stored)
+          return count_error(account.name, stored.error());
+        if (stored->outcome == RotationOutcome::failed &&
+            account.record.expires_at_ms - rotation_.now_ms() < expiry_warning_ms) {
+          ctx_.log(AH_LOG_WARN, "a Threads token close to expiry could not be refreshed",
+                   json::serialize(
+                       json::object{{"account", account.name},
+                                    {"expires_at", auth::iso8601(account.record.expires_at_ms)},
+                                    {"error", stored->reason}}));
+        }
+        count(account.name, stored.value());
+      });
+}
+
+json::object Sweep::report() const {
+  return json::object{{"refreshed", refreshed_},
+                      {"skipped", skipped_},
+                      {"failed", failed_},
+                      {"needs_reauth", needs_reauth_},
+                      {"accounts", accounts_},
+                      {"details", details_},
+                      {"refresh_window_days", static_cast<double>(rotation_.rules().window_ms) /
+                                                  static_cast<double>(auth::day_ms)},
+                      {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - started_)
+                                          .count()}};
+}
+
+Result<std::string> Sweep::run() {
+  auto names = ctx_.accounts.names();
+  if (!names)
+    return std::move(names).error();
+  accounts_ = names->size();
+  for (const auto &name : names.value()) {
+    if (ctx_.should_stop())
+      break;
+    select(name);
+  }
+  // Chunks keep claims young (far inside the lease) while keeping requests in flight.
+  const std::size_t chunk =
+      std::max<std::size_t>(64, static_cast<std::size_t>(ctx_.config.refresh_concurrency) * 16);
+  bool complete = !ctx_.should_stop();
+  for (std::size_t begin = 0; complete && begin < due_.size(); begin += chunk) {
+    if (ctx_.should_stop()) {
+      complete = false;
+      break;
+    }
+    refresh_chunk(begin, std::min(due_.size(), begin + chunk));
+  }
+  json::object out = report();
+  out["complete"] = complete;
+  ctx_.log(complete ? AH_LOG_INFO : AH_LOG_WARN, "token refresh sweep finished",
+           json::serialize(json::object{{"refreshed", refreshed_},
+                                        {"skipped", skipped_},
+                                        {"failed", failed_},
+                                        {"needs_reauth", needs_reauth_}}));
+  if (!complete) {
+    out["code"] = "cancelled";
+    out["message"] = "the refresh sweep was stopped before it finished; the next run continues";
+    return Error{ctx_.call.cancelled() ? AH_CANCELLED : AH_RETRY_LATER, json::serialize(out)};
+  }
+  return json::serialize(out);
+}
+
+} // namespace
+
+Result<std::string> run_refresh_tokens(const actions::ActionContext &ctx) {
+  Sweep sweep(ctx);
+  return sweep.run();
+}
+
+} // namespace threads::jobs

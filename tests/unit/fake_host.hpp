@@ -1,0 +1,111 @@
+// An in-memory host-services table for plugin unit tests: a versioned compare-and-set
+// secret map, a settable clock, captured log lines, and a hook that runs just before a
+// write lands (to simulate another process writing first).
+#pragma once
+
+#include <autohost/plugin.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace autohost::test {
+
+class FakeHost {
+public:
+  FakeHost() {
+    table_.struct_size = sizeof(ah_host_services);
+    table_.abi_minor = AH_ABI_MINOR;
+    table_.host = this;
+    table_.log = &FakeHost::log;
+    table_.secret_get = &FakeHost::get;
+    table_.secret_put = &FakeHost::put;
+    table_.secret_list = &FakeHost::list;
+    table_.secret_delete = &FakeHost::remove;
+    table_.now_ms = &FakeHost::now;
+  }
+  FakeHost(const FakeHost &) = delete;
+  FakeHost &operator=(const FakeHost &) = delete;
+
+  HostServices services() const { return HostServices(&table_); }
+
+  struct Entry {
+    std::string value;
+    std::uint64_t version = 0;
+  };
+  std::map<std::string, Entry> secrets;
+  std::int64_t now_ms = 1'700'000'000'000;
+  std::vector<std::pair<ah_log_level, std::string>> logs; // level, message + fields
+  int writes = 0;
+  // Called with the key before each put is checked; may change `secrets`.
+  std::function<void(const std::string &key)> before_put;
+
+private:
+  static FakeHost &self(void *h) { return *static_cast<FakeHost *>(h); }
+  static void log(void *h, ah_log_level level, ah_str message, ah_str fields) {
+    self(h).logs.emplace_back(level,
+                              std::string(from_ah(message)) + " " + std::string(from_ah(fields)));
+  }
+  static ah_status get(void *h, ah_str key, ah_sink *value, uint64_t *version) {
+    auto &s = self(h).secrets;
+    auto it = s.find(std::string(from_ah(key)));
+    if (it == s.end() || it->second.value.empty())
+      return AH_NOT_FOUND;
+    write_to(value, it->second.value);
+    *version = it->second.version;
+    return AH_OK;
+  }
+  static ah_status put(void *h, ah_str key, ah_str value, uint64_t expected, uint64_t *version,
+                       ah_sink *error) {
+    FakeHost &f = self(h);
+    const std::string k(from_ah(key));
+    if (f.before_put) {
+      auto hook = std::move(f.before_put); // one shot, and not re-entered
+      f.before_put = nullptr;
+      hook(k);
+    }
+    Entry &e = f.secrets[k];
+    const std::uint64_t current = e.value.empty() ? 0 : e.version;
+    if (expected != AH_VERSION_ANY && expected != current) {
+      if (version != nullptr)
+        *version = current;
+      write_to(error, R"({"code":"conflict","message":"version mismatch"})");
+      return AH_CONFLICT;
+    }
+    e.value = std::string(from_ah(value));
+    e.version += 1;
+    ++f.writes;
+    if (version != nullptr)
+      *version = e.version;
+    return AH_OK;
+  }
+  static ah_status list(void *h, ah_str prefix, ah_sink *out) {
+    std::string json = "[";
+    for (const auto &[k, e] : self(h).secrets) {
+      if (e.value.empty() || k.rfind(std::string(from_ah(prefix)), 0) != 0)
+        continue;
+      if (json.size() > 1)
+        json += ",";
+      json += R"({"key":")" + k + R"(","version":)" + std::to_string(e.version) + "}";
+    }
+    write_to(out, json + "]");
+    return AH_OK;
+  }
+  static ah_status remove(void *h, ah_str key, uint64_t expected, ah_sink *) {
+    auto &s = self(h).secrets;
+    auto it = s.find(std::string(from_ah(key)));
+    if (it == s.end() || it->second.value.empty())
+      return AH_NOT_FOUND;
+    if (expected != AH_VERSION_ANY && expected != it->second.version)
+      return AH_CONFLICT;
+    it->second.value.clear(); // a tombstone keeps the version counter
+    it->second.version += 1;
+    return AH_OK;
+  }
+  static int64_t now(void *h) { return self(h).now_ms; }
+
+  ah_host_services table_{};
+};
+
+} // namespace autohost::test

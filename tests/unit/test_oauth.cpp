@@ -1,0 +1,142 @@
+// OAuth helpers, times as text, and the record formats of apps, accounts and authorisations.
+#define BOOST_TEST_MODULE oauth
+#include <boost/test/unit_test.hpp>
+
+#include "auth/app_credentials.hpp"
+#include "auth/oauth.hpp"
+#include "auth/time_text.hpp"
+#include "auth/token_record.hpp"
+
+#include <set>
+
+using namespace threads::auth;
+
+BOOST_AUTO_TEST_CASE(the_redirect_url_gives_code_and_state_without_the_fragment) {
+  auto p = parse_redirect("https://example.com/cb?code=AQBx-y_z&state=s7ate#_");
+  BOOST_REQUIRE(p.has_value());
+  BOOST_TEST(p->code == "AQBx-y_z");
+  BOOST_TEST(p->state == "s7ate");
+  BOOST_TEST(p->error.empty());
+  auto encoded = parse_redirect("  https://example.com/cb/?state=a%2Bb&code=c%3Dd#_\n");
+  BOOST_TEST(encoded->code == "c=d");
+  BOOST_TEST(encoded->state == "a+b");
+}
+
+BOOST_AUTO_TEST_CASE(a_bare_code_loses_its_hash_underscore) {
+  BOOST_TEST(parse_redirect("AQDcode123#_")->code == "AQDcode123");
+  BOOST_TEST(parse_redirect("AQDcode123")->code == "AQDcode123");
+  BOOST_TEST(parse_redirect("AQDcode123")->state.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_denied_authorisation_is_read_as_such) {
+  auto p = parse_redirect("https://example.com/cb?error=access_denied&error_reason=user_denied"
+                          "&error_description=The+user+denied+your+request&state=x#_");
+  BOOST_TEST(p->error == "access_denied");
+  BOOST_TEST(p->code.empty());
+  BOOST_TEST(p->state == "x");
+  BOOST_TEST(p->error_description.find("denied") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(authorize_url_carries_every_parameter_encoded) {
+  const std::string url =
+      authorize_url("https://threads.net", "1000000000000001", "https://example.com/cb?x=1",
+                    {"threads_basic", "threads_content_publish"}, "st-_ate");
+  BOOST_TEST(url.rfind("https://threads.net/oauth/authorize?", 0) == 0u, url);
+  BOOST_TEST(url.find("client_id=1000000000000001") != std::string::npos);
+  BOOST_TEST(url.find("redirect_uri=https%3A%2F%2Fexample.com%2Fcb%3Fx%3D1") != std::string::npos,
+             url);
+  BOOST_TEST(url.find("scope=threads_basic%2Cthreads_content_publish") != std::string::npos, url);
+  BOOST_TEST(url.find("response_type=code") != std::string::npos);
+  BOOST_TEST(url.find("state=st-_ate") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(scopes_are_checked_and_threads_basic_is_always_asked) {
+  auto s = normalise_scopes({"threads_delete", "threads_delete"});
+  BOOST_REQUIRE(s.has_value());
+  BOOST_TEST(s->size() == 2u);
+  BOOST_TEST(s->front() == "threads_basic");
+  auto bad = normalise_scopes({"threads_basic", "instagram_basic"});
+  BOOST_REQUIRE(!bad.has_value());
+  BOOST_TEST(bad.error().body.find("'instagram_basic' is not a Threads scope") !=
+             std::string::npos);
+  BOOST_TEST(bad.error().body.find("\"field\":\"scopes\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(states_are_long_random_and_url_safe) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 200; ++i) {
+    auto s = generate_state();
+    BOOST_REQUIRE(s.has_value());
+    BOOST_TEST(s->size() == 43u);
+    BOOST_TEST(s->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                    "0123456789-_") == std::string::npos);
+    seen.insert(*s);
+  }
+  BOOST_TEST(seen.size() == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(times_parse_from_unix_seconds_and_iso_8601) {
+  BOOST_TEST(parse_time_ms("1700000000").value() == 1'700'000'000'000);
+  BOOST_TEST(parse_time_ms("2023-11-14T22:13:20Z").value() == 1'700'000'000'000);
+  BOOST_TEST(parse_time_ms("2023-11-15T00:13:20+02:00").value() == 1'700'000'000'000);
+  BOOST_TEST(parse_time_ms("2023-11-14T17:13:20-0500").value() == 1'700'000'000'000);
+  BOOST_TEST(parse_time_ms("2023-11-14T22:13:20.250Z").value() == 1'700'000'000'250);
+  BOOST_TEST(!parse_time_ms("2023-11-14T22:13:20").has_value()); // no zone: ambiguous
+  BOOST_TEST(!parse_time_ms("tomorrow").has_value());
+  BOOST_TEST(!parse_time_ms("2023-13-01T00:00:00Z").has_value());
+  BOOST_TEST(iso8601(1'700'000'000'000) == "2023-11-14T22:13:20Z");
+  BOOST_TEST(iso8601(0).empty());
+}
+
+BOOST_AUTO_TEST_CASE(records_round_trip_and_damage_is_named) {
+  TokenRecord r;
+  r.app = "main";
+  r.user_id = "17841400000000001";
+  r.access_token = "THsecret";
+  r.scopes = {"threads_basic"};
+  r.issued_at_ms = 1;
+  r.expires_at_ms = 2;
+  r.previous_token = "THold";
+  r.refresh_claimant = "r-1";
+  r.refresh_claim_ms = 3;
+  r.last_refresh_ms = 4;
+  auto back = token_record_from_json("alice", to_json(r));
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(back->previous_token == "THold");
+  BOOST_TEST(back->refresh_claimant == "r-1");
+  BOOST_TEST(back->refresh_claim_ms == 3);
+  BOOST_TEST(back->last_refresh_ms == 4);
+  BOOST_TEST(back->app == "main");
+  auto damaged = token_record_from_json("alice", "{\"kind\":\"long\"}");
+  BOOST_REQUIRE(!damaged.has_value());
+  BOOST_TEST(damaged.error().body.find("account 'alice'") != std::string::npos);
+
+  PendingAuthorisation p{"alice", "main", "https://example.com/cb", {"threads_basic"}, 5};
+  auto pending = pending_from_json(to_json(p));
+  BOOST_REQUIRE(pending.has_value());
+  BOOST_TEST(pending->account == "alice");
+  BOOST_TEST(pending->created_at_ms == 5);
+  BOOST_TEST(!pending_from_json("[]").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(app_credentials_are_validated_field_by_field) {
+  AppCredentials ok{"1000000000000001", "s3cret", "https://example.com/cb"};
+  BOOST_TEST(validate(ok).has_value());
+  auto back = app_credentials_from_json("main", to_json(ok));
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(back->app_secret == "s3cret");
+  AppCredentials bad_id = ok;
+  bad_id.app_id = "12ab";
+  BOOST_TEST(validate(bad_id).error().body.find("\"field\":\"app_id\"") != std::string::npos);
+  AppCredentials bad_uri = ok;
+  bad_uri.redirect_uri = "example.com/cb";
+  BOOST_TEST(validate(bad_uri).error().body.find("\"field\":\"redirect_uri\"") !=
+             std::string::npos);
+  AppCredentials bad_secret = ok;
+  bad_secret.app_secret = "";
+  auto e = validate(bad_secret);
+  BOOST_TEST(e.error().body.find("\"field\":\"app_secret\"") != std::string::npos);
+  auto damaged = app_credentials_from_json("main", R"({"app_id":"1","app_secret":"s3cret"})");
+  BOOST_REQUIRE(!damaged.has_value());
+  BOOST_TEST(damaged.error().body.find("s3cret") == std::string::npos);
+}

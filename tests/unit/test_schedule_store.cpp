@@ -1,0 +1,516 @@
+// The schedule store: schedules beside the secrets in one file, due runs made once, missed
+// and overlap policies, atomic claims (also from several processes at once), leases that
+// let a dead daemon's run be resumed under the same id, retries and the wake-up time.
+#define BOOST_TEST_MODULE schedule_store
+#include <boost/test/unit_test.hpp>
+
+#include "errors.hpp"
+#include "result_print.hpp"
+#include "scheduler/schedule_store.hpp"
+#include "store/sqlite_store.hpp"
+#include "temp_dir.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+// Instants are compared in assertions; their text is checked where it matters.
+BOOST_TEST_DONT_PRINT_LOG_VALUE(autohost::scheduler::Instant)
+BOOST_TEST_DONT_PRINT_LOG_VALUE(std::optional<autohost::scheduler::Instant>)
+
+using namespace autohost;
+using namespace autohost::scheduler;
+using autohost::test::TempDir;
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+namespace {
+
+constexpr const char *master_key =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+Instant utc(std::string_view text) {
+  auto written = parse_written_time(text, "test");
+  BOOST_REQUIRE(written);
+  return resolve_written_time(written.value(), *date::locate_zone("UTC"));
+}
+
+bool contains(const std::string &haystack, const std::string &needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+template <class T> T ok(Result<T> r) {
+  BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().body));
+  return std::move(r).value();
+}
+
+ScheduleDraft draft(Result<ScheduleSpec> spec, std::string id = {}) {
+  ScheduleDraft d(ok(std::move(spec)));
+  d.id = std::move(id);
+  d.plugin = "probe";
+  d.target = "echo";
+  d.account = "alice";
+  d.input_json = R"({"text":"hello"})";
+  return d;
+}
+
+ScheduleDraft at(std::string_view when, std::string id) {
+  return draft(ScheduleSpec::at(when, "UTC", "--at"), std::move(id));
+}
+
+ScheduleDraft cron(std::string_view expr, std::string id) {
+  return draft(ScheduleSpec::cron(expr, "UTC", "--cron"), std::move(id));
+}
+
+struct Stores {
+  TempDir dir;
+  std::unique_ptr<store::SqliteStore> secrets = open_secrets();
+  std::unique_ptr<ScheduleStore> schedules = open_schedules();
+
+  std::unique_ptr<store::SqliteStore> open_secrets() {
+    return ok(store::SqliteStore::open(store::SqliteStoreOptions{
+        dir / "store.db", store::KeySource{std::string(master_key), dir / "master.key"}}));
+  }
+  std::unique_ptr<ScheduleStore> open_schedules(RetryPolicy retry = {},
+                                                seconds lease = seconds{120}) {
+    ScheduleStoreOptions o;
+    o.file = dir / "store.db";
+    o.retry = retry;
+    o.lease = lease;
+    return ok(ScheduleStore::open(o));
+  }
+  Run run(const std::string &id) {
+    auto found = ok(schedules->find_run(id));
+    BOOST_REQUIRE_MESSAGE(found.has_value(), "no run " + id);
+    return *found;
+  }
+  Claim claim(std::string_view worker, Instant now) {
+    auto c = ok(schedules->claim_next(worker, now));
+    BOOST_REQUIRE(c.has_value());
+    return *c;
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(add_find_list_remove, Stores) {
+  const Instant now = utc("2025-01-01T00:00:00Z");
+  const Schedule added = ok(schedules->add(cron("0 9 * * *", "daily"), now));
+  BOOST_TEST(added.id == "daily");
+  BOOST_TEST(added.name == "probe.echo");
+  BOOST_TEST(added.spec == "cron 0 9 * * *");
+  BOOST_TEST(format_utc(*added.next_fire) == "2025-01-01T09:00:00Z");
+  BOOST_TEST(added.source == "cli");
+
+  auto again = schedules->add(cron("0 10 * * *", "daily"), now);
+  BOOST_REQUIRE(!again);
+  BOOST_TEST(again.error().status == AH_CONFLICT);
+  BOOST_TEST(contains(host::error_message(again.error()), "schedule 'daily' already exists"));
+  BOOST_TEST(ok(schedules->find("daily"))->spec == "cron 0 9 * * *"); // nothing overwritten
+
+  const Schedule generated = ok(schedules->add(at("2025-02-01T00:00:00Z", ""), now));
+  BOOST_TEST(generated.id.rfind("s-", 0) == 0);
+  BOOST_TEST(generated.id.size() == 12u);
+  auto bad_id = schedules->add(at("2025-02-01T00:00:00Z", "bad id"), now);
+  BOOST_REQUIRE(!bad_id);
+  BOOST_TEST(contains(host::error_message(bad_id.error()), "schedule id 'bad id' must be"));
+
+  const auto all = ok(schedules->list());
+  BOOST_REQUIRE_EQUAL(all.size(), 2u);
+  BOOST_TEST(all[0].id == "daily"); // soonest first
+
+  BOOST_TEST(ok(schedules->remove("daily", now)).cancelled_runs == 0);
+  auto gone = schedules->remove("daily", now);
+  BOOST_REQUIRE(!gone);
+  BOOST_TEST(gone.error().status == AH_NOT_FOUND);
+  BOOST_TEST(!ok(schedules->find("daily")).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(secrets_and_schedules_share_the_file, Stores) {
+  BOOST_TEST(ok(secrets->put("threads/accounts/alice/token", "tok", 0)).version == 1u);
+  ok(schedules->add(cron("@daily", "d"), utc("2025-01-01T00:00:00Z")));
+  secrets.reset();
+  schedules.reset();
+  // Both reopen; nothing of the other was disturbed.
+  secrets = open_secrets();
+  schedules = open_schedules();
+  BOOST_TEST(ok(secrets->get("threads/accounts/alice/token"))->value == "tok");
+  BOOST_TEST(ok(schedules->list()).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(open_refuses_files_that_are_not_stores) {
+  TempDir dir;
+  ScheduleStoreOptions o;
+  o.file = dir / "missing.db";
+  auto missing = ScheduleStore::open(o);
+  BOOST_REQUIRE(!missing);
+  BOOST_TEST(contains(host::error_message(missing.error()), "missing.db does not exist"));
+  std::ofstream(dir / "text.db") << "not a database at all, just some text that is long enough";
+  o.file = dir / "text.db";
+  auto text = ScheduleStore::open(o);
+  BOOST_REQUIRE(!text);
+  BOOST_TEST(contains(host::error_message(text.error()), "text.db is"));
+  BOOST_TEST(test::read_file(dir / "text.db").rfind("not a database", 0) == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(one_shot_becomes_one_run_once, Stores) {
+  const Instant created = utc("2025-03-30T00:00:00Z");
+  ok(schedules->add(draft(ScheduleSpec::at("2025-03-30T02:30", "Europe/Berlin", "--at"), "post"),
+                    created));
+  BOOST_TEST(ok(schedules->materialise_due(utc("2025-03-30T00:59:59Z"))).pending.empty());
+  const DueReport due = ok(schedules->materialise_due(utc("2025-03-30T01:00:00Z")));
+  // 02:30 Berlin does not exist that day: due when the gap ends, 01:00 UTC.
+  BOOST_REQUIRE_EQUAL(due.pending.size(), 1u);
+  BOOST_TEST(due.pending[0] == "post@20250330T010000Z");
+  BOOST_TEST(ok(schedules->materialise_due(utc("2025-03-30T01:00:30Z"))).pending.empty());
+  BOOST_TEST(!ok(schedules->find("post"))->next_fire.has_value());
+
+  const Run r = run("post@20250330T010000Z");
+  BOOST_TEST((r.status == RunStatus::pending));
+  BOOST_TEST(r.input_json == R"({"text":"hello"})");
+  BOOST_TEST(r.account == "alice");
+  BOOST_TEST(r.attempts == 0);
+  // Removing and adding the schedule again cannot make the same occurrence run twice.
+  ok(schedules->remove("post", utc("2025-03-30T01:00:10Z")));
+  ok(schedules->add(draft(ScheduleSpec::at("2025-03-30T02:30", "Europe/Berlin", "--at"), "post"),
+                    utc("2025-03-30T01:00:20Z")));
+  BOOST_TEST(ok(schedules->materialise_due(utc("2025-03-30T01:00:30Z"))).pending.empty());
+  BOOST_TEST((run("post@20250330T010000Z").status == RunStatus::cancelled));
+  BOOST_TEST(ok(schedules->runs(RunFilter{})).size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(late_one_shot_runs_within_max_lateness_else_is_missed, Stores) {
+  const Instant created = utc("2025-01-01T00:00:00Z");
+  ok(schedules->add(at("2025-01-01T09:00:00Z", "first"), created));
+  ok(schedules->add(at("2025-01-01T09:00:00Z", "second"), created));
+  // Both are seen 59 minutes late (max lateness 1 h): they may still run.
+  auto first = ok(schedules->materialise_due(utc("2025-01-01T09:59:00Z")));
+  BOOST_TEST(first.pending.size() == 2u);
+  const Claim c = claim("daemon-a", utc("2025-01-01T09:59:30Z"));
+  BOOST_TEST(c.run.id == "first@20250101T090000Z"); // same due time: ordered by id
+  ok(schedules->complete(c, RunResult{RunStatus::succeeded, "{}", ""},
+                         utc("2025-01-01T10:00:00Z")));
+  // Nobody started "second" in time: at the next claim it is recorded as missed.
+  BOOST_TEST(!ok(schedules->claim_next("daemon-a", utc("2025-01-01T10:00:01Z"))).has_value());
+  const Run missed = run("second@20250101T090000Z");
+  BOOST_TEST((missed.status == RunStatus::missed));
+  BOOST_TEST(contains(missed.error_json, R"("code":"late")"));
+
+  // A one-shot first seen 2 hours late is recorded as missed straight away.
+  ok(schedules->add(at("2025-01-02T09:00:00Z", "very-late"), created));
+  auto late = ok(schedules->materialise_due(utc("2025-01-02T11:00:00Z")));
+  BOOST_REQUIRE_EQUAL(late.missed.size(), 1u);
+  const Run r = run("very-late@20250102T090000Z");
+  BOOST_TEST((r.status == RunStatus::missed));
+  BOOST_TEST(contains(r.error_json, "max lateness of 1h"));
+  BOOST_TEST(r.finished.has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(recurring_catches_up_once, Stores) {
+  ok(schedules->add(cron("0 * * * *", "hourly"), utc("2025-01-01T00:00:00Z")));
+  // The daemon was down for five and a half hours: one run, for the latest occurrence.
+  const DueReport due = ok(schedules->materialise_due(utc("2025-01-01T05:30:00Z")));
+  BOOST_REQUIRE_EQUAL(due.pending.size(), 1u);
+  BOOST_TEST(due.pending[0] == "hourly@20250101T050000Z");
+  BOOST_TEST(format_utc(*ok(schedules->find("hourly"))->next_fire) == "2025-01-01T06:00:00Z");
+
+  // Days down with an every-minute schedule: still one run, found without walking it all.
+  ok(schedules->add(cron("* * * * *", "minutely"), utc("2025-01-01T00:00:00Z")));
+  const DueReport later = ok(schedules->materialise_due(utc("2025-01-20T12:34:56Z")));
+  BOOST_TEST(later.pending == std::vector<std::string>{"minutely@20250120T123400Z"},
+             boost::test_tools::per_element());
+  // hourly's 05:00 run was never claimed, so its latest occurrence overlaps it.
+  BOOST_TEST(later.missed == std::vector<std::string>{"hourly@20250120T120000Z"},
+             boost::test_tools::per_element());
+  BOOST_TEST(run("minutely@20250120T123400Z").due == utc("2025-01-20T12:34:00Z"));
+  BOOST_TEST(format_utc(*ok(schedules->find("minutely"))->next_fire) == "2025-01-20T12:35:00Z");
+}
+
+BOOST_FIXTURE_TEST_CASE(recurring_skip_policy_records_late_occurrences_as_missed, Stores) {
+  ScheduleDraft d = cron("0 * * * *", "strict");
+  d.missed = MissedPolicy::skip;
+  d.max_lateness = minutes{10};
+  ok(schedules->add(d, utc("2025-01-01T00:00:00Z")));
+  const DueReport late = ok(schedules->materialise_due(utc("2025-01-01T03:20:00Z")));
+  BOOST_TEST(late.pending.empty());
+  BOOST_REQUIRE_EQUAL(late.missed.size(), 1u);
+  BOOST_TEST(late.missed[0] == "strict@20250101T030000Z");
+  const DueReport on_time = ok(schedules->materialise_due(utc("2025-01-01T04:05:00Z")));
+  BOOST_TEST(on_time.pending.size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(overlap_policies, Stores) {
+  schedules = open_schedules(RetryPolicy{}, hours{1}); // the held claims must not expire
+  const Instant t0 = utc("2025-01-01T00:00:00Z");
+  ScheduleDraft skip = cron("*/10 * * * *", "skip");
+  ScheduleDraft queue = cron("*/10 * * * *", "queue");
+  queue.overlap = OverlapPolicy::queue;
+  ScheduleDraft allow = cron("*/10 * * * *", "allow");
+  allow.overlap = OverlapPolicy::allow;
+  for (const auto &d : {skip, queue, allow}) ok(schedules->add(d, t0));
+
+  BOOST_TEST(ok(schedules->materialise_due(utc("2025-01-01T00:10:00Z"))).pending.size() == 3u);
+  std::vector<Claim> held;
+  for (int i = 0; i < 3; ++i) held.push_back(claim("a", utc("2025-01-01T00:10:01Z")));
+  const DueReport second = ok(schedules->materialise_due(utc("2025-01-01T00:20:00Z")));
+  // skip: the previous run is still running, so this occurrence is missed.
+  BOOST_TEST(second.missed == std::vector<std::string>{"skip@20250101T002000Z"},
+             boost::test_tools::per_element());
+  BOOST_TEST(contains(run("skip@20250101T002000Z").error_json, R"("code":"overlap")"));
+  // allow runs at once; queue waits for its running run.
+  const Claim allowed = claim("a", utc("2025-01-01T00:20:01Z"));
+  BOOST_TEST(allowed.run.id == "allow@20250101T002000Z");
+  BOOST_TEST(!ok(schedules->claim_next("a", utc("2025-01-01T00:20:02Z"))).has_value());
+  for (const auto &c : held) {
+    if (c.run.schedule_id == "queue") {
+      ok(schedules->complete(c, RunResult{}, utc("2025-01-01T00:20:03Z")));
+    }
+  }
+  BOOST_TEST(claim("a", utc("2025-01-01T00:20:04Z")).run.id == "queue@20250101T002000Z");
+}
+
+BOOST_FIXTURE_TEST_CASE(claim_complete_and_the_claim_is_a_fence, Stores) {
+  ok(schedules->add(at("2025-01-01T09:00:00Z", "p"), utc("2025-01-01T00:00:00Z")));
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  BOOST_TEST(!ok(schedules->claim_next("a", utc("2025-01-01T08:59:59Z"))).has_value());
+  const Claim c = claim("daemon-a", utc("2025-01-01T09:00:01Z"));
+  BOOST_TEST(c.run.id == "p@20250101T090000Z");
+  BOOST_TEST((c.run.status == RunStatus::running));
+  BOOST_TEST(c.run.attempts == 1);
+  BOOST_TEST(c.run.claimed_by == "daemon-a");
+  BOOST_TEST(format_utc(*c.run.lease_until) == "2025-01-01T09:02:01Z");
+  BOOST_TEST(!ok(schedules->claim_next("daemon-b", utc("2025-01-01T09:00:02Z"))).has_value());
+
+  const Run done = ok(schedules->complete(
+      c, RunResult{RunStatus::succeeded, R"({"id":"1789"})", ""}, utc("2025-01-01T09:00:05Z")));
+  BOOST_TEST((done.status == RunStatus::succeeded));
+  BOOST_TEST(done.output_json == R"({"id":"1789"})");
+  BOOST_TEST(format_utc(*done.finished) == "2025-01-01T09:00:05Z");
+  auto twice =
+      schedules->complete(c, RunResult{RunStatus::failed, "", "{}"}, utc("2025-01-01T09:00:06Z"));
+  BOOST_REQUIRE(!twice);
+  BOOST_TEST(twice.error().status == AH_CONFLICT);
+  BOOST_TEST((run(c.run.id).status == RunStatus::succeeded)); // the result was not overwritten
+}
+
+BOOST_FIXTURE_TEST_CASE(a_dead_daemons_run_is_resumed_with_the_same_id, Stores) {
+  ok(schedules->add(at("2025-01-01T09:00:00Z", "p"), utc("2025-01-01T00:00:00Z")));
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  const Claim a = claim("daemon-a", utc("2025-01-01T09:00:00Z"));
+  ok(schedules->renew_lease(a, utc("2025-01-01T09:01:00Z"))); // lease to 09:03:00
+  BOOST_TEST(!ok(schedules->claim_next("daemon-b", utc("2025-01-01T09:03:00Z"))).has_value());
+  BOOST_TEST(ok(schedules->stale_runs(utc("2025-01-01T09:03:00Z"))).empty());
+  // daemon-a died: its lease runs out and daemon-b resumes the same run.
+  BOOST_TEST(ok(schedules->stale_runs(utc("2025-01-01T09:03:01Z"))).size() == 1u);
+  const Claim b = claim("daemon-b", utc("2025-01-01T09:03:01Z"));
+  BOOST_TEST(b.run.id == a.run.id);
+  BOOST_TEST(b.run.attempts == 2);
+  BOOST_TEST(format_utc(*b.run.started) == "2025-01-01T09:00:00Z"); // first start kept
+  // daemon-a was only slow: everything it tries now is refused.
+  auto late = schedules->complete(a, RunResult{}, utc("2025-01-01T09:03:02Z"));
+  BOOST_REQUIRE(!late);
+  BOOST_TEST(late.error().status == AH_CONFLICT);
+  BOOST_TEST(contains(host::error_message(late.error()), "is no longer held by daemon-a"));
+  BOOST_TEST(!schedules->renew_lease(a, utc("2025-01-01T09:03:02Z")));
+  BOOST_TEST(ok(schedules->complete(b, RunResult{}, utc("2025-01-01T09:03:03Z"))).attempts == 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_run_whose_daemon_keeps_dying_is_given_up, Stores) {
+  schedules = open_schedules(RetryPolicy{seconds{30}, hours{1}, 2}, seconds{60});
+  ok(schedules->add(at("2025-01-01T09:00:00Z", "p"), utc("2025-01-01T00:00:00Z")));
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  claim("a", utc("2025-01-01T09:00:00Z"));
+  claim("b", utc("2025-01-01T09:01:01Z"));
+  BOOST_TEST(!ok(schedules->claim_next("c", utc("2025-01-01T09:02:02Z"))).has_value());
+  const Run r = run("p@20250101T090000Z");
+  BOOST_TEST((r.status == RunStatus::failed));
+  BOOST_TEST(contains(r.error_json, R"("code":"abandoned")"));
+}
+
+BOOST_FIXTURE_TEST_CASE(retry_later_waits_then_gives_up, Stores) {
+  schedules = open_schedules(RetryPolicy{seconds{30}, hours{1}, 3});
+  ok(schedules->add(at("2025-01-01T09:00:00Z", "p"), utc("2025-01-01T00:00:00Z")));
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  const Claim first = claim("a", utc("2025-01-01T09:00:00Z"));
+  const Run waiting = ok(schedules->retry_later(first, R"({"code":"rate_limited"})", seconds{600},
+                                                utc("2025-01-01T09:00:10Z")));
+  BOOST_TEST((waiting.status == RunStatus::pending));
+  BOOST_TEST(format_utc(waiting.not_before) == "2025-01-01T09:10:10Z"); // the plugin's hint
+  BOOST_TEST(waiting.error_json == R"({"code":"rate_limited"})");
+  // Retries are not subject to the lateness limit: the run has started.
+  BOOST_TEST(!ok(schedules->claim_next("a", utc("2025-01-01T09:10:09Z"))).has_value());
+  const Claim second = claim("a", utc("2025-01-01T09:10:10Z"));
+  BOOST_TEST(second.run.attempts == 2);
+  const Run backoff =
+      ok(schedules->retry_later(second, "", std::nullopt, utc("2025-01-01T09:10:20Z")));
+  const auto wait = backoff.not_before - utc("2025-01-01T09:10:20Z");
+  BOOST_TEST((wait >= seconds{30} && wait <= seconds{60}), wait.count()); // 60 s, half random
+  const Claim third = claim("a", backoff.not_before);
+  const Run failed =
+      ok(schedules->retry_later(third, R"({"code":"x"})", std::nullopt, backoff.not_before));
+  BOOST_TEST((failed.status == RunStatus::failed));
+  BOOST_TEST(contains(failed.error_json, R"("code":"retries_exhausted")"));
+  BOOST_TEST(contains(failed.error_json, R"("last_error":{"code":"x"})"));
+}
+
+BOOST_FIXTURE_TEST_CASE(release_gives_a_run_back_untouched, Stores) {
+  ok(schedules->add(at("2025-01-01T09:00:00Z", "p"), utc("2025-01-01T00:00:00Z")));
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  const Claim c = claim("a", utc("2025-01-01T09:00:00Z"));
+  ok(schedules->release(c, utc("2025-01-01T09:00:01Z")));
+  const Run back = run(c.run.id);
+  BOOST_TEST((back.status == RunStatus::pending));
+  BOOST_TEST(back.attempts == 0);
+  BOOST_TEST(!back.started.has_value());
+  BOOST_TEST(claim("b", utc("2025-01-01T09:00:02Z")).run.attempts == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(pause_resume_and_remove, Stores) {
+  ScheduleDraft hourly = cron("0 * * * *", "h");
+  hourly.overlap = OverlapPolicy::allow;
+  ok(schedules->add(hourly, utc("2025-01-01T00:00:00Z")));
+  ok(schedules->materialise_due(utc("2025-01-01T01:00:00Z")));
+  ok(schedules->set_paused("h", true, utc("2025-01-01T01:00:01Z")));
+  // Paused: its pending run waits and nothing new is made.
+  BOOST_TEST(!ok(schedules->claim_next("a", utc("2025-01-01T01:00:02Z"))).has_value());
+  BOOST_TEST(ok(schedules->materialise_due(utc("2025-01-01T05:00:00Z"))).pending.empty());
+  // Resumed: from the next occurrence after now, no catching up.
+  const Schedule resumed = ok(schedules->set_paused("h", false, utc("2025-01-01T05:30:00Z")));
+  BOOST_TEST(format_utc(*resumed.next_fire) == "2025-01-01T06:00:00Z");
+  BOOST_TEST(claim("a", utc("2025-01-01T05:30:01Z")).run.id == "h@20250101T010000Z");
+  ok(schedules->materialise_due(utc("2025-01-01T06:00:00Z")));
+  // Removing cancels what has not started; the running run stays for its daemon.
+  BOOST_TEST(ok(schedules->remove("h", utc("2025-01-01T06:00:01Z"))).cancelled_runs == 1);
+  BOOST_TEST((run("h@20250101T060000Z").status == RunStatus::cancelled));
+  BOOST_TEST((run("h@20250101T010000Z").status == RunStatus::running));
+  BOOST_TEST(!schedules->set_paused("h", true, utc("2025-01-01T06:00:02Z")));
+}
+
+BOOST_FIXTURE_TEST_CASE(next_wake_and_generation, Stores) {
+  const Instant t0 = utc("2025-01-01T00:00:00Z");
+  BOOST_TEST(!ok(schedules->next_wake()).has_value());
+  const auto g0 = ok(schedules->generation());
+  ok(schedules->add(at("2025-01-01T09:00:00Z", "p"), t0));
+  ok(schedules->add(cron("30 8 * * *", "c"), t0));
+  BOOST_TEST(ok(schedules->generation()) > g0);
+  BOOST_TEST(format_utc(*ok(schedules->next_wake())) == "2025-01-01T08:30:00Z");
+  ok(schedules->set_paused("c", true, t0));
+  BOOST_TEST(format_utc(*ok(schedules->next_wake())) == "2025-01-01T09:00:00Z");
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  const Claim c = claim("a", utc("2025-01-01T09:00:00Z"));
+  // Only the lease's end is left to wake for.
+  BOOST_TEST(format_utc(*ok(schedules->next_wake())) == "2025-01-01T09:02:01Z");
+  const auto g1 = ok(schedules->generation());
+  ok(schedules->complete(c, RunResult{}, utc("2025-01-01T09:00:30Z")));
+  BOOST_TEST(ok(schedules->generation()) > g1);
+  BOOST_TEST(!ok(schedules->next_wake()).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(plugin_job_defaults_and_overrides, Stores) {
+  const Instant t0 = utc("2025-01-01T00:00:00Z");
+  auto job = [&](std::string_view expr) {
+    ScheduleDraft d(ok(ScheduleSpec::parse(expr, "UTC", t0, "default_schedule")));
+    d.plugin = "threads";
+    d.target = "refresh_tokens";
+    d.content_hash = std::string(expr);
+    d.jitter = minutes{5};
+    return d;
+  };
+  const Schedule first = ok(schedules->ensure_job_schedule(job("0 */6 * * *"), t0));
+  BOOST_TEST(first.id == "job.threads.refresh_tokens");
+  BOOST_TEST((first.kind == TargetKind::job));
+  BOOST_TEST(first.source == "plugin_default");
+  const Schedule same = ok(schedules->ensure_job_schedule(job("0 */6 * * *"), t0 + hours{1}));
+  BOOST_TEST((same.updated == first.updated));
+  const Schedule changed = ok(schedules->ensure_job_schedule(job("0 */4 * * *"), t0 + hours{1}));
+  BOOST_TEST(changed.spec == "cron 0 */4 * * *");
+  // The user's own schedule for the job wins; the default steps aside.
+  ScheduleDraft mine = job("@daily");
+  mine.id = "my-refresh";
+  mine.kind = TargetKind::job;
+  ok(schedules->add(mine, t0));
+  const Schedule chosen = ok(schedules->ensure_job_schedule(job("0 */4 * * *"), t0 + hours{2}));
+  BOOST_TEST(chosen.id == "my-refresh");
+  BOOST_TEST(!ok(schedules->find("job.threads.refresh_tokens")).has_value());
+  // Jitter delays each run by a stable amount up to the maximum.
+  ok(schedules->materialise_due(utc("2025-01-02T00:00:00Z")));
+  const Run r = run("my-refresh@20250102T000000Z");
+  BOOST_TEST((r.not_before >= r.due && r.not_before <= r.due + minutes{5}));
+}
+
+BOOST_FIXTURE_TEST_CASE(stored_schedule_whose_zone_vanished_stops_with_a_problem, Stores) {
+  ok(schedules->add(cron("0 * * * *", "z"), utc("2025-01-01T00:00:00Z")));
+  schedules.reset();
+  {
+    store::Database db(dir / "store.db", false);
+    BOOST_REQUIRE(db.exec("UPDATE schedules SET time_zone = 'Gone/Away' WHERE id = 'z'"));
+  }
+  schedules = open_schedules();
+  const DueReport due = ok(schedules->materialise_due(utc("2025-01-01T01:00:00Z")));
+  BOOST_REQUIRE_EQUAL(due.problems.size(), 1u);
+  BOOST_TEST(contains(due.problems[0], "'Gone/Away'"));
+  const Schedule s = *ok(schedules->find("z"));
+  BOOST_TEST(!s.next_fire.has_value()); // no busy loop over it
+  BOOST_TEST(contains(s.problem, "Gone/Away"));
+  BOOST_TEST(s.spec == "cron 0 * * * *"); // nothing else lost
+}
+
+// Real processes, each with its own connection, race to make and claim the same runs.
+BOOST_FIXTURE_TEST_CASE(several_processes_never_claim_the_same_run, Stores) {
+  constexpr int schedules_count = 40;
+  constexpr int workers = 4;
+  const Instant t0 = utc("2025-01-01T00:00:00Z");
+  for (int i = 0; i < schedules_count; ++i) {
+    ok(schedules->add(at("2025-01-01T09:00:00Z", "p" + std::to_string(i)), t0));
+  }
+  schedules.reset();
+  secrets.reset();
+  std::vector<pid_t> children;
+  for (int w = 0; w < workers; ++w) {
+    const pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+      int code = 0;
+      {
+        ScheduleStoreOptions o;
+        o.file = dir / "store.db";
+        auto mine = ScheduleStore::open(o);
+        std::ofstream log(dir / ("claims-" + std::to_string(w)));
+        const Instant now = utc("2025-01-01T09:00:00Z");
+        if (!mine || !mine.value()->materialise_due(now)) code = 2;
+        while (code == 0) {
+          auto c = mine.value()->claim_next("worker-" + std::to_string(w), now);
+          if (!c) {
+            code = 3;
+            break;
+          }
+          if (!c.value()) break;
+          log << c.value()->run.id << "\n" << std::flush;
+          if (!mine.value()->complete(*c.value(), RunResult{}, now)) code = 4;
+        }
+      }
+      ::_exit(code);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "worker exit " << status);
+  }
+  std::multiset<std::string> claimed;
+  for (int w = 0; w < workers; ++w) {
+    std::istringstream lines(test::read_file(dir / ("claims-" + std::to_string(w))));
+    for (std::string id; std::getline(lines, id);) claimed.insert(id);
+  }
+  BOOST_TEST(claimed.size() == static_cast<size_t>(schedules_count));
+  for (const auto &id : claimed) BOOST_TEST(claimed.count(id) == 1u, id);
+  schedules = open_schedules();
+  const auto all = ok(schedules->runs(RunFilter{std::nullopt, std::nullopt, 1000}));
+  BOOST_TEST(all.size() == static_cast<size_t>(schedules_count));
+  for (const auto &r : all) BOOST_TEST((r.status == RunStatus::succeeded && r.attempts == 1));
+}
