@@ -1,4 +1,5 @@
-// `autohost actions [PLUGIN]`: the actions of every (or one) plugin with their schemas.
+// `autohost actions [PLUGIN]` and `autohost jobs [PLUGIN]`: the actions (with their schemas)
+// or the jobs (with their default schedules) that every - or one - plugin's manifest lists.
 #include "command.hpp"
 
 #include "../errors.hpp"
@@ -12,14 +13,33 @@ namespace json = boost::json;
 
 int report_broken(const host::PluginRegistry &registry);
 
-int run_actions(Context &ctx, const std::vector<std::string> &args) {
+namespace {
+
+struct Listing {
+  std::string_view command; // "actions" or "jobs"
+  bool required;            // may a manifest leave the list out?
+  // The text lines printed under "plugin.name" for one entry.
+  std::string (*describe)(const json::object &entry);
+};
+
+std::string field_text(const json::object &o, std::string_view key) {
+  const json::value *v = o.if_contains(key);
+  if (v == nullptr)
+    return {};
+  return v->is_string() ? std::string(v->as_string()) : json::serialize(*v);
+}
+
+int list_manifest_entries(Context &ctx, const std::vector<std::string> &args,
+                          const Listing &listing) {
   po::options_description options("options");
   options.add_options()("json", "print a JSON array instead of text");
   po::positional_options_description pos;
   pos.add("plugin", 1);
   int exit = exit_ok;
-  auto vm = parse_command_args("actions", "actions [PLUGIN] [--json]", args, options, pos, exit);
-  if (!vm) return exit;
+  const std::string synopsis = std::string(listing.command) + " [PLUGIN] [--json]";
+  auto vm = parse_command_args(listing.command, synopsis, args, options, pos, exit);
+  if (!vm)
+    return exit;
 
   const auto &registry = ctx.registry();
   std::vector<std::shared_ptr<const Library>> selected;
@@ -42,16 +62,21 @@ int run_actions(Context &ctx, const std::vector<std::string> &args) {
   for (const auto &lib : selected) {
     boost::system::error_code ec;
     json::value manifest = json::parse(lib->manifest_json(), ec);
-    const json::value *actions =
-        ec || !manifest.is_object() ? nullptr : manifest.as_object().if_contains("actions");
-    if (actions == nullptr || !actions->is_array()) {
+    const json::value *list =
+        ec || !manifest.is_object() ? nullptr : manifest.as_object().if_contains(listing.command);
+    if ((list == nullptr && listing.required) || (list != nullptr && !list->is_array())) {
       return report_error(host::make_error(AH_INTERNAL, "bad_manifest",
                                            "plugin " + lib->path().string() +
-                                               " has an invalid manifest (no actions list)"),
+                                               " has an invalid manifest (no " +
+                                               std::string(listing.command) + " list)"),
                           exit_plugin);
     }
-    for (const auto &action : actions->as_array()) {
-      json::object entry = action.as_object();
+    if (list == nullptr)
+      continue;
+    for (const auto &item : list->as_array()) {
+      if (!item.is_object())
+        continue;
+      json::object entry = item.as_object();
       entry["plugin"] = lib->name();
       all.push_back(std::move(entry));
     }
@@ -59,20 +84,34 @@ int run_actions(Context &ctx, const std::vector<std::string> &args) {
   if (vm->count("json") != 0) {
     std::cout << json::serialize(all) << std::endl;
   } else {
-    for (const auto &a : all) {
-      const auto &o = a.as_object();
-      auto text = [&](std::string_view k) {
-        const json::value *v = o.if_contains(k);
-        return v == nullptr ? std::string() : (v->is_string() ? std::string(v->as_string())
-                                                              : json::serialize(*v));
-      };
-      std::cout << text("plugin") << "." << text("name") << "\n  " << text("description")
-                << "\n  input:  " << text("input_schema") << "\n  output: "
-                << text("output_schema") << "\n\n";
+    for (const auto &entry : all) {
+      const auto &o = entry.as_object();
+      std::cout << field_text(o, "plugin") << "." << field_text(o, "name") << "\n"
+                << listing.describe(o) << "\n";
     }
     std::cout << std::flush;
   }
   return vm->count("plugin") != 0 ? exit_ok : report_broken(registry);
+}
+
+} // namespace
+
+int run_actions(Context &ctx, const std::vector<std::string> &args) {
+  return list_manifest_entries(ctx, args, {"actions", true, [](const json::object &o) {
+                                             return "  " + field_text(o, "description") +
+                                                    "\n  input:  " + field_text(o, "input_schema") +
+                                                    "\n  output: " +
+                                                    field_text(o, "output_schema") + "\n";
+                                           }});
+}
+
+// A plugin without jobs may leave the list out.
+int run_jobs(Context &ctx, const std::vector<std::string> &args) {
+  return list_manifest_entries(ctx, args, {"jobs", false, [](const json::object &o) {
+                                             return "  schedule: " +
+                                                    field_text(o, "default_schedule") + "\n  " +
+                                                    field_text(o, "description") + "\n";
+                                           }});
 }
 
 } // namespace autohost::cli

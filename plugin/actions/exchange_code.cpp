@@ -2,6 +2,7 @@
 // exchange the short-lived token for a long-lived one at once, and store the account.
 #include "actions/account_summary.hpp"
 #include "actions/input_reader.hpp"
+#include "actions/long_lived.hpp"
 #include "actions/onboarding.hpp"
 #include "auth/app_credentials.hpp"
 #include "auth/oauth.hpp"
@@ -28,19 +29,8 @@ Error state_error(std::string code, std::string message) {
   return Error{AH_INVALID_INPUT, json::serialize(body)};
 }
 
-// Prefixes an error's message with the step that failed and says nothing was stored.
 Error failed_step(Error e, std::string_view step) {
-  boost::system::error_code ec;
-  json::value body = json::parse(e.body, ec);
-  if (ec || !body.is_object())
-    body = json::object{{"message", e.body}};
-  json::object &o = body.as_object();
-  const json::value *m = o.if_contains("message");
-  o["message"] = "exchange_code: " + std::string(step) + " failed: " +
-                 (m != nullptr && m->is_string() ? std::string(m->as_string()) : std::string()) +
-                 "; nothing was stored";
-  e.body = json::serialize(body);
-  return e;
+  return nothing_stored(std::move(e), "exchange_code", step);
 }
 
 Result<std::optional<Pending>> read_pending(const ActionContext &ctx, const std::string &key) {
@@ -228,16 +218,10 @@ Result<std::string> run_exchange_code(const ActionContext &ctx, std::string_view
 
   // 2. At once for a long-lived token (60 days): a short-lived one is never stored, since
   // nothing could refresh it.
-  auto long_lived = ctx.graph.call(auth::long_lived_exchange_call(
-      ctx.make_call(http::Method::get, "", graph::Operation::token, ""),
-      app->credentials.app_secret, short_token->access_token));
-  if (!long_lived) {
-    return failed_step(to_error(std::move(long_lived).error()),
-                       "exchanging the short-lived token for a long-lived one");
-  }
-  auto answer = auth::parse_token_answer(long_lived.value(), "the long-lived exchange");
+  auto answer = exchange_for_long_lived(ctx, "exchange_code", app->credentials.app_secret,
+                                        short_token->access_token);
   if (!answer)
-    return failed_step(std::move(answer).error(), "the long-lived exchange");
+    return std::move(answer).error();
 
   auth::TokenRecord record;
   record.app = app->name;

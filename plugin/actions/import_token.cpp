@@ -3,6 +3,7 @@
 
 #include "actions/account_summary.hpp"
 #include "actions/input_reader.hpp"
+#include "actions/long_lived.hpp"
 #include "auth/app_credentials.hpp"
 #include "auth/token_endpoints.hpp"
 
@@ -26,19 +27,8 @@ std::int64_t seconds_field(const json::object &o, std::string_view key) {
   return 0;
 }
 
-// Adds what happened to the stored state to an error, so nobody has to guess.
 Error nothing_stored(Error e, std::string_view step) {
-  boost::system::error_code ec;
-  json::value body = json::parse(e.body, ec);
-  if (ec || !body.is_object())
-    body = json::object{{"message", e.body}};
-  json::object &o = body.as_object();
-  const json::value *m = o.if_contains("message");
-  o["message"] = "import_token: " + std::string(step) + " failed: " +
-                 (m != nullptr && m->is_string() ? std::string(m->as_string()) : std::string()) +
-                 "; nothing was stored";
-  e.body = json::serialize(body);
-  return e;
+  return actions::nothing_stored(std::move(e), "import_token", step);
 }
 
 // The registered app the token belongs to: the one named, or the one whose app id
@@ -138,16 +128,9 @@ Result<std::string> run_import_token(const ActionContext &ctx, std::string_view 
                          "(threads.register_app) so it can be exchanged for a long-lived one with "
                          "the app secret, or paste a long-lived token");
     }
-    auto exchanged = ctx.graph.call(auth::long_lived_exchange_call(
-        ctx.make_call(http::Method::get, "", graph::Operation::token, ""),
-        app->credentials.app_secret, token));
-    if (!exchanged) {
-      return nothing_stored(to_error(std::move(exchanged).error()),
-                            "exchanging the short-lived token for a long-lived one");
-    }
-    auto answer = auth::parse_token_answer(exchanged.value(), "the long-lived exchange");
+    auto answer = exchange_for_long_lived(ctx, "import_token", app->credentials.app_secret, token);
     if (!answer)
-      return nothing_stored(std::move(answer).error(), "the long-lived exchange");
+      return std::move(answer).error();
     record.access_token = answer->access_token;
     record.issued_at_ms = ctx.now_ms();
     record.expires_at_ms =
