@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""The autohost benchmarks (issue 6): every figure next to its ceiling or peer, measured in
+the same run against the same sandbox. Run through tests/bench/run.sh, which installs the
+tools and builds a release tree; this script only measures.
+
+  run.py --build DIR [--only reads,cli,sweep,footprint,scheduler] [--calls N]
+         [--accounts N] [--schedules N]
+
+Prints a Markdown table; --json FILE also writes the raw figures.
+"""
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+PROFILE_PATH = "/v1.0/me?fields=id,username,name,threads_profile_picture_url,threads_biography,is_verified"
+
+
+class Bench:
+    def __init__(self, build, work):
+        self.build = Path(build).resolve()
+        self.work = Path(work)
+        self.autohost = self.build / "host" / "autohost"
+        self.bench = self.build / "tests" / "bench" / "autohost-bench"
+        self.plugin = self.build / "plugin" / "threads.so"
+        self.rows = []  # (section, measure, value, reference, ratio, target)
+        self.raw = {}
+        self.sandbox = subprocess.Popen(
+            [str(self.build / "tests" / "sandbox" / "threads-sandbox"), "--listen", "127.0.0.1:0",
+             "--state-dir", str(self.work / "sandbox"), "--threads", "2"],
+            stdout=subprocess.PIPE, text=True)
+        ready = json.loads(self.sandbox.stdout.readline())
+        self.base, self.ca = ready["base_url"], ready["ca_file"]
+        self.control = requests.Session()
+        self.control.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+        self.control.verify = self.ca
+        self.key = secrets.token_hex(32)
+
+    def close(self):
+        self.sandbox.terminate()
+        self.sandbox.wait()
+
+    # --- plumbing ---------------------------------------------------------------------
+    def issue(self, **body):
+        answer = self.control.post(self.base + "/__sandbox/tokens", json=body)
+        answer.raise_for_status()
+        return answer.json()["access_token"]
+
+    def home(self, name, extra_config=None):
+        home = self.work / name
+        home.mkdir()
+        config = {"graph_base_url": self.base, "oauth_base_url": self.base, "ca_file": self.ca}
+        config.update(extra_config or {})
+        (home / "config.json").write_text(json.dumps({"plugins": {"threads": config}}))
+        env = dict(os.environ, HOME=str(home), AUTOHOST_STATE_DIR=str(home / "state"),
+                   AUTOHOST_CONFIG=str(home / "config.json"), AUTOHOST_MASTER_KEY=self.key,
+                   AUTOHOST_PLUGIN_PATH=str(self.plugin.parent), AUTOHOST_LOG_LEVEL="warn")
+        for proxy in ("HTTPS_PROXY", "https_proxy"):
+            env.pop(proxy, None)
+        (home / "state").mkdir(mode=0o700)
+        return home, config, env
+
+    def in_process(self, home, config, env, action, inputs, account="", threads=1):
+        path = home / (action + ".jsonl")
+        path.write_text("".join(json.dumps(i) + "\n" for i in inputs))
+        out = subprocess.run(
+            [str(self.bench), "--plugin", str(self.plugin), "--store",
+             str(home / "state" / "store.db"), "--config", json.dumps(config), "--action", action,
+             "--inputs", str(path), "--account", account, "--threads", str(threads)],
+            env=env, capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"autohost-bench {action} failed: {out.stdout} {out.stderr}")
+        return json.loads(out.stdout)
+
+    def wrk(self, path, connections, seconds=5, token=None):
+        threads = min(connections, 2)
+        args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+        if token:
+            args += ["-H", "Authorization: Bearer " + token]
+        out = subprocess.run(args + [self.base + path], capture_output=True, text=True, check=True)
+        figures = {"p50_ms": None, "p99_ms": None}
+        for line in out.stdout.splitlines():
+            words = line.split()
+            if line.startswith("Requests/sec:"):
+                figures["calls_per_s"] = float(words[1])
+            elif len(words) == 2 and words[0] in ("50%", "99%"):
+                figures["p50_ms" if words[0] == "50%" else "p99_ms"] = to_ms(words[1])
+            elif "Non-2xx" in line:
+                sys.exit("wrk got errors from the sandbox: " + line)
+        return figures
+
+    def row(self, section, measure, value, reference="", ratio="", target=""):
+        self.rows.append((section, measure, value, reference, ratio, target))
+
+    def time_processes(self, argv, env, count):
+        """Runs argv `count` times one after the other; per-process wall times in ms."""
+        times = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            times.append((time.perf_counter() - t0) * 1000)
+            if done.returncode != 0:
+                sys.exit(f"{argv[0]} failed: {done.stderr.decode()}")
+        return sorted(times)
+
+    # --- 1. action overhead -------------------------------------------------------------
+    def reads(self, calls):
+        token = self.issue()
+        home, config, env = self.home("reads")
+        self.in_process(home, config, env, "import_token",
+                        [{"account": "bench", "access_token": token}])
+        plugin = self.in_process(home, config, env, "profile", [{}] * calls, account="bench")
+        ceiling = self.wrk(PROFILE_PATH, 1, token=token)
+        python = run_json([sys.executable, str(HERE / "peers" / "requests_peer.py"), "reads",
+                           "--base", self.base, "--ca", self.ca, "--token", token,
+                           "--calls", str(calls)])
+        t0 = time.perf_counter()
+        subprocess.run([str(HERE / "peers" / "curl_peer.sh"), "reads", self.base, self.ca, token,
+                        str(calls)], check=True, stdout=subprocess.DEVNULL)
+        curl_rate = calls / (time.perf_counter() - t0)
+        self.raw["reads"] = {"plugin": plugin, "wrk": ceiling, "python": python,
+                             "curl_calls_per_s": curl_rate}
+        w = ceiling["calls_per_s"]
+        self.row("1 sequential reads", "plugin calls/s (in-process, keep-alive)",
+                 f"{plugin['calls_per_s']:.0f}", f"wrk -c1 {w:.0f}",
+                 pct(plugin["calls_per_s"], w), ">= 80 %")
+        self.row("1 sequential reads", "plugin p50 / p99 latency",
+                 f"{plugin['p50_ms']:.2f} / {plugin['p99_ms']:.2f} ms",
+                 f"wrk {ceiling['p50_ms']:.2f} / {ceiling['p99_ms']:.2f} ms")
+        self.row("3 peers", "python requests.Session calls/s", f"{python['calls_per_s']:.0f}",
+                 f"plugin {plugin['calls_per_s']:.0f}", pct(python["calls_per_s"],
+                                                            plugin["calls_per_s"]))
+        self.row("3 peers", "curl (one process, keep-alive) calls/s", f"{curl_rate:.0f}",
+                 f"plugin {plugin['calls_per_s']:.0f}", pct(curl_rate, plugin["calls_per_s"]))
+        self.reads_home = (home, env, token)
+
+    # --- 1b/4. the CLI, one process per call ----------------------------------------------
+    def cli(self, count=50):
+        if not hasattr(self, "reads_home"):
+            self.reads(200)
+        home, env, token = self.reads_home
+        cli = self.time_processes([str(self.autohost), "invoke", "threads.profile", "--account",
+                                   "bench"], env, count)
+        curl = self.time_processes([str(HERE / "peers" / "curl_peer.sh"), "once", self.base,
+                                    self.ca, token], env, count)
+        self.raw["cli"] = {"autohost_ms": cli, "curl_ms": curl}
+        med = lambda xs: xs[len(xs) // 2]
+        self.row("1/4 one process per call", "autohost invoke, process start to result (p50)",
+                 f"{med(cli):.1f} ms", f"curl {med(curl):.1f} ms", pct(med(curl), med(cli)),
+                 "< 50 ms")
+        self.row("1/4 one process per call", "autohost invoke p99-ish (max of runs)",
+                 f"{cli[-1]:.1f} ms", f"curl {curl[-1]:.1f} ms")
+
+    # --- 2/3. the refresh sweep ---------------------------------------------------------
+    def sweep(self, accounts, concurrency=16):
+        tokens = [self.issue(age_s=31 * 86400) for _ in range(accounts)]
+        home, config, env = self.home("sweep")
+        self.in_process(home, config, env, "import_token",
+                        [{"account": f"a{i}", "access_token": t} for i, t in enumerate(tokens)],
+                        threads=8)
+        t0 = time.perf_counter()
+        job = subprocess.Popen([str(self.autohost), "job", "threads.refresh_tokens"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _, status, usage = os.wait4(job.pid, 0)
+        seconds = time.perf_counter() - t0
+        report = json.loads(job.stdout.read())
+        if report.get("refreshed") != accounts:
+            sys.exit(f"the sweep refreshed {report.get('refreshed')} of {accounts}: {report}")
+        rate = accounts / seconds
+        tokens_file = self.work / "tokens.txt"
+        tokens_file.write_text("\n".join(tokens) + "\n")
+        ceiling = self.wrk("/refresh_access_token?grant_type=th_refresh_token&access_token="
+                           + tokens[0], concurrency)
+        python = run_json([sys.executable, str(HERE / "peers" / "requests_peer.py"), "refresh",
+                           "--base", self.base, "--ca", self.ca, "--tokens", str(tokens_file),
+                           "--concurrency", str(concurrency)])
+        t0 = time.perf_counter()
+        statuses = subprocess.run([str(HERE / "peers" / "curl_peer.sh"), "refresh", self.base,
+                                   self.ca, str(tokens_file), str(concurrency)],
+                                  check=True, capture_output=True, text=True).stdout.split()
+        curl_rate = accounts / (time.perf_counter() - t0)
+        if statuses.count("200") != accounts:
+            sys.exit(f"curl refreshed {statuses.count('200')} of {accounts}")
+        self.raw["sweep"] = {"seconds": seconds, "report": report, "max_rss_kb": usage.ru_maxrss,
+                             "wrk": ceiling, "python": python, "curl_calls_per_s": curl_rate}
+        w = ceiling["calls_per_s"]
+        self.row("2 refresh sweep", f"{accounts} accounts, refresh_tokens wall time",
+                 f"{seconds:.1f} s", f"concurrency {concurrency}")
+        self.row("2 refresh sweep", "refreshes/s (each also a sealed store write)", f"{rate:.0f}",
+                 f"wrk -c{concurrency} {w:.0f}", pct(rate, w), ">= 70 %")
+        self.row("2 refresh sweep", "peak RSS of the sweep", f"{usage.ru_maxrss / 1024:.1f} MB")
+        self.row("3 peers", "python requests, 16 threads: refreshes/s",
+                 f"{python['calls_per_s']:.0f}", f"plugin {rate:.0f}",
+                 pct(python["calls_per_s"], rate), "plugin faster")
+        self.row("3 peers", "curl --parallel 16: refreshes/s", f"{curl_rate:.0f}",
+                 f"plugin {rate:.0f}", pct(curl_rate, rate), "plugin faster")
+
+    # --- 4. the idle daemon ---------------------------------------------------------------
+    def footprint(self, schedules, seconds=60):
+        home, config, env = self.home("idle")
+        self.in_process(home, config, env, "import_token",
+                        [{"account": "idle", "access_token": self.issue()}])
+        far = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 30 * 86400))
+        calendar = {"account": "idle", "posts": [
+            {"id": f"p{i}", "at": far, "text": f"post {i}"} for i in range(schedules)]}
+        (home / "calendar.json").write_text(json.dumps(calendar))
+        subprocess.run([str(self.autohost), "schedule", "import", str(home / "calendar.json")],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        daemon = subprocess.Popen([str(self.autohost), "run"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(3)  # start-up is not idling
+        before, t0 = cpu_ticks(daemon.pid), time.perf_counter()
+        peak = 0
+        while time.perf_counter() - t0 < seconds:
+            peak = max(peak, rss_kb(daemon.pid))
+            time.sleep(1)
+        ticks = cpu_ticks(daemon.pid) - before
+        cpu = ticks / os.sysconf("SC_CLK_TCK") / (time.perf_counter() - t0) * 100
+        daemon.terminate()
+        daemon.wait(30)
+        self.raw["footprint"] = {"rss_kb": peak, "cpu_percent": cpu, "schedules": schedules}
+        self.row("4 idle daemon", f"autohost run, {schedules} schedules: RSS",
+                 f"{peak / 1024:.1f} MB", "", "", "<= 20 MB")
+        self.row("4 idle daemon", f"CPU over {seconds} s", f"{cpu:.2f} %", "", "", "~0 %")
+
+    # --- 5. scheduler scale -----------------------------------------------------------------
+    def scheduler(self, schedules, due=1000):
+        home, config, env = self.home("scale")
+        far = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 30 * 86400))
+        calendar = {"account": "nobody", "action": "publishing_limit", "posts": [
+            {"id": f"s{i}", "at": far} for i in range(schedules)]}
+        (home / "big.json").write_text(json.dumps(calendar))
+        t0 = time.perf_counter()
+        subprocess.run([str(self.autohost), "schedule", "import", str(home / "big.json")],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        imported = time.perf_counter() - t0
+        size = sum(f.stat().st_size for f in (home / "state").glob("store.db*"))
+        self.row("5 scheduler", f"import {schedules} one-shot schedules", f"{imported:.1f} s",
+                 "", "", "< 10 s")
+        self.row("5 scheduler", "store size after the import", f"{size / 1e6:.1f} MB")
+        self.raw["scheduler"] = {"import_s": imported, "store_bytes": size}
+        self.lateness(due)
+
+    def lateness(self, due):
+        """`due` runs of a cheap read due in the same minute; due time to start, per run."""
+        home, config, env = self.home("late")
+        self.in_process(home, config, env, "import_token",
+                        [{"account": "late", "access_token": self.issue()}])
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 20))
+        calendar = {"account": "late", "action": "profile", "posts": [
+            {"id": f"l{i}", "at": at} for i in range(due)]}
+        (home / "due.json").write_text(json.dumps(calendar))
+        subprocess.run([str(self.autohost), "schedule", "import", str(home / "due.json")],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        daemon = subprocess.Popen([str(self.autohost), "run"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        runs = []
+        while time.time() < deadline:
+            time.sleep(2)
+            listed = subprocess.run([str(self.autohost), "runs", "--json", "--limit", str(due * 2)],
+                                    env=env, capture_output=True, text=True)
+            runs = [r for r in json.loads(listed.stdout or "[]")
+                    if r.get("status") == "succeeded"]
+            if len(runs) >= due:
+                break
+        daemon.terminate()
+        daemon.wait(30)
+        late = sorted(parse_iso(r["started_at"]) - parse_iso(r["due_at"]) for r in runs)
+        if len(late) < due:
+            self.row("5 scheduler", f"{due} runs due in one minute", f"only {len(late)} ran")
+            return
+        self.raw["lateness_ms"] = [x * 1000 for x in late]
+        self.row("5 scheduler", f"lateness, {due} runs due at once: p50 / p99",
+                 f"{late[len(late) // 2] * 1000:.0f} / {late[int(0.99 * (len(late) - 1))] * 1000:.0f} ms",
+                 "", "", "p99 < 50 ms")
+
+
+def parse_iso(text):
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def to_ms(text):
+    for unit, factor in (("us", 0.001), ("ms", 1), ("s", 1000)):
+        if text.endswith(unit):
+            return float(text[:-len(unit)]) * factor
+    return float(text)
+
+
+def pct(value, reference):
+    return f"{100 * value / reference:.0f} %" if reference else ""
+
+
+def run_json(argv):
+    return json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)
+
+
+def cpu_ticks(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def rss_kb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", required=True)
+    parser.add_argument("--only", default="reads,cli,sweep,footprint,scheduler")
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--accounts", type=int, default=10000)
+    parser.add_argument("--schedules", type=int, default=100000)
+    parser.add_argument("--idle-schedules", type=int, default=10000)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    for tool in ("wrk", "curl"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed (tests/bench/run.sh installs it)")
+    work = tempfile.mkdtemp(prefix="autohost-bench-")
+    bench = Bench(args.build, work)
+    try:
+        only = args.only.split(",")
+        if "reads" in only:
+            bench.reads(args.calls)
+        if "cli" in only:
+            bench.cli()
+        if "sweep" in only:
+            bench.sweep(args.accounts)
+        if "footprint" in only:
+            bench.footprint(args.idle_schedules)
+        if "scheduler" in only:
+            bench.scheduler(args.schedules)
+    finally:
+        bench.close()
+        shutil.rmtree(work, ignore_errors=True)
+    machine = f"{os.cpu_count()} cores, {os.uname().release}"
+    print(f"autohost benchmarks, {time.strftime('%Y-%m-%d')}, {machine}\n")
+    print("| part | measure | autohost | reference | ratio | target |")
+    print("|---|---|---|---|---|---|")
+    for r in bench.rows:
+        print("| " + " | ".join(r) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(bench.raw, indent=1))
+
+
+if __name__ == "__main__":
+    main()

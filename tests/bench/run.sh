@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The benchmarks, on demand (not in CI): installs wrk, curl and python3-requests when
+# missing, builds a release tree in build-bench, and prints the table of run.py.
+#   bash tests/bench/run.sh [run.py options, e.g. --only reads,sweep --accounts 2000]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bash "$root/examples/install-deps.sh"
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+/usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+build="$root/build-bench"
+[ -f "$build/build.ninja" ] || meson setup "$build" "$root" -Dbuildtype=release >/dev/null
+ninja -C "$build" host/autohost plugin/threads.so tests/sandbox/threads-sandbox \
+  tests/bench/autohost-bench >/dev/null
+exec /usr/bin/python3 "$root/tests/bench/run.py" --build "$build" "$@"
