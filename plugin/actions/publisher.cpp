@@ -14,6 +14,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -135,6 +136,9 @@ private:
   PublishCheckpoint cp_;
   bool resumed_ = false;
   bool verified_ = false;
+  // Publish requests sent by this call: the cap applies per call, so a later call with the
+  // same key can still publish (cp_.publish_attempts counts them all, for the result).
+  int attempts_this_call_ = 0;
   std::chrono::steady_clock::time_point started_;
 };
 
@@ -378,14 +382,15 @@ Result<std::string> Publisher::publish_text_at_creation() {
 
 Result<std::string> Publisher::publish() {
   for (;;) {
-    if (cp_.publish_attempts >= max_publish_attempts) {
+    if (attempts_this_call_ >= max_publish_attempts) {
       return with_key(plain(AH_RETRY_LATER, "publish_failed",
-                            "publishing failed " + std::to_string(cp_.publish_attempts) +
+                            "publishing failed " + std::to_string(attempts_this_call_) +
                                 " times; call again with the same idempotency key later"),
                       key_, "publishing");
     }
     cp_.publish_sent_ms = ctx_.now_ms();
     ++cp_.publish_attempts;
+    ++attempts_this_call_;
     if (auto s = save(); !s) return std::move(s).error();
     ctx_.progress("publishing", cp_.container_id, elapsed());
     auto call = ctx_.make_call(Method::post, "/" + user() + "/threads_publish",
@@ -460,8 +465,14 @@ Result<std::string> Publisher::run() {
     if (cp_.container_id.empty()) {
       if (auto made = create_containers(); !made) return std::move(made).error();
     }
+    // The first check comes first_check_s after creation; a container made by an earlier
+    // call (perhaps a day ago, now EXPIRED) is checked at once.
+    const double age_s = static_cast<double>(ctx_.now_ms() - cp_.container_created_ms) / 1000.0;
+    const double first_wait = cp_.container_created_ms == 0
+                                  ? wait_rules().first_check_s
+                                  : std::max(0.0, wait_rules().first_check_s - age_s);
     std::string error_message;
-    auto state = wait_for_container(error_message, wait_rules().first_check_s);
+    auto state = wait_for_container(error_message, first_wait);
     if (!state) return std::move(state).error();
     switch (state.value()) {
     case ContainerState::finished:

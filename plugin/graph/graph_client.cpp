@@ -32,6 +32,9 @@ Failure transport_failure(const http::Error &e) {
   case http::ErrorKind::tls:
     status = AH_INTERNAL; // a trust problem: fix ca_file or the network, not a retry
     break;
+  case http::ErrorKind::proxy_refused:
+    status = AH_INTERNAL; // the proxy's policy or credentials: fix the proxy settings
+    break;
   case http::ErrorKind::invalid_argument:
   case http::ErrorKind::internal:
     status = AH_INTERNAL;
@@ -42,8 +45,12 @@ Failure transport_failure(const http::Error &e) {
   default:
     break;
   }
+  std::string message = "Threads API unreachable: " + e.message;
+  if (e.kind == http::ErrorKind::proxy_refused) {
+    message += " (check https_proxy/HTTPS_PROXY and its credentials, or list the host in NO_PROXY)";
+  }
   json::object body{{"code", http::to_string(e.kind)},
-                    {"message", "Threads API unreachable: " + e.message},
+                    {"message", std::move(message)},
                     {"attempts", e.attempts},
                     {"request_may_have_been_sent", e.delivery == http::Delivery::maybe_sent}};
   if (status == AH_RETRY_LATER) body["retry_after_s"] = 30;

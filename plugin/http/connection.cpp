@@ -304,8 +304,10 @@ net::awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::c
     }
     const unsigned status = answer.get().result_int();
     if (status / 100 != 2) {
+      // 502-504: the proxy could not reach the host this time. Anything else (403, 407) is
+      // the proxy's policy or credentials, which no retry changes.
       const bool transient = status == 502 || status == 503 || status == 504;
-      co_return make_failure(ErrorKind::proxy,
+      co_return make_failure(transient ? ErrorKind::proxy : ErrorKind::proxy_refused,
                              "proxy " + proxy->display + " refused CONNECT to " + target_hp + ": " +
                                  std::to_string(status) + " " + std::string(answer.get().reason()),
                              Delivery::not_sent,

@@ -17,6 +17,8 @@ std::string_view to_string(ErrorKind kind) noexcept {
     return "tls";
   case ErrorKind::proxy:
     return "proxy";
+  case ErrorKind::proxy_refused:
+    return "proxy_refused";
   case ErrorKind::timeout:
     return "timeout";
   case ErrorKind::reset:

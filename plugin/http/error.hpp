@@ -14,7 +14,8 @@ enum class ErrorKind {
   dns,                // the host name did not resolve
   connect,            // TCP connect failed (refused, unreachable)
   tls,                // handshake failed; certificate problems say "certificate verify failed: ..."
-  proxy,              // the proxy could not be reached or refused the CONNECT tunnel
+  proxy,              // the proxy could not be reached, broke off, or answered 502-504
+  proxy_refused,      // the proxy refused the tunnel (403, 407, ...): its settings must change
   timeout,            // the message says which: connect, read or total (the deadline)
   reset,              // the peer reset or closed the connection before a complete response
   response_too_large, // the body exceeded ClientOptions::max_response_bytes

@@ -5,12 +5,18 @@
 
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "test_server.hpp" // http_test::TestProxy, a loopback CONNECT proxy
 #include "test_support.hpp"
 
 #include <boost/json.hpp>
 
+#include <csignal>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <utility>
 
 using namespace autohost::test;
 namespace fs = std::filesystem;
@@ -46,12 +52,30 @@ json::array published_posts() { return control("GET", "/__sandbox/posts").at("po
 std::int64_t publish_count() {
   return control("GET", "/__sandbox/stats").at("publishes").at("total").as_int64();
 }
+std::int64_t requests_of(const std::string &group) {
+  return control("GET", "/__sandbox/stats").at("requests").at(group).as_int64();
+}
+// Every container the sandbox holds: id -> status (IN_PROGRESS, FINISHED, EXPIRED, ...).
+std::map<std::string, std::string> container_statuses() {
+  std::map<std::string, std::string> out;
+  const json::value listed = control("GET", "/__sandbox/containers");
+  for (const auto &c : listed.at("containers").as_array()) {
+    out[std::string(c.at("id").as_string())] = std::string(c.at("status").as_string());
+  }
+  return out;
+}
+constexpr double a_day_and_more_s = 25 * 3600.0; // containers expire 24 h after creation
 
 struct Threads {
   TempDir home;
   std::string token;
   std::vector<std::string> secrets; // never to appear in any output
   std::string all_output;
+  // Set (or, with nullopt, removed) in every command's environment on top of the defaults.
+  std::map<std::string, std::optional<std::string>> env;
+  // When set, the next command gets `signal_number` as soon as this returns true.
+  std::function<bool()> signal_when;
+  int signal_number = SIGKILL;
 
   explicit Threads(const std::string &extra_plugin_config = "") {
     control("POST", "/__sandbox/reset");
@@ -95,8 +119,14 @@ struct Threads {
              {"AUTOHOST_PLUGIN_PATH", fs::path(required_env("THREADS_PLUGIN")).parent_path().string()},
              {"AUTOHOST_MASTER_KEY", std::nullopt},
              {"AUTOHOST_LOG_LEVEL", std::nullopt},
+             {"AUTOHOST_TEST_CLOCK_OFFSET_S", std::nullopt},
              {"HTTPS_PROXY", std::nullopt},
-             {"https_proxy", std::nullopt}};
+             {"https_proxy", std::nullopt},
+             {"NO_PROXY", std::nullopt},
+             {"no_proxy", std::nullopt}};
+    for (const auto &[name, value] : env) o.env[name] = value;
+    o.signal_when = std::exchange(signal_when, nullptr);
+    o.signal_number = signal_number;
     auto r = run_process(program, args, o);
     all_output += r.out + r.err;
     return r;
@@ -198,6 +228,83 @@ BOOST_FIXTURE_TEST_CASE(invalid_input_sends_nothing, Threads) {
   BOOST_TEST(control("GET", "/__sandbox/stats").at("requests").at("total").as_int64() == before);
 }
 
+// location_id, text spoilers (text_entities) and is_spoiler_media reach the API and come
+// back on the media object, as threads-api.md 2.1 and 3.2 document them.
+BOOST_FIXTURE_TEST_CASE(location_and_spoilers_arrive_and_read_back, Threads) {
+  const std::string location = "110843418940484";
+  const auto text = ok("post", R"({"text":"The butler did it, on the pier","location_id":")" +
+                                   location + R"(","spoilers":[{"offset":4,"length":6},{"offset":26,"length":4}]})");
+  const auto image = ok("post", R"({"text":"the ending","spoiler_media":true,"location_id":")" +
+                                    location + R"(","media":[{"type":"image","url":"https://cdn.example/end.jpg"}]})");
+  const auto carousel = ok("post", R"({"spoiler_media":true,"media":[
+    {"type":"image","url":"https://cdn.example/s1.jpg"},{"type":"video","url":"https://cdn.example/s2.mp4"}]})");
+  const auto plain = ok("post", R"({"media":[{"type":"image","url":"https://cdn.example/open.jpg"}]})");
+
+  const std::string fields =
+      R"(","fields":["id","media_type","text","location_id","location","text_entities","is_spoiler_media"]})";
+  const auto read = [&](const json::object &posted) {
+    return ok("thread", R"({"id":")" + str(posted.at("id")) + fields);
+  };
+  const auto t = read(text);
+  BOOST_TEST(t.at("location_id").as_string() == location);
+  BOOST_TEST(t.at("location").at("id").as_string() == location);
+  const json::array expected_entities{
+      json::object{{"entity_type", "SPOILER"}, {"offset", 4}, {"length", 6}},
+      json::object{{"entity_type", "SPOILER"}, {"offset", 26}, {"length", 4}}};
+  BOOST_TEST(t.at("text_entities") == expected_entities, json::serialize(t));
+  BOOST_TEST(!t.contains("is_spoiler_media")); // a media flag: text posts have none
+
+  const auto i = read(image);
+  BOOST_TEST(i.at("media_type").as_string() == "IMAGE");
+  BOOST_TEST(i.at("is_spoiler_media").as_bool());
+  BOOST_TEST(i.at("location_id").as_string() == location);
+  BOOST_TEST(!i.contains("text_entities"));
+  const auto c = read(carousel);
+  BOOST_TEST(c.at("media_type").as_string() == "CAROUSEL_ALBUM");
+  BOOST_TEST(c.at("is_spoiler_media").as_bool());
+  BOOST_TEST(!c.contains("location_id"));
+  const auto p = read(plain);
+  BOOST_TEST(!p.at("is_spoiler_media").as_bool());
+
+  // The sandbox's own record of what arrived says the same.
+  const auto posts = published_posts();
+  BOOST_REQUIRE_EQUAL(posts.size(), 4u);
+  BOOST_TEST(posts[0].at("text_entities") == expected_entities);
+  BOOST_TEST(posts[1].at("location_id").as_string() == location);
+  BOOST_TEST(posts[2].at("is_spoiler_media").as_bool());
+}
+
+BOOST_FIXTURE_TEST_CASE(invalid_location_and_spoilers_name_the_field_and_send_nothing, Threads) {
+  const auto total = [] { return requests_of("total"); };
+  const std::int64_t before = total();
+  const std::string image = R"("media":[{"type":"image","url":"https://cdn.example/x.jpg"}])";
+  std::string eleven; // one range more than the 10 allowed
+  for (int k = 0; k < 11; ++k) {
+    eleven += (k == 0 ? "" : ",") + std::string(R"({"offset":)") + std::to_string(k) + R"(,"length":1})";
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"text":"no media here","spoiler_media":true})", "spoiler_media"},
+      {R"({"text":"flag","spoiler_media":"yes",)" + image + "}", "spoiler_media"},
+      {R"({"text":"short","spoilers":[{"offset":3,"length":5}]})", "spoilers[0]"},
+      {R"({"text":"short","spoilers":[{"offset":0,"length":2},{"offset":-1,"length":2}]})", "spoilers[1]"},
+      {R"({"text":"short","spoilers":[{"offset":0,"length":0}]})", "spoilers[0]"},
+      {R"({"text":"short","spoilers":[{"offset":0,"length":2,"style":"blur"}]})", "spoilers[0]"},
+      {R"({"spoilers":[{"offset":0,"length":1}],)" + image + "}", "spoilers[0]"},
+      {R"({"text":"short","spoilers":{"offset":0,"length":2}})", "spoilers"},
+      {R"({"text":"0123456789ab","spoilers":[)" + eleven + "]}", "spoilers"},
+      {R"({"text":"where","location_id":"Menlo Park"})", "location_id"},
+      {R"({"text":"where","location_id":""})", "location_id"},
+  };
+  for (const auto &[input, field] : cases) {
+    auto r = invoke("post", input);
+    BOOST_TEST(r.exit_code == 3, input);
+    BOOST_TEST(error_of(r).at("status").as_string() == "invalid_input", input);
+    BOOST_TEST(error_of(r).at("field").as_string() == field, input << " -> " << r.err);
+  }
+  BOOST_TEST(total() == before);
+  BOOST_TEST(publish_count() == 0);
+}
+
 BOOST_FIXTURE_TEST_CASE(same_idempotency_key_twice_posts_once, Threads) {
   const auto first = ok("post", R"({"text":"once"})", {"--idempotency-key", "run-1"});
   const auto second = ok("post", R"({"text":"once"})", {"--idempotency-key", "run-1"});
@@ -280,6 +387,18 @@ BOOST_FIXTURE_TEST_CASE(publish_refused_with_500_is_sent_again_once, Threads) {
   BOOST_TEST(publish_count() == 1);
 }
 
+// The cap on publish attempts holds per call: the same key publishes on a later call.
+BOOST_FIXTURE_TEST_CASE(a_key_that_failed_to_publish_publishes_on_a_later_call, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"publish","mode":"http_500","count":3})");
+  auto failed = invoke("post", R"({"text":"third time unlucky"})", {"--idempotency-key", "p-3"});
+  BOOST_TEST(failed.exit_code == 6, failed.err);
+  BOOST_TEST(error_of(failed).at("code").as_string() == "publish_failed");
+  BOOST_TEST(publish_count() == 0);
+  const auto later = ok("post", R"({"text":"third time unlucky"})", {"--idempotency-key", "p-3"});
+  BOOST_TEST(later.at("publish_attempts").as_int64() == 4);
+  BOOST_TEST(publish_count() == 1);
+}
+
 BOOST_FIXTURE_TEST_CASE(not_ready_at_publish_waits_and_publishes, Threads) {
   sbx::add_fault(sandbox(), R"({"group":"publish","mode":"graph_error","code":24,
     "error_subcode":4279009,"message":"The requested resource does not exist","count":2})");
@@ -308,6 +427,94 @@ BOOST_FIXTURE_TEST_CASE(interrupted_post_resumes_with_its_key, Threads) {
   BOOST_TEST(second.at("resumed").as_bool());
   BOOST_TEST(publish_count() == 1);
   BOOST_TEST(control("GET", "/__sandbox/stats").at("requests").at("create").as_int64() == 1);
+}
+
+// Containers recorded, nothing published (the call stopped while they were processing),
+// then a day passes: the same key makes new containers and posts once.
+BOOST_FIXTURE_TEST_CASE(expired_containers_are_replaced_when_resumed, Threads) {
+  control("POST", "/__sandbox/config", R"({"container_delay_s":{"IMAGE":60}})");
+  const std::string input = R"({"text":"a day late","media":[
+    {"type":"image","url":"https://cdn.example/l1.jpg"},{"type":"image","url":"https://cdn.example/l2.jpg"}]})";
+  // Stopped (SIGINT) once the plugin polls the status: every container exists by then.
+  signal_when = [] { return requests_of("status") >= 1; };
+  signal_number = SIGINT;
+  auto first = invoke("post", input, {"--idempotency-key", "late-1"});
+  BOOST_TEST(first.exit_code == 9, first.err);
+  BOOST_TEST(error_of(first).at("idempotency_key").as_string() == "late-1");
+  const auto before = container_statuses();
+  BOOST_TEST_REQUIRE(before.size() == 3u); // two children and the carousel
+  for (const auto &[id, status] : before) BOOST_TEST(status == "IN_PROGRESS", id);
+
+  control("POST", "/__sandbox/config", R"({"container_delay_s":{"IMAGE":0.3}})");
+  sbx::advance_clock(sandbox(), a_day_and_more_s);
+  env["AUTOHOST_TEST_CLOCK_OFFSET_S"] = std::to_string(a_day_and_more_s);
+  const auto out = ok("post", input, {"--idempotency-key", "late-1"});
+  BOOST_TEST(out.at("resumed").as_bool());
+  const std::string carousel = str(out.at("container_id"));
+  BOOST_TEST(before.count(carousel) == 0u, "the expired carousel was published");
+  for (const auto &child : out.at("children").as_array()) {
+    BOOST_TEST(before.count(str(child)) == 0u, "an expired child was reused");
+  }
+  const auto after = container_statuses();
+  BOOST_TEST(after.size() == 6u);
+  for (const auto &[id, status] : before) BOOST_TEST(after.at(id) == "EXPIRED", id);
+  BOOST_TEST(after.at(carousel) == "PUBLISHED");
+  BOOST_TEST(publish_count() == 1);
+  const auto posts = published_posts();
+  BOOST_REQUIRE_EQUAL(posts.size(), 1u);
+  BOOST_TEST(posts[0].at("id") == out.at("id"));
+  BOOST_TEST(str(posts[0].at("container_id")) == carousel);
+  // And the key now returns the recorded post.
+  BOOST_TEST(ok("post", input, {"--idempotency-key", "late-1"}).at("id") == out.at("id"));
+  BOOST_TEST(publish_count() == 1);
+}
+
+// The publish request left, and the process died (SIGKILL) before any answer came; a day
+// later the same key runs again. `executed` says whether the sandbox made the post.
+void publish_sent_then_killed_and_a_day_passes(Threads &t, bool executed) {
+  sbx::add_fault(sandbox(), std::string(R"({"group":"publish","mode":"stall","stall_s":20,"execute":)") +
+                                (executed ? "true" : "false") + "}");
+  const std::string input = R"({"text":"sent, then the lights went out"})";
+  t.signal_when = [] { return requests_of("publish") >= 1; };
+  t.signal_number = SIGKILL;
+  auto killed = t.invoke("post", input, {"--idempotency-key", "dark-1"});
+  BOOST_TEST(killed.exit_code != 0);
+  BOOST_TEST(requests_of("publish") == 1);
+  BOOST_TEST(publish_count() == (executed ? 1 : 0));
+  const auto before = container_statuses();
+  BOOST_TEST_REQUIRE(before.size() == 1u);
+  const std::string old_container = before.begin()->first;
+
+  sbx::advance_clock(sandbox(), a_day_and_more_s);
+  t.env["AUTOHOST_TEST_CLOCK_OFFSET_S"] = std::to_string(a_day_and_more_s);
+  const auto out = t.ok("post", input, {"--idempotency-key", "dark-1"});
+  BOOST_TEST(out.at("resumed").as_bool());
+  BOOST_TEST(out.at("verified").as_bool()); // the unknown outcome was checked first
+  BOOST_TEST(publish_count() == 1);
+  const auto posts = published_posts();
+  BOOST_REQUIRE_EQUAL(posts.size(), 1u);
+  BOOST_TEST(posts[0].at("id") == out.at("id"));
+  const auto after = container_statuses();
+  if (executed) {
+    // Found among the newest own posts: no new container, no second publish.
+    BOOST_TEST(after.size() == 1u);
+    BOOST_TEST(after.at(old_container) == "PUBLISHED");
+    BOOST_TEST(str(out.at("container_id")) == old_container);
+    BOOST_TEST(requests_of("publish") == 1);
+  } else {
+    BOOST_TEST(after.at(old_container) == "EXPIRED");
+    BOOST_TEST(str(out.at("container_id")) != old_container);
+    BOOST_TEST(after.at(str(out.at("container_id"))) == "PUBLISHED");
+    BOOST_TEST(requests_of("publish") == 2);
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(killed_after_a_publish_that_worked_then_expired, Threads) {
+  publish_sent_then_killed_and_a_day_passes(*this, true);
+}
+
+BOOST_FIXTURE_TEST_CASE(killed_after_a_publish_that_never_ran_then_expired, Threads) {
+  publish_sent_then_killed_and_a_day_passes(*this, false);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -391,6 +598,72 @@ BOOST_FIXTURE_TEST_CASE(wrong_ca_and_wrong_host_name_are_refused, Threads) {
   auto wrong_name = invoke("profile", "{}");
   BOOST_TEST(wrong_name.exit_code == 1);
   BOOST_TEST(contains(wrong_name.err, "certificate verify failed"), wrong_name.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(proxy)
+
+BOOST_FIXTURE_TEST_CASE(https_proxy_tunnels_with_tls_verified_end_to_end, Threads) {
+  const std::string user = "proxyuser", password = "proxy-pass-5d1e";
+  secrets.push_back(password);
+  http_test::TestProxy proxy("Basic cHJveHl1c2VyOnByb3h5LXBhc3MtNWQxZQ=="); // proxyuser:proxy-pass-5d1e
+  const std::string sandbox_target = "127.0.0.1:" + std::to_string(sandbox().port);
+  env["HTTPS_PROXY"] = "http://" + user + ":" + password + "@127.0.0.1:" + std::to_string(proxy.port());
+
+  BOOST_TEST(ok("profile", "{}").at("username").as_string() == "threadsapitestuser");
+  const std::size_t after_profile = proxy.targets().size();
+  BOOST_TEST(after_profile > 0u);
+  const auto posted = ok("post", R"({"text":"through the tunnel"})");
+  BOOST_TEST(publish_count() == 1);
+  BOOST_TEST(published_posts()[0].at("id") == posted.at("id"));
+  const std::size_t tunnels = proxy.targets().size();
+  BOOST_TEST(tunnels > after_profile);
+  for (const auto &target : proxy.targets()) BOOST_TEST(target == sandbox_target);
+
+  // TLS runs inside the tunnel, end to end: a CA that does not vouch for the sandbox fails
+  // the handshake even though the proxy connected.
+  write_config("", "/etc/ssl/certs/ca-certificates.crt");
+  auto untrusted = invoke("profile", "{}");
+  BOOST_TEST(untrusted.exit_code == 1);
+  BOOST_TEST(contains(untrusted.err, "certificate verify failed"), untrusted.err);
+  BOOST_TEST(proxy.targets().size() > tunnels);
+  write_config("");
+
+  // NO_PROXY naming the sandbox host: straight to the sandbox, the proxy sees nothing.
+  const std::size_t before_bypass = proxy.targets().size();
+  env["NO_PROXY"] = "localhost,127.0.0.1";
+  BOOST_TEST(ok("profile", "{}").at("username").as_string() == "threadsapitestuser");
+  ok("post", R"({"text":"around the proxy"})");
+  BOOST_TEST(proxy.targets().size() == before_bypass);
+  BOOST_TEST(publish_count() == 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_proxy_refusing_connect_is_named_in_the_error, Threads) {
+  const std::string password = "wrong-pass-93c0";
+  secrets.push_back(password);
+  // Wants other credentials: every CONNECT gets 407 Proxy Authentication Required.
+  http_test::TestProxy refusing("Basic c29tZW9uZTplbHNl");
+  const std::string proxy_address = "127.0.0.1:" + std::to_string(refusing.port());
+  env["https_proxy"] = "http://proxyuser:" + password + "@" + proxy_address;
+  const auto requests_before = requests_of("total");
+  auto r = invoke("profile", "{}");
+  BOOST_TEST(r.exit_code == 1, r.err);
+  const auto e = error_of(r);
+  BOOST_TEST(e.at("code").as_string() == "proxy_refused");
+  const std::string message = str(e.at("message"));
+  BOOST_TEST_MESSAGE("proxy refusal: " << message);
+  BOOST_TEST(contains(message, "proxy http://proxyuser:"), message);
+  BOOST_TEST(contains(message, proxy_address), message);
+  BOOST_TEST(contains(message, "407"), message);
+  BOOST_TEST(!e.contains("retry_after_s"));
+  BOOST_TEST(refusing.targets().size() == 1u); // a refusal is not retried
+  BOOST_TEST(requests_of("total") == requests_before);
+  // A post fails the same way before anything is published.
+  auto post = invoke("post", R"({"text":"stopped at the proxy"})");
+  BOOST_TEST(post.exit_code == 1, post.err);
+  BOOST_TEST(contains(post.err, proxy_address));
+  BOOST_TEST(publish_count() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

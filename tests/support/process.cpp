@@ -35,6 +35,14 @@ ProcessResult run_process(const std::filesystem::path &program,
     std::this_thread::sleep_for(std::chrono::milliseconds(*options.interrupt_after_ms));
     ::kill(child.id(), SIGINT);
   }
+  // Only a child not yet reaped is signalled: its pid cannot belong to anyone else.
+  while (options.signal_when && child.running()) {
+    if (options.signal_when()) {
+      ::kill(child.id(), options.signal_number);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   child.wait();
   return ProcessResult{child.exit_code(), read_file(out_file), read_file(err_file)};
 }

@@ -2,7 +2,9 @@
 // captures its exit code, stdout and stderr.
 #pragma once
 
+#include <csignal>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +24,10 @@ struct ProcessOptions {
   std::map<std::string, std::optional<std::string>> env;
   // Sends SIGINT this many milliseconds after the start, when set.
   std::optional<int> interrupt_after_ms;
+  // Sends `signal_number` as soon as this returns true, when set; it is asked every 20 ms
+  // while the child runs. With SIGKILL, a crash at a chosen point.
+  std::function<bool()> signal_when;
+  int signal_number = SIGKILL;
 };
 
 ProcessResult run_process(const std::filesystem::path &program,

@@ -753,7 +753,7 @@ BOOST_AUTO_TEST_CASE(proxy_credentials_come_from_the_url) {
 
   options.proxy = ProxyConfig{"http://bob:wrong@127.0.0.1:" + std::to_string(proxy.port()), ""};
   Client refused = make_client(options);
-  const Error &error = expect_error(refused.send(get(server.url("/x"))), ErrorKind::proxy);
+  const Error &error = expect_error(refused.send(get(server.url("/x"))), ErrorKind::proxy_refused);
   BOOST_TEST(contains(error.message, "407"));
   BOOST_TEST(!contains(error.message, "wrong"));
   BOOST_TEST((error.delivery == Delivery::not_sent));
