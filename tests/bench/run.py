@@ -150,8 +150,11 @@ class Bench:
         home, env, token = self.reads_home
         cli = self.time_processes([str(self.autohost), "invoke", "threads.profile", "--account",
                                    "bench"], env, count)
-        curl = self.time_processes([str(HERE / "peers" / "curl_peer.sh"), "once", self.base,
-                                    self.ca, token], env, count)
+        # curl itself, no shell around it; the token comes from a config file.
+        curl_config = home / "curl.cfg"
+        curl_config.write_text(f'header = "Authorization: Bearer {token}"\n')
+        curl = self.time_processes(["curl", "-sS", "-o", "/dev/null", "--cacert", self.ca, "-K",
+                                    str(curl_config), self.base + PROFILE_PATH], env, count)
         self.raw["cli"] = {"autohost_ms": cli, "curl_ms": curl}
         med = lambda xs: xs[len(xs) // 2]
         self.row("1/4 one process per call", "autohost invoke, process start to result (p50)",
@@ -167,12 +170,16 @@ class Bench:
         self.in_process(home, config, env, "import_token",
                         [{"account": f"a{i}", "access_token": t} for i, t in enumerate(tokens)],
                         threads=8)
-        t0 = time.perf_counter()
-        job = subprocess.Popen([str(self.autohost), "job", "threads.refresh_tokens"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        _, status, usage = os.wait4(job.pid, 0)
-        seconds = time.perf_counter() - t0
-        report = json.loads(job.stdout.read())
+        # Files, not pipes: the report lists every account, more than a pipe holds unread.
+        with open(home / "report.json", "w") as out, open(home / "job.log", "w") as err:
+            t0 = time.perf_counter()
+            job = subprocess.Popen([str(self.autohost), "job", "threads.refresh_tokens"],
+                                   env=env, stdout=out, stderr=err)
+            _, status, usage = os.wait4(job.pid, 0)
+            seconds = time.perf_counter() - t0
+        if status != 0:
+            sys.exit("the sweep failed: " + (home / "job.log").read_text()[-2000:])
+        report = json.loads((home / "report.json").read_text())
         if report.get("refreshed") != accounts:
             sys.exit(f"the sweep refreshed {report.get('refreshed')} of {accounts}: {report}")
         rate = accounts / seconds

@@ -3,7 +3,6 @@
 #   curl_peer.sh reads   BASE CA TOKEN CALLS        one curl process, CALLS sequential GET /me
 #                                                   on one keep-alive connection
 #   curl_peer.sh refresh BASE CA TOKENS_FILE CONC   curl --parallel over every token's refresh
-#   curl_peer.sh once    BASE CA TOKEN              one process, one call (cold start)
 # Prints the HTTP status of each call, one per line, on stdout.
 set -euo pipefail
 mode=$1 base=$2 ca=$3
@@ -28,13 +27,8 @@ refresh)
   done <"$tokens" >"$config"
   curl -sS --cacert "$ca" --parallel --parallel-max "$conc" -w '%{http_code}\n' -K "$config"
   ;;
-once)
-  token=$4
-  printf 'header = "Authorization: Bearer %s"\n' "$token" >"$config"
-  curl -sS --cacert "$ca" -o /dev/null -w '%{http_code}\n' -K "$config" "$base/v1.0/me?fields=$fields"
-  ;;
 *)
-  echo "curl_peer.sh: unknown mode '$mode' (reads, refresh or once)" >&2
+  echo "curl_peer.sh: unknown mode '$mode' (reads or refresh)" >&2
   exit 2
   ;;
 esac
