@@ -17,6 +17,8 @@ int run_schedule(Context &ctx, const std::vector<std::string> &args);
 int run_runs(Context &ctx, const std::vector<std::string> &args);
 int run_jobs(Context &ctx, const std::vector<std::string> &args);
 int run_job(Context &ctx, const std::vector<std::string> &args);
+int run_run(Context &ctx, const std::vector<std::string> &args);
+int run_status(Context &ctx, const std::vector<std::string> &args);
 
 const std::vector<Command> &commands() {
   static const std::vector<Command> all = {
@@ -27,8 +29,11 @@ const std::vector<Command> &commands() {
       {"schedule", "add, list, show, remove, pause or resume schedules; import a calendar",
        &run_schedule},
       {"runs", "the history of scheduled runs, with outputs and errors", &run_runs},
+      {"status", "accounts, upcoming runs, runs at risk and runs needing attention", &run_status},
       {"jobs", "list the jobs of all or one plugin, with default schedules", &run_jobs},
       {"job", "run PLUGIN.JOB now; its JSON report on stdout", &run_job},
+      {"run", "the scheduler daemon: run schedules as they come due (--once: due now)",
+       &run_run},
   };
   return all;
 }

@@ -169,6 +169,7 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
                         level_origin + " must be debug, info, warn or error, not '" + *level + "'");
     }
     settings.log_level = *parsed;
+    settings.log_level_set = true;
   }
   return settings;
 }

@@ -1,0 +1,128 @@
+// `autohost run [--once]`: the scheduler daemon (host/daemon/).
+#include "command.hpp"
+
+#include "../daemon/daemon.hpp"
+#include "../daemon/run_worker.hpp"
+#include "../errors.hpp"
+#include "../scheduler/duration_text.hpp"
+#include "../services.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace autohost::cli {
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::string_view synopsis =
+    "run [--once] [--workers N] [--lease D] [--job-jitter D] [--grace D] [--max-attempts N]\n\n"
+    "Runs the schedules: sleeps until the next run is due (or another process changes the\n"
+    "schedules), runs due actions and jobs on N workers, records each run (see: autohost\n"
+    "runs). JSON-lines log on stderr. SIGTERM/SIGINT: no new runs, running calls stop at a\n"
+    "checkpoint and are released, exit 0 within the grace; a second signal exits at once.\n"
+    "--once runs what is due now (and runs left by dead daemons), waits for them, exits 0.\n"
+    "Durations: 90s, 2m, 1h30m.";
+
+// A duration flag; "0" is allowed where `zero_ok`.
+std::optional<std::chrono::seconds> duration_flag(const po::variables_map &vm, const char *name,
+                                                  std::chrono::seconds fallback, bool zero_ok,
+                                                  int &exit) {
+  if (vm.count(name) == 0) return fallback;
+  const auto text = vm[name].as<std::string>();
+  if (zero_ok && (text == "0" || text == "0s")) return std::chrono::seconds{0};
+  auto parsed = scheduler::parse_duration(text, std::string("--") + name);
+  if (!parsed) {
+    exit = usage_error("run", host::error_message(parsed.error()));
+    return std::nullopt;
+  }
+  return parsed.value();
+}
+
+} // namespace
+
+int report_broken(const host::PluginRegistry &registry);
+
+int run_run(Context &ctx, const std::vector<std::string> &args) {
+  po::options_description options("options");
+  options.add_options()("once", "run what is due now, wait for it, and exit")(
+      "workers", po::value<int>()->default_value(4), "runs in flight at once (1-64)")(
+      "lease", po::value<std::string>(), "claim lease, renewed every third of it (default 2m)")(
+      "job-jitter", po::value<std::string>(),
+      "plugin job defaults start up to this late (default 5m; 0 for none)")(
+      "grace", po::value<std::string>(),
+      "after SIGTERM/SIGINT, how long running calls get to stop (default 10s)")(
+      "max-attempts", po::value<int>()->default_value(6),
+      "claims of one run (tries, retries, resumptions) before it fails");
+  int exit = exit_ok;
+  auto vm = parse_command_args("run", synopsis, args, options, {}, exit);
+  if (!vm) return exit;
+
+  daemon::DaemonOptions opts;
+  opts.once = vm->count("once") != 0;
+  opts.workers = (*vm)["workers"].as<int>();
+  if (opts.workers < 1 || opts.workers > 64) {
+    return usage_error("run", "--workers must be from 1 to 64");
+  }
+  const int max_attempts = (*vm)["max-attempts"].as<int>();
+  if (max_attempts < 1) return usage_error("run", "--max-attempts must be at least 1");
+  auto lease = duration_flag(*vm, "lease", 120s, false, exit);
+  auto jitter = duration_flag(*vm, "job-jitter", 300s, true, exit);
+  auto grace = duration_flag(*vm, "grace", 10s, false, exit);
+  if (!lease || !jitter || !grace) return exit;
+  opts.lease = *lease;
+  opts.job_jitter = *jitter;
+  opts.grace = *grace;
+
+  // First, so that a stop asked for while plugins load is a clean stop, not a kill.
+  auto stop = daemon::StopSignal::install();
+  if (!stop) return report_error(stop.error(), exit_internal);
+
+  auto clock = host::host_clock_from_env();
+  if (!clock) return usage_error("run", host::error_message(clock.error()));
+  // The daemon's start and end of each run are info lines: shown unless a level was chosen.
+  host::Logger logger(stderr,
+                      ctx.settings().log_level_set ? ctx.settings().log_level : AH_LOG_INFO);
+
+  auto secrets = ctx.store();
+  if (!secrets) return report_error(secrets.error(), exit_store);
+  scheduler::ScheduleStoreOptions store_options;
+  store_options.file = secrets.value()->file();
+  store_options.lease = opts.lease;
+  store_options.retry.max_attempts = max_attempts;
+  auto store = scheduler::ScheduleStore::open(store_options);
+  if (!store) return report_error(store.error(), exit_store);
+
+  // Plugin files that do not load are reported and left out; the rest run.
+  const auto &registry = ctx.registry();
+  report_broken(registry);
+  daemon::PluginPool plugins(secrets.value(), logger, clock.value());
+  for (const auto &library : registry.plugins()) {
+    if (auto started = plugins.start(library, ctx.settings().plugin_config(library->name()));
+        !started) {
+      return report_error(started.error(), exit_plugin);
+    }
+  }
+  if (registry.plugins().empty()) {
+    daemon::daemon_log(logger, AH_LOG_WARN, "no plugins found; runs of any plugin will fail",
+                       {{"see", "autohost plugins"}});
+  }
+
+  const auto end =
+      daemon::run_daemon(*store.value(), plugins, logger, clock.value(), *stop.value(), opts);
+  switch (end) {
+  case daemon::DaemonEnd::finished: return exit_ok;
+  case daemon::DaemonEnd::store_failed: return exit_store;
+  case daemon::DaemonEnd::workers_stuck:
+    // Calls still run inside the plugins: leave without destroying them. Their runs stay
+    // `running` until their lease ends and are then resumed under the same key.
+    std::fflush(nullptr);
+    std::_Exit(exit_ok);
+  }
+  return exit_ok;
+}
+
+} // namespace autohost::cli

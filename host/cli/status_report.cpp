@@ -1,0 +1,131 @@
+// The `autohost status` report as JSON: accounts, upcoming runs, runs at risk, runs that
+// need attention and what could not be checked.
+#include "status_report.hpp"
+
+#include "../scheduler/duration_text.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace autohost::cli {
+namespace json = boost::json;
+using namespace autohost::scheduler;
+
+namespace {
+
+json::value parsed_or_null(const std::string &text) {
+  if (text.empty())
+    return nullptr;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  return ec ? json::value(text) : v;
+}
+
+json::object item_json(const UpcomingItem &item) {
+  json::object o;
+  o["at"] = format_utc(item.at);
+  const date::time_zone *zone = nullptr;
+  if (!item.zone.empty()) {
+    if (auto found = find_zone(item.zone, "time zone"))
+      zone = found.value();
+  }
+  o["at_local"] =
+      zone != nullptr ? json::value(format_in_zone(item.at, *zone)) : json::value(nullptr);
+  o["state"] = item.state;
+  o["run"] = item.run_id.empty() ? json::value(nullptr) : json::value(item.run_id);
+  o["schedule"] = item.schedule_id;
+  o["target"] = item.plugin + "." + item.target;
+  o["kind"] = name_of(item.kind);
+  const std::string &account = item.resolved_account.empty() ? item.account : item.resolved_account;
+  o["account"] = account.empty() ? json::value(nullptr) : json::value(account);
+  o["input"] = parsed_or_null(item.input_json);
+  o["paused"] = item.paused;
+  o["at_risk"] = !item.risks.empty();
+  o["risks"] = item.risks;
+  return o;
+}
+
+// Runs that ended needing a person: needs_attention, failed or missed, newest first.
+Result<json::array> attention_runs(ScheduleStore &store, const StatusOptions &options) {
+  const Instant since = options.now - options.recent;
+  std::vector<Run> found;
+  for (RunStatus status : {RunStatus::needs_attention, RunStatus::failed, RunStatus::missed}) {
+    RunFilter filter;
+    filter.status = status;
+    filter.limit = 1000;
+    auto runs = store.runs(filter);
+    if (!runs)
+      return std::move(runs).error();
+    for (auto &r : runs.value()) {
+      if (r.finished.value_or(r.updated) >= since)
+        found.push_back(std::move(r));
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Run &a, const Run &b) {
+    return a.finished.value_or(a.updated) > b.finished.value_or(b.updated);
+  });
+  json::array out;
+  for (const auto &r : found) {
+    const json::value error = parsed_or_null(r.error_json);
+    auto field = [&](const char *key) {
+      const json::value *v = error.is_object() ? error.as_object().if_contains(key) : nullptr;
+      return v != nullptr && v->is_string() ? json::value(v->as_string()) : json::value(nullptr);
+    };
+    out.push_back(json::object{
+        {"run", r.id},
+        {"schedule", r.schedule_id},
+        {"target", r.plugin + "." + r.target},
+        {"account", r.account.empty() ? json::value(nullptr) : json::value(r.account)},
+        {"status", name_of(r.status)},
+        {"due", format_utc(r.due)},
+        {"finished", r.finished ? json::value(format_utc(*r.finished)) : json::value(nullptr)},
+        {"attempts", r.attempts},
+        {"code", field("code")},
+        {"message", error.is_string() ? error : field("message")},
+        {"error", error}});
+  }
+  return out;
+}
+
+} // namespace
+
+Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
+                                    const StatusOptions &options, host::HostServices::Clock clock) {
+  bool truncated = false;
+  auto items = upcoming_items(store, options, truncated);
+  if (!items)
+    return std::move(items).error();
+  auto attention = attention_runs(store, options);
+  if (!attention)
+    return std::move(attention).error();
+  auto schedules = store.list();
+  if (!schedules)
+    return std::move(schedules).error();
+
+  json::array problems;
+  for (const auto &s : schedules.value()) {
+    if (!s.problem.empty())
+      problems.emplace_back("schedule " + s.id + " stopped: " + s.problem);
+  }
+  json::array accounts = assess_risks(ctx, items.value(), options, clock, problems);
+
+  json::array upcoming, at_risk;
+  for (const auto &item : items.value()) {
+    json::object o = item_json(item);
+    if (!item.risks.empty())
+      at_risk.push_back(o);
+    upcoming.push_back(std::move(o));
+  }
+  return json::object{{"now", format_utc(options.now)},
+                      {"horizon", format_duration(options.horizon)},
+                      {"until", format_utc(options.now + options.horizon)},
+                      {"accounts", std::move(accounts)},
+                      {"upcoming", std::move(upcoming)},
+                      {"upcoming_truncated", truncated},
+                      {"at_risk", std::move(at_risk)},
+                      {"attention", std::move(attention).value()},
+                      {"problems", std::move(problems)}};
+}
+
+} // namespace autohost::cli

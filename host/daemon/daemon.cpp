@@ -1,0 +1,328 @@
+// The daemon's main loop: make due runs, claim into free workers, renew leases, sleep.
+#include "daemon.hpp"
+
+#include "../errors.hpp"
+#include "../scheduler/zone.hpp"
+#include "job_defaults.hpp"
+#include "run_worker.hpp"
+#include "store_watch.hpp"
+
+#include <boost/json.hpp>
+#include <sodium.h>
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <list>
+#include <memory>
+
+namespace autohost::daemon {
+namespace json = boost::json;
+using namespace autohost::scheduler;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+std::string make_worker_id() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == 0) std::snprintf(host, 8, "%s", "host");
+  char random[9];
+  std::snprintf(random, sizeof random, "%08x", randombytes_random());
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + random;
+}
+
+namespace {
+
+class EventFd {
+public:
+  EventFd() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+  ~EventFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  EventFd(const EventFd &) = delete;
+  EventFd &operator=(const EventFd &) = delete;
+  int fd() const noexcept { return fd_; }
+  void drain() const {
+    std::uint64_t value;
+    [[maybe_unused]] const auto n = read(fd_, &value, sizeof value);
+  }
+
+private:
+  int fd_;
+};
+
+class Loop {
+public:
+  Loop(ScheduleStore &store, PluginPool &plugins, host::Logger &logger,
+       host::HostServices::Clock clock, StopSignal &stop, const DaemonOptions &options)
+      : store_(store), plugins_(plugins), logger_(logger), clock_(std::move(clock)), stop_(stop),
+        options_(options), watch_(store.file()), worker_(make_worker_id()),
+        renew_every_(std::max(milliseconds(200), milliseconds(options.lease) / 3)) {}
+
+  DaemonEnd run();
+
+private:
+  Instant now() const { return instant_of(clock_); }
+  void log(ah_log_level level, std::string_view message, json::object fields = {}) {
+    daemon_log(logger_, level, message, fields);
+  }
+  bool store_ok(const Error &error, std::string_view doing);
+  void register_job_defaults();
+  bool make_due_runs();
+  bool claim_runs();
+  void start(Claim claim);
+  void reap();
+  void renew_leases();
+  milliseconds sleep_time(bool claimed_nothing);
+  std::int64_t generation();
+  // Sleeps up to `timeout`; returns early on a stop, a finished run, or a change to the
+  // store that moved its generation past `seen`.
+  void wait(milliseconds timeout, std::int64_t seen);
+  DaemonEnd shut_down();
+
+  ScheduleStore &store_;
+  PluginPool &plugins_;
+  host::Logger &logger_;
+  host::HostServices::Clock clock_;
+  StopSignal &stop_;
+  DaemonOptions options_;
+  StoreWatch watch_;
+  EventFd done_;
+  std::string worker_;
+  milliseconds renew_every_;
+  std::list<std::unique_ptr<ActiveRun>> active_;
+  bool store_failed_ = false;
+};
+
+bool Loop::store_ok(const Error &error, std::string_view doing) {
+  log(AH_LOG_ERROR, "store error",
+      {{"doing", doing}, {"error", host::error_message(error)}, {"store", store_.file().string()}});
+  store_failed_ = true;
+  return false;
+}
+
+void Loop::register_job_defaults() {
+  for (const auto &library : plugins_.libraries()) {
+    JobDefaults defaults = job_defaults(*library, now(), options_.job_jitter);
+    for (const auto &problem : defaults.problems) {
+      log(AH_LOG_WARN, "job default schedule not used", {{"problem", problem}});
+    }
+    for (const auto &draft : defaults.drafts) {
+      auto chosen = store_.ensure_job_schedule(draft, now());
+      if (!chosen) {
+        store_ok(chosen.error(), "registering job " + draft.plugin + "." + draft.target);
+        continue;
+      }
+      log(AH_LOG_DEBUG, "job schedule",
+          {{"job", draft.plugin + "." + draft.target},
+           {"schedule", chosen.value().id},
+           {"spec", chosen.value().spec}});
+    }
+  }
+}
+
+bool Loop::make_due_runs() {
+  auto due = store_.materialise_due(now());
+  if (!due) return store_ok(due.error(), "making due runs");
+  for (const auto &id : due.value().missed) log(AH_LOG_WARN, "run missed", {{"run", id}});
+  for (const auto &p : due.value().problems) log(AH_LOG_WARN, "schedule stopped", {{"problem", p}});
+  return true;
+}
+
+void Loop::start(Claim claim) {
+  auto active = std::make_unique<ActiveRun>(std::move(claim));
+  ActiveRun &ref = *active;
+  active_.push_back(std::move(active));
+  const WorkerContext context{store_, plugins_, logger_, clock_, done_.fd()};
+  ref.thread = std::thread([context, &ref] { execute_run(context, ref); });
+}
+
+bool Loop::claim_runs() {
+  bool claimed = false;
+  while (static_cast<int>(active_.size()) < options_.workers && !stop_.requested()) {
+    auto next = store_.claim_next(worker_, now());
+    if (!next) {
+      store_ok(next.error(), "claiming a run");
+      break;
+    }
+    if (!next.value()) break;
+    start(std::move(*next.value()));
+    claimed = true;
+  }
+  return claimed;
+}
+
+void Loop::reap() {
+  done_.drain();
+  for (auto it = active_.begin(); it != active_.end();) {
+    if ((*it)->finished.load()) {
+      (*it)->thread.join();
+      it = active_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Loop::renew_leases() {
+  const SteadyTime t = std::chrono::steady_clock::now();
+  for (auto &a : active_) {
+    // Once the call returned, the outcome's write ends the claim: renewing then would
+    // only race with it.
+    if (a->recording.load() || a->lost.load() || t - a->last_renewal < renew_every_) continue;
+    auto renewed = store_.renew_lease(a->claim, now());
+    if (renewed) {
+      a->last_renewal = t;
+      continue;
+    }
+    if (renewed.error().status == AH_CONFLICT) {
+      // Another daemon holds it now (this one was too slow to renew): stop the call.
+      a->lost.store(true);
+      a->cancel.store(true);
+      log(AH_LOG_WARN, "lease lost",
+          {{"run", a->claim.run.id}, {"error", host::error_message(renewed.error())}});
+    } else {
+      log(AH_LOG_WARN, "lease not renewed",
+          {{"run", a->claim.run.id}, {"error", host::error_message(renewed.error())}});
+    }
+  }
+}
+
+milliseconds Loop::sleep_time(bool claimed_nothing) {
+  milliseconds timeout = options_.max_sleep;
+  if (static_cast<int>(active_.size()) < options_.workers) {
+    auto wake = store_.next_wake();
+    if (!wake) {
+      store_ok(wake.error(), "finding the next wake-up time");
+      timeout = seconds(5);
+    } else if (wake.value()) {
+      // Wall-clock milliseconds until the wake-up second starts (the store counts seconds).
+      const auto until = milliseconds(std::chrono::duration_cast<milliseconds>(
+                                          wake.value()->time_since_epoch())
+                                          .count() -
+                                      clock_());
+      // Work due now that could not be claimed (e.g. a schedule whose previous run still
+      // runs): its change of state wakes the loop; look again in a second at the latest.
+      timeout = until.count() > 0 ? std::min(timeout, until)
+                                  : (claimed_nothing ? milliseconds(1000) : milliseconds(0));
+    }
+  }
+  if (!active_.empty()) timeout = std::min(timeout, renew_every_);
+  if (watch_.fd() < 0) timeout = std::min<milliseconds>(timeout, options_.fallback_check);
+  return std::max(timeout, milliseconds(0));
+}
+
+std::int64_t Loop::generation() {
+  auto g = store_.generation();
+  return g ? g.value() : -1;
+}
+
+void Loop::wait(milliseconds timeout, std::int64_t seen) {
+  const SteadyTime until = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || stop_.requested()) return;
+    pollfd fds[3] = {{stop_.fd(), POLLIN, 0}, {done_.fd(), POLLIN, 0}, {watch_.fd(), POLLIN, 0}};
+    const int n = poll(fds, watch_.fd() >= 0 ? 3 : 2, static_cast<int>(std::min<std::int64_t>(
+                                                          left.count(), 3'600'000)));
+    if (n <= 0) continue; // timeout (the loop ends above) or EINTR
+    if (fds[0].revents != 0 || fds[1].revents != 0) return;
+    if (fds[2].revents != 0 && watch_.drain()) {
+      if (generation() != seen) return;
+    }
+  }
+}
+
+DaemonEnd Loop::shut_down() {
+  log(AH_LOG_INFO, "stopping",
+      {{"signal", stop_.signal_number()},
+       {"running", active_.size()},
+       {"grace_s", options_.grace.count()}});
+  for (auto &a : active_) {
+    a->stopping.store(true);
+    a->cancel.store(true);
+  }
+  const SteadyTime deadline = std::chrono::steady_clock::now() + options_.grace;
+  while (true) {
+    reap();
+    if (active_.empty()) break;
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      json::array runs;
+      for (const auto &a : active_) runs.push_back(json::value(a->claim.run.id));
+      log(AH_LOG_WARN, "stopped with runs still running; they are resumed when their lease ends",
+          {{"runs", runs}});
+      return DaemonEnd::workers_stuck;
+    }
+    renew_leases();
+    pollfd fd{done_.fd(), POLLIN, 0};
+    poll(&fd, 1, static_cast<int>(std::min(left, renew_every_).count()));
+  }
+  log(AH_LOG_INFO, "stopped");
+  return DaemonEnd::finished;
+}
+
+DaemonEnd Loop::run() {
+  if (done_.fd() < 0) {
+    log(AH_LOG_ERROR, "cannot create an eventfd");
+    return DaemonEnd::store_failed;
+  }
+  log(AH_LOG_INFO, options_.once ? "running due work once" : "started",
+      {{"worker", worker_},
+       {"workers", options_.workers},
+       {"lease_s", options_.lease.count()},
+       {"store", store_.file().string()}});
+  if (!watch_.problem().empty()) {
+    log(AH_LOG_WARN, "store changes are noticed by polling",
+        {{"problem", watch_.problem()}, {"every_s", options_.fallback_check.count()}});
+  }
+  register_job_defaults();
+  if (options_.once && store_failed_) return DaemonEnd::store_failed;
+
+  if (options_.once) {
+    // Due now means due when --once started: occurrences that come due while it works
+    // wait for the next invocation, so a fast schedule cannot keep it running.
+    if (!make_due_runs()) return DaemonEnd::store_failed;
+    while (!stop_.requested()) {
+      reap();
+      renew_leases();
+      const std::int64_t seen = generation();
+      const bool claimed = claim_runs();
+      if (store_failed_) break;
+      if (active_.empty() && !claimed) break;
+      wait(renew_every_, seen);
+    }
+    if (stop_.requested()) return shut_down();
+    reap();
+    for (auto &a : active_) a->thread.join(); // none left unless the store failed
+    active_.clear();
+    return store_failed_ ? DaemonEnd::store_failed : DaemonEnd::finished;
+  }
+
+  while (!stop_.requested()) {
+    reap();
+    renew_leases();
+    // Read before looking at the store, so a change made meanwhile by another process
+    // ends the coming sleep at once.
+    const std::int64_t seen = generation();
+    make_due_runs();
+    const bool claimed = claim_runs();
+    wait(sleep_time(!claimed), seen);
+  }
+  return shut_down();
+}
+
+} // namespace
+
+DaemonEnd run_daemon(ScheduleStore &store, PluginPool &plugins, host::Logger &logger,
+                     host::HostServices::Clock clock, StopSignal &stop,
+                     const DaemonOptions &options) {
+  Loop loop(store, plugins, logger, std::move(clock), stop, options);
+  return loop.run();
+}
+
+} // namespace autohost::daemon

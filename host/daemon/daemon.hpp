@@ -1,0 +1,46 @@
+// `autohost run`: the scheduler daemon. Makes due runs, claims them into a bounded pool of
+// workers that call the plugins (the run id is the idempotency key), renews their leases,
+// records each outcome, and sleeps until the next due time or a change to the store.
+#pragma once
+
+#include "../log.hpp"
+#include "../scheduler/schedule_store.hpp"
+#include "../services.hpp"
+#include "plugin_pool.hpp"
+#include "stop_signal.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace autohost::daemon {
+
+struct DaemonOptions {
+  bool once = false; // run what is due now, wait for it, and return
+  int workers = 4;   // runs in flight at once
+  // Must match the store's lease: renewals happen every lease / 3.
+  std::chrono::seconds lease{120};
+  std::chrono::seconds job_jitter{300}; // plugin job defaults start up to this late
+  // After SIGTERM/SIGINT, running calls get this long to reach a checkpoint; then the
+  // daemon exits anyway and leaves them to be resumed when their lease runs out.
+  std::chrono::seconds grace{10};
+  std::chrono::seconds max_sleep{60}; // the longest sleep without looking at the store
+  // Without inotify the store's generation is checked this often.
+  std::chrono::seconds fallback_check{5};
+};
+
+enum class DaemonEnd {
+  finished,      // stopped (or --once done) with every worker joined
+  workers_stuck, // the grace ran out with calls still running: exit without cleanup
+  store_failed,  // --once: the store could not be read or written (logged)
+};
+
+// "<host>:<pid>:<random>": unique per daemon process, part of every claim's fence.
+std::string make_worker_id();
+
+// Runs the daemon until a stop is requested (or, with `once`, until the due work is done).
+// Registers the default schedules of the pool's plugin jobs first.
+DaemonEnd run_daemon(scheduler::ScheduleStore &store, PluginPool &plugins, host::Logger &logger,
+                     host::HostServices::Clock clock, StopSignal &stop,
+                     const DaemonOptions &options);
+
+} // namespace autohost::daemon

@@ -1,0 +1,48 @@
+// The plugin instances a daemon runs its schedules with: one instance per plugin, started
+// once with the host services (the store, the logger, the host clock) and shared by every
+// worker (the ABI allows concurrent calls on one instance).
+#pragma once
+
+#include "../log.hpp"
+#include "../services.hpp"
+
+#include <autohost/host.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace autohost::daemon {
+
+class PluginPool {
+public:
+  PluginPool(store::SecretStore *secrets, host::Logger &logger, host::HostServices::Clock clock)
+      : secrets_(secrets), logger_(logger), clock_(std::move(clock)) {}
+  PluginPool(const PluginPool &) = delete;
+  PluginPool &operator=(const PluginPool &) = delete;
+
+  // Starts an instance of `library` with its config JSON ("" for none). The error names the
+  // plugin file and why it did not start.
+  Result<Done> start(std::shared_ptr<const Library> library, std::string_view config_json);
+
+  // nullptr when no plugin of that name was started.
+  const Instance *find(std::string_view plugin) const;
+  std::vector<std::shared_ptr<const Library>> libraries() const;
+
+private:
+  struct Started {
+    std::shared_ptr<const Library> library;
+    // Declared before the instance, so the instance (which uses them) is destroyed first.
+    std::unique_ptr<host::HostServices> services;
+    std::optional<Instance> instance;
+  };
+
+  store::SecretStore *secrets_;
+  host::Logger &logger_;
+  host::HostServices::Clock clock_;
+  std::vector<std::unique_ptr<Started>> started_;
+};
+
+} // namespace autohost::daemon

@@ -1,0 +1,49 @@
+// One claimed run on a worker thread: call the plugin with the run id as the idempotency
+// key, then record the outcome in the store (complete, retry later or release).
+#pragma once
+
+#include "../log.hpp"
+#include "../scheduler/schedule_store.hpp"
+#include "../services.hpp"
+#include "plugin_pool.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace autohost::daemon {
+
+struct ActiveRun {
+  explicit ActiveRun(scheduler::Claim c) : claim(std::move(c)) {}
+
+  scheduler::Claim claim;
+  std::atomic<bool> cancel{false};   // what the plugin's is_cancelled answers
+  std::atomic<bool> stopping{false}; // cancelled because the daemon stops: release the run
+  std::atomic<bool> lost{false};     // the lease was taken over: record nothing
+  std::atomic<bool> recording{false}; // the call returned; its outcome is being written
+  std::atomic<bool> finished{false};
+  std::chrono::steady_clock::time_point last_renewal = std::chrono::steady_clock::now();
+  std::thread thread;
+};
+
+struct WorkerContext {
+  scheduler::ScheduleStore &store;
+  PluginPool &plugins;
+  host::Logger &logger;
+  host::HostServices::Clock clock;
+  int done_fd; // an eventfd written when a run is finished, so the main loop wakes
+};
+
+// The clock's time in whole seconds, as the store counts.
+scheduler::Instant instant_of(const host::HostServices::Clock &clock);
+
+// Logs one JSON line from the daemon (source "daemon") with `fields`.
+void daemon_log(host::Logger &logger, ah_log_level level, std::string_view message,
+                const boost::json::object &fields);
+
+// Runs the claim to its end; sets `finished` and writes `done_fd` last. Never throws.
+void execute_run(const WorkerContext &context, ActiveRun &active) noexcept;
+
+} // namespace autohost::daemon

@@ -1,0 +1,31 @@
+// Wakes the daemon when another process writes the store: inotify on the store file's
+// directory, filtered to the store file and its -wal and -journal files. The daemon then
+// compares the store's generation to see whether the change matters.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace autohost::daemon {
+
+class StoreWatch {
+public:
+  explicit StoreWatch(const std::filesystem::path &store_file);
+  ~StoreWatch();
+  StoreWatch(const StoreWatch &) = delete;
+  StoreWatch &operator=(const StoreWatch &) = delete;
+
+  // -1 when inotify is not available (then `problem()` says why and the daemon falls back
+  // to checking the generation every few seconds).
+  int fd() const noexcept { return fd_; }
+  const std::string &problem() const noexcept { return problem_; }
+  // Reads every pending event; true when one concerned the store's files.
+  bool drain();
+
+private:
+  int fd_ = -1;
+  std::string problem_;
+  std::string name_; // the store file's name; its -wal/-journal share the prefix
+};
+
+} // namespace autohost::daemon
