@@ -15,7 +15,10 @@ Database::Database(const std::filesystem::path &file, bool create) {
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  for (auto &[sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+  sqlite3_close(db_);
+}
 
 void Database::fail(int code) {
   if (failure_.code == SQLITE_OK) {
@@ -35,12 +38,35 @@ Statement Database::prepare(std::string_view sql) { return Statement(*this, sql)
 
 Statement::Statement(Database &db, std::string_view sql) : db_(db) {
   if (!db_.ok()) return;
-  const int rc = sqlite3_prepare_v2(db_.handle(), sql.data(), static_cast<int>(sql.size()),
-                                    &stmt_, nullptr);
-  if (rc != SQLITE_OK) db_.fail(rc);
+  auto found = db_.cache_.find(sql);
+  if (found != db_.cache_.end() && !found->second.in_use) {
+    stmt_ = found->second.stmt;
+    in_use_ = &found->second.in_use;
+    *in_use_ = true;
+    return;
+  }
+  const bool keep = found == db_.cache_.end() && db_.cache_.size() < Database::cache_limit;
+  const int rc = sqlite3_prepare_v3(db_.handle(), sql.data(), static_cast<int>(sql.size()),
+                                    keep ? SQLITE_PREPARE_PERSISTENT : 0, &stmt_, nullptr);
+  if (rc != SQLITE_OK) {
+    db_.fail(rc);
+    return;
+  }
+  if (keep && stmt_ != nullptr) {
+    auto slot = db_.cache_.emplace(std::string(sql), Database::Cached{stmt_, true}).first;
+    in_use_ = &slot->second.in_use;
+  }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  if (in_use_ == nullptr) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  *in_use_ = false;
+}
 
 Statement &Statement::bind(int index, std::string_view text) {
   if (stmt_ != nullptr) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@ struct SqliteFailure {
 
 class Statement;
 
+// One thread at a time uses a Database (the stores hold a mutex around every operation).
+// Statements are prepared once per SQL text and reused: see Statement.
 class Database {
 public:
   // Opens (creating when `create` is set) the file. Failures leave the handle empty and
@@ -42,10 +45,24 @@ public:
   void fail(int code);
 
 private:
+  friend class Statement;
+  // A statement kept for reuse; `in_use` while a Statement holds it.
+  struct Cached {
+    sqlite3_stmt *stmt = nullptr;
+    bool in_use = false;
+  };
+  // Enough for every fixed SQL text the stores use; anything beyond is prepared per use.
+  static constexpr std::size_t cache_limit = 96;
+
   sqlite3 *db_ = nullptr;
   SqliteFailure failure_;
+  std::map<std::string, Cached, std::less<>> cache_;
 };
 
+// A prepared statement with bound values. The first Statement for an SQL text prepares it
+// and leaves it in the Database's cache; later ones reuse it (reset, bindings cleared), so
+// a hot path pays for parsing once. A text already held by a live Statement (nested use)
+// is prepared afresh and finalised after use.
 class Statement {
 public:
   Statement(Database &db, std::string_view sql);
@@ -68,6 +85,7 @@ public:
 private:
   Database &db_;
   sqlite3_stmt *stmt_ = nullptr;
+  bool *in_use_ = nullptr; // the cache slot's flag when stmt_ is cached
 };
 
 // A write transaction (BEGIN IMMEDIATE, so the write lock is taken up front and two
