@@ -1,5 +1,6 @@
-// The client: request validation, the retry loop, cancellation, the bulk form and the io
-// thread that drives them all.
+// The client: request validation, the retry loop, cancellation, the bulk form, and who
+// drives the io_context (the calling thread for a single request, a standby thread for the
+// bulk form and for idle timers).
 #include "http/client.hpp"
 
 #include "http/ascii.hpp"
@@ -27,7 +28,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -135,6 +135,12 @@ struct Bulk {
   std::deque<std::pair<std::size_t, Result<Response>>> ready;
 };
 
+// The outcome of one send(), handed from whichever thread ran the request to its caller.
+struct Completion {
+  std::optional<Result<Response>> result;
+  std::atomic<bool> done{false};
+};
+
 // Shared by a request and its cancellation watchdog, which may outlive the request by one
 // poll interval.
 struct Watch {
@@ -153,13 +159,17 @@ struct Client::Impl {
         pool(io.get_executor(), PoolLimits{options.max_connections_per_host,
                                            options.max_idle_per_host, options.idle_timeout}),
         work(io.get_executor()), random(std::random_device{}()) {
-    thread = std::thread([this] { run_io(); });
+    thread = std::thread([this] { standby(); });
   }
 
   Impl(const Impl &) = delete;
   Impl &operator=(const Impl &) = delete;
 
   ~Impl() {
+    {
+      const std::lock_guard lock(drive_mutex);
+      stopping = true;
+    }
     try {
       net::post(io, [this] {
         shutting_down = true;
@@ -170,27 +180,49 @@ struct Client::Impl {
       });
     } catch (...) { // NOLINT(bugprone-empty-catch): requests then end at their deadlines
     }
-    work.reset();
+    standby_cv.notify_all();
     try {
       thread.join();
     } catch (...) { // NOLINT(bugprone-empty-catch): join fails only if the thread is gone
     }
   }
 
-  void run_io() noexcept {
-    while (true) {
-      try {
-        io.run();
-        return;
-      } catch (const std::exception &e) {
-        // Every coroutine catches its own; reaching here is a bug, but the thread must live.
-        logger.write(LogLevel::error, "http: unexpected exception on the io thread",
-                     {{"error", std::string_view(e.what())}});
-      } catch (...) {
-        logger.write(LogLevel::error, "http: unexpected exception on the io thread", {});
-      }
+  // Driving: exactly one thread at a time runs the io_context's handlers (`driving`, handed
+  // over under drive_mutex), so the state below stays single-threaded. A caller of send()
+  // drives while it waits for its own result, which saves two thread hand-offs per request;
+  // other callers wait, and one of them takes over when the driver's request is done. The
+  // standby thread drives while a bulk call is active (its caller is busy delivering
+  // results) and, when nobody else does, every idle_tick to run expired timers.
+  void enter() {
+    const std::lock_guard lock(drive_mutex);
+    ++callers;
+  }
+  void leave() {
+    const std::lock_guard lock(drive_mutex);
+    if (--callers == 0 && stopping) {
+      standby_cv.notify_all();
     }
   }
+  void bulk_started() {
+    const std::lock_guard lock(drive_mutex);
+    ++bulk_active;
+    standby_cv.notify_all();
+  }
+  void bulk_finished() {
+    const std::lock_guard lock(drive_mutex);
+    --bulk_active;
+  }
+  void complete(Completion &completion, Result<Response> result) {
+    completion.result = std::move(result);
+    const std::lock_guard lock(drive_mutex);
+    completion.done.store(true, std::memory_order_release);
+    if (waiting > 0) {
+      drive_cv.notify_all();
+    }
+  }
+  void drive_until(const Completion &completion);
+  void standby() noexcept;
+  void run_handlers(bool block) noexcept;
 
   // Never fails by exception once started: everything becomes an Error.
   net::awaitable<Result<Response>> run(Request request);
@@ -223,6 +255,16 @@ struct Client::Impl {
   std::atomic<std::uint64_t> connections_reused{0};
   std::atomic<std::uint64_t> attempts{0};
   std::atomic<std::uint64_t> retries{0};
+  // Who drives the io_context (see drive_until and standby).
+  std::mutex drive_mutex;
+  std::condition_variable drive_cv;   // callers waiting for their result or their turn
+  std::condition_variable standby_cv; // the standby thread waiting for work
+  bool driving = false;
+  bool stopping = false;
+  int callers = 0;     // threads inside send() or send_all()
+  int waiting = 0;     // callers waiting for the driver to hand over
+  int bulk_active = 0; // send_all() calls whose requests are still running
+  static constexpr milliseconds idle_tick{1000};
   std::thread thread; // last: it starts once everything it uses exists
 };
 
@@ -486,6 +528,78 @@ net::awaitable<void> Client::Impl::watch_cancellation(std::shared_ptr<Watch> wat
   }
 }
 
+void Client::Impl::run_handlers(bool block) noexcept {
+  try {
+    if (block) {
+      io.run_one();
+    } else {
+      io.poll();
+    }
+  } catch (const std::exception &e) {
+    // Every coroutine catches its own; reaching here is a bug, but the driver must live.
+    logger.write(LogLevel::error, "http: unexpected exception in an io handler",
+                 {{"error", std::string_view(e.what())}});
+  } catch (...) {
+    logger.write(LogLevel::error, "http: unexpected exception in an io handler", {});
+  }
+}
+
+void Client::Impl::drive_until(const Completion &completion) {
+  std::unique_lock lock(drive_mutex);
+  while (!completion.done.load(std::memory_order_acquire)) {
+    if (driving) {
+      ++waiting;
+      drive_cv.wait(lock);
+      --waiting;
+      continue;
+    }
+    driving = true;
+    lock.unlock();
+    // Only this thread runs handlers now, so only a handler run here can finish the request.
+    while (!completion.done.load(std::memory_order_acquire)) {
+      run_handlers(true);
+    }
+    lock.lock();
+    driving = false;
+    if (waiting > 0) {
+      drive_cv.notify_all();
+    }
+    if (bulk_active > 0 || stopping) {
+      standby_cv.notify_all();
+    }
+  }
+}
+
+void Client::Impl::standby() noexcept {
+  std::unique_lock lock(drive_mutex);
+  bool tick = false;
+  while (!(stopping && callers == 0 && !driving)) {
+    if (driving || (bulk_active == 0 && !tick)) {
+      tick = standby_cv.wait_for(lock, idle_tick) == std::cv_status::timeout;
+      continue;
+    }
+    driving = true;
+    const bool bulk = bulk_active > 0;
+    tick = false;
+    lock.unlock();
+    run_handlers(bulk); // a bulk call needs the io driven; a tick only runs what is due
+    lock.lock();
+    driving = false;
+    if (waiting > 0) {
+      drive_cv.notify_all();
+    }
+  }
+  lock.unlock();
+  // Nobody else calls in any more: run the shutdown and whatever it leaves to finish.
+  work.reset();
+  while (!io.stopped()) {
+    try {
+      io.run();
+    } catch (...) { // NOLINT(bugprone-empty-catch): logged nowhere: the client is going away
+    }
+  }
+}
+
 net::awaitable<void> Client::Impl::bulk_worker(std::shared_ptr<Bulk> bulk) {
   while (bulk->next < bulk->requests.size()) {
     const std::size_t index = bulk->next++;
@@ -555,23 +669,27 @@ Result<Response> Client::send(Request request) noexcept {
       return Error{ErrorKind::internal, "send() on a moved-from HTTP client", Delivery::not_sent,
                    0};
     }
-    if (impl_->io.get_executor().running_in_this_thread()) {
+    Impl &impl = *impl_;
+    if (impl.io.get_executor().running_in_this_thread()) {
       return refused_on_io_thread();
     }
-    std::promise<Result<Response>> promise;
-    std::future<Result<Response>> future = promise.get_future();
-    // The handler owns the promise, so the waiting thread never races its destruction.
-    net::co_spawn(impl_->io, impl_->run(std::move(request)),
-                  [promise = std::move(promise)](const std::exception_ptr &e,
-                                                 Result<Response> result) mutable {
-                    if (e) {
-                      promise.set_value(Error{ErrorKind::internal, "request coroutine failed",
-                                              Delivery::maybe_sent, 0});
-                    } else {
-                      promise.set_value(std::move(result));
-                    }
+    Completion completion;
+    impl.enter();
+    struct Leave {
+      Impl &impl;
+      ~Leave() { impl.leave(); }
+    } leave{impl};
+    // The handler's last touch of `completion` is the store of `done`, under the lock that
+    // drive_until reads it with, so this frame may end as soon as it sees it.
+    net::co_spawn(impl.io, impl.run(std::move(request)),
+                  [&impl, &completion](const std::exception_ptr &e, Result<Response> result) {
+                    impl.complete(completion,
+                                  e ? Error{ErrorKind::internal, "request coroutine failed",
+                                            Delivery::maybe_sent, 0}
+                                    : std::move(result));
                   });
-    return future.get();
+    impl.drive_until(completion);
+    return std::move(*completion.result);
   } catch (const std::exception &e) {
     return Error{ErrorKind::internal, std::string("HTTP client failure: ") + e.what(),
                  Delivery::maybe_sent, 0};
@@ -598,6 +716,16 @@ void Client::send_all(std::vector<Request> requests, std::size_t concurrency,
       }
       return;
     }
+    Impl &impl = *impl_;
+    impl.enter();
+    struct Leave {
+      Impl &impl;
+      ~Leave() {
+        impl.bulk_finished();
+        impl.leave();
+      }
+    } leave{impl};
+    impl.bulk_started();
     auto bulk = std::make_shared<Bulk>();
     bulk->requests = std::move(requests);
     const std::size_t workers =

@@ -1,5 +1,5 @@
-// The HTTP client: pooled HTTPS connections, timeouts, retries and a bulk form, driven by
-// one io thread of its own.
+// The HTTP client: pooled HTTPS connections, timeouts, retries and a bulk form over one
+// io_context, driven by the calling thread for send() and by a standby thread otherwise.
 #pragma once
 
 #include "http/error.hpp"
@@ -25,10 +25,13 @@ struct ClientStats {
 // Receives the result of requests[index] of a bulk call.
 using BulkCallback = std::function<void(std::size_t index, Result<Response> result)>;
 
-// Thread-safe: send() and send_all() may be called from several threads at once. All
-// network work runs on the client's io thread; the calling thread waits. Calling either from
-// the io thread itself (e.g. from the log sink) is refused with ErrorKind::internal.
-// Destroying the client cancels requests still in flight and joins the io thread.
+// Thread-safe: send() and send_all() may be called from several threads at once. One thread
+// at a time runs the network work (the "io thread" in other comments): a caller of send()
+// runs it while it waits, so a lone request costs no thread hand-off; concurrent callers
+// take turns; the client's standby thread runs it during send_all() and for idle timers.
+// Calling either from inside that work (e.g. from the log sink) is refused with
+// ErrorKind::internal. Destroying the client cancels requests still in flight and joins the
+// standby thread.
 class Client {
 public:
   // Fails on invalid options, an unreadable ca_file or an unusable proxy setting.
