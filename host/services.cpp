@@ -54,6 +54,7 @@ HostServices::HostServices(std::string plugin_name, store::SecretStore *store, L
   table_.secret_list = &HostServices::secret_list;
   table_.secret_delete = &HostServices::secret_delete;
   table_.now_ms = &HostServices::now_ms;
+  table_.secret_put_many = &HostServices::secret_put_many;
 }
 
 ah_status HostServices::no_store(ah_sink *sink) const noexcept {
@@ -103,6 +104,49 @@ ah_status HostServices::secret_put(void *host, ah_str key, ah_str value, uint64_
     return AH_OK;
   } catch (...) {
     return report_exception(error);
+  }
+}
+
+ah_status HostServices::secret_put_many(void *host, ah_secret_write *writes, size_t count,
+                                        ah_sink *error) noexcept {
+  // Until the store answers, every item carries the call's failure (nothing was written).
+  auto fail_all = [&](ah_status status) {
+    for (size_t i = 0; i < count; ++i) {
+      writes[i].status = status;
+      writes[i].new_version = 0;
+    }
+    return status;
+  };
+  if (count == 0) return AH_OK;
+  try {
+    if (writes == nullptr) {
+      return report(error, make_error(AH_INVALID_INPUT, "invalid_input",
+                                      "secret_put_many was given no items but a count of " +
+                                          std::to_string(count)));
+    }
+    auto &h = self(host);
+    if (h.store_ == nullptr) return fail_all(h.no_store(error));
+    std::vector<store::PutRequest> puts;
+    puts.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      puts.push_back({from_ah(writes[i].key), from_ah(writes[i].value), writes[i].expected_version});
+    }
+    auto put = h.store_->put_many(puts);
+    if (!put) return fail_all(report(error, put.error()));
+    for (size_t i = 0; i < count; ++i) {
+      const auto &one = put.value()[i];
+      if (!one) {
+        writes[i].status = one.error().status == AH_OK ? AH_INTERNAL : one.error().status;
+        writes[i].new_version = 0;
+        continue;
+      }
+      writes[i].status =
+          one.value().outcome == store::WriteOutcome::conflict ? AH_CONFLICT : AH_OK;
+      writes[i].new_version = one.value().version;
+    }
+    return AH_OK;
+  } catch (...) {
+    return fail_all(report_exception(error));
   }
 }
 

@@ -34,6 +34,8 @@ private:
   static ah_status secret_get(void *host, ah_str key, ah_sink *value, uint64_t *version) noexcept;
   static ah_status secret_put(void *host, ah_str key, ah_str value, uint64_t expected,
                               uint64_t *new_version, ah_sink *error) noexcept;
+  static ah_status secret_put_many(void *host, ah_secret_write *writes, size_t count,
+                                   ah_sink *error) noexcept;
   static ah_status secret_list(void *host, ah_str prefix, ah_sink *out) noexcept;
   static ah_status secret_delete(void *host, ah_str key, uint64_t expected,
                                  ah_sink *error) noexcept;

@@ -9,7 +9,8 @@
  *   position; a host refuses a plugin whose major differs from its own. AH_ABI_MINOR grows
  *   when fields are appended to the end of a struct. Every struct starts with
  *   `struct_size` (sizeof as the writer compiled it); a reader uses a field only if the
- *   struct it got is large enough to hold it (see AH_HAS_FIELD).
+ *   struct it got is large enough to hold it (see AH_HAS_FIELD). History: 1.0 is the
+ *   first; 1.1 appended ah_host_services.secret_put_many (batched compare-and-set).
  *
  * Discovery. A plugin exports exactly one function, `autohost_plugin_entry` (the name is
  *   AH_ENTRY_SYMBOL), returning a pointer to a static, immutable ah_plugin table. The host
@@ -43,7 +44,7 @@ extern "C" {
 #endif
 
 #define AH_ABI_MAJOR 1
-#define AH_ABI_MINOR 0
+#define AH_ABI_MINOR 1
 #define AH_ENTRY_SYMBOL "autohost_plugin_entry"
 
 /* True when a struct received from the other side is large enough to contain `field`. */
@@ -87,6 +88,20 @@ typedef struct ah_sink {
 #define AH_VERSION_ANY UINT64_MAX
 
 /*
+ * One item of a batched compare-and-set write (secret_put_many, ABI 1.1). The caller fills
+ * `key`, `value` and `expected_version` (the same meanings as for secret_put); the host
+ * fills `status` and `new_version`. Items are laid out as a plain array, so this struct has
+ * no struct_size and never grows: a later minor version adds a new function instead.
+ */
+typedef struct ah_secret_write {
+  ah_str key;
+  ah_str value;
+  uint64_t expected_version;
+  ah_status status;     /* out: AH_OK, AH_CONFLICT or AH_INVALID_INPUT (see secret_put_many) */
+  uint64_t new_version; /* out: the version written (AH_OK) or stored now (AH_CONFLICT) */
+} ah_secret_write;
+
+/*
  * Services the host offers a plugin instance (the SQLite pApi pattern). The plugin calls
  * the host only through this table. `host` is passed back as the first argument.
  */
@@ -122,6 +137,22 @@ typedef struct ah_host_services {
   /* Wall-clock time in milliseconds since the Unix epoch, as the host sees it (a test
    * host may offset it). Plugins use it for every expiry and age decision. */
   int64_t (*now_ms)(void *host);
+
+  /* ABI 1.1. Several compare-and-set writes committed in ONE store transaction (one
+   * durable commit instead of one per write). Each item is its own compare-and-set with
+   * exactly secret_put's rules, applied in array order (a key given twice sees the
+   * earlier item's write), and gets its own result: `status` AH_OK with `new_version`
+   * the version written, AH_CONFLICT with `new_version` the version stored now (that
+   * item is not written, the others still are), or AH_INVALID_INPUT for a bad key (not
+   * written, `new_version` 0). The call returns AH_OK when the transaction committed;
+   * any other status (the store failed, e.g. AH_RETRY_LATER while another process holds
+   * it) means nothing at all was written, every item's `status` is set to that status
+   * and `error` (may be NULL) receives the error body. `count` 0 is AH_OK.
+   * A plugin uses this only when AH_HAS_FIELD(host, ah_host_services, secret_put_many)
+   * and the pointer is not NULL; otherwise it falls back to one secret_put per item
+   * (each then commits on its own). */
+  ah_status (*secret_put_many)(void *host, ah_secret_write *writes, size_t count,
+                               ah_sink *error);
 } ah_host_services;
 
 /* Per-call information. Lives for the duration of one invoke/run_job call. */

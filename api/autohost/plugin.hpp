@@ -9,8 +9,10 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace autohost {
 
@@ -42,6 +44,13 @@ struct Secret {
   std::uint64_t version = 0;
 };
 
+// One compare-and-set of HostServices::secret_put_many.
+struct SecretWrite {
+  std::string key;
+  std::string value;
+  std::uint64_t expected_version = 0;
+};
+
 // The host-services table seen from C++. Borrowed: valid from create() until destroy().
 class HostServices {
 public:
@@ -70,6 +79,51 @@ public:
                                         &version, &error.sink);
     if (st != AH_OK) return Error{st, std::move(error.text)};
     return version;
+  }
+
+  // Whether the host offers secret_put_many (ABI 1.1 and a non-NULL entry).
+  bool has_secret_put_many() const noexcept {
+    return AH_HAS_FIELD(s_, ah_host_services, secret_put_many) && s_->secret_put_many != nullptr;
+  }
+
+  // Several compare-and-sets, each with secret_put's rules and result (the new version, or
+  // an Error: AH_CONFLICT when someone else wrote first). On a host with secret_put_many
+  // they commit in one store transaction, and a store failure is every item's Error with
+  // nothing written; on an older host each is one secret_put, committed on its own.
+  std::vector<Result<std::uint64_t>> secret_put_many(std::span<const SecretWrite> writes) const {
+    std::vector<Result<std::uint64_t>> out;
+    out.reserve(writes.size());
+    if (writes.empty()) return out;
+    if (!has_secret_put_many()) {
+      for (const auto &w : writes) out.push_back(secret_put(w.key, w.value, w.expected_version));
+      return out;
+    }
+    std::vector<ah_secret_write> items;
+    items.reserve(writes.size());
+    for (const auto &w : writes) {
+      items.push_back(ah_secret_write{to_ah(w.key), to_ah(w.value), w.expected_version,
+                                      AH_INTERNAL, 0});
+    }
+    StringSink error;
+    const ah_status st = s_->secret_put_many(s_->host, items.data(), items.size(), &error.sink);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string &key = writes[i].key;
+      if (st != AH_OK) {
+        out.emplace_back(Error{st, error.text});
+      } else if (items[i].status == AH_OK) {
+        out.emplace_back(items[i].new_version);
+      } else if (items[i].status == AH_CONFLICT) {
+        out.emplace_back(Error::make(AH_CONFLICT, "secret '" + key + "' is at version " +
+                                                   std::to_string(items[i].new_version) +
+                                                   ", not the expected " +
+                                                   std::to_string(writes[i].expected_version)));
+      } else {
+        out.emplace_back(Error::make(items[i].status,
+                                  "the host refused to write secret '" + key + "' (" +
+                                      std::string(status_name(items[i].status)) + ")"));
+      }
+    }
+    return out;
   }
 
   // JSON array of {"key", "version"}.

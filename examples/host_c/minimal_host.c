@@ -44,6 +44,12 @@ static ah_status secret_delete(void *h, ah_str k, uint64_t e, ah_sink *err) {
   (void)h; (void)k; (void)e; (void)err;
   return AH_NOT_FOUND;
 }
+static ah_status secret_put_many(void *h, ah_secret_write *writes, size_t count, ah_sink *err) {
+  size_t i;
+  (void)h; (void)err;
+  for (i = 0; i < count; i++) writes[i].status = AH_INTERNAL; /* nothing is written */
+  return count == 0 ? AH_OK : AH_INTERNAL;
+}
 static int64_t now_ms(void *h) {
   struct timespec ts;
   (void)h;
@@ -72,7 +78,8 @@ int main(int argc, char **argv) {
   printf("loaded %s %s\nmanifest: %s\n", p->name, p->version, p->manifest_json);
 
   const ah_host_services services = {sizeof services, AH_ABI_MINOR, NULL, log_line, secret_get,
-                                     secret_put, secret_list, secret_delete, now_ms};
+                                     secret_put, secret_list, secret_delete, now_ms,
+                                     secret_put_many};
   buffer out = {NULL, 0};
   ah_sink sink = {&out, append};
   ah_instance *instance = NULL;

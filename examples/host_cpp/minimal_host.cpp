@@ -23,6 +23,12 @@ ah_status secret_list(void *, ah_str, ah_sink *out) {
   return AH_OK;
 }
 ah_status secret_delete(void *, ah_str, uint64_t, ah_sink *) { return AH_NOT_FOUND; }
+ah_status secret_put_many(void *, ah_secret_write *writes, size_t count, ah_sink *error) {
+  if (count == 0) return AH_OK;
+  for (size_t i = 0; i < count; ++i) writes[i].status = AH_INTERNAL; // nothing is written
+  autohost::write_to(error, autohost::Error::make(AH_INTERNAL, "this host stores no secrets").body);
+  return AH_INTERNAL;
+}
 int64_t now_ms(void *) {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -44,7 +50,8 @@ int main(int argc, char **argv) {
             << "manifest: " << library.value()->manifest_json() << "\n";
 
   const ah_host_services services{sizeof(ah_host_services), AH_ABI_MINOR, nullptr, &log,
-                                  &secret_get, &secret_put, &secret_list, &secret_delete, &now_ms};
+                                  &secret_get, &secret_put, &secret_list, &secret_delete, &now_ms,
+                                  &secret_put_many};
   auto instance = autohost::Instance::create(library.value(), &services, "{}");
   if (!instance) {
     std::cerr << "create failed: " << instance.error().body << "\n";

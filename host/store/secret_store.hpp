@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,13 @@ struct WriteResult {
   std::uint64_t version = 0;
 };
 
+// One compare-and-set of a batch (put_many); the strings are borrowed for the call.
+struct PutRequest {
+  std::string_view key;
+  std::string_view value;
+  std::uint64_t expected_version = 0;
+};
+
 // Versions grow by one with every write and never go back, even across a delete, so a
 // stale compare-and-set can never succeed. Implementations are safe to share between
 // threads and between processes.
@@ -46,6 +54,10 @@ public:
   // AH_VERSION_ANY: unconditional).
   virtual Result<WriteResult> put(std::string_view key, std::string_view value,
                                   std::uint64_t expected_version) = 0;
+  // Several puts in one transaction (one durable commit), applied in order, each with
+  // put's rules and its own result: a WriteResult, or an invalid_key Error for that item
+  // alone. An Error for the whole call means the transaction failed and nothing was written.
+  virtual Result<std::vector<Result<WriteResult>>> put_many(std::span<const PutRequest> puts) = 0;
   // Keys starting with `prefix`, sorted, without values.
   virtual Result<std::vector<SecretInfo>> list(std::string_view prefix) = 0;
   // Removes when the stored version equals `expected_version` (AH_VERSION_ANY: any). A

@@ -100,9 +100,15 @@ public:
     if (active_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
   bool begun() const { return active_; }
+  // A failed COMMIT that leaves the transaction open (SQLITE_BUSY can) is rolled back, so
+  // a failure always means nothing was written and the connection is usable again.
   bool commit() {
     active_ = false;
-    return db_.exec("COMMIT");
+    if (db_.exec("COMMIT")) return true;
+    if (sqlite3_get_autocommit(db_.handle()) == 0) {
+      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    return false;
   }
 
 private:

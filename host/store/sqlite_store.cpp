@@ -198,14 +198,9 @@ Result<std::optional<StoredSecret>> SqliteStore::get(std::string_view key) {
                    select.column_int(2)}};
 }
 
-Result<WriteResult> SqliteStore::put(std::string_view key, std::string_view value,
-                                     std::uint64_t expected_version) {
-  if (auto valid = validate_key(key); !valid) return std::move(valid).error();
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  const std::string doing = "writing '" + std::string(key) + "'";
-  Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+std::optional<WriteResult> SqliteStore::put_in_transaction(std::string_view key,
+                                                           std::string_view value,
+                                                           std::uint64_t expected_version) {
   Statement select(*db_, "SELECT version, sealed IS NULL FROM secrets WHERE key = ?");
   select.bind(1, key);
   std::uint64_t counter = 0; // survives deletes
@@ -214,7 +209,7 @@ Result<WriteResult> SqliteStore::put(std::string_view key, std::string_view valu
     counter = static_cast<std::uint64_t>(select.column_int(0));
     current = select.column_int(1) != 0 ? 0 : counter;
   }
-  if (!db_->ok()) return failure(doing);
+  if (!db_->ok()) return std::nullopt;
   if (expected_version != AH_VERSION_ANY && expected_version != current) {
     return WriteResult{WriteOutcome::conflict, current};
   }
@@ -226,8 +221,45 @@ Result<WriteResult> SqliteStore::put(std::string_view key, std::string_view valu
       .bind_blob(3, seal(key_, value, key))
       .bind(4, wall_ms())
       .step();
-  if (!db_->ok() || !tx.commit()) return failure(doing);
+  if (!db_->ok()) return std::nullopt;
   return WriteResult{WriteOutcome::written, counter + 1};
+}
+
+Result<WriteResult> SqliteStore::put(std::string_view key, std::string_view value,
+                                     std::uint64_t expected_version) {
+  if (auto valid = validate_key(key); !valid) return std::move(valid).error();
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  const std::string doing = "writing '" + std::string(key) + "'";
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  auto written = put_in_transaction(key, value, expected_version);
+  if (!written) return failure(doing);
+  if (written->outcome == WriteOutcome::conflict) return *written; // rolled back: nothing changed
+  if (!tx.commit()) return failure(doing);
+  return *written;
+}
+
+Result<std::vector<Result<WriteResult>>> SqliteStore::put_many(std::span<const PutRequest> puts) {
+  std::vector<Result<WriteResult>> results;
+  results.reserve(puts.size());
+  if (puts.empty()) return results;
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  const std::string doing = "writing a batch of " + std::to_string(puts.size()) + " secrets";
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  for (const PutRequest &put : puts) {
+    if (auto valid = validate_key(put.key); !valid) {
+      results.emplace_back(std::move(valid).error());
+      continue;
+    }
+    auto written = put_in_transaction(put.key, put.value, put.expected_version);
+    if (!written) return failure(doing + " (at '" + std::string(put.key) + "')");
+    results.emplace_back(*written);
+  }
+  if (!tx.commit()) return failure(doing);
+  return results;
 }
 
 Result<std::vector<SecretInfo>> SqliteStore::list(std::string_view prefix) {

@@ -29,6 +29,7 @@ public:
   Result<std::optional<StoredSecret>> get(std::string_view key) override;
   Result<WriteResult> put(std::string_view key, std::string_view value,
                           std::uint64_t expected_version) override;
+  Result<std::vector<Result<WriteResult>>> put_many(std::span<const PutRequest> puts) override;
   Result<std::vector<SecretInfo>> list(std::string_view prefix) override;
   Result<WriteResult> remove(std::string_view key, std::uint64_t expected_version) override;
 
@@ -38,6 +39,10 @@ public:
 private:
   SqliteStore(std::filesystem::path file, std::unique_ptr<Database> db, MasterKey key);
   Error failure(std::string_view doing);
+  // put's compare-and-set inside the caller's transaction (and mutex); nullopt when SQLite
+  // failed (see failure()).
+  std::optional<WriteResult> put_in_transaction(std::string_view key, std::string_view value,
+                                                std::uint64_t expected_version);
 
   std::filesystem::path file_;
   std::unique_ptr<Database> db_;

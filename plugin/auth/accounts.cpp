@@ -85,4 +85,32 @@ autohost::Result<std::uint64_t> Accounts::save(std::string_view name, const Toke
   return host_.secret_put(account_key(name), to_json(record), expected_version);
 }
 
+std::vector<autohost::Result<std::uint64_t>>
+Accounts::save_many(const std::vector<Write> &writes) const {
+  // Names that break the rules never reach the host; the rest go in one batch.
+  std::vector<std::optional<Error>> refused(writes.size());
+  std::vector<autohost::SecretWrite> batch;
+  batch.reserve(writes.size());
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    if (auto valid = validate_account_name(writes[i].name); !valid) {
+      refused[i] = std::move(valid).error();
+      continue;
+    }
+    batch.push_back({account_key(writes[i].name), to_json(*writes[i].record),
+                     writes[i].expected_version});
+  }
+  auto written = host_.secret_put_many(batch);
+  std::vector<autohost::Result<std::uint64_t>> out;
+  out.reserve(writes.size());
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    if (refused[i]) {
+      out.emplace_back(std::move(*refused[i]));
+    } else {
+      out.push_back(std::move(written[next++]));
+    }
+  }
+  return out;
+}
+
 } // namespace threads::auth

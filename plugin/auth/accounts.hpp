@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace threads::auth {
 
@@ -30,6 +31,16 @@ public:
   // Compare-and-set write; returns the new version. AH_CONFLICT when someone else wrote.
   autohost::Result<std::uint64_t> save(std::string_view name, const TokenRecord &record,
                                        std::uint64_t expected_version) const;
+
+  // Several compare-and-set writes, in one store transaction when the host offers
+  // secret_put_many (else one write each). Per item, in order: the new version, or an Error
+  // (AH_CONFLICT when someone else wrote; a store failure fails every item of the batch).
+  struct Write {
+    std::string_view name;
+    const TokenRecord *record = nullptr;
+    std::uint64_t expected_version = 0;
+  };
+  std::vector<autohost::Result<std::uint64_t>> save_many(const std::vector<Write> &writes) const;
 
   // Account names, sorted.
   autohost::Result<std::vector<std::string>> names() const;

@@ -90,99 +90,41 @@ void Rotation::warn_needs_reauth(const std::string &account, const std::string &
                 {"account", account}, {"reason", reason}, {"fix", reauthorise_command(account)}}));
 }
 
-Result<RotationResult> Rotation::claim(StoredAccount &account, Urgency urgency) const {
-  const std::string token = account.record.access_token;
-  RotationResult result{RotationOutcome::claimed, {}};
-  auto written = update(account, [&](TokenRecord &r) {
-    if (r.access_token != token) {
-      result = {RotationOutcome::adopted, "another process stored a new token"};
-      return Step::stop;
-    }
-    const RefreshDecision d = decide_refresh(r, now_ms(), rules_, urgency);
-    if (d.action != RefreshAction::refresh) {
-      result = {RotationOutcome::skipped, d.reason};
-      return Step::stop;
-    }
-    r.refresh_claimant = claimant_;
-    r.refresh_claim_ms = now_ms();
-    r.last_refresh_attempt_ms = r.refresh_claim_ms;
-    return Step::write;
-  });
+Result<bool> Rotation::update(StoredAccount &account, Decided &decided,
+                              const Change &change) const {
+  return update(account, [&](TokenRecord &r) { return change(r, decided); });
+}
+
+Result<RotationResult> Rotation::finish(const StoredAccount &account, const Decided &decided,
+                                        Result<bool> written) const {
   if (!written)
     return std::move(written).error();
-  return result;
+  if (written.value() && decided.newly_dead)
+    warn_needs_reauth(account.name, account.record.last_refresh_error);
+  return decided.result;
+}
+
+Result<RotationResult> Rotation::claim(StoredAccount &account, Urgency urgency) const {
+  Decided decided;
+  auto written = update(account, decided, claim_change(account.record.access_token, urgency));
+  return finish(account, decided, std::move(written));
 }
 
 Result<RotationResult> Rotation::store_refreshed(StoredAccount &account,
                                                  const std::string &refreshed_from,
                                                  const TokenAnswer &answer) const {
-  RotationResult result{RotationOutcome::refreshed, {}};
-  auto written = update(account, [&](TokenRecord &r) {
-    if (r.access_token != refreshed_from) {
-      // Another process stored a token first; ours stays valid on the server but unused.
-      result = {RotationOutcome::adopted, "another process stored a new token first"};
-      return Step::stop;
-    }
-    const std::int64_t now = now_ms();
-    if (answer.access_token != refreshed_from) {
-      // The refresh itself just proved the old token works; it stays until the new one has.
-      r.previous_token = refreshed_from;
-      r.previous_expires_at_ms = r.expires_at_ms;
-    } else {
-      r.previous_token.clear();
-      r.previous_expires_at_ms = 0;
-    }
-    r.access_token = answer.access_token;
-    r.kind = TokenKind::long_lived;
-    r.issued_at_ms = now;
-    r.expires_at_ms = answer.expires_in_s > 0 ? now + answer.expires_in_s * 1000 : 0;
-    r.status = AccountStatus::active;
-    r.last_refresh_ms = now;
-    r.last_refresh_attempt_ms = now;
-    r.last_refresh_error.clear();
-    r.refresh_claimant.clear();
-    r.refresh_claim_ms = 0;
-    return Step::write;
-  });
-  if (!written)
-    return std::move(written).error();
-  return result;
+  Decided decided;
+  auto written = update(account, decided, refreshed_change(refreshed_from, answer));
+  return finish(account, decided, std::move(written));
 }
 
 Result<RotationResult> Rotation::store_failure(StoredAccount &account,
                                                const std::string &refreshed_from,
                                                RefreshFailure kind,
                                                const std::string &message) const {
-  const bool dead = kind == RefreshFailure::dead;
-  RotationResult result{dead ? RotationOutcome::needs_reauth : RotationOutcome::failed, message};
-  bool newly_dead = false;
-  auto written = update(account, [&](TokenRecord &r) {
-    newly_dead = false; // decided again on every re-read
-    if (r.access_token != refreshed_from) {
-      // Typical with revoke-on-refresh: another process refreshed first, which killed the
-      // token this one sent. The record holds the winner's token: nothing is lost.
-      result = {RotationOutcome::adopted, "another process stored a new token first"};
-      return Step::stop;
-    }
-    r.last_refresh_attempt_ms = now_ms();
-    if (r.refresh_claimant == claimant_) {
-      r.refresh_claimant.clear();
-      r.refresh_claim_ms = 0;
-    }
-    if (dead) {
-      newly_dead = r.status == AccountStatus::active;
-      r.status = AccountStatus::needs_reauth;
-      r.last_refresh_error = "the refresh was refused: " + message;
-    } else {
-      r.last_refresh_error = "temporary: " + message;
-    }
-    return Step::write;
-  });
-  if (!written)
-    return std::move(written).error();
-  if (newly_dead)
-    warn_needs_reauth(account.name, account.record.last_refresh_error);
-  return result;
+  Decided decided;
+  auto written = update(account, decided, failure_change(refreshed_from, kind, message));
+  return finish(account, decided, std::move(written));
 }
 
 Result<RotationResult> Rotation::mark_expired(StoredAccount &account) const {

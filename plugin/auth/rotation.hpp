@@ -17,7 +17,9 @@
 #include <autohost/plugin.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace threads::auth {
 
@@ -35,6 +37,16 @@ std::string_view to_string(RotationOutcome outcome);
 struct RotationResult {
   RotationOutcome outcome = RotationOutcome::skipped;
   std::string reason; // for skipped/failed/needs_reauth: why, in words or a decision reason
+};
+
+// How one refresh request of a batch ended (Rotation::store_answers): the new token, or
+// the failure to record.
+struct RefreshAnswer {
+  StoredAccount *account = nullptr;
+  std::string refreshed_from;                         // the token the request sent
+  std::optional<TokenAnswer> token;                   // set: stored as store_refreshed does
+  RefreshFailure failure = RefreshFailure::transient; // otherwise: as store_failure does
+  std::string message;
 };
 
 class Rotation {
@@ -58,6 +70,15 @@ public:
                                                  const std::string &refreshed_from,
                                                  RefreshFailure kind,
                                                  const std::string &message) const;
+  // The batched forms of claim and of store_refreshed/store_failure (rotation_many.cpp):
+  // every account's write goes in one store transaction (one secret_put per account on a
+  // host without secret_put_many). Each account gets exactly the result its single form
+  // would give: one whose write conflicts is read again and finished alone, as the single
+  // form does. Results are in the order of the input.
+  std::vector<autohost::Result<RotationResult>>
+  claim_many(const std::vector<StoredAccount *> &accounts, Urgency urgency) const;
+  std::vector<autohost::Result<RotationResult>>
+  store_answers(const std::vector<RefreshAnswer> &answers) const;
   // Marks an expired account needs_reauth (no request is ever sent for it).
   autohost::Result<RotationResult> mark_expired(StoredAccount &account) const;
   // The new token worked once: the previous one is no longer needed.
@@ -65,10 +86,34 @@ public:
 
 private:
   enum class Step { write, stop };
+  // What a change decided on its last application (each application decides afresh).
+  struct Decided {
+    RotationResult result;
+    bool newly_dead = false; // the write marks an active account needs_reauth: warn once
+  };
+  using Change = std::function<Step(TokenRecord &, Decided &)>;
+  // One account of a batch.
+  struct Batched {
+    StoredAccount *account = nullptr;
+    Change change;
+    Decided decided;
+  };
+
   // Applies `change` to a copy of the record and writes it with CAS; on a conflict reads
   // the record again and retries. Returns false when `change` declined (Step::stop).
   autohost::Result<bool> update(StoredAccount &account,
                                 const std::function<Step(TokenRecord &)> &change) const;
+  autohost::Result<bool> update(StoredAccount &account, Decided &decided,
+                                const Change &change) const;
+  // update() for many accounts with one batched write; conflicts go through update().
+  std::vector<autohost::Result<RotationResult>> update_many(std::vector<Batched> &items) const;
+  // The result of an update: its error, or what was decided (warning when newly dead).
+  autohost::Result<RotationResult> finish(const StoredAccount &account, const Decided &decided,
+                                          autohost::Result<bool> written) const;
+
+  Change claim_change(std::string token, Urgency urgency) const;
+  Change refreshed_change(std::string refreshed_from, TokenAnswer answer) const;
+  Change failure_change(std::string refreshed_from, RefreshFailure kind, std::string message) const;
   void warn_needs_reauth(const std::string &account, const std::string &reason) const;
 
   autohost::HostServices host_;

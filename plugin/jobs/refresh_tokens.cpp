@@ -19,6 +19,8 @@ namespace {
 
 // A token that keeps failing this close to its expiry deserves a warning every run.
 constexpr std::int64_t expiry_warning_ms = 3 * auth::day_ms;
+// Refresh answers stored per batched write, at least (more with a higher concurrency).
+constexpr std::size_t min_store_batch = 16;
 
 class Sweep {
 public:
@@ -33,6 +35,8 @@ private:
   void count_error(const std::string &account, const Error &error);
   void select(const std::string &name);
   void refresh_chunk(std::size_t begin, std::size_t end);
+  // Stores the refresh answers collected so far (one batched write) and counts them.
+  void store_answers(std::vector<auth::RefreshAnswer> &answers);
   json::object report() const;
 
   const actions::ActionContext &ctx_;
@@ -101,22 +105,26 @@ void Sweep::select(const std::string &name) {
 }
 
 void Sweep::refresh_chunk(std::size_t begin, std::size_t end) {
-  // Claim first (one CAS write each), so another sweep skips these accounts; then send.
-  std::vector<std::size_t> claimed;
+  // Claim first (one batched CAS write for the chunk), so another sweep skips these
+  // accounts; then send.
+  std::vector<auth::StoredAccount *> due;
+  for (std::size_t i = begin; i < end; ++i)
+    due.push_back(&due_[i]);
+  auto claims = rotation_.claim_many(due, auth::Urgency::sweep);
+  std::vector<auth::StoredAccount *> claimed;
   std::vector<std::string> refreshed_from;
   std::vector<graph::Call> calls;
-  for (std::size_t i = begin; i < end; ++i) {
-    auth::StoredAccount &account = due_[i];
-    auto c = rotation_.claim(account, auth::Urgency::sweep);
-    if (!c) {
-      count_error(account.name, c.error());
+  for (std::size_t k = 0; k < due.size(); ++k) {
+    auth::StoredAccount &account = *due[k];
+    if (!claims[k]) {
+      count_error(account.name, claims[k].error());
       continue;
     }
-    if (c->outcome != RotationOutcome::claimed) {
-      count(account.name, c.value());
+    if (claims[k]->outcome != RotationOutcome::claimed) {
+      count(account.name, claims[k].value());
       continue;
     }
-    claimed.push_back(i);
+    claimed.push_back(&account);
     refreshed_from.push_back(account.record.access_token);
     calls.push_back(
         auth::refresh_call(ctx_.make_call(http::Method::get, "", graph::Operation::token, ""),
@@ -124,34 +132,54 @@ void Sweep::refresh_chunk(std::size_t begin, std::size_t end) {
   }
   if (calls.empty())
     return;
-  ctx_.graph.call_all(
-      calls, static_cast<std::size_t>(ctx_.config.refresh_concurrency),
-      [&](std::size_t k, graph::GraphResult<json::value> answered) {
-        auth::StoredAccount &account = due_[claimed[k]];
-        const std::string &from = refreshed_from[k];
-        Result<auth::RotationResult> stored = Error{AH_INTERNAL, {}};
-        if (answered) {
-          auto answer = auth::parse_token_answer(answered.value(), "refresh");
-          stored = answer ? rotation_.store_refreshed(account, from, answer.value())
-                          : rotation_.store_failure(account, from, auth::RefreshFailure::transient,
-                                                    auth::error_message(answer.error()));
-        } else {
-          const graph::Failure &failure = answered.error();
-          stored = rotation_.store_failure(account, from, auth::classify_refresh_failure(failure),
-                                           auth::error_message(failure.error));
-        }
-        if (!stored)
-          return count_error(account.name, stored.error());
-        if (stored->outcome == RotationOutcome::failed &&
-            account.record.expires_at_ms - rotation_.now_ms() < expiry_warning_ms) {
-          ctx_.log(AH_LOG_WARN, "a Threads token close to expiry could not be refreshed",
-                   json::serialize(
-                       json::object{{"account", account.name},
-                                    {"expires_at", auth::iso8601(account.record.expires_at_ms)},
-                                    {"error", stored->reason}}));
-        }
-        count(account.name, stored.value());
-      });
+  // Answers are stored in batches of about one round of requests in flight: few durable
+  // commits, and a crash between answer and write loses at most about one round.
+  const auto concurrency = static_cast<std::size_t>(ctx_.config.refresh_concurrency);
+  std::vector<auth::RefreshAnswer> answers;
+  ctx_.graph.call_all(calls, concurrency, [&](std::size_t k, graph::GraphResult<json::value> got) {
+    auth::RefreshAnswer answer;
+    answer.account = claimed[k];
+    answer.refreshed_from = refreshed_from[k];
+    if (got) {
+      auto parsed = auth::parse_token_answer(got.value(), "refresh");
+      if (parsed) {
+        answer.token = std::move(parsed).value();
+      } else {
+        answer.failure = auth::RefreshFailure::transient;
+        answer.message = auth::error_message(parsed.error());
+      }
+    } else {
+      answer.failure = auth::classify_refresh_failure(got.error());
+      answer.message = auth::error_message(got.error().error);
+    }
+    answers.push_back(std::move(answer));
+    if (answers.size() >= std::max<std::size_t>(concurrency, min_store_batch))
+      store_answers(answers);
+  });
+  store_answers(answers);
+}
+
+void Sweep::store_answers(std::vector<auth::RefreshAnswer> &answers) {
+  if (answers.empty())
+    return;
+  auto stored = rotation_.store_answers(answers);
+  for (std::size_t k = 0; k < answers.size(); ++k) {
+    const auth::StoredAccount &account = *answers[k].account;
+    if (!stored[k]) {
+      count_error(account.name, stored[k].error());
+      continue;
+    }
+    if (stored[k]->outcome == RotationOutcome::failed &&
+        account.record.expires_at_ms - rotation_.now_ms() < expiry_warning_ms) {
+      ctx_.log(
+          AH_LOG_WARN, "a Threads token close to expiry could not be refreshed",
+          json::serialize(json::object{{"account", account.name},
+                                       {"expires_at", auth::iso8601(account.record.expires_at_ms)},
+                                       {"error", stored[k]->reason}}));
+    }
+    count(account.name, stored[k].value());
+  }
+  answers.clear();
 }
 
 json::object Sweep::report() const {

@@ -80,7 +80,7 @@ BOOST_FIXTURE_TEST_CASE(plugins_lists_name_version_abi_and_path, Cli) {
   const auto list = json::parse(j.out).as_array();
   BOOST_REQUIRE_EQUAL(list.size(), 1u);
   BOOST_TEST(list[0].at("name").as_string() == "threads");
-  BOOST_TEST(list[0].at("abi").as_string() == "1.0");
+  BOOST_TEST(list[0].at("abi").as_string() == "1.1");
 }
 
 BOOST_FIXTURE_TEST_CASE(plugin_dir_from_flag_and_environment, Cli) {
@@ -97,7 +97,7 @@ BOOST_FIXTURE_TEST_CASE(each_broken_plugin_gets_a_distinct_clear_error, Cli) {
       {"/no/such/plugin.so", "does not exist"},
       {plugin_file("text_file.so").string(), "is not a shared object"},
       {plugin_file("no_entry.so").string(), "is not an autohost plugin (no autohost_plugin_entry"},
-      {plugin_file("wrong_abi.so").string(), "was built for plugin ABI 2.0"},
+      {plugin_file("wrong_abi.so").string(), "was built for plugin ABI 2."},
   };
   for (const auto &[file, expected] : cases) {
     auto r = run({"--plugin", file, "plugins"});

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace {
 namespace json = boost::json;
@@ -69,6 +70,7 @@ public:
       if (!put) return std::move(put).error();
       return json::serialize(json::object{{"version", put.value()}});
     }
+    if (action == "secret_put_many") return put_many(in);
     if (action == "secret_list") {
       auto listed = host_.secret_list(str(in, "prefix"));
       if (!listed) return std::move(listed).error();
@@ -95,6 +97,37 @@ public:
   }
 
 private:
+  // The raw ABI 1.1 call: {"writes": [{"key", "value", "expected_version"}]} gives
+  // {"status", "error", "items": [{"status", "version"}]} whatever the call's status.
+  Result<std::string> put_many(const json::object &in) const {
+    const ah_host_services *raw = host_.raw();
+    if (!AH_HAS_FIELD(raw, ah_host_services, secret_put_many) || raw->secret_put_many == nullptr) {
+      return Error::make(AH_NOT_FOUND, "the host has no secret_put_many");
+    }
+    const json::array &writes = in.at("writes").as_array();
+    std::vector<std::string> text; // keys and values, alive for the call
+    text.reserve(2 * writes.size());
+    std::vector<ah_secret_write> items;
+    for (const auto &w : writes) {
+      const json::object &o = w.as_object();
+      text.push_back(str(o, "key"));
+      text.push_back(str(o, "value"));
+      items.push_back(ah_secret_write{autohost::to_ah(text[text.size() - 2]),
+                                      autohost::to_ah(text.back()),
+                                      o.at("expected_version").to_number<std::uint64_t>(),
+                                      AH_INTERNAL, 12345});
+    }
+    autohost::StringSink error;
+    const ah_status st = raw->secret_put_many(raw->host, items.data(), items.size(), &error.sink);
+    json::array results;
+    for (const auto &item : items) {
+      results.push_back(json::object{{"status", autohost::status_name(item.status)},
+                                     {"version", item.new_version}});
+    }
+    return json::serialize(json::object{
+        {"status", autohost::status_name(st)}, {"error", error.text}, {"items", results}});
+  }
+
   autohost::HostServices host_;
 };
 

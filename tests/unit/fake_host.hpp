@@ -1,9 +1,12 @@
 // An in-memory host-services table for plugin unit tests: a versioned compare-and-set
-// secret map, a settable clock, captured log lines, and a hook that runs just before a
-// write lands (to simulate another process writing first).
+// secret map (with the ABI 1.1 batch, or a table of the 1.0 size without it), a settable
+// clock, captured log lines, and a hook that runs just before a write lands (to simulate
+// another process writing first).
 #pragma once
 
 #include <autohost/plugin.hpp>
+
+#include <cstddef>
 
 #include <functional>
 #include <map>
@@ -24,11 +27,17 @@ public:
     table_.secret_list = &FakeHost::list;
     table_.secret_delete = &FakeHost::remove;
     table_.now_ms = &FakeHost::now;
+    table_.secret_put_many = &FakeHost::put_many;
   }
   FakeHost(const FakeHost &) = delete;
   FakeHost &operator=(const FakeHost &) = delete;
 
   HostServices services() const { return HostServices(&table_); }
+  // From now on the table has the ABI 1.0 size: a plugin must not see secret_put_many.
+  void use_abi_1_0() {
+    table_.struct_size = offsetof(ah_host_services, secret_put_many);
+    table_.abi_minor = 0;
+  }
 
   struct Entry {
     std::string value;
@@ -38,6 +47,8 @@ public:
   std::int64_t now_ms = 1'700'000'000'000;
   std::vector<std::pair<ah_log_level, std::string>> logs; // level, message + fields
   int writes = 0;
+  int batches = 0;         // secret_put_many calls
+  bool fail_batch = false; // the next secret_put_many fails as a store failure, writing nothing
   // Called with the key before each put is checked; may change `secrets`.
   std::function<void(const std::string &key)> before_put;
 
@@ -78,6 +89,23 @@ private:
     ++f.writes;
     if (version != nullptr)
       *version = e.version;
+    return AH_OK;
+  }
+  // Each item is one put, in order, as the ABI says; `fail_batch` fails the call first.
+  static ah_status put_many(void *h, ah_secret_write *items, size_t count, ah_sink *error) {
+    FakeHost &f = self(h);
+    ++f.batches;
+    if (f.fail_batch) {
+      f.fail_batch = false;
+      for (size_t i = 0; i < count; ++i)
+        items[i].status = AH_RETRY_LATER;
+      write_to(error, R"({"code":"store_busy","message":"the fake store is busy"})");
+      return AH_RETRY_LATER;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      items[i].status = put(h, items[i].key, items[i].value, items[i].expected_version,
+                            &items[i].new_version, nullptr);
+    }
     return AH_OK;
   }
   static ah_status list(void *h, ah_str prefix, ah_sink *out) {

@@ -284,3 +284,152 @@ BOOST_FIXTURE_TEST_CASE(refresh_now_waits_for_another_refresher_and_adopts, Fixt
   BOOST_TEST(to_string(adopted->outcome) == "adopted");
   BOOST_TEST(b.record.access_token == "THtheirs");
 }
+
+// --- the batched forms (claim_many, store_answers) ------------------------------------------
+
+namespace {
+
+// Bob and Carol join Alice, each due with their own token; all three loaded.
+std::vector<StoredAccount> three_accounts(Fixture &f) {
+  for (const char *name : {"bob", "carol"}) {
+    TokenRecord r = f.load().record;
+    r.access_token = std::string("TH") + name;
+    BOOST_REQUIRE(f.accounts.save(name, r, 0).has_value());
+  }
+  std::vector<StoredAccount> out;
+  for (const char *name : {"alice", "bob", "carol"})
+    out.push_back(f.accounts.load(name, Usability::any).value());
+  return out;
+}
+
+std::vector<StoredAccount *> pointers(std::vector<StoredAccount> &accounts) {
+  std::vector<StoredAccount *> out;
+  for (auto &a : accounts)
+    out.push_back(&a);
+  return out;
+}
+
+RefreshAnswer refreshed(StoredAccount &a, std::string token) {
+  RefreshAnswer r;
+  r.account = &a;
+  r.refreshed_from = a.record.access_token;
+  r.token = answer(std::move(token));
+  return r;
+}
+
+RefreshAnswer failed(StoredAccount &a, RefreshFailure kind, std::string message) {
+  RefreshAnswer r;
+  r.account = &a;
+  r.refreshed_from = a.record.access_token;
+  r.failure = kind;
+  r.message = std::move(message);
+  return r;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_batch_claims_and_stores_every_account_in_one_write_each, Fixture) {
+  auto accts = three_accounts(*this);
+  const int writes_before = host.writes;
+  auto claims = rotation.claim_many(pointers(accts), Urgency::sweep);
+  BOOST_TEST(host.batches == 1);
+  for (std::size_t i = 0; i < 3; ++i) {
+    BOOST_REQUIRE(claims[i].has_value());
+    BOOST_TEST(to_string(claims[i]->outcome) == "claimed");
+    BOOST_TEST(accounts.load(accts[i].name, Usability::any)->record.refresh_claimant == "r-me");
+  }
+  auto stored = rotation.store_answers({refreshed(accts[0], "THnew-a"), refreshed(accts[1], "THnew-b"),
+                                        failed(accts[2], RefreshFailure::dead, "token revoked")});
+  BOOST_TEST(host.batches == 2);
+  BOOST_TEST(host.writes - writes_before == 6);
+  BOOST_TEST(to_string(stored[0]->outcome) == "refreshed");
+  BOOST_TEST(to_string(stored[1]->outcome) == "refreshed");
+  BOOST_TEST(to_string(stored[2]->outcome) == "needs_reauth");
+  const TokenRecord a = load().record;
+  BOOST_TEST(a.access_token == "THnew-a");
+  BOOST_TEST(a.previous_token == "THold");
+  BOOST_TEST(a.refresh_claimant.empty());
+  BOOST_TEST(accts[1].record.access_token == "THnew-b"); // the caller's copy follows the store
+  BOOST_TEST(accts[1].version == accounts.load("bob", Usability::any)->version);
+  BOOST_TEST((accounts.load("carol", Usability::any)->record.status == AccountStatus::needs_reauth));
+  BOOST_TEST(warnings() == 1); // the one warning, for carol
+}
+
+BOOST_FIXTURE_TEST_CASE(a_batched_claim_that_conflicts_is_decided_again_alone, Fixture) {
+  auto accts = three_accounts(*this);
+  // Another process claims alice just before the batch lands: she is not ours to refresh.
+  elsewhere([&](TokenRecord &r) {
+    r.refresh_claimant = "r-other";
+    r.refresh_claim_ms = host.now_ms;
+  });
+  auto claims = rotation.claim_many(pointers(accts), Urgency::sweep);
+  BOOST_TEST(to_string(claims[0]->outcome) == "skipped");
+  BOOST_TEST(claims[0]->reason == "in_progress");
+  BOOST_TEST(load().record.refresh_claimant == "r-other");
+  BOOST_TEST(to_string(claims[1]->outcome) == "claimed");
+  BOOST_TEST(to_string(claims[2]->outcome) == "claimed");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_batched_claim_adopts_a_token_stored_meanwhile, Fixture) {
+  auto accts = three_accounts(*this);
+  elsewhere([](TokenRecord &r) { r.access_token = "THtheirs"; });
+  auto claims = rotation.claim_many(pointers(accts), Urgency::sweep);
+  BOOST_TEST(to_string(claims[0]->outcome) == "adopted");
+  BOOST_TEST(accts[0].record.access_token == "THtheirs");
+  BOOST_TEST(to_string(claims[1]->outcome) == "claimed");
+}
+
+BOOST_FIXTURE_TEST_CASE(batched_token_writes_that_conflict_behave_as_single_ones, Fixture) {
+  auto accts = three_accounts(*this);
+  BOOST_REQUIRE(rotation.claim_many(pointers(accts), Urgency::sweep)[0].has_value());
+  // Alice: another process won the refresh. Its token stays; ours is dropped.
+  elsewhere([](TokenRecord &r) { r.access_token = "THwinner"; });
+  auto first = rotation.store_answers({refreshed(accts[0], "THloser"), refreshed(accts[1], "THb2")});
+  BOOST_TEST(to_string(first[0]->outcome) == "adopted");
+  BOOST_TEST(load().record.access_token == "THwinner");
+  BOOST_TEST(to_string(first[1]->outcome) == "refreshed");
+  // Carol: an unrelated write meanwhile is merged, not lost.
+  host.before_put = [this](const std::string &) {
+    StoredAccount other = accounts.load("carol", Usability::any).value();
+    other.record.username = "renamed";
+    BOOST_REQUIRE(accounts.save("carol", other.record, other.version).has_value());
+  };
+  auto second = rotation.store_answers({refreshed(accts[2], "THc2")});
+  BOOST_TEST(to_string(second[0]->outcome) == "refreshed");
+  const TokenRecord c = accounts.load("carol", Usability::any)->record;
+  BOOST_TEST(c.access_token == "THc2");
+  BOOST_TEST(c.username == "renamed");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_batch_fails_every_account_and_writes_nothing, Fixture) {
+  auto accts = three_accounts(*this);
+  const int writes_before = host.writes;
+  host.fail_batch = true;
+  auto claims = rotation.claim_many(pointers(accts), Urgency::sweep);
+  for (const auto &c : claims) {
+    BOOST_REQUIRE(!c.has_value());
+    BOOST_TEST(c.error().status == AH_RETRY_LATER);
+  }
+  BOOST_TEST(host.writes == writes_before);
+  BOOST_TEST(load().record.refresh_claimant.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_host_with_the_abi_1_0_table_gets_one_write_per_account, Fixture) {
+  auto accts = three_accounts(*this);
+  host.use_abi_1_0();
+  BOOST_TEST(!host.services().has_secret_put_many());
+  const int writes_before = host.writes;
+  auto claims = rotation.claim_many(pointers(accts), Urgency::sweep);
+  for (const auto &c : claims)
+    BOOST_TEST(to_string(c->outcome) == "claimed");
+  // The conflict handling is the same without the batch.
+  elsewhere([](TokenRecord &r) { r.access_token = "THwinner"; });
+  auto stored = rotation.store_answers({refreshed(accts[0], "THloser"), refreshed(accts[1], "THb2"),
+                                        failed(accts[2], RefreshFailure::transient, "HTTP 503")});
+  BOOST_TEST(to_string(stored[0]->outcome) == "adopted");
+  BOOST_TEST(to_string(stored[1]->outcome) == "refreshed");
+  BOOST_TEST(to_string(stored[2]->outcome) == "failed");
+  BOOST_TEST(host.batches == 0);
+  BOOST_TEST(host.writes - writes_before == 3 + 1 + 2); // 3 claims, the rival's, 2 of ours
+  BOOST_TEST(accounts.load("bob", Usability::any)->record.access_token == "THb2");
+}

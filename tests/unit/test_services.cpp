@@ -1,16 +1,19 @@
-// The host-services table as a plugin sees it: secrets with compare-and-set through the
-// ABI, logging, the clock and cancellation.
+// The host-services table as a plugin sees it: secrets with compare-and-set (one at a time
+// and batched, ABI 1.1) through the ABI, logging, the clock and cancellation.
 #define BOOST_TEST_MODULE services
 #include <boost/test/unit_test.hpp>
 
 #include "errors.hpp"
 #include "log.hpp"
 #include "services.hpp"
+#include "store/sqlite.hpp"
 #include "store/sqlite_store.hpp"
 #include "result_print.hpp"
 #include "temp_dir.hpp"
 
 #include <autohost/host.hpp>
+
+#include <boost/json.hpp>
 
 #include <atomic>
 #include <cstdio>
@@ -123,4 +126,47 @@ BOOST_FIXTURE_TEST_CASE(cancellation_and_progress_reach_the_plugin, Fixture) {
   BOOST_REQUIRE(!r);
   BOOST_TEST(r.error().status == AH_CANCELLED);
   BOOST_TEST(contains(progress, R"({"waiting":true})"));
+}
+
+BOOST_FIXTURE_TEST_CASE(the_table_offers_secret_put_many_as_abi_1_1, Fixture) {
+  const ah_host_services *table = services->table();
+  BOOST_TEST(table->abi_minor == 1u);
+  BOOST_TEST(AH_HAS_FIELD(table, ah_host_services, secret_put_many));
+  BOOST_TEST((table->secret_put_many != nullptr));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_batch_through_the_abi_gives_per_item_results, Fixture) {
+  BOOST_REQUIRE(store->put("probe/b", "b1", 0));
+  auto r = probe->invoke("secret_put_many", R"({"writes":[
+      {"key":"probe/a","value":"a1","expected_version":0},
+      {"key":"probe/b","value":"loser","expected_version":0},
+      {"key":"bad key","value":"v","expected_version":0},
+      {"key":"probe/b","value":"b2","expected_version":1}]})");
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r.value() == R"({"status":"ok","error":"","items":[)"
+                          R"({"status":"ok","version":1},{"status":"conflict","version":1},)"
+                          R"({"status":"invalid_input","version":0},{"status":"ok","version":2}]})");
+  BOOST_TEST(store->get("probe/a").value()->value == "a1");
+  BOOST_TEST(store->get("probe/b").value()->value == "b2");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_batch_through_the_abi_writes_nothing_and_says_why, Fixture) {
+  // A real SQLite failure on the second item (after the first was written in the batch).
+  {
+    store::Database raw(dir / "store.db", false);
+    BOOST_REQUIRE(raw.exec("CREATE TRIGGER refuse BEFORE INSERT ON secrets WHEN NEW.key = "
+                           "'probe/boom' BEGIN SELECT RAISE(ABORT, 'refused'); END;"));
+  }
+  auto r = probe->invoke("secret_put_many", R"({"writes":[
+      {"key":"probe/a","value":"a1","expected_version":0},
+      {"key":"probe/boom","value":"x","expected_version":0}]})");
+  BOOST_REQUIRE(r);
+  const auto out = boost::json::parse(r.value()).as_object();
+  BOOST_TEST(out.at("status").as_string() == "internal");
+  BOOST_TEST(contains(std::string(out.at("error").as_string()), "'probe/boom'"));
+  for (const auto &item : out.at("items").as_array()) {
+    BOOST_TEST(item.at("status").as_string() == "internal"); // every item carries the failure
+    BOOST_TEST(item.at("version").as_int64() == 0);
+  }
+  BOOST_TEST(!store->get("probe/a").value().has_value());
 }

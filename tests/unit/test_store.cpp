@@ -307,3 +307,98 @@ BOOST_AUTO_TEST_CASE(two_processes_writing_at_once_lose_nothing) {
   BOOST_TEST(store->get("shared/counter").value()->value ==
              std::to_string(2 * increments_per_process));
 }
+
+// put_many: each item is its own compare-and-set, all in one transaction.
+BOOST_AUTO_TEST_CASE(a_batch_gives_each_item_its_own_compare_and_set_result) {
+  TempDir dir;
+  auto store = open_ok(options(dir));
+  BOOST_REQUIRE(store->put("b/taken", "first", 0));
+  BOOST_REQUIRE(store->put("b/taken", "second", 1));
+  BOOST_REQUIRE(store->put("b/gone", "x", 0));
+  BOOST_REQUIRE(store->remove("b/gone", 1)); // counter at 2, no live value
+  const std::vector<PutRequest> puts = {
+      {"b/new", "n1", 0},              // written, version 1
+      {"b/taken", "loser", 1},         // conflict: at version 2
+      {"bad key", "v", 0},             // invalid key
+      {"b/taken", "winner", 2},        // written, version 3
+      {"b/gone", "back", 0},           // written after the delete: version 3, never reused
+      {"b/new", "n2", 1},              // sees the first item's write: version 2
+      {"b/any", "a", AH_VERSION_ANY},  // unconditional
+  };
+  auto batch = store->put_many(puts);
+  BOOST_REQUIRE_MESSAGE(batch, (batch ? "" : batch.error().body));
+  const auto &r = batch.value();
+  BOOST_REQUIRE_EQUAL(r.size(), puts.size());
+  BOOST_TEST((r[0]->outcome == WriteOutcome::written));
+  BOOST_TEST(r[0]->version == 1u);
+  BOOST_TEST((r[1]->outcome == WriteOutcome::conflict));
+  BOOST_TEST(r[1]->version == 2u);
+  BOOST_REQUIRE(!r[2]);
+  BOOST_TEST(r[2].error().status == AH_INVALID_INPUT);
+  BOOST_TEST(contains(host::error_message(r[2].error()), "'bad key'"));
+  BOOST_TEST((r[3]->outcome == WriteOutcome::written));
+  BOOST_TEST(r[3]->version == 3u);
+  BOOST_TEST(r[4]->version == 3u);
+  BOOST_TEST(r[5]->version == 2u);
+  BOOST_TEST((r[6]->outcome == WriteOutcome::written));
+
+  // The same answers on a fresh connection: the batch was committed.
+  store.reset();
+  auto reopened = open_ok(options(dir));
+  BOOST_TEST(reopened->get("b/new").value()->value == "n2");
+  BOOST_TEST(reopened->get("b/taken").value()->value == "winner");
+  BOOST_TEST(reopened->get("b/taken").value()->version == 3u);
+  BOOST_TEST(reopened->get("b/gone").value()->value == "back");
+  BOOST_TEST(reopened->get("b/any").value()->value == "a");
+  BOOST_TEST(reopened->put_many({}).value().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_blocked_by_another_writer_is_store_busy_and_writes_nothing) {
+  TempDir dir;
+  auto o = options(dir);
+  o.busy_timeout_ms = 0;
+  auto store = open_ok(o);
+  BOOST_REQUIRE(store->put("c/a", "old", 0));
+  // Another connection holds the write lock.
+  sqlite3 *other = nullptr;
+  BOOST_REQUIRE_EQUAL(sqlite3_open((dir / "store.db").c_str(), &other), SQLITE_OK);
+  BOOST_REQUIRE_EQUAL(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const std::vector<PutRequest> puts = {{"c/a", "new", 1}, {"c/b", "b", 0}};
+  auto batch = store->put_many(puts);
+  BOOST_REQUIRE(!batch);
+  BOOST_TEST(batch.error().status == AH_RETRY_LATER);
+  BOOST_TEST(contains(batch.error().body, "store_busy"));
+  BOOST_TEST(contains(host::error_message(batch.error()), "writing a batch of 2 secrets"));
+  BOOST_REQUIRE_EQUAL(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+
+  BOOST_TEST(store->get("c/a").value()->value == "old");
+  BOOST_TEST(store->get("c/a").value()->version == 1u);
+  BOOST_TEST(!store->get("c/b").value().has_value());
+  // The connection is usable again, and the same batch now goes through.
+  auto again = store->put_many(puts);
+  BOOST_REQUIRE(again);
+  BOOST_TEST(again.value()[0]->version == 2u);
+  BOOST_TEST(again.value()[1]->version == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_that_fails_midway_is_rolled_back_whole) {
+  TempDir dir;
+  auto store = open_ok(options(dir));
+  BOOST_REQUIRE(store->put("d/a", "old", 0));
+  // A real SQLite failure on the third item, after two items were written in the transaction.
+  raw_sql(dir / "store.db", "CREATE TRIGGER refuse BEFORE INSERT ON secrets "
+                            "WHEN NEW.key = 'd/boom' BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+  const std::vector<PutRequest> puts = {
+      {"d/a", "sekrit-new", 1}, {"d/b", "b", 0}, {"d/boom", "x", 0}};
+  auto batch = store->put_many(puts);
+  BOOST_REQUIRE(!batch);
+  BOOST_TEST(batch.error().status == AH_INTERNAL);
+  BOOST_TEST(contains(host::error_message(batch.error()), "'d/boom'"));
+  BOOST_TEST(!contains(batch.error().body, "sekrit")); // no value in the error
+  store.reset();
+  auto reopened = open_ok(options(dir));
+  BOOST_TEST(reopened->get("d/a").value()->value == "old");
+  BOOST_TEST(reopened->get("d/a").value()->version == 1u);
+  BOOST_TEST(!reopened->get("d/b").value().has_value());
+}

@@ -1,0 +1,169 @@
+// The refresh sweep and the host's batched write (ABI 1.1): the real plugin in-process on
+// the real host-services table and SQLite store, against the sandbox. The table the plugin
+// gets is a copy whose entries count the calls and pass them on; once it is cut to the ABI
+// 1.0 size, the sweep must fall back to one secret_put per write and still refresh every
+// account.
+#define BOOST_TEST_MODULE token_batch
+#include "token_world.hpp"
+
+#include "log.hpp"
+#include "services.hpp"
+#include "store/sqlite_store.hpp"
+
+#include <autohost/host.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+
+using namespace token_test;
+using namespace autohost;
+
+BOOST_TEST_GLOBAL_FIXTURE(World);
+
+namespace {
+
+constexpr int accounts = 80;               // two chunks of the sweep at refresh_concurrency 4
+constexpr std::int64_t age_s = 31 * day_s; // every token is due
+
+std::string account_name(int i) { return "acct" + std::to_string(i); }
+
+// The host's table, passed on through counting entries.
+class CountingHost {
+public:
+  explicit CountingHost(bool abi_1_0) {
+    auto s = store::SqliteStore::open(
+        {dir / "store.db", store::KeySource{std::string(64, 'c'), dir / "master.key"}});
+    BOOST_REQUIRE(s);
+    store_ = std::move(s).value();
+    services_ = std::make_unique<host::HostServices>("threads", store_.get(), logger_, [] {
+      using namespace std::chrono;
+      return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    });
+    real_ = services_->table();
+    table_ = *real_;
+    table_.host = this;
+    table_.log = [](void *h, ah_log_level l, ah_str m, ah_str f) {
+      real(h)->log(real_host(h), l, m, f);
+    };
+    table_.secret_get = [](void *h, ah_str k, ah_sink *v, uint64_t *ver) {
+      return real(h)->secret_get(real_host(h), k, v, ver);
+    };
+    table_.secret_put = [](void *h, ah_str k, ah_str v, uint64_t e, uint64_t *n, ah_sink *err) {
+      ++self(h).puts;
+      return real(h)->secret_put(real_host(h), k, v, e, n, err);
+    };
+    table_.secret_list = [](void *h, ah_str p, ah_sink *out) {
+      return real(h)->secret_list(real_host(h), p, out);
+    };
+    table_.secret_delete = [](void *h, ah_str k, uint64_t e, ah_sink *err) {
+      return real(h)->secret_delete(real_host(h), k, e, err);
+    };
+    table_.now_ms = [](void *h) { return real(h)->now_ms(real_host(h)); };
+    table_.secret_put_many = [](void *h, ah_secret_write *w, size_t n, ah_sink *err) {
+      CountingHost &c = self(h);
+      if (c.table_.struct_size < sizeof(ah_host_services)) {
+        ++c.calls_beyond_size; // the plugin read past the table it was given
+        return AH_INTERNAL;
+      }
+      ++c.batches;
+      c.batched_items += static_cast<int>(n);
+      return real(h)->secret_put_many(real_host(h), w, n, err);
+    };
+    if (abi_1_0) {
+      table_.struct_size = offsetof(ah_host_services, secret_put_many);
+      table_.abi_minor = 0;
+    }
+  }
+  ~CountingHost() { std::fclose(log_); }
+
+  const ah_host_services *table() const { return &table_; }
+  store::SqliteStore &store() { return *store_; }
+
+  TempDir dir;
+  int puts = 0, batches = 0, batched_items = 0, calls_beyond_size = 0;
+
+private:
+  static CountingHost &self(void *h) { return *static_cast<CountingHost *>(h); }
+  static const ah_host_services *real(void *h) { return self(h).real_; }
+  static void *real_host(void *h) { return self(h).real_->host; }
+
+  std::FILE *log_ = std::tmpfile();
+  host::Logger logger_{log_, AH_LOG_WARN};
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<host::HostServices> services_;
+  const ah_host_services *real_ = nullptr;
+  ah_host_services table_{};
+};
+
+struct SweepRun {
+  json::object report;
+  int puts = 0, batches = 0, batched_items = 0, calls_beyond_size = 0;
+};
+
+// Imports `accounts` due accounts, runs the sweep, and checks every account now holds a new
+// token the sandbox accepts.
+SweepRun sweep_on(bool abi_1_0) {
+  CountingHost h(abi_1_0);
+  auto lib = Library::open(required_env("THREADS_PLUGIN"));
+  BOOST_REQUIRE(lib);
+  const std::string config = json::serialize(json::object{{"graph_base_url", sandbox().base_url},
+                                                          {"oauth_base_url", sandbox().base_url},
+                                                          {"ca_file", sandbox().ca_file},
+                                                          {"refresh_concurrency", 4}});
+  auto instance = Instance::create(lib.value(), h.table(), config);
+  BOOST_REQUIRE_MESSAGE(instance, (instance ? "" : instance.error().body));
+  std::vector<std::string> old_tokens;
+  for (int i = 0; i < accounts; ++i) {
+    old_tokens.push_back(sbx::issue_token(sandbox(), R"({"age_s":)" + std::to_string(age_s) + "}"));
+    auto imported = instance->invoke(
+        "import_token", json::serialize(json::object{{"account", account_name(i)},
+                                                     {"access_token", old_tokens.back()}}));
+    BOOST_REQUIRE_MESSAGE(imported, (imported ? "" : imported.error().body));
+  }
+  SweepRun run;
+  const int puts_before = h.puts;
+  auto job = instance->run_job("refresh_tokens");
+  BOOST_REQUIRE_MESSAGE(job, (job ? "" : job.error().body));
+  run.report = json::parse(job.value()).as_object();
+  run.puts = h.puts - puts_before;
+  run.batches = h.batches;
+  run.batched_items = h.batched_items;
+  run.calls_beyond_size = h.calls_beyond_size;
+  BOOST_TEST_MESSAGE("ABI 1." << (abi_1_0 ? 0 : 1) << " host: " << run.batches
+                              << " batched writes of " << run.batched_items << " items, "
+                              << run.puts << " single writes");
+
+  for (int i = 0; i < accounts; ++i) {
+    auto stored = h.store().get("threads/accounts/" + account_name(i));
+    BOOST_REQUIRE(stored && stored.value());
+    const auto record = json::parse(stored.value()->value).as_object();
+    const std::string token(record.at("access_token").as_string());
+    BOOST_TEST(token != old_tokens[i], account_name(i) << " still holds its old token");
+    BOOST_TEST(token_check(token) == "ok", account_name(i) << ": the stored token is not usable");
+    BOOST_TEST(record.at("refresh_claimant").as_string().empty());
+  }
+  return run;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(an_abi_1_1_host_gets_the_sweep_in_batches) {
+  const SweepRun run = sweep_on(false);
+  BOOST_TEST(run.report.at("refreshed").as_int64() == accounts);
+  BOOST_TEST(run.report.at("failed").as_int64() == 0);
+  BOOST_TEST(run.puts == 0, "the sweep wrote " << run.puts << " records one at a time");
+  BOOST_TEST(run.batched_items == 2 * accounts); // one claim and one new token each
+  // One claim batch per chunk, the answers in batches of at least 16.
+  BOOST_TEST(run.batches >= 2 + accounts / 64);
+  BOOST_TEST(run.batches <= 2 + accounts / 16 + 2);
+}
+
+BOOST_AUTO_TEST_CASE(an_abi_1_0_host_gets_one_write_each_and_every_account_is_refreshed) {
+  const SweepRun run = sweep_on(true);
+  BOOST_TEST(run.report.at("refreshed").as_int64() == accounts);
+  BOOST_TEST(run.report.at("failed").as_int64() == 0);
+  BOOST_TEST(run.calls_beyond_size == 0);
+  BOOST_TEST(run.batches == 0);
+  BOOST_TEST(run.puts == 2 * accounts);
+}
