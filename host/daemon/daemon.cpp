@@ -72,6 +72,8 @@ private:
   void register_job_defaults();
   bool make_due_runs();
   bool claim_runs();
+  // Gives back runs that workers claimed but that were never started (stopping).
+  void release_handed_off();
   void start(Claim claim);
   void reap();
   void renew_leases();
@@ -90,6 +92,7 @@ private:
   DaemonOptions options_;
   StoreWatch watch_;
   EventFd done_;
+  Handoff handoff_;
   std::string worker_;
   milliseconds renew_every_;
   std::list<std::unique_ptr<ActiveRun>> active_;
@@ -135,23 +138,51 @@ void Loop::start(Claim claim) {
   auto active = std::make_unique<ActiveRun>(std::move(claim));
   ActiveRun &ref = *active;
   active_.push_back(std::move(active));
-  const WorkerContext context{store_, plugins_, logger_, clock_, done_.fd()};
+  const WorkerContext context{store_, plugins_, logger_, clock_, done_.fd(), handoff_};
   ref.thread = std::thread([context, &ref] { execute_run(context, ref); });
 }
 
 bool Loop::claim_runs() {
+  if (stop_.requested()) return false;
   bool claimed = false;
-  while (static_cast<int>(active_.size()) < options_.workers && !stop_.requested()) {
-    auto next = store_.claim_next(worker_, now());
-    if (!next) {
-      store_ok(next.error(), "claiming a run");
-      break;
+  {
+    // Runs claimed by workers as they finished come first; one whose worker is not reaped
+    // yet waits for that (its done_ wakes the loop), so never more than `workers` run.
+    std::lock_guard lock(handoff_.mutex);
+    auto &handed = handoff_.claims;
+    while (!handed.empty() && static_cast<int>(active_.size()) < options_.workers) {
+      start(std::move(handed.front()));
+      handed.erase(handed.begin());
+      claimed = true;
     }
-    if (!next.value()) break;
-    start(std::move(*next.value()));
-    claimed = true;
+    if (!handed.empty()) return claimed;
   }
-  return claimed;
+  const int free = options_.workers - static_cast<int>(active_.size());
+  if (free <= 0) return claimed;
+  // One transaction (one commit) claims a run for every free worker.
+  auto batch = store_.claim_batch(worker_, now(), free);
+  if (!batch) {
+    store_ok(batch.error(), "claiming a run");
+    return claimed;
+  }
+  for (Claim &claim : batch.value()) start(std::move(claim));
+  return claimed || !batch.value().empty();
+}
+
+void Loop::release_handed_off() {
+  std::vector<Claim> left;
+  {
+    std::lock_guard lock(handoff_.mutex);
+    left.swap(handoff_.claims);
+  }
+  for (const Claim &claim : left) {
+    // Not started: it goes back as pending, its attempt uncounted (else its lease ends).
+    auto back = store_.release(claim, now());
+    if (!back) {
+      log(AH_LOG_WARN, "claimed run not released; it is resumed when its lease ends",
+          {{"run", claim.run.id}, {"error", host::error_message(back.error())}});
+    }
+  }
 }
 
 void Loop::reap() {
@@ -256,12 +287,14 @@ DaemonEnd Loop::shut_down() {
       for (const auto &a : active_) runs.push_back(json::value(a->claim.run.id));
       log(AH_LOG_WARN, "stopped with runs still running; they are resumed when their lease ends",
           {{"runs", runs}});
+      release_handed_off();
       return DaemonEnd::workers_stuck;
     }
     renew_leases();
     pollfd fd{done_.fd(), POLLIN, 0};
     poll(&fd, 1, static_cast<int>(std::min(left, renew_every_).count()));
   }
+  release_handed_off();
   log(AH_LOG_INFO, "stopped");
   return DaemonEnd::finished;
 }
@@ -300,6 +333,7 @@ DaemonEnd Loop::run() {
     reap();
     for (auto &a : active_) a->thread.join(); // none left unless the store failed
     active_.clear();
+    release_handed_off(); // only when the store failed: workers claimed as they finished
     return store_failed_ ? DaemonEnd::store_failed : DaemonEnd::finished;
   }
 

@@ -84,9 +84,16 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
     bool ok = false;
     switch (outcome.kind) {
     case OutcomeKind::complete: {
-      auto done = context.store.complete(claim, outcome.result, now);
+      // The next run for this worker's slot is claimed in the same commit, unless the
+      // daemon is stopping.
+      const int next = active.stopping.load() ? 0 : 1;
+      auto done = context.store.complete_and_claim(claim, outcome.result, now, next);
       if ((ok = done.has_value())) {
-        fields["status"] = name_of(done.value().status);
+        fields["status"] = name_of(done.value().run.status);
+        if (!done.value().next.empty()) {
+          std::lock_guard lock(context.handoff.mutex);
+          for (Claim &c : done.value().next) context.handoff.claims.push_back(std::move(c));
+        }
       } else {
         error = done.error();
       }

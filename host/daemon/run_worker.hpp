@@ -11,7 +11,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 namespace autohost::daemon {
 
@@ -28,12 +30,20 @@ struct ActiveRun {
   std::thread thread;
 };
 
+// Runs a worker claimed for the daemon when it recorded its outcome (one commit for both);
+// the main loop starts them on free workers.
+struct Handoff {
+  std::mutex mutex;
+  std::vector<scheduler::Claim> claims;
+};
+
 struct WorkerContext {
   scheduler::ScheduleStore &store;
   PluginPool &plugins;
   host::Logger &logger;
   host::HostServices::Clock clock;
   int done_fd; // an eventfd written when a run is finished, so the main loop wakes
+  Handoff &handoff;
 };
 
 // The clock's time in whole seconds, as the store counts.

@@ -6,9 +6,11 @@
 #include "ids.hpp"
 #include "store_rows.hpp"
 
+#include <boost/json.hpp>
 #include <sodium.h>
 
 namespace autohost::scheduler {
+namespace json = boost::json;
 using host::make_error;
 using store::Statement;
 using store::Transaction;
@@ -17,6 +19,16 @@ namespace {
 
 std::string error_body(std::string_view code, std::string_view message) {
   return "{\"code\":\"" + json_escape(code) + "\",\"message\":\"" + json_escape(message) + "\"}";
+}
+
+// A plugin's error body as JSON: parsed when it is JSON (error bodies are objects by
+// contract), kept as a string when it is not, null when there is none.
+json::value json_or_text(std::string_view text) {
+  if (text.empty()) return nullptr;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(text, ec);
+  if (ec) return json::string(text);
+  return parsed;
 }
 
 // The latest occurrence in [from, now], given that `from` is one. Looks back over growing
@@ -144,38 +156,22 @@ Result<std::optional<Run>> ScheduleStore::find_run(std::string_view id) {
   return find_run_locked(id);
 }
 
-Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, Instant now) {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  const std::string doing = "claiming a run for " + std::string(worker);
-  Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
-  const std::int64_t t = rows::seconds_of(now);
-
-  // Never started and too late now: the truth is that it was missed.
-  Statement expire(*db_, "UPDATE runs SET status = 'missed', finished_s = ?1, updated_s = ?1, "
-                         "error_json = ?2 WHERE status = 'pending' AND attempts = 0 AND "
-                         "expires_s IS NOT NULL AND expires_s < ?1");
-  expire.bind(1, t).bind(2, error_body("late", "not started within its max lateness")).step();
-
-  std::string chosen;
-  while (db_->ok() && chosen.empty()) {
+Result<std::string> ScheduleStore::next_claimable_locked(std::int64_t now_s,
+                                                         std::string_view doing) {
+  while (db_->ok()) {
     // A run whose daemon died is resumed first, under the same id, so the plugin can
     // finish what it started.
     Statement stale(*db_, "SELECT id, attempts FROM runs WHERE status = 'running' AND "
                           "lease_until_s < ? ORDER BY due_s, id LIMIT 1");
-    stale.bind(1, t);
+    stale.bind(1, now_s);
     if (stale.step()) {
       const std::string id = stale.column_text(0);
       const auto attempts = stale.column_int(1);
-      if (attempts < options_.retry.max_attempts) {
-        chosen = id;
-        break;
-      }
+      if (attempts < options_.retry.max_attempts) return id;
       Statement give_up(*db_,
                         "UPDATE runs SET status = 'failed', finished_s = ?1, "
                         "updated_s = ?1, lease_until_s = NULL, error_json = ?2 WHERE id = ?3");
-      give_up.bind(1, t)
+      give_up.bind(1, now_s)
           .bind(2, error_body("abandoned", "its daemon stopped during each of " +
                                                std::to_string(attempts) +
                                                " attempts; it is not tried again"))
@@ -191,27 +187,67 @@ Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, 
                           "  SELECT 1 FROM runs o WHERE o.schedule_id = r.schedule_id "
                           "  AND o.status = 'running')) "
                           "ORDER BY r.not_before_s, r.due_s, r.id LIMIT 1");
-    ready.bind(1, t);
-    if (ready.step()) chosen = ready.column_text(0);
+    ready.bind(1, now_s);
+    if (ready.step()) return ready.column_text(0);
     break;
   }
   if (!db_->ok()) return failure(doing);
-  if (chosen.empty()) {
-    if (!tx.commit()) return failure(doing);
-    return std::optional<Claim>();
+  return std::string();
+}
+
+Result<std::vector<Claim>> ScheduleStore::claim_locked(std::string_view worker, Instant now,
+                                                       int n, std::string_view doing) {
+  std::vector<Claim> claims;
+  if (n <= 0) return claims;
+  const std::int64_t t = rows::seconds_of(now);
+  // Never started and too late now: the truth is that it was missed.
+  Statement expire(*db_, "UPDATE runs SET status = 'missed', finished_s = ?1, updated_s = ?1, "
+                         "error_json = ?2 WHERE status = 'pending' AND attempts = 0 AND "
+                         "expires_s IS NOT NULL AND expires_s < ?1");
+  expire.bind(1, t).bind(2, error_body("late", "not started within its max lateness")).step();
+  if (!db_->ok()) return failure(doing);
+
+  // Each run taken is 'running' when the next is chosen, so the choice is the one the
+  // same number of claim_next calls would make (an overlap=skip schedule gives one).
+  while (static_cast<int>(claims.size()) < n) {
+    auto chosen = next_claimable_locked(t, doing);
+    if (!chosen) return std::move(chosen).error();
+    if (chosen.value().empty()) break;
+    Statement take(*db_, "UPDATE runs SET status = 'running', attempts = attempts + 1, "
+                         "claimed_by = ?1, claimed_s = ?2, lease_until_s = ?3, "
+                         "started_s = COALESCE(started_s, ?2), updated_s = ?2 WHERE id = ?4");
+    take.bind(1, worker)
+        .bind(2, t)
+        .bind(3, rows::seconds_of(now + options_.lease))
+        .bind(4, chosen.value())
+        .step();
+    if (!db_->ok()) return failure(doing);
+    auto run = find_run_locked(chosen.value());
+    if (!run) return std::move(run).error();
+    if (!run.value()) return failure(doing);
+    claims.push_back(Claim{std::move(*run.value()), std::string(worker)});
   }
-  Statement take(*db_, "UPDATE runs SET status = 'running', attempts = attempts + 1, "
-                       "claimed_by = ?1, claimed_s = ?2, lease_until_s = ?3, "
-                       "started_s = COALESCE(started_s, ?2), updated_s = ?2 WHERE id = ?4");
-  take.bind(1, worker)
-      .bind(2, t)
-      .bind(3, rows::seconds_of(now + options_.lease))
-      .bind(4, chosen)
-      .step();
-  auto run = find_run_locked(chosen);
-  if (!run) return std::move(run).error();
-  if (!db_->ok() || !run.value() || !tx.commit()) return failure(doing);
-  return std::optional<Claim>(Claim{std::move(*run.value()), std::string(worker)});
+  return claims;
+}
+
+Result<std::vector<Claim>> ScheduleStore::claim_batch(std::string_view worker, Instant now,
+                                                      int n) {
+  if (n <= 0) return std::vector<Claim>();
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  const std::string doing = "claiming runs for " + std::string(worker);
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  auto claims = claim_locked(worker, now, n, doing);
+  if (claims && !tx.commit()) return failure(doing);
+  return claims;
+}
+
+Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, Instant now) {
+  auto claims = claim_batch(worker, now, 1);
+  if (!claims) return std::move(claims).error();
+  if (claims.value().empty()) return std::optional<Claim>();
+  return std::optional<Claim>(std::move(claims.value().front()));
 }
 
 Result<Done> ScheduleStore::check_claim_locked(const Claim &claim, std::string_view doing) {
@@ -247,86 +283,97 @@ Result<Done> ScheduleStore::renew_lease(const Claim &claim, Instant now) {
   return Done{};
 }
 
+Result<Finished> ScheduleStore::end_claim(const Claim &claim, Instant now,
+                                          const std::string &doing,
+                                          const std::function<void()> &change, int then_claim) {
+  std::lock_guard lock(mutex_);
+  db_->clear_failure();
+  Transaction tx(*db_);
+  if (!tx.begun()) return failure(doing);
+  if (auto held = check_claim_locked(claim, doing); !held) return std::move(held).error();
+  change();
+  if (!db_->ok() || !bump_generation()) return failure(doing);
+  auto run = find_run_locked(claim.run.id);
+  if (!run) return std::move(run).error();
+  if (!run.value()) return failure(doing);
+  auto next = claim_locked(claim.worker, now, then_claim, doing);
+  if (!next) return std::move(next).error();
+  if (!tx.commit()) return failure(doing);
+  return Finished{std::move(*run.value()), std::move(next).value()};
+}
+
 Result<Run> ScheduleStore::complete(const Claim &claim, const RunResult &result, Instant now) {
+  auto done = complete_and_claim(claim, result, now, 0);
+  if (!done) return std::move(done).error();
+  return std::move(done.value().run);
+}
+
+Result<Finished> ScheduleStore::complete_and_claim(const Claim &claim, const RunResult &result,
+                                                   Instant now, int n) {
   if (result.status != RunStatus::succeeded && result.status != RunStatus::failed &&
       result.status != RunStatus::needs_attention) {
     return make_error(AH_INTERNAL, "internal",
                       "a run cannot complete as " + std::string(name_of(result.status)));
   }
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  const std::string doing = "completing run '" + claim.run.id + "'";
-  Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
-  if (auto held = check_claim_locked(claim, doing); !held) return std::move(held).error();
-  Statement done(*db_, "UPDATE runs SET status = ?1, output_json = ?2, error_json = ?3, "
-                       "finished_s = ?4, updated_s = ?4, lease_until_s = NULL WHERE id = ?5");
-  done.bind(1, name_of(result.status))
-      .bind(2, result.output_json)
-      .bind(3, result.error_json)
-      .bind(4, rows::seconds_of(now))
-      .bind(5, claim.run.id)
-      .step();
-  if (!db_->ok() || !bump_generation()) return failure(doing);
-  auto run = find_run_locked(claim.run.id);
-  if (!run) return std::move(run).error();
-  if (!tx.commit()) return failure(doing);
-  return std::move(*run.value());
+  return end_claim(
+      claim, now, "completing run '" + claim.run.id + "'",
+      [&] {
+        Statement done(*db_, "UPDATE runs SET status = ?1, output_json = ?2, error_json = ?3, "
+                             "finished_s = ?4, updated_s = ?4, lease_until_s = NULL WHERE id = ?5");
+        done.bind(1, name_of(result.status))
+            .bind(2, result.output_json)
+            .bind(3, result.error_json)
+            .bind(4, rows::seconds_of(now))
+            .bind(5, claim.run.id)
+            .step();
+      },
+      n);
 }
 
 Result<Run> ScheduleStore::retry_later(const Claim &claim, std::string_view error_json,
                                        std::optional<std::chrono::seconds> retry_after,
                                        Instant now) {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  const std::string doing = "scheduling a retry of run '" + claim.run.id + "'";
-  Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
-  if (auto held = check_claim_locked(claim, doing); !held) return std::move(held).error();
-  const std::string last_error = error_json.empty() ? "null" : std::string(error_json);
-  if (claim.run.attempts >= options_.retry.max_attempts) {
-    Statement give_up(*db_, "UPDATE runs SET status = 'failed', error_json = ?1, finished_s = ?2, "
-                            "updated_s = ?2, lease_until_s = NULL WHERE id = ?3");
-    give_up
-        .bind(1, "{\"code\":\"retries_exhausted\",\"message\":\"gave up after " +
-                     std::to_string(claim.run.attempts) +
-                     " attempts\",\"last_error\":" + last_error + "}")
-        .bind(2, rows::seconds_of(now))
-        .bind(3, claim.run.id)
-        .step();
-  } else {
+  const json::value last_error = json_or_text(error_json);
+  auto done = end_claim(claim, now, "scheduling a retry of run '" + claim.run.id + "'", [&] {
+    if (claim.run.attempts >= options_.retry.max_attempts) {
+      const json::object body{
+          {"code", "retries_exhausted"},
+          {"message", "gave up after " + std::to_string(claim.run.attempts) + " attempts"},
+          {"last_error", last_error}};
+      Statement give_up(*db_, "UPDATE runs SET status = 'failed', error_json = ?1, "
+                              "finished_s = ?2, updated_s = ?2, lease_until_s = NULL "
+                              "WHERE id = ?3");
+      give_up.bind(1, json::serialize(body))
+          .bind(2, rows::seconds_of(now))
+          .bind(3, claim.run.id)
+          .step();
+      return;
+    }
     const auto delay =
         retry_delay(options_.retry, claim.run.attempts, retry_after, randombytes_random());
     Statement again(*db_, "UPDATE runs SET status = 'pending', error_json = ?1, "
                           "not_before_s = ?2, claimed_by = '', lease_until_s = NULL, "
                           "updated_s = ?3 WHERE id = ?4");
-    again.bind(1, last_error)
+    again.bind(1, json::serialize(last_error))
         .bind(2, rows::seconds_of(now + delay))
         .bind(3, rows::seconds_of(now))
         .bind(4, claim.run.id)
         .step();
-  }
-  if (!db_->ok() || !bump_generation()) return failure(doing);
-  auto run = find_run_locked(claim.run.id);
-  if (!run) return std::move(run).error();
-  if (!tx.commit()) return failure(doing);
-  return std::move(*run.value());
+  });
+  if (!done) return std::move(done).error();
+  return std::move(done.value().run);
 }
 
 Result<Done> ScheduleStore::release(const Claim &claim, Instant now) {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  const std::string doing = "releasing run '" + claim.run.id + "'";
-  Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
-  if (auto held = check_claim_locked(claim, doing); !held) return held;
-  // The attempt did not happen, so it does not count against max_attempts.
-  Statement back(*db_, "UPDATE runs SET status = 'pending', attempts = attempts - 1, "
-                       "claimed_by = '', lease_until_s = NULL, not_before_s = ?1, "
-                       "started_s = CASE WHEN attempts = 1 THEN NULL ELSE started_s END, "
-                       "updated_s = ?1 WHERE id = ?2");
-  back.bind(1, rows::seconds_of(now)).bind(2, claim.run.id).step();
-  if (!db_->ok() || !bump_generation() || !tx.commit()) return failure(doing);
+  auto released = end_claim(claim, now, "releasing run '" + claim.run.id + "'", [&] {
+    // The attempt did not happen, so it does not count against max_attempts.
+    Statement back(*db_, "UPDATE runs SET status = 'pending', attempts = attempts - 1, "
+                         "claimed_by = '', lease_until_s = NULL, not_before_s = ?1, "
+                         "started_s = CASE WHEN attempts = 1 THEN NULL ELSE started_s END, "
+                         "updated_s = ?1 WHERE id = ?2");
+    back.bind(1, rows::seconds_of(now)).bind(2, claim.run.id).step();
+  });
+  if (!released) return std::move(released).error();
   return Done{};
 }
 
@@ -371,15 +418,19 @@ Result<std::optional<Instant>> ScheduleStore::next_wake() {
   db_->clear_failure();
   // A pending run held back by a running one of its schedule wakes nobody: the running
   // run's completion (generation) or lease end does.
+  // Each part reads its index in order and stops at the first row that qualifies (a
+  // min() with these filters would read every schedule and every pending run).
   Statement select(*db_,
                    "SELECT min(t) FROM ("
-                   " SELECT min(next_fire_s) AS t FROM schedules WHERE paused = 0"
-                   " UNION ALL SELECT min(r.not_before_s) FROM runs r"
+                   " SELECT * FROM (SELECT next_fire_s AS t FROM schedules WHERE paused = 0"
+                   "  AND next_fire_s IS NOT NULL ORDER BY next_fire_s LIMIT 1)"
+                   " UNION ALL SELECT * FROM (SELECT r.not_before_s FROM runs r"
                    "  LEFT JOIN schedules s ON s.id = r.schedule_id"
                    "  WHERE r.status = 'pending' AND COALESCE(s.paused, 0) = 0"
                    "  AND (COALESCE(s.overlap_policy, 'allow') = 'allow' OR NOT EXISTS ("
                    "   SELECT 1 FROM runs o WHERE o.schedule_id = r.schedule_id"
                    "   AND o.status = 'running'))"
+                   "  ORDER BY r.not_before_s LIMIT 1)"
                    " UNION ALL SELECT min(lease_until_s) + 1 FROM runs WHERE status = 'running')");
   std::optional<Instant> wake;
   if (select.step() && !select.column_is_null(0)) {

@@ -9,7 +9,9 @@
 #include <autohost/result.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,6 +63,12 @@ struct RunResult {
   RunStatus status = RunStatus::succeeded;
   std::string output_json; // the plugin's output, empty when none
   std::string error_json;  // the error body, empty when none
+};
+
+// A run recorded as finished, and the runs claimed for the same worker in that transaction.
+struct Finished {
+  Run run;
+  std::vector<Claim> next;
 };
 
 struct RunFilter {
@@ -118,8 +126,16 @@ public:
   // out (resumed, same id), then the pending run due earliest. Pending runs that were never started
   // and are past their lateness limit are marked missed on the way. nullopt when nothing is ready.
   Result<std::optional<Claim>> claim_next(std::string_view worker, Instant now);
+  // Takes up to `n` runs for `worker` in one transaction (one commit): the runs claim_next
+  // called `n` times would take, in that order, with the same checks and leases. Fewer (or
+  // none) when fewer are ready.
+  Result<std::vector<Claim>> claim_batch(std::string_view worker, Instant now, int n);
   Result<Done> renew_lease(const Claim &claim, Instant now);
   Result<Run> complete(const Claim &claim, const RunResult &result, Instant now);
+  // complete(), then claim_batch(claim.worker, now, n) in the same transaction: a worker
+  // that finished goes on with the next run for one commit where there were two.
+  Result<Finished> complete_and_claim(const Claim &claim, const RunResult &result, Instant now,
+                                      int n);
   // Puts the run back as pending after a retry_later/rate_limited result: it waits the
   // plugin's hint or the policy's backoff. Past the policy's max_attempts it fails instead
   // (the returned run says which).
@@ -150,6 +166,17 @@ private:
   Result<std::optional<Run>> find_run_locked(std::string_view id);
   // AH_CONFLICT unless the run is still running under this claim (same worker, attempt).
   Result<Done> check_claim_locked(const Claim &claim, std::string_view doing);
+  // The id of the run claim_next takes next ("" when none), giving up on stale runs that
+  // have used all their attempts on the way. Inside a write transaction.
+  Result<std::string> next_claimable_locked(std::int64_t now_s, std::string_view doing);
+  // The frame of every write that ends or hands back a claim: one transaction in which the
+  // claim must still hold, `change` (statements whose failure db_->ok() reports), the
+  // generation bump, the run as it is then, and `then_claim` runs claimed for claim.worker.
+  Result<Finished> end_claim(const Claim &claim, Instant now, const std::string &doing,
+                             const std::function<void()> &change, int then_claim = 0);
+  // claim_batch's work inside a write transaction.
+  Result<std::vector<Claim>> claim_locked(std::string_view worker, Instant now, int n,
+                                          std::string_view doing);
 
   std::filesystem::path file_;
   std::unique_ptr<store::Database> db_;

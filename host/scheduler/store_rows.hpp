@@ -60,7 +60,13 @@ CREATE TABLE IF NOT EXISTS runs (
   created_s INTEGER NOT NULL,
   updated_s INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, not_before_s);
+-- In claim order, so the next run to claim is the first match rather than a sort of all
+-- pending runs. It replaces runs_by_status(status, not_before_s) of earlier versions.
+DROP INDEX IF EXISTS runs_by_status;
+CREATE INDEX IF NOT EXISTS runs_by_claim_order ON runs(status, not_before_s, due_s, id);
+-- Never-started runs that can expire: every claim looks for those past their limit.
+CREATE INDEX IF NOT EXISTS runs_by_expiry ON runs(status, expires_s)
+  WHERE attempts = 0 AND expires_s IS NOT NULL;
 CREATE INDEX IF NOT EXISTS runs_by_schedule ON runs(schedule_id, due_s);
 )sql";
 

@@ -10,6 +10,8 @@
 #include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
+#include <boost/json.hpp>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -513,4 +515,181 @@ BOOST_FIXTURE_TEST_CASE(several_processes_never_claim_the_same_run, Stores) {
   const auto all = ok(schedules->runs(RunFilter{std::nullopt, std::nullopt, 1000}));
   BOOST_TEST(all.size() == static_cast<size_t>(schedules_count));
   for (const auto &r : all) BOOST_TEST((r.status == RunStatus::succeeded && r.attempts == 1));
+}
+
+// One claim_batch gives each free worker a run in one transaction: the runs claim_next would
+// give one by one, in its order, each with its lease, and the overlap rules still hold.
+BOOST_FIXTURE_TEST_CASE(claim_batch_takes_a_run_per_free_worker, Stores) {
+  const Instant t0 = utc("2025-01-01T00:00:00Z");
+  for (int i = 0; i < 6; ++i) {
+    ok(schedules->add(at("2025-01-01T09:00:00Z", "p" + std::to_string(i)), t0));
+  }
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  BOOST_TEST(ok(schedules->claim_batch("a", utc("2025-01-01T09:00:01Z"), 0)).empty());
+
+  const std::vector<Claim> first = ok(schedules->claim_batch("a", utc("2025-01-01T09:00:01Z"), 4));
+  BOOST_REQUIRE_EQUAL(first.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    const Claim &c = first[static_cast<size_t>(i)];
+    BOOST_TEST(c.run.id == "p" + std::to_string(i) + "@20250101T090000Z"); // claim_next's order
+    BOOST_TEST(c.worker == "a");
+    const Run stored = run(c.run.id);
+    BOOST_TEST((stored.status == RunStatus::running));
+    BOOST_TEST(stored.claimed_by == "a");
+    BOOST_TEST(stored.attempts == 1);
+    BOOST_TEST(format_utc(*stored.lease_until) == "2025-01-01T09:02:01Z");
+    BOOST_TEST(format_utc(*stored.started) == "2025-01-01T09:00:01Z");
+  }
+  // Only what is left: fewer than asked, then none.
+  const std::vector<Claim> rest = ok(schedules->claim_batch("b", utc("2025-01-01T09:00:02Z"), 4));
+  BOOST_REQUIRE_EQUAL(rest.size(), 2u);
+  BOOST_TEST(rest[0].run.id == "p4@20250101T090000Z");
+  BOOST_TEST(rest[1].run.id == "p5@20250101T090000Z");
+  BOOST_TEST(ok(schedules->claim_batch("c", utc("2025-01-01T09:00:03Z"), 4)).empty());
+  // Each claim is its own fence.
+  ok(schedules->complete(first[1], RunResult{}, utc("2025-01-01T09:00:04Z")));
+  BOOST_TEST((run(first[0].run.id).status == RunStatus::running));
+  BOOST_TEST(!schedules->complete(first[1], RunResult{}, utc("2025-01-01T09:00:05Z")));
+
+  // A stale run comes first, as with claim_next, and a queued schedule gives only one run.
+  ScheduleDraft queue = cron("*/10 * * * *", "queue");
+  queue.overlap = OverlapPolicy::queue;
+  ok(schedules->add(queue, utc("2025-01-01T09:00:05Z")));
+  ok(schedules->materialise_due(utc("2025-01-01T09:10:00Z")));
+  ok(schedules->materialise_due(utc("2025-01-01T09:20:00Z")));
+  const std::vector<Claim> later = ok(schedules->claim_batch("d", utc("2025-01-01T09:20:00Z"), 8));
+  std::vector<std::string> ids;
+  for (const Claim &c : later) ids.push_back(c.run.id);
+  const std::vector<std::string> expected{"p0@20250101T090000Z", "p2@20250101T090000Z",
+                                          "p3@20250101T090000Z", "p4@20250101T090000Z",
+                                          "p5@20250101T090000Z", "queue@20250101T091000Z"};
+  BOOST_TEST(ids == expected, boost::test_tools::per_element());
+  for (const Claim &c : later) {
+    if (c.run.schedule_id != "queue") BOOST_TEST(c.run.attempts == 2); // resumed
+  }
+  BOOST_TEST((run("queue@20250101T092000Z").status == RunStatus::pending));
+}
+
+// A worker that finishes takes the next run in the same transaction; a lost claim takes none.
+BOOST_FIXTURE_TEST_CASE(complete_and_claim_goes_on_with_the_next_run, Stores) {
+  const Instant t0 = utc("2025-01-01T00:00:00Z");
+  for (int i = 0; i < 3; ++i) {
+    ok(schedules->add(at("2025-01-01T09:00:00Z", "p" + std::to_string(i)), t0));
+  }
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  const Claim first = claim("a", utc("2025-01-01T09:00:00Z"));
+  const Finished done =
+      ok(schedules->complete_and_claim(first, RunResult{}, utc("2025-01-01T09:00:02Z"), 1));
+  BOOST_TEST((done.run.status == RunStatus::succeeded));
+  BOOST_REQUIRE_EQUAL(done.next.size(), 1u);
+  const Claim &second = done.next[0];
+  BOOST_TEST(second.run.id == "p1@20250101T090000Z");
+  BOOST_TEST(second.worker == "a");
+  BOOST_TEST((run(second.run.id).status == RunStatus::running));
+  BOOST_TEST(format_utc(*run(second.run.id).lease_until) == "2025-01-01T09:02:02Z");
+  // Refused (the claim is spent): nothing is claimed either.
+  auto again = schedules->complete_and_claim(first, RunResult{}, utc("2025-01-01T09:00:03Z"), 1);
+  BOOST_REQUIRE(!again);
+  BOOST_TEST(again.error().status == AH_CONFLICT);
+  BOOST_TEST((run("p2@20250101T090000Z").status == RunStatus::pending));
+  const Finished last =
+      ok(schedules->complete_and_claim(second, RunResult{}, utc("2025-01-01T09:00:04Z"), 0));
+  BOOST_TEST(last.next.empty());
+  BOOST_TEST((run("p2@20250101T090000Z").status == RunStatus::pending));
+}
+
+// Two processes, each with its own connection, claim batches of the same runs at once.
+BOOST_FIXTURE_TEST_CASE(processes_claiming_batches_never_share_a_run, Stores) {
+  constexpr int schedules_count = 60;
+  constexpr int workers = 2;
+  const Instant t0 = utc("2025-01-01T00:00:00Z");
+  for (int i = 0; i < schedules_count; ++i) {
+    ok(schedules->add(at("2025-01-01T09:00:00Z", "p" + std::to_string(i)), t0));
+  }
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  schedules.reset();
+  secrets.reset();
+  std::vector<pid_t> children;
+  for (int w = 0; w < workers; ++w) {
+    const pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+      int code = 0;
+      {
+        ScheduleStoreOptions o;
+        o.file = dir / "store.db";
+        auto mine = ScheduleStore::open(o);
+        std::ofstream log(dir / ("batches-" + std::to_string(w)));
+        const Instant now = utc("2025-01-01T09:00:01Z");
+        const std::string worker = "worker-" + std::to_string(w);
+        if (!mine) code = 2;
+        while (code == 0) {
+          auto batch = mine.value()->claim_batch(worker, now, 4);
+          if (!batch) {
+            code = 3;
+            break;
+          }
+          if (batch.value().empty()) break;
+          for (const Claim &c : batch.value()) {
+            const bool leased = c.run.lease_until.has_value() && *c.run.lease_until > now &&
+                                c.run.claimed_by == worker && c.worker == worker;
+            log << c.run.id << (leased ? "" : " unleased") << "\n" << std::flush;
+          }
+          for (const Claim &c : batch.value()) {
+            if (!mine.value()->complete(c, RunResult{}, now)) code = 4;
+          }
+        }
+      }
+      ::_exit(code);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "worker exit " << status);
+  }
+  std::multiset<std::string> claimed;
+  for (int w = 0; w < workers; ++w) {
+    std::istringstream lines(test::read_file(dir / ("batches-" + std::to_string(w))));
+    for (std::string id; std::getline(lines, id);) claimed.insert(id);
+  }
+  BOOST_TEST(claimed.size() == static_cast<size_t>(schedules_count));
+  for (const auto &id : claimed) BOOST_TEST(claimed.count(id) == 1u, id); // also: no "unleased"
+  schedules = open_schedules();
+  const auto all = ok(schedules->runs(RunFilter{std::nullopt, std::nullopt, 1000}));
+  BOOST_TEST(all.size() == static_cast<size_t>(schedules_count));
+  for (const auto &r : all) BOOST_TEST((r.status == RunStatus::succeeded && r.attempts == 1));
+}
+
+// A plugin error body that is not JSON is kept as a JSON string: what is stored always
+// parses, as `autohost runs` and `status` read it.
+BOOST_FIXTURE_TEST_CASE(a_non_json_error_body_is_stored_as_valid_json, Stores) {
+  namespace json = boost::json;
+  schedules = open_schedules(RetryPolicy{seconds{30}, hours{1}, 2});
+  ok(schedules->add(at("2025-01-01T09:00:00Z", "p"), utc("2025-01-01T00:00:00Z")));
+  ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
+  const std::string body = "<html>502 \"Bad Gateway\"</html>\n";
+  auto parse = [](const std::string &text) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    BOOST_TEST(!ec, "stored error_json does not parse: " << text);
+    return v;
+  };
+
+  const Claim first = claim("a", utc("2025-01-01T09:00:00Z"));
+  const Run waiting =
+      ok(schedules->retry_later(first, body, seconds{60}, utc("2025-01-01T09:00:01Z")));
+  BOOST_TEST((waiting.status == RunStatus::pending));
+  BOOST_TEST(parse(run(first.run.id).error_json) == json::value(body));
+
+  const Claim second = claim("a", utc("2025-01-01T09:01:01Z"));
+  const Run failed =
+      ok(schedules->retry_later(second, body, std::nullopt, utc("2025-01-01T09:01:02Z")));
+  BOOST_TEST((failed.status == RunStatus::failed));
+  const json::value stored = parse(run(second.run.id).error_json);
+  BOOST_REQUIRE(stored.is_object());
+  BOOST_TEST(stored.at("code") == "retries_exhausted");
+  BOOST_TEST(stored.at("message") == "gave up after 2 attempts");
+  BOOST_TEST(stored.at("last_error") == json::value(body));
 }
