@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -95,6 +96,60 @@ struct Stores {
     BOOST_REQUIRE(c.has_value());
     return *c;
   }
+  // `count` one-shot schedules p0, p1, ... due at `due`.
+  void add_one_shots(int count, std::string_view due) {
+    for (int i = 0; i < count; ++i) {
+      ok(schedules->add(at(due, "p" + std::to_string(i)), utc("2025-01-01T00:00:00Z")));
+    }
+  }
+  // Runs `body` in `workers` forked processes at once, each with its own connection and a
+  // file for the run ids it claimed; `body` returns the process's exit code.
+  using Racer = std::function<int(ScheduleStore &mine, const std::string &worker,
+                                  std::ostream &claimed)>;
+  void race(int workers, const Racer &body) {
+    schedules.reset();
+    secrets.reset();
+    std::vector<pid_t> children;
+    for (int w = 0; w < workers; ++w) {
+      const pid_t pid = ::fork();
+      BOOST_REQUIRE(pid >= 0);
+      if (pid == 0) {
+        int code = 2;
+        {
+          ScheduleStoreOptions o;
+          o.file = dir / "store.db";
+          auto mine = ScheduleStore::open(o);
+          std::ofstream log(dir / ("claims-" + std::to_string(w)));
+          if (mine) code = body(*mine.value(), "worker-" + std::to_string(w), log);
+        }
+        ::_exit(code);
+      }
+      children.push_back(pid);
+    }
+    for (pid_t pid : children) {
+      int status = 0;
+      BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+      BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "worker exit " << status);
+    }
+    racers = workers;
+  }
+  // After race(): every run was claimed by exactly one process and succeeded at once.
+  void expect_each_run_once(std::size_t count) {
+    std::multiset<std::string> claimed;
+    for (int w = 0; w < racers; ++w) {
+      std::istringstream lines(test::read_file(dir / ("claims-" + std::to_string(w))));
+      for (std::string id; std::getline(lines, id);) claimed.insert(id);
+    }
+    schedules = open_schedules();
+    std::multiset<std::string> stored;
+    for (const auto &r : ok(schedules->runs(RunFilter{std::nullopt, std::nullopt, 1000}))) {
+      stored.insert(r.id);
+      BOOST_TEST((r.status == RunStatus::succeeded && r.attempts == 1), r.id);
+    }
+    BOOST_TEST(stored.size() == count);
+    BOOST_TEST(claimed == stored, "claimed once each: " << claimed.size() << " lines");
+  }
+  int racers = 0;
 };
 
 } // namespace
@@ -463,58 +518,19 @@ BOOST_FIXTURE_TEST_CASE(stored_schedule_whose_zone_vanished_stops_with_a_problem
 
 // Real processes, each with its own connection, race to make and claim the same runs.
 BOOST_FIXTURE_TEST_CASE(several_processes_never_claim_the_same_run, Stores) {
-  constexpr int schedules_count = 40;
-  constexpr int workers = 4;
-  const Instant t0 = utc("2025-01-01T00:00:00Z");
-  for (int i = 0; i < schedules_count; ++i) {
-    ok(schedules->add(at("2025-01-01T09:00:00Z", "p" + std::to_string(i)), t0));
-  }
-  schedules.reset();
-  secrets.reset();
-  std::vector<pid_t> children;
-  for (int w = 0; w < workers; ++w) {
-    const pid_t pid = ::fork();
-    BOOST_REQUIRE(pid >= 0);
-    if (pid == 0) {
-      int code = 0;
-      {
-        ScheduleStoreOptions o;
-        o.file = dir / "store.db";
-        auto mine = ScheduleStore::open(o);
-        std::ofstream log(dir / ("claims-" + std::to_string(w)));
-        const Instant now = utc("2025-01-01T09:00:00Z");
-        if (!mine || !mine.value()->materialise_due(now)) code = 2;
-        while (code == 0) {
-          auto c = mine.value()->claim_next("worker-" + std::to_string(w), now);
-          if (!c) {
-            code = 3;
-            break;
-          }
-          if (!c.value()) break;
-          log << c.value()->run.id << "\n" << std::flush;
-          if (!mine.value()->complete(*c.value(), RunResult{}, now)) code = 4;
-        }
-      }
-      ::_exit(code);
+  add_one_shots(40, "2025-01-01T09:00:00Z");
+  race(4, [](ScheduleStore &mine, const std::string &worker, std::ostream &log) {
+    const Instant now = utc("2025-01-01T09:00:00Z");
+    if (!mine.materialise_due(now)) return 2;
+    for (;;) {
+      auto c = mine.claim_next(worker, now);
+      if (!c) return 3;
+      if (!c.value()) return 0;
+      log << c.value()->run.id << "\n" << std::flush;
+      if (!mine.complete(*c.value(), RunResult{}, now)) return 4;
     }
-    children.push_back(pid);
-  }
-  for (pid_t pid : children) {
-    int status = 0;
-    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
-    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "worker exit " << status);
-  }
-  std::multiset<std::string> claimed;
-  for (int w = 0; w < workers; ++w) {
-    std::istringstream lines(test::read_file(dir / ("claims-" + std::to_string(w))));
-    for (std::string id; std::getline(lines, id);) claimed.insert(id);
-  }
-  BOOST_TEST(claimed.size() == static_cast<size_t>(schedules_count));
-  for (const auto &id : claimed) BOOST_TEST(claimed.count(id) == 1u, id);
-  schedules = open_schedules();
-  const auto all = ok(schedules->runs(RunFilter{std::nullopt, std::nullopt, 1000}));
-  BOOST_TEST(all.size() == static_cast<size_t>(schedules_count));
-  for (const auto &r : all) BOOST_TEST((r.status == RunStatus::succeeded && r.attempts == 1));
+  });
+  expect_each_run_once(40);
 }
 
 // One claim_batch gives each free worker a run in one transaction: the runs claim_next would
@@ -600,66 +616,25 @@ BOOST_FIXTURE_TEST_CASE(complete_and_claim_goes_on_with_the_next_run, Stores) {
 
 // Two processes, each with its own connection, claim batches of the same runs at once.
 BOOST_FIXTURE_TEST_CASE(processes_claiming_batches_never_share_a_run, Stores) {
-  constexpr int schedules_count = 60;
-  constexpr int workers = 2;
-  const Instant t0 = utc("2025-01-01T00:00:00Z");
-  for (int i = 0; i < schedules_count; ++i) {
-    ok(schedules->add(at("2025-01-01T09:00:00Z", "p" + std::to_string(i)), t0));
-  }
+  add_one_shots(60, "2025-01-01T09:00:00Z");
   ok(schedules->materialise_due(utc("2025-01-01T09:00:00Z")));
-  schedules.reset();
-  secrets.reset();
-  std::vector<pid_t> children;
-  for (int w = 0; w < workers; ++w) {
-    const pid_t pid = ::fork();
-    BOOST_REQUIRE(pid >= 0);
-    if (pid == 0) {
-      int code = 0;
-      {
-        ScheduleStoreOptions o;
-        o.file = dir / "store.db";
-        auto mine = ScheduleStore::open(o);
-        std::ofstream log(dir / ("batches-" + std::to_string(w)));
-        const Instant now = utc("2025-01-01T09:00:01Z");
-        const std::string worker = "worker-" + std::to_string(w);
-        if (!mine) code = 2;
-        while (code == 0) {
-          auto batch = mine.value()->claim_batch(worker, now, 4);
-          if (!batch) {
-            code = 3;
-            break;
-          }
-          if (batch.value().empty()) break;
-          for (const Claim &c : batch.value()) {
-            const bool leased = c.run.lease_until.has_value() && *c.run.lease_until > now &&
-                                c.run.claimed_by == worker && c.worker == worker;
-            log << c.run.id << (leased ? "" : " unleased") << "\n" << std::flush;
-          }
-          for (const Claim &c : batch.value()) {
-            if (!mine.value()->complete(c, RunResult{}, now)) code = 4;
-          }
-        }
+  race(2, [](ScheduleStore &mine, const std::string &worker, std::ostream &log) {
+    const Instant now = utc("2025-01-01T09:00:01Z");
+    for (;;) {
+      auto batch = mine.claim_batch(worker, now, 4);
+      if (!batch) return 3;
+      if (batch.value().empty()) return 0;
+      for (const Claim &c : batch.value()) {
+        const bool leased = c.run.lease_until.has_value() && *c.run.lease_until > now &&
+                            c.run.claimed_by == worker && c.worker == worker;
+        log << c.run.id << (leased ? "" : " unleased") << "\n" << std::flush;
       }
-      ::_exit(code);
+      for (const Claim &c : batch.value()) {
+        if (!mine.complete(c, RunResult{}, now)) return 4;
+      }
     }
-    children.push_back(pid);
-  }
-  for (pid_t pid : children) {
-    int status = 0;
-    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
-    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "worker exit " << status);
-  }
-  std::multiset<std::string> claimed;
-  for (int w = 0; w < workers; ++w) {
-    std::istringstream lines(test::read_file(dir / ("batches-" + std::to_string(w))));
-    for (std::string id; std::getline(lines, id);) claimed.insert(id);
-  }
-  BOOST_TEST(claimed.size() == static_cast<size_t>(schedules_count));
-  for (const auto &id : claimed) BOOST_TEST(claimed.count(id) == 1u, id); // also: no "unleased"
-  schedules = open_schedules();
-  const auto all = ok(schedules->runs(RunFilter{std::nullopt, std::nullopt, 1000}));
-  BOOST_TEST(all.size() == static_cast<size_t>(schedules_count));
-  for (const auto &r : all) BOOST_TEST((r.status == RunStatus::succeeded && r.attempts == 1));
+  });
+  expect_each_run_once(60); // an "unleased" line would not match a run id
 }
 
 // A plugin error body that is not JSON is kept as a JSON string: what is stored always
