@@ -897,6 +897,81 @@ BOOST_AUTO_TEST_CASE(concurrent_send_from_several_threads) {
   BOOST_TEST(server.connections() <= 8U);
 }
 
+// One caller runs the network work while it waits; the others' requests must progress
+// under it, even when its own request is stuck.
+BOOST_AUTO_TEST_CASE(a_stalled_request_does_not_hold_up_other_callers) {
+  TestServer server(tls_server(), [](const auto &r) {
+    return r.target == "/slow" ? Reply::of(Reply::Kind::stall) : Reply::ok(r.target);
+  });
+  Client client = make_client();
+  std::atomic<bool> slow_returned{false};
+  std::optional<Result<Response>> slow;
+  std::thread stuck([&] {
+    Request request = get(server.url("/slow"));
+    request.deadline = Clock::now() + 3s;
+    slow = client.send(request);
+    slow_returned = true;
+  });
+  const auto started = Clock::now();
+  auto slow_arrived = [&] {
+    const auto seen = server.requests();
+    return std::any_of(seen.begin(), seen.end(), [](const auto &r) { return r.target == "/slow"; });
+  };
+  while (!slow_arrived() && ms_since(started) < 5000) {
+    std::this_thread::sleep_for(5ms);
+  }
+  BOOST_TEST_REQUIRE(slow_arrived());
+  for (int i = 0; i < 20; ++i) {
+    const std::string path = "/fast/" + std::to_string(i);
+    const auto r = client.send(get(server.url(path)));
+    BOOST_TEST((r.has_value() && r->body == path));
+  }
+  BOOST_TEST(!slow_returned.load()); // the fast ones did not wait for the stuck one
+  stuck.join();
+  BOOST_TEST_REQUIRE(slow.has_value());
+  expect_error(*slow, ErrorKind::timeout);
+}
+
+// While a bulk call runs (its requests driven by the client's standby thread), single
+// requests from other threads and from the bulk call's own callback go through.
+BOOST_AUTO_TEST_CASE(single_requests_go_through_during_a_bulk_call) {
+  TestServer server(tls_server(), [](const auto &r) { return Reply::ok(r.target); });
+  ClientOptions options = test_options();
+  options.max_connections_per_host = 8;
+  Client client = make_client(options);
+  std::atomic<bool> bulk_running{true};
+  std::atomic<int> side_ok{0};
+  std::atomic<int> side_sent{0};
+  std::thread side([&] {
+    for (int i = 0; bulk_running.load() || i < 20; ++i) {
+      const std::string path = "/side/" + std::to_string(i);
+      const auto r = client.send(get(server.url(path)));
+      ++side_sent;
+      side_ok += (r.has_value() && r->body == path) ? 1 : 0;
+    }
+  });
+  std::vector<Request> requests;
+  for (int i = 0; i < 400; ++i) {
+    requests.push_back(get(server.url("/bulk/" + std::to_string(i))));
+  }
+  int bulk_ok = 0;
+  int nested_ok = 0;
+  client.send_all(std::move(requests), 8, [&](std::size_t index, Result<Response> r) {
+    bulk_ok += (r.has_value() && r->body == "/bulk/" + std::to_string(index)) ? 1 : 0;
+    if (index % 50 == 0) {
+      const std::string path = "/nested/" + std::to_string(index);
+      const auto nested = client.send(get(server.url(path)));
+      nested_ok += (nested.has_value() && nested->body == path) ? 1 : 0;
+    }
+  });
+  bulk_running = false;
+  side.join();
+  BOOST_TEST(bulk_ok == 400);
+  BOOST_TEST(nested_ok == 8);
+  BOOST_TEST(side_ok.load() == side_sent.load());
+  BOOST_TEST(side_sent.load() >= 20);
+}
+
 BOOST_AUTO_TEST_CASE(bulk_two_thousand_requests_over_a_few_connections) {
   TestServer server(tls_server(), [](const auto &r) { return Reply::ok(r.target); });
   ClientOptions options = test_options();
