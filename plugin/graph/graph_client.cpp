@@ -107,14 +107,15 @@ GraphResult<json::value> GraphClient::call(const Call &call) const {
 }
 
 void GraphClient::call_all(const std::vector<Call> &calls, std::size_t concurrency,
-                           const BulkResult &on_result) const {
+                           const BulkResult &on_result, const http::BulkIdle &on_idle) const {
   std::vector<http::Request> requests;
   requests.reserve(calls.size());
   for (const auto &c : calls) requests.push_back(request_for(c));
   http_.send_all(std::move(requests), concurrency,
                  [&](std::size_t index, http::Result<http::Response> response) {
                    on_result(index, decode(std::move(response), calls[index]));
-                 });
+                 },
+                 on_idle);
 }
 
 GraphResult<json::value> GraphClient::follow(const std::string &next, const std::string &token,

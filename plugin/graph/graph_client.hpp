@@ -54,10 +54,11 @@ public:
 
   // Runs every call with at most `concurrency` in flight over the shared connection pool;
   // `on_result(index, outcome)` runs on the calling thread as answers arrive (it may block,
-  // e.g. on a store write). Returns when all have been delivered.
+  // e.g. on a store write), and `on_idle` whenever every answer so far has been delivered
+  // and more are awaited. Returns when all have been delivered.
   using BulkResult = std::function<void(std::size_t index, GraphResult<boost::json::value>)>;
   void call_all(const std::vector<Call> &calls, std::size_t concurrency,
-                const BulkResult &on_result) const;
+                const BulkResult &on_result, const http::BulkIdle &on_idle = {}) const;
 
   // Follows a paging URL the server returned (`paging.next`), re-placing the token as
   // configured. Only URLs on the configured Graph host are followed.

@@ -166,10 +166,8 @@ struct Client::Impl {
   Impl &operator=(const Impl &) = delete;
 
   ~Impl() {
-    {
-      const std::lock_guard lock(drive_mutex);
-      stopping = true;
-    }
+    // Posted before `stopping` is set: the standby thread may leave its loop and run the
+    // io_context to completion as soon as it sees `stopping`, and this must be in it.
     try {
       net::post(io, [this] {
         shutting_down = true;
@@ -179,6 +177,10 @@ struct Client::Impl {
         pool.close_all();
       });
     } catch (...) { // NOLINT(bugprone-empty-catch): requests then end at their deadlines
+    }
+    {
+      const std::lock_guard lock(drive_mutex);
+      stopping = true;
     }
     standby_cv.notify_all();
     try {
@@ -220,7 +222,9 @@ struct Client::Impl {
       drive_cv.notify_all();
     }
   }
-  void drive_until(const Completion &completion);
+  // noexcept: the request's handler holds the caller's Completion, so leaving early by an
+  // exception would free it under the handler (only a failing mutex could throw here).
+  void drive_until(const Completion &completion) noexcept;
   void standby() noexcept;
   void run_handlers(bool block) noexcept;
 
@@ -544,7 +548,7 @@ void Client::Impl::run_handlers(bool block) noexcept {
   }
 }
 
-void Client::Impl::drive_until(const Completion &completion) {
+void Client::Impl::drive_until(const Completion &completion) noexcept {
   std::unique_lock lock(drive_mutex);
   while (!completion.done.load(std::memory_order_acquire)) {
     if (driving) {
@@ -697,7 +701,7 @@ Result<Response> Client::send(Request request) noexcept {
 }
 
 void Client::send_all(std::vector<Request> requests, std::size_t concurrency,
-                      const BulkCallback &on_result) noexcept {
+                      const BulkCallback &on_result, const BulkIdle &on_idle) noexcept {
   const std::size_t total = requests.size();
   std::size_t delivered = 0;
   auto deliver = [&](std::size_t index, Result<Response> result) {
@@ -737,7 +741,17 @@ void Client::send_all(std::vector<Request> requests, std::size_t concurrency,
       std::deque<std::pair<std::size_t, Result<Response>>> batch;
       {
         std::unique_lock lock(bulk->mutex);
-        bulk->ready_signal.wait(lock, [&] { return !bulk->ready.empty(); });
+        const auto has_ready = [&] { return !bulk->ready.empty(); };
+        if (on_idle && delivered > 0 &&
+            !bulk->ready_signal.wait_for(lock, bulk_idle_after, has_ready)) {
+          lock.unlock();
+          try {
+            on_idle();
+          } catch (...) { // NOLINT(bugprone-empty-catch): like a failing on_result
+          }
+          lock.lock();
+        }
+        bulk->ready_signal.wait(lock, has_ready);
         batch.swap(bulk->ready);
       }
       for (auto &[index, result] : batch) {

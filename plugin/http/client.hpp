@@ -6,6 +6,7 @@
 #include "http/message.hpp"
 #include "http/options.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -24,6 +25,10 @@ struct ClientStats {
 
 // Receives the result of requests[index] of a bulk call.
 using BulkCallback = std::function<void(std::size_t index, Result<Response> result)>;
+// Called on the calling thread when every result so far has been delivered and none has
+// arrived for bulk_idle_after (a moment to flush what the results produced).
+using BulkIdle = std::function<void()>;
+inline constexpr std::chrono::milliseconds bulk_idle_after{25};
 
 // Thread-safe: send() and send_all() may be called from several threads at once. One thread
 // at a time runs the network work (the "io thread" in other comments): a caller of send()
@@ -48,10 +53,12 @@ public:
   Result<Response> send(Request request) noexcept;
 
   // Runs every request with at most `concurrency` in flight, and calls `on_result` once per
-  // request, on the calling thread, as results arrive (it may block or call send()).
+  // request, on the calling thread, as results arrive (it may block or call send()), and
+  // `on_idle` (when set) whenever nothing is left to deliver and no result has come for
+  // bulk_idle_after: a steady flow is delivered without pauses, a stalled tail is not.
   // Returns when all have been delivered.
   void send_all(std::vector<Request> requests, std::size_t concurrency,
-                const BulkCallback &on_result) noexcept;
+                const BulkCallback &on_result, const BulkIdle &on_idle = {}) noexcept;
   // The same, collecting the results in request order.
   std::vector<Result<Response>> send_all(std::vector<Request> requests,
                                          std::size_t concurrency) noexcept;

@@ -19,8 +19,9 @@ namespace {
 
 // A token that keeps failing this close to its expiry deserves a warning every run.
 constexpr std::int64_t expiry_warning_ms = 3 * auth::day_ms;
-// Refresh answers stored per batched write, at least (more with a higher concurrency).
-constexpr std::size_t min_store_batch = 16;
+// Refresh answers stored per batched write at most (more with a higher concurrency); fewer
+// whenever the sweep would otherwise wait for more answers.
+constexpr std::size_t store_batch = 16;
 
 class Sweep {
 public:
@@ -36,7 +37,7 @@ private:
   void select(const std::string &name);
   void refresh_chunk(std::size_t begin, std::size_t end);
   // Stores the refresh answers collected so far (one batched write) and counts them.
-  void store_answers(std::vector<auth::RefreshAnswer> &answers);
+  void store_answers(std::vector<auth::RefreshAnswer> &pending);
   json::object report() const;
 
   const actions::ActionContext &ctx_;
@@ -132,11 +133,13 @@ void Sweep::refresh_chunk(std::size_t begin, std::size_t end) {
   }
   if (calls.empty())
     return;
-  // Answers are stored in batches of about one round of requests in flight: few durable
-  // commits, and a crash between answer and write loses at most about one round.
+  // Answers are stored in batches of about one round of requests in flight, and whenever
+  // no answer has come for a moment (http::bulk_idle_after): few durable commits, and no
+  // answer waits for a stalled or retried request.
   const auto concurrency = static_cast<std::size_t>(ctx_.config.refresh_concurrency);
+  const std::size_t batch = std::max(concurrency, store_batch);
   std::vector<auth::RefreshAnswer> answers;
-  ctx_.graph.call_all(calls, concurrency, [&](std::size_t k, graph::GraphResult<json::value> got) {
+  auto on_answer = [&](std::size_t k, graph::GraphResult<json::value> got) {
     auth::RefreshAnswer answer;
     answer.account = claimed[k];
     answer.refreshed_from = refreshed_from[k];
@@ -153,13 +156,17 @@ void Sweep::refresh_chunk(std::size_t begin, std::size_t end) {
       answer.message = auth::error_message(got.error().error);
     }
     answers.push_back(std::move(answer));
-    if (answers.size() >= std::max<std::size_t>(concurrency, min_store_batch))
+    if (answers.size() >= batch)
       store_answers(answers);
-  });
+  };
+  ctx_.graph.call_all(calls, concurrency, on_answer, [&] { store_answers(answers); });
   store_answers(answers);
 }
 
-void Sweep::store_answers(std::vector<auth::RefreshAnswer> &answers) {
+void Sweep::store_answers(std::vector<auth::RefreshAnswer> &pending) {
+  // Taken out first, so nothing is stored twice even if counting below fails.
+  std::vector<auth::RefreshAnswer> answers;
+  answers.swap(pending);
   if (answers.empty())
     return;
   auto stored = rotation_.store_answers(answers);
@@ -179,7 +186,6 @@ void Sweep::store_answers(std::vector<auth::RefreshAnswer> &answers) {
     }
     count(account.name, stored[k].value());
   }
-  answers.clear();
 }
 
 json::object Sweep::report() const {
