@@ -174,6 +174,7 @@ void Loop::release_handed_off() {
   {
     std::lock_guard lock(handoff_.mutex);
     left.swap(handoff_.claims);
+    handoff_.closed = true;
   }
   for (const Claim &claim : left) {
     // Not started: it goes back as pending, its attempt uncounted (else its lease ends).

@@ -90,9 +90,16 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
       auto done = context.store.complete_and_claim(claim, outcome.result, now, next);
       if ((ok = done.has_value())) {
         fields["status"] = name_of(done.value().run.status);
-        if (!done.value().next.empty()) {
+        std::vector<Claim> unwanted;
+        {
           std::lock_guard lock(context.handoff.mutex);
-          for (Claim &c : done.value().next) context.handoff.claims.push_back(std::move(c));
+          for (Claim &c : done.value().next) {
+            (context.handoff.closed ? unwanted : context.handoff.claims).push_back(std::move(c));
+          }
+        }
+        for (const Claim &c : unwanted) {
+          // Best effort: if this fails too, the run is resumed when its lease ends.
+          [[maybe_unused]] auto back = context.store.release(c, now);
         }
       } else {
         error = done.error();

@@ -32,9 +32,14 @@ struct ActiveRun {
 
 // Runs a worker claimed for the daemon when it recorded its outcome (one commit for both);
 // the main loop starts them on free workers.
+// Claims wait here only until the main loop's next turn (a finished worker wakes it), so
+// they need no lease renewal meanwhile.
 struct Handoff {
   std::mutex mutex;
   std::vector<scheduler::Claim> claims;
+  // Set once the main loop stops taking claims: a worker that claimed after that releases
+  // its claim itself instead of leaving it to run out its lease.
+  bool closed = false;
 };
 
 struct WorkerContext {
