@@ -349,8 +349,12 @@ Result<Run> ScheduleStore::retry_later(const Claim &claim, std::string_view erro
           .step();
       return;
     }
+    // `now` is whole seconds (the real time may be up to 1 s later) and a run is claimable
+    // once the whole-second clock reaches not_before: one more second makes the real wait
+    // at least the delay, so a rate limit's hint is never cut short.
     const auto delay =
-        retry_delay(options_.retry, claim.run.attempts, retry_after, randombytes_random());
+        retry_delay(options_.retry, claim.run.attempts, retry_after, randombytes_random()) +
+        std::chrono::seconds{1};
     Statement again(*db_, "UPDATE runs SET status = 'pending', error_json = ?1, "
                           "not_before_s = ?2, claimed_by = '', lease_until_s = NULL, "
                           "updated_s = ?3 WHERE id = ?4");
