@@ -17,7 +17,8 @@ namespace {
 std::string field(const Error &error, std::string_view name) {
   boost::system::error_code ec;
   const json::value body = json::parse(error.body, ec);
-  if (ec || !body.is_object()) return {};
+  if (ec || !body.is_object())
+    return {};
   const json::value *v = body.as_object().if_contains(name);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }

@@ -10,20 +10,28 @@ namespace autohost::host {
 namespace json = boost::json;
 
 std::optional<ah_log_level> parse_log_level(std::string_view text) {
-  if (text == "debug") return AH_LOG_DEBUG;
-  if (text == "info") return AH_LOG_INFO;
-  if (text == "warn") return AH_LOG_WARN;
-  if (text == "error") return AH_LOG_ERROR;
+  if (text == "debug")
+    return AH_LOG_DEBUG;
+  if (text == "info")
+    return AH_LOG_INFO;
+  if (text == "warn")
+    return AH_LOG_WARN;
+  if (text == "error")
+    return AH_LOG_ERROR;
   return std::nullopt;
 }
 
 namespace {
 std::string_view level_name(ah_log_level level) {
   switch (level) {
-  case AH_LOG_DEBUG: return "debug";
-  case AH_LOG_INFO: return "info";
-  case AH_LOG_WARN: return "warn";
-  case AH_LOG_ERROR: return "error";
+  case AH_LOG_DEBUG:
+    return "debug";
+  case AH_LOG_INFO:
+    return "info";
+  case AH_LOG_WARN:
+    return "warn";
+  case AH_LOG_ERROR:
+    return "error";
   }
   return "info";
 }
@@ -44,7 +52,8 @@ std::string utc_timestamp() {
 
 void Logger::log(ah_log_level level, std::string_view source, std::string_view message,
                  std::string_view fields_json) {
-  if (!enabled(level)) return;
+  if (!enabled(level))
+    return;
   json::object line;
   line["ts"] = utc_timestamp();
   line["level"] = level_name(level);
@@ -55,7 +64,8 @@ void Logger::log(ah_log_level level, std::string_view source, std::string_view m
     json::value fields = json::parse(fields_json, ec);
     if (!ec && fields.is_object()) {
       for (auto &[k, v] : fields.as_object()) {
-        if (!line.contains(k)) line[k] = v;
+        if (!line.contains(k))
+          line[k] = v;
       }
     }
   }

@@ -78,12 +78,16 @@ ah_status HostServices::secret_get(void *host, ah_str key, ah_sink *value,
                                    uint64_t *version) noexcept {
   try {
     auto &h = self(host);
-    if (h.store_ == nullptr) return h.no_store(value);
+    if (h.store_ == nullptr)
+      return h.no_store(value);
     auto got = h.store_->get(from_ah(key));
-    if (!got) return report(value, got.error());
-    if (!got.value()) return AH_NOT_FOUND;
+    if (!got)
+      return report(value, got.error());
+    if (!got.value())
+      return AH_NOT_FOUND;
     write_to(value, got.value()->value);
-    if (version != nullptr) *version = got.value()->version;
+    if (version != nullptr)
+      *version = got.value()->version;
     return AH_OK;
   } catch (...) {
     return report_exception(value);
@@ -94,10 +98,13 @@ ah_status HostServices::secret_put(void *host, ah_str key, ah_str value, uint64_
                                    uint64_t *new_version, ah_sink *error) noexcept {
   try {
     auto &h = self(host);
-    if (h.store_ == nullptr) return h.no_store(error);
+    if (h.store_ == nullptr)
+      return h.no_store(error);
     auto put = h.store_->put(from_ah(key), from_ah(value), expected);
-    if (!put) return report(error, put.error());
-    if (new_version != nullptr) *new_version = put.value().version;
+    if (!put)
+      return report(error, put.error());
+    if (new_version != nullptr)
+      *new_version = put.value().version;
     if (put.value().outcome == store::WriteOutcome::conflict) {
       return report(error, conflict_error(from_ah(key), expected, put.value().version));
     }
@@ -117,7 +124,8 @@ ah_status HostServices::secret_put_many(void *host, ah_secret_write *writes, siz
     }
     return status;
   };
-  if (count == 0) return AH_OK;
+  if (count == 0)
+    return AH_OK;
   try {
     if (writes == nullptr) {
       return report(error, make_error(AH_INVALID_INPUT, "invalid_input",
@@ -125,14 +133,17 @@ ah_status HostServices::secret_put_many(void *host, ah_secret_write *writes, siz
                                           std::to_string(count)));
     }
     auto &h = self(host);
-    if (h.store_ == nullptr) return fail_all(h.no_store(error));
+    if (h.store_ == nullptr)
+      return fail_all(h.no_store(error));
     std::vector<store::PutRequest> puts;
     puts.reserve(count);
     for (size_t i = 0; i < count; ++i) {
-      puts.push_back({from_ah(writes[i].key), from_ah(writes[i].value), writes[i].expected_version});
+      puts.push_back(
+          {from_ah(writes[i].key), from_ah(writes[i].value), writes[i].expected_version});
     }
     auto put = h.store_->put_many(puts);
-    if (!put) return fail_all(report(error, put.error()));
+    if (!put)
+      return fail_all(report(error, put.error()));
     for (size_t i = 0; i < count; ++i) {
       const auto &one = put.value()[i];
       if (!one) {
@@ -140,8 +151,7 @@ ah_status HostServices::secret_put_many(void *host, ah_secret_write *writes, siz
         writes[i].new_version = 0;
         continue;
       }
-      writes[i].status =
-          one.value().outcome == store::WriteOutcome::conflict ? AH_CONFLICT : AH_OK;
+      writes[i].status = one.value().outcome == store::WriteOutcome::conflict ? AH_CONFLICT : AH_OK;
       writes[i].new_version = one.value().version;
     }
     return AH_OK;
@@ -153,9 +163,11 @@ ah_status HostServices::secret_put_many(void *host, ah_secret_write *writes, siz
 ah_status HostServices::secret_list(void *host, ah_str prefix, ah_sink *out) noexcept {
   try {
     auto &h = self(host);
-    if (h.store_ == nullptr) return h.no_store(out);
+    if (h.store_ == nullptr)
+      return h.no_store(out);
     auto listed = h.store_->list(from_ah(prefix));
-    if (!listed) return report(out, listed.error());
+    if (!listed)
+      return report(out, listed.error());
     json::array items;
     for (const auto &info : listed.value()) {
       items.push_back(json::object{{"key", info.key}, {"version", info.version}});
@@ -171,9 +183,11 @@ ah_status HostServices::secret_delete(void *host, ah_str key, uint64_t expected,
                                       ah_sink *error) noexcept {
   try {
     auto &h = self(host);
-    if (h.store_ == nullptr) return h.no_store(error);
+    if (h.store_ == nullptr)
+      return h.no_store(error);
     auto removed = h.store_->remove(from_ah(key), expected);
-    if (!removed) return report(error, removed.error());
+    if (!removed)
+      return report(error, removed.error());
     if (removed.value().outcome == store::WriteOutcome::conflict) {
       return report(error, conflict_error(from_ah(key), expected, removed.value().version));
     }

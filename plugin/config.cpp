@@ -12,8 +12,8 @@ using autohost::Error;
 namespace {
 
 Error config_error(std::string_view key, std::string_view what) {
-  return Error::make(AH_INVALID_INPUT, "plugin config: '" + std::string(key) + "' " +
-                                           std::string(what));
+  return Error::make(AH_INVALID_INPUT,
+                     "plugin config: '" + std::string(key) + "' " + std::string(what));
 }
 
 bool is_base_url(std::string_view url) {
@@ -23,15 +23,18 @@ bool is_base_url(std::string_view url) {
 }
 
 autohost::Result<autohost::Done> parse_waits(const json::value &value, Config &config) {
-  if (!value.is_object()) return config_error("container_wait", "must be an object");
+  if (!value.is_object())
+    return config_error("container_wait", "must be an object");
   for (const auto &[kind, wait] : value.as_object()) {
     const std::string name = "container_wait." + std::string(kind);
     ContainerWait *target = kind == "text"    ? &config.text_wait
                             : kind == "image" ? &config.image_wait
                             : kind == "video" ? &config.video_wait
                                               : nullptr;
-    if (target == nullptr) return config_error(name, "is not text, image or video");
-    if (!wait.is_object()) return config_error(name, "must be an object");
+    if (target == nullptr)
+      return config_error(name, "is not text, image or video");
+    if (!wait.is_object())
+      return config_error(name, "must be an object");
     for (const auto &[field, number] : wait.as_object()) {
       const std::string full = name + "." + std::string(field);
       if (!number.is_number() || number.to_number<double>() < 0) {
@@ -54,7 +57,8 @@ autohost::Result<autohost::Done> parse_waits(const json::value &value, Config &c
 
 // Whole seconds print as integers ("60", not "6E1").
 json::value seconds(double s) {
-  if (s == static_cast<double>(static_cast<std::int64_t>(s))) return static_cast<std::int64_t>(s);
+  if (s == static_cast<double>(static_cast<std::int64_t>(s)))
+    return static_cast<std::int64_t>(s);
   return s;
 }
 
@@ -62,15 +66,19 @@ json::value seconds(double s) {
 
 autohost::Result<Config> parse_config(std::string_view text) {
   Config config;
-  if (text.empty()) return config;
+  if (text.empty())
+    return config;
   boost::system::error_code ec;
   json::value doc = json::parse(text, ec);
-  if (ec) return Error::make(AH_INVALID_INPUT, "plugin config is not valid JSON: " + ec.message());
-  if (!doc.is_object()) return Error::make(AH_INVALID_INPUT, "plugin config must be a JSON object");
+  if (ec)
+    return Error::make(AH_INVALID_INPUT, "plugin config is not valid JSON: " + ec.message());
+  if (!doc.is_object())
+    return Error::make(AH_INVALID_INPUT, "plugin config must be a JSON object");
   for (const auto &[key, value] : doc.as_object()) {
     const std::string_view k = key;
     if (k == "container_wait") {
-      if (auto ok = parse_waits(value, config); !ok) return std::move(ok).error();
+      if (auto ok = parse_waits(value, config); !ok)
+        return std::move(ok).error();
       continue;
     }
     if (k == "request_timeout_s") {
@@ -96,17 +104,21 @@ autohost::Result<Config> parse_config(std::string_view text) {
       config.refresh_concurrency = static_cast<int>(value.as_int64());
       continue;
     }
-    if (!value.is_string()) return config_error(k, "must be a string");
+    if (!value.is_string())
+      return config_error(k, "must be a string");
     const std::string v(value.as_string());
     if (k == "graph_base_url" || k == "oauth_base_url") {
-      if (!is_base_url(v)) return config_error(k, "must be an https:// URL with no path");
+      if (!is_base_url(v))
+        return config_error(k, "must be an https:// URL with no path");
       (k == "graph_base_url" ? config.graph_base_url : config.oauth_base_url) = v;
     } else if (k == "api_version") {
       static const std::regex version(R"(^v[0-9]+\.[0-9]+$)");
-      if (!std::regex_match(v, version)) return config_error(k, "must look like v1.0");
+      if (!std::regex_match(v, version))
+        return config_error(k, "must look like v1.0");
       config.api_version = v;
     } else if (k == "token_placement") {
-      if (v != "header" && v != "query") return config_error(k, "must be \"header\" or \"query\"");
+      if (v != "header" && v != "query")
+        return config_error(k, "must be \"header\" or \"query\"");
       config.token_placement = v == "header" ? TokenPlacement::header : TokenPlacement::query;
     } else if (k == "ca_file") {
       config.ca_file = v;
@@ -123,10 +135,12 @@ std::string to_json(const Config &config) {
   o["api_version"] = config.api_version;
   o["oauth_base_url"] = config.oauth_base_url;
   o["token_placement"] = config.token_placement == TokenPlacement::header ? "header" : "query";
-  if (!config.ca_file.empty()) o["ca_file"] = config.ca_file;
+  if (!config.ca_file.empty())
+    o["ca_file"] = config.ca_file;
   json::object waits;
-  for (const auto &[name, w] : {std::pair{"text", config.text_wait}, std::pair{"image", config.image_wait},
-                                std::pair{"video", config.video_wait}}) {
+  for (const auto &[name, w] :
+       {std::pair{"text", config.text_wait}, std::pair{"image", config.image_wait},
+        std::pair{"video", config.video_wait}}) {
     waits[name] = json::object{{"first_check_s", seconds(w.first_check_s)},
                                {"interval_s", seconds(w.interval_s)},
                                {"budget_s", seconds(w.budget_s)}};

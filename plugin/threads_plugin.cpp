@@ -65,10 +65,14 @@ constexpr JobEntry job_table[] = {
 
 ah_log_level to_host_level(http::LogLevel level) {
   switch (level) {
-  case http::LogLevel::debug: return AH_LOG_DEBUG;
-  case http::LogLevel::info: return AH_LOG_INFO;
-  case http::LogLevel::warn: return AH_LOG_WARN;
-  case http::LogLevel::error: return AH_LOG_ERROR;
+  case http::LogLevel::debug:
+    return AH_LOG_DEBUG;
+  case http::LogLevel::info:
+    return AH_LOG_INFO;
+  case http::LogLevel::warn:
+    return AH_LOG_WARN;
+  case http::LogLevel::error:
+    return AH_LOG_ERROR;
   }
   return AH_LOG_INFO;
 }
@@ -81,7 +85,8 @@ ThreadsPlugin::ThreadsPlugin(autohost::HostServices host, Config config)
 Result<std::unique_ptr<autohost::PluginInstance>>
 ThreadsPlugin::create(autohost::HostServices host, std::string_view config_json) {
   auto config = parse_config(config_json);
-  if (!config) return std::move(config).error();
+  if (!config)
+    return std::move(config).error();
   if (!config->ca_file.empty() && !std::ifstream(config->ca_file).good()) {
     return Error::make(AH_INVALID_INPUT,
                        "plugin config: 'ca_file' " + config->ca_file + " cannot be read");
@@ -98,14 +103,13 @@ Result<graph::GraphClient *> ThreadsPlugin::network() {
     options.request_timeout =
         std::chrono::milliseconds(static_cast<long long>(config_.request_timeout_s * 1000));
     const autohost::HostServices host = host_;
-    options.log = [host](http::LogLevel level, std::string_view message,
-                         std::string_view fields) {
+    options.log = [host](http::LogLevel level, std::string_view message, std::string_view fields) {
       host.log(to_host_level(level), message, fields);
     };
     auto client = http::Client::create(std::move(options));
     if (!client) {
-      return Error::make(AH_INVALID_INPUT, "plugin config: the HTTP client cannot start: " +
-                                               client.error().message);
+      return Error::make(AH_INVALID_INPUT,
+                         "plugin config: the HTTP client cannot start: " + client.error().message);
     }
     network_ = std::make_unique<Network>(config_, std::move(*client));
   }
@@ -114,11 +118,13 @@ Result<graph::GraphClient *> ThreadsPlugin::network() {
 
 Result<std::string> ThreadsPlugin::invoke(std::string_view action, std::string_view input_json,
                                           const autohost::CallContext &ctx) {
-  if (action == "info") return info(input_json);
+  if (action == "info")
+    return info(input_json);
   for (const auto &entry : action_table) {
     if (entry.name == action) {
       auto graph = network();
-      if (!graph) return std::move(graph).error();
+      if (!graph)
+        return std::move(graph).error();
       const actions::ActionContext context(host_, config_, *graph.value(), ctx);
       return entry.run(context, input_json);
     }
@@ -127,12 +133,12 @@ Result<std::string> ThreadsPlugin::invoke(std::string_view action, std::string_v
                                        "' (see `autohost actions threads`)");
 }
 
-Result<std::string> ThreadsPlugin::run_job(std::string_view job,
-                                           const autohost::CallContext &ctx) {
+Result<std::string> ThreadsPlugin::run_job(std::string_view job, const autohost::CallContext &ctx) {
   for (const auto &entry : job_table) {
     if (entry.name == job) {
       auto graph = network();
-      if (!graph) return std::move(graph).error();
+      if (!graph)
+        return std::move(graph).error();
       const actions::ActionContext context(host_, config_, *graph.value(), ctx);
       return entry.run(context);
     }
@@ -152,9 +158,11 @@ Result<std::string> ThreadsPlugin::info(std::string_view input_json) {
                                              std::string(input.as_object().begin()->key()) + "'");
   }
   auto names = auth::Accounts(host_).names();
-  if (!names) return std::move(names).error();
+  if (!names)
+    return std::move(names).error();
   json::array accounts;
-  for (const auto &n : names.value()) accounts.emplace_back(n);
+  for (const auto &n : names.value())
+    accounts.emplace_back(n);
   json::object out;
   out["plugin"] = plugin_name;
   out["version"] = plugin_version;

@@ -48,8 +48,8 @@ extern "C" {
 #define AH_ENTRY_SYMBOL "autohost_plugin_entry"
 
 /* True when a struct received from the other side is large enough to contain `field`. */
-#define AH_HAS_FIELD(ptr, type, field)                                                     \
-  ((ptr) != NULL &&                                                                        \
+#define AH_HAS_FIELD(ptr, type, field)                                                             \
+  ((ptr) != NULL &&                                                                                \
    (size_t)(ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 /* A borrowed UTF-8 string; `ptr` may be NULL when `len` is 0. */
@@ -131,8 +131,7 @@ typedef struct ah_host_services {
 
   /* Deletes a secret if its version equals `expected_version` (AH_VERSION_ANY: any).
    * AH_NOT_FOUND when absent, AH_CONFLICT on a version mismatch. */
-  ah_status (*secret_delete)(void *host, ah_str key, uint64_t expected_version,
-                             ah_sink *error);
+  ah_status (*secret_delete)(void *host, ah_str key, uint64_t expected_version, ah_sink *error);
 
   /* Wall-clock time in milliseconds since the Unix epoch, as the host sees it (a test
    * host may offset it). Plugins use it for every expiry and age decision. */
@@ -151,8 +150,7 @@ typedef struct ah_host_services {
    * A plugin uses this only when AH_HAS_FIELD(host, ah_host_services, secret_put_many)
    * and the pointer is not NULL; otherwise it falls back to one secret_put per item
    * (each then commits on its own). */
-  ah_status (*secret_put_many)(void *host, ah_secret_write *writes, size_t count,
-                               ah_sink *error);
+  ah_status (*secret_put_many)(void *host, ah_secret_write *writes, size_t count, ah_sink *error);
 } ah_host_services;
 
 /* Per-call information. Lives for the duration of one invoke/run_job call. */
@@ -200,8 +198,7 @@ typedef struct ah_plugin {
                       const ah_call_context *ctx, ah_sink *out);
 
   /* Runs a job named in the manifest. On AH_OK writes the job's report JSON to `out`. */
-  ah_status (*run_job)(ah_instance *instance, ah_str job, const ah_call_context *ctx,
-                       ah_sink *out);
+  ah_status (*run_job)(ah_instance *instance, ah_str job, const ah_call_context *ctx, ah_sink *out);
 
   /* Destroys an instance; joins everything it started. NULL is ignored. */
   void (*destroy)(ah_instance *instance);

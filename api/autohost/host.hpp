@@ -44,22 +44,22 @@ struct LoadError {
 // the library stays mapped until the last instance is gone.
 class Library {
 public:
-  static Result<std::shared_ptr<const Library>, LoadError>
-  open(const std::filesystem::path &file) {
+  static Result<std::shared_ptr<const Library>, LoadError> open(const std::filesystem::path &file) {
     namespace fs = std::filesystem;
     const std::string shown = file.string();
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) {
-      return LoadError{LoadFailure::missing_file,
-                       fs::exists(file, ec) ? "plugin " + shown + " is not a regular file"
-                                            : "plugin " + shown + " does not exist"};
+      return LoadError{LoadFailure::missing_file, fs::exists(file, ec)
+                                                      ? "plugin " + shown + " is not a regular file"
+                                                      : "plugin " + shown + " does not exist"};
     }
     if (const std::string why = elf_problem(file); !why.empty()) {
       return LoadError{LoadFailure::not_a_shared_object, "plugin " + shown + " " + why};
     }
     auto lib = std::shared_ptr<Library>(new Library());
     lib->path_ = fs::absolute(file, ec);
-    if (ec) lib->path_ = file;
+    if (ec)
+      lib->path_ = file;
     boost::dll::fs::error_code load_ec;
     lib->lib_.load(lib->path_, load_ec,
                    boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -89,9 +89,8 @@ public:
                            "; rebuild the plugin against a matching autohost"};
     }
     if (!AH_HAS_FIELD(table, ah_plugin, destroy) || table->name == nullptr ||
-        table->version == nullptr || table->manifest_json == nullptr ||
-        table->create == nullptr || table->invoke == nullptr || table->run_job == nullptr ||
-        table->destroy == nullptr) {
+        table->version == nullptr || table->manifest_json == nullptr || table->create == nullptr ||
+        table->invoke == nullptr || table->run_job == nullptr || table->destroy == nullptr) {
       return LoadError{LoadFailure::bad_table,
                        "plugin " + shown + " has an incomplete function table (struct_size " +
                            std::to_string(table->struct_size) + ")"};
@@ -128,7 +127,8 @@ private:
     if (header.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32)) {
       return "is not a shared object for this architecture (wrong ELF class)";
     }
-    if (header.e_type != ET_DYN) return "is not a shared object (ELF type is not ET_DYN)";
+    if (header.e_type != ET_DYN)
+      return "is not a shared object (ELF type is not ET_DYN)";
     if (header.e_phentsize != sizeof(ElfW(Phdr)) ||
         header.e_phoff + std::uint64_t{header.e_phnum} * sizeof(ElfW(Phdr)) > size) {
       return "is truncated or corrupt (program headers lie past the end of the file)";
@@ -136,7 +136,8 @@ private:
     in.seekg(static_cast<std::streamoff>(header.e_phoff));
     for (unsigned i = 0; i < header.e_phnum; ++i) {
       ElfW(Phdr) ph{};
-      if (!in.read(reinterpret_cast<char *>(&ph), sizeof ph)) return "cannot be read";
+      if (!in.read(reinterpret_cast<char *>(&ph), sizeof ph))
+        return "cannot be read";
       if (ph.p_type == PT_LOAD && ph.p_offset + ph.p_filesz > size) {
         return "is truncated or corrupt (a segment lies past the end of the file)";
       }
@@ -168,10 +169,10 @@ public:
                                  std::string_view config_json = {}) {
     StringSink error;
     ah_instance *raw = nullptr;
-    const ah_status st =
-        library->table().create(services, to_ah(config_json), &raw, &error.sink);
+    const ah_status st = library->table().create(services, to_ah(config_json), &raw, &error.sink);
     if (st != AH_OK || raw == nullptr) {
-      if (raw != nullptr) library->table().destroy(raw);
+      if (raw != nullptr)
+        library->table().destroy(raw);
       return Error{st == AH_OK ? AH_INTERNAL : st,
                    error.text.empty() ? Error::make(AH_INTERNAL, "create failed").body
                                       : std::move(error.text)};
@@ -216,7 +217,8 @@ private:
       : library_(std::move(library)), instance_(instance) {}
 
   void reset() noexcept {
-    if (instance_ != nullptr) library_->table().destroy(instance_);
+    if (instance_ != nullptr)
+      library_->table().destroy(instance_);
     instance_ = nullptr;
   }
 
@@ -233,8 +235,10 @@ private:
   }
 
   static Result<std::string> finish(ah_status st, std::string text) {
-    if (st == AH_OK) return text;
-    if (text.empty()) text = Error::make(st, "the plugin gave no error body").body;
+    if (st == AH_OK)
+      return text;
+    if (text.empty())
+      text = Error::make(st, "the plugin gave no error body").body;
     return Error{st, std::move(text)};
   }
 

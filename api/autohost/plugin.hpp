@@ -57,7 +57,8 @@ public:
   explicit HostServices(const ah_host_services *services) : s_(services) {}
 
   void log(ah_log_level level, std::string_view message, std::string_view fields_json = {}) const {
-    if (s_->log != nullptr) s_->log(s_->host, level, to_ah(message), to_ah(fields_json));
+    if (s_->log != nullptr)
+      s_->log(s_->host, level, to_ah(message), to_ah(fields_json));
   }
 
   // The secret, std::nullopt when absent, or an Error.
@@ -65,8 +66,10 @@ public:
     StringSink value;
     std::uint64_t version = 0;
     const ah_status st = s_->secret_get(s_->host, to_ah(key), &value.sink, &version);
-    if (st == AH_NOT_FOUND) return std::optional<Secret>{};
-    if (st != AH_OK) return Error{st, std::move(value.text)};
+    if (st == AH_NOT_FOUND)
+      return std::optional<Secret>{};
+    if (st != AH_OK)
+      return Error{st, std::move(value.text)};
     return std::optional<Secret>{Secret{std::move(value.text), version}};
   }
 
@@ -75,9 +78,10 @@ public:
                                    std::uint64_t expected_version) const {
     StringSink error;
     std::uint64_t version = 0;
-    const ah_status st = s_->secret_put(s_->host, to_ah(key), to_ah(value), expected_version,
-                                        &version, &error.sink);
-    if (st != AH_OK) return Error{st, std::move(error.text)};
+    const ah_status st =
+        s_->secret_put(s_->host, to_ah(key), to_ah(value), expected_version, &version, &error.sink);
+    if (st != AH_OK)
+      return Error{st, std::move(error.text)};
     return version;
   }
 
@@ -93,16 +97,18 @@ public:
   std::vector<Result<std::uint64_t>> secret_put_many(std::span<const SecretWrite> writes) const {
     std::vector<Result<std::uint64_t>> out;
     out.reserve(writes.size());
-    if (writes.empty()) return out;
+    if (writes.empty())
+      return out;
     if (!has_secret_put_many()) {
-      for (const auto &w : writes) out.push_back(secret_put(w.key, w.value, w.expected_version));
+      for (const auto &w : writes)
+        out.push_back(secret_put(w.key, w.value, w.expected_version));
       return out;
     }
     std::vector<ah_secret_write> items;
     items.reserve(writes.size());
     for (const auto &w : writes) {
-      items.push_back(ah_secret_write{to_ah(w.key), to_ah(w.value), w.expected_version,
-                                      AH_INTERNAL, 0});
+      items.push_back(
+          ah_secret_write{to_ah(w.key), to_ah(w.value), w.expected_version, AH_INTERNAL, 0});
     }
     StringSink error;
     const ah_status st = s_->secret_put_many(s_->host, items.data(), items.size(), &error.sink);
@@ -114,13 +120,13 @@ public:
         out.emplace_back(items[i].new_version);
       } else if (items[i].status == AH_CONFLICT) {
         out.emplace_back(Error::make(AH_CONFLICT, "secret '" + key + "' is at version " +
-                                                   std::to_string(items[i].new_version) +
-                                                   ", not the expected " +
-                                                   std::to_string(writes[i].expected_version)));
+                                                      std::to_string(items[i].new_version) +
+                                                      ", not the expected " +
+                                                      std::to_string(writes[i].expected_version)));
       } else {
-        out.emplace_back(Error::make(items[i].status,
-                                  "the host refused to write secret '" + key + "' (" +
-                                      std::string(status_name(items[i].status)) + ")"));
+        out.emplace_back(
+            Error::make(items[i].status, "the host refused to write secret '" + key + "' (" +
+                                             std::string(status_name(items[i].status)) + ")"));
       }
     }
     return out;
@@ -130,15 +136,16 @@ public:
   Result<std::string> secret_list(std::string_view prefix) const {
     StringSink out;
     const ah_status st = s_->secret_list(s_->host, to_ah(prefix), &out.sink);
-    if (st != AH_OK) return Error{st, std::move(out.text)};
+    if (st != AH_OK)
+      return Error{st, std::move(out.text)};
     return std::move(out.text);
   }
 
   Result<Done> secret_delete(std::string_view key, std::uint64_t expected_version) const {
     StringSink error;
-    const ah_status st =
-        s_->secret_delete(s_->host, to_ah(key), expected_version, &error.sink);
-    if (st != AH_OK) return Error{st, std::move(error.text)};
+    const ah_status st = s_->secret_delete(s_->host, to_ah(key), expected_version, &error.sink);
+    if (st != AH_OK)
+      return Error{st, std::move(error.text)};
     return Done{};
   }
 
@@ -222,8 +229,10 @@ template <auto Create> struct PluginAdapter {
 
   static ah_status create(const ah_host_services *host, ah_str config, ah_instance **out,
                           ah_sink *error) noexcept {
-    if (out != nullptr) *out = nullptr;
-    if (host == nullptr || out == nullptr) return fail(error, AH_INVALID_INPUT, "null argument");
+    if (out != nullptr)
+      *out = nullptr;
+    if (host == nullptr || out == nullptr)
+      return fail(error, AH_INVALID_INPUT, "null argument");
     if (!AH_HAS_FIELD(host, ah_host_services, now_ms)) {
       return fail(error, AH_INVALID_INPUT, "host services table is older than ABI 1.0");
     }
@@ -242,7 +251,8 @@ template <auto Create> struct PluginAdapter {
 
   static ah_status invoke(ah_instance *instance, ah_str action, ah_str input,
                           const ah_call_context *ctx, ah_sink *out) noexcept {
-    if (instance == nullptr) return fail(out, AH_INVALID_INPUT, "null instance");
+    if (instance == nullptr)
+      return fail(out, AH_INVALID_INPUT, "null instance");
     try {
       auto *self = reinterpret_cast<PluginInstance *>(instance);
       return deliver(self->invoke(from_ah(action), from_ah(input), CallContext(ctx)), out);
@@ -253,7 +263,8 @@ template <auto Create> struct PluginAdapter {
 
   static ah_status run_job(ah_instance *instance, ah_str job, const ah_call_context *ctx,
                            ah_sink *out) noexcept {
-    if (instance == nullptr) return fail(out, AH_INVALID_INPUT, "null instance");
+    if (instance == nullptr)
+      return fail(out, AH_INVALID_INPUT, "null instance");
     try {
       auto *self = reinterpret_cast<PluginInstance *>(instance);
       return deliver(self->run_job(from_ah(job), CallContext(ctx)), out);

@@ -14,15 +14,24 @@ namespace autohost {
 // The stable lower-case name of a status, as used in JSON error bodies and the CLI.
 constexpr std::string_view status_name(ah_status status) noexcept {
   switch (status) {
-  case AH_OK: return "ok";
-  case AH_INVALID_INPUT: return "invalid_input";
-  case AH_NOT_FOUND: return "not_found";
-  case AH_AUTH_REQUIRED: return "auth_required";
-  case AH_RETRY_LATER: return "retry_later";
-  case AH_RATE_LIMITED: return "rate_limited";
-  case AH_CONFLICT: return "conflict";
-  case AH_CANCELLED: return "cancelled";
-  case AH_INTERNAL: return "internal";
+  case AH_OK:
+    return "ok";
+  case AH_INVALID_INPUT:
+    return "invalid_input";
+  case AH_NOT_FOUND:
+    return "not_found";
+  case AH_AUTH_REQUIRED:
+    return "auth_required";
+  case AH_RETRY_LATER:
+    return "retry_later";
+  case AH_RATE_LIMITED:
+    return "rate_limited";
+  case AH_CONFLICT:
+    return "conflict";
+  case AH_CANCELLED:
+    return "cancelled";
+  case AH_INTERNAL:
+    return "internal";
   }
   return "internal";
 }
@@ -33,11 +42,21 @@ inline std::string json_escape(std::string_view text) {
   out.reserve(text.size() + 8);
   for (char c : text) {
     switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
     default:
       if (static_cast<unsigned char>(c) < 0x20) {
         char buf[8];

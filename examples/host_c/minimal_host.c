@@ -1,5 +1,6 @@
 /* A minimal third-party host in plain C: dlopen, check the ABI, create, invoke, destroy.
- * Build: cc -std=c11 $(pkg-config --cflags autohost) minimal_host.c $(pkg-config --libs autohost) */
+ * Build: cc -std=c11 $(pkg-config --cflags autohost) minimal_host.c $(pkg-config --libs autohost)
+ */
 #define _POSIX_C_SOURCE 200809L
 #include <autohost/abi.h>
 
@@ -10,12 +11,16 @@
 #include <time.h>
 
 /* A growing buffer the plugin writes results into. */
-typedef struct buffer { char *data; size_t len; } buffer;
+typedef struct buffer {
+  char *data;
+  size_t len;
+} buffer;
 
 static void append(void *ctx, const char *data, size_t len) {
   buffer *b = ctx;
   char *grown = realloc(b->data, b->len + len + 1);
-  if (grown == NULL) return;
+  if (grown == NULL)
+    return;
   memcpy(grown + b->len, data, len);
   b->data = grown;
   b->len += len;
@@ -24,30 +29,45 @@ static void append(void *ctx, const char *data, size_t len) {
 
 /* This host keeps no secrets: reads find nothing, writes are refused. */
 static void log_line(void *host, ah_log_level level, ah_str msg, ah_str fields) {
-  (void)host; (void)fields;
+  (void)host;
+  (void)fields;
   fprintf(stderr, "[plugin log %d] %.*s\n", (int)level, (int)msg.len, msg.ptr);
 }
 static ah_status secret_get(void *h, ah_str k, ah_sink *v, uint64_t *ver) {
-  (void)h; (void)k; (void)v; (void)ver;
+  (void)h;
+  (void)k;
+  (void)v;
+  (void)ver;
   return AH_NOT_FOUND;
 }
 static ah_status secret_put(void *h, ah_str k, ah_str v, uint64_t e, uint64_t *n, ah_sink *err) {
-  (void)h; (void)k; (void)v; (void)e; (void)n; (void)err;
+  (void)h;
+  (void)k;
+  (void)v;
+  (void)e;
+  (void)n;
+  (void)err;
   return AH_INTERNAL;
 }
 static ah_status secret_list(void *h, ah_str prefix, ah_sink *out) {
-  (void)h; (void)prefix;
+  (void)h;
+  (void)prefix;
   out->write(out->ctx, "[]", 2);
   return AH_OK;
 }
 static ah_status secret_delete(void *h, ah_str k, uint64_t e, ah_sink *err) {
-  (void)h; (void)k; (void)e; (void)err;
+  (void)h;
+  (void)k;
+  (void)e;
+  (void)err;
   return AH_NOT_FOUND;
 }
 static ah_status secret_put_many(void *h, ah_secret_write *writes, size_t count, ah_sink *err) {
   size_t i;
-  (void)h; (void)err;
-  for (i = 0; i < count; i++) writes[i].status = AH_INTERNAL; /* nothing is written */
+  (void)h;
+  (void)err;
+  for (i = 0; i < count; i++)
+    writes[i].status = AH_INTERNAL; /* nothing is written */
   return count == 0 ? AH_OK : AH_INTERNAL;
 }
 static int64_t now_ms(void *h) {
@@ -77,9 +97,9 @@ int main(int argc, char **argv) {
   }
   printf("loaded %s %s\nmanifest: %s\n", p->name, p->version, p->manifest_json);
 
-  const ah_host_services services = {sizeof services, AH_ABI_MINOR, NULL, log_line, secret_get,
-                                     secret_put, secret_list, secret_delete, now_ms,
-                                     secret_put_many};
+  const ah_host_services services = {sizeof services, AH_ABI_MINOR,   NULL,        log_line,
+                                     secret_get,      secret_put,     secret_list, secret_delete,
+                                     now_ms,          secret_put_many};
   buffer out = {NULL, 0};
   ah_sink sink = {&out, append};
   ah_instance *instance = NULL;

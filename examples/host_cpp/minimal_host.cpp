@@ -1,6 +1,7 @@
 // A minimal third-party host in C++: loads an autohost plugin with Boost.DLL through the
 // header-only helpers, prints its manifest and calls one action.
-// Build: c++ -std=c++20 $(pkg-config --cflags autohost) minimal_host.cpp $(pkg-config --libs autohost)
+// Build: c++ -std=c++20 $(pkg-config --cflags autohost) minimal_host.cpp $(pkg-config --libs
+// autohost)
 #include <autohost/host.hpp>
 
 #include <chrono>
@@ -24,8 +25,10 @@ ah_status secret_list(void *, ah_str, ah_sink *out) {
 }
 ah_status secret_delete(void *, ah_str, uint64_t, ah_sink *) { return AH_NOT_FOUND; }
 ah_status secret_put_many(void *, ah_secret_write *writes, size_t count, ah_sink *error) {
-  if (count == 0) return AH_OK;
-  for (size_t i = 0; i < count; ++i) writes[i].status = AH_INTERNAL; // nothing is written
+  if (count == 0)
+    return AH_OK;
+  for (size_t i = 0; i < count; ++i)
+    writes[i].status = AH_INTERNAL; // nothing is written
   autohost::write_to(error, autohost::Error::make(AH_INTERNAL, "this host stores no secrets").body);
   return AH_INTERNAL;
 }
@@ -49,8 +52,15 @@ int main(int argc, char **argv) {
   std::cout << "loaded " << library.value()->name() << " " << library.value()->version() << "\n"
             << "manifest: " << library.value()->manifest_json() << "\n";
 
-  const ah_host_services services{sizeof(ah_host_services), AH_ABI_MINOR, nullptr, &log,
-                                  &secret_get, &secret_put, &secret_list, &secret_delete, &now_ms,
+  const ah_host_services services{sizeof(ah_host_services),
+                                  AH_ABI_MINOR,
+                                  nullptr,
+                                  &log,
+                                  &secret_get,
+                                  &secret_put,
+                                  &secret_list,
+                                  &secret_delete,
+                                  &now_ms,
                                   &secret_put_many};
   auto instance = autohost::Instance::create(library.value(), &services, "{}");
   if (!instance) {
@@ -59,7 +69,8 @@ int main(int argc, char **argv) {
   }
   auto result = instance.value().invoke(argv[2], argc > 3 ? argv[3] : "{}");
   if (!result) {
-    std::cerr << autohost::status_name(result.error().status) << ": " << result.error().body << "\n";
+    std::cerr << autohost::status_name(result.error().status) << ": " << result.error().body
+              << "\n";
     return 1;
   }
   std::cout << "result: " << result.value() << "\n";

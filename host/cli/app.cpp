@@ -32,8 +32,7 @@ const std::vector<Command> &commands() {
       {"status", "accounts, upcoming runs, runs at risk and runs needing attention", &run_status},
       {"jobs", "list the jobs of all or one plugin, with default schedules", &run_jobs},
       {"job", "run PLUGIN.JOB now; its JSON report on stdout", &run_job},
-      {"run", "the scheduler daemon: run schedules as they come due (--once: due now)",
-       &run_run},
+      {"run", "the scheduler daemon: run schedules as they come due (--once: due now)", &run_run},
   };
   return all;
 }
@@ -42,15 +41,14 @@ namespace {
 
 po::options_description global_options() {
   po::options_description global("global options");
-  global.add_options()
-      ("plugin", po::value<std::vector<std::string>>(), "load this plugin file (repeatable)")
-      ("plugin-dir", po::value<std::vector<std::string>>(),
-       "look for plugins in this directory (repeatable)")
-      ("store", po::value<std::string>(), "the secret store file")
-      ("config", po::value<std::string>(), "the config file (JSON)")
-      ("log-level", po::value<std::string>(), "debug, info, warn (default) or error")
-      ("version", "print the autohost version")
-      ("help,h", "show this help");
+  global.add_options()("plugin", po::value<std::vector<std::string>>(),
+                       "load this plugin file (repeatable)")(
+      "plugin-dir", po::value<std::vector<std::string>>(),
+      "look for plugins in this directory (repeatable)")("store", po::value<std::string>(),
+                                                         "the secret store file")(
+      "config", po::value<std::string>(), "the config file (JSON)")(
+      "log-level", po::value<std::string>(), "debug, info, warn (default) or error")(
+      "version", "print the autohost version")("help,h", "show this help");
   return global;
 }
 
@@ -59,7 +57,8 @@ void print_help(const po::options_description &global) {
   for (const auto &c : commands()) {
     std::cout << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << "\n";
   }
-  std::cout << "\n" << global << "\nenvironment: AUTOHOST_PLUGIN_PATH, AUTOHOST_STORE, "
+  std::cout << "\n"
+            << global << "\nenvironment: AUTOHOST_PLUGIN_PATH, AUTOHOST_STORE, "
             << "AUTOHOST_STATE_DIR, AUTOHOST_MASTER_KEY, AUTOHOST_MASTER_KEY_FILE, "
             << "AUTOHOST_CONFIG, AUTOHOST_LOG_LEVEL\n"
             << "test-only: AUTOHOST_TEST_CLOCK_OFFSET_S shifts the clock plugins see\n"
@@ -79,21 +78,21 @@ int dispatch(int argc, char **argv) {
   po::parsed_options parsed(nullptr);
   try {
     // Unknown flags belong to the command and are parsed again by it.
-    parsed = po::command_line_parser(argc, argv)
-                 .options(stage1)
-                 .positional(pos)
-                 .style(po::command_line_style::default_style &
-                        ~po::command_line_style::allow_guessing)
-                 .allow_unregistered()
-                 .run();
+    parsed =
+        po::command_line_parser(argc, argv)
+            .options(stage1)
+            .positional(pos)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .allow_unregistered()
+            .run();
     po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error &e) {
     return usage_error("", e.what());
   }
   if (vm.count("version") != 0) {
-    std::cout << "autohost " << AH_VERSION << " (plugin ABI " << AH_ABI_MAJOR << "."
-              << AH_ABI_MINOR << ")" << std::endl;
+    std::cout << "autohost " << AH_VERSION << " (plugin ABI " << AH_ABI_MAJOR << "." << AH_ABI_MINOR
+              << ")" << std::endl;
     return exit_ok;
   }
   if (vm.count("command") == 0) {
@@ -107,24 +106,30 @@ int dispatch(int argc, char **argv) {
   const auto name = vm["command"].as<std::string>();
   const Command *command = nullptr;
   for (const auto &c : commands()) {
-    if (c.name == name) command = &c;
+    if (c.name == name)
+      command = &c;
   }
-  if (command == nullptr) return usage_error("", "unknown command '" + name + "'");
+  if (command == nullptr)
+    return usage_error("", "unknown command '" + name + "'");
 
   // Everything after the command that stage 1 did not consume, in order.
-  std::vector<std::string> rest =
-      po::collect_unrecognized(parsed.options, po::include_positional);
+  std::vector<std::string> rest = po::collect_unrecognized(parsed.options, po::include_positional);
   rest.erase(rest.begin()); // the command name itself
-  if (vm.count("help") != 0) rest.emplace_back("--help");
+  if (vm.count("help") != 0)
+    rest.emplace_back("--help");
 
   GlobalFlags flags;
-  if (vm.count("plugin") != 0) flags.plugin_files = vm["plugin"].as<std::vector<std::string>>();
+  if (vm.count("plugin") != 0)
+    flags.plugin_files = vm["plugin"].as<std::vector<std::string>>();
   if (vm.count("plugin-dir") != 0) {
     flags.plugin_dirs = vm["plugin-dir"].as<std::vector<std::string>>();
   }
-  if (vm.count("store") != 0) flags.store = vm["store"].as<std::string>();
-  if (vm.count("config") != 0) flags.config = vm["config"].as<std::string>();
-  if (vm.count("log-level") != 0) flags.log_level = vm["log-level"].as<std::string>();
+  if (vm.count("store") != 0)
+    flags.store = vm["store"].as<std::string>();
+  if (vm.count("config") != 0)
+    flags.config = vm["config"].as<std::string>();
+  if (vm.count("log-level") != 0)
+    flags.log_level = vm["log-level"].as<std::string>();
 
   auto settings = resolve_settings(flags);
   if (!settings) {

@@ -48,10 +48,10 @@ int list_manifest_entries(Context &ctx, const std::vector<std::string> &args,
     auto lib = registry.find(name);
     if (lib == nullptr) {
       report_broken(registry);
-      return report_error(host::make_error(AH_NOT_FOUND, "plugin_not_found",
-                                           "no plugin named '" + name +
-                                               "' was found (see: autohost plugins)"),
-                          registry.broken().empty() ? exit_not_found : exit_plugin);
+      return report_error(
+          host::make_error(AH_NOT_FOUND, "plugin_not_found",
+                           "no plugin named '" + name + "' was found (see: autohost plugins)"),
+          registry.broken().empty() ? exit_not_found : exit_plugin);
     }
     selected.push_back(lib);
   } else {
@@ -97,21 +97,21 @@ int list_manifest_entries(Context &ctx, const std::vector<std::string> &args,
 } // namespace
 
 int run_actions(Context &ctx, const std::vector<std::string> &args) {
-  return list_manifest_entries(ctx, args, {"actions", true, [](const json::object &o) {
-                                             return "  " + field_text(o, "description") +
-                                                    "\n  input:  " + field_text(o, "input_schema") +
-                                                    "\n  output: " +
-                                                    field_text(o, "output_schema") + "\n";
-                                           }});
+  return list_manifest_entries(ctx, args,
+                               {"actions", true, [](const json::object &o) {
+                                  return "  " + field_text(o, "description") +
+                                         "\n  input:  " + field_text(o, "input_schema") +
+                                         "\n  output: " + field_text(o, "output_schema") + "\n";
+                                }});
 }
 
 // A plugin without jobs may leave the list out.
 int run_jobs(Context &ctx, const std::vector<std::string> &args) {
-  return list_manifest_entries(ctx, args, {"jobs", false, [](const json::object &o) {
-                                             return "  schedule: " +
-                                                    field_text(o, "default_schedule") + "\n  " +
-                                                    field_text(o, "description") + "\n";
-                                           }});
+  return list_manifest_entries(ctx, args,
+                               {"jobs", false, [](const json::object &o) {
+                                  return "  schedule: " + field_text(o, "default_schedule") +
+                                         "\n  " + field_text(o, "description") + "\n";
+                                }});
 }
 
 } // namespace autohost::cli

@@ -34,7 +34,8 @@ int run_plugins(Context &ctx, const std::vector<std::string> &args) {
   options.add_options()("json", "print a JSON array instead of a table");
   int exit = exit_ok;
   auto vm = parse_command_args("plugins", "plugins [--json]", args, options, {}, exit);
-  if (!vm) return exit;
+  if (!vm)
+    return exit;
 
   const auto &registry = ctx.registry();
   if (vm->count("json") != 0) {
@@ -50,8 +51,7 @@ int run_plugins(Context &ctx, const std::vector<std::string> &args) {
     std::printf("%-16s %-10s %-5s %s\n", "NAME", "VERSION", "ABI", "PATH");
     for (const auto &lib : registry.plugins()) {
       std::printf("%-16s %-10s %-5s %s\n", std::string(lib->name()).c_str(),
-                  std::string(lib->version()).c_str(), abi_of(*lib).c_str(),
-                  lib->path().c_str());
+                  std::string(lib->version()).c_str(), abi_of(*lib).c_str(), lib->path().c_str());
     }
     std::fflush(stdout);
   }

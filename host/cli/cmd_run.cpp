@@ -31,9 +31,11 @@ constexpr std::string_view synopsis =
 std::optional<std::chrono::seconds> duration_flag(const po::variables_map &vm, const char *name,
                                                   std::chrono::seconds fallback, bool zero_ok,
                                                   int &exit) {
-  if (vm.count(name) == 0) return fallback;
+  if (vm.count(name) == 0)
+    return fallback;
   const auto text = vm[name].as<std::string>();
-  if (zero_ok && (text == "0" || text == "0s")) return std::chrono::seconds{0};
+  if (zero_ok && (text == "0" || text == "0s"))
+    return std::chrono::seconds{0};
   auto parsed = scheduler::parse_duration(text, std::string("--") + name);
   if (!parsed) {
     exit = usage_error("run", host::error_message(parsed.error()));
@@ -59,7 +61,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
       "claims of one run (tries, retries, resumptions) before it fails");
   int exit = exit_ok;
   auto vm = parse_command_args("run", synopsis, args, options, {}, exit);
-  if (!vm) return exit;
+  if (!vm)
+    return exit;
 
   daemon::DaemonOptions opts;
   opts.once = vm->count("once") != 0;
@@ -68,33 +71,39 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     return usage_error("run", "--workers must be from 1 to 64");
   }
   const int max_attempts = (*vm)["max-attempts"].as<int>();
-  if (max_attempts < 1) return usage_error("run", "--max-attempts must be at least 1");
+  if (max_attempts < 1)
+    return usage_error("run", "--max-attempts must be at least 1");
   auto lease = duration_flag(*vm, "lease", 120s, false, exit);
   auto jitter = duration_flag(*vm, "job-jitter", 300s, true, exit);
   auto grace = duration_flag(*vm, "grace", 10s, false, exit);
-  if (!lease || !jitter || !grace) return exit;
+  if (!lease || !jitter || !grace)
+    return exit;
   opts.lease = *lease;
   opts.job_jitter = *jitter;
   opts.grace = *grace;
 
   // First, so that a stop asked for while plugins load is a clean stop, not a kill.
   auto stop = daemon::StopSignal::install();
-  if (!stop) return report_error(stop.error(), exit_internal);
+  if (!stop)
+    return report_error(stop.error(), exit_internal);
 
   auto clock = host::host_clock_from_env();
-  if (!clock) return usage_error("run", host::error_message(clock.error()));
+  if (!clock)
+    return usage_error("run", host::error_message(clock.error()));
   // The daemon's start and end of each run are info lines: shown unless a level was chosen.
   host::Logger logger(stderr,
                       ctx.settings().log_level_set ? ctx.settings().log_level : AH_LOG_INFO);
 
   auto secrets = ctx.store();
-  if (!secrets) return report_error(secrets.error(), exit_store);
+  if (!secrets)
+    return report_error(secrets.error(), exit_store);
   scheduler::ScheduleStoreOptions store_options;
   store_options.file = secrets.value()->file();
   store_options.lease = opts.lease;
   store_options.retry.max_attempts = max_attempts;
   auto store = scheduler::ScheduleStore::open(store_options);
-  if (!store) return report_error(store.error(), exit_store);
+  if (!store)
+    return report_error(store.error(), exit_store);
 
   // Plugin files that do not load are reported and left out; the rest run.
   const auto &registry = ctx.registry();
@@ -114,8 +123,10 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   const auto end =
       daemon::run_daemon(*store.value(), plugins, logger, clock.value(), *stop.value(), opts);
   switch (end) {
-  case daemon::DaemonEnd::finished: return exit_ok;
-  case daemon::DaemonEnd::store_failed: return exit_store;
+  case daemon::DaemonEnd::finished:
+    return exit_ok;
+  case daemon::DaemonEnd::store_failed:
+    return exit_store;
   case daemon::DaemonEnd::workers_stuck:
     // Calls still run inside the plugins: leave without destroying them. Their runs stay
     // `running` until their lease ends and are then resumed under the same key.

@@ -21,7 +21,8 @@ constexpr std::string_view synopsis =
 
 // The error's message, shortened for a table cell.
 std::string detail_of(const Run &r) {
-  if (r.error_json.empty()) return "";
+  if (r.error_json.empty())
+    return "";
   boost::system::error_code ec;
   const json::value v = json::parse(r.error_json, ec);
   std::string text = r.error_json;
@@ -31,7 +32,8 @@ std::string detail_of(const Run &r) {
       text = std::string(m->as_string());
     }
   }
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  if (text.size() > 60)
+    text = text.substr(0, 57) + "...";
   return text;
 }
 
@@ -47,9 +49,11 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
   pos.add("run", 1);
   int exit = exit_ok;
   auto vm = parse_command_args("runs", synopsis, args, options, pos, exit);
-  if (!vm) return exit;
+  if (!vm)
+    return exit;
   RunFilter filter;
-  if (vm->count("schedule") != 0) filter.schedule_id = (*vm)["schedule"].as<std::string>();
+  if (vm->count("schedule") != 0)
+    filter.schedule_id = (*vm)["schedule"].as<std::string>();
   if (vm->count("status") != 0) {
     const auto name = (*vm)["status"].as<std::string>();
     filter.status = run_status_named(name);
@@ -60,14 +64,17 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
     }
   }
   filter.limit = (*vm)["limit"].as<int>();
-  if (filter.limit < 1) return usage_error("runs", "--limit must be at least 1");
+  if (filter.limit < 1)
+    return usage_error("runs", "--limit must be at least 1");
 
   auto store = open_schedule_store(ctx, exit);
-  if (!store) return exit;
+  if (!store)
+    return exit;
   if (vm->count("run") != 0) {
     const auto id = (*vm)["run"].as<std::string>();
     auto run = store->find_run(id);
-    if (!run) return report_store_error(run.error());
+    if (!run)
+      return report_store_error(run.error());
     if (!run.value()) {
       return report_error(host::make_error(AH_NOT_FOUND, "not_found",
                                            "run '" + id + "' does not exist (see: autohost runs)"));
@@ -76,10 +83,12 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
     return exit_ok;
   }
   auto runs = store->runs(filter);
-  if (!runs) return report_store_error(runs.error());
+  if (!runs)
+    return report_store_error(runs.error());
   if (vm->count("json") != 0) {
     json::array out;
-    for (const auto &r : runs.value()) out.push_back(run_json(r));
+    for (const auto &r : runs.value())
+      out.push_back(run_json(r));
     std::cout << json::serialize(out) << std::endl;
     return exit_ok;
   }

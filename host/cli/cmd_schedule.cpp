@@ -36,8 +36,10 @@ int print_json(const json::value &v) {
 }
 
 std::string state_of(const Schedule &s) {
-  if (!s.problem.empty()) return "problem";
-  if (s.paused) return "paused";
+  if (!s.problem.empty())
+    return "problem";
+  if (s.paused)
+    return "paused";
   return s.next_fire ? "active" : "done";
 }
 
@@ -46,14 +48,18 @@ int list(Context &ctx, const std::vector<std::string> &args) {
   options.add_options()("json", "print a JSON array");
   int exit = exit_ok;
   auto vm = parse_command_args("schedule", "schedule list [--json]", args, options, {}, exit);
-  if (!vm) return exit;
+  if (!vm)
+    return exit;
   auto store = open_schedule_store(ctx, exit);
-  if (!store) return exit;
+  if (!store)
+    return exit;
   auto all = store->list();
-  if (!all) return report_store_error(all.error());
+  if (!all)
+    return report_store_error(all.error());
   if (vm->count("json") != 0) {
     json::array out;
-    for (const auto &s : all.value()) out.push_back(schedule_json(s));
+    for (const auto &s : all.value())
+      out.push_back(schedule_json(s));
     return print_json(out);
   }
   std::vector<std::vector<std::string>> rows = {
@@ -76,15 +82,19 @@ int one(Context &ctx, const std::string &sub, const std::vector<std::string> &ar
   pos.add("id", 1);
   int exit = exit_ok;
   auto vm = parse_command_args("schedule", "schedule " + sub + " ID", args, options, pos, exit);
-  if (!vm) return exit;
-  if (vm->count("id") == 0) return usage_error("schedule", "schedule " + sub + " needs an ID");
+  if (!vm)
+    return exit;
+  if (vm->count("id") == 0)
+    return usage_error("schedule", "schedule " + sub + " needs an ID");
   const auto id = (*vm)["id"].as<std::string>();
   auto store = open_schedule_store(ctx, exit);
-  if (!store) return exit;
+  if (!store)
+    return exit;
   const Instant now = now_instant();
   if (sub == "show") {
     auto found = store->find(id);
-    if (!found) return report_store_error(found.error());
+    if (!found)
+      return report_store_error(found.error());
     if (!found.value()) {
       return report_error(host::make_error(AH_NOT_FOUND, "not_found",
                                            "schedule '" + id +
@@ -93,23 +103,28 @@ int one(Context &ctx, const std::string &sub, const std::vector<std::string> &ar
     }
     json::object o = schedule_json(*found.value());
     json::array upcoming;
-    for (const auto &t : upcoming_fires(*found.value(), now, 5)) upcoming.emplace_back(t);
+    for (const auto &t : upcoming_fires(*found.value(), now, 5))
+      upcoming.emplace_back(t);
     o["upcoming"] = std::move(upcoming);
     auto recent = store->runs(RunFilter{id, std::nullopt, 10});
-    if (!recent) return report_store_error(recent.error());
+    if (!recent)
+      return report_store_error(recent.error());
     json::array runs;
-    for (const auto &r : recent.value()) runs.push_back(run_json(r));
+    for (const auto &r : recent.value())
+      runs.push_back(run_json(r));
     o["recent_runs"] = std::move(runs);
     return print_json(o);
   }
   if (sub == "rm") {
     auto removed = store->remove(id, now);
-    if (!removed) return report_store_error(removed.error());
+    if (!removed)
+      return report_store_error(removed.error());
     return print_json(json::object{
         {"id", id}, {"removed", true}, {"cancelled_runs", removed.value().cancelled_runs}});
   }
   auto changed = store->set_paused(id, sub == "pause", now);
-  if (!changed) return report_store_error(changed.error());
+  if (!changed)
+    return report_store_error(changed.error());
   return print_json(schedule_json(changed.value()));
 }
 
@@ -125,10 +140,14 @@ int run_schedule(Context &ctx, const std::vector<std::string> &args) {
   }
   const std::string sub = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (sub == "add") return run_schedule_add(ctx, rest);
-  if (sub == "import") return run_schedule_import(ctx, rest);
-  if (sub == "list") return list(ctx, rest);
-  if (sub == "show" || sub == "rm" || sub == "pause" || sub == "resume") return one(ctx, sub, rest);
+  if (sub == "add")
+    return run_schedule_add(ctx, rest);
+  if (sub == "import")
+    return run_schedule_import(ctx, rest);
+  if (sub == "list")
+    return list(ctx, rest);
+  if (sub == "show" || sub == "rm" || sub == "pause" || sub == "resume")
+    return one(ctx, sub, rest);
   return usage_error("schedule", "unknown subcommand '" + sub +
                                      "' (add, list, show, rm, pause, resume or import)");
 }

@@ -36,12 +36,14 @@ Error usage(std::string message) { return host::make_error(AH_INVALID_INPUT, "us
 // The draft's when, target-independent parts and policies from the flags.
 Result<ScheduleDraft> draft_from(const po::variables_map &vm, Instant now) {
   const int whens = static_cast<int>(vm.count("at") + vm.count("every") + vm.count("cron"));
-  if (whens != 1) return usage("give exactly one of --at, --every or --cron");
+  if (whens != 1)
+    return usage("give exactly one of --at, --every or --cron");
   if (vm.count("start") != 0 && vm.count("every") == 0) {
     return usage("--start only goes with --every");
   }
   const std::string zone = vm.count("tz") != 0 ? opt(vm, "tz") : default_zone_name();
-  if (auto tz = find_zone(zone, "--tz"); !tz) return std::move(tz).error();
+  if (auto tz = find_zone(zone, "--tz"); !tz)
+    return std::move(tz).error();
   auto spec =
       vm.count("at") != 0 ? ScheduleSpec::at(opt(vm, "at"), zone, "--at")
       : vm.count("every") != 0
@@ -51,23 +53,28 @@ Result<ScheduleDraft> draft_from(const po::variables_map &vm, Instant now) {
                                     : std::nullopt,
                                 zone, now, "--every")
           : ScheduleSpec::cron(opt(vm, "cron"), zone, "--cron");
-  if (!spec) return std::move(spec).error();
+  if (!spec)
+    return std::move(spec).error();
   ScheduleDraft d(std::move(spec).value());
   if (vm.count("id") != 0) {
     d.id = opt(vm, "id");
-    if (auto ok = validate_schedule_id(d.id, "--id"); !ok) return std::move(ok).error();
+    if (auto ok = validate_schedule_id(d.id, "--id"); !ok)
+      return std::move(ok).error();
   }
   if (vm.count("name") != 0) {
     d.name = opt(vm, "name");
-    if (auto ok = validate_schedule_name(d.name, "--name"); !ok) return std::move(ok).error();
+    if (auto ok = validate_schedule_name(d.name, "--name"); !ok)
+      return std::move(ok).error();
   }
   if (vm.count("account") != 0) {
     d.account = opt(vm, "account");
-    if (auto ok = validate_account(d.account, "--account"); !ok) return std::move(ok).error();
+    if (auto ok = validate_account(d.account, "--account"); !ok)
+      return std::move(ok).error();
   }
   if (vm.count("missed") != 0) {
     auto p = missed_policy_named(opt(vm, "missed"));
-    if (!p) return usage("--missed must be catch_up_once or skip, not '" + opt(vm, "missed") + "'");
+    if (!p)
+      return usage("--missed must be catch_up_once or skip, not '" + opt(vm, "missed") + "'");
     d.missed = *p;
   }
   if (vm.count("overlap") != 0) {
@@ -79,12 +86,14 @@ Result<ScheduleDraft> draft_from(const po::variables_map &vm, Instant now) {
   }
   if (vm.count("max-lateness") != 0) {
     auto v = parse_duration(opt(vm, "max-lateness"), "--max-lateness");
-    if (!v) return std::move(v).error();
+    if (!v)
+      return std::move(v).error();
     d.max_lateness = v.value();
   }
   if (vm.count("jitter") != 0) {
     auto v = parse_duration(opt(vm, "jitter"), "--jitter");
-    if (!v) return std::move(v).error();
+    if (!v)
+      return std::move(v).error();
     d.jitter = v.value();
   }
   d.paused = vm.count("paused") != 0;
@@ -123,7 +132,8 @@ int run_schedule_add(Context &ctx, const std::vector<std::string> &args) {
   pos.add("target", 1);
   int exit = exit_ok;
   auto vm = parse_command_args("schedule", synopsis, args, options, pos, exit);
-  if (!vm) return exit;
+  if (!vm)
+    return exit;
   if (vm->count("target") == 0) {
     return usage_error("schedule", "schedule add needs PLUGIN.ACTION or PLUGIN.JOB");
   }
@@ -134,13 +144,15 @@ int run_schedule_add(Context &ctx, const std::vector<std::string> &args) {
                        "'" + target + "' is not of the form PLUGIN.ACTION or PLUGIN.JOB");
   }
   auto draft = draft_from(*vm, now_instant());
-  if (!draft) return usage_error("schedule", host::error_message(draft.error()));
+  if (!draft)
+    return usage_error("schedule", host::error_message(draft.error()));
   ScheduleDraft &d = draft.value();
   d.plugin = target.substr(0, dot);
   d.target = target.substr(dot + 1);
 
   const auto kind = check_target(ctx, d.plugin, d.target, exit);
-  if (!kind) return exit;
+  if (!kind)
+    return exit;
   d.kind = *kind;
   if (d.kind == TargetKind::job) {
     if (vm->count("input") != 0 || vm->count("input-file") != 0) {
@@ -148,14 +160,17 @@ int run_schedule_add(Context &ctx, const std::vector<std::string> &args) {
     }
   } else {
     auto input = read_input_json(*vm, "schedule");
-    if (!input) return usage_error("schedule", host::error_message(input.error()));
+    if (!input)
+      return usage_error("schedule", host::error_message(input.error()));
     d.input_json = json::serialize(json::parse(input.value()));
   }
 
   auto store = open_schedule_store(ctx, exit);
-  if (!store) return exit;
+  if (!store)
+    return exit;
   auto added = store->add(d, now_instant());
-  if (!added) return report_store_error(added.error());
+  if (!added)
+    return report_store_error(added.error());
   std::cout << json::serialize(schedule_json(added.value())) << std::endl;
   return exit_ok;
 }

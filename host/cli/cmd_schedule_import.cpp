@@ -28,7 +28,8 @@ constexpr std::string_view synopsis =
 
 json::array strings(const std::vector<std::string> &items) {
   json::array out;
-  for (const auto &s : items) out.emplace_back(s);
+  for (const auto &s : items)
+    out.emplace_back(s);
   return out;
 }
 
@@ -42,15 +43,18 @@ int run_schedule_import(Context &ctx, const std::vector<std::string> &args) {
   pos.add("file", 1);
   int exit = exit_ok;
   auto vm = parse_command_args("schedule", synopsis, args, options, pos, exit);
-  if (!vm) return exit;
-  if (vm->count("file") == 0) return usage_error("schedule", "schedule import needs a FILE");
+  if (!vm)
+    return exit;
+  if (vm->count("file") == 0)
+    return usage_error("schedule", "schedule import needs a FILE");
   const auto file = (*vm)["file"].as<std::string>();
   std::string text;
   if (file == "-") {
     text = read_stdin();
   } else {
     std::ifstream in(file);
-    if (!in) return usage_error("schedule", "calendar " + file + " cannot be read");
+    if (!in)
+      return usage_error("schedule", "calendar " + file + " cannot be read");
     std::stringstream buffer;
     buffer << in.rdbuf();
     text = buffer.str();
@@ -62,14 +66,17 @@ int run_schedule_import(Context &ctx, const std::vector<std::string> &args) {
   }
   const Instant now = now_instant();
   auto entries = parse_calendar(text, file == "-" ? "stdin" : file, CalendarDefaults{zone, now});
-  if (!entries) return usage_error("schedule", host::error_message(entries.error()));
+  if (!entries)
+    return usage_error("schedule", host::error_message(entries.error()));
 
   // Every target must exist before anything is written.
   std::set<std::pair<std::string, std::string>> checked;
   for (const auto &d : entries.value()) {
-    if (!checked.emplace(d.plugin, d.target).second) continue;
+    if (!checked.emplace(d.plugin, d.target).second)
+      continue;
     const auto kind = check_target(ctx, d.plugin, d.target, exit);
-    if (!kind) return exit;
+    if (!kind)
+      return exit;
     if (*kind != d.kind) {
       return usage_error("schedule", "calendar " + file + ": entry '" + d.id + "' names " +
                                          d.plugin + "." + d.target + " as " +
@@ -93,9 +100,11 @@ int run_schedule_import(Context &ctx, const std::vector<std::string> &args) {
   }
 
   auto store = open_schedule_store(ctx, exit);
-  if (!store) return exit;
+  if (!store)
+    return exit;
   auto report = store->import_calendar(entries.value(), now);
-  if (!report) return report_store_error(report.error());
+  if (!report)
+    return report_store_error(report.error());
   json::array refused;
   for (const auto &[id, why] : report.value().refused) {
     refused.push_back(json::object{{"id", id}, {"reason", why}});

@@ -20,11 +20,10 @@ using host::make_error;
 
 namespace {
 
-constexpr std::string_view synopsis =
-    "secrets set KEY [--expect-version N]   (value from stdin)\n"
-    "       autohost secrets get KEY [--reveal]\n"
-    "       autohost secrets list [PREFIX] [--json]\n"
-    "       autohost secrets rm KEY [--expect-version N]";
+constexpr std::string_view synopsis = "secrets set KEY [--expect-version N]   (value from stdin)\n"
+                                      "       autohost secrets get KEY [--reveal]\n"
+                                      "       autohost secrets list [PREFIX] [--json]\n"
+                                      "       autohost secrets rm KEY [--expect-version N]";
 
 std::string iso_time(std::int64_t ms) {
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -53,8 +52,10 @@ std::string read_secret_value() {
   }
   std::string value = read_stdin();
   // One trailing newline is the shell's, not the secret's (`echo x | autohost secrets set`).
-  if (!value.empty() && value.back() == '\n') value.pop_back();
-  if (!value.empty() && value.back() == '\r') value.pop_back();
+  if (!value.empty() && value.back() == '\n')
+    value.pop_back();
+  if (!value.empty() && value.back() == '\r')
+    value.pop_back();
   return value;
 }
 
@@ -78,23 +79,24 @@ int conflict(const std::string &key, std::uint64_t expected, std::uint64_t curre
 
 int run_secrets(Context &ctx, const std::vector<std::string> &args) {
   po::options_description options("options");
-  options.add_options()
-      ("expect-version", po::value<std::uint64_t>(),
-       "set/rm only if the stored version is N (0: must not exist)")
-      ("reveal", "get: print the value itself")
-      ("json", "list: print a JSON array");
+  options.add_options()("expect-version", po::value<std::uint64_t>(),
+                        "set/rm only if the stored version is N (0: must not exist)")(
+      "reveal", "get: print the value itself")("json", "list: print a JSON array");
   po::positional_options_description pos;
   pos.add("subcommand", 1).add("key", 1);
   int exit = exit_ok;
   auto vm = parse_command_args("secrets", synopsis, args, options, pos, exit);
-  if (!vm) return exit;
-  if (vm->count("subcommand") == 0) return usage_error("secrets", "missing set, get, list or rm");
+  if (!vm)
+    return exit;
+  if (vm->count("subcommand") == 0)
+    return usage_error("secrets", "missing set, get, list or rm");
   const auto sub = (*vm)["subcommand"].as<std::string>();
   const std::string key = vm->count("key") != 0 ? (*vm)["key"].as<std::string>() : "";
   if (sub != "set" && sub != "get" && sub != "list" && sub != "rm") {
     return usage_error("secrets", "unknown subcommand '" + sub + "'");
   }
-  if (sub != "list" && key.empty()) return usage_error("secrets", "secrets " + sub + " needs a KEY");
+  if (sub != "list" && key.empty())
+    return usage_error("secrets", "secrets " + sub + " needs a KEY");
   if (sub == "set" || sub == "get" || sub == "rm") {
     if (auto valid = store::validate_key(key); !valid) {
       return usage_error("secrets", host::error_message(valid.error()));
@@ -102,14 +104,17 @@ int run_secrets(Context &ctx, const std::vector<std::string> &args) {
   }
 
   auto store = ctx.store();
-  if (!store) return report_error(store.error(), exit_store);
+  if (!store)
+    return report_error(store.error(), exit_store);
   store::SecretStore &secrets = *store.value();
 
   if (sub == "set") {
     const std::string value = read_secret_value();
-    if (value.empty()) return usage_error("secrets", "the value read from stdin is empty");
+    if (value.empty())
+      return usage_error("secrets", "the value read from stdin is empty");
     auto put = secrets.put(key, value, expected_version(*vm));
-    if (!put) return report_error(put.error());
+    if (!put)
+      return report_error(put.error());
     if (put.value().outcome == store::WriteOutcome::conflict) {
       return conflict(key, expected_version(*vm), put.value().version);
     }
@@ -117,10 +122,11 @@ int run_secrets(Context &ctx, const std::vector<std::string> &args) {
   }
   if (sub == "get") {
     auto got = secrets.get(key);
-    if (!got) return report_error(got.error());
+    if (!got)
+      return report_error(got.error());
     if (!got.value()) {
-      return report_error(make_error(AH_NOT_FOUND, "not_found",
-                                     "secret '" + key + "' does not exist"));
+      return report_error(
+          make_error(AH_NOT_FOUND, "not_found", "secret '" + key + "' does not exist"));
     }
     if (vm->count("reveal") != 0) {
       std::cout << got.value()->value << std::endl;
@@ -133,7 +139,8 @@ int run_secrets(Context &ctx, const std::vector<std::string> &args) {
   }
   if (sub == "list") {
     auto listed = secrets.list(key);
-    if (!listed) return report_error(listed.error());
+    if (!listed)
+      return report_error(listed.error());
     if (vm->count("json") != 0) {
       json::array out;
       for (const auto &info : listed.value()) {
@@ -151,7 +158,8 @@ int run_secrets(Context &ctx, const std::vector<std::string> &args) {
     return exit_ok;
   }
   auto removed = secrets.remove(key, expected_version(*vm));
-  if (!removed) return report_error(removed.error());
+  if (!removed)
+    return report_error(removed.error());
   if (removed.value().outcome == store::WriteOutcome::conflict) {
     return conflict(key, expected_version(*vm), removed.value().version);
   }

@@ -11,7 +11,8 @@ namespace autohost::cli {
 namespace json = boost::json;
 
 const host::PluginRegistry &Context::registry() {
-  if (!registry_) registry_ = host::PluginRegistry::discover(settings_.plugin_search);
+  if (!registry_)
+    registry_ = host::PluginRegistry::discover(settings_.plugin_search);
   return *registry_;
 }
 
@@ -19,7 +20,8 @@ Result<store::SqliteStore *> Context::store() {
   if (!store_) {
     auto opened = store::SqliteStore::open(
         store::SqliteStoreOptions{settings_.store_file, settings_.master_key});
-    if (!opened) return std::move(opened).error();
+    if (!opened)
+      return std::move(opened).error();
     store_ = std::move(opened).value();
   }
   return store_.get();
@@ -31,7 +33,8 @@ int report_error(const Error &error, int exit_code) {
   boost::system::error_code ec;
   json::value body = json::parse(error.body, ec);
   if (!ec && body.is_object()) {
-    for (auto &[k, v] : body.as_object()) line[k] = v;
+    for (auto &[k, v] : body.as_object())
+      line[k] = v;
   } else {
     line["message"] = error.body;
   }
@@ -51,17 +54,16 @@ int usage_error(std::string_view command, std::string_view message) {
   return exit_usage;
 }
 
-std::optional<po::variables_map> parse_command_args(std::string_view command,
-                                                    std::string_view synopsis,
-                                                    const std::vector<std::string> &args,
-                                                    po::options_description options,
-                                                    const po::positional_options_description &pos,
-                                                    int &exit) {
+std::optional<po::variables_map>
+parse_command_args(std::string_view command, std::string_view synopsis,
+                   const std::vector<std::string> &args, po::options_description options,
+                   const po::positional_options_description &pos, int &exit) {
   options.add_options()("help,h", "show this help");
   po::options_description hidden;
   for (unsigned i = 0; i < pos.max_total_count() && i < 8; ++i) {
     const std::string &name = pos.name_for_position(i);
-    if (options.find_nothrow(name, false) == nullptr && hidden.find_nothrow(name, false) == nullptr) {
+    if (options.find_nothrow(name, false) == nullptr &&
+        hidden.find_nothrow(name, false) == nullptr) {
       hidden.add_options()(name.c_str(), po::value<std::string>());
     }
   }
@@ -69,13 +71,13 @@ std::optional<po::variables_map> parse_command_args(std::string_view command,
   all.add(options).add(hidden);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args)
-                  .options(all)
-                  .positional(pos)
-                  .style(po::command_line_style::default_style &
-                         ~po::command_line_style::allow_guessing)
-                  .run(),
-              vm);
+    po::store(
+        po::command_line_parser(args)
+            .options(all)
+            .positional(pos)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .run(),
+        vm);
     if (vm.count("help") != 0) {
       std::cout << "usage: autohost " << synopsis << "\n\n" << options << std::flush;
       exit = exit_ok;

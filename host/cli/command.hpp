@@ -58,11 +58,9 @@ int usage_error(std::string_view command, std::string_view message);
 
 // Parses a command's arguments. Returns nullopt after printing help (`exit` set to 0) or
 // a usage error (`exit` set to 2).
-std::optional<po::variables_map> parse_command_args(std::string_view command,
-                                                    std::string_view synopsis,
-                                                    const std::vector<std::string> &args,
-                                                    po::options_description options,
-                                                    const po::positional_options_description &pos,
-                                                    int &exit);
+std::optional<po::variables_map>
+parse_command_args(std::string_view command, std::string_view synopsis,
+                   const std::vector<std::string> &args, po::options_description options,
+                   const po::positional_options_description &pos, int &exit);
 
 } // namespace autohost::cli

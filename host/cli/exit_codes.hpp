@@ -22,15 +22,24 @@ enum ExitCode : int {
 
 constexpr int exit_code_for(ah_status status) noexcept {
   switch (status) {
-  case AH_OK: return exit_ok;
-  case AH_INVALID_INPUT: return exit_invalid_input;
-  case AH_NOT_FOUND: return exit_not_found;
-  case AH_AUTH_REQUIRED: return exit_auth_required;
-  case AH_RETRY_LATER: return exit_retry_later;
-  case AH_RATE_LIMITED: return exit_rate_limited;
-  case AH_CONFLICT: return exit_conflict;
-  case AH_CANCELLED: return exit_cancelled;
-  case AH_INTERNAL: return exit_internal;
+  case AH_OK:
+    return exit_ok;
+  case AH_INVALID_INPUT:
+    return exit_invalid_input;
+  case AH_NOT_FOUND:
+    return exit_not_found;
+  case AH_AUTH_REQUIRED:
+    return exit_auth_required;
+  case AH_RETRY_LATER:
+    return exit_retry_later;
+  case AH_RATE_LIMITED:
+    return exit_rate_limited;
+  case AH_CONFLICT:
+    return exit_conflict;
+  case AH_CANCELLED:
+    return exit_cancelled;
+  case AH_INTERNAL:
+    return exit_internal;
   }
   return exit_internal;
 }

@@ -32,7 +32,8 @@ Result<std::string> check_object(std::string text, const std::string &origin) {
     return usage(origin + " is not valid JSON: " + ec.message() + " at byte " +
                  std::to_string(used));
   }
-  if (!parser.release().is_object()) return usage(origin + " must be a JSON object");
+  if (!parser.release().is_object())
+    return usage(origin + " must be a JSON object");
   return text;
 }
 
@@ -42,21 +43,27 @@ Result<std::string> read_input_json(const boost::program_options::variables_map 
                                     std::string_view) {
   const bool has_input = vm.count("input") != 0;
   const bool has_file = vm.count("input-file") != 0;
-  if (has_input && has_file) return usage("--input and --input-file cannot be used together");
-  if (has_input) return check_object(vm["input"].as<std::string>(), "--input");
+  if (has_input && has_file)
+    return usage("--input and --input-file cannot be used together");
+  if (has_input)
+    return check_object(vm["input"].as<std::string>(), "--input");
   if (has_file) {
     const auto file = vm["input-file"].as<std::string>();
-    if (file == "-") return check_object(read_stdin(), "stdin");
+    if (file == "-")
+      return check_object(read_stdin(), "stdin");
     std::ifstream in(file);
-    if (!in) return usage("--input-file " + file + " cannot be read");
+    if (!in)
+      return usage("--input-file " + file + " cannot be read");
     std::stringstream text;
     text << in.rdbuf();
     return check_object(text.str(), "--input-file " + file);
   }
   // No prompts: a terminal on stdin means "no input", a pipe or file is read.
-  if (isatty(STDIN_FILENO) != 0) return std::string("{}");
+  if (isatty(STDIN_FILENO) != 0)
+    return std::string("{}");
   std::string text = read_stdin();
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return std::string("{}");
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return std::string("{}");
   return check_object(std::move(text), "stdin");
 }
 

@@ -52,14 +52,17 @@ std::optional<TargetKind> check_target(Context &ctx, const std::string &plugin,
   auto has = [&](const char *list) {
     const json::value *items =
         ec || !manifest.is_object() ? nullptr : manifest.as_object().if_contains(list);
-    if (items == nullptr || !items->is_array()) return false;
+    if (items == nullptr || !items->is_array())
+      return false;
     return std::any_of(items->as_array().begin(), items->as_array().end(), [&](const auto &item) {
       const json::value *n = item.is_object() ? item.as_object().if_contains("name") : nullptr;
       return n != nullptr && n->is_string() && n->as_string() == name;
     });
   };
-  if (has("actions")) return TargetKind::action;
-  if (has("jobs")) return TargetKind::job;
+  if (has("actions"))
+    return TargetKind::action;
+  if (has("jobs"))
+    return TargetKind::job;
   exit = report_error(host::make_error(AH_NOT_FOUND, "not_found",
                                        "plugin '" + plugin + "' has no action or job named '" +
                                            name + "' (see: autohost actions " + plugin + ")"));
@@ -69,7 +72,8 @@ std::optional<TargetKind> check_target(Context &ctx, const std::string &plugin,
 namespace {
 
 json::value parsed_or_null(const std::string &text) {
-  if (text.empty()) return nullptr;
+  if (text.empty())
+    return nullptr;
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   return ec ? json::value(text) : v;
@@ -101,7 +105,8 @@ boost::json::object schedule_json(const Schedule &s) {
   o["max_lateness"] = format_duration(s.max_lateness);
   o["jitter"] = format_duration(s.jitter);
   o["source"] = s.source;
-  if (!s.problem.empty()) o["problem"] = s.problem;
+  if (!s.problem.empty())
+    o["problem"] = s.problem;
   o["created"] = format_utc(s.created);
   o["updated"] = format_utc(s.updated);
   return o;
@@ -131,10 +136,12 @@ boost::json::object run_json(const Run &r) {
 std::vector<std::string> upcoming_fires(const Schedule &s, Instant after, int count) {
   std::vector<std::string> out;
   auto spec = ScheduleSpec::from_stored(s.spec, s.time_zone);
-  if (!spec || !s.next_fire) return out;
+  if (!spec || !s.next_fire)
+    return out;
   std::optional<Instant> t = s.next_fire;
   while (t && static_cast<int>(out.size()) < count) {
-    if (*t > after || out.empty()) out.push_back(format_in_zone(*t, spec.value().zone()));
+    if (*t > after || out.empty())
+      out.push_back(format_in_zone(*t, spec.value().zone()));
     t = spec.value().next_after(*t);
   }
   return out;
@@ -143,14 +150,17 @@ std::vector<std::string> upcoming_fires(const Schedule &s, Instant after, int co
 void print_table(const std::vector<std::vector<std::string>> &rows) {
   std::vector<size_t> widths;
   for (const auto &row : rows) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    if (widths.size() < row.size())
+      widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i)
+      widths[i] = std::max(widths[i], row[i].size());
   }
   for (const auto &row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+      if (i + 1 < row.size())
+        line += std::string(widths[i] - row[i].size() + 2, ' ');
     }
     std::cout << line << "\n";
   }

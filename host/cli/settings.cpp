@@ -18,18 +18,21 @@ namespace {
 
 std::optional<std::string> env(const char *name) {
   const char *value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return std::nullopt;
+  if (value == nullptr || *value == '\0')
+    return std::nullopt;
   return std::string(value);
 }
 
 Error config_error(const fs::path &file, std::string_view what) {
-  return make_error(AH_INVALID_INPUT, "config", "config file " + file.string() + ": " +
-                                                    std::string(what));
+  return make_error(AH_INVALID_INPUT, "config",
+                    "config file " + file.string() + ": " + std::string(what));
 }
 
 std::optional<fs::path> find_config(const GlobalFlags &flags) {
-  if (flags.config) return fs::path(*flags.config);
-  if (auto e = env("AUTOHOST_CONFIG")) return fs::path(*e);
+  if (flags.config)
+    return fs::path(*flags.config);
+  if (auto e = env("AUTOHOST_CONFIG"))
+    return fs::path(*e);
   std::optional<fs::path> implicit;
   if (auto xdg = env("XDG_CONFIG_HOME")) {
     implicit = fs::path(*xdg) / "autohost" / "config.json";
@@ -37,14 +40,18 @@ std::optional<fs::path> find_config(const GlobalFlags &flags) {
     implicit = fs::path(*home) / ".config" / "autohost" / "config.json";
   }
   std::error_code ec;
-  if (implicit && fs::exists(*implicit, ec)) return implicit;
+  if (implicit && fs::exists(*implicit, ec))
+    return implicit;
   return std::nullopt;
 }
 
 fs::path state_dir() {
-  if (auto e = env("AUTOHOST_STATE_DIR")) return *e;
-  if (auto xdg = env("XDG_STATE_HOME")) return fs::path(*xdg) / "autohost";
-  if (auto home = env("HOME")) return fs::path(*home) / ".local" / "state" / "autohost";
+  if (auto e = env("AUTOHOST_STATE_DIR"))
+    return *e;
+  if (auto xdg = env("XDG_STATE_HOME"))
+    return fs::path(*xdg) / "autohost";
+  if (auto home = env("HOME"))
+    return fs::path(*home) / ".local" / "state" / "autohost";
   return fs::current_path() / ".autohost";
 }
 
@@ -58,31 +65,41 @@ struct ConfigFile {
 
 Result<ConfigFile> read_config(const fs::path &file) {
   std::ifstream in(file);
-  if (!in) return config_error(file, "cannot be read");
+  if (!in)
+    return config_error(file, "cannot be read");
   std::stringstream text;
   text << in.rdbuf();
   boost::system::error_code ec;
   json::value doc = json::parse(text.str(), ec);
-  if (ec) return config_error(file, "is not valid JSON (" + ec.message() + ")");
-  if (!doc.is_object()) return config_error(file, "must hold a JSON object");
+  if (ec)
+    return config_error(file, "is not valid JSON (" + ec.message() + ")");
+  if (!doc.is_object())
+    return config_error(file, "must hold a JSON object");
   const fs::path base = file.parent_path();
   auto path_of = [&](const json::value &v) { return base / fs::path(std::string(v.as_string())); };
   ConfigFile config;
   for (const auto &[key, value] : doc.as_object()) {
     const std::string k(key);
     if (k == "plugin_dirs") {
-      if (!value.is_array()) return config_error(file, "'plugin_dirs' must be a list of paths");
+      if (!value.is_array())
+        return config_error(file, "'plugin_dirs' must be a list of paths");
       for (const auto &dir : value.as_array()) {
-        if (!dir.is_string()) return config_error(file, "'plugin_dirs' must be a list of paths");
+        if (!dir.is_string())
+          return config_error(file, "'plugin_dirs' must be a list of paths");
         config.plugin_dirs.push_back(path_of(dir));
       }
     } else if (k == "store" || k == "master_key_file" || k == "log_level") {
-      if (!value.is_string()) return config_error(file, "'" + k + "' must be a string");
-      if (k == "store") config.store = path_of(value);
-      if (k == "master_key_file") config.master_key_file = path_of(value);
-      if (k == "log_level") config.log_level = std::string(value.as_string());
+      if (!value.is_string())
+        return config_error(file, "'" + k + "' must be a string");
+      if (k == "store")
+        config.store = path_of(value);
+      if (k == "master_key_file")
+        config.master_key_file = path_of(value);
+      if (k == "log_level")
+        config.log_level = std::string(value.as_string());
     } else if (k == "plugins") {
-      if (!value.is_object()) return config_error(file, "'plugins' must be an object");
+      if (!value.is_object())
+        return config_error(file, "'plugins' must be an object");
       for (const auto &[name, cfg] : value.as_object()) {
         if (!cfg.is_object()) {
           return config_error(file, "'plugins." + std::string(name) + "' must be an object");
@@ -101,7 +118,8 @@ std::vector<fs::path> split_path_list(const std::string &list) {
   std::stringstream in(list);
   std::string item;
   while (std::getline(in, item, ':')) {
-    if (!item.empty()) out.emplace_back(item);
+    if (!item.empty())
+      out.emplace_back(item);
   }
   return out;
 }
@@ -120,17 +138,22 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
   settings.config_file = find_config(flags);
   if (settings.config_file) {
     auto read = read_config(*settings.config_file);
-    if (!read) return std::move(read).error();
+    if (!read)
+      return std::move(read).error();
     config = std::move(read).value();
   }
   settings.plugin_configs_json = json::serialize(config.plugins);
 
-  for (const auto &f : flags.plugin_files) settings.plugin_search.files.emplace_back(f);
-  for (const auto &d : flags.plugin_dirs) settings.plugin_search.required_dirs.emplace_back(d);
+  for (const auto &f : flags.plugin_files)
+    settings.plugin_search.files.emplace_back(f);
+  for (const auto &d : flags.plugin_dirs)
+    settings.plugin_search.required_dirs.emplace_back(d);
   if (auto list = env("AUTOHOST_PLUGIN_PATH")) {
-    for (auto &d : split_path_list(*list)) settings.plugin_search.required_dirs.push_back(d);
+    for (auto &d : split_path_list(*list))
+      settings.plugin_search.required_dirs.push_back(d);
   }
-  for (auto &d : config.plugin_dirs) settings.plugin_search.required_dirs.push_back(d);
+  for (auto &d : config.plugin_dirs)
+    settings.plugin_search.required_dirs.push_back(d);
   settings.plugin_search.optional_dirs.emplace_back(AH_PLUGINDIR);
 
   if (flags.store) {

@@ -29,7 +29,7 @@ struct Settings {
   std::filesystem::path store_file;
   store::KeySource master_key;
   ah_log_level log_level = AH_LOG_WARN;
-  bool log_level_set = false; // by a flag, the environment or the config file
+  bool log_level_set = false;                       // by a flag, the environment or the config file
   std::optional<std::filesystem::path> config_file; // the file that was read, if any
   std::string plugin_configs_json = "{}";           // object: plugin name -> config object
 

@@ -27,7 +27,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 std::string make_worker_id() {
   char host[256] = {0};
-  if (gethostname(host, sizeof host - 1) != 0 || host[0] == 0) std::snprintf(host, 8, "%s", "host");
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == 0)
+    std::snprintf(host, 8, "%s", "host");
   char random[9];
   std::snprintf(random, sizeof random, "%08x", randombytes_random());
   return std::string(host) + ":" + std::to_string(getpid()) + ":" + random;
@@ -39,7 +40,8 @@ class EventFd {
 public:
   EventFd() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
   ~EventFd() {
-    if (fd_ >= 0) close(fd_);
+    if (fd_ >= 0)
+      close(fd_);
   }
   EventFd(const EventFd &) = delete;
   EventFd &operator=(const EventFd &) = delete;
@@ -128,9 +130,12 @@ void Loop::register_job_defaults() {
 
 bool Loop::make_due_runs() {
   auto due = store_.materialise_due(now());
-  if (!due) return store_ok(due.error(), "making due runs");
-  for (const auto &id : due.value().missed) log(AH_LOG_WARN, "run missed", {{"run", id}});
-  for (const auto &p : due.value().problems) log(AH_LOG_WARN, "schedule stopped", {{"problem", p}});
+  if (!due)
+    return store_ok(due.error(), "making due runs");
+  for (const auto &id : due.value().missed)
+    log(AH_LOG_WARN, "run missed", {{"run", id}});
+  for (const auto &p : due.value().problems)
+    log(AH_LOG_WARN, "schedule stopped", {{"problem", p}});
   return true;
 }
 
@@ -143,7 +148,8 @@ void Loop::start(Claim claim) {
 }
 
 bool Loop::claim_runs() {
-  if (stop_.requested()) return false;
+  if (stop_.requested())
+    return false;
   bool claimed = false;
   {
     // Runs claimed by workers as they finished come first; one whose worker is not reaped
@@ -155,17 +161,20 @@ bool Loop::claim_runs() {
       handed.erase(handed.begin());
       claimed = true;
     }
-    if (!handed.empty()) return claimed;
+    if (!handed.empty())
+      return claimed;
   }
   const int free = options_.workers - static_cast<int>(active_.size());
-  if (free <= 0) return claimed;
+  if (free <= 0)
+    return claimed;
   // One transaction (one commit) claims a run for every free worker.
   auto batch = store_.claim_batch(worker_, now(), free);
   if (!batch) {
     store_ok(batch.error(), "claiming a run");
     return claimed;
   }
-  for (Claim &claim : batch.value()) start(std::move(claim));
+  for (Claim &claim : batch.value())
+    start(std::move(claim));
   return claimed || !batch.value().empty();
 }
 
@@ -203,7 +212,8 @@ void Loop::renew_leases() {
   for (auto &a : active_) {
     // Once the call returned, the outcome's write ends the claim: renewing then would
     // only race with it.
-    if (a->recording.load() || a->lost.load() || t - a->last_renewal < renew_every_) continue;
+    if (a->recording.load() || a->lost.load() || t - a->last_renewal < renew_every_)
+      continue;
     auto renewed = store_.renew_lease(a->claim, now());
     if (renewed) {
       a->last_renewal = t;
@@ -231,18 +241,19 @@ milliseconds Loop::sleep_time(bool claimed_nothing) {
       timeout = seconds(5);
     } else if (wake.value()) {
       // Wall-clock milliseconds until the wake-up second starts (the store counts seconds).
-      const auto until = milliseconds(std::chrono::duration_cast<milliseconds>(
-                                          wake.value()->time_since_epoch())
-                                          .count() -
-                                      clock_());
+      const auto until = milliseconds(
+          std::chrono::duration_cast<milliseconds>(wake.value()->time_since_epoch()).count() -
+          clock_());
       // Work due now that could not be claimed (e.g. a schedule whose previous run still
       // runs): its change of state wakes the loop; look again in a second at the latest.
       timeout = until.count() > 0 ? std::min(timeout, until)
                                   : (claimed_nothing ? milliseconds(1000) : milliseconds(0));
     }
   }
-  if (!active_.empty()) timeout = std::min(timeout, renew_every_);
-  if (watch_.fd() < 0) timeout = std::min<milliseconds>(timeout, options_.fallback_check);
+  if (!active_.empty())
+    timeout = std::min(timeout, renew_every_);
+  if (watch_.fd() < 0)
+    timeout = std::min<milliseconds>(timeout, options_.fallback_check);
   return std::max(timeout, milliseconds(0));
 }
 
@@ -256,14 +267,18 @@ void Loop::wait(milliseconds timeout, std::int64_t seen) {
   while (true) {
     const auto left =
         std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || stop_.requested()) return;
+    if (left.count() <= 0 || stop_.requested())
+      return;
     pollfd fds[3] = {{stop_.fd(), POLLIN, 0}, {done_.fd(), POLLIN, 0}, {watch_.fd(), POLLIN, 0}};
-    const int n = poll(fds, watch_.fd() >= 0 ? 3 : 2, static_cast<int>(std::min<std::int64_t>(
-                                                          left.count(), 3'600'000)));
-    if (n <= 0) continue; // timeout (the loop ends above) or EINTR
-    if (fds[0].revents != 0 || fds[1].revents != 0) return;
+    const int n = poll(fds, watch_.fd() >= 0 ? 3 : 2,
+                       static_cast<int>(std::min<std::int64_t>(left.count(), 3'600'000)));
+    if (n <= 0)
+      continue; // timeout (the loop ends above) or EINTR
+    if (fds[0].revents != 0 || fds[1].revents != 0)
+      return;
     if (fds[2].revents != 0 && watch_.drain()) {
-      if (generation() != seen) return;
+      if (generation() != seen)
+        return;
     }
   }
 }
@@ -280,12 +295,14 @@ DaemonEnd Loop::shut_down() {
   const SteadyTime deadline = std::chrono::steady_clock::now() + options_.grace;
   while (true) {
     reap();
-    if (active_.empty()) break;
+    if (active_.empty())
+      break;
     const auto left =
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       json::array runs;
-      for (const auto &a : active_) runs.push_back(json::value(a->claim.run.id));
+      for (const auto &a : active_)
+        runs.push_back(json::value(a->claim.run.id));
       log(AH_LOG_WARN, "stopped with runs still running; they are resumed when their lease ends",
           {{"runs", runs}});
       release_handed_off();
@@ -315,24 +332,30 @@ DaemonEnd Loop::run() {
         {{"problem", watch_.problem()}, {"every_s", options_.fallback_check.count()}});
   }
   register_job_defaults();
-  if (options_.once && store_failed_) return DaemonEnd::store_failed;
+  if (options_.once && store_failed_)
+    return DaemonEnd::store_failed;
 
   if (options_.once) {
     // Due now means due when --once started: occurrences that come due while it works
     // wait for the next invocation, so a fast schedule cannot keep it running.
-    if (!make_due_runs()) return DaemonEnd::store_failed;
+    if (!make_due_runs())
+      return DaemonEnd::store_failed;
     while (!stop_.requested()) {
       reap();
       renew_leases();
       const std::int64_t seen = generation();
       const bool claimed = claim_runs();
-      if (store_failed_) break;
-      if (active_.empty() && !claimed) break;
+      if (store_failed_)
+        break;
+      if (active_.empty() && !claimed)
+        break;
       wait(renew_every_, seen);
     }
-    if (stop_.requested()) return shut_down();
+    if (stop_.requested())
+      return shut_down();
     reap();
-    for (auto &a : active_) a->thread.join(); // none left unless the store failed
+    for (auto &a : active_)
+      a->thread.join(); // none left unless the store failed
     active_.clear();
     release_handed_off(); // only when the store failed: workers claimed as they finished
     return store_failed_ ? DaemonEnd::store_failed : DaemonEnd::finished;

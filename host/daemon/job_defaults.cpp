@@ -17,20 +17,22 @@ JobDefaults job_defaults(const Library &library, Instant now, std::chrono::secon
   const json::value manifest = json::parse(library.manifest_json(), ec);
   const json::value *jobs =
       ec || !manifest.is_object() ? nullptr : manifest.as_object().if_contains("jobs");
-  if (jobs == nullptr || !jobs->is_array()) return out;
+  if (jobs == nullptr || !jobs->is_array())
+    return out;
   for (const auto &job : jobs->as_array()) {
     const json::object *o = job.if_object();
     const json::value *name = o == nullptr ? nullptr : o->if_contains("name");
     const json::value *when = o == nullptr ? nullptr : o->if_contains("default_schedule");
-    if (name == nullptr || !name->is_string() || when == nullptr) continue;
+    if (name == nullptr || !name->is_string() || when == nullptr)
+      continue;
     const std::string job_name(name->as_string());
     if (!when->is_string()) {
       out.problems.push_back(plugin + "." + job_name + ": default_schedule is not a string");
       continue;
     }
     const std::string text(when->as_string());
-    auto spec = ScheduleSpec::parse(text, "UTC", now,
-                                    "default_schedule of job " + plugin + "." + job_name);
+    auto spec =
+        ScheduleSpec::parse(text, "UTC", now, "default_schedule of job " + plugin + "." + job_name);
     if (!spec) {
       out.problems.push_back(plugin + "." + job_name + ": " + host::error_message(spec.error()));
       continue;

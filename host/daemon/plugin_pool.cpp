@@ -24,14 +24,16 @@ Result<Done> PluginPool::start(std::shared_ptr<const Library> library,
 
 const Instance *PluginPool::find(std::string_view plugin) const {
   for (const auto &s : started_) {
-    if (s->library->name() == plugin) return &*s->instance;
+    if (s->library->name() == plugin)
+      return &*s->instance;
   }
   return nullptr;
 }
 
 std::vector<std::shared_ptr<const Library>> PluginPool::libraries() const {
   std::vector<std::shared_ptr<const Library>> out;
-  for (const auto &s : started_) out.push_back(s->library);
+  for (const auto &s : started_)
+    out.push_back(s->library);
   return out;
 }
 

@@ -16,11 +16,12 @@ namespace {
 std::string as_error_json(const Error &error) {
   boost::system::error_code ec;
   const json::value v = json::parse(error.body, ec);
-  if (!ec && v.is_object()) return error.body;
+  if (!ec && v.is_object())
+    return error.body;
   json::object wrapped;
   wrapped["code"] = status_name(error.status);
-  wrapped["message"] = error.body.empty() ? std::string("the plugin gave no error body")
-                                          : error.body;
+  wrapped["message"] =
+      error.body.empty() ? std::string("the plugin gave no error body") : error.body;
   return json::serialize(wrapped);
 }
 
@@ -37,11 +38,14 @@ RunOutcome completed(RunStatus status, std::string error_json) {
 std::optional<std::chrono::seconds> retry_after_hint(std::string_view error_json) {
   boost::system::error_code ec;
   const json::value v = json::parse(error_json, ec);
-  if (ec || !v.is_object()) return std::nullopt;
+  if (ec || !v.is_object())
+    return std::nullopt;
   const json::value *hint = v.as_object().if_contains("retry_after_s");
-  if (hint == nullptr || !hint->is_number()) return std::nullopt;
+  if (hint == nullptr || !hint->is_number())
+    return std::nullopt;
   const double seconds = hint->to_number<double>();
-  if (!std::isfinite(seconds) || seconds <= 0) return std::nullopt;
+  if (!std::isfinite(seconds) || seconds <= 0)
+    return std::nullopt;
   // Whole seconds, rounded up so the wait is never shorter than asked; capped at a year
   // (the retry policy caps it further).
   return std::chrono::seconds{static_cast<std::int64_t>(std::ceil(std::min(seconds, 3.2e7)))};
@@ -75,9 +79,11 @@ RunOutcome outcome_of(const Result<std::string> &call, bool stopping) {
   case AH_AUTH_REQUIRED:
   case AH_INVALID_INPUT:
   case AH_NOT_FOUND:
-  case AH_CONFLICT: return completed(RunStatus::needs_attention, std::move(body));
+  case AH_CONFLICT:
+    return completed(RunStatus::needs_attention, std::move(body));
   case AH_OK: // a failed call that claims success is a plugin bug
-  case AH_INTERNAL: break;
+  case AH_INTERNAL:
+    break;
   }
   return completed(RunStatus::failed, std::move(body));
 }

@@ -21,8 +21,8 @@ enum class OutcomeKind {
 
 struct RunOutcome {
   OutcomeKind kind = OutcomeKind::complete;
-  scheduler::RunResult result; // complete: status, output, error
-  std::string error_json;      // retry: the error body
+  scheduler::RunResult result;                     // complete: status, output, error
+  std::string error_json;                          // retry: the error body
   std::optional<std::chrono::seconds> retry_after; // retry: the plugin's hint, if any
 };
 

@@ -22,7 +22,8 @@ scheduler::Instant instant_of(const host::HostServices::Clock &clock) {
 
 void daemon_log(host::Logger &logger, ah_log_level level, std::string_view message,
                 const json::object &fields) {
-  if (!logger.enabled(level)) return;
+  if (!logger.enabled(level))
+    return;
   logger.log(level, "daemon", message, json::serialize(fields));
 }
 
@@ -62,10 +63,12 @@ Result<std::string> call_plugin(const WorkerContext &context, ActiveRun &active)
 
 // The error body's code and message, for the log line (error bodies never hold secrets).
 void add_error(json::object &fields, std::string_view error_json) {
-  if (error_json.empty()) return;
+  if (error_json.empty())
+    return;
   boost::system::error_code ec;
   const json::value v = json::parse(error_json, ec);
-  if (ec || !v.is_object()) return;
+  if (ec || !v.is_object())
+    return;
   for (const char *key : {"code", "message"}) {
     if (const json::value *x = v.as_object().if_contains(key); x != nullptr && x->is_string()) {
       fields[key == std::string_view("code") ? "error_code" : "error"] = x->as_string();
@@ -111,7 +114,8 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
       if ((ok = again.has_value())) {
         const Run &r = again.value();
         fields["status"] = r.status == RunStatus::pending ? "retry" : name_of(r.status);
-        if (r.status == RunStatus::pending) fields["retry_at"] = format_utc(r.not_before);
+        if (r.status == RunStatus::pending)
+          fields["retry_at"] = format_utc(r.not_before);
       } else {
         error = again.error();
       }

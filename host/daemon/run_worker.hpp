@@ -21,9 +21,9 @@ struct ActiveRun {
   explicit ActiveRun(scheduler::Claim c) : claim(std::move(c)) {}
 
   scheduler::Claim claim;
-  std::atomic<bool> cancel{false};   // what the plugin's is_cancelled answers
-  std::atomic<bool> stopping{false}; // cancelled because the daemon stops: release the run
-  std::atomic<bool> lost{false};     // the lease was taken over: record nothing
+  std::atomic<bool> cancel{false};    // what the plugin's is_cancelled answers
+  std::atomic<bool> stopping{false};  // cancelled because the daemon stops: release the run
+  std::atomic<bool> lost{false};      // the lease was taken over: record nothing
   std::atomic<bool> recording{false}; // the call returned; its outcome is being written
   std::atomic<bool> finished{false};
   std::chrono::steady_clock::time_point last_renewal = std::chrono::steady_clock::now();

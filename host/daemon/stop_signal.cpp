@@ -32,7 +32,8 @@ extern "C" void on_stop_signal(int signo) {
 } // namespace
 
 Result<StopSignal *> StopSignal::install() {
-  if (installed) return installed.get();
+  if (installed)
+    return installed.get();
   if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
     return host::make_error(AH_INTERNAL, "internal",
                             std::string("cannot create the stop pipe: ") + std::strerror(errno));

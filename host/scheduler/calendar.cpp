@@ -20,16 +20,19 @@ namespace {
 json::value canonical(const json::value &v) {
   if (v.is_object()) {
     std::vector<std::pair<std::string, const json::value *>> items;
-    for (const auto &[k, x] : v.as_object()) items.emplace_back(std::string(k), &x);
+    for (const auto &[k, x] : v.as_object())
+      items.emplace_back(std::string(k), &x);
     std::sort(items.begin(), items.end(),
               [](const auto &a, const auto &b) { return a.first < b.first; });
     json::object out;
-    for (const auto &[k, x] : items) out[k] = canonical(*x);
+    for (const auto &[k, x] : items)
+      out[k] = canonical(*x);
     return out;
   }
   if (v.is_array()) {
     json::array out;
-    for (const auto &x : v.as_array()) out.push_back(canonical(x));
+    for (const auto &x : v.as_array())
+      out.push_back(canonical(x));
     return out;
   }
   return v;
@@ -66,10 +69,12 @@ public:
                       "action, job, max_lateness, missed, "
                       "overlap, posts)");
         }
-        if (k != "posts" && !v.is_string()) return fail(std::string(k) + " must be a string");
+        if (k != "posts" && !v.is_string())
+          return fail(std::string(k) + " must be a string");
       }
       const json::value *p = doc.as_object().if_contains("posts");
-      if (p == nullptr || !p->is_array()) return fail("'posts' must be a list of entries");
+      if (p == nullptr || !p->is_array())
+        return fail("'posts' must be a list of entries");
       posts = &p->as_array();
     } else {
       return fail("must hold a list of entries or an object with a 'posts' list");
@@ -78,7 +83,8 @@ public:
     std::map<std::string, size_t> seen;
     for (size_t i = 0; i < posts->size(); ++i) {
       auto draft = entry((*posts)[i], "posts[" + std::to_string(i) + "]");
-      if (!draft) return std::move(draft).error();
+      if (!draft)
+        return std::move(draft).error();
       if (auto [it, fresh] = seen.emplace(draft.value().id, i); !fresh) {
         return fail("posts[" + std::to_string(i) + "] has the same id '" + draft.value().id +
                     "' as posts[" + std::to_string(it->second) + "]" +
@@ -105,14 +111,17 @@ private:
       v = file_defaults_->if_contains(name);
       where = name;
     }
-    if (v == nullptr) return std::optional<std::string>();
-    if (!v->is_string()) return fail(where + " must be a string");
+    if (v == nullptr)
+      return std::optional<std::string>();
+    if (!v->is_string())
+      return fail(where + " must be a string");
     return std::optional<std::string>(std::string(v->as_string()));
   }
 
   Result<ScheduleDraft> entry(const json::value &value, const std::string &at) {
     has_explicit_id_ = false;
-    if (!value.is_object()) return fail(at + " must be an object");
+    if (!value.is_object())
+      return fail(at + " must be an object");
     const json::object &e = value.as_object();
     for (const auto &[k, v] : e) {
       if (entry_fields.count(std::string(k)) == 0) {
@@ -124,20 +133,24 @@ private:
     for (const char *name :
          {"tz", "account", "plugin", "action", "job", "max_lateness", "missed", "overlap"}) {
       auto got = text_field(e, at, name);
-      if (!got) return std::move(got).error();
+      if (!got)
+        return std::move(got).error();
       s[name] = got.value();
     }
     for (const char *name : {"id", "name", "at", "every", "start", "cron", "text"}) {
       auto got = text_field(e, at, name, false);
-      if (!got) return std::move(got).error();
+      if (!got)
+        return std::move(got).error();
       s[name] = got.value();
     }
     if (e.contains("action") && e.contains("job")) {
       return fail(at + ": give action or job, not both");
     }
     const int whens = (s["at"] ? 1 : 0) + (s["every"] ? 1 : 0) + (s["cron"] ? 1 : 0);
-    if (whens != 1) return fail(at + ": give exactly one of at, every or cron");
-    if (s["start"] && !s["every"]) return fail(at + ".start only goes with every");
+    if (whens != 1)
+      return fail(at + ": give exactly one of at, every or cron");
+    if (s["start"] && !s["every"])
+      return fail(at + ".start only goes with every");
     const std::string zone = s["tz"].value_or(defaults_.time_zone);
 
     auto spec = s["at"] ? ScheduleSpec::at(*s["at"], zone, at + ".at")
@@ -147,7 +160,8 @@ private:
                                                      : std::nullopt,
                                           zone, defaults_.now, at + ".every")
                     : ScheduleSpec::cron(*s["cron"], zone, at + ".cron");
-    if (!spec) return fail(spec.error());
+    if (!spec)
+      return fail(spec.error());
     ScheduleDraft d(std::move(spec).value());
     d.source = "calendar";
     d.plugin = s["plugin"].value_or("threads");
@@ -161,14 +175,17 @@ private:
       d.target = s["action"].value_or("post");
     }
     if (s["account"]) {
-      if (auto ok = validate_account(*s["account"], at + ".account"); !ok) return fail(ok.error());
+      if (auto ok = validate_account(*s["account"], at + ".account"); !ok)
+        return fail(ok.error());
       d.account = *s["account"];
     }
     const json::value *input = e.if_contains("input");
-    if (input != nullptr && s["text"]) return fail(at + ": give text or input, not both");
+    if (input != nullptr && s["text"])
+      return fail(at + ": give text or input, not both");
     json::value input_value = json::object();
     if (input != nullptr) {
-      if (!input->is_object()) return fail(at + ".input must be a JSON object");
+      if (!input->is_object())
+        return fail(at + ".input must be a JSON object");
       input_value = canonical(*input);
     } else if (s["text"]) {
       input_value = json::object{{"text", *s["text"]}};
@@ -176,12 +193,14 @@ private:
     d.input_json = json::serialize(input_value);
     if (s["max_lateness"]) {
       auto lateness = parse_duration(*s["max_lateness"], at + ".max_lateness");
-      if (!lateness) return fail(lateness.error());
+      if (!lateness)
+        return fail(lateness.error());
       d.max_lateness = lateness.value();
     }
     if (s["missed"]) {
       auto p = missed_policy_named(*s["missed"]);
-      if (!p) return fail(at + ".missed must be catch_up_once or skip, not '" + *s["missed"] + "'");
+      if (!p)
+        return fail(at + ".missed must be catch_up_once or skip, not '" + *s["missed"] + "'");
       d.missed = *p;
     }
     if (s["overlap"]) {
@@ -192,7 +211,8 @@ private:
       d.overlap = *p;
     }
     if (const json::value *p = e.if_contains("paused")) {
-      if (!p->is_bool()) return fail(at + ".paused must be true or false");
+      if (!p->is_bool())
+        return fail(at + ".paused must be true or false");
       d.paused = p->as_bool();
     }
 
@@ -211,17 +231,20 @@ private:
     said["when"] = s["at"]      ? "at " + *s["at"]
                    : s["every"] ? "every " + *s["every"] + " from " + s["start"].value_or("import")
                                 : "cron " + *s["cron"];
-    if (s["name"]) said["name"] = *s["name"];
+    if (s["name"])
+      said["name"] = *s["name"];
     d.content_hash = content_hash(json::serialize(said));
     if (s["id"]) {
       has_explicit_id_ = true;
-      if (auto ok = validate_schedule_id(*s["id"], at + ".id"); !ok) return fail(ok.error());
+      if (auto ok = validate_schedule_id(*s["id"], at + ".id"); !ok)
+        return fail(ok.error());
       d.id = *s["id"];
     } else {
       d.id = "cal-" + d.content_hash.substr(0, 16);
     }
     d.name = s["name"].value_or(d.id);
-    if (auto ok = validate_schedule_name(d.name, at + ".name"); !ok) return fail(ok.error());
+    if (auto ok = validate_schedule_name(d.name, at + ".name"); !ok)
+      return fail(ok.error());
     return d;
   }
 

@@ -14,10 +14,12 @@ constexpr int max_days_searched = 366 * 9 + 2;
 
 bool CronExpression::day_matches(date::local_days day) const {
   const date::year_month_day ymd{day};
-  if (!months_[static_cast<unsigned>(ymd.month())]) return false;
+  if (!months_[static_cast<unsigned>(ymd.month())])
+    return false;
   const bool dom = days_[static_cast<unsigned>(ymd.day())];
   const bool dow = weekdays_[date::weekday{day}.c_encoding()];
-  if (days_star_ || weekdays_star_) return dom && dow;
+  if (days_star_ || weekdays_star_)
+    return dom && dow;
   return dom || dow;
 }
 
@@ -38,14 +40,17 @@ std::optional<Instant> CronExpression::first_on_simple_day(date::local_days day,
   int m0 = 0; // first candidate minute within h0
   if (threshold >= day_start) {
     const auto tod = (threshold - day_start).count();
-    if (tod >= 86400) return std::nullopt;
+    if (tod >= 86400)
+      return std::nullopt;
     h0 = static_cast<int>(tod / 3600);
     m0 = static_cast<int>((tod % 3600) / 60) + 1; // strictly after the threshold
   }
   for (int h = h0; h < 24; ++h) {
-    if (!hours_[static_cast<size_t>(h)]) continue;
+    if (!hours_[static_cast<size_t>(h)])
+      continue;
     for (int m = h == h0 ? m0 : 0; m < 60; ++m) {
-      if (!minutes_[static_cast<size_t>(m)]) continue;
+      if (!minutes_[static_cast<size_t>(m)])
+        continue;
       const LocalTime local = day_start + std::chrono::hours{h} + std::chrono::minutes{m};
       return Instant{local.time_since_epoch() - offset};
     }
@@ -73,24 +78,33 @@ std::optional<Instant> CronExpression::best_on_transition_day(date::local_days d
   const bool follow_wall_clock = every_hour();
   std::optional<Instant> best;
   auto consider = [&](Instant t) {
-    if (t > after && (!best || t < *best)) best = t;
+    if (t > after && (!best || t < *best))
+      best = t;
   };
   for (int h = 0; h < 24; ++h) {
-    if (!hours_[static_cast<size_t>(h)]) continue;
+    if (!hours_[static_cast<size_t>(h)])
+      continue;
     for (int m = 0; m < 60; ++m) {
-      if (!minutes_[static_cast<size_t>(m)]) continue;
+      if (!minutes_[static_cast<size_t>(m)])
+        continue;
       const LocalTime local = day_start + hours{h} + std::chrono::minutes{m};
-      if (local.time_since_epoch() - min_offset <= after.time_since_epoch()) continue;
-      if (best && local.time_since_epoch() - max_offset > best->time_since_epoch()) return best;
+      if (local.time_since_epoch() - min_offset <= after.time_since_epoch())
+        continue;
+      if (best && local.time_since_epoch() - max_offset > best->time_since_epoch())
+        return best;
       const LocalPlacement p = place_local(zone, local);
       switch (p.kind) {
-      case LocalPlacement::Kind::unique: consider(p.first); break;
+      case LocalPlacement::Kind::unique:
+        consider(p.first);
+        break;
       case LocalPlacement::Kind::gap:
-        if (!follow_wall_clock) consider(p.first); // runs when the gap ends
+        if (!follow_wall_clock)
+          consider(p.first); // runs when the gap ends
         break;
       case LocalPlacement::Kind::overlap:
         consider(p.first);
-        if (follow_wall_clock) consider(p.second);
+        if (follow_wall_clock)
+          consider(p.second);
         break;
       }
     }
@@ -104,7 +118,8 @@ std::optional<Instant> CronExpression::next_after(Instant after,
   // times happen after `after`.
   date::local_days day = date::floor<date::days>(zone.to_local(after)) - date::days{1};
   for (int i = 0; i < max_days_searched; ++i, day += date::days{1}) {
-    if (!day_matches(day)) continue;
+    if (!day_matches(day))
+      continue;
     const LocalTime start{day.time_since_epoch()};
     const date::local_info at_start = zone.get_info(start);
     const date::local_info at_end = zone.get_info(start + std::chrono::seconds{86399});
@@ -113,11 +128,13 @@ std::optional<Instant> CronExpression::next_after(Instant after,
                         at_start.first.begin == at_end.first.begin;
     if (simple) {
       const LocalTime threshold{after.time_since_epoch() + at_start.first.offset};
-      if (auto best = first_on_simple_day(day, threshold, at_start.first.offset)) return best;
+      if (auto best = first_on_simple_day(day, threshold, at_start.first.offset))
+        return best;
       continue;
     }
     std::optional<Instant> best = best_on_transition_day(day, after, zone);
-    if (!best) continue;
+    if (!best)
+      continue;
     // A clock set back across midnight interleaves the next day's first wall times with
     // this day's last ones.
     if (const date::local_days next = day + date::days{1}; day_matches(next)) {

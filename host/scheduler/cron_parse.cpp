@@ -46,7 +46,8 @@ constexpr std::array<Macro, 7> macros = {{{"@yearly", "0 0 1 1 *"},
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char &c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char &c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -85,7 +86,8 @@ public:
       const std::string name = lower(body);
       const Macro *found = nullptr;
       for (const auto &m : macros) {
-        if (name == m.name) found = &m;
+        if (name == m.name)
+          found = &m;
       }
       if (found == nullptr) {
         return fail("'" + std::string(body) +
@@ -98,10 +100,13 @@ public:
     std::string_view rest = fields_text;
     while (!rest.empty()) {
       size_t start = 0;
-      while (start < rest.size() && std::isspace(static_cast<unsigned char>(rest[start]))) ++start;
+      while (start < rest.size() && std::isspace(static_cast<unsigned char>(rest[start])))
+        ++start;
       size_t end = start;
-      while (end < rest.size() && !std::isspace(static_cast<unsigned char>(rest[end]))) ++end;
-      if (end > start) fields.push_back(rest.substr(start, end - start));
+      while (end < rest.size() && !std::isspace(static_cast<unsigned char>(rest[end])))
+        ++end;
+      if (end > start)
+        fields.push_back(rest.substr(start, end - start));
       rest.remove_prefix(end);
     }
     if (fields.size() != 5) {
@@ -111,25 +116,34 @@ public:
     }
     for (size_t i = 0; i < 5; ++i) {
       std::bitset<64> bits;
-      if (auto ok = parse_field(rules[i], fields[i], bits); !ok) return std::move(ok).error();
+      if (auto ok = parse_field(rules[i], fields[i], bits); !ok)
+        return std::move(ok).error();
       const bool star = fields[i].front() == '*';
       switch (i) {
-      case 0: expr.minutes_ = std::bitset<60>(bits.to_ullong()); break;
-      case 1: expr.hours_ = std::bitset<24>(bits.to_ullong()); break;
+      case 0:
+        expr.minutes_ = std::bitset<60>(bits.to_ullong());
+        break;
+      case 1:
+        expr.hours_ = std::bitset<24>(bits.to_ullong());
+        break;
       case 2:
         expr.days_ = std::bitset<32>(bits.to_ullong());
         expr.days_star_ = star;
         break;
-      case 3: expr.months_ = std::bitset<13>(bits.to_ullong()); break;
+      case 3:
+        expr.months_ = std::bitset<13>(bits.to_ullong());
+        break;
       default:
-        if (bits[7]) bits.set(0);
+        if (bits[7])
+          bits.set(0);
         bits.reset(7);
         expr.weekdays_ = std::bitset<7>(bits.to_ullong());
         expr.weekdays_star_ = star;
       }
     }
     if (expr.text_.empty()) {
-      for (size_t i = 0; i < 5; ++i) expr.text_ += (i == 0 ? "" : " ") + lower(fields[i]);
+      for (size_t i = 0; i < 5; ++i)
+        expr.text_ += (i == 0 ? "" : " ") + lower(fields[i]);
     }
     // With only the day of month restricted, a day/month pair must exist (not "30 2").
     if (!expr.days_star_ && expr.weekdays_star_) {
@@ -161,7 +175,8 @@ private:
   // A number or (where the field has them) a name; `is_range_end` lets "fri-sun" mean 5-7.
   Result<int> value(const FieldRule &rule, std::string_view field, std::string_view token,
                     bool is_range_end, int range_start) const {
-    if (token.empty()) return field_fail(rule, field, "a value is missing");
+    if (token.empty())
+      return field_fail(rule, field, "a value is missing");
     if (std::isdigit(static_cast<unsigned char>(token.front()))) {
       int v = 0;
       for (char c : token) {
@@ -169,7 +184,8 @@ private:
           return field_fail(rule, field, "'" + std::string(token) + "' is not a number");
         }
         v = v * 10 + (c - '0');
-        if (v > 1000) break;
+        if (v > 1000)
+          break;
       }
       if (v < rule.min || v > rule.max) {
         return field_fail(rule, field,
@@ -196,7 +212,8 @@ private:
   Result<Done> parse_field(const FieldRule &rule, std::string_view field,
                            std::bitset<64> &bits) const {
     for (std::string_view item : split(field, ',')) {
-      if (item.empty()) return field_fail(rule, field, "a list has an empty item");
+      if (item.empty())
+        return field_fail(rule, field, "a list has an empty item");
       int step = 1;
       std::string_view range = item;
       if (const size_t slash = item.find('/'); slash != std::string_view::npos) {
@@ -208,7 +225,8 @@ private:
           return field_fail(rule, field, "the step after '/' must be a number");
         }
         step = std::stoi(std::string(step_text));
-        if (step < 1) return field_fail(rule, field, "the step must be at least 1");
+        if (step < 1)
+          return field_fail(rule, field, "the step must be at least 1");
       }
       int first = rule.min;
       int last = rule.max == 7 ? 6 : rule.max; // '*' in day-of-week is 0-6
@@ -216,11 +234,13 @@ private:
       if (range != "*") {
         const size_t dash = range.find('-');
         auto start = value(rule, field, range.substr(0, dash), false, 0);
-        if (!start) return std::move(start).error();
+        if (!start)
+          return std::move(start).error();
         first = start.value();
         if (dash != std::string_view::npos) {
           auto end = value(rule, field, range.substr(dash + 1), true, first);
-          if (!end) return std::move(end).error();
+          if (!end)
+            return std::move(end).error();
           last = end.value();
           if (last < first) {
             return field_fail(rule, field,
@@ -231,7 +251,8 @@ private:
           last = first; // a single value; "5/15" means 5 to the maximum every 15
         }
       }
-      for (int v = first; v <= last; v += step) bits.set(static_cast<size_t>(v));
+      for (int v = first; v <= last; v += step)
+        bits.set(static_cast<size_t>(v));
     }
     return Done{};
   }

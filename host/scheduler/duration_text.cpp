@@ -26,7 +26,8 @@ Result<std::chrono::seconds> parse_duration(std::string_view text, std::string_v
                             std::string(what) + " '" + std::string(text) +
                                 "': " + std::string(why));
   };
-  if (text.empty()) return bad("is empty; write e.g. 90s, 15m, 6h, 1d or 1h30m");
+  if (text.empty())
+    return bad("is empty; write e.g. 90s, 15m, 6h, 1d or 1h30m");
   std::int64_t total = 0;
   size_t next_unit = 0; // units must come largest first, each once
   size_t pos = 0;
@@ -35,34 +36,41 @@ Result<std::chrono::seconds> parse_duration(std::string_view text, std::string_v
     std::int64_t number = 0;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
       number = number * 10 + (text[pos] - '0');
-      if (number > max_seconds) return bad("is longer than 3660 days");
+      if (number > max_seconds)
+        return bad("is longer than 3660 days");
       ++pos;
     }
-    if (pos == start) return bad("expected a number at '" + std::string(text.substr(pos)) + "'");
+    if (pos == start)
+      return bad("expected a number at '" + std::string(text.substr(pos)) + "'");
     if (pos == text.size()) {
       return bad("the number " + std::string(text.substr(start)) +
                  " needs a unit: s, m, h, d or w");
     }
     size_t u = next_unit;
-    while (u < units.size() && units[u].letter != text[pos]) ++u;
+    while (u < units.size() && units[u].letter != text[pos])
+      ++u;
     if (u == units.size()) {
       bool known = false;
-      for (const auto &unit : units) known = known || unit.letter == text[pos];
+      for (const auto &unit : units)
+        known = known || unit.letter == text[pos];
       return bad(known ? "units must go from largest to smallest, each once (e.g. 1h30m)"
                        : "unknown unit '" + std::string(1, text[pos]) + "'; use s, m, h, d or w");
     }
     total += number * units[u].seconds;
-    if (total > max_seconds) return bad("is longer than 3660 days");
+    if (total > max_seconds)
+      return bad("is longer than 3660 days");
     next_unit = u + 1;
     ++pos;
   }
-  if (total == 0) return bad("must be longer than zero");
+  if (total == 0)
+    return bad("must be longer than zero");
   return std::chrono::seconds{total};
 }
 
 std::string format_duration(std::chrono::seconds duration) {
   std::int64_t rest = duration.count();
-  if (rest <= 0) return std::to_string(rest) + "s";
+  if (rest <= 0)
+    return std::to_string(rest) + "s";
   std::string out;
   for (const auto &unit : units) {
     if (rest >= unit.seconds) {

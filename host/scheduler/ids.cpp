@@ -33,7 +33,8 @@ std::array<unsigned char, 16> blake2b_128(std::string_view text) {
 Result<Done> validate_schedule_id(std::string_view id, std::string_view what) {
   const std::string_view rule =
       "must be 1-100 characters of letters, digits and . _ : + -, starting with a letter or digit";
-  if (id.empty() || id.size() > 100 || !alnum(id.front())) return invalid(what, id, rule);
+  if (id.empty() || id.size() > 100 || !alnum(id.front()))
+    return invalid(what, id, rule);
   for (char c : id) {
     if (!alnum(c) && c != '.' && c != '_' && c != ':' && c != '+' && c != '-') {
       return invalid(what, id, rule);
@@ -44,7 +45,8 @@ Result<Done> validate_schedule_id(std::string_view id, std::string_view what) {
 
 Result<Done> validate_account(std::string_view account, std::string_view what) {
   const std::string_view rule = "must be 1-64 characters of letters, digits and . _ @ + -";
-  if (account.empty() || account.size() > 64) return invalid(what, account, rule);
+  if (account.empty() || account.size() > 64)
+    return invalid(what, account, rule);
   for (char c : account) {
     if (!alnum(c) && c != '.' && c != '_' && c != '@' && c != '+' && c != '-') {
       return invalid(what, account, rule);
@@ -78,7 +80,8 @@ std::string make_run_id(std::string_view schedule_id, Instant due) {
   std::string stamp = format_utc(due); // 2025-03-30T01:00:00Z
   std::string compact;
   for (char c : stamp) {
-    if (c != '-' && c != ':') compact += c;
+    if (c != '-' && c != ':')
+      compact += c;
   }
   return std::string(schedule_id) + "@" + compact;
 }
@@ -94,10 +97,12 @@ std::string content_hash(std::string_view text) {
 }
 
 std::chrono::seconds jitter_for(std::string_view run_id, std::chrono::seconds max) {
-  if (max.count() <= 0) return std::chrono::seconds{0};
+  if (max.count() <= 0)
+    return std::chrono::seconds{0};
   const auto digest = blake2b_128(run_id);
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | digest[static_cast<size_t>(i)];
+  for (int i = 0; i < 8; ++i)
+    v = (v << 8) | digest[static_cast<size_t>(i)];
   return std::chrono::seconds{
       static_cast<std::int64_t>(v % static_cast<std::uint64_t>(max.count() + 1))};
 }

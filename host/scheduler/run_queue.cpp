@@ -24,10 +24,12 @@ std::string error_body(std::string_view code, std::string_view message) {
 // A plugin's error body as JSON: parsed when it is JSON (error bodies are objects by
 // contract), kept as a string when it is not, null when there is none.
 json::value json_or_text(std::string_view text) {
-  if (text.empty()) return nullptr;
+  if (text.empty())
+    return nullptr;
   boost::system::error_code ec;
   json::value parsed = json::parse(text, ec);
-  if (ec) return json::string(text);
+  if (ec)
+    return json::string(text);
   return parsed;
 }
 
@@ -37,7 +39,8 @@ Instant latest_occurrence(const ScheduleSpec &spec, Instant from, Instant now) {
   using std::chrono::hours;
   Instant latest = from;
   for (const auto window : {hours{1}, hours{24}, hours{24 * 32}, hours{24 * 400}}) {
-    if (now - window <= latest) break;
+    if (now - window <= latest)
+      break;
     const auto near = spec.next_after(now - window - std::chrono::seconds{1});
     if (near && *near <= now) {
       latest = *near;
@@ -46,7 +49,8 @@ Instant latest_occurrence(const ScheduleSpec &spec, Instant from, Instant now) {
   }
   while (true) {
     const auto next = spec.next_after(latest);
-    if (!next || *next > now) return latest;
+    if (!next || *next > now)
+      return latest;
     latest = *next;
   }
 }
@@ -58,16 +62,19 @@ Result<DueReport> ScheduleStore::materialise_due(Instant now) {
   db_->clear_failure();
   const std::string doing = "making due runs";
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   std::vector<Schedule> due;
   {
     Statement select(*db_, "SELECT " + std::string(rows::schedule_columns) +
                                " FROM schedules WHERE paused = 0 AND next_fire_s IS NOT NULL "
                                "AND next_fire_s <= ? ORDER BY next_fire_s, id");
     select.bind(1, rows::seconds_of(now));
-    while (select.step()) due.push_back(rows::read_schedule(select));
+    while (select.step())
+      due.push_back(rows::read_schedule(select));
   }
-  if (!db_->ok()) return failure(doing);
+  if (!db_->ok())
+    return failure(doing);
 
   DueReport report;
   for (const Schedule &s : due) {
@@ -136,17 +143,21 @@ Result<DueReport> ScheduleStore::materialise_due(Instant now) {
       advance.bind_null(1);
     }
     advance.bind(2, rows::seconds_of(now)).bind(3, s.id).step();
-    if (!db_->ok()) return failure(doing + " for schedule '" + s.id + "'");
+    if (!db_->ok())
+      return failure(doing + " for schedule '" + s.id + "'");
   }
-  if (!tx.commit()) return failure(doing);
+  if (!tx.commit())
+    return failure(doing);
   return report;
 }
 
 Result<std::optional<Run>> ScheduleStore::find_run_locked(std::string_view id) {
   Statement select(*db_, "SELECT " + std::string(rows::run_columns) + " FROM runs WHERE id = ?");
   select.bind(1, id);
-  if (select.step()) return std::optional<Run>(rows::read_run(select));
-  if (!db_->ok()) return failure("reading run '" + std::string(id) + "'");
+  if (select.step())
+    return std::optional<Run>(rows::read_run(select));
+  if (!db_->ok())
+    return failure("reading run '" + std::string(id) + "'");
   return std::optional<Run>();
 }
 
@@ -167,7 +178,8 @@ Result<std::string> ScheduleStore::next_claimable_locked(std::int64_t now_s,
     if (stale.step()) {
       const std::string id = stale.column_text(0);
       const auto attempts = stale.column_int(1);
-      if (attempts < options_.retry.max_attempts) return id;
+      if (attempts < options_.retry.max_attempts)
+        return id;
       Statement give_up(*db_,
                         "UPDATE runs SET status = 'failed', finished_s = ?1, "
                         "updated_s = ?1, lease_until_s = NULL, error_json = ?2 WHERE id = ?3");
@@ -179,7 +191,8 @@ Result<std::string> ScheduleStore::next_claimable_locked(std::int64_t now_s,
           .step();
       continue;
     }
-    if (!db_->ok()) break;
+    if (!db_->ok())
+      break;
     Statement ready(*db_, "SELECT r.id FROM runs r LEFT JOIN schedules s ON s.id = r.schedule_id "
                           "WHERE r.status = 'pending' AND r.not_before_s <= ?1 "
                           "AND COALESCE(s.paused, 0) = 0 "
@@ -188,31 +201,37 @@ Result<std::string> ScheduleStore::next_claimable_locked(std::int64_t now_s,
                           "  AND o.status = 'running')) "
                           "ORDER BY r.not_before_s, r.due_s, r.id LIMIT 1");
     ready.bind(1, now_s);
-    if (ready.step()) return ready.column_text(0);
+    if (ready.step())
+      return ready.column_text(0);
     break;
   }
-  if (!db_->ok()) return failure(doing);
+  if (!db_->ok())
+    return failure(doing);
   return std::string();
 }
 
-Result<std::vector<Claim>> ScheduleStore::claim_locked(std::string_view worker, Instant now,
-                                                       int n, std::string_view doing) {
+Result<std::vector<Claim>> ScheduleStore::claim_locked(std::string_view worker, Instant now, int n,
+                                                       std::string_view doing) {
   std::vector<Claim> claims;
-  if (n <= 0) return claims;
+  if (n <= 0)
+    return claims;
   const std::int64_t t = rows::seconds_of(now);
   // Never started and too late now: the truth is that it was missed.
   Statement expire(*db_, "UPDATE runs SET status = 'missed', finished_s = ?1, updated_s = ?1, "
                          "error_json = ?2 WHERE status = 'pending' AND attempts = 0 AND "
                          "expires_s IS NOT NULL AND expires_s < ?1");
   expire.bind(1, t).bind(2, error_body("late", "not started within its max lateness")).step();
-  if (!db_->ok()) return failure(doing);
+  if (!db_->ok())
+    return failure(doing);
 
   // Each run taken is 'running' when the next is chosen, so the choice is the one the
   // same number of claim_next calls would make (an overlap=skip schedule gives one).
   while (static_cast<int>(claims.size()) < n) {
     auto chosen = next_claimable_locked(t, doing);
-    if (!chosen) return std::move(chosen).error();
-    if (chosen.value().empty()) break;
+    if (!chosen)
+      return std::move(chosen).error();
+    if (chosen.value().empty())
+      break;
     Statement take(*db_, "UPDATE runs SET status = 'running', attempts = attempts + 1, "
                          "claimed_by = ?1, claimed_s = ?2, lease_until_s = ?3, "
                          "started_s = COALESCE(started_s, ?2), updated_s = ?2 WHERE id = ?4");
@@ -221,32 +240,39 @@ Result<std::vector<Claim>> ScheduleStore::claim_locked(std::string_view worker, 
         .bind(3, rows::seconds_of(now + options_.lease))
         .bind(4, chosen.value())
         .step();
-    if (!db_->ok()) return failure(doing);
+    if (!db_->ok())
+      return failure(doing);
     auto run = find_run_locked(chosen.value());
-    if (!run) return std::move(run).error();
-    if (!run.value()) return failure(doing);
+    if (!run)
+      return std::move(run).error();
+    if (!run.value())
+      return failure(doing);
     claims.push_back(Claim{std::move(*run.value()), std::string(worker)});
   }
   return claims;
 }
 
-Result<std::vector<Claim>> ScheduleStore::claim_batch(std::string_view worker, Instant now,
-                                                      int n) {
-  if (n <= 0) return std::vector<Claim>();
+Result<std::vector<Claim>> ScheduleStore::claim_batch(std::string_view worker, Instant now, int n) {
+  if (n <= 0)
+    return std::vector<Claim>();
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   const std::string doing = "claiming runs for " + std::string(worker);
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   auto claims = claim_locked(worker, now, n, doing);
-  if (claims && !tx.commit()) return failure(doing);
+  if (claims && !tx.commit())
+    return failure(doing);
   return claims;
 }
 
 Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, Instant now) {
   auto claims = claim_batch(worker, now, 1);
-  if (!claims) return std::move(claims).error();
-  if (claims.value().empty()) return std::optional<Claim>();
+  if (!claims)
+    return std::move(claims).error();
+  if (claims.value().empty())
+    return std::optional<Claim>();
   return std::optional<Claim>(std::move(claims.value().front()));
 }
 
@@ -254,7 +280,8 @@ Result<Done> ScheduleStore::check_claim_locked(const Claim &claim, std::string_v
   Statement select(*db_, "SELECT status, claimed_by, attempts FROM runs WHERE id = ?");
   select.bind(1, claim.run.id);
   if (!select.step()) {
-    if (!db_->ok()) return failure(doing);
+    if (!db_->ok())
+      return failure(doing);
     return make_error(AH_NOT_FOUND, "not_found", "run '" + claim.run.id + "' does not exist");
   }
   const std::string status = select.column_text(0);
@@ -275,36 +302,46 @@ Result<Done> ScheduleStore::renew_lease(const Claim &claim, Instant now) {
   db_->clear_failure();
   const std::string doing = "renewing the lease of run '" + claim.run.id + "'";
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
-  if (auto held = check_claim_locked(claim, doing); !held) return held;
+  if (!tx.begun())
+    return failure(doing);
+  if (auto held = check_claim_locked(claim, doing); !held)
+    return held;
   Statement renew(*db_, "UPDATE runs SET lease_until_s = ? WHERE id = ?");
   renew.bind(1, rows::seconds_of(now + options_.lease)).bind(2, claim.run.id).step();
-  if (!db_->ok() || !tx.commit()) return failure(doing);
+  if (!db_->ok() || !tx.commit())
+    return failure(doing);
   return Done{};
 }
 
-Result<Finished> ScheduleStore::end_claim(const Claim &claim, Instant now,
-                                          const std::string &doing,
+Result<Finished> ScheduleStore::end_claim(const Claim &claim, Instant now, const std::string &doing,
                                           const std::function<void()> &change, int then_claim) {
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
-  if (auto held = check_claim_locked(claim, doing); !held) return std::move(held).error();
+  if (!tx.begun())
+    return failure(doing);
+  if (auto held = check_claim_locked(claim, doing); !held)
+    return std::move(held).error();
   change();
-  if (!db_->ok() || !bump_generation()) return failure(doing);
+  if (!db_->ok() || !bump_generation())
+    return failure(doing);
   auto run = find_run_locked(claim.run.id);
-  if (!run) return std::move(run).error();
-  if (!run.value()) return failure(doing);
+  if (!run)
+    return std::move(run).error();
+  if (!run.value())
+    return failure(doing);
   auto next = claim_locked(claim.worker, now, then_claim, doing);
-  if (!next) return std::move(next).error();
-  if (!tx.commit()) return failure(doing);
+  if (!next)
+    return std::move(next).error();
+  if (!tx.commit())
+    return failure(doing);
   return Finished{std::move(*run.value()), std::move(next).value()};
 }
 
 Result<Run> ScheduleStore::complete(const Claim &claim, const RunResult &result, Instant now) {
   auto done = complete_and_claim(claim, result, now, 0);
-  if (!done) return std::move(done).error();
+  if (!done)
+    return std::move(done).error();
   return std::move(done.value().run);
 }
 
@@ -364,7 +401,8 @@ Result<Run> ScheduleStore::retry_later(const Claim &claim, std::string_view erro
         .bind(4, claim.run.id)
         .step();
   });
-  if (!done) return std::move(done).error();
+  if (!done)
+    return std::move(done).error();
   return std::move(done.value().run);
 }
 
@@ -377,7 +415,8 @@ Result<Done> ScheduleStore::release(const Claim &claim, Instant now) {
                          "updated_s = ?1 WHERE id = ?2");
     back.bind(1, rows::seconds_of(now)).bind(2, claim.run.id).step();
   });
-  if (!released) return std::move(released).error();
+  if (!released)
+    return std::move(released).error();
   return Done{};
 }
 
@@ -399,8 +438,10 @@ Result<std::vector<Run>> ScheduleStore::runs(const RunFilter &filter) {
   }
   select.bind(3, static_cast<std::int64_t>(filter.limit));
   std::vector<Run> out;
-  while (select.step()) out.push_back(rows::read_run(select));
-  if (!db_->ok()) return failure("listing runs");
+  while (select.step())
+    out.push_back(rows::read_run(select));
+  if (!db_->ok())
+    return failure("listing runs");
   return out;
 }
 
@@ -412,8 +453,10 @@ Result<std::vector<Run>> ScheduleStore::stale_runs(Instant now) {
                              "ORDER BY due_s, id");
   select.bind(1, rows::seconds_of(now));
   std::vector<Run> out;
-  while (select.step()) out.push_back(rows::read_run(select));
-  if (!db_->ok()) return failure("listing stale runs");
+  while (select.step())
+    out.push_back(rows::read_run(select));
+  if (!db_->ok())
+    return failure("listing stale runs");
   return out;
 }
 
@@ -440,7 +483,8 @@ Result<std::optional<Instant>> ScheduleStore::next_wake() {
   if (select.step() && !select.column_is_null(0)) {
     wake = Instant{std::chrono::seconds{select.column_int(0)}};
   }
-  if (!db_->ok()) return failure("finding the next wake-up time");
+  if (!db_->ok())
+    return failure("finding the next wake-up time");
   return wake;
 }
 

@@ -11,7 +11,8 @@ namespace {
 template <class E, size_t N>
 std::string_view lookup(const std::array<std::pair<E, std::string_view>, N> &table, E v) {
   for (const auto &[value, name] : table) {
-    if (value == v) return name;
+    if (value == v)
+      return name;
   }
   return "?";
 }
@@ -20,7 +21,8 @@ template <class E, size_t N>
 std::optional<E> lookup(const std::array<std::pair<E, std::string_view>, N> &table,
                         std::string_view name) {
   for (const auto &[value, n] : table) {
-    if (n == name) return value;
+    if (n == name)
+      return value;
   }
   return std::nullopt;
 }

@@ -16,11 +16,13 @@ Result<ImportReport> ScheduleStore::import_calendar(const std::vector<ScheduleDr
   db_->clear_failure();
   const std::string doing = "importing a calendar";
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   ImportReport report;
   for (const ScheduleDraft &d : entries) {
     auto found = find_locked(d.id);
-    if (!found) return std::move(found).error();
+    if (!found)
+      return std::move(found).error();
     if (!found.value()) {
       const auto when = d.spec.first_fire(now);
       if (!d.spec.recurring() && when && now - *when > d.max_lateness) {
@@ -28,7 +30,8 @@ Result<ImportReport> ScheduleStore::import_calendar(const std::vector<ScheduleDr
         continue;
       }
       auto added = insert_locked(d, d.id, now);
-      if (!added) return std::move(added).error();
+      if (!added)
+        return std::move(added).error();
       report.created.push_back(d.id);
       continue;
     }
@@ -53,13 +56,15 @@ Result<ImportReport> ScheduleStore::import_calendar(const std::vector<ScheduleDr
                                         "); to post the changed entry as well, give it a new id");
         continue;
       }
-      if (!db_->ok()) return failure(doing);
+      if (!db_->ok())
+        return failure(doing);
     }
     if (auto updated = update_from_draft_locked(d, now); !updated)
       return std::move(updated).error();
     report.updated.push_back(d.id);
   }
-  if (!tx.commit()) return failure(doing);
+  if (!tx.commit())
+    return failure(doing);
   return report;
 }
 
@@ -75,7 +80,8 @@ Result<Schedule> ScheduleStore::ensure_job_schedule(const ScheduleDraft &job_def
   db_->clear_failure();
   const std::string doing = "registering the default schedule of job " + d.plugin + "." + d.target;
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   Statement own(*db_, "SELECT id FROM schedules WHERE plugin = ? AND kind = 'job' AND target = ? "
                       "AND source != 'plugin_default' ORDER BY created_s, id LIMIT 1");
   own.bind(1, d.plugin).bind(2, d.target);
@@ -89,25 +95,32 @@ Result<Schedule> ScheduleStore::ensure_job_schedule(const ScheduleDraft &job_def
       Statement cancel(*db_, "UPDATE runs SET status = 'cancelled', finished_s = ?1, "
                              "updated_s = ?1 WHERE schedule_id = ?2 AND status = 'pending'");
       cancel.bind(1, rows::seconds_of(now)).bind(2, d.id).step();
-      if (!bump_generation()) return failure(doing);
+      if (!bump_generation())
+        return failure(doing);
     }
   } else {
-    if (!db_->ok()) return failure(doing);
+    if (!db_->ok())
+      return failure(doing);
     chosen = d.id;
     auto found = find_locked(d.id);
-    if (!found) return std::move(found).error();
+    if (!found)
+      return std::move(found).error();
     if (!found.value()) {
-      if (auto added = insert_locked(d, d.id, now); !added) return std::move(added).error();
+      if (auto added = insert_locked(d, d.id, now); !added)
+        return std::move(added).error();
     } else if (found.value()->content_hash != d.content_hash) {
       if (auto updated = update_from_draft_locked(d, now); !updated) {
         return std::move(updated).error();
       }
     }
   }
-  if (!db_->ok()) return failure(doing);
+  if (!db_->ok())
+    return failure(doing);
   auto result = find_locked(chosen);
-  if (!result) return std::move(result).error();
-  if (!result.value() || !tx.commit()) return failure(doing);
+  if (!result)
+    return std::move(result).error();
+  if (!result.value() || !tx.commit())
+    return failure(doing);
   return std::move(*result.value());
 }
 

@@ -9,9 +9,11 @@ namespace autohost::scheduler {
 Result<ScheduleSpec> ScheduleSpec::at(std::string_view when, std::string_view zone,
                                       std::string_view what) {
   auto tz = find_zone(zone, "time zone");
-  if (!tz) return std::move(tz).error();
+  if (!tz)
+    return std::move(tz).error();
   auto written = parse_written_time(when, what);
-  if (!written) return std::move(written).error();
+  if (!written)
+    return std::move(written).error();
   return ScheduleSpec(At{written.value()}, tz.value());
 }
 
@@ -20,13 +22,16 @@ Result<ScheduleSpec> ScheduleSpec::every(std::string_view interval,
                                          std::string_view zone, Instant now,
                                          std::string_view what) {
   auto tz = find_zone(zone, "time zone");
-  if (!tz) return std::move(tz).error();
+  if (!tz)
+    return std::move(tz).error();
   auto step = parse_duration(interval, what);
-  if (!step) return std::move(step).error();
+  if (!step)
+    return std::move(step).error();
   Instant anchor = now + step.value();
   if (start) {
     auto written = parse_written_time(*start, std::string(what) + " start");
-    if (!written) return std::move(written).error();
+    if (!written)
+      return std::move(written).error();
     anchor = resolve_written_time(written.value(), *tz.value());
   }
   return ScheduleSpec(Every{step.value(), anchor}, tz.value());
@@ -35,7 +40,8 @@ Result<ScheduleSpec> ScheduleSpec::every(std::string_view interval,
 Result<ScheduleSpec> ScheduleSpec::cron(std::string_view expression, std::string_view zone,
                                         std::string_view what) {
   auto tz = find_zone(zone, "time zone");
-  if (!tz) return std::move(tz).error();
+  if (!tz)
+    return std::move(tz).error();
   auto expr = CronExpression::parse(expression);
   if (!expr) {
     return host::make_error(AH_INVALID_INPUT, "invalid_cron",
@@ -46,12 +52,15 @@ Result<ScheduleSpec> ScheduleSpec::cron(std::string_view expression, std::string
 
 Result<ScheduleSpec> ScheduleSpec::parse(std::string_view text, std::string_view zone, Instant now,
                                          std::string_view what) {
-  if (text.substr(0, 3) == "at ") return at(text.substr(3), zone, what);
-  if (text.substr(0, 5) == "cron ") return cron(text.substr(5), zone, what);
+  if (text.substr(0, 3) == "at ")
+    return at(text.substr(3), zone, what);
+  if (text.substr(0, 5) == "cron ")
+    return cron(text.substr(5), zone, what);
   if (text.substr(0, 6) == "every ") {
     const std::string_view rest = text.substr(6);
     const size_t from = rest.find(" from ");
-    if (from == std::string_view::npos) return every(rest, std::nullopt, zone, now, what);
+    if (from == std::string_view::npos)
+      return every(rest, std::nullopt, zone, now, what);
     return every(rest.substr(0, from), rest.substr(from + 6), zone, now, what);
   }
   return cron(text, zone, what);
@@ -59,8 +68,10 @@ Result<ScheduleSpec> ScheduleSpec::parse(std::string_view text, std::string_view
 
 Result<ScheduleSpec> ScheduleSpec::from_stored(std::string_view text, std::string_view zone) {
   const std::string what = "stored spec '" + std::string(text) + "'";
-  if (text.substr(0, 3) == "at ") return at(text.substr(3), zone, what);
-  if (text.substr(0, 5) == "cron ") return cron(text.substr(5), zone, what);
+  if (text.substr(0, 3) == "at ")
+    return at(text.substr(3), zone, what);
+  if (text.substr(0, 5) == "cron ")
+    return cron(text.substr(5), zone, what);
   if (text.substr(0, 6) == "every ") {
     const std::string_view rest = text.substr(6);
     const size_t from = rest.find(" from ");
@@ -75,13 +86,16 @@ Result<ScheduleSpec> ScheduleSpec::from_stored(std::string_view text, std::strin
 }
 
 SpecKind ScheduleSpec::kind() const noexcept {
-  if (std::holds_alternative<At>(v_)) return SpecKind::at;
-  if (std::holds_alternative<Every>(v_)) return SpecKind::every;
+  if (std::holds_alternative<At>(v_))
+    return SpecKind::at;
+  if (std::holds_alternative<Every>(v_))
+    return SpecKind::every;
   return SpecKind::cron;
 }
 
 std::string ScheduleSpec::text() const {
-  if (const auto *a = std::get_if<At>(&v_)) return "at " + a->when.text();
+  if (const auto *a = std::get_if<At>(&v_))
+    return "at " + a->when.text();
   if (const auto *e = std::get_if<Every>(&v_)) {
     return "every " + format_duration(e->interval) + " from " + format_utc(e->anchor);
   }
@@ -89,7 +103,8 @@ std::string ScheduleSpec::text() const {
 }
 
 std::optional<Instant> ScheduleSpec::first_fire(Instant now) const {
-  if (const auto *a = std::get_if<At>(&v_)) return resolve_written_time(a->when, *zone_);
+  if (const auto *a = std::get_if<At>(&v_))
+    return resolve_written_time(a->when, *zone_);
   return next_after(now - std::chrono::seconds{1});
 }
 
@@ -99,7 +114,8 @@ std::optional<Instant> ScheduleSpec::next_after(Instant t) const {
     return when > t ? std::optional<Instant>(when) : std::nullopt;
   }
   if (const auto *e = std::get_if<Every>(&v_)) {
-    if (t < e->anchor) return e->anchor;
+    if (t < e->anchor)
+      return e->anchor;
     const auto steps = (t - e->anchor) / e->interval + 1;
     return e->anchor + steps * e->interval;
   }

@@ -53,12 +53,14 @@ Result<std::unique_ptr<ScheduleStore>> ScheduleStore::open(const ScheduleStoreOp
     return file_error(options.file, "does not exist yet (the secret store creates it)");
   }
   auto db = std::make_unique<Database>(options.file, false);
-  if (!db->ok()) return file_error(options.file, "cannot be opened: " + db->failure().message);
+  if (!db->ok())
+    return file_error(options.file, "cannot be opened: " + db->failure().message);
   sqlite3_busy_timeout(db->handle(), options.busy_timeout_ms);
   std::int64_t app_id = 0;
   {
     Statement read_id(*db, "PRAGMA application_id");
-    if (read_id.step()) app_id = read_id.column_int(0);
+    if (read_id.step())
+      app_id = read_id.column_int(0);
   }
   if (!db->ok()) {
     return file_error(options.file, "is corrupt or not an SQLite database (" +
@@ -78,7 +80,8 @@ Result<std::unique_ptr<ScheduleStore>> ScheduleStore::open(const ScheduleStoreOp
   std::int64_t version = 0;
   {
     Statement read(*db, "SELECT value FROM meta WHERE name = 'scheduler_schema_version'");
-    if (read.step()) version = read.column_int(0);
+    if (read.step())
+      version = read.column_int(0);
   }
   if (version > rows::schema_version) {
     return file_error(options.file, "holds schedules of a newer autohost (scheduler schema " +
@@ -104,7 +107,8 @@ Result<std::int64_t> ScheduleStore::generation() {
   db_->clear_failure();
   Statement read(*db_, "SELECT value FROM meta WHERE name = 'schedules_generation'");
   const std::int64_t value = read.step() ? read.column_int(0) : 0;
-  if (!db_->ok()) return failure("reading the schedules' generation");
+  if (!db_->ok())
+    return failure("reading the schedules' generation");
   return value;
 }
 
@@ -112,8 +116,10 @@ Result<std::optional<Schedule>> ScheduleStore::find_locked(std::string_view id) 
   Statement select(*db_, "SELECT " + std::string(rows::schedule_columns) +
                              " FROM schedules WHERE id = ?");
   select.bind(1, id);
-  if (select.step()) return std::optional<Schedule>(rows::read_schedule(select));
-  if (!db_->ok()) return failure("reading schedule '" + std::string(id) + "'");
+  if (select.step())
+    return std::optional<Schedule>(rows::read_schedule(select));
+  if (!db_->ok())
+    return failure("reading schedule '" + std::string(id) + "'");
   return std::optional<Schedule>();
 }
 
@@ -129,8 +135,10 @@ Result<std::vector<Schedule>> ScheduleStore::list() {
   Statement select(*db_, "SELECT " + std::string(rows::schedule_columns) +
                              " FROM schedules ORDER BY next_fire_s IS NULL, next_fire_s, id");
   std::vector<Schedule> out;
-  while (select.step()) out.push_back(rows::read_schedule(select));
-  if (!db_->ok()) return failure("listing schedules");
+  while (select.step())
+    out.push_back(rows::read_schedule(select));
+  if (!db_->ok())
+    return failure("listing schedules");
   return out;
 }
 
@@ -164,9 +172,11 @@ Result<Schedule> ScheduleStore::insert_locked(const ScheduleDraft &d, const std:
       .bind(18, rows::seconds_of(now))
       .bind(19, rows::seconds_of(now))
       .step();
-  if (!db_->ok() || !bump_generation()) return failure("adding schedule '" + id + "'");
+  if (!db_->ok() || !bump_generation())
+    return failure("adding schedule '" + id + "'");
   auto added = find_locked(id);
-  if (!added) return std::move(added).error();
+  if (!added)
+    return std::move(added).error();
   return std::move(*added.value());
 }
 
@@ -198,26 +208,32 @@ Result<Done> ScheduleStore::update_from_draft_locked(const ScheduleDraft &d, Ins
       .bind(15, rows::seconds_of(now))
       .bind(16, d.id)
       .step();
-  if (!db_->ok() || !bump_generation()) return failure("updating schedule '" + d.id + "'");
+  if (!db_->ok() || !bump_generation())
+    return failure("updating schedule '" + d.id + "'");
   return Done{};
 }
 
 Result<Schedule> ScheduleStore::add(const ScheduleDraft &draft, Instant now) {
   const std::string id = draft.id.empty() ? new_schedule_id() : draft.id;
-  if (auto valid = validate_schedule_id(id, "schedule id"); !valid) return std::move(valid).error();
+  if (auto valid = validate_schedule_id(id, "schedule id"); !valid)
+    return std::move(valid).error();
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   Transaction tx(*db_);
-  if (!tx.begun()) return failure("adding schedule '" + id + "'");
+  if (!tx.begun())
+    return failure("adding schedule '" + id + "'");
   auto existing = find_locked(id);
-  if (!existing) return std::move(existing).error();
+  if (!existing)
+    return std::move(existing).error();
   if (existing.value()) {
     return make_error(AH_CONFLICT, "conflict",
                       "schedule '" + id + "' already exists; pick another --id or remove it first");
   }
   auto added = insert_locked(draft, id, now);
-  if (!added) return added;
-  if (!tx.commit()) return failure("adding schedule '" + id + "'");
+  if (!added)
+    return added;
+  if (!tx.commit())
+    return failure("adding schedule '" + id + "'");
   return added;
 }
 
@@ -226,11 +242,14 @@ Result<RemoveResult> ScheduleStore::remove(std::string_view id, Instant now) {
   db_->clear_failure();
   const std::string doing = "removing schedule '" + std::string(id) + "'";
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   Statement del(*db_, "DELETE FROM schedules WHERE id = ?");
   del.bind(1, id).step();
-  if (!db_->ok()) return failure(doing);
-  if (sqlite3_changes(db_->handle()) == 0) return not_found(id);
+  if (!db_->ok())
+    return failure(doing);
+  if (sqlite3_changes(db_->handle()) == 0)
+    return not_found(id);
   Statement cancel(*db_, "UPDATE runs SET status = 'cancelled', finished_s = ?1, updated_s = ?1, "
                          "error_json = ?2 WHERE schedule_id = ?3 AND status = 'pending'");
   cancel.bind(1, rows::seconds_of(now))
@@ -240,7 +259,8 @@ Result<RemoveResult> ScheduleStore::remove(std::string_view id, Instant now) {
       .bind(3, id)
       .step();
   const int cancelled = sqlite3_changes(db_->handle());
-  if (!db_->ok() || !bump_generation() || !tx.commit()) return failure(doing);
+  if (!db_->ok() || !bump_generation() || !tx.commit())
+    return failure(doing);
   return RemoveResult{cancelled};
 }
 
@@ -250,17 +270,22 @@ Result<Schedule> ScheduleStore::set_paused(std::string_view id, bool paused, Ins
   const std::string doing =
       (paused ? "pausing schedule '" : "resuming schedule '") + std::string(id) + "'";
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   auto found = find_locked(id);
-  if (!found) return std::move(found).error();
-  if (!found.value()) return not_found(id);
+  if (!found)
+    return std::move(found).error();
+  if (!found.value())
+    return not_found(id);
   const Schedule &s = *found.value();
   std::optional<Instant> next = s.next_fire;
   if (!paused && s.paused) {
     auto spec = ScheduleSpec::from_stored(s.spec, s.time_zone);
-    if (!spec) return std::move(spec).error();
+    if (!spec)
+      return std::move(spec).error();
     // Occurrences that passed while paused are not caught up.
-    if (spec.value().recurring()) next = spec.value().first_fire(now);
+    if (spec.value().recurring())
+      next = spec.value().first_fire(now);
   }
   Statement update(*db_, "UPDATE schedules SET paused = ?, next_fire_s = ?, updated_s = ? "
                          "WHERE id = ?");
@@ -271,10 +296,13 @@ Result<Schedule> ScheduleStore::set_paused(std::string_view id, bool paused, Ins
     update.bind_null(2);
   }
   update.bind(3, rows::seconds_of(now)).bind(4, id).step();
-  if (!db_->ok() || !bump_generation()) return failure(doing);
+  if (!db_->ok() || !bump_generation())
+    return failure(doing);
   auto changed = find_locked(id);
-  if (!changed) return std::move(changed).error();
-  if (!tx.commit()) return failure(doing);
+  if (!changed)
+    return std::move(changed).error();
+  if (!tx.commit())
+    return failure(doing);
   return std::move(*changed.value());
 }
 
@@ -284,7 +312,8 @@ Result<Schedule> ScheduleStore::reschedule(std::string_view id, const ScheduleSp
   db_->clear_failure();
   const std::string doing = "rescheduling '" + std::string(id) + "'";
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   const auto next = spec.first_fire(now);
   Statement update(*db_, "UPDATE schedules SET spec = ?, time_zone = ?, next_fire_s = ?, "
                          "problem = '', updated_s = ? WHERE id = ?");
@@ -295,12 +324,17 @@ Result<Schedule> ScheduleStore::reschedule(std::string_view id, const ScheduleSp
     update.bind_null(3);
   }
   update.bind(4, rows::seconds_of(now)).bind(5, id).step();
-  if (!db_->ok()) return failure(doing);
-  if (sqlite3_changes(db_->handle()) == 0) return not_found(id);
-  if (!bump_generation()) return failure(doing);
+  if (!db_->ok())
+    return failure(doing);
+  if (sqlite3_changes(db_->handle()) == 0)
+    return not_found(id);
+  if (!bump_generation())
+    return failure(doing);
   auto changed = find_locked(id);
-  if (!changed) return std::move(changed).error();
-  if (!tx.commit()) return failure(doing);
+  if (!changed)
+    return std::move(changed).error();
+  if (!tx.commit())
+    return failure(doing);
   return std::move(*changed.value());
 }
 

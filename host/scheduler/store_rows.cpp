@@ -10,7 +10,8 @@ Instant instant(const store::Statement &row, int i) {
 }
 
 std::optional<Instant> maybe_instant(const store::Statement &row, int i) {
-  if (row.column_is_null(i)) return std::nullopt;
+  if (row.column_is_null(i))
+    return std::nullopt;
   return instant(row, i);
 }
 

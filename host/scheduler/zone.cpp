@@ -15,7 +15,8 @@ Result<const date::time_zone *> find_zone(std::string_view name, std::string_vie
                             std::string(what) + ": '" + std::string(name) + "' " +
                                 std::string(why));
   };
-  if (name.empty()) return unknown("is empty; give an IANA zone such as Europe/Berlin or UTC");
+  if (name.empty())
+    return unknown("is empty; give an IANA zone such as Europe/Berlin or UTC");
   try {
     return date::locate_zone(name);
   } catch (const std::exception &) {
@@ -28,8 +29,10 @@ Result<const date::time_zone *> find_zone(std::string_view name, std::string_vie
 std::string default_zone_name() {
   if (const char *tz = std::getenv("TZ"); tz != nullptr && *tz != '\0') {
     std::string_view name(tz);
-    if (name.front() == ':') name.remove_prefix(1); // POSIX: ":Area/City" names a file
-    if (auto zone = find_zone(name, "TZ")) return zone.value()->name();
+    if (name.front() == ':')
+      name.remove_prefix(1); // POSIX: ":Area/City" names a file
+    if (auto zone = find_zone(name, "TZ"))
+      return zone.value()->name();
   }
   try {
     return date::current_zone()->name();
@@ -47,7 +50,8 @@ LocalPlacement place_local(const date::time_zone &zone, LocalTime local) {
   case date::local_info::ambiguous:
     return {LocalPlacement::Kind::overlap, as_first,
             Instant{local.time_since_epoch() - info.second.offset}};
-  default: return {LocalPlacement::Kind::unique, as_first, as_first};
+  default:
+    return {LocalPlacement::Kind::unique, as_first, as_first};
   }
 }
 

@@ -32,9 +32,9 @@ std::optional<MasterKey> parse_key(std::string text) {
       written == master_key_bytes) {
     return key;
   }
-  for (int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_URLSAFE,
-                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING}) {
+  for (int variant :
+       {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_URLSAFE,
+        sodium_base64_VARIANT_ORIGINAL_NO_PADDING, sodium_base64_VARIANT_URLSAFE_NO_PADDING}) {
     if (sodium_base642bin(key.data(), key.size(), text.data(), text.size(), nullptr, &written,
                           nullptr, variant) == 0 &&
         written == master_key_bytes) {
@@ -45,15 +45,12 @@ std::optional<MasterKey> parse_key(std::string text) {
   return std::nullopt;
 }
 
-Error key_error(std::string_view message) {
-  return make_error(AH_INTERNAL, "master_key", message);
-}
+Error key_error(std::string_view message) { return make_error(AH_INTERNAL, "master_key", message); }
 
 Result<MasterKey> read_key_file(const fs::path &file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) {
-    return key_error("cannot read master key file " + file.string() + ": " +
-                     std::strerror(errno));
+    return key_error("cannot read master key file " + file.string() + ": " + std::strerror(errno));
   }
   if ((st.st_mode & 077) != 0) {
     char mode[8];
@@ -64,7 +61,8 @@ Result<MasterKey> read_key_file(const fs::path &file) {
   std::ifstream in(file);
   std::stringstream text;
   text << in.rdbuf();
-  if (!in) return key_error("cannot read master key file " + file.string());
+  if (!in)
+    return key_error("cannot read master key file " + file.string());
   auto key = parse_key(text.str());
   if (!key) {
     return key_error("master key file " + file.string() +
@@ -102,7 +100,8 @@ Result<MasterKey> create_key_file(const fs::path &file) {
   const int link_errno = errno;
   ::unlink(tmp.c_str());
   if (linked != 0) {
-    if (link_errno == EEXIST) return read_key_file(file); // another process won the race
+    if (link_errno == EEXIST)
+      return read_key_file(file); // another process won the race
     return key_error("cannot create master key file " + file.string() + ": " +
                      std::strerror(link_errno));
   }
@@ -120,7 +119,8 @@ Result<MasterKey> load_master_key(const KeySource &source, KeyCreation creation)
     return *key;
   }
   std::error_code ec;
-  if (fs::exists(source.key_file, ec)) return read_key_file(source.key_file);
+  if (fs::exists(source.key_file, ec))
+    return read_key_file(source.key_file);
   if (creation == KeyCreation::forbidden) {
     return key_error("master key file " + source.key_file.string() +
                      " is missing and the store already exists; restore the file or set "

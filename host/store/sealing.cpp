@@ -25,7 +25,8 @@ std::optional<std::string> open_sealed(const MasterKey &key, std::string_view se
                                        std::string_view associated) {
   constexpr size_t nonce_size = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
   constexpr size_t tag_size = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-  if (sealed.size() < nonce_size + tag_size) return std::nullopt;
+  if (sealed.size() < nonce_size + tag_size)
+    return std::nullopt;
   const auto *nonce = reinterpret_cast<const unsigned char *>(sealed.data());
   std::string plain(sealed.size() - nonce_size - tag_size, '\0');
   unsigned long long written = 0;

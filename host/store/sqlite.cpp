@@ -4,7 +4,8 @@
 namespace autohost::store {
 
 Database::Database(const std::filesystem::path &file, bool create) {
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     failure_ = {rc, db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)};
@@ -16,7 +17,8 @@ Database::Database(const std::filesystem::path &file, bool create) {
 }
 
 Database::~Database() {
-  for (auto &[sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+  for (auto &[sql, cached] : cache_)
+    sqlite3_finalize(cached.stmt);
   sqlite3_close(db_);
 }
 
@@ -27,17 +29,20 @@ void Database::fail(int code) {
 }
 
 bool Database::exec(std::string_view sql) {
-  if (!ok()) return false;
+  if (!ok())
+    return false;
   const std::string text(sql);
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) fail(rc);
+  if (rc != SQLITE_OK)
+    fail(rc);
   return rc == SQLITE_OK;
 }
 
 Statement Database::prepare(std::string_view sql) { return Statement(*this, sql); }
 
 Statement::Statement(Database &db, std::string_view sql) : db_(db) {
-  if (!db_.ok()) return;
+  if (!db_.ok())
+    return;
   auto found = db_.cache_.find(sql);
   if (found != db_.cache_.end() && !found->second.in_use) {
     stmt_ = found->second.stmt;
@@ -77,27 +82,31 @@ Statement &Statement::bind(int index, std::string_view text) {
 
 Statement &Statement::bind_blob(int index, std::string_view bytes) {
   if (stmt_ != nullptr) {
-    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
   }
   return *this;
 }
 
 Statement &Statement::bind(int index, std::int64_t value) {
-  if (stmt_ != nullptr) sqlite3_bind_int64(stmt_, index, value);
+  if (stmt_ != nullptr)
+    sqlite3_bind_int64(stmt_, index, value);
   return *this;
 }
 
 Statement &Statement::bind_null(int index) {
-  if (stmt_ != nullptr) sqlite3_bind_null(stmt_, index);
+  if (stmt_ != nullptr)
+    sqlite3_bind_null(stmt_, index);
   return *this;
 }
 
 bool Statement::step() {
-  if (stmt_ == nullptr || !db_.ok()) return false;
+  if (stmt_ == nullptr || !db_.ok())
+    return false;
   const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc != SQLITE_DONE) db_.fail(rc);
+  if (rc == SQLITE_ROW)
+    return true;
+  if (rc != SQLITE_DONE)
+    db_.fail(rc);
   return false;
 }
 

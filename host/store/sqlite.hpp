@@ -35,7 +35,8 @@ public:
   const SqliteFailure &failure() const noexcept { return failure_; }
   // Forgets the last failure; each store operation starts with a clean slate.
   void clear_failure() noexcept {
-    if (db_ != nullptr) failure_ = {};
+    if (db_ != nullptr)
+      failure_ = {};
   }
 
   // Runs one or more statements with no results. Returns false and sets failure() on error.
@@ -97,14 +98,16 @@ public:
   Transaction(const Transaction &) = delete;
   Transaction &operator=(const Transaction &) = delete;
   ~Transaction() {
-    if (active_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (active_)
+      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
   bool begun() const { return active_; }
   // A failed COMMIT that leaves the transaction open (SQLITE_BUSY can) is rolled back, so
   // a failure always means nothing was written and the connection is usable again.
   bool commit() {
     active_ = false;
-    if (db_.exec("COMMIT")) return true;
+    if (db_.exec("COMMIT"))
+      return true;
     if (sqlite3_get_autocommit(db_.handle()) == 0) {
       sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     }

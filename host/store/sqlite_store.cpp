@@ -38,19 +38,20 @@ std::int64_t wall_ms() {
 }
 
 Error store_error(const fs::path &file, std::string_view what) {
-  return make_error(AH_INTERNAL, "store", "secret store " + file.string() + " " +
-                                              std::string(what));
+  return make_error(AH_INTERNAL, "store",
+                    "secret store " + file.string() + " " + std::string(what));
 }
 
 bool key_char_ok(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '/' || c == '@' || c == '+' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '/' || c == '@' || c == '+' || c == '-';
 }
 
 } // namespace
 
 Result<Done> validate_key(std::string_view key) {
-  if (key.empty()) return make_error(AH_INVALID_INPUT, "invalid_key", "secret key is empty");
+  if (key.empty())
+    return make_error(AH_INVALID_INPUT, "invalid_key", "secret key is empty");
   if (key.size() > 256) {
     return make_error(AH_INVALID_INPUT, "invalid_key", "secret key is longer than 256 bytes");
   }
@@ -76,8 +77,8 @@ SqliteStore::~SqliteStore() { sodium_memzero(key_.data(), key_.size()); }
 Error SqliteStore::failure(std::string_view doing) {
   const SqliteFailure &f = db_->failure();
   if ((f.code & 0xff) == SQLITE_CORRUPT || (f.code & 0xff) == SQLITE_NOTADB) {
-    return store_error(file_, "is corrupt (" + f.message + ") while " +
-                                  std::string(doing) + "; restore it from a backup");
+    return store_error(file_, "is corrupt (" + f.message + ") while " + std::string(doing) +
+                                  "; restore it from a backup");
   }
   if ((f.code & 0xff) == SQLITE_BUSY) {
     return make_error(AH_RETRY_LATER, "store_busy",
@@ -88,7 +89,8 @@ Error SqliteStore::failure(std::string_view doing) {
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions &options) {
-  if (!sodium_ready()) return store_error(options.file, "cannot be used: libsodium failed to initialise");
+  if (!sodium_ready())
+    return store_error(options.file, "cannot be used: libsodium failed to initialise");
   if (options.key.env_value) {
     // A malformed key in the environment is reported before the file is touched.
     if (auto key = load_master_key(options.key, KeyCreation::forbidden); !key) {
@@ -96,24 +98,28 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
     }
   }
   std::error_code ec;
-  if (fs::is_directory(options.file, ec)) return store_error(options.file, "is a directory");
+  if (fs::is_directory(options.file, ec))
+    return store_error(options.file, "is a directory");
   const bool existed = fs::exists(options.file, ec) && fs::file_size(options.file, ec) > 0;
   if (!existed) {
     fs::create_directories(options.file.parent_path(), ec);
     // Sealed values are useless without the key, but the file (and the -wal/-shm files
     // SQLite derives from its mode) should still be private.
     const int fd = ::open(options.file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0)
+      ::close(fd);
   }
 
   auto db = std::make_unique<Database>(options.file, true);
-  if (!db->ok()) return store_error(options.file, "cannot be opened: " + db->failure().message);
+  if (!db->ok())
+    return store_error(options.file, "cannot be opened: " + db->failure().message);
   sqlite3_busy_timeout(db->handle(), options.busy_timeout_ms);
 
   std::int64_t app_id = 0;
   {
     Statement read_id(*db, "PRAGMA application_id");
-    if (read_id.step()) app_id = read_id.column_int(0);
+    if (read_id.step())
+      app_id = read_id.column_int(0);
   }
   if (!db->ok()) {
     return store_error(options.file, "is corrupt or not an SQLite database (" +
@@ -124,8 +130,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
     Statement tables(*db, "SELECT count(*) FROM sqlite_schema");
     const std::int64_t table_count = tables.step() ? tables.column_int(0) : -1;
     if (!db->ok()) {
-      return store_error(options.file, "is corrupt (" + db->failure().message +
-                                           "); it was left untouched");
+      return store_error(options.file,
+                         "is corrupt (" + db->failure().message + "); it was left untouched");
     }
     if (app_id != store_application_id && table_count != 0) {
       return store_error(options.file,
@@ -135,8 +141,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
       Statement check(*db, "SELECT 1 FROM meta WHERE name = 'key_check'");
       has_key_check = check.step();
       if (!db->ok()) {
-        return store_error(options.file, "is corrupt (" + db->failure().message +
-                                             "); it was left untouched");
+        return store_error(options.file,
+                           "is corrupt (" + db->failure().message + "); it was left untouched");
       }
     }
   }
@@ -147,9 +153,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
     return store_error(options.file, "cannot switch to WAL mode: " + db->failure().message);
   }
 
-  auto key = load_master_key(options.key,
-                             has_key_check ? KeyCreation::forbidden : KeyCreation::allowed);
-  if (!key) return std::move(key).error();
+  auto key =
+      load_master_key(options.key, has_key_check ? KeyCreation::forbidden : KeyCreation::allowed);
+  if (!key)
+    return std::move(key).error();
 
   Transaction tx(*db);
   if (!tx.begun() || !db->exec(schema) ||
@@ -177,25 +184,27 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
 }
 
 Result<std::optional<StoredSecret>> SqliteStore::get(std::string_view key) {
-  if (auto valid = validate_key(key); !valid) return std::move(valid).error();
+  if (auto valid = validate_key(key); !valid)
+    return std::move(valid).error();
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   Statement select(*db_, "SELECT version, sealed, updated_ms FROM secrets "
                          "WHERE key = ? AND sealed IS NOT NULL");
   select.bind(1, key);
   if (!select.step()) {
-    if (!db_->ok()) return failure("reading '" + std::string(key) + "'");
+    if (!db_->ok())
+      return failure("reading '" + std::string(key) + "'");
     return std::optional<StoredSecret>{};
   }
   auto plain = open_sealed(key_, select.column_blob(1), key);
   if (!plain) {
-    return store_error(file_, "holds secret '" + std::string(key) +
-                                  "' but it cannot be decrypted: the stored value is corrupt or was "
-                                  "altered; it was left untouched");
+    return store_error(file_,
+                       "holds secret '" + std::string(key) +
+                           "' but it cannot be decrypted: the stored value is corrupt or was "
+                           "altered; it was left untouched");
   }
-  return std::optional<StoredSecret>{
-      StoredSecret{std::move(*plain), static_cast<std::uint64_t>(select.column_int(0)),
-                   select.column_int(2)}};
+  return std::optional<StoredSecret>{StoredSecret{
+      std::move(*plain), static_cast<std::uint64_t>(select.column_int(0)), select.column_int(2)}};
 }
 
 std::optional<WriteResult> SqliteStore::put_in_transaction(std::string_view key,
@@ -209,56 +218,68 @@ std::optional<WriteResult> SqliteStore::put_in_transaction(std::string_view key,
     counter = static_cast<std::uint64_t>(select.column_int(0));
     current = select.column_int(1) != 0 ? 0 : counter;
   }
-  if (!db_->ok()) return std::nullopt;
+  if (!db_->ok())
+    return std::nullopt;
   if (expected_version != AH_VERSION_ANY && expected_version != current) {
     return WriteResult{WriteOutcome::conflict, current};
   }
-  Statement upsert(*db_, "INSERT INTO secrets(key, version, sealed, updated_ms) VALUES (?, ?, ?, ?) "
-                         "ON CONFLICT(key) DO UPDATE SET version = excluded.version, "
-                         "sealed = excluded.sealed, updated_ms = excluded.updated_ms");
+  Statement upsert(*db_,
+                   "INSERT INTO secrets(key, version, sealed, updated_ms) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT(key) DO UPDATE SET version = excluded.version, "
+                   "sealed = excluded.sealed, updated_ms = excluded.updated_ms");
   upsert.bind(1, key)
       .bind(2, static_cast<std::int64_t>(counter + 1))
       .bind_blob(3, seal(key_, value, key))
       .bind(4, wall_ms())
       .step();
-  if (!db_->ok()) return std::nullopt;
+  if (!db_->ok())
+    return std::nullopt;
   return WriteResult{WriteOutcome::written, counter + 1};
 }
 
 Result<WriteResult> SqliteStore::put(std::string_view key, std::string_view value,
                                      std::uint64_t expected_version) {
-  if (auto valid = validate_key(key); !valid) return std::move(valid).error();
+  if (auto valid = validate_key(key); !valid)
+    return std::move(valid).error();
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   const std::string doing = "writing '" + std::string(key) + "'";
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   auto written = put_in_transaction(key, value, expected_version);
-  if (!written) return failure(doing);
-  if (written->outcome == WriteOutcome::conflict) return *written; // rolled back: nothing changed
-  if (!tx.commit()) return failure(doing);
+  if (!written)
+    return failure(doing);
+  if (written->outcome == WriteOutcome::conflict)
+    return *written; // rolled back: nothing changed
+  if (!tx.commit())
+    return failure(doing);
   return *written;
 }
 
 Result<std::vector<Result<WriteResult>>> SqliteStore::put_many(std::span<const PutRequest> puts) {
   std::vector<Result<WriteResult>> results;
   results.reserve(puts.size());
-  if (puts.empty()) return results;
+  if (puts.empty())
+    return results;
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   const std::string doing = "writing a batch of " + std::to_string(puts.size()) + " secrets";
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   for (const PutRequest &put : puts) {
     if (auto valid = validate_key(put.key); !valid) {
       results.emplace_back(std::move(valid).error());
       continue;
     }
     auto written = put_in_transaction(put.key, put.value, put.expected_version);
-    if (!written) return failure(doing + " (at '" + std::string(put.key) + "')");
+    if (!written)
+      return failure(doing + " (at '" + std::string(put.key) + "')");
     results.emplace_back(*written);
   }
-  if (!tx.commit()) return failure(doing);
+  if (!tx.commit())
+    return failure(doing);
   return results;
 }
 
@@ -274,22 +295,27 @@ Result<std::vector<SecretInfo>> SqliteStore::list(std::string_view prefix) {
                              static_cast<std::uint64_t>(select.column_int(1)),
                              select.column_int(2)});
   }
-  if (!db_->ok()) return failure("listing secrets");
+  if (!db_->ok())
+    return failure("listing secrets");
   return out;
 }
 
 Result<WriteResult> SqliteStore::remove(std::string_view key, std::uint64_t expected_version) {
-  if (auto valid = validate_key(key); !valid) return std::move(valid).error();
+  if (auto valid = validate_key(key); !valid)
+    return std::move(valid).error();
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   const std::string doing = "removing '" + std::string(key) + "'";
   Transaction tx(*db_);
-  if (!tx.begun()) return failure(doing);
+  if (!tx.begun())
+    return failure(doing);
   Statement select(*db_, "SELECT version FROM secrets WHERE key = ? AND sealed IS NOT NULL");
   select.bind(1, key);
   if (!select.step()) {
-    if (!db_->ok()) return failure(doing);
-    return make_error(AH_NOT_FOUND, "not_found", "secret '" + std::string(key) + "' does not exist");
+    if (!db_->ok())
+      return failure(doing);
+    return make_error(AH_NOT_FOUND, "not_found",
+                      "secret '" + std::string(key) + "' does not exist");
   }
   const auto current = static_cast<std::uint64_t>(select.column_int(0));
   if (expected_version != AH_VERSION_ANY && expected_version != current) {
@@ -298,7 +324,8 @@ Result<WriteResult> SqliteStore::remove(std::string_view key, std::uint64_t expe
   Statement tombstone(*db_, "UPDATE secrets SET sealed = NULL, version = version + 1, "
                             "updated_ms = ? WHERE key = ?");
   tombstone.bind(1, wall_ms()).bind(2, key).step();
-  if (!db_->ok() || !tx.commit()) return failure(doing);
+  if (!db_->ok() || !tx.commit())
+    return failure(doing);
   return WriteResult{WriteOutcome::written, 0};
 }
 

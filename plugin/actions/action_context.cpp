@@ -23,10 +23,11 @@ bool ActionContext::wait(double seconds) const {
                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                          std::chrono::duration<double>(seconds));
   while (std::chrono::steady_clock::now() < until) {
-    if (should_stop()) return false;
+    if (should_stop())
+      return false;
     const auto left = until - std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        left, std::chrono::milliseconds(50)));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
   }
   return !should_stop();
 }
@@ -39,7 +40,8 @@ graph::Call ActionContext::make_call(http::Method method, std::string path, grap
   c.operation = op;
   c.token = std::move(token);
   if (call.deadline_ms() != 0) {
-    const auto left = std::chrono::milliseconds(std::max<std::int64_t>(0, call.deadline_ms() - now_ms()));
+    const auto left =
+        std::chrono::milliseconds(std::max<std::int64_t>(0, call.deadline_ms() - now_ms()));
     c.deadline = std::chrono::steady_clock::now() + left;
   }
   const autohost::CallContext *ctx = &call;
@@ -49,8 +51,10 @@ graph::Call ActionContext::make_call(http::Method method, std::string path, grap
 
 void ActionContext::progress(std::string_view stage, std::string_view detail,
                              double elapsed_s) const {
-  json::object event{{"stage", stage}, {"detail", detail},
-                     {"elapsed_s", static_cast<double>(static_cast<long long>(elapsed_s * 10)) / 10}};
+  json::object event{
+      {"stage", stage},
+      {"detail", detail},
+      {"elapsed_s", static_cast<double>(static_cast<long long>(elapsed_s * 10)) / 10}};
   call.progress(json::serialize(event));
 }
 

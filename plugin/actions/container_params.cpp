@@ -10,12 +10,14 @@ namespace {
 
 std::string join(const std::vector<std::string> &items) {
   std::string out;
-  for (const auto &i : items) out += (out.empty() ? "" : ",") + i;
+  for (const auto &i : items)
+    out += (out.empty() ? "" : ",") + i;
   return out;
 }
 
 void add_if(graph::Params &p, const char *name, const std::string &value) {
-  if (!value.empty()) p.emplace_back(name, value);
+  if (!value.empty())
+    p.emplace_back(name, value);
 }
 
 void add_media(graph::Params &p, const MediaItem &item) {
@@ -54,7 +56,8 @@ graph::Params post_container_params(const PostInput &in, const std::vector<std::
   if (!in.poll_options.empty()) {
     static const char *names[] = {"option_a", "option_b", "option_c", "option_d"};
     json::object poll;
-    for (std::size_t i = 0; i < in.poll_options.size(); ++i) poll[names[i]] = in.poll_options[i];
+    for (std::size_t i = 0; i < in.poll_options.size(); ++i)
+      poll[names[i]] = in.poll_options[i];
     p.emplace_back("poll_attachment", json::serialize(poll));
   }
   if (!in.spoilers.empty()) {
@@ -65,7 +68,8 @@ graph::Params post_container_params(const PostInput &in, const std::vector<std::
     }
     p.emplace_back("text_entities", json::serialize(entities));
   }
-  if (in.spoiler_media) p.emplace_back("is_spoiler_media", "true");
+  if (in.spoiler_media)
+    p.emplace_back("is_spoiler_media", "true");
   if (in.text_attachment) {
     json::object att{{"plaintext", in.text_attachment->text}};
     if (!in.text_attachment->link_url.empty()) {
@@ -73,7 +77,8 @@ graph::Params post_container_params(const PostInput &in, const std::vector<std::
     }
     p.emplace_back("text_attachment", json::serialize(att));
   }
-  if (in.auto_publish_text) p.emplace_back("auto_publish_text", "true");
+  if (in.auto_publish_text)
+    p.emplace_back("auto_publish_text", "true");
   return p;
 }
 

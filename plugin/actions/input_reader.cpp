@@ -9,33 +9,38 @@ using autohost::Error;
 using autohost::Result;
 
 Error field_error(std::string_view action, std::string_view field, std::string_view message) {
-  json::object body{{"code", "invalid_input"},
-                    {"field", field},
-                    {"message", std::string(action) + ": '" + std::string(field) + "' " +
-                                    std::string(message)}};
+  json::object body{
+      {"code", "invalid_input"},
+      {"field", field},
+      {"message", std::string(action) + ": '" + std::string(field) + "' " + std::string(message)}};
   return Error{AH_INVALID_INPUT, json::serialize(body)};
 }
 
 Result<json::value> parse_input(std::string_view action, std::string_view text) {
   boost::system::error_code ec;
   json::value doc = json::parse(text.empty() ? std::string_view("{}") : text, ec);
-  if (ec) return field_error(action, "(input)", "is not valid JSON: " + ec.message());
-  if (!doc.is_object()) return field_error(action, "(input)", "must be a JSON object");
+  if (ec)
+    return field_error(action, "(input)", "is not valid JSON: " + ec.message());
+  if (!doc.is_object())
+    return field_error(action, "(input)", "must be a JSON object");
   return doc;
 }
 
 Result<std::string> Reader::string(std::string_view key) {
   seen_.emplace(key);
   const json::value *v = o_.if_contains(key);
-  if (v == nullptr || v->is_null()) return std::string();
-  if (!v->is_string()) return error(key, "must be a string");
+  if (v == nullptr || v->is_null())
+    return std::string();
+  if (!v->is_string())
+    return error(key, "must be a string");
   return std::string(v->as_string());
 }
 
 Result<std::string> Reader::id(std::string_view key) {
   seen_.emplace(key);
   const json::value *v = o_.if_contains(key);
-  if (v == nullptr || v->is_null()) return std::string();
+  if (v == nullptr || v->is_null())
+    return std::string();
   std::string s;
   if (v->is_string()) {
     s = std::string(v->as_string());
@@ -53,8 +58,10 @@ Result<std::string> Reader::id(std::string_view key) {
 Result<bool> Reader::boolean(std::string_view key) {
   seen_.emplace(key);
   const json::value *v = o_.if_contains(key);
-  if (v == nullptr || v->is_null()) return false;
-  if (!v->is_bool()) return error(key, "must be true or false");
+  if (v == nullptr || v->is_null())
+    return false;
+  if (!v->is_bool())
+    return error(key, "must be true or false");
   return v->as_bool();
 }
 
@@ -62,7 +69,8 @@ Result<std::optional<std::int64_t>> Reader::integer(std::string_view key, std::i
                                                     std::int64_t max) {
   seen_.emplace(key);
   const json::value *v = o_.if_contains(key);
-  if (v == nullptr || v->is_null()) return std::optional<std::int64_t>{};
+  if (v == nullptr || v->is_null())
+    return std::optional<std::int64_t>{};
   if (!v->is_int64() || v->as_int64() < min || v->as_int64() > max) {
     return error(key, "must be a whole number from " + std::to_string(min) + " to " +
                           std::to_string(max));
@@ -74,23 +82,28 @@ Result<std::vector<std::string>> Reader::strings(std::string_view key) {
   seen_.emplace(key);
   const json::value *v = o_.if_contains(key);
   std::vector<std::string> out;
-  if (v == nullptr || v->is_null()) return out;
+  if (v == nullptr || v->is_null())
+    return out;
   if (v->is_string()) {
     std::string item;
     for (char c : v->as_string()) {
       if (c == ',') {
-        if (!item.empty()) out.push_back(item);
+        if (!item.empty())
+          out.push_back(item);
         item.clear();
       } else if (c != ' ') {
         item += c;
       }
     }
-    if (!item.empty()) out.push_back(item);
+    if (!item.empty())
+      out.push_back(item);
     return out;
   }
-  if (!v->is_array()) return error(key, "must be a list of strings");
+  if (!v->is_array())
+    return error(key, "must be a list of strings");
   for (const auto &item : v->as_array()) {
-    if (!item.is_string()) return error(key, "must be a list of strings");
+    if (!item.is_string())
+      return error(key, "must be a list of strings");
     out.emplace_back(item.as_string());
   }
   return out;
@@ -104,7 +117,8 @@ const json::value *Reader::raw(std::string_view key) {
 
 Result<autohost::Done> Reader::no_unknown_fields() const {
   for (const auto &[k, v] : o_) {
-    if (seen_.find(std::string_view(k)) == seen_.end()) return error(k, "is not a known field");
+    if (seen_.find(std::string_view(k)) == seen_.end())
+      return error(k, "is not a known field");
   }
   return autohost::Done{};
 }

@@ -24,12 +24,11 @@ autohost::Error nothing_stored(autohost::Error e, std::string_view action, std::
 }
 
 autohost::Result<auth::TokenAnswer> exchange_for_long_lived(const ActionContext &ctx,
-                                                             std::string_view action,
-                                                             std::string_view app_secret,
-                                                             std::string_view short_token) {
+                                                            std::string_view action,
+                                                            std::string_view app_secret,
+                                                            std::string_view short_token) {
   auto exchanged = ctx.graph.call(auth::long_lived_exchange_call(
-      ctx.make_call(http::Method::get, "", graph::Operation::token, ""), app_secret,
-      short_token));
+      ctx.make_call(http::Method::get, "", graph::Operation::token, ""), app_secret, short_token));
   if (!exchanged) {
     return nothing_stored(to_error(std::move(exchanged).error()), action,
                           "exchanging the short-lived token for a long-lived one");

@@ -18,8 +18,8 @@ autohost::Error nothing_stored(autohost::Error e, std::string_view action, std::
 // Exchanges `short_token` with the app secret (threads-api.md 1.3). Errors come through
 // nothing_stored.
 autohost::Result<auth::TokenAnswer> exchange_for_long_lived(const ActionContext &ctx,
-                                                             std::string_view action,
-                                                             std::string_view app_secret,
-                                                             std::string_view short_token);
+                                                            std::string_view action,
+                                                            std::string_view app_secret,
+                                                            std::string_view short_token);
 
 } // namespace threads::actions

@@ -22,7 +22,6 @@ constexpr std::size_t max_alt_text = 1000;
 constexpr std::size_t max_attachment_text = 10000;
 constexpr std::size_t max_spoilers = 10;
 
-
 bool is_emoji(char32_t c) {
   return (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) ||
          (c >= 0xFE00 && c <= 0xFE0F) || c == 0x200D || (c >= 0x1F1E6 && c <= 0x1F1FF) ||
@@ -33,16 +32,23 @@ bool is_emoji(char32_t c) {
 std::size_t decode(std::string_view s, std::size_t i, char32_t &out) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
   const unsigned char c = b(0);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
+  std::size_t n = c < 0x80           ? 1
+                  : (c >> 5) == 0x6  ? 2
+                  : (c >> 4) == 0xE  ? 3
+                  : (c >> 3) == 0x1E ? 4
+                                     : 0;
+  if (n == 0 || i + n > s.size())
+    return 0;
   char32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
   for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
+    if ((b(k) & 0xC0) != 0x80)
+      return 0;
     cp = (cp << 6) | (b(k) & 0x3F);
   }
   // Reject overlong forms, surrogates and values past U+10FFFF.
   static constexpr char32_t min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < min_for_length[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
+  if (cp < min_for_length[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+    return 0;
   out = cp;
   return n;
 }
@@ -52,22 +58,24 @@ std::optional<std::size_t> code_points(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     char32_t c = 0;
     const std::size_t n = decode(s, i, c);
-    if (n == 0) return std::nullopt;
+    if (n == 0)
+      return std::nullopt;
     i += n;
     ++count;
   }
   return count;
 }
 
-
-Result<autohost::Done> check_length(std::string_view field, std::string_view text,
-                                    std::size_t max, bool threads_rule) {
+Result<autohost::Done> check_length(std::string_view field, std::string_view text, std::size_t max,
+                                    bool threads_rule) {
   const auto n = threads_rule ? threads_length(text) : code_points(text);
-  if (!n) return field_error("post", field, "is not valid UTF-8");
+  if (!n)
+    return field_error("post", field, "is not valid UTF-8");
   if (*n > max) {
-    return field_error("post", field, "is " + std::to_string(*n) + " characters long; the limit is " +
-                                  std::to_string(max) +
-                                  (threads_rule ? " (emoji count as their UTF-8 bytes)" : ""));
+    return field_error("post", field,
+                       "is " + std::to_string(*n) + " characters long; the limit is " +
+                           std::to_string(max) +
+                           (threads_rule ? " (emoji count as their UTF-8 bytes)" : ""));
   }
   return autohost::Done{};
 }
@@ -78,7 +86,8 @@ bool is_https_url(std::string_view url) {
 }
 
 Result<MediaItem> parse_media(const json::value &v, const std::string &field) {
-  if (!v.is_object()) return field_error("post", field, "must be an object with type and url");
+  if (!v.is_object())
+    return field_error("post", field, "must be an object with type and url");
   Reader r("post", v.as_object(), field + ".");
   MediaItem item;
   std::string type;
@@ -92,21 +101,25 @@ Result<MediaItem> parse_media(const json::value &v, const std::string &field) {
   }
   AH_TRY_ASSIGN(item.url, r.string("url"));
   if (!is_https_url(item.url)) {
-    return field_error("post", r.name("url"), "must be a public https:// URL that Meta can download");
+    return field_error("post", r.name("url"),
+                       "must be a public https:// URL that Meta can download");
   }
   AH_TRY_ASSIGN(item.alt_text, r.string("alt_text"));
   if (auto ok = check_length(r.name("alt_text"), item.alt_text, max_alt_text, false); !ok) {
     return std::move(ok).error();
   }
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
   return item;
 }
 
 } // namespace
 
 PostShape PostInput::shape() const {
-  if (media.empty()) return PostShape::text;
-  if (media.size() > 1) return PostShape::carousel;
+  if (media.empty())
+    return PostShape::text;
+  if (media.size() > 1)
+    return PostShape::carousel;
   return media.front().kind == MediaKind::image ? PostShape::image : PostShape::video;
 }
 
@@ -120,7 +133,8 @@ std::optional<std::size_t> threads_length(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     char32_t c = 0;
     const std::size_t n = decode(s, i, c);
-    if (n == 0) return std::nullopt;
+    if (n == 0)
+      return std::nullopt;
     count += is_emoji(c) ? n : 1;
     i += n;
   }
@@ -136,7 +150,8 @@ std::vector<std::string> links_in(std::string_view text) {
     while (!link.empty() && std::string_view(".,;:!?)]}").find(link.back()) != std::string::npos) {
       link.pop_back();
     }
-    if (std::find(out.begin(), out.end(), link) == out.end()) out.push_back(link);
+    if (std::find(out.begin(), out.end(), link) == out.end())
+      out.push_back(link);
   }
   return out;
 }
@@ -144,20 +159,25 @@ std::vector<std::string> links_in(std::string_view text) {
 Result<PostInput> parse_post_input(std::string_view text) {
   boost::system::error_code ec;
   const json::value doc = json::parse(text.empty() ? std::string_view("{}") : text, ec);
-  if (ec) return field_error("post", "(input)", "is not valid JSON: " + ec.message());
-  if (!doc.is_object()) return field_error("post", "(input)", "must be a JSON object");
+  if (ec)
+    return field_error("post", "(input)", "is not valid JSON: " + ec.message());
+  if (!doc.is_object())
+    return field_error("post", "(input)", "must be a JSON object");
   Reader r("post", doc.as_object());
   PostInput in;
 
   AH_TRY_ASSIGN(in.text, r.string("text"));
-  if (auto ok = check_length("text", in.text, max_text, true); !ok) return std::move(ok).error();
+  if (auto ok = check_length("text", in.text, max_text, true); !ok)
+    return std::move(ok).error();
 
   if (const json::value *media = r.raw("media")) {
-    if (!media->is_array()) return field_error("post", "media", "must be a list of {type, url}");
+    if (!media->is_array())
+      return field_error("post", "media", "must be a list of {type, url}");
     const auto &items = media->as_array();
     if (items.size() > 20) {
-      return field_error("post", "media", "has " + std::to_string(items.size()) +
-                                      " items; a carousel holds at most 20");
+      return field_error("post", "media",
+                         "has " + std::to_string(items.size()) +
+                             " items; a carousel holds at most 20");
     }
     for (std::size_t i = 0; i < items.size(); ++i) {
       MediaItem item;
@@ -188,14 +208,16 @@ Result<PostInput> parse_post_input(std::string_view text) {
                                                   "mentioned_only", "parent_post_author_only",
                                                   "followers_only"};
     if (allowed.count(in.reply_control) == 0) {
-      return field_error("post", "reply_control", "must be one of everyone, accounts_you_follow, "
-                                          "mentioned_only, parent_post_author_only, "
-                                          "followers_only");
+      return field_error("post", "reply_control",
+                         "must be one of everyone, accounts_you_follow, "
+                         "mentioned_only, parent_post_author_only, "
+                         "followers_only");
     }
   }
   if (const json::value *codes = r.raw("allowlisted_country_codes")) {
     if (!codes->is_array() || codes->as_array().empty()) {
-      return field_error("post", "allowlisted_country_codes", "must be a non-empty list like [\"US\"]");
+      return field_error("post", "allowlisted_country_codes",
+                         "must be a non-empty list like [\"US\"]");
     }
     for (const auto &c : codes->as_array()) {
       static const std::regex iso(R"(^[A-Z]{2}$)");
@@ -214,20 +236,23 @@ Result<PostInput> parse_post_input(std::string_view text) {
     }
     const auto &list = options->as_array();
     if (list.size() < 2 || list.size() > 4) {
-      return field_error("post", "poll.options", "must have 2 to 4 options, not " +
-                                             std::to_string(list.size()));
+      return field_error("post", "poll.options",
+                         "must have 2 to 4 options, not " + std::to_string(list.size()));
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string field = "poll.options[" + std::to_string(i) + "]";
-      if (!list[i].is_string()) return field_error("post", field, "must be a string");
+      if (!list[i].is_string())
+        return field_error("post", field, "must be a string");
       const std::string option(list[i].as_string());
       const auto n = code_points(option);
-      if (!n || *n < 1 || *n > 25) return field_error("post", field, "must be 1 to 25 characters");
+      if (!n || *n < 1 || *n > 25)
+        return field_error("post", field, "must be 1 to 25 characters");
       in.poll_options.push_back(option);
     }
   }
   if (const json::value *spoilers = r.raw("spoilers")) {
-    if (!spoilers->is_array()) return field_error("post", "spoilers", "must be a list of {offset, length}");
+    if (!spoilers->is_array())
+      return field_error("post", "spoilers", "must be a list of {offset, length}");
     if (spoilers->as_array().size() > max_spoilers) {
       return field_error("post", "spoilers", "may mark at most 10 ranges");
     }
@@ -252,13 +277,16 @@ Result<PostInput> parse_post_input(std::string_view text) {
   }
   AH_TRY_ASSIGN(in.spoiler_media, r.boolean("spoiler_media"));
   if (const json::value *att = r.raw("text_attachment")) {
-    if (!att->is_object()) return field_error("post", "text_attachment", "must be {text, link_url?}");
+    if (!att->is_object())
+      return field_error("post", "text_attachment", "must be {text, link_url?}");
     Reader ar("post", att->as_object(), "text_attachment.");
     TextAttachment t;
     AH_TRY_ASSIGN(t.text, ar.string("text"));
     AH_TRY_ASSIGN(t.link_url, ar.string("link_url"));
-    if (auto ok = ar.no_unknown_fields(); !ok) return std::move(ok).error();
-    if (t.text.empty()) return field_error("post", "text_attachment.text", "must not be empty");
+    if (auto ok = ar.no_unknown_fields(); !ok)
+      return std::move(ok).error();
+    if (t.text.empty())
+      return field_error("post", "text_attachment.text", "must not be empty");
     if (auto ok = check_length("text_attachment.text", t.text, max_attachment_text, false); !ok) {
       return std::move(ok).error();
     }
@@ -268,7 +296,8 @@ Result<PostInput> parse_post_input(std::string_view text) {
     in.text_attachment = std::move(t);
   }
   AH_TRY_ASSIGN(in.auto_publish_text, r.boolean("auto_publish_text"));
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
 
   // Combinations the API refuses, caught before any request.
   const bool text_only = in.media.empty();
@@ -276,10 +305,14 @@ Result<PostInput> parse_post_input(std::string_view text) {
     return field_error("post", "text", "is required for a post without media");
   }
   if (!text_only) {
-    if (!in.link_attachment.empty()) return field_error("post", "link_attachment", "is only allowed on text posts");
-    if (!in.poll_options.empty()) return field_error("post", "poll", "is only allowed on text posts");
-    if (in.text_attachment) return field_error("post", "text_attachment", "is only allowed on text posts");
-    if (in.auto_publish_text) return field_error("post", "auto_publish_text", "is only allowed on text posts");
+    if (!in.link_attachment.empty())
+      return field_error("post", "link_attachment", "is only allowed on text posts");
+    if (!in.poll_options.empty())
+      return field_error("post", "poll", "is only allowed on text posts");
+    if (in.text_attachment)
+      return field_error("post", "text_attachment", "is only allowed on text posts");
+    if (in.auto_publish_text)
+      return field_error("post", "auto_publish_text", "is only allowed on text posts");
   } else if (in.spoiler_media) {
     return field_error("post", "spoiler_media", "needs media");
   }
@@ -290,15 +323,17 @@ Result<PostInput> parse_post_input(std::string_view text) {
     return field_error("post", "quote_post_id", "cannot be combined with reply_to_id");
   }
   std::vector<std::string> links = links_in(in.text);
-  for (const std::string *extra : {&in.link_attachment, in.text_attachment ? &in.text_attachment->link_url : nullptr}) {
+  for (const std::string *extra :
+       {&in.link_attachment, in.text_attachment ? &in.text_attachment->link_url : nullptr}) {
     if (extra != nullptr && !extra->empty() &&
         std::find(links.begin(), links.end(), *extra) == links.end()) {
       links.push_back(*extra);
     }
   }
   if (links.size() > max_links) {
-    return field_error("post", "text", "contains " + std::to_string(links.size()) +
-                                   " distinct links; a post may have at most 5");
+    return field_error("post", "text",
+                       "contains " + std::to_string(links.size()) +
+                           " distinct links; a post may have at most 5");
   }
   return in;
 }

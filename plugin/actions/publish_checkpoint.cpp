@@ -11,7 +11,8 @@ using autohost::Error;
 
 std::string to_json(const PublishCheckpoint &c) {
   json::array children;
-  for (const auto &id : c.children) children.emplace_back(id);
+  for (const auto &id : c.children)
+    children.emplace_back(id);
   json::object o{{"input_digest", c.input_digest},
                  {"children", std::move(children)},
                  {"container_id", c.container_id},
@@ -40,7 +41,8 @@ autohost::Result<PublishCheckpoint> checkpoint_from_json(std::string_view text) 
     }
   };
   auto num = [&](std::string_view k, std::int64_t &out) {
-    if (const json::value *v = o.if_contains(k); v != nullptr && v->is_int64()) out = v->as_int64();
+    if (const json::value *v = o.if_contains(k); v != nullptr && v->is_int64())
+      out = v->as_int64();
   };
   str("input_digest", c.input_digest);
   str("container_id", c.container_id);
@@ -58,38 +60,40 @@ autohost::Result<PublishCheckpoint> checkpoint_from_json(std::string_view text) 
   }
   if (const json::value *v = o.if_contains("children"); v != nullptr && v->is_array()) {
     for (const auto &id : v->as_array()) {
-      if (id.is_string()) c.children.emplace_back(id.as_string());
+      if (id.is_string())
+        c.children.emplace_back(id.as_string());
     }
   }
   return c;
 }
 
 autohost::Result<autohost::Done> validate_idempotency_key(std::string_view key) {
-  const bool ok = !key.empty() && key.size() <= 128 &&
-                  std::all_of(key.begin(), key.end(), [](char c) {
-                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
-                           c == '@' || c == '+' || c == '-';
-                  });
-  if (ok) return autohost::Done{};
+  const bool ok =
+      !key.empty() && key.size() <= 128 && std::all_of(key.begin(), key.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == ':' || c == '@' || c == '+' || c == '-';
+      });
+  if (ok)
+    return autohost::Done{};
   return Error::make(AH_INVALID_INPUT, "idempotency key '" + std::string(key) +
                                            "' must be 1-128 characters of letters, digits and "
                                            ". _ : @ + -");
 }
 
-CheckpointStore::CheckpointStore(autohost::HostServices host, std::string account,
-                                 std::string key)
+CheckpointStore::CheckpointStore(autohost::HostServices host, std::string account, std::string key)
     : host_(host), store_key_("threads/publish/" + account + "/" + key), key_(std::move(key)) {}
 
 autohost::Result<std::optional<PublishCheckpoint>> CheckpointStore::load() {
   auto secret = host_.secret_get(store_key_);
-  if (!secret) return std::move(secret).error();
+  if (!secret)
+    return std::move(secret).error();
   if (!secret.value()) {
     version_ = 0;
     return std::optional<PublishCheckpoint>{};
   }
   auto c = checkpoint_from_json(secret.value()->value);
-  if (!c) return std::move(c).error();
+  if (!c)
+    return std::move(c).error();
   version_ = secret.value()->version;
   return std::optional<PublishCheckpoint>{std::move(c).value()};
 }
@@ -99,7 +103,8 @@ autohost::Result<autohost::Done> CheckpointStore::save(const PublishCheckpoint &
   if (!put) {
     if (put.error().status == AH_CONFLICT) {
       return Error::make(AH_CONFLICT, "another process is publishing the post with idempotency "
-                                      "key '" + key_ + "'; try again later to get its result");
+                                      "key '" +
+                                          key_ + "'; try again later to get its result");
     }
     return std::move(put).error();
   }

@@ -13,7 +13,7 @@
 namespace threads::actions {
 
 struct PublishCheckpoint {
-  std::string input_digest; // the same key with other input is refused
+  std::string input_digest;          // the same key with other input is refused
   std::vector<std::string> children; // carousel item containers, in order
   std::string container_id;
   std::int64_t container_created_ms = 0;

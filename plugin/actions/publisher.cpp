@@ -42,7 +42,8 @@ std::string random_key() {
 Error with_key(Error e, const std::string &key, std::string_view stage) {
   boost::system::error_code ec;
   json::value body = json::parse(e.body, ec);
-  if (ec || !body.is_object()) body = json::object{{"message", e.body}};
+  if (ec || !body.is_object())
+    body = json::object{{"message", e.body}};
   body.as_object()["idempotency_key"] = key;
   body.as_object()["stage"] = stage;
   e.body = json::serialize(body);
@@ -50,36 +51,50 @@ Error with_key(Error e, const std::string &key, std::string_view stage) {
 }
 
 Error plain(ah_status status, std::string_view code, std::string message) {
-  return Error{status, json::serialize(json::object{{"code", code}, {"message", std::move(message)}})};
+  return Error{status,
+               json::serialize(json::object{{"code", code}, {"message", std::move(message)}})};
 }
 
 enum class ContainerState { in_progress, finished, published, error, expired, unknown };
 
 ContainerState parse_state(std::string_view s) {
-  if (s == "IN_PROGRESS") return ContainerState::in_progress;
-  if (s == "FINISHED") return ContainerState::finished;
-  if (s == "PUBLISHED") return ContainerState::published;
-  if (s == "ERROR") return ContainerState::error;
-  if (s == "EXPIRED") return ContainerState::expired;
+  if (s == "IN_PROGRESS")
+    return ContainerState::in_progress;
+  if (s == "FINISHED")
+    return ContainerState::finished;
+  if (s == "PUBLISHED")
+    return ContainerState::published;
+  if (s == "ERROR")
+    return ContainerState::error;
+  if (s == "EXPIRED")
+    return ContainerState::expired;
   return ContainerState::unknown;
 }
 
 std::string_view read_media_type(PostShape shape) {
   switch (shape) {
-  case PostShape::text: return "TEXT_POST";
-  case PostShape::image: return "IMAGE";
-  case PostShape::video: return "VIDEO";
-  case PostShape::carousel: return "CAROUSEL_ALBUM";
+  case PostShape::text:
+    return "TEXT_POST";
+  case PostShape::image:
+    return "IMAGE";
+  case PostShape::video:
+    return "VIDEO";
+  case PostShape::carousel:
+    return "CAROUSEL_ALBUM";
   }
   return "TEXT_POST";
 }
 
 std::string_view shape_name(PostShape shape) {
   switch (shape) {
-  case PostShape::text: return "text";
-  case PostShape::image: return "image";
-  case PostShape::video: return "video";
-  case PostShape::carousel: return "carousel";
+  case PostShape::text:
+    return "text";
+  case PostShape::image:
+    return "image";
+  case PostShape::video:
+    return "video";
+  case PostShape::carousel:
+    return "carousel";
   }
   return "text";
 }
@@ -89,15 +104,17 @@ public:
   Publisher(const ActionContext &ctx, PostInput input, std::string normalized_input,
             ActingAccount account, std::string key)
       : ctx_(ctx), in_(std::move(input)), normalized_(std::move(normalized_input)),
-        account_(std::move(account)), key_(std::move(key)),
-        store_(ctx.host, account_.name(), key_), started_(std::chrono::steady_clock::now()) {}
+        account_(std::move(account)), key_(std::move(key)), store_(ctx.host, account_.name(), key_),
+        started_(std::chrono::steady_clock::now()) {}
 
   Result<std::string> run();
 
 private:
   const ContainerWait &wait_rules() const {
-    if (in_.has_video()) return ctx_.config.video_wait;
-    if (in_.shape() == PostShape::text) return ctx_.config.text_wait;
+    if (in_.has_video())
+      return ctx_.config.video_wait;
+    if (in_.shape() == PostShape::text)
+      return ctx_.config.text_wait;
     return ctx_.config.image_wait;
   }
   double elapsed() const {
@@ -110,7 +127,8 @@ private:
 
   Result<autohost::Done> save() {
     auto saved = store_.save(cp_);
-    if (!saved) return with_key(std::move(saved).error(), key_, "checkpoint");
+    if (!saved)
+      return with_key(std::move(saved).error(), key_, "checkpoint");
     return autohost::Done{};
   }
   Result<std::string> create_container(const graph::Params &params);
@@ -143,16 +161,17 @@ private:
 };
 
 Result<std::string> Publisher::create_container(const graph::Params &params) {
-  auto call = ctx_.make_call(Method::post, "/" + user() + "/threads", Operation::create_container,
-                             token());
+  auto call =
+      ctx_.make_call(Method::post, "/" + user() + "/threads", Operation::create_container, token());
   call.params = params;
   // Creating a container publishes nothing, so a lost answer is harmless: an orphan
   // container simply expires. Retrying it is safe.
   call.idempotent = true;
   auto created = account_.call(call);
-  if (!created) return with_key(to_error(std::move(created).error()), key_, "create_container");
-  std::string id = graph::id_string(created->is_object() ? created->as_object().if_contains("id")
-                                                         : nullptr);
+  if (!created)
+    return with_key(to_error(std::move(created).error()), key_, "create_container");
+  std::string id =
+      graph::id_string(created->is_object() ? created->as_object().if_contains("id") : nullptr);
   if (id.empty()) {
     return plain(AH_RETRY_LATER, "malformed_response",
                  "the Threads API created a container but returned no id");
@@ -166,13 +185,16 @@ Result<autohost::Done> Publisher::create_containers() {
     // Children first, each recorded as soon as it exists, so a crash loses none.
     for (std::size_t i = cp_.children.size(); i < in_.media.size(); ++i) {
       auto child = create_container(carousel_item_params(in_.media[i]));
-      if (!child) return std::move(child).error();
+      if (!child)
+        return std::move(child).error();
       cp_.children.push_back(std::move(child).value());
-      if (auto s = save(); !s) return s;
+      if (auto s = save(); !s)
+        return s;
     }
   }
   auto id = create_container(post_container_params(in_, cp_.children));
-  if (!id) return std::move(id).error();
+  if (!id)
+    return std::move(id).error();
   cp_.container_id = std::move(id).value();
   cp_.container_created_ms = ctx_.now_ms();
   return save();
@@ -193,7 +215,8 @@ Result<ContainerState> Publisher::wait_for_container(std::string &error_message,
     auto call = ctx_.make_call(Method::get, "/" + cp_.container_id, Operation::read, token());
     call.params = {{"fields", "id,status,error_message"}};
     auto status = account_.call(call);
-    if (!status) return with_key(to_error(std::move(status).error()), key_, "processing");
+    if (!status)
+      return with_key(to_error(std::move(status).error()), key_, "processing");
     const json::object *o = status->is_object() ? &status->as_object() : nullptr;
     const json::value *s = o != nullptr ? o->if_contains("status") : nullptr;
     const std::string text = s != nullptr && s->is_string() ? std::string(s->as_string()) : "";
@@ -203,7 +226,8 @@ Result<ContainerState> Publisher::wait_for_container(std::string &error_message,
       const json::value *m = o->if_contains("error_message");
       error_message = m != nullptr && m->is_string() ? std::string(m->as_string()) : "UNKNOWN";
     }
-    if (state != ContainerState::in_progress) return state;
+    if (state != ContainerState::in_progress)
+      return state;
     if (elapsed() - begun >= rules.budget_s) {
       return with_key(plain(AH_RETRY_LATER, "still_processing",
                             "the container is still processing after " +
@@ -235,9 +259,9 @@ Result<autohost::Done> Publisher::check_quota() {
   const char *config_field = is_reply() ? "reply_config" : "config";
   const json::value *usage = q.if_contains(usage_field);
   const json::value *config = q.if_contains(config_field);
-  const json::value *total =
-      config != nullptr && config->is_object() ? config->as_object().if_contains("quota_total")
-                                               : nullptr;
+  const json::value *total = config != nullptr && config->is_object()
+                                 ? config->as_object().if_contains("quota_total")
+                                 : nullptr;
   if (usage != nullptr && total != nullptr && usage->is_number() && total->is_number() &&
       usage->to_number<double>() >= total->to_number<double>()) {
     json::object body{{"code", "quota_exhausted"},
@@ -257,9 +281,11 @@ Result<std::string> Publisher::newest_post_id() {
                              Operation::read, token());
   call.params = {{"fields", "id"}, {"limit", "1"}};
   auto listed = account_.call(call);
-  if (!listed) return with_key(to_error(std::move(listed).error()), key_, "publishing");
+  if (!listed)
+    return with_key(to_error(std::move(listed).error()), key_, "publishing");
   const json::value *data = listed->is_object() ? listed->as_object().if_contains("data") : nullptr;
-  if (data == nullptr || !data->is_array() || data->as_array().empty()) return std::string();
+  if (data == nullptr || !data->is_array() || data->as_array().empty())
+    return std::string();
   return graph::id_string(data->as_array()[0].as_object().if_contains("id"));
 }
 
@@ -269,20 +295,26 @@ Result<std::string> Publisher::find_our_post() {
                              Operation::read, token());
   call.params = {{"fields", "id,text,media_type"}, {"limit", "25"}};
   auto listed = account_.call(call);
-  if (!listed) return with_key(to_error(std::move(listed).error()), key_, "verifying");
+  if (!listed)
+    return with_key(to_error(std::move(listed).error()), key_, "verifying");
   const json::value *data = listed->is_object() ? listed->as_object().if_contains("data") : nullptr;
-  if (data == nullptr || !data->is_array()) return std::string();
+  if (data == nullptr || !data->is_array())
+    return std::string();
   for (const auto &post : data->as_array()) {
-    if (!post.is_object()) continue;
+    if (!post.is_object())
+      continue;
     const json::object &p = post.as_object();
     const std::string id = graph::id_string(p.if_contains("id"));
-    if (!cp_.baseline_post_id.empty() && id == cp_.baseline_post_id) break; // older than ours
+    if (!cp_.baseline_post_id.empty() && id == cp_.baseline_post_id)
+      break; // older than ours
     const json::value *text = p.if_contains("text");
     const json::value *type = p.if_contains("media_type");
-    const std::string post_text = text != nullptr && text->is_string() ? std::string(text->as_string()) : "";
-    const bool type_ok = type == nullptr || !type->is_string() ||
-                         type->as_string() == read_media_type(in_.shape());
-    if (type_ok && post_text == in_.text) return id;
+    const std::string post_text =
+        text != nullptr && text->is_string() ? std::string(text->as_string()) : "";
+    const bool type_ok =
+        type == nullptr || !type->is_string() || type->as_string() == read_media_type(in_.shape());
+    if (type_ok && post_text == in_.text)
+      return id;
   }
   return std::string();
 }
@@ -296,18 +328,24 @@ Result<bool> Publisher::verify_published() {
     auto call = ctx_.make_call(Method::get, "/" + cp_.container_id, Operation::read, token());
     call.params = {{"fields", "id,status"}};
     auto status = account_.call(call);
-    if (!status) return with_key(to_error(std::move(status).error()), key_, "verifying");
-    const json::value *s = status->is_object() ? status->as_object().if_contains("status") : nullptr;
-    if (s != nullptr && s->is_string() && parse_state(s->as_string()) == ContainerState::published) {
+    if (!status)
+      return with_key(to_error(std::move(status).error()), key_, "verifying");
+    const json::value *s =
+        status->is_object() ? status->as_object().if_contains("status") : nullptr;
+    if (s != nullptr && s->is_string() &&
+        parse_state(s->as_string()) == ContainerState::published) {
       auto found = find_our_post();
-      if (!found) return std::move(found).error();
+      if (!found)
+        return std::move(found).error();
       cp_.media_id = found->empty() ? "unknown" : found.value();
       return true;
     }
   }
   auto found = find_our_post();
-  if (!found) return std::move(found).error();
-  if (found->empty()) return false;
+  if (!found)
+    return std::move(found).error();
+  if (found->empty())
+    return false;
   cp_.media_id = found.value();
   return true;
 }
@@ -337,7 +375,8 @@ Result<std::string> Publisher::finish(std::string media_id) {
 
 std::string Publisher::result_json() const {
   json::array children;
-  for (const auto &c : cp_.children) children.emplace_back(c);
+  for (const auto &c : cp_.children)
+    children.emplace_back(c);
   json::object out{{"id", cp_.media_id},
                    {"permalink", cp_.permalink},
                    {"account", account_.name()},
@@ -355,28 +394,33 @@ std::string Publisher::result_json() const {
 Result<std::string> Publisher::publish_text_at_creation() {
   cp_.publish_sent_ms = ctx_.now_ms();
   ++cp_.publish_attempts;
-  if (auto s = save(); !s) return std::move(s).error();
-  auto call = ctx_.make_call(Method::post, "/" + user() + "/threads", Operation::create_container,
-                             token());
+  if (auto s = save(); !s)
+    return std::move(s).error();
+  auto call =
+      ctx_.make_call(Method::post, "/" + user() + "/threads", Operation::create_container, token());
   call.params = post_container_params(in_, {});
   call.idempotent = false;
   auto created = account_.call_once(call);
   if (created) {
-    return finish(graph::id_string(created->is_object() ? created->as_object().if_contains("id")
-                                                        : nullptr));
+    return finish(
+        graph::id_string(created->is_object() ? created->as_object().if_contains("id") : nullptr));
   }
   graph::Failure f = std::move(created).error();
   const bool answered_4xx = f.graph && f.graph->http_status >= 400 && f.graph->http_status < 500;
   if (f.delivery == http::Delivery::not_sent || answered_4xx) {
     cp_.publish_sent_ms = 0;
-    if (auto s = save(); !s) return std::move(s).error();
+    if (auto s = save(); !s)
+      return std::move(s).error();
     return with_key(std::move(f.error), key_, "publishing");
   }
   auto published = verify_published();
-  if (!published) return std::move(published).error();
-  if (published.value()) return finish(cp_.media_id);
+  if (!published)
+    return std::move(published).error();
+  if (published.value())
+    return finish(cp_.media_id);
   cp_.publish_sent_ms = 0;
-  if (auto s = save(); !s) return std::move(s).error();
+  if (auto s = save(); !s)
+    return std::move(s).error();
   return with_key(std::move(f.error), key_, "publishing");
 }
 
@@ -391,10 +435,11 @@ Result<std::string> Publisher::publish() {
     cp_.publish_sent_ms = ctx_.now_ms();
     ++cp_.publish_attempts;
     ++attempts_this_call_;
-    if (auto s = save(); !s) return std::move(s).error();
+    if (auto s = save(); !s)
+      return std::move(s).error();
     ctx_.progress("publishing", cp_.container_id, elapsed());
-    auto call = ctx_.make_call(Method::post, "/" + user() + "/threads_publish",
-                               Operation::publish, token());
+    auto call = ctx_.make_call(Method::post, "/" + user() + "/threads_publish", Operation::publish,
+                               token());
     call.params = {{"creation_id", cp_.container_id}};
     call.idempotent = false; // never retried by the HTTP layer, nor after a rejected token
     auto published = account_.call_once(call);
@@ -403,40 +448,50 @@ Result<std::string> Publisher::publish() {
           published->is_object() ? published->as_object().if_contains("id") : nullptr));
     }
     graph::Failure f = std::move(published).error();
-    const bool not_ready = f.graph && f.graph->code.value_or(0) == 24 &&
-                           f.graph->subcode.value_or(0) == 4279009;
+    const bool not_ready =
+        f.graph && f.graph->code.value_or(0) == 24 && f.graph->subcode.value_or(0) == 4279009;
     const bool answered_4xx = f.graph && f.graph->http_status >= 400 && f.graph->http_status < 500;
     if (not_ready || f.delivery == http::Delivery::not_sent || answered_4xx) {
       // Definitely not published by this request: safe to clear the mark.
       cp_.publish_sent_ms = 0;
-      if (auto s = save(); !s) return std::move(s).error();
-      if (!not_ready) return with_key(std::move(f.error), key_, "publishing");
+      if (auto s = save(); !s)
+        return std::move(s).error();
+      if (!not_ready)
+        return with_key(std::move(f.error), key_, "publishing");
       // "Not found" at publish: the container may not be visible yet, or may have been
       // published already by an attempt whose answer was lost. Its status decides.
       std::string error_message;
       auto state = wait_for_container(error_message, wait_rules().interval_s);
-      if (!state) return std::move(state).error();
-      if (state.value() == ContainerState::finished) continue;
+      if (!state)
+        return std::move(state).error();
+      if (state.value() == ContainerState::finished)
+        continue;
       if (state.value() == ContainerState::published) {
         auto verified = verify_published();
-        if (!verified) return std::move(verified).error();
+        if (!verified)
+          return std::move(verified).error();
         return finish(cp_.media_id.empty() ? "unknown" : cp_.media_id);
       }
       return with_key(std::move(f.error), key_, "publishing");
     }
     // 5xx, a timeout or a reset after sending: the post may exist.
     auto verified = verify_published();
-    if (!verified) return std::move(verified).error();
-    if (verified.value()) return finish(cp_.media_id);
+    if (!verified)
+      return std::move(verified).error();
+    if (verified.value())
+      return finish(cp_.media_id);
     cp_.publish_sent_ms = 0;
-    if (auto s = save(); !s) return std::move(s).error();
-    if (!ctx_.wait(wait_rules().interval_s)) return with_key(std::move(f.error), key_, "publishing");
+    if (auto s = save(); !s)
+      return std::move(s).error();
+    if (!ctx_.wait(wait_rules().interval_s))
+      return with_key(std::move(f.error), key_, "publishing");
   }
 }
 
 Result<std::string> Publisher::run() {
   auto loaded = store_.load();
-  if (!loaded) return std::move(loaded).error();
+  if (!loaded)
+    return std::move(loaded).error();
   if (loaded.value()) {
     cp_ = std::move(*loaded.value());
     resumed_ = true;
@@ -444,26 +499,33 @@ Result<std::string> Publisher::run() {
       return plain(AH_CONFLICT, "idempotency_key_reused",
                    "idempotency key '" + key_ + "' was already used for a different post");
     }
-    if (!cp_.media_id.empty()) return result_json();
+    if (!cp_.media_id.empty())
+      return result_json();
   } else {
     cp_.input_digest = normalized_;
-    if (auto s = save(); !s) return std::move(s).error();
+    if (auto s = save(); !s)
+      return std::move(s).error();
   }
 
   if (cp_.publish_sent_ms != 0) {
     // A previous attempt sent the publish and never learned the outcome.
     auto verified = verify_published();
-    if (!verified) return std::move(verified).error();
-    if (verified.value()) return finish(cp_.media_id);
+    if (!verified)
+      return std::move(verified).error();
+    if (verified.value())
+      return finish(cp_.media_id);
     cp_.publish_sent_ms = 0;
-    if (auto s = save(); !s) return std::move(s).error();
+    if (auto s = save(); !s)
+      return std::move(s).error();
   }
 
-  if (in_.auto_publish_text) return publish_text_at_creation();
+  if (in_.auto_publish_text)
+    return publish_text_at_creation();
 
   for (int round = 0; round < max_container_rounds; ++round) {
     if (cp_.container_id.empty()) {
-      if (auto made = create_containers(); !made) return std::move(made).error();
+      if (auto made = create_containers(); !made)
+        return std::move(made).error();
     }
     // The first check comes first_check_s after creation; a container made by an earlier
     // call (perhaps a day ago, now EXPIRED) is checked at once.
@@ -473,31 +535,36 @@ Result<std::string> Publisher::run() {
                                   : std::max(0.0, wait_rules().first_check_s - age_s);
     std::string error_message;
     auto state = wait_for_container(error_message, first_wait);
-    if (!state) return std::move(state).error();
+    if (!state)
+      return std::move(state).error();
     switch (state.value()) {
     case ContainerState::finished:
       if (!cp_.baseline_taken) {
         auto baseline = newest_post_id();
-        if (!baseline) return std::move(baseline).error();
+        if (!baseline)
+          return std::move(baseline).error();
         cp_.baseline_post_id = baseline.value();
         cp_.baseline_taken = true;
       }
-      if (auto quota = check_quota(); !quota) return std::move(quota).error();
+      if (auto quota = check_quota(); !quota)
+        return std::move(quota).error();
       return publish();
     case ContainerState::published: {
       // Published by an earlier attempt whose answer was lost.
       auto verified = verify_published();
-      if (!verified) return std::move(verified).error();
+      if (!verified)
+        return std::move(verified).error();
       return finish(cp_.media_id.empty() ? "unknown" : cp_.media_id);
     }
     case ContainerState::error: {
       const graph::Verdict v = graph::classify_container_error(error_message);
-      json::object body{{"code", v.code},
-                        {"message", "Threads could not process the media (" + error_message +
-                                        "): " + v.advice},
-                        {"container_id", cp_.container_id},
-                        {"idempotency_key", key_}};
-      if (v.status != AH_RETRY_LATER) return Error{v.status, json::serialize(body)};
+      json::object body{
+          {"code", v.code},
+          {"message", "Threads could not process the media (" + error_message + "): " + v.advice},
+          {"container_id", cp_.container_id},
+          {"idempotency_key", key_}};
+      if (v.status != AH_RETRY_LATER)
+        return Error{v.status, json::serialize(body)};
       [[fallthrough]];
     }
     case ContainerState::expired:
@@ -509,7 +576,8 @@ Result<std::string> Publisher::run() {
       cp_.container_id.clear();
       cp_.children.clear();
       cp_.baseline_taken = false;
-      if (auto s = save(); !s) return std::move(s).error();
+      if (auto s = save(); !s)
+        return std::move(s).error();
       break;
     case ContainerState::in_progress:
       break;
@@ -524,15 +592,20 @@ Result<std::string> Publisher::run() {
 
 Result<std::string> run_post(const ActionContext &ctx, std::string_view input_json) {
   auto input = parse_post_input(input_json);
-  if (!input) return std::move(input).error();
+  if (!input)
+    return std::move(input).error();
   std::string key(ctx.call.idempotency_key());
-  if (key.empty()) key = random_key();
-  if (auto valid = validate_idempotency_key(key); !valid) return std::move(valid).error();
+  if (key.empty())
+    key = random_key();
+  if (auto valid = validate_idempotency_key(key); !valid)
+    return std::move(valid).error();
   auto account = ActingAccount::load(ctx);
-  if (!account) return std::move(account).error();
+  if (!account)
+    return std::move(account).error();
   boost::system::error_code ec;
   const json::value parsed = json::parse(input_json, ec);
-  Publisher publisher(ctx, std::move(input).value(), ec ? std::string(input_json) : json::serialize(parsed),
+  Publisher publisher(ctx, std::move(input).value(),
+                      ec ? std::string(input_json) : json::serialize(parsed),
                       std::move(account).value(), std::move(key));
   return publisher.run();
 }

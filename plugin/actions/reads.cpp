@@ -32,10 +32,12 @@ constexpr std::string_view profile_fields =
 // Ids are strings in every output, even where the server sent a bare number.
 void normalise_ids(json::value &v) {
   if (v.is_array()) {
-    for (auto &item : v.as_array()) normalise_ids(item);
+    for (auto &item : v.as_array())
+      normalise_ids(item);
     return;
   }
-  if (!v.is_object()) return;
+  if (!v.is_object())
+    return;
   for (auto &[k, field] : v.as_object()) {
     const std::string_view key = k;
     const bool id_like = key == "id" || (key.size() > 3 && key.substr(key.size() - 3) == "_id");
@@ -48,9 +50,11 @@ void normalise_ids(json::value &v) {
 }
 
 std::string joined(const std::vector<std::string> &items, std::string_view fallback) {
-  if (items.empty()) return std::string(fallback);
+  if (items.empty())
+    return std::string(fallback);
   std::string out;
-  for (const auto &i : items) out += (out.empty() ? "" : ",") + i;
+  for (const auto &i : items)
+    out += (out.empty() ? "" : ",") + i;
   return out;
 }
 
@@ -59,9 +63,12 @@ Result<ActingAccount> acting(const ActionContext &ctx) { return ActingAccount::l
 // A time bound: Unix seconds, or any text the API understands (ISO 8601, strtotime).
 Result<std::string> time_bound(Reader &r, std::string_view key) {
   const json::value *v = r.raw(key);
-  if (v == nullptr) return std::string();
-  if (v->is_int64() && v->as_int64() >= 0) return std::to_string(v->as_int64());
-  if (v->is_string() && !v->as_string().empty()) return std::string(v->as_string());
+  if (v == nullptr)
+    return std::string();
+  if (v->is_int64() && v->as_int64() >= 0)
+    return std::to_string(v->as_int64());
+  if (v->is_string() && !v->as_string().empty())
+    return std::string(v->as_string());
   return r.error(key, "must be Unix seconds or an ISO 8601 time");
 }
 
@@ -71,7 +78,8 @@ Result<std::string> read_object(const ActionContext &ctx, ActingAccount &who, st
   auto call = ctx.make_call(Method::get, std::move(path), Operation::read, "");
   call.params = {{"fields", std::move(fields)}};
   auto got = who.call(call);
-  if (!got) return to_error(std::move(got).error());
+  if (!got)
+    return to_error(std::move(got).error());
   normalise_ids(got.value());
   return json::serialize(got.value());
 }
@@ -94,31 +102,39 @@ Result<std::string> read_list(const ActionContext &ctx, std::string_view action,
   if (!before.empty() && !after.empty()) {
     return field_error(action, "after", "cannot be combined with before");
   }
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
 
   auto call = ctx.make_call(Method::get, std::move(path), Operation::read, "");
   call.params = std::move(extra);
   call.params.emplace_back("fields", joined(fields, default_fields));
-  if (limit) call.params.emplace_back("limit", std::to_string(*limit));
-  if (!since.empty()) call.params.emplace_back("since", since);
-  if (!until.empty()) call.params.emplace_back("until", until);
-  if (!before.empty()) call.params.emplace_back("before", before);
-  if (!after.empty()) call.params.emplace_back("after", after);
+  if (limit)
+    call.params.emplace_back("limit", std::to_string(*limit));
+  if (!since.empty())
+    call.params.emplace_back("since", since);
+  if (!until.empty())
+    call.params.emplace_back("until", until);
+  if (!before.empty())
+    call.params.emplace_back("before", before);
+  if (!after.empty())
+    call.params.emplace_back("after", after);
 
   json::array data;
   json::object paging;
   int pages = 0;
   auto page = who.call(call);
   for (;;) {
-    if (!page) return to_error(std::move(page).error());
+    if (!page)
+      return to_error(std::move(page).error());
     ++pages;
     json::object *o = page->is_object() ? &page->as_object() : nullptr;
     json::value *items = o != nullptr ? o->if_contains("data") : nullptr;
     if (items == nullptr || !items->is_array()) {
-      return Error::make(AH_RETRY_LATER, std::string(action) +
-                                             ": the Threads API answered without a data list");
+      return Error::make(AH_RETRY_LATER,
+                         std::string(action) + ": the Threads API answered without a data list");
     }
-    for (auto &item : items->as_array()) data.push_back(std::move(item));
+    for (auto &item : items->as_array())
+      data.push_back(std::move(item));
     json::value *p = o->if_contains("paging");
     paging = p != nullptr && p->is_object() ? p->as_object() : json::object{};
     const json::value *next = paging.if_contains("next");
@@ -146,47 +162,59 @@ Result<std::string> read_list(const ActionContext &ctx, std::string_view action,
 
 Result<std::string> run_profile(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("profile", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("profile", doc->as_object());
   std::vector<std::string> fields;
   AH_TRY_ASSIGN(fields, r.strings("fields"));
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
+  if (!who)
+    return std::move(who).error();
   return read_object(ctx, who.value(), "/me", joined(fields, profile_fields));
 }
 
 Result<std::string> run_threads(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("threads", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("threads", doc->as_object());
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
-  return read_list(ctx, "threads", r, who.value(), "/" + who->user_id() + "/threads", post_fields, {});
+  if (!who)
+    return std::move(who).error();
+  return read_list(ctx, "threads", r, who.value(), "/" + who->user_id() + "/threads", post_fields,
+                   {});
 }
 
 Result<std::string> run_mentions(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("mentions", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("mentions", doc->as_object());
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
+  if (!who)
+    return std::move(who).error();
   return read_list(ctx, "mentions", r, who.value(), "/" + who->user_id() + "/mentions", post_fields,
                    {});
 }
 
 Result<std::string> run_thread(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("thread", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("thread", doc->as_object());
   std::string id;
   AH_TRY_ASSIGN(id, r.id("id"));
-  if (id.empty()) return field_error("thread", "id", "is required");
+  if (id.empty())
+    return field_error("thread", "id", "is required");
   std::vector<std::string> fields;
   AH_TRY_ASSIGN(fields, r.strings("fields"));
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
+  if (!who)
+    return std::move(who).error();
   return read_object(ctx, who.value(), "/" + id, joined(fields, post_fields));
 }
 
@@ -194,17 +222,21 @@ namespace {
 Result<std::string> reply_list(const ActionContext &ctx, std::string_view input,
                                std::string_view action, std::string_view edge) {
   auto doc = parse_input(action, input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r(action, doc->as_object());
   std::string id;
   AH_TRY_ASSIGN(id, r.id("id"));
-  if (id.empty()) return field_error(action, "id", "is required");
+  if (id.empty())
+    return field_error(action, "id", "is required");
   bool reverse = false;
   AH_TRY_ASSIGN(reverse, r.boolean("reverse"));
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
+  if (!who)
+    return std::move(who).error();
   graph::Params extra;
-  if (reverse) extra.emplace_back("reverse", "true");
+  if (reverse)
+    extra.emplace_back("reverse", "true");
   return read_list(ctx, action, r, who.value(), "/" + id + std::string(edge), reply_fields,
                    std::move(extra));
 }
@@ -220,7 +252,8 @@ Result<std::string> run_conversation(const ActionContext &ctx, std::string_view 
 
 Result<std::string> run_insights(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("insights", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("insights", doc->as_object());
   std::string id, since, until;
   AH_TRY_ASSIGN(id, r.id("id"));
@@ -228,38 +261,46 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
   AH_TRY_ASSIGN(metrics, r.strings("metrics"));
   AH_TRY_ASSIGN(since, time_bound(r, "since"));
   AH_TRY_ASSIGN(until, time_bound(r, "until"));
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
   if (!id.empty() && (!since.empty() || !until.empty())) {
     return field_error("insights", "since", "applies to account insights only (omit id)");
   }
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
+  if (!who)
+    return std::move(who).error();
   const bool media = !id.empty();
-  auto call = ctx.make_call(Method::get,
-                            media ? "/" + id + "/insights" : "/" + who->user_id() + "/threads_insights",
-                            Operation::read, "");
+  auto call = ctx.make_call(
+      Method::get, media ? "/" + id + "/insights" : "/" + who->user_id() + "/threads_insights",
+      Operation::read, "");
   call.params = {{"metric", joined(metrics, media ? "views,likes,replies,reposts,quotes,shares"
                                                   : "views,likes,replies,reposts,quotes,"
                                                     "followers_count")}};
-  if (!since.empty()) call.params.emplace_back("since", since);
-  if (!until.empty()) call.params.emplace_back("until", until);
+  if (!since.empty())
+    call.params.emplace_back("since", since);
+  if (!until.empty())
+    call.params.emplace_back("until", until);
   auto got = who->call(call);
-  if (!got) return to_error(std::move(got).error());
+  if (!got)
+    return to_error(std::move(got).error());
   // {"data":[{"name","period","values":[{"value"}] | "total_value":{"value"}}]} becomes
   // {"metrics": {name: value}, "data": [...as sent...]}.
   json::object metrics_out;
   if (const json::value *data = got->is_object() ? got->as_object().if_contains("data") : nullptr;
       data != nullptr && data->is_array()) {
     for (const auto &m : data->as_array()) {
-      if (!m.is_object() || !m.as_object().contains("name")) continue;
+      if (!m.is_object() || !m.as_object().contains("name"))
+        continue;
       const json::object &mo = m.as_object();
       json::value value = nullptr;
       if (const json::value *tv = mo.if_contains("total_value"); tv != nullptr && tv->is_object()) {
-        if (const json::value *v = tv->as_object().if_contains("value")) value = *v;
+        if (const json::value *v = tv->as_object().if_contains("value"))
+          value = *v;
       } else if (const json::value *vs = mo.if_contains("values");
                  vs != nullptr && vs->is_array() && !vs->as_array().empty() &&
                  vs->as_array().back().is_object()) {
-        if (const json::value *v = vs->as_array().back().as_object().if_contains("value")) value = *v;
+        if (const json::value *v = vs->as_array().back().as_object().if_contains("value"))
+          value = *v;
       }
       metrics_out[mo.at("name").as_string()] = value;
     }
@@ -276,17 +317,21 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
 
 Result<std::string> run_publishing_limit(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("publishing_limit", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("publishing_limit", doc->as_object());
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
+  if (!who)
+    return std::move(who).error();
   auto call = ctx.make_call(Method::get, "/" + who->user_id() + "/threads_publishing_limit",
                             Operation::read, "");
   call.params = {{"fields", "quota_usage,config,reply_quota_usage,reply_config,"
                             "delete_quota_usage,delete_config"}};
   auto got = who->call(call);
-  if (!got) return to_error(std::move(got).error());
+  if (!got)
+    return to_error(std::move(got).error());
   const json::value *data = got->is_object() ? got->as_object().if_contains("data") : nullptr;
   if (data == nullptr || !data->is_array() || data->as_array().empty()) {
     return Error::make(AH_RETRY_LATER, "publishing_limit: the Threads API answered without data");
@@ -296,14 +341,16 @@ Result<std::string> run_publishing_limit(const ActionContext &ctx, std::string_v
 
 Result<std::string> run_search(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("search", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("search", doc->as_object());
   std::string q, type, mode, media_type;
   AH_TRY_ASSIGN(q, r.string("q"));
   AH_TRY_ASSIGN(type, r.string("search_type"));
   AH_TRY_ASSIGN(mode, r.string("search_mode"));
   AH_TRY_ASSIGN(media_type, r.string("media_type"));
-  if (q.empty()) return field_error("search", "q", "is required");
+  if (q.empty())
+    return field_error("search", "q", "is required");
   if (!type.empty() && type != "TOP" && type != "RECENT") {
     return field_error("search", "search_type", "must be TOP or RECENT");
   }
@@ -315,44 +362,58 @@ Result<std::string> run_search(const ActionContext &ctx, std::string_view input)
     return field_error("search", "media_type", "must be TEXT, IMAGE or VIDEO");
   }
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
+  if (!who)
+    return std::move(who).error();
   graph::Params extra = {{"q", q}};
-  if (!type.empty()) extra.emplace_back("search_type", type);
-  if (!mode.empty()) extra.emplace_back("search_mode", mode);
-  if (!media_type.empty()) extra.emplace_back("media_type", media_type);
+  if (!type.empty())
+    extra.emplace_back("search_type", type);
+  if (!mode.empty())
+    extra.emplace_back("search_mode", mode);
+  if (!media_type.empty())
+    extra.emplace_back("media_type", media_type);
   return read_list(ctx, "search", r, who.value(), "/keyword_search", search_fields,
                    std::move(extra));
 }
 
 Result<std::string> run_delete(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("delete", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("delete", doc->as_object());
   std::string id;
   AH_TRY_ASSIGN(id, r.id("id"));
-  if (id.empty()) return field_error("delete", "id", "is required");
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (id.empty())
+    return field_error("delete", "id", "is required");
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
+  if (!who)
+    return std::move(who).error();
   auto call = ctx.make_call(Method::delete_, "/" + id, Operation::manage, "");
   auto got = who->call(call);
-  if (!got) return to_error(std::move(got).error());
+  if (!got)
+    return to_error(std::move(got).error());
   return json::serialize(json::object{{"deleted", true}, {"id", id}});
 }
 
 Result<std::string> run_repost(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("repost", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("repost", doc->as_object());
   std::string id;
   AH_TRY_ASSIGN(id, r.id("id"));
-  if (id.empty()) return field_error("repost", "id", "is required");
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (id.empty())
+    return field_error("repost", "id", "is required");
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
+  if (!who)
+    return std::move(who).error();
   auto call = ctx.make_call(Method::post, "/" + id + "/repost", Operation::manage, "");
   auto got = who->call(call);
-  if (!got) return to_error(std::move(got).error());
+  if (!got)
+    return to_error(std::move(got).error());
   const std::string repost_id =
       graph::id_string(got->is_object() ? got->as_object().if_contains("id") : nullptr);
   return json::serialize(json::object{{"id", repost_id}, {"reposted_id", id}});
@@ -360,25 +421,30 @@ Result<std::string> run_repost(const ActionContext &ctx, std::string_view input)
 
 Result<std::string> run_hide_reply(const ActionContext &ctx, std::string_view input) {
   auto doc = parse_input("hide_reply", input);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   Reader r("hide_reply", doc->as_object());
   std::string id;
   AH_TRY_ASSIGN(id, r.id("id"));
-  if (id.empty()) return field_error("hide_reply", "id", "is required");
+  if (id.empty())
+    return field_error("hide_reply", "id", "is required");
   bool hide = true;
   if (const json::value *h = r.raw("hide")) {
-    if (!h->is_bool()) return field_error("hide_reply", "hide", "must be true or false");
+    if (!h->is_bool())
+      return field_error("hide_reply", "hide", "must be true or false");
     hide = h->as_bool();
   }
-  if (auto ok = r.no_unknown_fields(); !ok) return std::move(ok).error();
+  if (auto ok = r.no_unknown_fields(); !ok)
+    return std::move(ok).error();
   auto who = acting(ctx);
-  if (!who) return std::move(who).error();
-  auto call = ctx.make_call(Method::post, "/" + id + "/manage_reply", Operation::manage,
-                            "");
+  if (!who)
+    return std::move(who).error();
+  auto call = ctx.make_call(Method::post, "/" + id + "/manage_reply", Operation::manage, "");
   call.params = {{"hide", hide ? "true" : "false"}};
   call.idempotent = true; // setting the same state twice is harmless
   auto got = who->call(call);
-  if (!got) return to_error(std::move(got).error());
+  if (!got)
+    return to_error(std::move(got).error());
   return json::serialize(json::object{{"id", id}, {"hidden", hide}});
 }
 

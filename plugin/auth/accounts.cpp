@@ -26,13 +26,15 @@ Error auth_required(std::string_view account, std::string_view why) {
 
 autohost::Result<std::vector<std::string>> Accounts::names() const {
   auto listed = host_.secret_list(account_prefix);
-  if (!listed) return std::move(listed).error();
+  if (!listed)
+    return std::move(listed).error();
   std::vector<std::string> out;
   const json::value doc = json::parse(listed.value());
   for (const auto &entry : doc.as_array()) {
     std::string_view key = entry.as_object().at("key").as_string();
     key.remove_prefix(account_prefix.size());
-    if (key.find('/') == std::string_view::npos) out.emplace_back(key);
+    if (key.find('/') == std::string_view::npos)
+      out.emplace_back(key);
   }
   return out;
 }
@@ -41,27 +43,32 @@ autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability 
   std::string chosen(name);
   if (chosen.empty()) {
     auto all = names();
-    if (!all) return std::move(all).error();
+    if (!all)
+      return std::move(all).error();
     if (all->empty()) {
       return Error::make(AH_NOT_FOUND, "no Threads account is set up yet; add one with "
                                        "threads.import_token or threads.auth_url");
     }
     if (all->size() > 1) {
       std::string list;
-      for (const auto &n : all.value()) list += (list.empty() ? "" : ", ") + n;
-      return Error::make(AH_INVALID_INPUT,
-                         "several Threads accounts exist (" + list + "); choose one with --account");
+      for (const auto &n : all.value())
+        list += (list.empty() ? "" : ", ") + n;
+      return Error::make(AH_INVALID_INPUT, "several Threads accounts exist (" + list +
+                                               "); choose one with --account");
     }
     chosen = all->front();
   }
-  if (auto valid = validate_account_name(chosen); !valid) return std::move(valid).error();
+  if (auto valid = validate_account_name(chosen); !valid)
+    return std::move(valid).error();
   auto secret = host_.secret_get(account_key(chosen));
-  if (!secret) return std::move(secret).error();
+  if (!secret)
+    return std::move(secret).error();
   if (!secret.value()) {
     return Error::make(AH_NOT_FOUND, "there is no Threads account named '" + chosen + "'");
   }
   auto record = token_record_from_json(chosen, secret.value()->value);
-  if (!record) return std::move(record).error();
+  if (!record)
+    return std::move(record).error();
   if (usability == Usability::usable) {
     if (record->status == AccountStatus::needs_reauth) {
       return auth_required(chosen, "needs re-authorisation (" +
@@ -71,8 +78,7 @@ autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability 
                                        ")");
     }
     if (record->expired(host_.now_ms())) {
-      return auth_required(chosen, "has a token that expired at " +
-                                       iso8601(record->expires_at_ms) +
+      return auth_required(chosen, "has a token that expired at " + iso8601(record->expires_at_ms) +
                                        " and can no longer be refreshed");
     }
   }
@@ -81,7 +87,8 @@ autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability 
 
 autohost::Result<std::uint64_t> Accounts::save(std::string_view name, const TokenRecord &record,
                                                std::uint64_t expected_version) const {
-  if (auto valid = validate_account_name(name); !valid) return std::move(valid).error();
+  if (auto valid = validate_account_name(name); !valid)
+    return std::move(valid).error();
   return host_.secret_put(account_key(name), to_json(record), expected_version);
 }
 
@@ -96,8 +103,8 @@ Accounts::save_many(const std::vector<Write> &writes) const {
       refused[i] = std::move(valid).error();
       continue;
     }
-    batch.push_back({account_key(writes[i].name), to_json(*writes[i].record),
-                     writes[i].expected_version});
+    batch.push_back(
+        {account_key(writes[i].name), to_json(*writes[i].record), writes[i].expected_version});
   }
   auto written = host_.secret_put_many(batch);
   std::vector<autohost::Result<std::uint64_t>> out;

@@ -29,14 +29,16 @@ autohost::Result<autohost::Done> validate_account_name(std::string_view account)
                     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                            (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
                   });
-  if (ok) return autohost::Done{};
+  if (ok)
+    return autohost::Done{};
   return Error::make(AH_INVALID_INPUT, "account name '" + std::string(account) +
                                            "' must be 1-64 characters of letters, digits, . _ -");
 }
 
 std::string to_json(const TokenRecord &r) {
   json::array scopes;
-  for (const auto &s : r.scopes) scopes.emplace_back(s);
+  for (const auto &s : r.scopes)
+    scopes.emplace_back(s);
   json::object o{{"app", r.app},
                  {"user_id", r.user_id},
                  {"username", r.username},
@@ -60,16 +62,19 @@ autohost::Result<TokenRecord> token_record_from_json(std::string_view account,
                                                      std::string_view text) {
   boost::system::error_code ec;
   const json::value doc = json::parse(text, ec);
-  if (ec || !doc.is_object()) return corrupt(account, "not a JSON object");
+  if (ec || !doc.is_object())
+    return corrupt(account, "not a JSON object");
   const json::object &o = doc.as_object();
   TokenRecord r;
   auto str = [&](std::string_view k, std::string &out) {
     const json::value *v = o.if_contains(k);
-    if (v != nullptr && v->is_string()) out = std::string(v->as_string());
+    if (v != nullptr && v->is_string())
+      out = std::string(v->as_string());
   };
   auto num = [&](std::string_view k, std::int64_t &out) {
     const json::value *v = o.if_contains(k);
-    if (v != nullptr && v->is_int64()) out = v->as_int64();
+    if (v != nullptr && v->is_int64())
+      out = v->as_int64();
   };
   str("app", r.app);
   str("user_id", r.user_id);
@@ -87,14 +92,18 @@ autohost::Result<TokenRecord> token_record_from_json(std::string_view account,
   std::string kind, status;
   str("kind", kind);
   str("status", status);
-  if (r.access_token.empty()) return corrupt(account, "no access_token");
-  if (kind != "long" && kind != "short") return corrupt(account, "kind");
+  if (r.access_token.empty())
+    return corrupt(account, "no access_token");
+  if (kind != "long" && kind != "short")
+    return corrupt(account, "kind");
   r.kind = kind == "long" ? TokenKind::long_lived : TokenKind::short_lived;
-  if (status != "active" && status != "needs_reauth") return corrupt(account, "status");
+  if (status != "active" && status != "needs_reauth")
+    return corrupt(account, "status");
   r.status = status == "active" ? AccountStatus::active : AccountStatus::needs_reauth;
   if (const json::value *s = o.if_contains("scopes"); s != nullptr && s->is_array()) {
     for (const auto &scope : s->as_array()) {
-      if (scope.is_string()) r.scopes.emplace_back(scope.as_string());
+      if (scope.is_string())
+        r.scopes.emplace_back(scope.as_string());
     }
   }
   return r;

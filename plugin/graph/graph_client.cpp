@@ -15,7 +15,8 @@ namespace {
 
 std::string form_encode(const Params &params) {
   urls::url u("x:");
-  for (const auto &[k, v] : params) u.params().append({k, v});
+  for (const auto &[k, v] : params)
+    u.params().append({k, v});
   return std::string(u.encoded_query());
 }
 
@@ -53,15 +54,20 @@ Failure transport_failure(const http::Error &e) {
                     {"message", std::move(message)},
                     {"attempts", e.attempts},
                     {"request_may_have_been_sent", e.delivery == http::Delivery::maybe_sent}};
-  if (status == AH_RETRY_LATER) body["retry_after_s"] = 30;
+  if (status == AH_RETRY_LATER)
+    body["retry_after_s"] = 30;
   return Failure{Error{status, json::serialize(body)}, e.delivery, std::nullopt};
 }
 
 std::string id_string(const json::value *v) {
-  if (v == nullptr) return {};
-  if (v->is_string()) return std::string(v->as_string());
-  if (v->is_int64()) return std::to_string(v->as_int64());
-  if (v->is_uint64()) return std::to_string(v->as_uint64());
+  if (v == nullptr)
+    return {};
+  if (v->is_string())
+    return std::string(v->as_string());
+  if (v->is_int64())
+    return std::to_string(v->as_int64());
+  if (v->is_uint64())
+    return std::to_string(v->as_uint64());
   return {};
 }
 
@@ -71,7 +77,8 @@ std::string GraphClient::url_for(const Call &call) const {
   path += call.path;
   u.set_path(path);
   if (call.method != http::Method::post) {
-    for (const auto &[k, v] : call.params) u.params().append({k, v});
+    for (const auto &[k, v] : call.params)
+      u.params().append({k, v});
   }
   return std::string(u.buffer());
 }
@@ -84,13 +91,15 @@ http::Request GraphClient::request_for(const Call &call) const {
       !call.token.empty() && (config_.token_placement == TokenPlacement::query ||
                               call.versioning == Versioning::unversioned);
   if (call.method == http::Method::post) {
-    if (token_as_param) params.emplace_back("access_token", call.token);
+    if (token_as_param)
+      params.emplace_back("access_token", call.token);
     request.body = form_encode(params);
     request.content_type = "application/x-www-form-urlencoded";
     request.url = url_for(call);
   } else {
     Call with_token = call;
-    if (token_as_param) with_token.params.emplace_back("access_token", call.token);
+    if (token_as_param)
+      with_token.params.emplace_back("access_token", call.token);
     request.url = url_for(with_token);
   }
   if (!call.token.empty() && !token_as_param) {
@@ -110,12 +119,14 @@ void GraphClient::call_all(const std::vector<Call> &calls, std::size_t concurren
                            const BulkResult &on_result, const http::BulkIdle &on_idle) const {
   std::vector<http::Request> requests;
   requests.reserve(calls.size());
-  for (const auto &c : calls) requests.push_back(request_for(c));
-  http_.send_all(std::move(requests), concurrency,
-                 [&](std::size_t index, http::Result<http::Response> response) {
-                   on_result(index, decode(std::move(response), calls[index]));
-                 },
-                 on_idle);
+  for (const auto &c : calls)
+    requests.push_back(request_for(c));
+  http_.send_all(
+      std::move(requests), concurrency,
+      [&](std::size_t index, http::Result<http::Response> response) {
+        on_result(index, decode(std::move(response), calls[index]));
+      },
+      on_idle);
 }
 
 GraphResult<json::value> GraphClient::follow(const std::string &next, const std::string &token,
@@ -124,10 +135,10 @@ GraphResult<json::value> GraphClient::follow(const std::string &next, const std:
   auto parsed = urls::parse_absolute_uri(next);
   if (!parsed || parsed->encoded_host_and_port() != base.encoded_host_and_port() ||
       parsed->scheme() != base.scheme()) {
-    return Failure{make_error(AH_INTERNAL, "bad_paging_url",
-                              "the server returned a paging URL on another host: " +
-                                  http::redact_url(next)),
-                   http::Delivery::not_sent, std::nullopt};
+    return Failure{
+        make_error(AH_INTERNAL, "bad_paging_url",
+                   "the server returned a paging URL on another host: " + http::redact_url(next)),
+        http::Delivery::not_sent, std::nullopt};
   }
   urls::url u(*parsed);
   u.params().erase("access_token");
@@ -151,12 +162,14 @@ GraphResult<json::value> GraphClient::send(http::Request request, const Call &ca
 
 GraphResult<json::value> GraphClient::decode(http::Result<http::Response> response,
                                              const Call &call) const {
-  if (!response) return transport_failure(response.error());
+  if (!response)
+    return transport_failure(response.error());
   const int status = response->status;
   if (status >= 200 && status < 300) {
     boost::system::error_code ec;
     json::value body = json::parse(response->body, ec);
-    if (!ec) return body;
+    if (!ec)
+      return body;
     return Failure{make_error(AH_RETRY_LATER, "malformed_response",
                               "the Threads API answered HTTP " + std::to_string(status) +
                                   " with a body that is not valid JSON (" + ec.message() + ")"),
@@ -164,7 +177,8 @@ GraphResult<json::value> GraphClient::decode(http::Result<http::Response> respon
   }
   GraphError error;
   error.http_status = status;
-  if (auto parsed = parse_error(status, response->body)) error = std::move(*parsed);
+  if (auto parsed = parse_error(status, response->body))
+    error = std::move(*parsed);
   Verdict verdict = classify(error, call.operation);
   if (auto retry_after = response->headers.find("Retry-After")) {
     try {

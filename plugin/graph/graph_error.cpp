@@ -11,16 +11,21 @@ namespace {
 
 std::string text_of(const json::object &o, std::string_view key) {
   const json::value *v = o.if_contains(key);
-  if (v == nullptr) return {};
-  if (v->is_string()) return std::string(v->as_string());
+  if (v == nullptr)
+    return {};
+  if (v->is_string())
+    return std::string(v->as_string());
   return {};
 }
 
 std::optional<long long> int_of(const json::object &o, std::string_view key) {
   const json::value *v = o.if_contains(key);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<long long>(v->as_uint64());
+  if (v == nullptr)
+    return std::nullopt;
+  if (v->is_int64())
+    return v->as_int64();
+  if (v->is_uint64())
+    return static_cast<long long>(v->as_uint64());
   if (v->is_string()) {
     try {
       return std::stoll(std::string(v->as_string()));
@@ -70,8 +75,10 @@ Verdict by_http_status(int status) {
     return verdict(AH_AUTH_REQUIRED, "unauthorized",
                    "the server refused the credentials; " + std::string(reauthorise));
   }
-  if (status == 404) return verdict(AH_NOT_FOUND, "not_found", "check the id");
-  if (status == 408) return verdict(AH_RETRY_LATER, "timeout", "try again");
+  if (status == 404)
+    return verdict(AH_NOT_FOUND, "not_found", "check the id");
+  if (status == 408)
+    return verdict(AH_RETRY_LATER, "timeout", "try again");
   if (status == 429) {
     return verdict(AH_RATE_LIMITED, "rate_limited", "wait before sending more requests", 60);
   }
@@ -80,7 +87,8 @@ Verdict by_http_status(int status) {
                    30);
   }
   if (status >= 400) {
-    return verdict(AH_INVALID_INPUT, "rejected", "the server rejected the request; check the input");
+    return verdict(AH_INVALID_INPUT, "rejected",
+                   "the server rejected the request; check the input");
   }
   return verdict(AH_INTERNAL, "unexpected_response", "unexpected response from the server");
 }
@@ -94,7 +102,8 @@ std::optional<GraphError> parse_error(int http_status, std::string_view body) {
   const json::value doc = json::parse(body, ec);
   const bool failed_status = http_status < 200 || http_status >= 300;
   if (ec || !doc.is_object()) {
-    if (!failed_status) return std::nullopt;
+    if (!failed_status)
+      return std::nullopt;
     e.message = "HTTP " + std::to_string(http_status) + " with a body that is not a JSON error";
     return e;
   }
@@ -121,7 +130,8 @@ std::optional<GraphError> parse_error(int http_status, std::string_view body) {
     e.code = o.contains("error_code") ? int_of(o, "error_code") : int_of(o, "code");
     return e;
   }
-  if (!failed_status) return std::nullopt;
+  if (!failed_status)
+    return std::nullopt;
   e.message = "HTTP " + std::to_string(http_status) + " without an error envelope";
   return e;
 }
@@ -152,8 +162,7 @@ Verdict classify(const GraphError &e, Operation operation) {
   if (code == 24 && sub == 4279009) {
     if (operation == Operation::publish) {
       return verdict(AH_RETRY_LATER, "container_not_ready",
-                     "the container is not visible to the publish endpoint yet; retry shortly",
-                     10);
+                     "the container is not visible to the publish endpoint yet; retry shortly", 10);
     }
     return verdict(AH_NOT_FOUND, "media_not_found", "check the media id");
   }
@@ -227,16 +236,24 @@ std::string error_body(const GraphError &e, const Verdict &v) {
   body["code"] = v.code;
   std::string message = e.message.empty() ? std::string("the Threads API refused the request")
                                           : "Threads API: " + e.message;
-  if (!e.user_message.empty() && e.user_message != e.message) message += " (" + e.user_message + ")";
-  if (!v.advice.empty()) message += "; " + v.advice;
+  if (!e.user_message.empty() && e.user_message != e.message)
+    message += " (" + e.user_message + ")";
+  if (!v.advice.empty())
+    message += "; " + v.advice;
   body["message"] = message;
   body["http_status"] = e.http_status;
-  if (e.code) body["threads_code"] = *e.code;
-  if (e.subcode) body["threads_subcode"] = *e.subcode;
-  if (!e.type.empty()) body["threads_type"] = e.type;
-  if (!e.fbtrace_id.empty()) body["fbtrace_id"] = e.fbtrace_id;
-  if (e.is_transient) body["is_transient"] = *e.is_transient;
-  if (v.retry_after_s) body["retry_after_s"] = *v.retry_after_s;
+  if (e.code)
+    body["threads_code"] = *e.code;
+  if (e.subcode)
+    body["threads_subcode"] = *e.subcode;
+  if (!e.type.empty())
+    body["threads_type"] = e.type;
+  if (!e.fbtrace_id.empty())
+    body["fbtrace_id"] = e.fbtrace_id;
+  if (e.is_transient)
+    body["is_transient"] = *e.is_transient;
+  if (v.retry_after_s)
+    body["retry_after_s"] = *v.retry_after_s;
   return json::serialize(body);
 }
 
@@ -263,10 +280,12 @@ Verdict classify_container_error(std::string_view m) {
     return verdict(AH_INVALID_INPUT, std::string(m), "the video bit rate must be at most 100 Mbps");
   }
   if (m == "INVALID_DURATION") {
-    return verdict(AH_INVALID_INPUT, std::string(m), "the video must last more than 0 s and at most 300 s");
+    return verdict(AH_INVALID_INPUT, std::string(m),
+                   "the video must last more than 0 s and at most 300 s");
   }
   if (m == "INVALID_FRAME_RATE") {
-    return verdict(AH_INVALID_INPUT, std::string(m), "the frame rate must be between 23 and 60 FPS");
+    return verdict(AH_INVALID_INPUT, std::string(m),
+                   "the frame rate must be between 23 and 60 FPS");
   }
   if (m == "INVALID_AUDIO_CHANNELS" || m == "INVALID_AUDIO_CHANNEL_LAYOUT") {
     return verdict(AH_INVALID_INPUT, std::string(m), "the audio must be mono or stereo");

@@ -129,8 +129,8 @@ int run(const Options &o) {
 int main(int argc, char **argv) {
   Options o;
   po::options_description desc("autohost-bench options");
-  desc.add_options()("help", "this text")(
-      "plugin", po::value(&o.plugin)->required(), "the plugin's shared object")(
+  desc.add_options()("help", "this text")("plugin", po::value(&o.plugin)->required(),
+                                          "the plugin's shared object")(
       "store", po::value(&o.store)->required(), "the store file (created if missing)")(
       "config", po::value(&o.config)->default_value("{}"), "the plugin's config object (JSON)")(
       "action", po::value(&o.action)->required(), "the action to call")(

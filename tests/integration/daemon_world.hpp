@@ -62,7 +62,8 @@ public:
   DaemonProcess(const DaemonProcess &) = delete;
   DaemonProcess &operator=(const DaemonProcess &) = delete;
   ~DaemonProcess() {
-    if (!stopped_) stop(SIGKILL, 30s);
+    if (!stopped_)
+      stop(SIGKILL, 30s);
   }
 
   pid_t pid() const { return child_.id(); }
@@ -74,8 +75,10 @@ public:
   bool wait_for_log(const std::string &text, std::chrono::seconds bound = 60s) {
     const auto until = Clock::now() + bound;
     while (Clock::now() < until) {
-      if (contains(log(), text)) return true;
-      if (!running()) return contains(log(), text);
+      if (contains(log(), text))
+        return true;
+      if (!running())
+        return contains(log(), text);
       std::this_thread::sleep_for(20ms);
     }
     return false;
@@ -84,11 +87,14 @@ public:
   // Sends `signal` and waits up to `bound` for the exit; the exit code, or -1 when the
   // daemon did not exit in time (it is then killed) or died of a signal.
   int stop(int signal, std::chrono::seconds bound) {
-    if (stopped_) return exit_code_;
+    if (stopped_)
+      return exit_code_;
     // Only a child not yet reaped is signalled: its pid cannot belong to anyone else.
-    if (child_.running()) ::kill(child_.id(), signal);
+    if (child_.running())
+      ::kill(child_.id(), signal);
     const auto until = Clock::now() + bound;
-    while (child_.running() && Clock::now() < until) std::this_thread::sleep_for(10ms);
+    while (child_.running() && Clock::now() < until)
+      std::this_thread::sleep_for(10ms);
     bool hung = false;
     if (child_.running()) {
       hung = true;
@@ -111,7 +117,8 @@ public:
     std::string field;
     long long utime = 0, stime = 0;
     for (int i = 3; fields >> field; ++i) {
-      if (i == 14) utime = std::stoll(field);
+      if (i == 14)
+        utime = std::stoll(field);
       if (i == 15) {
         stime = std::stoll(field);
         break;
@@ -165,7 +172,8 @@ inline std::int64_t publishes() {
 template <class F> bool eventually(F done, std::chrono::seconds bound) {
   const auto until = Clock::now() + bound;
   while (Clock::now() < until) {
-    if (done()) return true;
+    if (done())
+      return true;
     std::this_thread::sleep_for(100ms);
   }
   return done();

@@ -46,14 +46,16 @@ struct Cli {
              {"AUTOHOST_MASTER_KEY", std::nullopt},
              {"AUTOHOST_MASTER_KEY_FILE", std::nullopt},
              {"AUTOHOST_LOG_LEVEL", std::nullopt}};
-    for (auto &[k, v] : extra_env) o.env[k] = v;
+    for (auto &[k, v] : extra_env)
+      o.env[k] = v;
     return run_process(required_env("AUTOHOST_BIN"), args, o);
   }
 
   // The single JSON error line a failing command writes last on stderr.
   static json::object error_of(const ProcessResult &r) {
     std::string last = r.err;
-    while (!last.empty() && last.back() == '\n') last.pop_back();
+    while (!last.empty() && last.back() == '\n')
+      last.pop_back();
     last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
     boost::system::error_code ec;
     json::value v = json::parse(last, ec);
@@ -145,8 +147,8 @@ BOOST_FIXTURE_TEST_CASE(actions_lists_schemas, Cli) {
 }
 
 BOOST_FIXTURE_TEST_CASE(invoke_reads_input_from_flag_file_and_stdin, Cli) {
-  auto flag = run({"--plugin", probe, "invoke", "probe.echo", "--input", R"({"n":1})",
-                   "--account", "alice", "--idempotency-key", "run-7"});
+  auto flag = run({"--plugin", probe, "invoke", "probe.echo", "--input", R"({"n":1})", "--account",
+                   "alice", "--idempotency-key", "run-7"});
   BOOST_TEST(flag.exit_code == 0, flag.err);
   const auto out = json::parse(flag.out).as_object();
   BOOST_TEST(out.at("input").at("n").as_int64() == 1);
@@ -154,8 +156,8 @@ BOOST_FIXTURE_TEST_CASE(invoke_reads_input_from_flag_file_and_stdin, Cli) {
   BOOST_TEST(out.at("idempotency_key").as_string() == "run-7");
 
   std::ofstream(home / "in.json") << R"({"n":2})";
-  auto file = run({"--plugin", probe, "invoke", "probe.echo", "--input-file",
-                   (home / "in.json").string()});
+  auto file =
+      run({"--plugin", probe, "invoke", "probe.echo", "--input-file", (home / "in.json").string()});
   BOOST_TEST(json::parse(file.out).at("input").at("n").as_int64() == 2);
 
   auto in = run({"--plugin", probe, "invoke", "probe.echo"}, R"({"n":3})");
@@ -249,24 +251,27 @@ BOOST_FIXTURE_TEST_CASE(secrets_never_show_their_value_unless_revealed, Cli) {
   BOOST_TEST(contains(list.out, "threads/accounts/alice/token"));
   BOOST_TEST(!contains(list.out, value));
 
-  auto conflict = run({"secrets", "set", "threads/accounts/alice/token", "--expect-version", "0"},
-                      "other");
+  auto conflict =
+      run({"secrets", "set", "threads/accounts/alice/token", "--expect-version", "0"}, "other");
   BOOST_TEST(conflict.exit_code == 8);
   BOOST_TEST(contains(message_of(conflict), "is at version 1, not the expected 0"));
-  BOOST_TEST(run({"secrets", "get", "threads/accounts/alice/token", "--reveal"}).out == value + "\n");
+  BOOST_TEST(run({"secrets", "get", "threads/accounts/alice/token", "--reveal"}).out ==
+             value + "\n");
 
   auto empty = run({"secrets", "set", "k"}, "");
   BOOST_TEST(empty.exit_code == 2);
 
-  BOOST_TEST(run({"secrets", "rm", "threads/accounts/alice/token", "--expect-version", "5"})
-                 .exit_code == 8);
+  BOOST_TEST(
+      run({"secrets", "rm", "threads/accounts/alice/token", "--expect-version", "5"}).exit_code ==
+      8);
   BOOST_TEST(run({"secrets", "rm", "threads/accounts/alice/token"}).exit_code == 0);
   auto gone = run({"secrets", "get", "threads/accounts/alice/token"});
   BOOST_TEST(gone.exit_code == 4);
   BOOST_TEST(contains(message_of(gone), "does not exist"));
 
   for (const auto &entry : fs::recursive_directory_iterator(home.path())) {
-    if (entry.is_regular_file()) BOOST_TEST(!contains(read_file(entry.path()), value), entry.path());
+    if (entry.is_regular_file())
+      BOOST_TEST(!contains(read_file(entry.path()), value), entry.path());
   }
 }
 
@@ -293,14 +298,14 @@ BOOST_FIXTURE_TEST_CASE(store_problems_exit_11_and_keep_the_data, Cli) {
 BOOST_FIXTURE_TEST_CASE(config_file_sets_plugin_config_and_is_checked, Cli) {
   std::ofstream(home / "config.json")
       << R"({"plugins": {"threads": {"graph_base_url": "https://127.0.0.1:9443"}}})";
-  auto r = run({"--config", (home / "config.json").string(), "--plugin", threads, "invoke",
-                "threads.info"});
+  auto r = run(
+      {"--config", (home / "config.json").string(), "--plugin", threads, "invoke", "threads.info"});
   BOOST_TEST(r.exit_code == 0, r.err);
   BOOST_TEST(json::parse(r.out).at("config").at("graph_base_url").as_string() ==
              "https://127.0.0.1:9443");
 
-  std::ofstream(home / "dirs.json") << R"({"plugin_dirs": [")" +
-                                          fs::path(threads).parent_path().string() + R"("]})";
+  std::ofstream(home / "dirs.json")
+      << R"({"plugin_dirs": [")" + fs::path(threads).parent_path().string() + R"("]})";
   auto dirs = run({"--config", (home / "dirs.json").string(), "plugins"});
   BOOST_TEST(dirs.exit_code == 0, dirs.err);
   BOOST_TEST(contains(dirs.out, threads));

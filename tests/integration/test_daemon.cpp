@@ -21,8 +21,8 @@ struct Posting : Cli {
 
   // `schedule add threads.post --at WHEN --id ID` with `input`.
   void add_post(const std::string &id, const std::string &when, const std::string &input) {
-    auto r = cli({"schedule", "add", "threads.post", "--id", id, "--at", when, "--account",
-                  "alice", "--input", input});
+    auto r = cli({"schedule", "add", "threads.post", "--id", id, "--at", when, "--account", "alice",
+                  "--input", input});
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "schedule add " + id + ": " + r.err);
   }
   void add_text_post(const std::string &id, const std::string &when) {
@@ -81,8 +81,7 @@ BOOST_FIXTURE_TEST_CASE(once_publishes_due_posts_exactly_once, Posting) {
 }
 
 BOOST_FIXTURE_TEST_CASE(a_rate_limited_post_is_retried_after_the_hint, Posting) {
-  sbx::add_fault(sandbox(),
-                 R"({"group":"create","mode":"http_429","retry_after_s":1,"count":50})");
+  sbx::add_fault(sandbox(), R"({"group":"create","mode":"http_429","retry_after_s":1,"count":50})");
   add_text_post("limited", utc_in(-2));
   once();
   auto run = only_run("limited");
@@ -157,15 +156,15 @@ BOOST_FIXTURE_TEST_CASE(a_schedule_added_while_the_daemon_sleeps_runs_promptly, 
   std::this_thread::sleep_for(1s);
   add_text_post("added-later", utc_in(0));
   // Well under the daemon's 60 s maximum sleep: only a missed wake-up takes longer.
-  BOOST_TEST(eventually([&] { return posts_by_text()["added-later"] == 1; }, 30s),
-             daemon.log());
+  BOOST_TEST(eventually([&] { return posts_by_text()["added-later"] == 1; }, 30s), daemon.log());
   BOOST_TEST(daemon.stop(SIGTERM, 30s) == 0);
   BOOST_TEST(status_of(only_run("added-later")) == "succeeded");
 }
 
 BOOST_FIXTURE_TEST_CASE(two_daemons_on_one_store_post_each_post_once, Posting) {
   constexpr int count = 12;
-  for (int i = 0; i < count; ++i) add_text_post("shared-" + std::to_string(i), utc_in(1 + i / 4));
+  for (int i = 0; i < count; ++i)
+    add_text_post("shared-" + std::to_string(i), utc_in(1 + i / 4));
   DaemonProcess a(*this, {"--workers", "2"});
   DaemonProcess b(*this, {"--workers", "2"});
   BOOST_REQUIRE_MESSAGE(a.wait_for_log(R"("msg":"started")"), a.log());
@@ -173,9 +172,9 @@ BOOST_FIXTURE_TEST_CASE(two_daemons_on_one_store_post_each_post_once, Posting) {
   const bool all_done = eventually(
       [&] {
         const auto all = runs(*this);
-        return all.size() == count &&
-               std::all_of(all.begin(), all.end(),
-                           [](const json::value &r) { return status_of(r) == "succeeded"; });
+        return all.size() == count && std::all_of(all.begin(), all.end(), [](const json::value &r) {
+                 return status_of(r) == "succeeded";
+               });
       },
       120s);
   BOOST_TEST(a.stop(SIGTERM, 30s) == 0);
@@ -185,7 +184,8 @@ BOOST_FIXTURE_TEST_CASE(two_daemons_on_one_store_post_each_post_once, Posting) {
   for (int i = 0; i < count; ++i) {
     const std::string id = "shared-" + std::to_string(i);
     BOOST_TEST(posts.count(id) == 1u);
-    if (posts.count(id) == 1) BOOST_TEST(posts.at(id) == 1, id);
+    if (posts.count(id) == 1)
+      BOOST_TEST(posts.at(id) == 1, id);
   }
   BOOST_TEST(publishes() == count);
   // Both took part (not asserted: which daemon wins each claim is up to timing).
@@ -220,7 +220,8 @@ BOOST_AUTO_TEST_CASE(the_daemon_keeps_an_onboarded_account_valid_for_a_simulated
     const std::string status = status_of(run);
     // Missed only as an overlap: a jittered run still waiting when the next one came.
     BOOST_TEST((status == "succeeded" || status == "missed"), json::serialize(run));
-    if (status != "succeeded") continue;
+    if (status != "succeeded")
+      continue;
     ++succeeded;
     const auto &out = run.at("output").as_object();
     BOOST_TEST(out.at("failed").as_int64() == 0);

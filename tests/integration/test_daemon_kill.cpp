@@ -28,19 +28,17 @@ std::string calendar() {
     json::object input{{"text", post_text(i)}};
     const int kind = i % 5;
     if (kind == 2 || kind == 3) {
-      input["media"] = json::array{
-          json::object{{"type", "image"}, {"url", "https://cdn.example/" + std::to_string(i) + ".jpg"}}};
+      input["media"] = json::array{json::object{
+          {"type", "image"}, {"url", "https://cdn.example/" + std::to_string(i) + ".jpg"}}};
     } else if (kind == 4) {
-      input["media"] = json::array{
-          json::object{{"type", "video"}, {"url", "https://cdn.example/" + std::to_string(i) + ".mp4"}}};
+      input["media"] = json::array{json::object{
+          {"type", "video"}, {"url", "https://cdn.example/" + std::to_string(i) + ".mp4"}}};
     }
-    entries.push_back(json::object{{"id", "post-" + std::to_string(i)},
-                                   {"at", utc_in(3 + i)},
-                                   {"input", std::move(input)}});
+    entries.push_back(json::object{
+        {"id", "post-" + std::to_string(i)}, {"at", utc_in(3 + i)}, {"input", std::move(input)}});
   }
-  return json::serialize(json::object{{"account", "alice"},
-                                      {"max_lateness", "6h"},
-                                      {"posts", std::move(entries)}});
+  return json::serialize(
+      json::object{{"account", "alice"}, {"max_lateness", "6h"}, {"posts", std::move(entries)}});
 }
 
 // How a round picks the moment of its kill.
@@ -48,7 +46,8 @@ enum class KillAt { random_moment, while_polling, after_publish };
 
 std::size_t count_of(const std::string &text, const std::string &needle) {
   std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
   return n;
 }
 
@@ -59,7 +58,8 @@ std::int64_t requests(const char *group) {
 // Waits until the sandbox has seen more `group` requests than `before` (or `bound` passed).
 void wait_for_request(const char *group, std::int64_t before, std::chrono::milliseconds bound) {
   const auto until = Clock::now() + bound;
-  while (Clock::now() < until && requests(group) <= before) std::this_thread::sleep_for(5ms);
+  while (Clock::now() < until && requests(group) <= before)
+    std::this_thread::sleep_for(5ms);
 }
 
 } // namespace
@@ -77,9 +77,8 @@ BOOST_FIXTURE_TEST_CASE(sigkill_at_random_points_never_loses_or_doubles_a_post, 
   std::mt19937 random(std::random_device{}());
   // A 1 s lease (runs of a killed daemon are resumed 1-2 s later); attempts are not
   // limited, because this test kills far more often than a real deployment ever would.
-  const std::vector<std::string> args = {"--workers", "4",        "--lease",
-                                         "1s",        "--job-jitter", "0",
-                                         "--max-attempts", "100000"};
+  const std::vector<std::string> args = {"--workers",    "4", "--lease",        "1s",
+                                         "--job-jitter", "0", "--max-attempts", "100000"};
   int killed = 0, round = 0, faults = 0, interrupted = 0;
   int by_kind[3] = {0, 0, 0};
   const auto begun = Clock::now();
@@ -115,8 +114,8 @@ BOOST_FIXTURE_TEST_CASE(sigkill_at_random_points_never_loses_or_doubles_a_post, 
           std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 30)(random)));
       break;
     }
-    BOOST_REQUIRE_MESSAGE(daemon.running(), "round " << round << ": the daemon exited by itself: "
-                                                     << daemon.log());
+    BOOST_REQUIRE_MESSAGE(daemon.running(),
+                          "round " << round << ": the daemon exited by itself: " << daemon.log());
     daemon.stop(SIGKILL, 30s);
     const std::string log = daemon.log();
     if (count_of(log, "\"run started\"") + count_of(log, "\"run resumed\"") >
@@ -172,6 +171,6 @@ BOOST_FIXTURE_TEST_CASE(sigkill_at_random_points_never_loses_or_doubles_a_post, 
     BOOST_TEST(status_of(run) == "succeeded", json::serialize(run));
     attempts += static_cast<int>(run.at("attempts").as_int64());
   }
-  BOOST_TEST_MESSAGE(posts << " posts, " << missing << " missing, " << doubled
-                           << " doubled; " << attempts << " attempts in all");
+  BOOST_TEST_MESSAGE(posts << " posts, " << missing << " missing, " << doubled << " doubled; "
+                           << attempts << " attempts in all");
 }

@@ -54,7 +54,8 @@ struct Cli {
 
   static json::object error_of(const ProcessResult &r) {
     std::string last = r.err;
-    while (!last.empty() && last.back() == '\n') last.pop_back();
+    while (!last.empty() && last.back() == '\n')
+      last.pop_back();
     last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
     boost::system::error_code ec;
     json::value v = json::parse(last, ec);

@@ -79,7 +79,8 @@ struct Threads {
 
   explicit Threads(const std::string &extra_plugin_config = "") {
     control("POST", "/__sandbox/reset");
-    control("POST", "/__sandbox/config", R"({"container_delay_s":{"TEXT":0.2,"IMAGE":0.3,"VIDEO":0.5}})");
+    control("POST", "/__sandbox/config",
+            R"({"container_delay_s":{"TEXT":0.2,"IMAGE":0.3,"VIDEO":0.5}})");
     write_config(extra_plugin_config);
     token = sbx::issue_token(sandbox());
     secrets.push_back(token);
@@ -113,18 +114,20 @@ struct Threads {
                         std::string stdin_text = {}) {
     ProcessOptions o;
     o.stdin_text = std::move(stdin_text);
-    o.env = {{"HOME", home.path().string()},
-             {"AUTOHOST_STATE_DIR", (home / "state").string()},
-             {"AUTOHOST_CONFIG", (home / "config.json").string()},
-             {"AUTOHOST_PLUGIN_PATH", fs::path(required_env("THREADS_PLUGIN")).parent_path().string()},
-             {"AUTOHOST_MASTER_KEY", std::nullopt},
-             {"AUTOHOST_LOG_LEVEL", std::nullopt},
-             {"AUTOHOST_TEST_CLOCK_OFFSET_S", std::nullopt},
-             {"HTTPS_PROXY", std::nullopt},
-             {"https_proxy", std::nullopt},
-             {"NO_PROXY", std::nullopt},
-             {"no_proxy", std::nullopt}};
-    for (const auto &[name, value] : env) o.env[name] = value;
+    o.env = {
+        {"HOME", home.path().string()},
+        {"AUTOHOST_STATE_DIR", (home / "state").string()},
+        {"AUTOHOST_CONFIG", (home / "config.json").string()},
+        {"AUTOHOST_PLUGIN_PATH", fs::path(required_env("THREADS_PLUGIN")).parent_path().string()},
+        {"AUTOHOST_MASTER_KEY", std::nullopt},
+        {"AUTOHOST_LOG_LEVEL", std::nullopt},
+        {"AUTOHOST_TEST_CLOCK_OFFSET_S", std::nullopt},
+        {"HTTPS_PROXY", std::nullopt},
+        {"https_proxy", std::nullopt},
+        {"NO_PROXY", std::nullopt},
+        {"no_proxy", std::nullopt}};
+    for (const auto &[name, value] : env)
+      o.env[name] = value;
     o.signal_when = std::exchange(signal_when, nullptr);
     o.signal_number = signal_number;
     auto r = run_process(program, args, o);
@@ -147,7 +150,8 @@ struct Threads {
   }
   static json::object error_of(const ProcessResult &r) {
     std::string last = r.err;
-    while (!last.empty() && last.back() == '\n') last.pop_back();
+    while (!last.empty() && last.back() == '\n')
+      last.pop_back();
     const auto nl = last.rfind('\n');
     return json::parse(nl == std::string::npos ? last : last.substr(nl + 1)).as_object();
   }
@@ -181,7 +185,8 @@ BOOST_FIXTURE_TEST_CASE(image_video_and_mixed_carousel, Threads) {
   const auto image = ok("post", R"({"text":"a photo","media":[{"type":"image",
     "url":"https://cdn.example/a.jpg","alt_text":"a red door"}]})");
   BOOST_TEST(image.at("shape").as_string() == "image");
-  const auto video = ok("post", R"({"media":[{"type":"video","url":"https://cdn.example/v.mp4"}]})");
+  const auto video =
+      ok("post", R"({"media":[{"type":"video","url":"https://cdn.example/v.mp4"}]})");
   BOOST_TEST(video.at("shape").as_string() == "video");
   const auto carousel = ok("post", R"({"text":"album","media":[
     {"type":"image","url":"https://cdn.example/1.jpg"},{"type":"video","url":"https://cdn.example/2.mp4"},
@@ -232,13 +237,16 @@ BOOST_FIXTURE_TEST_CASE(invalid_input_sends_nothing, Threads) {
 // back on the media object, as threads-api.md 2.1 and 3.2 document them.
 BOOST_FIXTURE_TEST_CASE(location_and_spoilers_arrive_and_read_back, Threads) {
   const std::string location = "110843418940484";
-  const auto text = ok("post", R"({"text":"The butler did it, on the pier","location_id":")" +
-                                   location + R"(","spoilers":[{"offset":4,"length":6},{"offset":26,"length":4}]})");
-  const auto image = ok("post", R"({"text":"the ending","spoiler_media":true,"location_id":")" +
-                                    location + R"(","media":[{"type":"image","url":"https://cdn.example/end.jpg"}]})");
+  const auto text =
+      ok("post", R"({"text":"The butler did it, on the pier","location_id":")" + location +
+                     R"(","spoilers":[{"offset":4,"length":6},{"offset":26,"length":4}]})");
+  const auto image =
+      ok("post", R"({"text":"the ending","spoiler_media":true,"location_id":")" + location +
+                     R"(","media":[{"type":"image","url":"https://cdn.example/end.jpg"}]})");
   const auto carousel = ok("post", R"({"spoiler_media":true,"media":[
     {"type":"image","url":"https://cdn.example/s1.jpg"},{"type":"video","url":"https://cdn.example/s2.mp4"}]})");
-  const auto plain = ok("post", R"({"media":[{"type":"image","url":"https://cdn.example/open.jpg"}]})");
+  const auto plain =
+      ok("post", R"({"media":[{"type":"image","url":"https://cdn.example/open.jpg"}]})");
 
   const std::string fields =
       R"(","fields":["id","media_type","text","location_id","location","text_entities","is_spoiler_media"]})";
@@ -280,13 +288,15 @@ BOOST_FIXTURE_TEST_CASE(invalid_location_and_spoilers_name_the_field_and_send_no
   const std::string image = R"("media":[{"type":"image","url":"https://cdn.example/x.jpg"}])";
   std::string eleven; // one range more than the 10 allowed
   for (int k = 0; k < 11; ++k) {
-    eleven += (k == 0 ? "" : ",") + std::string(R"({"offset":)") + std::to_string(k) + R"(,"length":1})";
+    eleven +=
+        (k == 0 ? "" : ",") + std::string(R"({"offset":)") + std::to_string(k) + R"(,"length":1})";
   }
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"text":"no media here","spoiler_media":true})", "spoiler_media"},
       {R"({"text":"flag","spoiler_media":"yes",)" + image + "}", "spoiler_media"},
       {R"({"text":"short","spoilers":[{"offset":3,"length":5}]})", "spoilers[0]"},
-      {R"({"text":"short","spoilers":[{"offset":0,"length":2},{"offset":-1,"length":2}]})", "spoilers[1]"},
+      {R"({"text":"short","spoilers":[{"offset":0,"length":2},{"offset":-1,"length":2}]})",
+       "spoilers[1]"},
       {R"({"text":"short","spoilers":[{"offset":0,"length":0}]})", "spoilers[0]"},
       {R"({"text":"short","spoilers":[{"offset":0,"length":2,"style":"blur"}]})", "spoilers[0]"},
       {R"({"spoilers":[{"offset":0,"length":1}],)" + image + "}", "spoilers[0]"},
@@ -334,8 +344,9 @@ BOOST_FIXTURE_TEST_CASE(progress_is_shown_on_a_terminal_only, Threads) {
   BOOST_TEST(piped.exit_code == 0);
   BOOST_TEST(!contains(piped.err, "[threads] processing"));
   // `script` gives the command a pseudo-terminal, as an interactive shell would.
-  const std::string command = required_env("AUTOHOST_BIN") + " --log-level error invoke threads.post --input '" +
-                              R"({"media":[{"type":"image","url":"https://cdn.example/q.jpg"}]})" + "'";
+  const std::string command =
+      required_env("AUTOHOST_BIN") + " --log-level error invoke threads.post --input '" +
+      R"({"media":[{"type":"image","url":"https://cdn.example/q.jpg"}]})" + "'";
   auto tty = cli_via("/usr/bin/script", {"-qec", command, "/dev/null"});
   BOOST_TEST(tty.exit_code == 0, tty.out);
   BOOST_TEST(contains(tty.out, "[threads] processing: IN_PROGRESS ("), tty.out);
@@ -416,8 +427,9 @@ BOOST_FIXTURE_TEST_CASE(create_failures_are_retried_without_duplicates, Threads)
 BOOST_FIXTURE_TEST_CASE(interrupted_post_resumes_with_its_key, Threads) {
   // The container takes 3 s; a 1 s timeout leaves it resumable.
   control("POST", "/__sandbox/config", R"({"container_delay_s":{"IMAGE":3}})");
-  auto first = invoke("post", R"({"media":[{"type":"image","url":"https://cdn.example/slow.jpg"}]})",
-                      {"--idempotency-key", "slow-1", "--timeout", "1"});
+  auto first =
+      invoke("post", R"({"media":[{"type":"image","url":"https://cdn.example/slow.jpg"}]})",
+             {"--idempotency-key", "slow-1", "--timeout", "1"});
   BOOST_TEST(first.exit_code != 0);
   BOOST_TEST(error_of(first).at("idempotency_key").as_string() == "slow-1");
   BOOST_TEST(publish_count() == 0);
@@ -443,7 +455,8 @@ BOOST_FIXTURE_TEST_CASE(expired_containers_are_replaced_when_resumed, Threads) {
   BOOST_TEST(error_of(first).at("idempotency_key").as_string() == "late-1");
   const auto before = container_statuses();
   BOOST_TEST_REQUIRE(before.size() == 3u); // two children and the carousel
-  for (const auto &[id, status] : before) BOOST_TEST(status == "IN_PROGRESS", id);
+  for (const auto &[id, status] : before)
+    BOOST_TEST(status == "IN_PROGRESS", id);
 
   control("POST", "/__sandbox/config", R"({"container_delay_s":{"IMAGE":0.3}})");
   sbx::advance_clock(sandbox(), a_day_and_more_s);
@@ -457,7 +470,8 @@ BOOST_FIXTURE_TEST_CASE(expired_containers_are_replaced_when_resumed, Threads) {
   }
   const auto after = container_statuses();
   BOOST_TEST(after.size() == 6u);
-  for (const auto &[id, status] : before) BOOST_TEST(after.at(id) == "EXPIRED", id);
+  for (const auto &[id, status] : before)
+    BOOST_TEST(after.at(id) == "EXPIRED", id);
   BOOST_TEST(after.at(carousel) == "PUBLISHED");
   BOOST_TEST(publish_count() == 1);
   const auto posts = published_posts();
@@ -472,8 +486,9 @@ BOOST_FIXTURE_TEST_CASE(expired_containers_are_replaced_when_resumed, Threads) {
 // The publish request left, and the process died (SIGKILL) before any answer came; a day
 // later the same key runs again. `executed` says whether the sandbox made the post.
 void publish_sent_then_killed_and_a_day_passes(Threads &t, bool executed) {
-  sbx::add_fault(sandbox(), std::string(R"({"group":"publish","mode":"stall","stall_s":20,"execute":)") +
-                                (executed ? "true" : "false") + "}");
+  sbx::add_fault(sandbox(),
+                 std::string(R"({"group":"publish","mode":"stall","stall_s":20,"execute":)") +
+                     (executed ? "true" : "false") + "}");
   const std::string input = R"({"text":"sent, then the lights went out"})";
   t.signal_when = [] { return requests_of("publish") >= 1; };
   t.signal_number = SIGKILL;
@@ -538,9 +553,11 @@ BOOST_FIXTURE_TEST_CASE(persistent_faults_give_their_status, Threads) {
       {R"({"group":"read","mode":"malformed_json"})", 6, "not valid JSON"},
       {R"({"group":"read","mode":"truncated","count":10})", 6, "Threads API unreachable"},
       {R"({"group":"read","mode":"graph_error","http_status":401,"code":190,"error_subcode":463,
-          "message":"Error validating access token: Session has expired"})", 5, "re-authorise"},
+          "message":"Error validating access token: Session has expired"})",
+       5, "re-authorise"},
       {R"({"group":"read","mode":"graph_error","code":100,"error_subcode":33,
-          "message":"Unsupported get request."})", 4, "does not exist"},
+          "message":"Unsupported get request."})",
+       4, "does not exist"},
   };
   for (const auto &[fault, code, text] : cases) {
     control("DELETE", "/__sandbox/faults");
@@ -593,8 +610,8 @@ BOOST_FIXTURE_TEST_CASE(wrong_ca_and_wrong_host_name_are_refused, Threads) {
 
   sbx::SandboxProcess other({"--server-name", "not-this-host.test"});
   std::ofstream(home / "config.json")
-      << R"({"plugins": {"threads": {"graph_base_url": ")" << other.base_url
-      << R"(", "ca_file": ")" << other.ca_file << R"("}}})";
+      << R"({"plugins": {"threads": {"graph_base_url": ")" << other.base_url << R"(", "ca_file": ")"
+      << other.ca_file << R"("}}})";
   auto wrong_name = invoke("profile", "{}");
   BOOST_TEST(wrong_name.exit_code == 1);
   BOOST_TEST(contains(wrong_name.err, "certificate verify failed"), wrong_name.err);
@@ -607,9 +624,11 @@ BOOST_AUTO_TEST_SUITE(proxy)
 BOOST_FIXTURE_TEST_CASE(https_proxy_tunnels_with_tls_verified_end_to_end, Threads) {
   const std::string user = "proxyuser", password = "proxy-pass-5d1e";
   secrets.push_back(password);
-  http_test::TestProxy proxy("Basic cHJveHl1c2VyOnByb3h5LXBhc3MtNWQxZQ=="); // proxyuser:proxy-pass-5d1e
+  http_test::TestProxy proxy(
+      "Basic cHJveHl1c2VyOnByb3h5LXBhc3MtNWQxZQ=="); // proxyuser:proxy-pass-5d1e
   const std::string sandbox_target = "127.0.0.1:" + std::to_string(sandbox().port);
-  env["HTTPS_PROXY"] = "http://" + user + ":" + password + "@127.0.0.1:" + std::to_string(proxy.port());
+  env["HTTPS_PROXY"] =
+      "http://" + user + ":" + password + "@127.0.0.1:" + std::to_string(proxy.port());
 
   BOOST_TEST(ok("profile", "{}").at("username").as_string() == "threadsapitestuser");
   const std::size_t after_profile = proxy.targets().size();
@@ -619,7 +638,8 @@ BOOST_FIXTURE_TEST_CASE(https_proxy_tunnels_with_tls_verified_end_to_end, Thread
   BOOST_TEST(published_posts()[0].at("id") == posted.at("id"));
   const std::size_t tunnels = proxy.targets().size();
   BOOST_TEST(tunnels > after_profile);
-  for (const auto &target : proxy.targets()) BOOST_TEST(target == sandbox_target);
+  for (const auto &target : proxy.targets())
+    BOOST_TEST(target == sandbox_target);
 
   // TLS runs inside the tunnel, end to end: a CA that does not vouch for the sandbox fails
   // the handshake even though the proxy connected.
@@ -685,7 +705,8 @@ BOOST_FIXTURE_TEST_CASE(profile_thread_threads_and_paging, Threads) {
   const auto page = ok("threads", R"({"limit":2})");
   BOOST_TEST(page.at("data").as_array().size() == 2u);
   BOOST_TEST(page.at("paging").at("has_next").as_bool());
-  const auto next = ok("threads", R"({"limit":2,"after":")" + str(page.at("paging").at("after")) + R"("})");
+  const auto next =
+      ok("threads", R"({"limit":2,"after":")" + str(page.at("paging").at("after")) + R"("})");
   BOOST_TEST(next.at("data").as_array().size() == 2u);
   BOOST_TEST(next.at("data").as_array()[0].at("id") != page.at("data").as_array()[0].at("id"));
 
@@ -741,7 +762,8 @@ BOOST_FIXTURE_TEST_CASE(repost_and_delete, Threads) {
   BOOST_TEST(deleted.at("deleted").as_bool());
   bool found_deleted = false;
   for (const auto &p : published_posts()) {
-    if (p.at("id").as_string() == id) found_deleted = p.at("deleted").as_bool();
+    if (p.at("id").as_string() == id)
+      found_deleted = p.at("deleted").as_bool();
   }
   BOOST_TEST(found_deleted);
 }

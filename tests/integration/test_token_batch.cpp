@@ -132,7 +132,8 @@ SweepRun sweep_on(bool abi_1_0, const std::string &fault = "",
   }
   SweepRun run;
   const int puts_before = h.puts;
-  if (!fault.empty()) control("POST", "/__sandbox/faults", fault);
+  if (!fault.empty())
+    control("POST", "/__sandbox/faults", fault);
   const auto started = std::chrono::steady_clock::now();
   auto job = instance->run_job("refresh_tokens");
   control("DELETE", "/__sandbox/faults");
@@ -143,7 +144,8 @@ SweepRun sweep_on(bool abi_1_0, const std::string &fault = "",
   run.batched_items = h.batched_items;
   run.calls_beyond_size = h.calls_beyond_size;
   for (const auto &[at, n] : h.written_at) {
-    if (at - started <= limit) run.items_within += n;
+    if (at - started <= limit)
+      run.items_within += n;
   }
   BOOST_TEST_MESSAGE("ABI 1." << (abi_1_0 ? 0 : 1) << " host: " << run.batches
                               << " batched writes of " << run.batched_items << " items, "
@@ -191,5 +193,6 @@ BOOST_AUTO_TEST_CASE(answers_are_stored_while_another_refresh_stalls) {
   const SweepRun run = sweep_on(false, R"({"group":"refresh","mode":"stall","stall_s":6})",
                                 std::chrono::milliseconds(4500));
   BOOST_TEST(run.report.at("refreshed").as_int64() == accounts);
-  BOOST_TEST(run.items_within >= 64u + 63u, run.items_within << " items stored before the stall ended");
+  BOOST_TEST(run.items_within >= 64u + 63u,
+             run.items_within << " items stored before the stall ended");
 }

@@ -28,7 +28,8 @@ std::string str(const json::object &o, std::string_view k) {
 
 ah_status status_from(std::string_view name) {
   for (int s = AH_OK; s <= AH_INTERNAL; ++s) {
-    if (autohost::status_name(static_cast<ah_status>(s)) == name) return static_cast<ah_status>(s);
+    if (autohost::status_name(static_cast<ah_status>(s)) == name)
+      return static_cast<ah_status>(s);
   }
   throw std::invalid_argument("unknown status");
 }
@@ -39,7 +40,8 @@ public:
 
   Result<std::string> invoke(std::string_view action, std::string_view input,
                              const autohost::CallContext &ctx) override {
-    if (PROBE_VARIANT == PROBE_THROWS_IN_INVOKE) throw std::runtime_error("probe exploded in invoke");
+    if (PROBE_VARIANT == PROBE_THROWS_IN_INVOKE)
+      throw std::runtime_error("probe exploded in invoke");
     const json::object in = json::parse(input.empty() ? "{}" : input).as_object();
     if (action == "echo") {
       json::object out{{"input", in},
@@ -57,8 +59,10 @@ public:
     }
     if (action == "secret_get") {
       auto got = host_.secret_get(str(in, "key"));
-      if (!got) return std::move(got).error();
-      if (!got.value()) return std::string(R"({"found":false})");
+      if (!got)
+        return std::move(got).error();
+      if (!got.value())
+        return std::string(R"({"found":false})");
       return json::serialize(json::object{
           {"found", true}, {"value", got.value()->value}, {"version", got.value()->version}});
     }
@@ -67,18 +71,22 @@ public:
                                 ? in.at("expected_version").to_number<std::uint64_t>()
                                 : AH_VERSION_ANY;
       auto put = host_.secret_put(str(in, "key"), str(in, "value"), expected);
-      if (!put) return std::move(put).error();
+      if (!put)
+        return std::move(put).error();
       return json::serialize(json::object{{"version", put.value()}});
     }
-    if (action == "secret_put_many") return put_many(in);
+    if (action == "secret_put_many")
+      return put_many(in);
     if (action == "secret_list") {
       auto listed = host_.secret_list(str(in, "prefix"));
-      if (!listed) return std::move(listed).error();
+      if (!listed)
+        return std::move(listed).error();
       return listed.value();
     }
     if (action == "secret_delete") {
       auto removed = host_.secret_delete(str(in, "key"), AH_VERSION_ANY);
-      if (!removed) return std::move(removed).error();
+      if (!removed)
+        return std::move(removed).error();
       return std::string("{}");
     }
     if (action == "wait_for_cancel") {
@@ -112,10 +120,9 @@ private:
       const json::object &o = w.as_object();
       text.push_back(str(o, "key"));
       text.push_back(str(o, "value"));
-      items.push_back(ah_secret_write{autohost::to_ah(text[text.size() - 2]),
-                                      autohost::to_ah(text.back()),
-                                      o.at("expected_version").to_number<std::uint64_t>(),
-                                      AH_INTERNAL, 12345});
+      items.push_back(
+          ah_secret_write{autohost::to_ah(text[text.size() - 2]), autohost::to_ah(text.back()),
+                          o.at("expected_version").to_number<std::uint64_t>(), AH_INTERNAL, 12345});
     }
     autohost::StringSink error;
     const ah_status st = raw->secret_put_many(raw->host, items.data(), items.size(), &error.sink);
@@ -132,8 +139,9 @@ private:
 };
 
 Result<std::unique_ptr<autohost::PluginInstance>> create(autohost::HostServices host,
-                                                          std::string_view config) {
-  if (PROBE_VARIANT == PROBE_THROWS_IN_CREATE) throw std::runtime_error("probe exploded in create");
+                                                         std::string_view config) {
+  if (PROBE_VARIANT == PROBE_THROWS_IN_CREATE)
+    throw std::runtime_error("probe exploded in create");
   if (PROBE_VARIANT == PROBE_FAILS_CREATE || config.find("\"fail\"") != std::string_view::npos) {
     return Error::make(AH_INVALID_INPUT, "probe config rejected");
   }
@@ -149,7 +157,8 @@ constexpr const char manifest[] = R"({"name":"probe","actions":[
 
 constexpr ah_plugin make_table() {
   ah_plugin t = Adapter::table(PROBE_NAME, "9.9.9", manifest);
-  if (PROBE_VARIANT == PROBE_WRONG_ABI) t.abi_major = AH_ABI_MAJOR + 1;
+  if (PROBE_VARIANT == PROBE_WRONG_ABI)
+    t.abi_major = AH_ABI_MAJOR + 1;
   return t;
 }
 constexpr ah_plugin table = make_table();

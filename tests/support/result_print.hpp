@@ -15,7 +15,8 @@ inline std::ostream &boost_test_print_type(std::ostream &os, const LoadError &e)
 }
 template <class T, class E>
 std::ostream &boost_test_print_type(std::ostream &os, const Result<T, E> &r) {
-  if (r.has_value()) return os << "a value";
+  if (r.has_value())
+    return os << "a value";
   return boost_test_print_type(os, r.error());
 }
 

@@ -13,7 +13,8 @@ std::string read_file(const std::filesystem::path &file) {
 
 std::string required_env(const char *name) {
   const char *v = std::getenv(name);
-  if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(name) + " is not set");
+  if (v == nullptr || *v == '\0')
+    throw std::runtime_error(std::string(name) + " is not set");
   return v;
 }
 

@@ -280,7 +280,8 @@ BOOST_AUTO_TEST_CASE(next_after_agrees_with_a_minute_by_minute_scan) {
             fires = fires || e.matches(gap);
           }
         }
-        if (fires) scanned.push_back(t);
+        if (fires)
+          scanned.push_back(t);
       }
       std::vector<Instant> stepped;
       for (auto t = e.next_after(start, zone); t && *t <= end; t = e.next_after(*t, zone)) {

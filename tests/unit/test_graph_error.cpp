@@ -12,8 +12,8 @@ namespace json = boost::json;
 
 namespace {
 
-GraphError graph(long long code, std::optional<long long> subcode = std::nullopt,
-                 int http = 400, std::optional<bool> transient = std::nullopt) {
+GraphError graph(long long code, std::optional<long long> subcode = std::nullopt, int http = 400,
+                 std::optional<bool> transient = std::nullopt) {
   GraphError e;
   e.http_status = http;
   e.code = code;
@@ -66,20 +66,21 @@ BOOST_AUTO_TEST_CASE(non_json_and_success_bodies) {
   BOOST_REQUIRE(html);
   BOOST_TEST(!html->code.has_value());
   BOOST_TEST(status_of(*html) == AH_RETRY_LATER);
-  const auto codes_as_strings = parse_error(400, R"({"error":{"code":"190","error_subcode":"463"}})");
+  const auto codes_as_strings =
+      parse_error(400, R"({"error":{"code":"190","error_subcode":"463"}})");
   BOOST_TEST(*codes_as_strings->code == 190);
   BOOST_TEST(classify(*codes_as_strings, Operation::read).code == "token_expired");
 }
 
 BOOST_AUTO_TEST_CASE(token_codes_require_reauthorisation_with_subcode_advice) {
   const std::vector<std::pair<long long, std::string>> subcodes = {
-      {458, "app_removed"},      {459, "user_checkpointed"}, {460, "password_changed"},
-      {463, "token_expired"},    {464, "user_unconfirmed"},  {467, "token_invalid"},
+      {458, "app_removed"},   {459, "user_checkpointed"}, {460, "password_changed"},
+      {463, "token_expired"}, {464, "user_unconfirmed"},  {467, "token_invalid"},
       {0, "token_invalid"}};
   for (long long code : {190LL, 102LL}) {
     for (const auto &[sub, name] : subcodes) {
-      const auto v = classify(graph(code, sub == 0 ? std::nullopt : std::optional(sub)),
-                              Operation::read);
+      const auto v =
+          classify(graph(code, sub == 0 ? std::nullopt : std::optional(sub)), Operation::read);
       BOOST_TEST(v.status == AH_AUTH_REQUIRED);
       BOOST_TEST(v.code == name);
       BOOST_TEST(!v.advice.empty());
@@ -93,7 +94,8 @@ BOOST_AUTO_TEST_CASE(rate_limits_and_transient_failures_are_retryable) {
     BOOST_TEST(v.status == AH_RATE_LIMITED, code);
     BOOST_TEST(v.retry_after_s.has_value());
   }
-  for (long long code : {1LL, 2LL}) BOOST_TEST(status_of(graph(code)) == AH_RETRY_LATER);
+  for (long long code : {1LL, 2LL})
+    BOOST_TEST(status_of(graph(code)) == AH_RETRY_LATER);
   // Throttling stays rate_limited even when flagged transient (Graph sends 4 with it).
   BOOST_TEST(status_of(graph(4, std::nullopt, 429, true)) == AH_RATE_LIMITED);
   // is_transient wins over a code that would otherwise be permanent.
@@ -135,7 +137,8 @@ BOOST_AUTO_TEST_CASE(a_refused_app_secret_points_at_the_credentials_too) {
   BOOST_TEST(long_lived.code == "app_secret_rejected");
   BOOST_TEST(long_lived.advice.find("not the Facebook ones") != std::string::npos);
   auto parsed = parse_error(
-      400, R"({"error_type":"OAuthException","code":400,"error_message":"Error validating client secret."})");
+      400,
+      R"({"error_type":"OAuthException","code":400,"error_message":"Error validating client secret."})");
   BOOST_REQUIRE(parsed.has_value());
   const auto exchange = classify(*parsed, Operation::token);
   BOOST_TEST(exchange.status == AH_INVALID_INPUT);
@@ -165,10 +168,10 @@ BOOST_AUTO_TEST_CASE(link_limit_is_named) {
 }
 
 BOOST_AUTO_TEST_CASE(container_error_messages) {
-  for (const char *m : {"FAILED_DOWNLOADING_VIDEO", "FAILED_PROCESSING_AUDIO",
-                        "FAILED_PROCESSING_VIDEO", "INVALID_ASPEC_RATIO", "INVALID_BIT_RATE",
-                        "INVALID_DURATION", "INVALID_FRAME_RATE", "INVALID_AUDIO_CHANNELS",
-                        "INVALID_AUDIO_CHANNEL_LAYOUT"}) {
+  for (const char *m :
+       {"FAILED_DOWNLOADING_VIDEO", "FAILED_PROCESSING_AUDIO", "FAILED_PROCESSING_VIDEO",
+        "INVALID_ASPEC_RATIO", "INVALID_BIT_RATE", "INVALID_DURATION", "INVALID_FRAME_RATE",
+        "INVALID_AUDIO_CHANNELS", "INVALID_AUDIO_CHANNEL_LAYOUT"}) {
     const auto v = classify_container_error(m);
     BOOST_TEST(v.status == AH_INVALID_INPUT, m);
     BOOST_TEST(!v.advice.empty());

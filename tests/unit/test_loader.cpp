@@ -6,9 +6,9 @@
 #include "errors.hpp"
 #include "log.hpp"
 #include "plugin_registry.hpp"
+#include "result_print.hpp"
 #include "services.hpp"
 #include "store/sqlite_store.hpp"
-#include "result_print.hpp"
 #include "temp_dir.hpp"
 
 #include <autohost/host.hpp>

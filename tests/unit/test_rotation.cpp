@@ -338,8 +338,9 @@ BOOST_FIXTURE_TEST_CASE(a_batch_claims_and_stores_every_account_in_one_write_eac
     BOOST_TEST(to_string(claims[i]->outcome) == "claimed");
     BOOST_TEST(accounts.load(accts[i].name, Usability::any)->record.refresh_claimant == "r-me");
   }
-  auto stored = rotation.store_answers({refreshed(accts[0], "THnew-a"), refreshed(accts[1], "THnew-b"),
-                                        failed(accts[2], RefreshFailure::dead, "token revoked")});
+  auto stored =
+      rotation.store_answers({refreshed(accts[0], "THnew-a"), refreshed(accts[1], "THnew-b"),
+                              failed(accts[2], RefreshFailure::dead, "token revoked")});
   BOOST_TEST(host.batches == 2);
   BOOST_TEST(host.writes - writes_before == 6);
   BOOST_TEST(to_string(stored[0]->outcome) == "refreshed");
@@ -351,7 +352,8 @@ BOOST_FIXTURE_TEST_CASE(a_batch_claims_and_stores_every_account_in_one_write_eac
   BOOST_TEST(a.refresh_claimant.empty());
   BOOST_TEST(accts[1].record.access_token == "THnew-b"); // the caller's copy follows the store
   BOOST_TEST(accts[1].version == accounts.load("bob", Usability::any)->version);
-  BOOST_TEST((accounts.load("carol", Usability::any)->record.status == AccountStatus::needs_reauth));
+  BOOST_TEST(
+      (accounts.load("carol", Usability::any)->record.status == AccountStatus::needs_reauth));
   BOOST_TEST(warnings() == 1); // the one warning, for carol
 }
 
@@ -384,7 +386,8 @@ BOOST_FIXTURE_TEST_CASE(batched_token_writes_that_conflict_behave_as_single_ones
   BOOST_REQUIRE(rotation.claim_many(pointers(accts), Urgency::sweep)[0].has_value());
   // Alice: another process won the refresh. Its token stays; ours is dropped.
   elsewhere([](TokenRecord &r) { r.access_token = "THwinner"; });
-  auto first = rotation.store_answers({refreshed(accts[0], "THloser"), refreshed(accts[1], "THb2")});
+  auto first =
+      rotation.store_answers({refreshed(accts[0], "THloser"), refreshed(accts[1], "THb2")});
   BOOST_TEST(to_string(first[0]->outcome) == "adopted");
   BOOST_TEST(load().record.access_token == "THwinner");
   BOOST_TEST(to_string(first[1]->outcome) == "refreshed");

@@ -26,9 +26,8 @@ BOOST_AUTO_TEST_CASE(ok_succeeds_with_the_output) {
 
 BOOST_AUTO_TEST_CASE(retry_statuses_retry_with_the_plugins_hint) {
   for (const ah_status s : {AH_RETRY_LATER, AH_RATE_LIMITED}) {
-    const auto o =
-        outcome_of(failed(s, R"({"code":"rate_limited","message":"wait","retry_after_s":61})"),
-                   false);
+    const auto o = outcome_of(
+        failed(s, R"({"code":"rate_limited","message":"wait","retry_after_s":61})"), false);
     BOOST_TEST((o.kind == OutcomeKind::retry));
     BOOST_REQUIRE(o.retry_after.has_value());
     BOOST_TEST(o.retry_after->count() == 61);

@@ -104,8 +104,8 @@ struct Stores {
   }
   // Runs `body` in `workers` forked processes at once, each with its own connection and a
   // file for the run ids it claimed; `body` returns the process's exit code.
-  using Racer = std::function<int(ScheduleStore &mine, const std::string &worker,
-                                  std::ostream &claimed)>;
+  using Racer =
+      std::function<int(ScheduleStore &mine, const std::string &worker, std::ostream &claimed)>;
   void race(int workers, const Racer &body) {
     schedules.reset();
     secrets.reset();
@@ -120,7 +120,8 @@ struct Stores {
           o.file = dir / "store.db";
           auto mine = ScheduleStore::open(o);
           std::ofstream log(dir / ("claims-" + std::to_string(w)));
-          if (mine) code = body(*mine.value(), "worker-" + std::to_string(w), log);
+          if (mine)
+            code = body(*mine.value(), "worker-" + std::to_string(w), log);
         }
         ::_exit(code);
       }
@@ -138,7 +139,8 @@ struct Stores {
     std::multiset<std::string> claimed;
     for (int w = 0; w < racers; ++w) {
       std::istringstream lines(test::read_file(dir / ("claims-" + std::to_string(w))));
-      for (std::string id; std::getline(lines, id);) claimed.insert(id);
+      for (std::string id; std::getline(lines, id);)
+        claimed.insert(id);
     }
     schedules = open_schedules();
     std::multiset<std::string> stored;
@@ -308,11 +310,13 @@ BOOST_FIXTURE_TEST_CASE(overlap_policies, Stores) {
   queue.overlap = OverlapPolicy::queue;
   ScheduleDraft allow = cron("*/10 * * * *", "allow");
   allow.overlap = OverlapPolicy::allow;
-  for (const auto &d : {skip, queue, allow}) ok(schedules->add(d, t0));
+  for (const auto &d : {skip, queue, allow})
+    ok(schedules->add(d, t0));
 
   BOOST_TEST(ok(schedules->materialise_due(utc("2025-01-01T00:10:00Z"))).pending.size() == 3u);
   std::vector<Claim> held;
-  for (int i = 0; i < 3; ++i) held.push_back(claim("a", utc("2025-01-01T00:10:01Z")));
+  for (int i = 0; i < 3; ++i)
+    held.push_back(claim("a", utc("2025-01-01T00:10:01Z")));
   const DueReport second = ok(schedules->materialise_due(utc("2025-01-01T00:20:00Z")));
   // skip: the previous run is still running, so this occurrence is missed.
   BOOST_TEST(second.missed == std::vector<std::string>{"skip@20250101T002000Z"},
@@ -522,13 +526,17 @@ BOOST_FIXTURE_TEST_CASE(several_processes_never_claim_the_same_run, Stores) {
   add_one_shots(40, "2025-01-01T09:00:00Z");
   race(4, [](ScheduleStore &mine, const std::string &worker, std::ostream &log) {
     const Instant now = utc("2025-01-01T09:00:00Z");
-    if (!mine.materialise_due(now)) return 2;
+    if (!mine.materialise_due(now))
+      return 2;
     for (;;) {
       auto c = mine.claim_next(worker, now);
-      if (!c) return 3;
-      if (!c.value()) return 0;
+      if (!c)
+        return 3;
+      if (!c.value())
+        return 0;
       log << c.value()->run.id << "\n" << std::flush;
-      if (!mine.complete(*c.value(), RunResult{}, now)) return 4;
+      if (!mine.complete(*c.value(), RunResult{}, now))
+        return 4;
     }
   });
   expect_each_run_once(40);
@@ -576,13 +584,15 @@ BOOST_FIXTURE_TEST_CASE(claim_batch_takes_a_run_per_free_worker, Stores) {
   ok(schedules->materialise_due(utc("2025-01-01T09:20:00Z")));
   const std::vector<Claim> later = ok(schedules->claim_batch("d", utc("2025-01-01T09:20:00Z"), 8));
   std::vector<std::string> ids;
-  for (const Claim &c : later) ids.push_back(c.run.id);
+  for (const Claim &c : later)
+    ids.push_back(c.run.id);
   const std::vector<std::string> expected{"p0@20250101T090000Z", "p2@20250101T090000Z",
                                           "p3@20250101T090000Z", "p4@20250101T090000Z",
                                           "p5@20250101T090000Z", "queue@20250101T091000Z"};
   BOOST_TEST(ids == expected, boost::test_tools::per_element());
   for (const Claim &c : later) {
-    if (c.run.schedule_id != "queue") BOOST_TEST(c.run.attempts == 2); // resumed
+    if (c.run.schedule_id != "queue")
+      BOOST_TEST(c.run.attempts == 2); // resumed
   }
   BOOST_TEST((run("queue@20250101T092000Z").status == RunStatus::pending));
 }
@@ -623,15 +633,18 @@ BOOST_FIXTURE_TEST_CASE(processes_claiming_batches_never_share_a_run, Stores) {
     const Instant now = utc("2025-01-01T09:00:01Z");
     for (;;) {
       auto batch = mine.claim_batch(worker, now, 4);
-      if (!batch) return 3;
-      if (batch.value().empty()) return 0;
+      if (!batch)
+        return 3;
+      if (batch.value().empty())
+        return 0;
       for (const Claim &c : batch.value()) {
         const bool leased = c.run.lease_until.has_value() && *c.run.lease_until > now &&
                             c.run.claimed_by == worker && c.worker == worker;
         log << c.run.id << (leased ? "" : " unleased") << "\n" << std::flush;
       }
       for (const Claim &c : batch.value()) {
-        if (!mine.complete(c, RunResult{}, now)) return 4;
+        if (!mine.complete(c, RunResult{}, now))
+          return 4;
       }
     }
   });

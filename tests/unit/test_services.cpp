@@ -5,10 +5,10 @@
 
 #include "errors.hpp"
 #include "log.hpp"
+#include "result_print.hpp"
 #include "services.hpp"
 #include "store/sqlite.hpp"
 #include "store/sqlite_store.hpp"
-#include "result_print.hpp"
 #include "temp_dir.hpp"
 
 #include <autohost/host.hpp>
@@ -62,7 +62,8 @@ struct Fixture {
     std::string text;
     char buf[4096];
     size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, log_file)) > 0) text.append(buf, n);
+    while ((n = std::fread(buf, 1, sizeof buf, log_file)) > 0)
+      text.append(buf, n);
     return text;
   }
 };
@@ -85,7 +86,8 @@ BOOST_FIXTURE_TEST_CASE(secrets_round_trip_through_the_abi, Fixture) {
 BOOST_FIXTURE_TEST_CASE(lost_compare_and_set_is_a_conflict_naming_the_version, Fixture) {
   BOOST_REQUIRE(store->put("probe/a", "winner", 0));
   BOOST_REQUIRE(store->put("probe/a", "winner2", 1));
-  auto put = probe->invoke("secret_put", R"({"key":"probe/a","value":"loser","expected_version":1})");
+  auto put =
+      probe->invoke("secret_put", R"({"key":"probe/a","value":"loser","expected_version":1})");
   BOOST_REQUIRE(!put);
   BOOST_TEST(put.error().status == AH_CONFLICT);
   BOOST_TEST(contains(host::error_message(put.error()), "is at version 2, not the expected 1"));
@@ -143,9 +145,10 @@ BOOST_FIXTURE_TEST_CASE(a_batch_through_the_abi_gives_per_item_results, Fixture)
       {"key":"bad key","value":"v","expected_version":0},
       {"key":"probe/b","value":"b2","expected_version":1}]})");
   BOOST_REQUIRE(r);
-  BOOST_TEST(r.value() == R"({"status":"ok","error":"","items":[)"
-                          R"({"status":"ok","version":1},{"status":"conflict","version":1},)"
-                          R"({"status":"invalid_input","version":0},{"status":"ok","version":2}]})");
+  BOOST_TEST(r.value() ==
+             R"({"status":"ok","error":"","items":[)"
+             R"({"status":"ok","version":1},{"status":"conflict","version":1},)"
+             R"({"status":"invalid_input","version":0},{"status":"ok","version":2}]})");
   BOOST_TEST(store->get("probe/a").value()->value == "a1");
   BOOST_TEST(store->get("probe/b").value()->value == "b2");
 }

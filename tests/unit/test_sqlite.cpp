@@ -12,9 +12,7 @@ using autohost::test::TempDir;
 
 namespace {
 
-void require_ok(const Database &db) {
-  BOOST_REQUIRE_MESSAGE(db.ok(), db.failure().message);
-}
+void require_ok(const Database &db) { BOOST_REQUIRE_MESSAGE(db.ok(), db.failure().message); }
 
 std::int64_t scalar(Database &db, const char *sql) {
   Statement s(db, sql);
@@ -54,7 +52,8 @@ BOOST_AUTO_TEST_CASE(one_sql_text_can_be_used_nested) {
   while (outer.step()) {
     Statement inner(db, sql);
     inner.bind(1, outer.column_int(0));
-    while (inner.step()) pairs.push_back(outer.column_int(0) * 10 + inner.column_int(0));
+    while (inner.step())
+      pairs.push_back(outer.column_int(0) * 10 + inner.column_int(0));
   }
   require_ok(db);
   BOOST_TEST(pairs == (std::vector<std::int64_t>{22, 23, 33}), boost::test_tools::per_element());

@@ -4,8 +4,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "errors.hpp"
-#include "store/sqlite_store.hpp"
 #include "result_print.hpp"
+#include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
 #include <sqlite3.h>
@@ -122,8 +122,8 @@ BOOST_AUTO_TEST_CASE(bad_key_names_are_refused_with_the_rule) {
     BOOST_REQUIRE(!r);
     BOOST_TEST(r.error().status == AH_INVALID_INPUT);
   }
-  BOOST_TEST(contains(host::error_message(store->put("has space", "v", 0).error()),
-                      "may only contain"));
+  BOOST_TEST(
+      contains(host::error_message(store->put("has space", "v", 0).error()), "may only contain"));
   BOOST_TEST(!store->put(std::string(257, 'k'), "v", 0));
 }
 
@@ -229,7 +229,8 @@ BOOST_AUTO_TEST_CASE(damaged_pages_give_a_corruption_error) {
   }
   std::string bytes = test::read_file(dir / "store.db");
   BOOST_REQUIRE(bytes.size() > 16384);
-  for (size_t i = 4096; i < bytes.size(); i += 1) bytes[i] = static_cast<char>(i * 7);
+  for (size_t i = 4096; i < bytes.size(); i += 1)
+    bytes[i] = static_cast<char>(i * 7);
   std::ofstream(dir / "store.db", std::ios::binary | std::ios::trunc) << bytes;
   auto store = SqliteStore::open(options(dir));
   std::string error;
@@ -273,21 +274,30 @@ BOOST_AUTO_TEST_CASE(two_processes_writing_at_once_lose_nothing) {
       int failures = 0;
       {
         auto opened = SqliteStore::open(options(dir));
-        if (!opened) ::_exit(2);
+        if (!opened)
+          ::_exit(2);
         auto &store = *opened.value();
         for (int i = 0; i < values_per_process; ++i) {
           const std::string key = "p" + std::to_string(p) + "/" + std::to_string(i);
-          if (!store.put(key, "value-" + std::to_string(i), 0)) ++failures;
+          if (!store.put(key, "value-" + std::to_string(i), 0))
+            ++failures;
           if (i < increments_per_process) {
             // A shared counter: read, add one, compare-and-set; retry when the other wins.
             for (;;) {
               auto cur = store.get("shared/counter");
-              if (!cur) { ++failures; break; }
+              if (!cur) {
+                ++failures;
+                break;
+              }
               const std::uint64_t version = cur.value() ? cur.value()->version : 0;
               const int n = cur.value() ? std::stoi(cur.value()->value) : 0;
               auto put = store.put("shared/counter", std::to_string(n + 1), version);
-              if (!put) { ++failures; break; }
-              if (put->outcome == WriteOutcome::written) break;
+              if (!put) {
+                ++failures;
+                break;
+              }
+              if (put->outcome == WriteOutcome::written)
+                break;
             }
           }
         }
@@ -317,13 +327,13 @@ BOOST_AUTO_TEST_CASE(a_batch_gives_each_item_its_own_compare_and_set_result) {
   BOOST_REQUIRE(store->put("b/gone", "x", 0));
   BOOST_REQUIRE(store->remove("b/gone", 1)); // counter at 2, no live value
   const std::vector<PutRequest> puts = {
-      {"b/new", "n1", 0},              // written, version 1
-      {"b/taken", "loser", 1},         // conflict: at version 2
-      {"bad key", "v", 0},             // invalid key
-      {"b/taken", "winner", 2},        // written, version 3
-      {"b/gone", "back", 0},           // written after the delete: version 3, never reused
-      {"b/new", "n2", 1},              // sees the first item's write: version 2
-      {"b/any", "a", AH_VERSION_ANY},  // unconditional
+      {"b/new", "n1", 0},             // written, version 1
+      {"b/taken", "loser", 1},        // conflict: at version 2
+      {"bad key", "v", 0},            // invalid key
+      {"b/taken", "winner", 2},       // written, version 3
+      {"b/gone", "back", 0},          // written after the delete: version 3, never reused
+      {"b/new", "n2", 1},             // sees the first item's write: version 2
+      {"b/any", "a", AH_VERSION_ANY}, // unconditional
   };
   auto batch = store->put_many(puts);
   BOOST_REQUIRE_MESSAGE(batch, (batch ? "" : batch.error().body));
