@@ -5,6 +5,7 @@
 
 #include "errors.hpp"
 #include "result_print.hpp"
+#include "store/sealing.hpp"
 #include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 
 using namespace autohost;
 using namespace autohost::store;
@@ -53,6 +55,29 @@ void raw_sql(const fs::path &file, const char *sql) {
   BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, (err != nullptr ? err : "sql failed"));
   sqlite3_close(db);
 }
+
+// The sealed bytes (nonce || ciphertext) of `key` as they are in the SQLite file.
+std::string raw_sealed(const fs::path &file, const std::string &key) {
+  sqlite3 *db = nullptr;
+  BOOST_REQUIRE_EQUAL(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt *stmt = nullptr;
+  BOOST_REQUIRE_EQUAL(
+      sqlite3_prepare_v2(db, "SELECT sealed FROM secrets WHERE key = ?", -1, &stmt, nullptr),
+      SQLITE_OK);
+  sqlite3_bind_text(stmt, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  std::string sealed;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    sealed.assign(static_cast<const char *>(sqlite3_column_blob(stmt, 0)),
+                  static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  BOOST_REQUIRE_MESSAGE(!sealed.empty(), "no sealed value for " << key);
+  return sealed;
+}
+
+// XChaCha20-Poly1305-IETF puts a 24-byte nonce before the ciphertext.
+constexpr std::size_t nonce_bytes = 24;
 
 } // namespace
 
@@ -142,6 +167,59 @@ BOOST_AUTO_TEST_CASE(values_are_never_stored_in_plaintext) {
   }
   auto store = open_ok(options(dir));
   BOOST_TEST(store->get("threads/accounts/alice/token").value()->value == secret);
+}
+
+// With a nonce used twice under one key, the XOR of two stored ciphertexts is the XOR of
+// the plaintexts: whoever reads the file and knows one value reads the other.
+BOOST_AUTO_TEST_CASE(knowing_one_stored_value_does_not_reveal_another_from_the_file) {
+  TempDir dir;
+  const std::string known = "THknown-to-the-attacker-000000000000000000000000";
+  const std::string secret = "THsecret-of-another-account-11111111111111111111";
+  BOOST_REQUIRE_EQUAL(known.size(), secret.size());
+  {
+    auto store = open_ok(options(dir));
+    BOOST_REQUIRE(store->put("threads/accounts/mallory/token", known, 0));
+    BOOST_REQUIRE(store->put("threads/accounts/alice/token", secret, 0));
+  }
+  const std::string a = raw_sealed(dir / "store.db", "threads/accounts/mallory/token");
+  const std::string b = raw_sealed(dir / "store.db", "threads/accounts/alice/token");
+  BOOST_REQUIRE(a.size() >= nonce_bytes + known.size());
+  BOOST_REQUIRE(b.size() >= nonce_bytes + secret.size());
+  BOOST_TEST(a.substr(0, nonce_bytes) != b.substr(0, nonce_bytes), "a nonce was used twice");
+  std::string recovered(secret.size(), '\0');
+  for (std::size_t i = 0; i < secret.size(); ++i)
+    recovered[i] = static_cast<char>(a[nonce_bytes + i] ^ b[nonce_bytes + i] ^ known[i]);
+  BOOST_TEST(recovered != secret, "the secret was recovered from the file");
+}
+
+// Rewriting a value (a token refresh writes the same record again and again) seals it
+// with a new nonce each time, and sealing one value twice gives two different ciphertexts.
+BOOST_AUTO_TEST_CASE(every_write_of_a_value_gets_a_fresh_nonce) {
+  TempDir dir;
+  auto store = open_ok(options(dir));
+  const std::string value = "THthe-same-token-written-again";
+  std::set<std::string> nonces, sealed;
+  std::uint64_t version = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto put = store->put("threads/accounts/alice/token", value, version);
+    BOOST_REQUIRE((put && put->outcome == WriteOutcome::written));
+    version = put->version;
+    const std::string raw = raw_sealed(dir / "store.db", "threads/accounts/alice/token");
+    nonces.insert(raw.substr(0, nonce_bytes));
+    sealed.insert(raw);
+  }
+  BOOST_TEST(nonces.size() == 5u, "nonces repeat across writes of one value");
+  BOOST_TEST(sealed.size() == 5u, "a ciphertext repeats across writes of one value");
+  BOOST_TEST(store->get("threads/accounts/alice/token").value()->value == value);
+
+  BOOST_REQUIRE(sodium_ready());
+  MasterKey key{};
+  key.fill(7);
+  const std::string once = seal(key, value, "k"), twice = seal(key, value, "k");
+  BOOST_TEST(once.substr(0, nonce_bytes) != twice.substr(0, nonce_bytes));
+  BOOST_TEST(once != twice);
+  BOOST_TEST(open_sealed(key, once, "k").value_or("") == value);
+  BOOST_TEST(open_sealed(key, twice, "k").value_or("") == value);
 }
 
 BOOST_AUTO_TEST_CASE(store_file_is_private) {
