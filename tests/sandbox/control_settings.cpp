@@ -42,6 +42,8 @@ json::object config_json(const Config &config) {
                       {"exchange_returns_expires_in", config.exchange_returns_expires_in},
                       {"exchange_user_id_as_string", config.exchange_user_id_as_string},
                       {"refresh_keeps_token_string", config.refresh_keeps_token_string},
+                      {"no_server_dedup", config.no_server_dedup},
+                      {"container_life_s", millis_to_seconds(config.container_life)},
                       {"quota", json::object{{"posts", config.quota.posts},
                                              {"replies", config.quota.replies},
                                              {"deletes", config.quota.deletes}}}};
@@ -71,12 +73,13 @@ std::optional<std::string> apply_delays(Config &config, const json::value &spec)
 
 std::optional<std::string> apply_config(Config &config, const json::object &body) {
   Config updated = config;
-  const std::array<std::pair<std::string_view, bool *>, 5> flags{{
+  const std::array<std::pair<std::string_view, bool *>, 6> flags{{
       {"revoke_on_refresh", &updated.revoke_on_refresh},
       {"accept_bearer", &updated.accept_bearer},
       {"exchange_returns_expires_in", &updated.exchange_returns_expires_in},
       {"exchange_user_id_as_string", &updated.exchange_user_id_as_string},
       {"refresh_keeps_token_string", &updated.refresh_keeps_token_string},
+      {"no_server_dedup", &updated.no_server_dedup},
   }};
   for (const auto &entry : body) {
     const std::string_view key = entry.key();
@@ -91,6 +94,12 @@ std::optional<std::string> apply_config(Config &config, const json::object &body
       if (auto error = apply_delays(updated, entry.value())) {
         return error;
       }
+    } else if (key == "container_life_s") {
+      const auto seconds = as_number(entry.value());
+      if (!seconds || *seconds <= 0) {
+        return std::string("container_life_s must be a number > 0");
+      }
+      updated.container_life = seconds_to_millis(*seconds);
     } else if (key == "quota") {
       if (!entry.value().is_object()) {
         return std::string(R"(quota must be an object like {"posts":250})");

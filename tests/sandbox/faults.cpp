@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, FaultMode>, 10> mode_names{{
+constexpr std::array<std::pair<std::string_view, FaultMode>, 12> mode_names{{
     {"http_500", FaultMode::http_500},
     {"http_503", FaultMode::http_503},
     {"http_429", FaultMode::http_429},
@@ -23,6 +23,8 @@ constexpr std::array<std::pair<std::string_view, FaultMode>, 10> mode_names{{
     {"publish_succeeds_then_500", FaultMode::publish_succeeds_then_500},
     {"graph_error", FaultMode::graph_error},
     {"container_error", FaultMode::container_error},
+    {"delay", FaultMode::delay},
+    {"expired_token", FaultMode::expired_token},
 }};
 
 std::string_view mode_name(FaultMode mode) {
@@ -116,7 +118,7 @@ Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
   if (found == mode_names.end()) {
     return unexpected("'mode' must be one of http_500, http_503, http_429, reset, stall, "
                       "malformed_json, truncated, publish_succeeds_then_500, graph_error, "
-                      "container_error (got '" +
+                      "container_error, delay, expired_token (got '" +
                       *mode + "')");
   }
   rule.mode = found->second;
@@ -127,7 +129,8 @@ Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
   auto count = read_int(spec, "count", 1, 1);
   auto retry_after = read_int(spec, "retry_after_s", 1, 0);
   auto stall = read_int(spec, "stall_s", 30, 0);
-  auto status = read_int(spec, "http_status", 400, 100);
+  auto status =
+      read_int(spec, "http_status", rule.mode == FaultMode::expired_token ? 401 : 400, 100);
   auto code = read_int(spec, "code", 1, 0);
   for (const auto *r : {&count, &retry_after, &stall, &status, &code}) {
     if (!*r) {
@@ -149,8 +152,12 @@ Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
     }
     rule.execute = v->get_bool();
   }
-  if (rule.mode == FaultMode::publish_succeeds_then_500) {
+  if (rule.mode == FaultMode::publish_succeeds_then_500 || rule.mode == FaultMode::delay) {
     rule.execute = true;
+  }
+  // Meta documents 190 with 401 and 400 alike (threads-api.md 5); nothing else is 190.
+  if (rule.mode == FaultMode::expired_token && rule.http_status != 400 && rule.http_status != 401) {
+    return unexpected("'http_status' of expired_token must be 400 or 401");
   }
   if (const json::value *v = spec.if_contains("is_transient")) {
     if (!v->is_bool()) {
@@ -196,7 +203,11 @@ json::object to_json(const FaultRule &rule) {
     out["retry_after_s"] = rule.retry_after_s;
     break;
   case FaultMode::stall:
+  case FaultMode::delay:
     out["stall_s"] = rule.stall_s;
+    break;
+  case FaultMode::expired_token:
+    out["http_status"] = rule.http_status;
     break;
   case FaultMode::container_error:
     out["error_message"] = rule.error_message;
@@ -308,6 +319,19 @@ Reply render_fault(const FaultRule &rule, const Reply *executed) {
     reply.delivery = Delivery::stall;
     reply.stall_for = std::chrono::seconds{rule.stall_s};
     return reply;
+  }
+  case FaultMode::delay: {
+    Reply reply = executed != nullptr ? *executed : Reply{};
+    reply.delivery = Delivery::delayed;
+    reply.stall_for = std::chrono::seconds{rule.stall_s};
+    return reply;
+  }
+  case FaultMode::expired_token: {
+    GraphError e;
+    e.code = 190;
+    e.subcode = 463;
+    e.message = "Error validating access token: Session has expired.";
+    return graph_error_reply(rule.http_status, e);
   }
   case FaultMode::container_error:
     break;

@@ -28,6 +28,8 @@ enum class FaultMode {
   publish_succeeds_then_500,
   graph_error,
   container_error,
+  delay,         // the request runs at once; its answer is held for stall_s seconds
+  expired_token, // 190/463 "Session has expired" with http_status 401 (default) or 400
 };
 
 // The endpoint groups faults and request statistics are keyed by ("any" matches all).
@@ -42,7 +44,7 @@ struct FaultRule {
   // Run the request first (its effects happen), then replace the answer with the fault.
   bool execute = false;
   std::int64_t retry_after_s = 1;        // http_429
-  std::int64_t stall_s = 30;             // stall
+  std::int64_t stall_s = 30;             // stall, delay
   unsigned http_status = 400;            // graph_error
   GraphError graph;                      // graph_error
   std::string error_message = "UNKNOWN"; // container_error

@@ -23,6 +23,7 @@ enum class Delivery {
   reset,     // close the TCP connection with a RST, send nothing
   stall,     // send nothing for `stall_for`, then close
   truncated, // announce the full Content-Length, send part of the body, then close
+  delayed,   // send the answer after `stall_for`
 };
 
 struct Reply {

@@ -153,6 +153,14 @@ struct HttpsServer::Impl {
           close_connection(stream);
           co_return;
         }
+        case Delivery::delayed: {
+          beast::get_lowest_layer(stream).expires_never();
+          asio::steady_timer timer(co_await asio::this_coro::executor);
+          timer.expires_after(reply.stall_for);
+          co_await timer.async_wait(asio::use_awaitable);
+          beast::get_lowest_layer(stream).expires_after(write_timeout);
+          break;
+        }
         case Delivery::normal:
           break;
         }

@@ -36,7 +36,9 @@ PostRecord make_post(World &world, const ContainerRecord &container, TimePoint n
 
 Expected<PostRecord *, GraphError> publish(World &world, ContainerRecord &container,
                                            TimePoint now) {
-  if (world.container_status(container, now) != ContainerStatus::finished) {
+  const ContainerStatus status = world.container_status(container, now);
+  const bool republish = status == ContainerStatus::published && world.config.no_server_dedup;
+  if (status != ContainerStatus::finished && !republish) {
     return unexpected(errors::media_not_found(container.id));
   }
   if (container.is_carousel_item) {

@@ -585,3 +585,50 @@ BOOST_AUTO_TEST_CASE(conversations_mentions_insights_search_delete_repost) {
   BOOST_TEST(
       control(sb, "GET", "/__sandbox/posts").json().at("posts").at(0).at("deleted").as_bool());
 }
+
+// The modes the exactly-once and refresh-race suites use: a server that deduplicates
+// nothing for the client, an answer held back while the request has taken effect, and
+// the expired-token error in its 401 and 400 forms.
+BOOST_AUTO_TEST_CASE(no_server_dedup_delayed_answers_and_expired_token_faults) {
+  SandboxProcess sb;
+  const std::string token = issue_token(sb);
+  const HttpResult set =
+      control(sb, "POST", "/__sandbox/config", R"({"no_server_dedup":true,"container_life_s":30})");
+  BOOST_TEST_REQUIRE(set.status == 200, set.body);
+  BOOST_TEST(set.json().at("no_server_dedup").as_bool());
+  BOOST_TEST(control(sb, "POST", "/__sandbox/config", R"({"container_life_s":0})").status == 400);
+
+  const std::string container = create_text(sb, token, "said twice");
+  advance_clock(sb, 2);
+  BOOST_TEST_REQUIRE(publish(sb, token, container).status == 200);
+  BOOST_TEST(status_of(sb, token, container) == "PUBLISHED");
+  const HttpResult again = publish(sb, token, container);
+  BOOST_TEST(again.status == 200, again.body);
+  BOOST_TEST(post_count(sb) == 2U); // a second post, as a server without dedup would make
+  advance_clock(sb, 30);
+  BOOST_TEST(status_of(sb, token, container) == "EXPIRED");
+  BOOST_TEST(error_subcode(publish(sb, token, container)) == 4279009);
+  BOOST_TEST(post_count(sb) == 2U);
+
+  // delay: the refresh happens at once (the old token is revoked), the answer comes later.
+  control(sb, "POST", "/__sandbox/config", R"({"revoke_on_refresh":true})");
+  const std::string old_token = issue_token(sb, R"({"age_s":90000})");
+  add_fault(sb, R"({"group":"refresh","mode":"delay","stall_s":1})");
+  const HttpResult refreshed =
+      get(sb, "/refresh_access_token?grant_type=th_refresh_token&access_token=" + old_token, "");
+  BOOST_TEST_REQUIRE(refreshed.status == 200, refreshed.body);
+  BOOST_TEST(str(token_check(sb, old_token).at("reason")) == "revoked");
+  BOOST_TEST(str(token_check(sb, str(refreshed.json().at("access_token"))).at("reason")) == "ok");
+
+  for (const unsigned status : {401U, 400U}) {
+    add_fault(sb, R"({"group":"read","mode":"expired_token","http_status":)" +
+                      std::to_string(status) + "}");
+    const HttpResult expired = get(sb, "/v1.0/me", token);
+    BOOST_TEST(expired.status == status);
+    BOOST_TEST(error_code(expired) == 190);
+    BOOST_TEST(error_subcode(expired) == 463);
+  }
+  BOOST_TEST(control(sb, "POST", "/__sandbox/faults",
+                     R"({"group":"read","mode":"expired_token","http_status":500})")
+                 .status == 400);
+}

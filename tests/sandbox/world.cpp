@@ -189,8 +189,11 @@ PostRecord &World::add_post(PostRecord post) {
 }
 
 ContainerStatus World::container_status(const ContainerRecord &c, TimePoint now) const {
+  const Millis container_life = config.container_life;
   if (!c.published_media_id.empty()) {
-    return ContainerStatus::published;
+    return config.no_server_dedup && now >= c.created_at + container_life
+               ? ContainerStatus::expired
+               : ContainerStatus::published;
   }
   TimePoint ready = c.ready_at;
   bool failed = !c.injected_error.empty();

@@ -27,7 +27,6 @@ inline constexpr Millis short_token_life = hours(1);
 inline constexpr Millis long_token_life = days(60);
 inline constexpr Millis refresh_min_age = hours(24);
 inline constexpr Millis permission_grant_life = days(90);
-inline constexpr Millis container_life = hours(24);
 inline constexpr Millis quota_window = hours(24);
 
 // Every permission of threads-api.md 1.9, in the order FB-sample requests them.
@@ -208,6 +207,10 @@ struct Config {
   bool exchange_returns_expires_in = false;
   bool exchange_user_id_as_string = false;
   bool refresh_keeps_token_string = false;
+  // The server does not deduplicate for the client: publishing a PUBLISHED container makes
+  // another post, and a published container turns EXPIRED when its life ends.
+  bool no_server_dedup = false;
+  Millis container_life = hours(24);
   QuotaLimits quota;
 };
 
