@@ -1,6 +1,6 @@
 // The token lifecycle end to end against the sandbox: OAuth onboarding, short-to-long
 // import, the refresh job's decisions on a simulated clock, every failure class, in-action
-// recovery from a rejected token, two sweeps at once, and a simulated year.
+// recovery from a rejected token (401 and 400 forms), two sweeps at once, and a simulated year.
 #define BOOST_TEST_MODULE tokens
 #include "token_world.hpp"
 
@@ -404,6 +404,24 @@ BOOST_AUTO_TEST_CASE(a_rejected_token_is_refreshed_once_and_the_read_retried) {
                   .as_string()
                   .empty());
   BOOST_TEST(control("GET", "/__sandbox/stats").at("publishes").at("total").as_int64() == 2);
+}
+
+// Meta also sends the expired-token error (190) with HTTP 400, not only 401: it must be
+// recognised as a rejected token, refreshed once, and the request retried.
+BOOST_AUTO_TEST_CASE(a_token_rejected_with_400_and_code_190_is_refreshed_and_the_call_retried) {
+  Cli c;
+  const std::string token = add_account(c, "alice", 2 * day_s);
+  sbx::add_fault(sandbox(), R"({"group":"read","mode":"expired_token","http_status":400})");
+  BOOST_TEST(c.ok("profile", "{}").at("username").as_string() == "threadsapitestuser");
+  BOOST_TEST(sandbox_stat("refresh") == 1);
+  BOOST_TEST(str(c.record("alice").at("access_token")) != token);
+
+  c.set_clock_days(4);
+  sbx::add_fault(sandbox(), R"({"group":"create","mode":"expired_token","http_status":400})");
+  BOOST_TEST(!c.ok("post", R"({"text":"after a 400 190"})").at("id").as_string().empty());
+  BOOST_TEST(sandbox_stat("refresh") == 2);
+  BOOST_TEST(control("GET", "/__sandbox/stats").at("publishes").at("total").as_int64() == 1);
+  BOOST_TEST(token_check(str(c.record("alice").at("access_token"))) == "ok");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

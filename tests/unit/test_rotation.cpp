@@ -285,6 +285,33 @@ BOOST_FIXTURE_TEST_CASE(refresh_now_waits_for_another_refresher_and_adopts, Fixt
   BOOST_TEST(b.record.access_token == "THtheirs");
 }
 
+// Two processes read the record at the same moment and the other one claims first: its
+// claim lands between our read and our write. Exactly one refresh may go to Meta, and
+// both must end with the one new token.
+BOOST_FIXTURE_TEST_CASE(two_refreshers_that_read_at_once_send_one_refresh, Fixture) {
+  StoredAccount mine = load();
+  const Rotation other{host.services(), RefreshRules{}, "r-other"};
+  StoredAccount theirs = load();
+  BOOST_REQUIRE(to_string(other.claim(theirs, Urgency::now)->outcome) == "claimed");
+  int sent = 1; // the other process's refresh request, in flight
+  auto result = refresh_now(
+      rotation, mine,
+      [&](const std::string &) -> graph::GraphResult<json::value> {
+        ++sent;
+        return json::value(json::object{{"access_token", "THmine"}, {"expires_in", 5184000}});
+      },
+      [&](double) {
+        // While this process waits, the other one's answer arrives and is stored.
+        if (theirs.record.access_token == "THold")
+          BOOST_REQUIRE(other.store_refreshed(theirs, "THold", answer("THtheirs")).has_value());
+        return true;
+      });
+  BOOST_REQUIRE(result.has_value());
+  BOOST_TEST(sent == 1, "refresh requests sent for one account: " << sent);
+  BOOST_TEST(load().record.access_token == "THtheirs");
+  BOOST_TEST(mine.record.access_token == "THtheirs");
+}
+
 // --- the batched forms (claim_many, store_answers) ------------------------------------------
 
 namespace {
