@@ -112,3 +112,36 @@ private:
 struct Done {};
 
 } // namespace autohost
+
+// Propagating failures. Each macro evaluates a Result expression once; if it holds an error,
+// the enclosing function returns that error (its return type must be constructible from the
+// Error, as any Result<U> is). They are statements, for functions that return a Result.
+//
+//   AH_TRY(store.save(record));                  // the value, if any, is dropped
+//   AH_TRY_ASSIGN(record.id, r.string("id"));    // the value is assigned to an lvalue
+//   AH_TRY_DECLARE(doc, parse_input(name, in));  // declares `auto doc` holding the value
+
+// Returns the error of a Result expression, or carries on.
+#define AH_TRY(expr)                                                                               \
+  do {                                                                                             \
+    auto ah_try_r_ = (expr);                                                                       \
+    if (!ah_try_r_)                                                                                \
+      return std::move(ah_try_r_).error();                                                         \
+  } while (false)
+
+// Assigns the value of a Result expression to `target`, or returns its error.
+#define AH_TRY_ASSIGN(target, expr)                                                                \
+  do {                                                                                             \
+    auto ah_try_r_ = (expr);                                                                       \
+    if (!ah_try_r_)                                                                                \
+      return std::move(ah_try_r_).error();                                                         \
+    target = std::move(ah_try_r_).value();                                                         \
+  } while (false)
+
+// Declares `auto name` from the value of a Result expression, or returns its error. It expands
+// to several statements in the enclosing scope, so it must not be the body of an unbraced if.
+#define AH_TRY_DECLARE(name, expr)                                                                 \
+  auto ah_try_##name##_ = (expr);                                                                  \
+  if (!ah_try_##name##_)                                                                           \
+    return std::move(ah_try_##name##_).error();                                                    \
+  auto name = std::move(ah_try_##name##_).value()

@@ -51,12 +51,3 @@ private:
 };
 
 } // namespace threads::actions
-
-// Assigns the value of a Result expression to `target`, or returns its error.
-#define AH_TRY_ASSIGN(target, expr)                                                                \
-  do {                                                                                             \
-    auto ah_r = (expr);                                                                            \
-    if (!ah_r)                                                                                     \
-      return std::move(ah_r).error();                                                              \
-    target = std::move(ah_r).value();                                                              \
-  } while (false)
