@@ -1,8 +1,9 @@
 // The Threads plugin instance: action and job dispatch.
 #include "threads_plugin.hpp"
 
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 #include "actions/import_token.hpp"
+#include "actions/manage.hpp"
 #include "actions/onboarding.hpp"
 #include "actions/publisher.hpp"
 #include "actions/reads.hpp"
@@ -23,7 +24,7 @@ using autohost::Result;
 
 namespace {
 
-using ActionFn = Result<std::string> (*)(const actions::ActionContext &, std::string_view);
+using ActionFn = Result<std::string> (*)(const ActionContext &, std::string_view);
 
 struct ActionEntry {
   std::string_view name;
@@ -52,7 +53,7 @@ constexpr ActionEntry action_table[] = {
     {"hide_reply", &actions::run_hide_reply},
 };
 
-using JobFn = Result<std::string> (*)(const actions::ActionContext &);
+using JobFn = Result<std::string> (*)(const ActionContext &);
 
 struct JobEntry {
   std::string_view name;
@@ -125,7 +126,7 @@ Result<std::string> ThreadsPlugin::invoke(std::string_view action, std::string_v
       auto graph = network();
       if (!graph)
         return std::move(graph).error();
-      const actions::ActionContext context(host_, config_, *graph.value(), ctx);
+      const ActionContext context(host_, config_, *graph.value(), ctx);
       return entry.run(context, input_json);
     }
   }
@@ -139,7 +140,7 @@ Result<std::string> ThreadsPlugin::run_job(std::string_view job, const autohost:
       auto graph = network();
       if (!graph)
         return std::move(graph).error();
-      const actions::ActionContext context(host_, config_, *graph.value(), ctx);
+      const ActionContext context(host_, config_, *graph.value(), ctx);
       return entry.run(context);
     }
   }

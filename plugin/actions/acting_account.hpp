@@ -3,7 +3,7 @@
 // refresh now when Meta allows it, then send the request once more.
 #pragma once
 
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 
 #include <boost/json/value.hpp>
 

@@ -58,18 +58,14 @@ Result<auth::StoredApp> token_app(const ActionContext &ctx, const std::string &n
 } // namespace
 
 Result<std::string> run_import_token(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("import_token", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("import_token", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("import_token", input));
   std::string account, token, app_name;
   bool replace = false;
   AH_TRY_ASSIGN(account, r.string("account"));
   AH_TRY_ASSIGN(token, r.string("access_token"));
   AH_TRY_ASSIGN(app_name, r.string("app"));
   AH_TRY_ASSIGN(replace, r.boolean("replace"));
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
+  AH_TRY(r.no_unknown_fields());
   if (account.empty())
     account = std::string(ctx.call.account());
   if (account.empty())

@@ -2,7 +2,7 @@
 // exchanged for a long-lived one with its app's secret.
 #pragma once
 
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 
 #include <autohost/result.hpp>
 

@@ -26,9 +26,19 @@ Result<json::value> parse_input(std::string_view action, std::string_view text) 
   return doc;
 }
 
+Result<Reader> Reader::parse(std::string_view action, std::string_view text) {
+  auto doc = parse_input(action, text);
+  if (!doc)
+    return std::move(doc).error();
+  auto owned = std::make_shared<const json::value>(std::move(doc).value());
+  Reader r(action, owned->as_object());
+  r.doc_ = std::move(owned);
+  return r;
+}
+
 Result<std::string> Reader::string(std::string_view key) {
   seen_.emplace(key);
-  const json::value *v = o_.if_contains(key);
+  const json::value *v = o_->if_contains(key);
   if (v == nullptr || v->is_null())
     return std::string();
   if (!v->is_string())
@@ -38,7 +48,7 @@ Result<std::string> Reader::string(std::string_view key) {
 
 Result<std::string> Reader::id(std::string_view key) {
   seen_.emplace(key);
-  const json::value *v = o_.if_contains(key);
+  const json::value *v = o_->if_contains(key);
   if (v == nullptr || v->is_null())
     return std::string();
   std::string s;
@@ -57,7 +67,7 @@ Result<std::string> Reader::id(std::string_view key) {
 
 Result<bool> Reader::boolean(std::string_view key) {
   seen_.emplace(key);
-  const json::value *v = o_.if_contains(key);
+  const json::value *v = o_->if_contains(key);
   if (v == nullptr || v->is_null())
     return false;
   if (!v->is_bool())
@@ -68,7 +78,7 @@ Result<bool> Reader::boolean(std::string_view key) {
 Result<std::optional<std::int64_t>> Reader::integer(std::string_view key, std::int64_t min,
                                                     std::int64_t max) {
   seen_.emplace(key);
-  const json::value *v = o_.if_contains(key);
+  const json::value *v = o_->if_contains(key);
   if (v == nullptr || v->is_null())
     return std::optional<std::int64_t>{};
   if (!v->is_int64() || v->as_int64() < min || v->as_int64() > max) {
@@ -80,7 +90,7 @@ Result<std::optional<std::int64_t>> Reader::integer(std::string_view key, std::i
 
 Result<std::vector<std::string>> Reader::strings(std::string_view key) {
   seen_.emplace(key);
-  const json::value *v = o_.if_contains(key);
+  const json::value *v = o_->if_contains(key);
   std::vector<std::string> out;
   if (v == nullptr || v->is_null())
     return out;
@@ -111,12 +121,12 @@ Result<std::vector<std::string>> Reader::strings(std::string_view key) {
 
 const json::value *Reader::raw(std::string_view key) {
   seen_.emplace(key);
-  const json::value *v = o_.if_contains(key);
+  const json::value *v = o_->if_contains(key);
   return v == nullptr || v->is_null() ? nullptr : v;
 }
 
 Result<autohost::Done> Reader::no_unknown_fields() const {
-  for (const auto &[k, v] : o_) {
+  for (const auto &[k, v] : *o_) {
     if (seen_.find(std::string_view(k)) == seen_.end())
       return error(k, "is not a known field");
   }

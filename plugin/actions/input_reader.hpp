@@ -7,10 +7,12 @@
 #include <boost/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace threads::actions {
 
@@ -21,10 +23,17 @@ autohost::Error field_error(std::string_view action, std::string_view field,
 // Parses an action's input; it must be a JSON object (empty text means {}).
 autohost::Result<boost::json::value> parse_input(std::string_view action, std::string_view text);
 
+// Reads the fields of one JSON object, remembering which were read so that
+// no_unknown_fields() can refuse the others. `action` must outlive the reader.
 class Reader {
 public:
+  // A reader over `o`, which must outlive it; `prefix` names nested fields ("media.").
   Reader(std::string_view action, const boost::json::object &o, std::string prefix = {})
-      : action_(action), o_(o), prefix_(std::move(prefix)) {}
+      : action_(action), o_(&o), prefix_(std::move(prefix)) {}
+
+  // The opening of every action: parses its input text (see parse_input) and returns a
+  // reader that owns the document. End with no_unknown_fields() once every field is read.
+  static autohost::Result<Reader> parse(std::string_view action, std::string_view text);
 
   std::string name(std::string_view key) const { return prefix_ + std::string(key); }
 
@@ -45,7 +54,9 @@ public:
 
 private:
   std::string_view action_;
-  const boost::json::object &o_;
+  // Set when the reader owns its document; shared so that moving the reader keeps o_ valid.
+  std::shared_ptr<const boost::json::value> doc_;
+  const boost::json::object *o_;
   std::string prefix_;
   std::set<std::string, std::less<>> seen_;
 };

@@ -2,7 +2,7 @@
 // long-lived one, and errors that say which step failed and that nothing was stored.
 #pragma once
 
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 #include "auth/token_endpoints.hpp"
 
 #include <autohost/result.hpp>

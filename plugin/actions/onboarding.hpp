@@ -2,7 +2,7 @@
 // (auth_url) and finish it (exchange_code) with a long-lived token stored for the account.
 #pragma once
 
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 
 #include <autohost/result.hpp>
 

@@ -2,7 +2,7 @@
 // processing, check the quota, publish once, verify any unknown outcome).
 #pragma once
 
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 
 #include <autohost/result.hpp>
 

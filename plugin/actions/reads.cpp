@@ -1,5 +1,5 @@
-// Read and manage actions: profile, own posts, one post, replies, conversation, mentions,
-// insights, publishing limit, keyword search, delete, repost and hide_reply.
+// Read actions: profile, own posts, one post, replies, conversation, mentions, insights,
+// publishing limit and keyword search.
 #include "actions/reads.hpp"
 
 #include "actions/acting_account.hpp"
@@ -58,8 +58,6 @@ std::string joined(const std::vector<std::string> &items, std::string_view fallb
   return out;
 }
 
-Result<ActingAccount> acting(const ActionContext &ctx) { return ActingAccount::load(ctx); }
-
 // A time bound: Unix seconds, or any text the API understands (ISO 8601, strtotime).
 Result<std::string> time_bound(Reader &r, std::string_view key) {
   const json::value *v = r.raw(key);
@@ -102,8 +100,7 @@ Result<std::string> read_list(const ActionContext &ctx, std::string_view action,
   if (!before.empty() && !after.empty()) {
     return field_error(action, "after", "cannot be combined with before");
   }
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
+  AH_TRY(r.no_unknown_fields());
 
   auto call = ctx.make_call(Method::get, std::move(path), Operation::read, "");
   call.params = std::move(extra);
@@ -161,83 +158,54 @@ Result<std::string> read_list(const ActionContext &ctx, std::string_view action,
 } // namespace
 
 Result<std::string> run_profile(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("profile", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("profile", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("profile", input));
   std::vector<std::string> fields;
   AH_TRY_ASSIGN(fields, r.strings("fields"));
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
-  return read_object(ctx, who.value(), "/me", joined(fields, profile_fields));
+  AH_TRY(r.no_unknown_fields());
+  AH_TRY_DECLARE(who, ActingAccount::load(ctx));
+  return read_object(ctx, who, "/me", joined(fields, profile_fields));
 }
 
 Result<std::string> run_threads(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("threads", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("threads", doc->as_object());
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
-  return read_list(ctx, "threads", r, who.value(), "/" + who->user_id() + "/threads", post_fields,
-                   {});
+  AH_TRY_DECLARE(r, Reader::parse("threads", input));
+  AH_TRY_DECLARE(who, ActingAccount::load(ctx));
+  return read_list(ctx, "threads", r, who, "/" + who.user_id() + "/threads", post_fields, {});
 }
 
 Result<std::string> run_mentions(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("mentions", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("mentions", doc->as_object());
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
-  return read_list(ctx, "mentions", r, who.value(), "/" + who->user_id() + "/mentions", post_fields,
-                   {});
+  AH_TRY_DECLARE(r, Reader::parse("mentions", input));
+  AH_TRY_DECLARE(who, ActingAccount::load(ctx));
+  return read_list(ctx, "mentions", r, who, "/" + who.user_id() + "/mentions", post_fields, {});
 }
 
 Result<std::string> run_thread(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("thread", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("thread", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("thread", input));
   std::string id;
   AH_TRY_ASSIGN(id, r.id("id"));
   if (id.empty())
     return field_error("thread", "id", "is required");
   std::vector<std::string> fields;
   AH_TRY_ASSIGN(fields, r.strings("fields"));
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
-  return read_object(ctx, who.value(), "/" + id, joined(fields, post_fields));
+  AH_TRY(r.no_unknown_fields());
+  AH_TRY_DECLARE(who, ActingAccount::load(ctx));
+  return read_object(ctx, who, "/" + id, joined(fields, post_fields));
 }
 
 namespace {
 Result<std::string> reply_list(const ActionContext &ctx, std::string_view input,
                                std::string_view action, std::string_view edge) {
-  auto doc = parse_input(action, input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r(action, doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse(action, input));
   std::string id;
   AH_TRY_ASSIGN(id, r.id("id"));
   if (id.empty())
     return field_error(action, "id", "is required");
   bool reverse = false;
   AH_TRY_ASSIGN(reverse, r.boolean("reverse"));
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
+  AH_TRY_DECLARE(who, ActingAccount::load(ctx));
   graph::Params extra;
   if (reverse)
     extra.emplace_back("reverse", "true");
-  return read_list(ctx, action, r, who.value(), "/" + id + std::string(edge), reply_fields,
+  return read_list(ctx, action, r, who, "/" + id + std::string(edge), reply_fields,
                    std::move(extra));
 }
 } // namespace
@@ -251,27 +219,21 @@ Result<std::string> run_conversation(const ActionContext &ctx, std::string_view 
 }
 
 Result<std::string> run_insights(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("insights", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("insights", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("insights", input));
   std::string id, since, until;
   AH_TRY_ASSIGN(id, r.id("id"));
   std::vector<std::string> metrics;
   AH_TRY_ASSIGN(metrics, r.strings("metrics"));
   AH_TRY_ASSIGN(since, time_bound(r, "since"));
   AH_TRY_ASSIGN(until, time_bound(r, "until"));
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
+  AH_TRY(r.no_unknown_fields());
   if (!id.empty() && (!since.empty() || !until.empty())) {
     return field_error("insights", "since", "applies to account insights only (omit id)");
   }
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
+  AH_TRY_DECLARE(who, ActingAccount::load(ctx));
   const bool media = !id.empty();
   auto call = ctx.make_call(
-      Method::get, media ? "/" + id + "/insights" : "/" + who->user_id() + "/threads_insights",
+      Method::get, media ? "/" + id + "/insights" : "/" + who.user_id() + "/threads_insights",
       Operation::read, "");
   call.params = {{"metric", joined(metrics, media ? "views,likes,replies,reposts,quotes,shares"
                                                   : "views,likes,replies,reposts,quotes,"
@@ -280,7 +242,7 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
     call.params.emplace_back("since", since);
   if (!until.empty())
     call.params.emplace_back("until", until);
-  auto got = who->call(call);
+  auto got = who.call(call);
   if (!got)
     return to_error(std::move(got).error());
   // {"data":[{"name","period","values":[{"value"}] | "total_value":{"value"}}]} becomes
@@ -306,7 +268,7 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
     }
   }
   json::value out = json::object{{"scope", media ? "media" : "account"},
-                                 {"id", media ? id : who->user_id()},
+                                 {"id", media ? id : who.user_id()},
                                  {"metrics", std::move(metrics_out)},
                                  {"data", got->is_object() && got->as_object().contains("data")
                                               ? got->as_object().at("data")
@@ -316,20 +278,14 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
 }
 
 Result<std::string> run_publishing_limit(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("publishing_limit", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("publishing_limit", doc->as_object());
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
-  auto call = ctx.make_call(Method::get, "/" + who->user_id() + "/threads_publishing_limit",
+  AH_TRY_DECLARE(r, Reader::parse("publishing_limit", input));
+  AH_TRY(r.no_unknown_fields());
+  AH_TRY_DECLARE(who, ActingAccount::load(ctx));
+  auto call = ctx.make_call(Method::get, "/" + who.user_id() + "/threads_publishing_limit",
                             Operation::read, "");
   call.params = {{"fields", "quota_usage,config,reply_quota_usage,reply_config,"
                             "delete_quota_usage,delete_config"}};
-  auto got = who->call(call);
+  auto got = who.call(call);
   if (!got)
     return to_error(std::move(got).error());
   const json::value *data = got->is_object() ? got->as_object().if_contains("data") : nullptr;
@@ -340,10 +296,7 @@ Result<std::string> run_publishing_limit(const ActionContext &ctx, std::string_v
 }
 
 Result<std::string> run_search(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("search", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("search", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("search", input));
   std::string q, type, mode, media_type;
   AH_TRY_ASSIGN(q, r.string("q"));
   AH_TRY_ASSIGN(type, r.string("search_type"));
@@ -361,9 +314,7 @@ Result<std::string> run_search(const ActionContext &ctx, std::string_view input)
       media_type != "VIDEO") {
     return field_error("search", "media_type", "must be TEXT, IMAGE or VIDEO");
   }
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
+  AH_TRY_DECLARE(who, ActingAccount::load(ctx));
   graph::Params extra = {{"q", q}};
   if (!type.empty())
     extra.emplace_back("search_type", type);
@@ -371,81 +322,7 @@ Result<std::string> run_search(const ActionContext &ctx, std::string_view input)
     extra.emplace_back("search_mode", mode);
   if (!media_type.empty())
     extra.emplace_back("media_type", media_type);
-  return read_list(ctx, "search", r, who.value(), "/keyword_search", search_fields,
-                   std::move(extra));
-}
-
-Result<std::string> run_delete(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("delete", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("delete", doc->as_object());
-  std::string id;
-  AH_TRY_ASSIGN(id, r.id("id"));
-  if (id.empty())
-    return field_error("delete", "id", "is required");
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
-  auto call = ctx.make_call(Method::delete_, "/" + id, Operation::manage, "");
-  auto got = who->call(call);
-  if (!got)
-    return to_error(std::move(got).error());
-  return json::serialize(json::object{{"deleted", true}, {"id", id}});
-}
-
-Result<std::string> run_repost(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("repost", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("repost", doc->as_object());
-  std::string id;
-  AH_TRY_ASSIGN(id, r.id("id"));
-  if (id.empty())
-    return field_error("repost", "id", "is required");
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
-  auto call = ctx.make_call(Method::post, "/" + id + "/repost", Operation::manage, "");
-  auto got = who->call(call);
-  if (!got)
-    return to_error(std::move(got).error());
-  const std::string repost_id =
-      graph::id_string(got->is_object() ? got->as_object().if_contains("id") : nullptr);
-  return json::serialize(json::object{{"id", repost_id}, {"reposted_id", id}});
-}
-
-Result<std::string> run_hide_reply(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("hide_reply", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("hide_reply", doc->as_object());
-  std::string id;
-  AH_TRY_ASSIGN(id, r.id("id"));
-  if (id.empty())
-    return field_error("hide_reply", "id", "is required");
-  bool hide = true;
-  if (const json::value *h = r.raw("hide")) {
-    if (!h->is_bool())
-      return field_error("hide_reply", "hide", "must be true or false");
-    hide = h->as_bool();
-  }
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
-  auto who = acting(ctx);
-  if (!who)
-    return std::move(who).error();
-  auto call = ctx.make_call(Method::post, "/" + id + "/manage_reply", Operation::manage, "");
-  call.params = {{"hide", hide ? "true" : "false"}};
-  call.idempotent = true; // setting the same state twice is harmless
-  auto got = who->call(call);
-  if (!got)
-    return to_error(std::move(got).error());
-  return json::serialize(json::object{{"id", id}, {"hidden", hide}});
+  return read_list(ctx, "search", r, who, "/keyword_search", search_fields, std::move(extra));
 }
 
 } // namespace threads::actions

@@ -1,8 +1,8 @@
-// Read and manage actions. Each takes the action's JSON input and returns its JSON output;
+// Read actions. Each takes the action's JSON input and returns its JSON output;
 // list actions share paging inputs (fields, limit, since, until, before, after, max_pages).
 #pragma once
 
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 
 #include <autohost/result.hpp>
 
@@ -21,8 +21,5 @@ autohost::Result<std::string> run_insights(const ActionContext &ctx, std::string
 autohost::Result<std::string> run_publishing_limit(const ActionContext &ctx,
                                                    std::string_view input);
 autohost::Result<std::string> run_search(const ActionContext &ctx, std::string_view input);
-autohost::Result<std::string> run_delete(const ActionContext &ctx, std::string_view input);
-autohost::Result<std::string> run_repost(const ActionContext &ctx, std::string_view input);
-autohost::Result<std::string> run_hide_reply(const ActionContext &ctx, std::string_view input);
 
 } // namespace threads::actions

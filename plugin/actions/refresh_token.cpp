@@ -9,14 +9,10 @@ namespace json = boost::json;
 using autohost::Result;
 
 Result<std::string> run_refresh_token(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("refresh_token", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("refresh_token", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("refresh_token", input));
   std::string account;
   AH_TRY_ASSIGN(account, r.string("account"));
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
+  AH_TRY(r.no_unknown_fields());
   if (account.empty())
     account = std::string(ctx.call.account());
   auto stored = ctx.accounts.load(account, auth::Usability::any);

@@ -9,10 +9,7 @@ using autohost::Error;
 using autohost::Result;
 
 Result<std::string> run_register_app(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("register_app", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("register_app", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("register_app", input));
   std::string name;
   auth::AppCredentials app;
   bool replace = false;
@@ -21,8 +18,7 @@ Result<std::string> run_register_app(const ActionContext &ctx, std::string_view 
   AH_TRY_ASSIGN(app.app_secret, r.string("app_secret"));
   AH_TRY_ASSIGN(app.redirect_uri, r.string("redirect_uri"));
   AH_TRY_ASSIGN(replace, r.boolean("replace"));
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
+  AH_TRY(r.no_unknown_fields());
   if (name.empty())
     name = "default";
   if (auto valid = auth::validate_account_name(name); !valid) {

@@ -1,7 +1,7 @@
 // Token actions: refresh one account now, and the token status of one or all accounts.
 #pragma once
 
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 
 #include <autohost/result.hpp>
 

@@ -96,10 +96,7 @@ json::object status_of(const auth::StoredAccount &a, const auth::RefreshRules &r
 } // namespace
 
 Result<std::string> run_token_status(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("token_status", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("token_status", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("token_status", input));
   std::string account;
   AH_TRY_ASSIGN(account, r.string("account"));
   std::vector<std::int64_t> scheduled;
@@ -120,8 +117,7 @@ Result<std::string> run_token_status(const ActionContext &ctx, std::string_view 
       scheduled.push_back(*ms);
     }
   }
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
+  AH_TRY(r.no_unknown_fields());
   if (account.empty())
     account = std::string(ctx.call.account());
 

@@ -25,7 +25,7 @@ constexpr std::size_t store_batch = 16;
 
 class Sweep {
 public:
-  explicit Sweep(const actions::ActionContext &ctx)
+  explicit Sweep(const ActionContext &ctx)
       : ctx_(ctx), rotation_(ctx.host, ctx.refresh_rules(), auth::new_claimant()),
         started_(std::chrono::steady_clock::now()) {}
 
@@ -40,7 +40,7 @@ private:
   void store_answers(std::vector<auth::RefreshAnswer> &pending);
   json::object report() const;
 
-  const actions::ActionContext &ctx_;
+  const ActionContext &ctx_;
   const auth::Rotation rotation_;
   std::chrono::steady_clock::time_point started_;
   std::vector<auth::StoredAccount> due_;
@@ -240,7 +240,7 @@ Result<std::string> Sweep::run() {
 
 } // namespace
 
-Result<std::string> run_refresh_tokens(const actions::ActionContext &ctx) {
+Result<std::string> run_refresh_tokens(const ActionContext &ctx) {
   Sweep sweep(ctx);
   return sweep.run();
 }

@@ -1,7 +1,7 @@
 // The `refresh_tokens` job: a sweep over every account that refreshes what is due.
 #pragma once
 
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 
 #include <autohost/result.hpp>
 
@@ -18,6 +18,6 @@ namespace threads::jobs {
 // Report: {"refreshed", "skipped", "failed", "needs_reauth", "accounts", "details": [...],
 // "complete", "duration_ms", "refresh_window_days"}. Cancelled or past its deadline: a
 // cancelled error whose body carries the counts so far.
-autohost::Result<std::string> run_refresh_tokens(const actions::ActionContext &ctx);
+autohost::Result<std::string> run_refresh_tokens(const ActionContext &ctx);
 
 } // namespace threads::jobs

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace threads::actions {
+namespace threads {
 
 class ActionContext {
 public:
@@ -46,4 +46,4 @@ public:
 // Turns a Graph failure into the ABI error.
 inline autohost::Error to_error(graph::Failure failure) { return std::move(failure.error); }
 
-} // namespace threads::actions
+} // namespace threads

@@ -1,11 +1,11 @@
 // Deadlines, cancellation, waiting and progress for actions.
-#include "actions/action_context.hpp"
+#include "action_context.hpp"
 
 #include <boost/json.hpp>
 
 #include <thread>
 
-namespace threads::actions {
+namespace threads {
 namespace json = boost::json;
 
 auth::RefreshRules ActionContext::refresh_rules() const {
@@ -58,4 +58,4 @@ void ActionContext::progress(std::string_view stage, std::string_view detail,
   call.progress(json::serialize(event));
 }
 
-} // namespace threads::actions
+} // namespace threads
