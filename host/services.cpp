@@ -16,7 +16,7 @@ namespace json = boost::json;
 
 namespace {
 
-HostServices &self(void *host) { return *static_cast<HostServices *>(host); }
+ServiceTable &self(void *host) { return *static_cast<ServiceTable *>(host); }
 
 ah_status report(ah_sink *sink, const Error &error) noexcept {
   write_to(sink, error.body);
@@ -41,23 +41,23 @@ Error conflict_error(std::string_view key, std::uint64_t expected, std::uint64_t
 
 } // namespace
 
-HostServices::HostServices(std::string plugin_name, store::SecretStore *store, Logger &logger,
+ServiceTable::ServiceTable(std::string plugin_name, store::SecretStore *store, Logger &logger,
                            Clock clock)
     : plugin_name_(std::move(plugin_name)), store_(store), logger_(logger),
       clock_(std::move(clock)) {
   table_.struct_size = sizeof(ah_host_services);
   table_.abi_minor = AH_ABI_MINOR;
   table_.host = this;
-  table_.log = &HostServices::log;
-  table_.secret_get = &HostServices::secret_get;
-  table_.secret_put = &HostServices::secret_put;
-  table_.secret_list = &HostServices::secret_list;
-  table_.secret_delete = &HostServices::secret_delete;
-  table_.now_ms = &HostServices::now_ms;
-  table_.secret_put_many = &HostServices::secret_put_many;
+  table_.log = &ServiceTable::log;
+  table_.secret_get = &ServiceTable::secret_get;
+  table_.secret_put = &ServiceTable::secret_put;
+  table_.secret_list = &ServiceTable::secret_list;
+  table_.secret_delete = &ServiceTable::secret_delete;
+  table_.now_ms = &ServiceTable::now_ms;
+  table_.secret_put_many = &ServiceTable::secret_put_many;
 }
 
-ah_status HostServices::no_store(ah_sink *sink) const noexcept {
+ah_status ServiceTable::no_store(ah_sink *sink) const noexcept {
   try {
     return report(sink, make_error(AH_INTERNAL, "store", no_store_reason_));
   } catch (...) {
@@ -65,7 +65,7 @@ ah_status HostServices::no_store(ah_sink *sink) const noexcept {
   }
 }
 
-void HostServices::log(void *host, ah_log_level level, ah_str message, ah_str fields) noexcept {
+void ServiceTable::log(void *host, ah_log_level level, ah_str message, ah_str fields) noexcept {
   try {
     auto &h = self(host);
     h.logger_.log(level, h.plugin_name_, from_ah(message), from_ah(fields));
@@ -74,7 +74,7 @@ void HostServices::log(void *host, ah_log_level level, ah_str message, ah_str fi
   }
 }
 
-ah_status HostServices::secret_get(void *host, ah_str key, ah_sink *value,
+ah_status ServiceTable::secret_get(void *host, ah_str key, ah_sink *value,
                                    uint64_t *version) noexcept {
   try {
     auto &h = self(host);
@@ -94,7 +94,7 @@ ah_status HostServices::secret_get(void *host, ah_str key, ah_sink *value,
   }
 }
 
-ah_status HostServices::secret_put(void *host, ah_str key, ah_str value, uint64_t expected,
+ah_status ServiceTable::secret_put(void *host, ah_str key, ah_str value, uint64_t expected,
                                    uint64_t *new_version, ah_sink *error) noexcept {
   try {
     auto &h = self(host);
@@ -114,7 +114,7 @@ ah_status HostServices::secret_put(void *host, ah_str key, ah_str value, uint64_
   }
 }
 
-ah_status HostServices::secret_put_many(void *host, ah_secret_write *writes, size_t count,
+ah_status ServiceTable::secret_put_many(void *host, ah_secret_write *writes, size_t count,
                                         ah_sink *error) noexcept {
   // Until the store answers, every item carries the call's failure (nothing was written).
   auto fail_all = [&](ah_status status) {
@@ -160,7 +160,7 @@ ah_status HostServices::secret_put_many(void *host, ah_secret_write *writes, siz
   }
 }
 
-ah_status HostServices::secret_list(void *host, ah_str prefix, ah_sink *out) noexcept {
+ah_status ServiceTable::secret_list(void *host, ah_str prefix, ah_sink *out) noexcept {
   try {
     auto &h = self(host);
     if (h.store_ == nullptr)
@@ -179,7 +179,7 @@ ah_status HostServices::secret_list(void *host, ah_str prefix, ah_sink *out) noe
   }
 }
 
-ah_status HostServices::secret_delete(void *host, ah_str key, uint64_t expected,
+ah_status ServiceTable::secret_delete(void *host, ah_str key, uint64_t expected,
                                       ah_sink *error) noexcept {
   try {
     auto &h = self(host);
@@ -197,7 +197,7 @@ ah_status HostServices::secret_delete(void *host, ah_str key, uint64_t expected,
   }
 }
 
-Result<HostServices::Clock> host_clock_from_env() {
+Result<Clock> host_clock_from_env() {
   std::int64_t offset_ms = 0;
   if (const char *text = std::getenv(test_clock_offset_env); text != nullptr && *text != 0) {
     char *end = nullptr;
@@ -209,13 +209,13 @@ Result<HostServices::Clock> host_clock_from_env() {
     }
     offset_ms = static_cast<std::int64_t>(std::llround(seconds * 1000));
   }
-  return HostServices::Clock([offset_ms] {
+  return Clock([offset_ms] {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + offset_ms;
   });
 }
 
-int64_t HostServices::now_ms(void *host) noexcept {
+int64_t ServiceTable::now_ms(void *host) noexcept {
   try {
     return self(host).clock_();
   } catch (...) {

@@ -13,16 +13,19 @@
 
 namespace autohost::host {
 
-// Owns an ah_host_services table bound to a store, a logger and a clock. Must outlive
-// every plugin instance created with `table()`. Not movable: the table points at it.
-class HostServices {
-public:
-  using Clock = std::function<std::int64_t()>;
+// The host's clock as the plugin sees it: Unix milliseconds.
+using Clock = std::function<std::int64_t()>;
 
+// Owns the ah_host_services table the host hands to one plugin instance, bound to a store, a
+// logger and a clock. (Not the plugin-side autohost::HostServices, which wraps such a table.)
+// Must outlive every plugin instance created with `table()`. Not movable: the table points
+// at it.
+class ServiceTable {
+public:
   // `store` may be null: secret calls then fail with a message saying why.
-  HostServices(std::string plugin_name, store::SecretStore *store, Logger &logger, Clock clock);
-  HostServices(const HostServices &) = delete;
-  HostServices &operator=(const HostServices &) = delete;
+  ServiceTable(std::string plugin_name, store::SecretStore *store, Logger &logger, Clock clock);
+  ServiceTable(const ServiceTable &) = delete;
+  ServiceTable &operator=(const ServiceTable &) = delete;
 
   const ah_host_services *table() const noexcept { return &table_; }
 
@@ -56,7 +59,7 @@ private:
 // TEST-ONLY: it lets a plugin and a test server with a controllable clock (the Threads
 // sandbox) move through simulated months together. A value that is not a number is an
 // error naming the variable.
-Result<HostServices::Clock> host_clock_from_env();
+Result<Clock> host_clock_from_env();
 
 inline constexpr const char *test_clock_offset_env = "AUTOHOST_TEST_CLOCK_OFFSET_S";
 

@@ -1,8 +1,8 @@
 // The autohost command line: parses global flags, resolves settings, dispatches a command.
-#include "app.hpp"
+#include "cli/app.hpp"
 
-#include "../errors.hpp"
-#include "command.hpp"
+#include "cli/command.hpp"
+#include "errors.hpp"
 
 #include <exception>
 #include <iostream>

@@ -1,8 +1,8 @@
 // `autohost actions [PLUGIN]` and `autohost jobs [PLUGIN]`: the actions (with their schemas)
 // or the jobs (with their default schedules) that every - or one - plugin's manifest lists.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <boost/json.hpp>
 

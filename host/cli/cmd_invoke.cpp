@@ -1,9 +1,9 @@
 // `autohost invoke PLUGIN.ACTION`: JSON in (flag, file or stdin), JSON out, exit per status.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../errors.hpp"
-#include "input.hpp"
-#include "plugin_call.hpp"
+#include "cli/input.hpp"
+#include "cli/plugin_call.hpp"
+#include "errors.hpp"
 
 namespace autohost::cli {
 

@@ -1,7 +1,7 @@
 // `autohost job PLUGIN.JOB`: run one plugin job now and print its report.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "plugin_call.hpp"
+#include "cli/plugin_call.hpp"
 
 namespace autohost::cli {
 

@@ -1,5 +1,5 @@
 // `autohost plugins`: every plugin found, with version, ABI and path; broken files too.
-#include "command.hpp"
+#include "cli/command.hpp"
 
 #include <boost/json.hpp>
 

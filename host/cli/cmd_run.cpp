@@ -1,11 +1,11 @@
 // `autohost run [--once]`: the scheduler daemon (host/daemon/).
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../daemon/daemon.hpp"
-#include "../daemon/run_worker.hpp"
-#include "../errors.hpp"
-#include "../scheduler/duration_text.hpp"
-#include "../services.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/run_worker.hpp"
+#include "errors.hpp"
+#include "scheduler/duration_text.hpp"
+#include "services.hpp"
 
 #include <boost/json.hpp>
 

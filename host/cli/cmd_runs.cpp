@@ -1,8 +1,8 @@
 // `autohost runs [RUN_ID] [--schedule ID] [--status S]`: run history with outputs and errors.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../errors.hpp"
-#include "schedule_view.hpp"
+#include "cli/schedule_view.hpp"
+#include "errors.hpp"
 
 #include <boost/json.hpp>
 

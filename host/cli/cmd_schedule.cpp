@@ -1,8 +1,8 @@
 // `autohost schedule add|list|show|rm|pause|resume|import`: scheduled actions and jobs.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../errors.hpp"
-#include "schedule_view.hpp"
+#include "cli/schedule_view.hpp"
+#include "errors.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,11 +1,11 @@
 // `autohost schedule add`: schedules PLUGIN.ACTION (with account and input) or PLUGIN.JOB.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../errors.hpp"
-#include "../scheduler/duration_text.hpp"
-#include "../scheduler/ids.hpp"
-#include "input.hpp"
-#include "schedule_view.hpp"
+#include "cli/input.hpp"
+#include "cli/schedule_view.hpp"
+#include "errors.hpp"
+#include "scheduler/duration_text.hpp"
+#include "scheduler/ids.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,10 +1,10 @@
 // `autohost schedule import FILE`: adds or updates the entries of a posting calendar.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../errors.hpp"
-#include "../scheduler/calendar.hpp"
-#include "input.hpp"
-#include "schedule_view.hpp"
+#include "cli/input.hpp"
+#include "cli/schedule_view.hpp"
+#include "errors.hpp"
+#include "scheduler/calendar.hpp"
 
 #include <boost/json.hpp>
 

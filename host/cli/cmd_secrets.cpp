@@ -1,8 +1,8 @@
 // `autohost secrets set|get|list|rm`: the secret store from the command line.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../errors.hpp"
-#include "input.hpp"
+#include "cli/input.hpp"
+#include "errors.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,11 +1,11 @@
 // `autohost status [--json] [--horizon DURATION]`: accounts and their tokens, upcoming runs,
 // runs at risk and runs that need attention, as tables or as one JSON object.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../errors.hpp"
-#include "../scheduler/duration_text.hpp"
-#include "schedule_view.hpp"
-#include "status_report.hpp"
+#include "cli/schedule_view.hpp"
+#include "cli/status_report.hpp"
+#include "errors.hpp"
+#include "scheduler/duration_text.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,7 +1,7 @@
 // Shared pieces of the CLI commands.
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <boost/json.hpp>
 

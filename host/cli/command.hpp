@@ -1,11 +1,11 @@
 // What every CLI command shares: the resolved context, argument parsing and error output.
 #pragma once
 
-#include "../log.hpp"
-#include "../plugin_registry.hpp"
-#include "../store/sqlite_store.hpp"
-#include "exit_codes.hpp"
-#include "settings.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/settings.hpp"
+#include "log.hpp"
+#include "plugin_registry.hpp"
+#include "store/sqlite_store.hpp"
 
 #include <autohost/result.hpp>
 

@@ -1,7 +1,7 @@
 // Reads a command's JSON input from --input, --input-file or stdin, and checks it.
-#include "input.hpp"
+#include "cli/input.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <boost/json.hpp>
 

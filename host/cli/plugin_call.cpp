@@ -1,8 +1,8 @@
 // Running one plugin action or job for the CLI.
-#include "plugin_call.hpp"
+#include "cli/plugin_call.hpp"
 
-#include "../errors.hpp"
-#include "../services.hpp"
+#include "errors.hpp"
+#include "started_plugin.hpp"
 
 #include <boost/json.hpp>
 
@@ -83,16 +83,10 @@ int run_plugin_call(Context &ctx, const PluginCallRequest &request) {
   if (!store)
     return report_error(store.error(), exit_store);
 
-  host::HostServices services(request.plugin, store.value(), ctx.logger(), clock.value());
-  auto instance =
-      Instance::create(library, services.table(), ctx.settings().plugin_config(request.plugin));
-  if (!instance) {
-    return report_error(
-        host::make_error(instance.error().status, "plugin_start",
-                         "plugin " + request.plugin + " (" + library->path().string() +
-                             ") failed to start: " + host::error_message(instance.error())),
-        exit_plugin);
-  }
+  auto plugin = host::StartedPlugin::start(library, store.value(), ctx.logger(), clock.value(),
+                                           ctx.settings().plugin_config(request.plugin));
+  if (!plugin)
+    return report_error(plugin.error(), exit_plugin);
 
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
@@ -109,8 +103,8 @@ int run_plugin_call(Context &ctx, const PluginCallRequest &request) {
   }
 
   auto result = request.kind == CallKind::action
-                    ? instance.value().invoke(request.name, request.input, call)
-                    : instance.value().run_job(request.name, call);
+                    ? plugin.value()->instance().invoke(request.name, request.input, call)
+                    : plugin.value()->instance().run_job(request.name, call);
   if (!result)
     return report_error(result.error());
   std::cout << result.value() << std::endl;

@@ -3,7 +3,7 @@
 // cancellation, and print the JSON result or error.
 #pragma once
 
-#include "command.hpp"
+#include "cli/command.hpp"
 
 #include <optional>
 #include <string>

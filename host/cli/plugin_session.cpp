@@ -1,7 +1,5 @@
 // Starting a plugin once and calling several of its actions for their JSON results.
-#include "plugin_session.hpp"
-
-#include "../errors.hpp"
+#include "cli/plugin_session.hpp"
 
 #include <boost/json.hpp>
 
@@ -25,24 +23,16 @@ bool manifest_has_action(const Library &library, std::string_view action) {
 
 Result<std::unique_ptr<PluginSession>>
 PluginSession::start(Context &ctx, const std::shared_ptr<const Library> &library,
-                     host::HostServices::Clock clock) {
-  auto store = ctx.store();
-  if (!store)
-    return std::move(store).error();
+                     host::Clock clock) {
+  AH_TRY_DECLARE(store, ctx.store());
   const std::string name(library->name());
-  auto services = std::make_unique<host::HostServices>(name, store.value(), ctx.logger(), clock);
-  auto instance = Instance::create(library, services->table(), ctx.settings().plugin_config(name));
-  if (!instance) {
-    return host::make_error(instance.error().status, "plugin_start",
-                            "plugin " + name + " (" + library->path().string() +
-                                ") failed to start: " + host::error_message(instance.error()));
-  }
-  return std::unique_ptr<PluginSession>(
-      new PluginSession(name, std::move(clock), std::move(services), std::move(instance).value()));
+  AH_TRY_DECLARE(plugin, host::StartedPlugin::start(library, store, ctx.logger(), clock,
+                                                    ctx.settings().plugin_config(name)));
+  return std::unique_ptr<PluginSession>(new PluginSession(std::move(clock), std::move(plugin)));
 }
 
 bool PluginSession::has_action(std::string_view action) const {
-  return manifest_has_action(instance_.library(), action);
+  return manifest_has_action(*plugin_->library(), action);
 }
 
 Result<std::string> PluginSession::invoke(std::string_view action, std::string_view input_json,
@@ -51,7 +41,7 @@ Result<std::string> PluginSession::invoke(std::string_view action, std::string_v
   call.account = account;
   if (timeout_s > 0)
     call.deadline_ms = clock_() + static_cast<std::int64_t>(timeout_s * 1000);
-  return instance_.invoke(action, input_json, call);
+  return plugin_->instance().invoke(action, input_json, call);
 }
 
 } // namespace autohost::cli

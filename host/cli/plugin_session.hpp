@@ -2,9 +2,10 @@
 // results themselves (`status`), rather than printing one result as `invoke` does.
 #pragma once
 
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../services.hpp"
+#include "services.hpp"
+#include "started_plugin.hpp"
 
 #include <autohost/host.hpp>
 
@@ -19,9 +20,8 @@ class PluginSession {
 public:
   // Starts `library` with the host services (the context's store, logger and `clock`) and
   // its config. The error names the plugin and says why it did not start.
-  static Result<std::unique_ptr<PluginSession>> start(Context &ctx,
-                                                      const std::shared_ptr<const Library> &library,
-                                                      host::HostServices::Clock clock);
+  static Result<std::unique_ptr<PluginSession>>
+  start(Context &ctx, const std::shared_ptr<const Library> &library, host::Clock clock);
 
   const std::string &name() const noexcept { return name_; }
   // Whether the manifest lists an action of that name.
@@ -32,16 +32,12 @@ public:
                              std::string_view account, double timeout_s) const;
 
 private:
-  PluginSession(std::string name, host::HostServices::Clock clock,
-                std::unique_ptr<host::HostServices> services, Instance instance)
-      : name_(std::move(name)), clock_(std::move(clock)), services_(std::move(services)),
-        instance_(std::move(instance)) {}
+  PluginSession(host::Clock clock, std::unique_ptr<host::StartedPlugin> plugin)
+      : name_(plugin->name()), clock_(std::move(clock)), plugin_(std::move(plugin)) {}
 
   std::string name_;
-  host::HostServices::Clock clock_;
-  // Declared before the instance, so the instance is destroyed first.
-  std::unique_ptr<host::HostServices> services_;
-  Instance instance_;
+  host::Clock clock_;
+  std::unique_ptr<host::StartedPlugin> plugin_;
 };
 
 // Whether a plugin's manifest lists an action of that name.

@@ -1,8 +1,8 @@
 // Shared pieces of the schedule and runs commands.
-#include "schedule_view.hpp"
+#include "cli/schedule_view.hpp"
 
-#include "../errors.hpp"
-#include "../scheduler/duration_text.hpp"
+#include "errors.hpp"
+#include "scheduler/duration_text.hpp"
 
 #include <boost/json.hpp>
 

@@ -2,9 +2,9 @@
 // PLUGIN.ACTION/JOB target, and showing schedules and runs as JSON or table rows.
 #pragma once
 
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../scheduler/schedule_store.hpp"
+#include "scheduler/schedule_store.hpp"
 
 #include <boost/json/object.hpp>
 

@@ -1,7 +1,7 @@
 // Resolves settings from flags, environment, the config file and defaults, in that order.
-#include "settings.hpp"
+#include "cli/settings.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <boost/json.hpp>
 

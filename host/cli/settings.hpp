@@ -1,9 +1,9 @@
 // Resolves where plugins, the store, the master key and plugin configs come from.
 #pragma once
 
-#include "../log.hpp"
-#include "../plugin_registry.hpp"
-#include "../store/master_key.hpp"
+#include "log.hpp"
+#include "plugin_registry.hpp"
+#include "store/master_key.hpp"
 
 #include <autohost/result.hpp>
 

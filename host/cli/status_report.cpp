@@ -1,8 +1,8 @@
 // The `autohost status` report as JSON: accounts, upcoming runs, runs at risk, runs that
 // need attention and what could not be checked.
-#include "status_report.hpp"
+#include "cli/status_report.hpp"
 
-#include "../scheduler/duration_text.hpp"
+#include "scheduler/duration_text.hpp"
 
 #include <boost/json.hpp>
 
@@ -91,7 +91,7 @@ Result<json::array> attention_runs(ScheduleStore &store, const StatusOptions &op
 } // namespace
 
 Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
-                                    const StatusOptions &options, host::HostServices::Clock clock) {
+                                    const StatusOptions &options, host::Clock clock) {
   bool truncated = false;
   auto items = upcoming_items(store, options, truncated);
   if (!items)

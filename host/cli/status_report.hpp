@@ -2,10 +2,10 @@
 // accounts and their tokens, upcoming runs, runs at risk, runs that need attention.
 #pragma once
 
-#include "command.hpp"
+#include "cli/command.hpp"
 
-#include "../scheduler/schedule_store.hpp"
-#include "../services.hpp"
+#include "scheduler/schedule_store.hpp"
+#include "services.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -53,14 +53,12 @@ Result<std::vector<UpcomingItem>> upcoming_items(scheduler::ScheduleStore &store
 // at risk; returns the accounts (with their quota) and adds what could not be checked to
 // `problems`. Plugin failures never fail the report.
 boost::json::array assess_risks(Context &ctx, std::vector<UpcomingItem> &items,
-                                const StatusOptions &options,
-                                const host::HostServices::Clock &clock,
+                                const StatusOptions &options, const host::Clock &clock,
                                 boost::json::array &problems);
 
 // The whole report (the JSON that `status --json` prints; see the README). Errors: the
 // schedule store could not be read.
 Result<boost::json::object> collect_status(Context &ctx, scheduler::ScheduleStore &store,
-                                           const StatusOptions &options,
-                                           host::HostServices::Clock clock);
+                                           const StatusOptions &options, host::Clock clock);
 
 } // namespace autohost::cli

@@ -2,10 +2,10 @@
 // about its accounts and about the times of the runs scheduled for them; one with a
 // `publishing_limit` action is asked about the quota of accounts that have `post` runs due
 // within 24 hours. A plugin that fails to answer is reported, never fatal.
-#include "status_report.hpp"
+#include "cli/status_report.hpp"
 
-#include "../errors.hpp"
-#include "plugin_session.hpp"
+#include "cli/plugin_session.hpp"
+#include "errors.hpp"
 
 #include <boost/json.hpp>
 
@@ -253,7 +253,7 @@ private:
 } // namespace
 
 json::array assess_risks(Context &ctx, std::vector<UpcomingItem> &items,
-                         const StatusOptions &options, const host::HostServices::Clock &clock,
+                         const StatusOptions &options, const host::Clock &clock,
                          json::array &problems) {
   const auto &registry = ctx.registry();
   for (const auto &broken : registry.broken()) {

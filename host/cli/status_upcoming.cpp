@@ -1,6 +1,6 @@
 // The runs to come, for `autohost status`: pending and running runs, and the fire times of
 // schedules within the horizon that are not runs yet.
-#include "status_report.hpp"
+#include "cli/status_report.hpp"
 
 #include <algorithm>
 #include <map>

@@ -1,11 +1,11 @@
 // The daemon's main loop: make due runs, claim into free workers, renew leases, sleep.
-#include "daemon.hpp"
+#include "daemon/daemon.hpp"
 
-#include "../errors.hpp"
-#include "../scheduler/zone.hpp"
-#include "job_defaults.hpp"
-#include "run_worker.hpp"
-#include "store_watch.hpp"
+#include "daemon/job_defaults.hpp"
+#include "daemon/run_worker.hpp"
+#include "daemon/store_watch.hpp"
+#include "errors.hpp"
+#include "scheduler/zone.hpp"
 
 #include <boost/json.hpp>
 #include <sodium.h>
@@ -57,8 +57,8 @@ private:
 
 class Loop {
 public:
-  Loop(ScheduleStore &store, PluginPool &plugins, host::Logger &logger,
-       host::HostServices::Clock clock, StopSignal &stop, const DaemonOptions &options)
+  Loop(ScheduleStore &store, PluginPool &plugins, host::Logger &logger, host::Clock clock,
+       StopSignal &stop, const DaemonOptions &options)
       : store_(store), plugins_(plugins), logger_(logger), clock_(std::move(clock)), stop_(stop),
         options_(options), watch_(store.file()), worker_(make_worker_id()),
         renew_every_(std::max(milliseconds(200), milliseconds(options.lease) / 3)) {}
@@ -89,7 +89,7 @@ private:
   ScheduleStore &store_;
   PluginPool &plugins_;
   host::Logger &logger_;
-  host::HostServices::Clock clock_;
+  host::Clock clock_;
   StopSignal &stop_;
   DaemonOptions options_;
   StoreWatch watch_;
@@ -377,8 +377,7 @@ DaemonEnd Loop::run() {
 } // namespace
 
 DaemonEnd run_daemon(ScheduleStore &store, PluginPool &plugins, host::Logger &logger,
-                     host::HostServices::Clock clock, StopSignal &stop,
-                     const DaemonOptions &options) {
+                     host::Clock clock, StopSignal &stop, const DaemonOptions &options) {
   Loop loop(store, plugins, logger, std::move(clock), stop, options);
   return loop.run();
 }

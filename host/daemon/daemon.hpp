@@ -3,11 +3,11 @@
 // records each outcome, and sleeps until the next due time or a change to the store.
 #pragma once
 
-#include "../log.hpp"
-#include "../scheduler/schedule_store.hpp"
-#include "../services.hpp"
-#include "plugin_pool.hpp"
-#include "stop_signal.hpp"
+#include "daemon/plugin_pool.hpp"
+#include "daemon/stop_signal.hpp"
+#include "log.hpp"
+#include "scheduler/schedule_store.hpp"
+#include "services.hpp"
 
 #include <chrono>
 #include <string>
@@ -40,7 +40,6 @@ std::string make_worker_id();
 // Runs the daemon until a stop is requested (or, with `once`, until the due work is done).
 // Registers the default schedules of the pool's plugin jobs first.
 DaemonEnd run_daemon(scheduler::ScheduleStore &store, PluginPool &plugins, host::Logger &logger,
-                     host::HostServices::Clock clock, StopSignal &stop,
-                     const DaemonOptions &options);
+                     host::Clock clock, StopSignal &stop, const DaemonOptions &options);
 
 } // namespace autohost::daemon

@@ -1,8 +1,8 @@
 // Reading jobs and their default schedules from a manifest.
-#include "job_defaults.hpp"
+#include "daemon/job_defaults.hpp"
 
-#include "../errors.hpp"
-#include "../scheduler/schedule_spec.hpp"
+#include "errors.hpp"
+#include "scheduler/schedule_spec.hpp"
 
 #include <boost/json.hpp>
 

@@ -2,7 +2,7 @@
 // ScheduleStore::ensure_job_schedule.
 #pragma once
 
-#include "../scheduler/schedule.hpp"
+#include "scheduler/schedule.hpp"
 
 #include <autohost/host.hpp>
 

@@ -3,13 +3,13 @@
 // worker (the ABI allows concurrent calls on one instance).
 #pragma once
 
-#include "../log.hpp"
-#include "../services.hpp"
+#include "log.hpp"
+#include "services.hpp"
+#include "started_plugin.hpp"
 
 #include <autohost/host.hpp>
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +18,7 @@ namespace autohost::daemon {
 
 class PluginPool {
 public:
-  PluginPool(store::SecretStore *secrets, host::Logger &logger, host::HostServices::Clock clock)
+  PluginPool(store::SecretStore *secrets, host::Logger &logger, host::Clock clock)
       : secrets_(secrets), logger_(logger), clock_(std::move(clock)) {}
   PluginPool(const PluginPool &) = delete;
   PluginPool &operator=(const PluginPool &) = delete;
@@ -32,17 +32,10 @@ public:
   std::vector<std::shared_ptr<const Library>> libraries() const;
 
 private:
-  struct Started {
-    std::shared_ptr<const Library> library;
-    // Declared before the instance, so the instance (which uses them) is destroyed first.
-    std::unique_ptr<host::HostServices> services;
-    std::optional<Instance> instance;
-  };
-
   store::SecretStore *secrets_;
   host::Logger &logger_;
-  host::HostServices::Clock clock_;
-  std::vector<std::unique_ptr<Started>> started_;
+  host::Clock clock_;
+  std::vector<std::unique_ptr<host::StartedPlugin>> started_;
 };
 
 } // namespace autohost::daemon

@@ -1,5 +1,5 @@
 // Mapping plugin call results to run outcomes.
-#include "run_outcome.hpp"
+#include "daemon/run_outcome.hpp"
 
 #include <boost/json.hpp>
 

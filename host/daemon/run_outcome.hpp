@@ -2,7 +2,7 @@
 // and JSON to a run's completion, a retry or a release.
 #pragma once
 
-#include "../scheduler/schedule_store.hpp"
+#include "scheduler/schedule_store.hpp"
 
 #include <autohost/result.hpp>
 

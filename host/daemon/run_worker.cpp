@@ -1,9 +1,9 @@
 // Executing one run and recording how it ended.
-#include "run_worker.hpp"
+#include "daemon/run_worker.hpp"
 
-#include "../errors.hpp"
-#include "../scheduler/zone.hpp"
-#include "run_outcome.hpp"
+#include "daemon/run_outcome.hpp"
+#include "errors.hpp"
+#include "scheduler/zone.hpp"
 
 #include <boost/json.hpp>
 
@@ -15,7 +15,7 @@ namespace autohost::daemon {
 namespace json = boost::json;
 using namespace autohost::scheduler;
 
-scheduler::Instant instant_of(const host::HostServices::Clock &clock) {
+scheduler::Instant instant_of(const host::Clock &clock) {
   return std::chrono::floor<std::chrono::seconds>(
       std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(clock())));
 }

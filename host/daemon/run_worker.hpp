@@ -2,10 +2,10 @@
 // key, then record the outcome in the store (complete, retry later or release).
 #pragma once
 
-#include "../log.hpp"
-#include "../scheduler/schedule_store.hpp"
-#include "../services.hpp"
-#include "plugin_pool.hpp"
+#include "daemon/plugin_pool.hpp"
+#include "log.hpp"
+#include "scheduler/schedule_store.hpp"
+#include "services.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -46,13 +46,13 @@ struct WorkerContext {
   scheduler::ScheduleStore &store;
   PluginPool &plugins;
   host::Logger &logger;
-  host::HostServices::Clock clock;
+  host::Clock clock;
   int done_fd; // an eventfd written when a run is finished, so the main loop wakes
   Handoff &handoff;
 };
 
 // The clock's time in whole seconds, as the store counts.
-scheduler::Instant instant_of(const host::HostServices::Clock &clock);
+scheduler::Instant instant_of(const host::Clock &clock);
 
 // Logs one JSON line from the daemon (source "daemon") with `fields`.
 void daemon_log(host::Logger &logger, ah_log_level level, std::string_view message,

@@ -1,8 +1,8 @@
 // Signal handlers that only touch async-signal-safe things: an atomic flag, write() on a
 // non-blocking pipe, and _exit().
-#include "stop_signal.hpp"
+#include "daemon/stop_signal.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

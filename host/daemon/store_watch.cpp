@@ -1,5 +1,5 @@
 // inotify on the store's directory.
-#include "store_watch.hpp"
+#include "daemon/store_watch.hpp"
 
 #include <sys/inotify.h>
 #include <unistd.h>

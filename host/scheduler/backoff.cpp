@@ -1,5 +1,5 @@
 // Exponential backoff with jitter for retried runs.
-#include "backoff.hpp"
+#include "scheduler/backoff.hpp"
 
 #include <algorithm>
 

@@ -1,9 +1,9 @@
 // Reads a posting calendar file into schedule drafts with stable ids.
-#include "calendar.hpp"
+#include "scheduler/calendar.hpp"
 
-#include "../errors.hpp"
-#include "duration_text.hpp"
-#include "ids.hpp"
+#include "errors.hpp"
+#include "scheduler/duration_text.hpp"
+#include "scheduler/ids.hpp"
 
 #include <boost/json.hpp>
 

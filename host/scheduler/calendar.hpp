@@ -1,7 +1,7 @@
 // Reads a posting calendar file (JSON) into schedule drafts with stable ids.
 #pragma once
 
-#include "schedule.hpp"
+#include "scheduler/schedule.hpp"
 
 #include <autohost/result.hpp>
 

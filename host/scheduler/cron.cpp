@@ -1,5 +1,5 @@
 // When a cron expression next fires in a time zone, with the DST rules of cron.hpp.
-#include "cron.hpp"
+#include "scheduler/cron.hpp"
 
 #include <algorithm>
 

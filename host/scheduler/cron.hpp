@@ -1,7 +1,7 @@
 // Cron expressions (5 fields and the @ macros) and when they next fire in a time zone.
 #pragma once
 
-#include "zone.hpp"
+#include "scheduler/zone.hpp"
 
 #include <autohost/result.hpp>
 

@@ -1,7 +1,7 @@
 // Parses 5-field cron expressions and the @ macros into bit sets.
-#include "cron.hpp"
+#include "scheduler/cron.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <array>
 #include <cctype>

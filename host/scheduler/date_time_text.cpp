@@ -1,7 +1,7 @@
 // Parses RFC 3339 date-times and local date-times.
-#include "date_time_text.hpp"
+#include "scheduler/date_time_text.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <cstdio>
 

@@ -2,7 +2,7 @@
 // that a time zone places.
 #pragma once
 
-#include "zone.hpp"
+#include "scheduler/zone.hpp"
 
 #include <autohost/result.hpp>
 

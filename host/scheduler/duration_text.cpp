@@ -1,7 +1,7 @@
 // Parses and prints durations such as "15m" and "1h30m".
-#include "duration_text.hpp"
+#include "scheduler/duration_text.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <array>
 #include <cstdint>

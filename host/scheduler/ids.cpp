@@ -1,7 +1,7 @@
 // Identifiers the scheduler makes and checks.
-#include "ids.hpp"
+#include "scheduler/ids.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <sodium.h>
 

@@ -1,7 +1,7 @@
 // Identifiers the scheduler makes and checks: schedule ids, run ids, content hashes.
 #pragma once
 
-#include "zone.hpp"
+#include "scheduler/zone.hpp"
 
 #include <autohost/result.hpp>
 

@@ -1,5 +1,5 @@
 // Names of the scheduler's enums as stored and shown.
-#include "schedule.hpp"
+#include "scheduler/schedule.hpp"
 
 #include <array>
 #include <utility>

@@ -1,7 +1,7 @@
 // What the scheduler stores: schedules (what to run and when) and runs (each occurrence).
 #pragma once
 
-#include "schedule_spec.hpp"
+#include "scheduler/schedule_spec.hpp"
 
 #include <chrono>
 #include <cstdint>

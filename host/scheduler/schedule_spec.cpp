@@ -1,8 +1,8 @@
 // Parsing, storing and evaluating schedule specs.
-#include "schedule_spec.hpp"
+#include "scheduler/schedule_spec.hpp"
 
-#include "../errors.hpp"
-#include "duration_text.hpp"
+#include "errors.hpp"
+#include "scheduler/duration_text.hpp"
 
 namespace autohost::scheduler {
 

@@ -1,9 +1,9 @@
 // When a schedule fires: once (`at`), at a fixed interval (`every`) or by cron, in a zone.
 #pragma once
 
-#include "cron.hpp"
-#include "date_time_text.hpp"
-#include "zone.hpp"
+#include "scheduler/cron.hpp"
+#include "scheduler/date_time_text.hpp"
+#include "scheduler/zone.hpp"
 
 #include <autohost/result.hpp>
 

@@ -1,10 +1,10 @@
-// The schedule store: opening its tables and managing schedules.
-#include "schedule_store.hpp"
+// ScheduleStore: opening its tables and managing schedules (its runs: schedule_store_runs.cpp).
+#include "scheduler/schedule_store.hpp"
 
-#include "../errors.hpp"
-#include "../store/sqlite_store.hpp"
-#include "ids.hpp"
-#include "store_rows.hpp"
+#include "errors.hpp"
+#include "scheduler/ids.hpp"
+#include "scheduler/store_rows.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace autohost::scheduler {
 namespace fs = std::filesystem;

@@ -1,10 +1,10 @@
 // Schedules and their runs, kept in the autohost store file beside the secrets.
 #pragma once
 
-#include "backoff.hpp"
-#include "schedule.hpp"
+#include "scheduler/backoff.hpp"
+#include "scheduler/schedule.hpp"
 
-#include "../store/sqlite.hpp"
+#include "store/sqlite.hpp"
 
 #include <autohost/result.hpp>
 

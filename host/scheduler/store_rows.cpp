@@ -1,5 +1,5 @@
 // Decoding schedule and run rows.
-#include "store_rows.hpp"
+#include "scheduler/store_rows.hpp"
 
 namespace autohost::scheduler::rows {
 

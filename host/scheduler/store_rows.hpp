@@ -1,9 +1,9 @@
 // Internal to the schedule store: the schema, column lists and row decoding.
 #pragma once
 
-#include "schedule.hpp"
+#include "scheduler/schedule.hpp"
 
-#include "../store/sqlite.hpp"
+#include "store/sqlite.hpp"
 
 #include <string_view>
 

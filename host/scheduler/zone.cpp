@@ -1,7 +1,7 @@
 // IANA time zones from the system tz database and the placement of local times.
-#include "zone.hpp"
+#include "scheduler/zone.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <cstdio>
 #include <cstdlib>

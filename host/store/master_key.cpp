@@ -1,7 +1,7 @@
 // Finding, parsing and creating the master key that encrypts the secret store.
-#include "master_key.hpp"
+#include "store/master_key.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <sodium.h>
 

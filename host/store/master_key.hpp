@@ -1,7 +1,7 @@
 // Finding, parsing and creating the master key that encrypts the secret store.
 #pragma once
 
-#include "sealing.hpp"
+#include "store/sealing.hpp"
 
 #include <autohost/result.hpp>
 

@@ -1,5 +1,5 @@
 // Authenticated encryption of secret values with libsodium.
-#include "sealing.hpp"
+#include "store/sealing.hpp"
 
 #include <sodium.h>
 

@@ -1,5 +1,5 @@
 // Thin RAII over the SQLite C API.
-#include "sqlite.hpp"
+#include "store/sqlite.hpp"
 
 namespace autohost::store {
 

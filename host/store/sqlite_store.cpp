@@ -1,7 +1,7 @@
 // The embedded secret store: one SQLite file, values sealed with the master key.
-#include "sqlite_store.hpp"
+#include "store/sqlite_store.hpp"
 
-#include "../errors.hpp"
+#include "errors.hpp"
 
 #include <sodium.h>
 

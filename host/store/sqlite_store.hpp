@@ -1,9 +1,9 @@
 // The embedded secret store: one SQLite file, values sealed with the master key.
 #pragma once
 
-#include "master_key.hpp"
-#include "secret_store.hpp"
-#include "sqlite.hpp"
+#include "store/master_key.hpp"
+#include "store/secret_store.hpp"
+#include "store/sqlite.hpp"
 
 #include <filesystem>
 #include <memory>

@@ -1,5 +1,5 @@
 // Parses and validates the `post` action's input.
-#include "post_input.hpp"
+#include "actions/post_input.hpp"
 
 #include "actions/input_reader.hpp"
 

@@ -1,5 +1,5 @@
 // An account's token record as kept in the host's secret store.
-#include "token_record.hpp"
+#include "auth/token_record.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,6 +1,6 @@
 // The Graph API error catalogue (shared/threads-api.md section 4, G-err): envelopes, codes,
 // subcodes and container error messages mapped to statuses and advice.
-#include "graph_error.hpp"
+#include "graph/graph_error.hpp"
 
 #include <boost/json.hpp>
 

@@ -71,7 +71,7 @@ int run(const Options &o) {
   auto clock = host::host_clock_from_env();
   if (!clock)
     throw std::runtime_error("clock: " + clock.error().body);
-  host::HostServices services("bench", store.value().get(), logger, clock.value());
+  host::ServiceTable services("bench", store.value().get(), logger, clock.value());
   auto library = Library::open(o.plugin);
   if (!library)
     throw std::runtime_error("plugin: " + library.error().message);

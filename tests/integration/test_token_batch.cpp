@@ -36,7 +36,7 @@ public:
         {dir / "store.db", store::KeySource{std::string(64, 'c'), dir / "master.key"}});
     BOOST_REQUIRE(s);
     store_ = std::move(s).value();
-    services_ = std::make_unique<host::HostServices>("threads", store_.get(), logger_, [] {
+    services_ = std::make_unique<host::ServiceTable>("threads", store_.get(), logger_, [] {
       using namespace std::chrono;
       return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
     });
@@ -95,7 +95,7 @@ private:
   std::FILE *log_ = std::tmpfile();
   host::Logger logger_{log_, AH_LOG_WARN};
   std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<host::HostServices> services_;
+  std::unique_ptr<host::ServiceTable> services_;
   const ah_host_services *real_ = nullptr;
   ah_host_services table_{};
 };

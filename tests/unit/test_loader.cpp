@@ -40,7 +40,7 @@ bool contains(const std::string &haystack, const std::string &needle) {
 // Host services with no store and a quiet logger, for instances that need none.
 struct Services {
   host::Logger logger{stderr, AH_LOG_ERROR};
-  host::HostServices services{"test", nullptr, logger, [] { return std::int64_t{1234}; }};
+  host::ServiceTable services{"test", nullptr, logger, [] { return std::int64_t{1234}; }};
 };
 
 } // namespace
@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_CASE(a_thousand_load_create_invoke_destroy_unload_cycles) {
   BOOST_REQUIRE(store);
   BOOST_REQUIRE(store.value()->put("threads/accounts/alice", "{}", 0));
   host::Logger logger(stderr, AH_LOG_ERROR);
-  host::HostServices services("threads", store.value().get(), logger, [] { return 0; });
+  host::ServiceTable services("threads", store.value().get(), logger, [] { return 0; });
   for (int i = 0; i < 1000; ++i) {
     auto lib = Library::open(threads_plugin());
     BOOST_REQUIRE(lib);

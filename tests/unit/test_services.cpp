@@ -34,7 +34,7 @@ struct Fixture {
   std::unique_ptr<store::SqliteStore> store;
   std::FILE *log_file = std::tmpfile();
   host::Logger logger{log_file, AH_LOG_DEBUG};
-  std::unique_ptr<host::HostServices> services;
+  std::unique_ptr<host::ServiceTable> services;
   std::shared_ptr<const Library> lib;
   std::optional<Instance> probe;
 
@@ -43,7 +43,7 @@ struct Fixture {
         {dir / "store.db", store::KeySource{std::string(64, 'b'), dir / "master.key"}});
     BOOST_REQUIRE(s);
     store = std::move(s).value();
-    services = std::make_unique<host::HostServices>("probe", store.get(), logger,
+    services = std::make_unique<host::ServiceTable>("probe", store.get(), logger,
                                                     [] { return std::int64_t{42}; });
     auto l = Library::open(std::filesystem::path(required_env("TEST_PLUGIN_DIR")) / "probe.so");
     BOOST_REQUIRE(l);

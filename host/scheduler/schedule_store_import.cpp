@@ -1,9 +1,9 @@
-// The schedule store's idempotent upserts: calendar imports and plugin job defaults.
-#include "schedule_store.hpp"
+// ScheduleStore, its idempotent upserts: calendar imports and plugin job defaults.
+#include "scheduler/schedule_store.hpp"
 
-#include "../errors.hpp"
-#include "ids.hpp"
-#include "store_rows.hpp"
+#include "errors.hpp"
+#include "scheduler/ids.hpp"
+#include "scheduler/store_rows.hpp"
 
 namespace autohost::scheduler {
 using host::make_error;

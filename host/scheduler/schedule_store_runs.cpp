@@ -1,10 +1,10 @@
-// The schedule store's run queue: making due runs, claiming, finishing and retrying them.
-#include "schedule_store.hpp"
+// ScheduleStore, its runs: making due runs, claiming, finishing, retrying and listing them.
+#include "scheduler/schedule_store.hpp"
 
-#include "../errors.hpp"
-#include "duration_text.hpp"
-#include "ids.hpp"
-#include "store_rows.hpp"
+#include "errors.hpp"
+#include "scheduler/duration_text.hpp"
+#include "scheduler/ids.hpp"
+#include "scheduler/store_rows.hpp"
 
 #include <boost/json.hpp>
 #include <sodium.h>
