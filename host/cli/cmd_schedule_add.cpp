@@ -42,8 +42,7 @@ Result<ScheduleDraft> draft_from(const po::variables_map &vm, Instant now) {
     return usage("--start only goes with --every");
   }
   const std::string zone = vm.count("tz") != 0 ? opt(vm, "tz") : default_zone_name();
-  if (auto tz = find_zone(zone, "--tz"); !tz)
-    return std::move(tz).error();
+  AH_TRY(find_zone(zone, "--tz"));
   auto spec =
       vm.count("at") != 0 ? ScheduleSpec::at(opt(vm, "at"), zone, "--at")
       : vm.count("every") != 0
@@ -58,18 +57,15 @@ Result<ScheduleDraft> draft_from(const po::variables_map &vm, Instant now) {
   ScheduleDraft d(std::move(spec).value());
   if (vm.count("id") != 0) {
     d.id = opt(vm, "id");
-    if (auto ok = validate_schedule_id(d.id, "--id"); !ok)
-      return std::move(ok).error();
+    AH_TRY(validate_schedule_id(d.id, "--id"));
   }
   if (vm.count("name") != 0) {
     d.name = opt(vm, "name");
-    if (auto ok = validate_schedule_name(d.name, "--name"); !ok)
-      return std::move(ok).error();
+    AH_TRY(validate_schedule_name(d.name, "--name"));
   }
   if (vm.count("account") != 0) {
     d.account = opt(vm, "account");
-    if (auto ok = validate_account(d.account, "--account"); !ok)
-      return std::move(ok).error();
+    AH_TRY(validate_account(d.account, "--account"));
   }
   if (vm.count("missed") != 0) {
     auto p = missed_policy_named(opt(vm, "missed"));
@@ -85,16 +81,12 @@ Result<ScheduleDraft> draft_from(const po::variables_map &vm, Instant now) {
     d.overlap = *p;
   }
   if (vm.count("max-lateness") != 0) {
-    auto v = parse_duration(opt(vm, "max-lateness"), "--max-lateness");
-    if (!v)
-      return std::move(v).error();
-    d.max_lateness = v.value();
+    AH_TRY_DECLARE(v, parse_duration(opt(vm, "max-lateness"), "--max-lateness"));
+    d.max_lateness = v;
   }
   if (vm.count("jitter") != 0) {
-    auto v = parse_duration(opt(vm, "jitter"), "--jitter");
-    if (!v)
-      return std::move(v).error();
-    d.jitter = v.value();
+    AH_TRY_DECLARE(v, parse_duration(opt(vm, "jitter"), "--jitter"));
+    d.jitter = v;
   }
   d.paused = vm.count("paused") != 0;
   if (!d.spec.recurring()) {

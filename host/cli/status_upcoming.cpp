@@ -44,10 +44,8 @@ Result<std::vector<UpcomingItem>> upcoming_items(ScheduleStore &store, const Sta
     RunFilter filter;
     filter.status = status;
     filter.limit = 100000;
-    auto runs = store.runs(filter);
-    if (!runs)
-      return std::move(runs).error();
-    for (const auto &r : runs.value()) {
+    AH_TRY_DECLARE(runs, store.runs(filter));
+    for (const auto &r : runs) {
       auto s = by_id.find(r.schedule_id);
       UpcomingItem item = from_run(r, s == by_id.end() ? nullptr : s->second);
       // A pending run waiting past the horizon (a retry far off) is not "upcoming".

@@ -116,8 +116,7 @@ public:
     }
     for (size_t i = 0; i < 5; ++i) {
       std::bitset<64> bits;
-      if (auto ok = parse_field(rules[i], fields[i], bits); !ok)
-        return std::move(ok).error();
+      AH_TRY(parse_field(rules[i], fields[i], bits));
       const bool star = fields[i].front() == '*';
       switch (i) {
       case 0:
@@ -233,15 +232,11 @@ private:
       const bool has_step = range.size() != item.size();
       if (range != "*") {
         const size_t dash = range.find('-');
-        auto start = value(rule, field, range.substr(0, dash), false, 0);
-        if (!start)
-          return std::move(start).error();
-        first = start.value();
+        AH_TRY_DECLARE(start, value(rule, field, range.substr(0, dash), false, 0));
+        first = start;
         if (dash != std::string_view::npos) {
-          auto end = value(rule, field, range.substr(dash + 1), true, first);
-          if (!end)
-            return std::move(end).error();
-          last = end.value();
+          AH_TRY_DECLARE(end, value(rule, field, range.substr(dash + 1), true, first));
+          last = end;
           if (last < first) {
             return field_fail(rule, field,
                               "the range " + std::string(range) +

@@ -8,46 +8,34 @@ namespace autohost::scheduler {
 
 Result<ScheduleSpec> ScheduleSpec::at(std::string_view when, std::string_view zone,
                                       std::string_view what) {
-  auto tz = find_zone(zone, "time zone");
-  if (!tz)
-    return std::move(tz).error();
-  auto written = parse_written_time(when, what);
-  if (!written)
-    return std::move(written).error();
-  return ScheduleSpec(At{written.value()}, tz.value());
+  AH_TRY_DECLARE(tz, find_zone(zone, "time zone"));
+  AH_TRY_DECLARE(written, parse_written_time(when, what));
+  return ScheduleSpec(At{written}, tz);
 }
 
 Result<ScheduleSpec> ScheduleSpec::every(std::string_view interval,
                                          std::optional<std::string_view> start,
                                          std::string_view zone, Instant now,
                                          std::string_view what) {
-  auto tz = find_zone(zone, "time zone");
-  if (!tz)
-    return std::move(tz).error();
-  auto step = parse_duration(interval, what);
-  if (!step)
-    return std::move(step).error();
-  Instant anchor = now + step.value();
+  AH_TRY_DECLARE(tz, find_zone(zone, "time zone"));
+  AH_TRY_DECLARE(step, parse_duration(interval, what));
+  Instant anchor = now + step;
   if (start) {
-    auto written = parse_written_time(*start, std::string(what) + " start");
-    if (!written)
-      return std::move(written).error();
-    anchor = resolve_written_time(written.value(), *tz.value());
+    AH_TRY_DECLARE(written, parse_written_time(*start, std::string(what) + " start"));
+    anchor = resolve_written_time(written, *tz);
   }
-  return ScheduleSpec(Every{step.value(), anchor}, tz.value());
+  return ScheduleSpec(Every{step, anchor}, tz);
 }
 
 Result<ScheduleSpec> ScheduleSpec::cron(std::string_view expression, std::string_view zone,
                                         std::string_view what) {
-  auto tz = find_zone(zone, "time zone");
-  if (!tz)
-    return std::move(tz).error();
+  AH_TRY_DECLARE(tz, find_zone(zone, "time zone"));
   auto expr = CronExpression::parse(expression);
   if (!expr) {
     return host::make_error(AH_INVALID_INPUT, "invalid_cron",
                             std::string(what) + ": " + host::error_message(expr.error()));
   }
-  return ScheduleSpec(std::move(expr).value(), tz.value());
+  return ScheduleSpec(std::move(expr).value(), tz);
 }
 
 Result<ScheduleSpec> ScheduleSpec::parse(std::string_view text, std::string_view zone, Instant now,

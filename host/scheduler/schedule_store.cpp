@@ -174,10 +174,8 @@ Result<Schedule> ScheduleStore::insert_locked(const ScheduleDraft &d, const std:
       .step();
   if (!db_->ok() || !bump_generation())
     return failure("adding schedule '" + id + "'");
-  auto added = find_locked(id);
-  if (!added)
-    return std::move(added).error();
-  return std::move(*added.value());
+  AH_TRY_DECLARE(added, find_locked(id));
+  return std::move(*added);
 }
 
 Result<Done> ScheduleStore::update_from_draft_locked(const ScheduleDraft &d, Instant now) {
@@ -215,17 +213,14 @@ Result<Done> ScheduleStore::update_from_draft_locked(const ScheduleDraft &d, Ins
 
 Result<Schedule> ScheduleStore::add(const ScheduleDraft &draft, Instant now) {
   const std::string id = draft.id.empty() ? new_schedule_id() : draft.id;
-  if (auto valid = validate_schedule_id(id, "schedule id"); !valid)
-    return std::move(valid).error();
+  AH_TRY(validate_schedule_id(id, "schedule id"));
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   Transaction tx(*db_);
   if (!tx.begun())
     return failure("adding schedule '" + id + "'");
-  auto existing = find_locked(id);
-  if (!existing)
-    return std::move(existing).error();
-  if (existing.value()) {
+  AH_TRY_DECLARE(existing, find_locked(id));
+  if (existing) {
     return make_error(AH_CONFLICT, "conflict",
                       "schedule '" + id + "' already exists; pick another --id or remove it first");
   }
@@ -272,20 +267,16 @@ Result<Schedule> ScheduleStore::set_paused(std::string_view id, bool paused, Ins
   Transaction tx(*db_);
   if (!tx.begun())
     return failure(doing);
-  auto found = find_locked(id);
+  AH_TRY_DECLARE(found, find_locked(id));
   if (!found)
-    return std::move(found).error();
-  if (!found.value())
     return not_found(id);
-  const Schedule &s = *found.value();
+  const Schedule &s = *found;
   std::optional<Instant> next = s.next_fire;
   if (!paused && s.paused) {
-    auto spec = ScheduleSpec::from_stored(s.spec, s.time_zone);
-    if (!spec)
-      return std::move(spec).error();
+    AH_TRY_DECLARE(spec, ScheduleSpec::from_stored(s.spec, s.time_zone));
     // Occurrences that passed while paused are not caught up.
-    if (spec.value().recurring())
-      next = spec.value().first_fire(now);
+    if (spec.recurring())
+      next = spec.first_fire(now);
   }
   Statement update(*db_, "UPDATE schedules SET paused = ?, next_fire_s = ?, updated_s = ? "
                          "WHERE id = ?");
@@ -298,12 +289,10 @@ Result<Schedule> ScheduleStore::set_paused(std::string_view id, bool paused, Ins
   update.bind(3, rows::seconds_of(now)).bind(4, id).step();
   if (!db_->ok() || !bump_generation())
     return failure(doing);
-  auto changed = find_locked(id);
-  if (!changed)
-    return std::move(changed).error();
+  AH_TRY_DECLARE(changed, find_locked(id));
   if (!tx.commit())
     return failure(doing);
-  return std::move(*changed.value());
+  return std::move(*changed);
 }
 
 Result<Schedule> ScheduleStore::reschedule(std::string_view id, const ScheduleSpec &spec,
@@ -330,12 +319,10 @@ Result<Schedule> ScheduleStore::reschedule(std::string_view id, const ScheduleSp
     return not_found(id);
   if (!bump_generation())
     return failure(doing);
-  auto changed = find_locked(id);
-  if (!changed)
-    return std::move(changed).error();
+  AH_TRY_DECLARE(changed, find_locked(id));
   if (!tx.commit())
     return failure(doing);
-  return std::move(*changed.value());
+  return std::move(*changed);
 }
 
 } // namespace autohost::scheduler

@@ -20,22 +20,18 @@ Result<ImportReport> ScheduleStore::import_calendar(const std::vector<ScheduleDr
     return failure(doing);
   ImportReport report;
   for (const ScheduleDraft &d : entries) {
-    auto found = find_locked(d.id);
-    if (!found)
-      return std::move(found).error();
-    if (!found.value()) {
+    AH_TRY_DECLARE(found, find_locked(d.id));
+    if (!found) {
       const auto when = d.spec.first_fire(now);
       if (!d.spec.recurring() && when && now - *when > d.max_lateness) {
         report.past.push_back(d.id);
         continue;
       }
-      auto added = insert_locked(d, d.id, now);
-      if (!added)
-        return std::move(added).error();
+      AH_TRY(insert_locked(d, d.id, now));
       report.created.push_back(d.id);
       continue;
     }
-    const Schedule &s = *found.value();
+    const Schedule &s = *found;
     if (s.source != "calendar") {
       return make_error(AH_CONFLICT, "conflict",
                         "calendar entry '" + d.id + "' has the id of schedule '" + s.id +
@@ -59,8 +55,7 @@ Result<ImportReport> ScheduleStore::import_calendar(const std::vector<ScheduleDr
       if (!db_->ok())
         return failure(doing);
     }
-    if (auto updated = update_from_draft_locked(d, now); !updated)
-      return std::move(updated).error();
+    AH_TRY(update_from_draft_locked(d, now));
     report.updated.push_back(d.id);
   }
   if (!tx.commit())
@@ -73,9 +68,7 @@ Result<Schedule> ScheduleStore::ensure_job_schedule(const ScheduleDraft &job_def
   d.id = "job." + d.plugin + "." + d.target;
   d.kind = TargetKind::job;
   d.source = "plugin_default";
-  if (auto valid = validate_schedule_id(d.id, "job schedule id"); !valid) {
-    return std::move(valid).error();
-  }
+  AH_TRY(validate_schedule_id(d.id, "job schedule id"));
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   const std::string doing = "registering the default schedule of job " + d.plugin + "." + d.target;
@@ -102,26 +95,19 @@ Result<Schedule> ScheduleStore::ensure_job_schedule(const ScheduleDraft &job_def
     if (!db_->ok())
       return failure(doing);
     chosen = d.id;
-    auto found = find_locked(d.id);
-    if (!found)
-      return std::move(found).error();
-    if (!found.value()) {
-      if (auto added = insert_locked(d, d.id, now); !added)
-        return std::move(added).error();
-    } else if (found.value()->content_hash != d.content_hash) {
-      if (auto updated = update_from_draft_locked(d, now); !updated) {
-        return std::move(updated).error();
-      }
+    AH_TRY_DECLARE(found, find_locked(d.id));
+    if (!found) {
+      AH_TRY(insert_locked(d, d.id, now));
+    } else if (found->content_hash != d.content_hash) {
+      AH_TRY(update_from_draft_locked(d, now));
     }
   }
   if (!db_->ok())
     return failure(doing);
-  auto result = find_locked(chosen);
-  if (!result)
-    return std::move(result).error();
-  if (!result.value() || !tx.commit())
+  AH_TRY_DECLARE(result, find_locked(chosen));
+  if (!result || !tx.commit())
     return failure(doing);
-  return std::move(*result.value());
+  return std::move(*result);
 }
 
 } // namespace autohost::scheduler

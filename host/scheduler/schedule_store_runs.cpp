@@ -227,10 +227,8 @@ Result<std::vector<Claim>> ScheduleStore::claim_locked(std::string_view worker, 
   // Each run taken is 'running' when the next is chosen, so the choice is the one the
   // same number of claim_next calls would make (an overlap=skip schedule gives one).
   while (static_cast<int>(claims.size()) < n) {
-    auto chosen = next_claimable_locked(t, doing);
-    if (!chosen)
-      return std::move(chosen).error();
-    if (chosen.value().empty())
+    AH_TRY_DECLARE(chosen, next_claimable_locked(t, doing));
+    if (chosen.empty())
       break;
     Statement take(*db_, "UPDATE runs SET status = 'running', attempts = attempts + 1, "
                          "claimed_by = ?1, claimed_s = ?2, lease_until_s = ?3, "
@@ -238,16 +236,14 @@ Result<std::vector<Claim>> ScheduleStore::claim_locked(std::string_view worker, 
     take.bind(1, worker)
         .bind(2, t)
         .bind(3, rows::seconds_of(now + options_.lease))
-        .bind(4, chosen.value())
+        .bind(4, chosen)
         .step();
     if (!db_->ok())
       return failure(doing);
-    auto run = find_run_locked(chosen.value());
+    AH_TRY_DECLARE(run, find_run_locked(chosen));
     if (!run)
-      return std::move(run).error();
-    if (!run.value())
       return failure(doing);
-    claims.push_back(Claim{std::move(*run.value()), std::string(worker)});
+    claims.push_back(Claim{std::move(*run), std::string(worker)});
   }
   return claims;
 }
@@ -268,12 +264,10 @@ Result<std::vector<Claim>> ScheduleStore::claim_batch(std::string_view worker, I
 }
 
 Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, Instant now) {
-  auto claims = claim_batch(worker, now, 1);
-  if (!claims)
-    return std::move(claims).error();
-  if (claims.value().empty())
+  AH_TRY_DECLARE(claims, claim_batch(worker, now, 1));
+  if (claims.empty())
     return std::optional<Claim>();
-  return std::optional<Claim>(std::move(claims.value().front()));
+  return std::optional<Claim>(std::move(claims.front()));
 }
 
 Result<Done> ScheduleStore::check_claim_locked(const Claim &claim, std::string_view doing) {
@@ -320,29 +314,24 @@ Result<Finished> ScheduleStore::end_claim(const Claim &claim, Instant now, const
   Transaction tx(*db_);
   if (!tx.begun())
     return failure(doing);
-  if (auto held = check_claim_locked(claim, doing); !held)
-    return std::move(held).error();
+  AH_TRY(check_claim_locked(claim, doing));
   change();
   if (!db_->ok() || !bump_generation())
     return failure(doing);
-  auto run = find_run_locked(claim.run.id);
+  AH_TRY_DECLARE(run, find_run_locked(claim.run.id));
   if (!run)
-    return std::move(run).error();
-  if (!run.value())
     return failure(doing);
   auto next = claim_locked(claim.worker, now, then_claim, doing);
   if (!next)
     return std::move(next).error();
   if (!tx.commit())
     return failure(doing);
-  return Finished{std::move(*run.value()), std::move(next).value()};
+  return Finished{std::move(*run), std::move(next).value()};
 }
 
 Result<Run> ScheduleStore::complete(const Claim &claim, const RunResult &result, Instant now) {
-  auto done = complete_and_claim(claim, result, now, 0);
-  if (!done)
-    return std::move(done).error();
-  return std::move(done.value().run);
+  AH_TRY_DECLARE(done, complete_and_claim(claim, result, now, 0));
+  return std::move(done.run);
 }
 
 Result<Finished> ScheduleStore::complete_and_claim(const Claim &claim, const RunResult &result,

@@ -93,9 +93,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
     return store_error(options.file, "cannot be used: libsodium failed to initialise");
   if (options.key.env_value) {
     // A malformed key in the environment is reported before the file is touched.
-    if (auto key = load_master_key(options.key, KeyCreation::forbidden); !key) {
-      return std::move(key).error();
-    }
+    AH_TRY(load_master_key(options.key, KeyCreation::forbidden));
   }
   std::error_code ec;
   if (fs::is_directory(options.file, ec))
@@ -184,8 +182,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
 }
 
 Result<std::optional<StoredSecret>> SqliteStore::get(std::string_view key) {
-  if (auto valid = validate_key(key); !valid)
-    return std::move(valid).error();
+  AH_TRY(validate_key(key));
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   Statement select(*db_, "SELECT version, sealed, updated_ms FROM secrets "
@@ -239,8 +236,7 @@ std::optional<WriteResult> SqliteStore::put_in_transaction(std::string_view key,
 
 Result<WriteResult> SqliteStore::put(std::string_view key, std::string_view value,
                                      std::uint64_t expected_version) {
-  if (auto valid = validate_key(key); !valid)
-    return std::move(valid).error();
+  AH_TRY(validate_key(key));
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   const std::string doing = "writing '" + std::string(key) + "'";
@@ -301,8 +297,7 @@ Result<std::vector<SecretInfo>> SqliteStore::list(std::string_view prefix) {
 }
 
 Result<WriteResult> SqliteStore::remove(std::string_view key, std::uint64_t expected_version) {
-  if (auto valid = validate_key(key); !valid)
-    return std::move(valid).error();
+  AH_TRY(validate_key(key));
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   const std::string doing = "removing '" + std::string(key) + "'";
