@@ -174,6 +174,156 @@ net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &conne
   co_return out;
 }
 
+// What each step of opening a connection needs to time itself and name what failed.
+// Nothing of the request has been written while connecting.
+struct Opening {
+  Opening(const ConnectSpec &connect, RequestControl &request_control)
+      : spec(connect),
+        control(request_control), clock{Clock::now() + connect.connect_timeout, connect.deadline},
+        target_hp(host_and_port(connect.target.host,
+                                connect.target.host.find(':') != std::string::npos,
+                                connect.target.port)),
+        via(connect.proxy != nullptr ? " via proxy " + connect.proxy->display : std::string()) {}
+
+  const ConnectSpec &spec;
+  RequestControl &control;
+  const StepClock clock;
+  const std::string target_hp;
+  const std::string via;
+
+  // A step that ended early: cancelled, past the deadline, or past connect_timeout.
+  [[nodiscard]] Failure stopped(std::string_view step) const {
+    if (control.cancelled) {
+      return make_failure(ErrorKind::cancelled,
+                          "cancelled during " + std::string(step) + " with " + target_hp,
+                          Delivery::not_sent, Transience::permanent);
+    }
+    if (clock.total_binds()) {
+      return make_failure(ErrorKind::timeout,
+                          "total timeout: the deadline passed during " + std::string(step) +
+                              " with " + target_hp + via,
+                          Delivery::not_sent, Transience::permanent);
+    }
+    return make_failure(ErrorKind::timeout,
+                        "connect timeout: " + std::string(step) + " with " + target_hp + via +
+                            " did not finish within " + in_ms(spec.connect_timeout),
+                        Delivery::not_sent, Transience::transient);
+  }
+};
+
+// DNS, of the proxy when there is one. Asio's resolver has no deadline of its own, so a
+// timer cancels it.
+net::awaitable<Outcome<tcp::resolver::results_type>> resolve(const Opening &opening) {
+  const ProxyEndpoint *proxy = opening.spec.proxy;
+  const std::string &host = proxy != nullptr ? proxy->host : opening.spec.target.host;
+  const std::uint16_t port = proxy != nullptr ? proxy->port : opening.spec.target.port;
+  auto flags = tcp::resolver::numeric_service;
+  if (is_ip_literal(host)) {
+    flags |= tcp::resolver::numeric_host;
+  }
+  const auto executor = co_await net::this_coro::executor;
+  tcp::resolver resolver(executor);
+  net::steady_timer resolve_timer(executor, opening.clock.expiry());
+  auto resolved = std::make_shared<bool>(false);
+  resolve_timer.async_wait([resolved, &resolver](const error_code &ec) {
+    if (!ec && !*resolved) {
+      resolver.cancel();
+    }
+  });
+  error_code ec;
+  tcp::resolver::results_type endpoints;
+  {
+    AbortHook hook(opening.control, [&resolver] { resolver.cancel(); });
+    endpoints = co_await resolver.async_resolve(host, std::to_string(port), flags, nothrow(ec));
+  }
+  *resolved = true;
+  resolve_timer.cancel();
+  if (ec) {
+    if (opening.control.cancelled || ec == net::error::operation_aborted) {
+      co_return opening.stopped("DNS lookup");
+    }
+    co_return make_failure(proxy != nullptr ? ErrorKind::proxy : ErrorKind::dns,
+                           "cannot resolve " + std::string(proxy != nullptr ? "proxy " : "") +
+                               host + ": " + ec.message(),
+                           Delivery::not_sent,
+                           ec == net::error::host_not_found_try_again ? Transience::transient
+                                                                      : Transience::permanent);
+  }
+  co_return endpoints;
+}
+
+// The CONNECT tunnel through the proxy, on a connected socket. nullopt when it is open.
+net::awaitable<std::optional<Failure>> open_tunnel(const Opening &opening, Connection &connection) {
+  const ProxyEndpoint &proxy = *opening.spec.proxy;
+  const std::string &target_hp = opening.target_hp;
+  beast::tcp_stream &lowest = connection.tcp();
+  bhttp::request<bhttp::empty_body> tunnel{bhttp::verb::connect, target_hp, 11};
+  tunnel.set(bhttp::field::host, target_hp);
+  tunnel.set(bhttp::field::user_agent, opening.spec.user_agent);
+  if (!proxy.authorization.empty()) {
+    tunnel.set(bhttp::field::proxy_authorization, proxy.authorization);
+  }
+  bhttp::response_parser<bhttp::empty_body> answer;
+  answer.skip(true); // a 2xx CONNECT answer has no body whatever its headers say
+  error_code ec;
+  co_await bhttp::async_write(lowest, tunnel, nothrow(ec));
+  if (!ec) {
+    co_await bhttp::async_read(lowest, connection.buffer, answer, nothrow(ec));
+  }
+  if (ec) {
+    if (opening.control.cancelled || interrupted(ec)) {
+      co_return opening.stopped("proxy CONNECT");
+    }
+    co_return make_failure(ErrorKind::proxy,
+                           "proxy " + proxy.display + " failed during CONNECT to " + target_hp +
+                               ": " + ec.message(),
+                           Delivery::not_sent, Transience::transient);
+  }
+  const unsigned status = answer.get().result_int();
+  if (status / 100 != 2) {
+    // 502-504: the proxy could not reach the host this time. Anything else (403, 407) is
+    // the proxy's policy or credentials, which no retry changes.
+    const bool transient = status == 502 || status == 503 || status == 504;
+    co_return make_failure(transient ? ErrorKind::proxy : ErrorKind::proxy_refused,
+                           "proxy " + proxy.display + " refused CONNECT to " + target_hp + ": " +
+                               std::to_string(status) + " " + std::string(answer.get().reason()),
+                           Delivery::not_sent,
+                           transient ? Transience::transient : Transience::permanent);
+  }
+  if (connection.buffer.size() != 0) {
+    co_return make_failure(ErrorKind::proxy,
+                           "proxy " + proxy.display + " sent data before the TLS handshake",
+                           Delivery::not_sent, Transience::permanent);
+  }
+  co_return std::nullopt;
+}
+
+// The TLS handshake, verifying the target's certificate. nullopt when it succeeded.
+net::awaitable<std::optional<Failure>> handshake(const Opening &opening, Connection &connection) {
+  SSL *native = connection.stream.native_handle();
+  if (!prepare_tls_session(native, opening.spec.target)) {
+    co_return make_failure(ErrorKind::tls,
+                           "cannot configure TLS verification for " + opening.target_hp,
+                           Delivery::not_sent, Transience::permanent);
+  }
+  error_code ec;
+  co_await connection.stream.async_handshake(net::ssl::stream_base::client, nothrow(ec));
+  if (ec) {
+    if (opening.control.cancelled || interrupted(ec)) {
+      co_return opening.stopped("TLS handshake");
+    }
+    // A rejected certificate will be rejected again; a dropped handshake may not be.
+    const bool rejected = SSL_get_verify_result(native) != X509_V_OK;
+    co_return make_failure(ErrorKind::tls,
+                           "TLS handshake with " + opening.target_hp + opening.via +
+                               " failed: " + describe_tls_failure(ec, native),
+                           Delivery::not_sent,
+                           !rejected && is_connection_loss(ec) ? Transience::transient
+                                                               : Transience::permanent);
+  }
+  co_return std::nullopt;
+}
+
 } // namespace
 
 Connection::Connection(const net::any_io_executor &executor, net::ssl::context &tls_context,
@@ -200,144 +350,42 @@ net::awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::c
                                                                      ConnectSpec spec,
                                                                      RequestControl &control,
                                                                      std::uint64_t id) {
+  const Opening opening(spec, control);
+  Outcome<tcp::resolver::results_type> endpoints = co_await resolve(opening);
+  if (!endpoints) {
+    co_return endpoints.error();
+  }
+
   const Target &target = spec.target;
   const ProxyEndpoint *proxy = spec.proxy;
-  const auto executor = co_await net::this_coro::executor;
-  const StepClock clock{Clock::now() + spec.connect_timeout, spec.deadline};
-  const std::string target_hp =
-      host_and_port(target.host, target.host.find(':') != std::string::npos, target.port);
-  const std::string via = proxy != nullptr ? " via proxy " + proxy->display : std::string();
-
-  // Nothing of the request has been written while connecting.
-  auto stopped = [&](std::string_view step) {
-    if (control.cancelled) {
-      return make_failure(ErrorKind::cancelled,
-                          "cancelled during " + std::string(step) + " with " + target_hp,
-                          Delivery::not_sent, Transience::permanent);
-    }
-    if (clock.total_binds()) {
-      return make_failure(ErrorKind::timeout,
-                          "total timeout: the deadline passed during " + std::string(step) +
-                              " with " + target_hp + via,
-                          Delivery::not_sent, Transience::permanent);
-    }
-    return make_failure(ErrorKind::timeout,
-                        "connect timeout: " + std::string(step) + " with " + target_hp + via +
-                            " did not finish within " + in_ms(spec.connect_timeout),
-                        Delivery::not_sent, Transience::transient);
-  };
-
-  // DNS. Asio's resolver has no deadline of its own, so a timer cancels it.
-  const std::string &host = proxy != nullptr ? proxy->host : target.host;
-  const std::uint16_t port = proxy != nullptr ? proxy->port : target.port;
-  auto flags = tcp::resolver::numeric_service;
-  if (is_ip_literal(host)) {
-    flags |= tcp::resolver::numeric_host;
-  }
-  tcp::resolver resolver(executor);
-  net::steady_timer resolve_timer(executor, clock.expiry());
-  auto resolved = std::make_shared<bool>(false);
-  resolve_timer.async_wait([resolved, &resolver](const error_code &ec) {
-    if (!ec && !*resolved) {
-      resolver.cancel();
-    }
-  });
-  error_code ec;
-  tcp::resolver::results_type endpoints;
-  {
-    AbortHook hook(control, [&resolver] { resolver.cancel(); });
-    endpoints = co_await resolver.async_resolve(host, std::to_string(port), flags, nothrow(ec));
-  }
-  *resolved = true;
-  resolve_timer.cancel();
-  if (ec) {
-    if (control.cancelled || ec == net::error::operation_aborted) {
-      co_return stopped("DNS lookup");
-    }
-    co_return make_failure(proxy != nullptr ? ErrorKind::proxy : ErrorKind::dns,
-                           "cannot resolve " + std::string(proxy != nullptr ? "proxy " : "") +
-                               host + ": " + ec.message(),
-                           Delivery::not_sent,
-                           ec == net::error::host_not_found_try_again ? Transience::transient
-                                                                      : Transience::permanent);
-  }
-
-  auto connection = std::make_unique<Connection>(executor, tls_context, target.tls, id);
+  auto connection =
+      std::make_unique<Connection>(co_await net::this_coro::executor, tls_context, target.tls, id);
   beast::tcp_stream &lowest = connection->tcp();
   AbortHook hook(control, [&lowest] { lowest.close(); });
 
-  lowest.expires_at(clock.expiry());
-  co_await lowest.async_connect(endpoints, nothrow(ec));
+  error_code ec;
+  lowest.expires_at(opening.clock.expiry());
+  co_await lowest.async_connect(*endpoints, nothrow(ec));
   if (ec) {
     if (control.cancelled || interrupted(ec)) {
-      co_return stopped("TCP connect");
+      co_return opening.stopped("TCP connect");
     }
     co_return make_failure(proxy != nullptr ? ErrorKind::proxy : ErrorKind::connect,
                            "cannot connect to " +
-                               (proxy != nullptr ? "proxy " + proxy->display : target_hp) + ": " +
-                               ec.message(),
+                               (proxy != nullptr ? "proxy " + proxy->display : opening.target_hp) +
+                               ": " + ec.message(),
                            Delivery::not_sent, Transience::transient);
   }
   lowest.socket().set_option(tcp::no_delay(true), ec);
 
   if (proxy != nullptr) {
-    bhttp::request<bhttp::empty_body> tunnel{bhttp::verb::connect, target_hp, 11};
-    tunnel.set(bhttp::field::host, target_hp);
-    tunnel.set(bhttp::field::user_agent, spec.user_agent);
-    if (!proxy->authorization.empty()) {
-      tunnel.set(bhttp::field::proxy_authorization, proxy->authorization);
-    }
-    bhttp::response_parser<bhttp::empty_body> answer;
-    answer.skip(true); // a 2xx CONNECT answer has no body whatever its headers say
-    co_await bhttp::async_write(lowest, tunnel, nothrow(ec));
-    if (!ec) {
-      co_await bhttp::async_read(lowest, connection->buffer, answer, nothrow(ec));
-    }
-    if (ec) {
-      if (control.cancelled || interrupted(ec)) {
-        co_return stopped("proxy CONNECT");
-      }
-      co_return make_failure(ErrorKind::proxy,
-                             "proxy " + proxy->display + " failed during CONNECT to " + target_hp +
-                                 ": " + ec.message(),
-                             Delivery::not_sent, Transience::transient);
-    }
-    const unsigned status = answer.get().result_int();
-    if (status / 100 != 2) {
-      // 502-504: the proxy could not reach the host this time. Anything else (403, 407) is
-      // the proxy's policy or credentials, which no retry changes.
-      const bool transient = status == 502 || status == 503 || status == 504;
-      co_return make_failure(transient ? ErrorKind::proxy : ErrorKind::proxy_refused,
-                             "proxy " + proxy->display + " refused CONNECT to " + target_hp + ": " +
-                                 std::to_string(status) + " " + std::string(answer.get().reason()),
-                             Delivery::not_sent,
-                             transient ? Transience::transient : Transience::permanent);
-    }
-    if (connection->buffer.size() != 0) {
-      co_return make_failure(ErrorKind::proxy,
-                             "proxy " + proxy->display + " sent data before the TLS handshake",
-                             Delivery::not_sent, Transience::permanent);
+    if (std::optional<Failure> failed = co_await open_tunnel(opening, *connection)) {
+      co_return std::move(*failed);
     }
   }
-
   if (target.tls) {
-    SSL *native = connection->stream.native_handle();
-    if (!prepare_tls_session(native, target)) {
-      co_return make_failure(ErrorKind::tls, "cannot configure TLS verification for " + target_hp,
-                             Delivery::not_sent, Transience::permanent);
-    }
-    co_await connection->stream.async_handshake(net::ssl::stream_base::client, nothrow(ec));
-    if (ec) {
-      if (control.cancelled || interrupted(ec)) {
-        co_return stopped("TLS handshake");
-      }
-      // A rejected certificate will be rejected again; a dropped handshake may not be.
-      const bool rejected = SSL_get_verify_result(native) != X509_V_OK;
-      co_return make_failure(
-          ErrorKind::tls,
-          "TLS handshake with " + target_hp + via + " failed: " + describe_tls_failure(ec, native),
-          Delivery::not_sent,
-          !rejected && is_connection_loss(ec) ? Transience::transient : Transience::permanent);
+    if (std::optional<Failure> failed = co_await handshake(opening, *connection)) {
+      co_return std::move(*failed);
     }
   }
   lowest.expires_never();
