@@ -48,6 +48,55 @@ std::optional<std::chrono::seconds> duration_flag(const po::variables_map &vm, c
 
 int report_broken(const host::PluginRegistry &registry);
 
+namespace {
+
+// The daemon's options from the command line (and --max-attempts, which is the schedule
+// store's); nullopt after a usage error (`exit` set).
+std::optional<daemon::DaemonOptions> daemon_options(const po::variables_map &vm, int &max_attempts,
+                                                    int &exit) {
+  daemon::DaemonOptions opts;
+  opts.once = vm.count("once") != 0;
+  opts.workers = vm["workers"].as<int>();
+  if (opts.workers < 1 || opts.workers > 64) {
+    exit = usage_error("run", "--workers must be from 1 to 64");
+    return std::nullopt;
+  }
+  max_attempts = vm["max-attempts"].as<int>();
+  if (max_attempts < 1) {
+    exit = usage_error("run", "--max-attempts must be at least 1");
+    return std::nullopt;
+  }
+  auto lease = duration_flag(vm, "lease", 120s, false, exit);
+  auto jitter = duration_flag(vm, "job-jitter", 300s, true, exit);
+  auto grace = duration_flag(vm, "grace", 10s, false, exit);
+  if (!lease || !jitter || !grace)
+    return std::nullopt;
+  opts.lease = *lease;
+  opts.job_jitter = *jitter;
+  opts.grace = *grace;
+  return opts;
+}
+
+// Starts every plugin that loads; plugin files that do not load are reported and left out.
+// Returns exit_ok, or the exit code after reporting a plugin that failed to start.
+int start_plugins(Context &ctx, daemon::PluginPool &plugins, host::Logger &logger) {
+  const auto &registry = ctx.registry();
+  report_broken(registry);
+  for (const auto &library : registry.plugins()) {
+    if (auto started = plugins.start(library, ctx.settings().plugin_config(library->name()));
+        !started) {
+      return report_error(started.error(), exit_plugin);
+    }
+  }
+  if (registry.plugins().empty()) {
+    daemon::daemon_log(logger, AH_LOG_WARN, "no plugins found; runs of any plugin will fail",
+                       {{"see", "autohost plugins"}});
+  }
+  return exit_ok;
+}
+
+} // namespace
+
 int run_run(Context &ctx, const std::vector<std::string> &args) {
   po::options_description options("options");
   options.add_options()("once", "run what is due now, wait for it, and exit")(
@@ -64,23 +113,11 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   if (!vm)
     return exit;
 
-  daemon::DaemonOptions opts;
-  opts.once = vm->count("once") != 0;
-  opts.workers = (*vm)["workers"].as<int>();
-  if (opts.workers < 1 || opts.workers > 64) {
-    return usage_error("run", "--workers must be from 1 to 64");
-  }
-  const int max_attempts = (*vm)["max-attempts"].as<int>();
-  if (max_attempts < 1)
-    return usage_error("run", "--max-attempts must be at least 1");
-  auto lease = duration_flag(*vm, "lease", 120s, false, exit);
-  auto jitter = duration_flag(*vm, "job-jitter", 300s, true, exit);
-  auto grace = duration_flag(*vm, "grace", 10s, false, exit);
-  if (!lease || !jitter || !grace)
+  int max_attempts = 0;
+  auto parsed = daemon_options(*vm, max_attempts, exit);
+  if (!parsed)
     return exit;
-  opts.lease = *lease;
-  opts.job_jitter = *jitter;
-  opts.grace = *grace;
+  const daemon::DaemonOptions opts = *parsed;
 
   // First, so that a stop asked for while plugins load is a clean stop, not a kill.
   auto stop = daemon::StopSignal::install();
@@ -109,16 +146,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   const auto &registry = ctx.registry();
   report_broken(registry);
   daemon::PluginPool plugins(secrets.value(), logger, clock.value());
-  for (const auto &library : registry.plugins()) {
-    if (auto started = plugins.start(library, ctx.settings().plugin_config(library->name()));
-        !started) {
-      return report_error(started.error(), exit_plugin);
-    }
-  }
-  if (registry.plugins().empty()) {
-    daemon::daemon_log(logger, AH_LOG_WARN, "no plugins found; runs of any plugin will fail",
-                       {{"see", "autohost plugins"}});
-  }
+  if (const int failed = start_plugins(ctx, plugins, logger); failed != exit_ok)
+    return failed;
 
   const auto end =
       daemon::run_daemon(*store.value(), plugins, logger, clock.value(), *stop.value(), opts);

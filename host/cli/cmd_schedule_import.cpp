@@ -33,6 +33,57 @@ json::array strings(const std::vector<std::string> &items) {
   return out;
 }
 
+// The calendar text of FILE ("-": stdin); nullopt after a usage error (`exit` set).
+std::optional<std::string> read_calendar(const std::string &file, int &exit) {
+  if (file == "-")
+    return read_stdin();
+  std::ifstream in(file);
+  if (!in) {
+    exit = usage_error("schedule", "calendar " + file + " cannot be read");
+    return std::nullopt;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Whether every entry's target exists and is of the kind the entry says; false after
+// reporting the first that is not (`exit` set).
+bool check_targets(Context &ctx, const std::vector<ScheduleDraft> &entries, const std::string &file,
+                   int &exit) {
+  std::set<std::pair<std::string, std::string>> checked;
+  for (const auto &d : entries) {
+    if (!checked.emplace(d.plugin, d.target).second)
+      continue;
+    const auto kind = check_target(ctx, d.plugin, d.target, exit);
+    if (!kind)
+      return false;
+    if (*kind != d.kind) {
+      exit =
+          usage_error("schedule", "calendar " + file + ": entry '" + d.id + "' names " + d.plugin +
+                                      "." + d.target + " as " + std::string(name_of(d.kind)) +
+                                      ", but it is a " + std::string(name_of(*kind)));
+      return false;
+    }
+  }
+  return true;
+}
+
+// --dry-run: what the calendar holds and when each entry fires next.
+void print_dry_run(const std::vector<ScheduleDraft> &entries, Instant now) {
+  json::array out;
+  for (const auto &d : entries) {
+    const auto next = d.spec.first_fire(now);
+    out.push_back(json::object{
+        {"id", d.id},
+        {"target", d.plugin + "." + d.target},
+        {"spec", d.spec.text()},
+        {"time_zone", d.spec.zone_name()},
+        {"next_fire", next ? json::value(format_in_zone(*next, d.spec.zone())) : nullptr}});
+  }
+  std::cout << json::serialize(json::object{{"entries", out}}) << std::endl;
+}
+
 } // namespace
 
 int run_schedule_import(Context &ctx, const std::vector<std::string> &args) {
@@ -48,54 +99,24 @@ int run_schedule_import(Context &ctx, const std::vector<std::string> &args) {
   if (vm->count("file") == 0)
     return usage_error("schedule", "schedule import needs a FILE");
   const auto file = (*vm)["file"].as<std::string>();
-  std::string text;
-  if (file == "-") {
-    text = read_stdin();
-  } else {
-    std::ifstream in(file);
-    if (!in)
-      return usage_error("schedule", "calendar " + file + " cannot be read");
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  }
+  auto text = read_calendar(file, exit);
+  if (!text)
+    return exit;
   const std::string zone =
       vm->count("tz") != 0 ? (*vm)["tz"].as<std::string>() : default_zone_name();
   if (auto tz = find_zone(zone, "--tz"); !tz) {
     return usage_error("schedule", host::error_message(tz.error()));
   }
   const Instant now = now_instant();
-  auto entries = parse_calendar(text, file == "-" ? "stdin" : file, CalendarDefaults{zone, now});
+  auto entries = parse_calendar(*text, file == "-" ? "stdin" : file, CalendarDefaults{zone, now});
   if (!entries)
     return usage_error("schedule", host::error_message(entries.error()));
 
   // Every target must exist before anything is written.
-  std::set<std::pair<std::string, std::string>> checked;
-  for (const auto &d : entries.value()) {
-    if (!checked.emplace(d.plugin, d.target).second)
-      continue;
-    const auto kind = check_target(ctx, d.plugin, d.target, exit);
-    if (!kind)
-      return exit;
-    if (*kind != d.kind) {
-      return usage_error("schedule", "calendar " + file + ": entry '" + d.id + "' names " +
-                                         d.plugin + "." + d.target + " as " +
-                                         std::string(name_of(d.kind)) + ", but it is a " +
-                                         std::string(name_of(*kind)));
-    }
-  }
+  if (!check_targets(ctx, entries.value(), file, exit))
+    return exit;
   if (vm->count("dry-run") != 0) {
-    json::array out;
-    for (const auto &d : entries.value()) {
-      const auto next = d.spec.first_fire(now);
-      out.push_back(json::object{
-          {"id", d.id},
-          {"target", d.plugin + "." + d.target},
-          {"spec", d.spec.text()},
-          {"time_zone", d.spec.zone_name()},
-          {"next_fire", next ? json::value(format_in_zone(*next, d.spec.zone())) : nullptr}});
-    }
-    std::cout << json::serialize(json::object{{"entries", out}}) << std::endl;
+    print_dry_run(entries.value(), now);
     return exit_ok;
   }
 

@@ -75,6 +75,66 @@ int conflict(const std::string &key, std::uint64_t expected, std::uint64_t curre
                                      ", not the expected " + std::to_string(expected)));
 }
 
+int secrets_set(store::SecretStore &secrets, const std::string &key, std::uint64_t expected) {
+  const std::string value = read_secret_value();
+  if (value.empty())
+    return usage_error("secrets", "the value read from stdin is empty");
+  auto put = secrets.put(key, value, expected);
+  if (!put)
+    return report_error(put.error());
+  if (put.value().outcome == store::WriteOutcome::conflict)
+    return conflict(key, expected, put.value().version);
+  return print_json(json::object{{"key", key}, {"version", put.value().version}});
+}
+
+int secrets_get(store::SecretStore &secrets, const std::string &key, bool reveal) {
+  auto got = secrets.get(key);
+  if (!got)
+    return report_error(got.error());
+  if (!got.value()) {
+    return report_error(
+        make_error(AH_NOT_FOUND, "not_found", "secret '" + key + "' does not exist"));
+  }
+  if (reveal) {
+    std::cout << got.value()->value << std::endl;
+    return exit_ok;
+  }
+  return print_json(json::object{{"key", key},
+                                 {"version", got.value()->version},
+                                 {"updated", iso_time(got.value()->updated_ms)},
+                                 {"bytes", got.value()->value.size()}});
+}
+
+int secrets_list(store::SecretStore &secrets, const std::string &prefix, bool as_json) {
+  auto listed = secrets.list(prefix);
+  if (!listed)
+    return report_error(listed.error());
+  if (as_json) {
+    json::array out;
+    for (const auto &info : listed.value()) {
+      out.push_back(json::object{
+          {"key", info.key}, {"version", info.version}, {"updated", iso_time(info.updated_ms)}});
+    }
+    return print_json(out);
+  }
+  std::printf("%-48s %-8s %s\n", "KEY", "VERSION", "UPDATED");
+  for (const auto &info : listed.value()) {
+    std::printf("%-48s %-8llu %s\n", info.key.c_str(),
+                static_cast<unsigned long long>(info.version), iso_time(info.updated_ms).c_str());
+  }
+  std::fflush(stdout);
+  return exit_ok;
+}
+
+int secrets_rm(store::SecretStore &secrets, const std::string &key, std::uint64_t expected) {
+  auto removed = secrets.remove(key, expected);
+  if (!removed)
+    return report_error(removed.error());
+  if (removed.value().outcome == store::WriteOutcome::conflict)
+    return conflict(key, expected, removed.value().version);
+  return print_json(json::object{{"key", key}, {"removed", true}});
+}
+
 } // namespace
 
 int run_secrets(Context &ctx, const std::vector<std::string> &args) {
@@ -106,64 +166,14 @@ int run_secrets(Context &ctx, const std::vector<std::string> &args) {
   auto store = ctx.store();
   if (!store)
     return report_error(store.error(), exit_store);
-  store::SecretStore &secrets = *store.value();
 
-  if (sub == "set") {
-    const std::string value = read_secret_value();
-    if (value.empty())
-      return usage_error("secrets", "the value read from stdin is empty");
-    auto put = secrets.put(key, value, expected_version(*vm));
-    if (!put)
-      return report_error(put.error());
-    if (put.value().outcome == store::WriteOutcome::conflict) {
-      return conflict(key, expected_version(*vm), put.value().version);
-    }
-    return print_json(json::object{{"key", key}, {"version", put.value().version}});
-  }
-  if (sub == "get") {
-    auto got = secrets.get(key);
-    if (!got)
-      return report_error(got.error());
-    if (!got.value()) {
-      return report_error(
-          make_error(AH_NOT_FOUND, "not_found", "secret '" + key + "' does not exist"));
-    }
-    if (vm->count("reveal") != 0) {
-      std::cout << got.value()->value << std::endl;
-      return exit_ok;
-    }
-    return print_json(json::object{{"key", key},
-                                   {"version", got.value()->version},
-                                   {"updated", iso_time(got.value()->updated_ms)},
-                                   {"bytes", got.value()->value.size()}});
-  }
-  if (sub == "list") {
-    auto listed = secrets.list(key);
-    if (!listed)
-      return report_error(listed.error());
-    if (vm->count("json") != 0) {
-      json::array out;
-      for (const auto &info : listed.value()) {
-        out.push_back(json::object{
-            {"key", info.key}, {"version", info.version}, {"updated", iso_time(info.updated_ms)}});
-      }
-      return print_json(out);
-    }
-    std::printf("%-48s %-8s %s\n", "KEY", "VERSION", "UPDATED");
-    for (const auto &info : listed.value()) {
-      std::printf("%-48s %-8llu %s\n", info.key.c_str(),
-                  static_cast<unsigned long long>(info.version), iso_time(info.updated_ms).c_str());
-    }
-    std::fflush(stdout);
-    return exit_ok;
-  }
-  auto removed = secrets.remove(key, expected_version(*vm));
-  if (!removed)
-    return report_error(removed.error());
-  if (removed.value().outcome == store::WriteOutcome::conflict) {
-    return conflict(key, expected_version(*vm), removed.value().version);
-  }
-  return print_json(json::object{{"key", key}, {"removed", true}});
+  if (sub == "set")
+    return secrets_set(*store.value(), key, expected_version(*vm));
+  if (sub == "get")
+    return secrets_get(*store.value(), key, vm->count("reveal") != 0);
+  if (sub == "list")
+    return secrets_list(*store.value(), key, vm->count("json") != 0);
+  return secrets_rm(*store.value(), key, expected_version(*vm));
 }
 
 } // namespace autohost::cli

@@ -55,6 +55,58 @@ Instant latest_occurrence(const ScheduleSpec &spec, Instant from, Instant now) {
   }
 }
 
+// The error body of a due run that is recorded as missed rather than run: too late, or its
+// schedule's previous run is still pending or running. "" when it runs.
+std::string why_missed(store::Database &db, const Schedule &s, const std::string &run_id,
+                       Instant latest, bool lateness_applies, Instant now) {
+  if (lateness_applies && now - latest > s.max_lateness) {
+    return error_body("late", "due at " + format_utc(latest) +
+                                  " but no daemon ran it within its max lateness of " +
+                                  format_duration(s.max_lateness));
+  }
+  if (s.overlap == OverlapPolicy::skip) {
+    Statement busy(db, "SELECT id FROM runs WHERE schedule_id = ? AND id != ? AND "
+                       "status IN ('pending', 'running') ORDER BY due_s LIMIT 1");
+    busy.bind(1, s.id).bind(2, run_id);
+    if (busy.step()) {
+      return error_body("overlap",
+                        "run " + busy.column_text(0) + " of this schedule had not finished yet");
+    }
+  }
+  return {};
+}
+
+// Inserts the run of `s` due at `latest`, pending or (with `missed_error`) missed; false
+// when it was there already (the run id is derived from the schedule and the due time).
+bool insert_run(store::Database &db, const Schedule &s, const std::string &run_id, Instant latest,
+                bool lateness_applies, const std::string &missed_error, Instant now) {
+  Statement insert(db, "INSERT OR IGNORE INTO runs(" + std::string(rows::run_columns) +
+                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, '', "
+                           "NULL, NULL, NULL, ?12, '', ?13, ?14, ?14)");
+  insert.bind(1, run_id)
+      .bind(2, s.id)
+      .bind(3, s.plugin)
+      .bind(4, name_of(s.kind))
+      .bind(5, s.target)
+      .bind(6, s.account)
+      .bind(7, s.input_json)
+      .bind(8, rows::seconds_of(latest))
+      .bind(9, missed_error.empty() ? "pending" : "missed")
+      .bind(10, rows::seconds_of(latest + jitter_for(run_id, s.jitter)));
+  if (lateness_applies) {
+    insert.bind(11, rows::seconds_of(latest + s.max_lateness));
+  } else {
+    insert.bind_null(11);
+  }
+  if (missed_error.empty()) {
+    insert.bind_null(12);
+  } else {
+    insert.bind(12, rows::seconds_of(now));
+  }
+  insert.bind(13, missed_error).bind(14, rows::seconds_of(now)).step();
+  return db.ok() && sqlite3_changes(db.handle()) == 1;
+}
+
 } // namespace
 
 Result<DueReport> ScheduleStore::materialise_due(Instant now) {
@@ -88,54 +140,15 @@ Result<DueReport> ScheduleStore::materialise_due(Instant now) {
       report.problems.push_back(s.id + ": " + why);
       continue;
     }
-    const bool one_shot = !spec.value().recurring();
-    const Instant latest =
-        one_shot ? *s.next_fire : latest_occurrence(spec.value(), *s.next_fire, now);
-    const std::optional<Instant> next = one_shot ? std::nullopt : spec.value().next_after(latest);
+    const ScheduleSpec &when = spec.value();
+    const bool one_shot = !when.recurring();
+    const Instant latest = one_shot ? *s.next_fire : latest_occurrence(when, *s.next_fire, now);
+    const std::optional<Instant> next = one_shot ? std::nullopt : when.next_after(latest);
     const bool lateness_applies = one_shot || s.missed == MissedPolicy::skip;
     const std::string run_id = make_run_id(s.id, latest);
-
-    std::string missed_error;
-    if (lateness_applies && now - latest > s.max_lateness) {
-      missed_error = error_body("late", "due at " + format_utc(latest) +
-                                            " but no daemon ran it within its max lateness of " +
-                                            format_duration(s.max_lateness));
-    } else if (s.overlap == OverlapPolicy::skip) {
-      Statement busy(*db_, "SELECT id FROM runs WHERE schedule_id = ? AND id != ? AND "
-                           "status IN ('pending', 'running') ORDER BY due_s LIMIT 1");
-      busy.bind(1, s.id).bind(2, run_id);
-      if (busy.step()) {
-        missed_error = error_body("overlap", "run " + busy.column_text(0) +
-                                                 " of this schedule had not finished yet");
-      }
-    }
-    Statement insert(*db_, "INSERT OR IGNORE INTO runs(" + std::string(rows::run_columns) +
-                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, '', "
-                               "NULL, NULL, NULL, ?12, '', ?13, ?14, ?14)");
-    insert.bind(1, run_id)
-        .bind(2, s.id)
-        .bind(3, s.plugin)
-        .bind(4, name_of(s.kind))
-        .bind(5, s.target)
-        .bind(6, s.account)
-        .bind(7, s.input_json)
-        .bind(8, rows::seconds_of(latest))
-        .bind(9, missed_error.empty() ? "pending" : "missed")
-        .bind(10, rows::seconds_of(latest + jitter_for(run_id, s.jitter)));
-    if (lateness_applies) {
-      insert.bind(11, rows::seconds_of(latest + s.max_lateness));
-    } else {
-      insert.bind_null(11);
-    }
-    if (missed_error.empty()) {
-      insert.bind_null(12);
-    } else {
-      insert.bind(12, rows::seconds_of(now));
-    }
-    insert.bind(13, missed_error).bind(14, rows::seconds_of(now)).step();
-    if (db_->ok() && sqlite3_changes(db_->handle()) == 1) {
+    const std::string missed_error = why_missed(*db_, s, run_id, latest, lateness_applies, now);
+    if (insert_run(*db_, s, run_id, latest, lateness_applies, missed_error, now))
       (missed_error.empty() ? report.pending : report.missed).push_back(run_id);
-    }
     Statement advance(*db_, "UPDATE schedules SET next_fire_s = ?, updated_s = ? WHERE id = ?");
     if (next) {
       advance.bind(1, rows::seconds_of(*next));
@@ -321,12 +334,10 @@ Result<Finished> ScheduleStore::end_claim(const Claim &claim, Instant now, const
   AH_TRY_DECLARE(run, find_run_locked(claim.run.id));
   if (!run)
     return failure(doing);
-  auto next = claim_locked(claim.worker, now, then_claim, doing);
-  if (!next)
-    return std::move(next).error();
+  AH_TRY_DECLARE(next, claim_locked(claim.worker, now, then_claim, doing));
   if (!tx.commit())
     return failure(doing);
-  return Finished{std::move(*run), std::move(next).value()};
+  return Finished{std::move(*run), std::move(next)};
 }
 
 Result<Run> ScheduleStore::complete(const Claim &claim, const RunResult &result, Instant now) {

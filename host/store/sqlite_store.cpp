@@ -47,6 +47,75 @@ bool key_char_ok(char c) {
          c == '_' || c == ':' || c == '/' || c == '@' || c == '+' || c == '-';
 }
 
+// Creates the store file before SQLite does. Sealed values are useless without the key, but
+// the file (and the -wal/-shm files SQLite derives from its mode) should still be private.
+void create_private_file(const fs::path &file) {
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    ::close(fd);
+}
+
+// Refuses a file that is not an autohost store (or is corrupt) before anything is written
+// to it; true when the store already holds a key check.
+Result<bool> check_existing(Database &db, const fs::path &file, bool existed) {
+  std::int64_t app_id = 0;
+  {
+    Statement read_id(db, "PRAGMA application_id");
+    if (read_id.step())
+      app_id = read_id.column_int(0);
+  }
+  if (!db.ok()) {
+    return store_error(file, "is corrupt or not an SQLite database (" + db.failure().message +
+                                 "); it was left untouched");
+  }
+  if (!existed)
+    return false;
+  Statement tables(db, "SELECT count(*) FROM sqlite_schema");
+  const std::int64_t table_count = tables.step() ? tables.column_int(0) : -1;
+  if (!db.ok())
+    return store_error(file, "is corrupt (" + db.failure().message + "); it was left untouched");
+  if (app_id != store_application_id && table_count != 0) {
+    return store_error(file,
+                       "is an SQLite database but not an autohost store; it was left untouched");
+  }
+  if (app_id != store_application_id)
+    return false;
+  Statement check(db, "SELECT 1 FROM meta WHERE name = 'key_check'");
+  const bool has_key_check = check.step();
+  if (!db.ok())
+    return store_error(file, "is corrupt (" + db.failure().message + "); it was left untouched");
+  return has_key_check;
+}
+
+// Creates the tables if needed and checks `key` against the stored key check, writing one
+// when there is none.
+Result<Done> initialise(Database &db, const SqliteStoreOptions &options, const MasterKey &key) {
+  Transaction tx(db);
+  if (!tx.begun() || !db.exec(schema) ||
+      !db.exec("PRAGMA application_id = " + std::to_string(store_application_id))) {
+    return store_error(options.file, "cannot be initialised: " + db.failure().message);
+  }
+  Statement check(db, "SELECT value FROM meta WHERE name = 'key_check'");
+  if (check.step()) {
+    if (!open_sealed(key, check.column_blob(0), key_check_name)) {
+      return store_error(options.file,
+                         "does not match the master key (" +
+                             std::string(options.key.env_value ? "AUTOHOST_MASTER_KEY"
+                                                               : options.key.key_file.string()) +
+                             " is not the key the store was created with)");
+    }
+  } else if (db.ok()) {
+    Statement insert(db, "INSERT INTO meta(name, value) VALUES ('key_check', ?), "
+                         "('schema_version', '1')");
+    insert.bind_blob(1, seal(key, key_check_plain, key_check_name)).step();
+  }
+  if (!db.ok() || !tx.commit())
+    return store_error(options.file, "cannot be initialised: " + db.failure().message);
+  return Done{};
+}
+
 } // namespace
 
 Result<Done> validate_key(std::string_view key) {
@@ -99,86 +168,24 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
   if (fs::is_directory(options.file, ec))
     return store_error(options.file, "is a directory");
   const bool existed = fs::exists(options.file, ec) && fs::file_size(options.file, ec) > 0;
-  if (!existed) {
-    fs::create_directories(options.file.parent_path(), ec);
-    // Sealed values are useless without the key, but the file (and the -wal/-shm files
-    // SQLite derives from its mode) should still be private.
-    const int fd = ::open(options.file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0)
-      ::close(fd);
-  }
+  if (!existed)
+    create_private_file(options.file);
 
   auto db = std::make_unique<Database>(options.file, true);
   if (!db->ok())
     return store_error(options.file, "cannot be opened: " + db->failure().message);
   sqlite3_busy_timeout(db->handle(), options.busy_timeout_ms);
-
-  std::int64_t app_id = 0;
-  {
-    Statement read_id(*db, "PRAGMA application_id");
-    if (read_id.step())
-      app_id = read_id.column_int(0);
-  }
-  if (!db->ok()) {
-    return store_error(options.file, "is corrupt or not an SQLite database (" +
-                                         db->failure().message + "); it was left untouched");
-  }
-  bool has_key_check = false;
-  if (existed) {
-    Statement tables(*db, "SELECT count(*) FROM sqlite_schema");
-    const std::int64_t table_count = tables.step() ? tables.column_int(0) : -1;
-    if (!db->ok()) {
-      return store_error(options.file,
-                         "is corrupt (" + db->failure().message + "); it was left untouched");
-    }
-    if (app_id != store_application_id && table_count != 0) {
-      return store_error(options.file,
-                         "is an SQLite database but not an autohost store; it was left untouched");
-    }
-    if (app_id == store_application_id) {
-      Statement check(*db, "SELECT 1 FROM meta WHERE name = 'key_check'");
-      has_key_check = check.step();
-      if (!db->ok()) {
-        return store_error(options.file,
-                           "is corrupt (" + db->failure().message + "); it was left untouched");
-      }
-    }
-  }
+  AH_TRY_DECLARE(has_key_check, check_existing(*db, options.file, existed));
 
   // WAL lets readers in other processes proceed while one writes; FULL sync makes every
   // committed token rotation durable before we report it.
   if (!db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")) {
     return store_error(options.file, "cannot switch to WAL mode: " + db->failure().message);
   }
-
-  auto key =
-      load_master_key(options.key, has_key_check ? KeyCreation::forbidden : KeyCreation::allowed);
-  if (!key)
-    return std::move(key).error();
-
-  Transaction tx(*db);
-  if (!tx.begun() || !db->exec(schema) ||
-      !db->exec("PRAGMA application_id = " + std::to_string(store_application_id))) {
-    return store_error(options.file, "cannot be initialised: " + db->failure().message);
-  }
-  Statement check(*db, "SELECT value FROM meta WHERE name = 'key_check'");
-  if (check.step()) {
-    if (!open_sealed(key.value(), check.column_blob(0), key_check_name)) {
-      return store_error(options.file,
-                         "does not match the master key (" +
-                             std::string(options.key.env_value ? "AUTOHOST_MASTER_KEY"
-                                                               : options.key.key_file.string()) +
-                             " is not the key the store was created with)");
-    }
-  } else if (db->ok()) {
-    Statement insert(*db, "INSERT INTO meta(name, value) VALUES ('key_check', ?), "
-                          "('schema_version', '1')");
-    insert.bind_blob(1, seal(key.value(), key_check_plain, key_check_name)).step();
-  }
-  if (!db->ok() || !tx.commit()) {
-    return store_error(options.file, "cannot be initialised: " + db->failure().message);
-  }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(options.file, std::move(db), key.value()));
+  AH_TRY_DECLARE(key, load_master_key(options.key, has_key_check ? KeyCreation::forbidden
+                                                                 : KeyCreation::allowed));
+  AH_TRY(initialise(*db, options, key));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options.file, std::move(db), key));
 }
 
 Result<std::optional<StoredSecret>> SqliteStore::get(std::string_view key) {
