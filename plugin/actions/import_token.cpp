@@ -55,30 +55,10 @@ Result<auth::StoredApp> token_app(const ActionContext &ctx, const std::string &n
   return found;
 }
 
-} // namespace
-
-Result<std::string> run_import_token(const ActionContext &ctx, std::string_view input) {
-  AH_TRY_DECLARE(r, Reader::parse("import_token", input));
-  std::string account, token, app_name;
-  bool replace = false;
-  AH_TRY_ASSIGN(account, r.string("account"));
-  AH_TRY_ASSIGN(token, r.string("access_token"));
-  AH_TRY_ASSIGN(app_name, r.string("app"));
-  AH_TRY_ASSIGN(replace, r.boolean("replace"));
-  AH_TRY(r.no_unknown_fields());
-  if (account.empty())
-    account = std::string(ctx.call.account());
-  if (account.empty())
-    return field_error("import_token", "account", "is required");
-  if (auto valid = auth::validate_account_name(account); !valid)
-    return std::move(valid).error();
-  if (token.empty())
-    return field_error("import_token", "access_token", "is required");
-  if (token.find_first_of(" \t\r\n") != std::string::npos) {
-    return field_error("import_token", "access_token", "must not contain white space");
-  }
-
-  // debug_token tells who the token belongs to, its app, and when it was issued and expires.
+// Asks debug_token who the token belongs to, its app (`app_id`), and when it was issued and
+// expires: the record to store, before the exchange and the username.
+Result<auth::TokenRecord> checked_token(const ActionContext &ctx, const std::string &token,
+                                        std::string &app_id) {
   auto call = ctx.make_call(http::Method::get, "/debug_token", graph::Operation::read, token);
   call.params = {{"input_token", token}};
   auto debug = ctx.graph.call(call);
@@ -109,31 +89,30 @@ Result<std::string> run_import_token(const ActionContext &ctx, std::string_view 
   if (record.user_id.empty()) {
     return Error::make(AH_RETRY_LATER, "import_token: debug_token did not name the user");
   }
-  auto app = token_app(ctx, app_name, graph::id_string(d.if_contains("app_id")));
-  if (!app)
-    return std::move(app).error();
-  record.app = app->name;
+  app_id = graph::id_string(d.if_contains("app_id"));
+  return record;
+}
 
-  // A short-lived token lives one hour; a long-lived one about 60 days.
-  const bool short_lived = record.expires_at_ms != 0 && record.issued_at_ms != 0 &&
-                           record.expires_at_ms - record.issued_at_ms <= 2 * 3600 * 1000;
-  if (short_lived) {
-    if (app->name.empty()) {
-      return field_error("import_token", "access_token",
-                         "is a short-lived token (1 hour); register its Threads app first "
-                         "(threads.register_app) so it can be exchanged for a long-lived one with "
-                         "the app secret, or paste a long-lived token");
-    }
-    auto answer = exchange_for_long_lived(ctx, "import_token", app->credentials.app_secret, token);
-    if (!answer)
-      return std::move(answer).error();
-    record.access_token = answer->access_token;
-    record.issued_at_ms = ctx.now_ms();
-    record.expires_at_ms =
-        answer->expires_in_s > 0 ? record.issued_at_ms + answer->expires_in_s * 1000 : 0;
+// Exchanges a short-lived token in `record` for a long-lived one, with the app's secret.
+Result<autohost::Done> make_long_lived(const ActionContext &ctx, const auth::StoredApp &app,
+                                       auth::TokenRecord &record) {
+  if (app.name.empty()) {
+    return field_error("import_token", "access_token",
+                       "is a short-lived token (1 hour); register its Threads app first "
+                       "(threads.register_app) so it can be exchanged for a long-lived one with "
+                       "the app secret, or paste a long-lived token");
   }
-  record.kind = auth::TokenKind::long_lived;
+  AH_TRY_DECLARE(answer, exchange_for_long_lived(ctx, "import_token", app.credentials.app_secret,
+                                                 record.access_token));
+  record.access_token = answer.access_token;
+  record.issued_at_ms = ctx.now_ms();
+  record.expires_at_ms =
+      answer.expires_in_s > 0 ? record.issued_at_ms + answer.expires_in_s * 1000 : 0;
+  return autohost::Done{};
+}
 
+// The account's username from /me, when it can be read (it is only shown, never relied on).
+void add_username(const ActionContext &ctx, auth::TokenRecord &record) {
   auto me = ctx.make_call(http::Method::get, "/me", graph::Operation::read, record.access_token);
   me.params = {{"fields", "id,username"}};
   if (auto profile = ctx.graph.call(me); profile && profile->is_object()) {
@@ -142,7 +121,11 @@ Result<std::string> run_import_token(const ActionContext &ctx, std::string_view 
       record.username = std::string(u->as_string());
     }
   }
+}
 
+// Stores the account: new, or replacing the stored one when `replace`.
+Result<autohost::Done> save_account(const ActionContext &ctx, const std::string &account,
+                                    const auth::TokenRecord &record, bool replace) {
   std::uint64_t expected = 0;
   if (replace) {
     auto existing = ctx.accounts.load(account, auth::Usability::any);
@@ -160,6 +143,44 @@ Result<std::string> run_import_token(const ActionContext &ctx, std::string_view 
     }
     return std::move(saved).error();
   }
+  return autohost::Done{};
+}
+
+} // namespace
+
+Result<std::string> run_import_token(const ActionContext &ctx, std::string_view input) {
+  AH_TRY_DECLARE(r, Reader::parse("import_token", input));
+  std::string account, token, app_name;
+  bool replace = false;
+  AH_TRY_ASSIGN(account, r.string("account"));
+  AH_TRY_ASSIGN(token, r.string("access_token"));
+  AH_TRY_ASSIGN(app_name, r.string("app"));
+  AH_TRY_ASSIGN(replace, r.boolean("replace"));
+  AH_TRY(r.no_unknown_fields());
+  if (account.empty())
+    account = std::string(ctx.call.account());
+  if (account.empty())
+    return field_error("import_token", "account", "is required");
+  AH_TRY(auth::validate_account_name(account));
+  if (token.empty())
+    return field_error("import_token", "access_token", "is required");
+  if (token.find_first_of(" \t\r\n") != std::string::npos) {
+    return field_error("import_token", "access_token", "must not contain white space");
+  }
+
+  std::string app_id;
+  AH_TRY_DECLARE(record, checked_token(ctx, token, app_id));
+  AH_TRY_DECLARE(app, token_app(ctx, app_name, app_id));
+  record.app = app.name;
+  // A short-lived token lives one hour; a long-lived one about 60 days.
+  const bool short_lived = record.expires_at_ms != 0 && record.issued_at_ms != 0 &&
+                           record.expires_at_ms - record.issued_at_ms <= 2 * 3600 * 1000;
+  if (short_lived)
+    AH_TRY(make_long_lived(ctx, app, record));
+  record.kind = auth::TokenKind::long_lived;
+  add_username(ctx, record);
+  AH_TRY(save_account(ctx, account, record, replace));
+
   ctx.log(AH_LOG_INFO, "account imported",
           json::serialize(json::object{
               {"account", account}, {"user_id", record.user_id}, {"exchanged", short_lived}}));

@@ -93,6 +93,33 @@ Verdict by_http_status(int status) {
   return verdict(AH_INTERNAL, "unexpected_response", "unexpected response from the server");
 }
 
+// The answers to a setup mistake (wrong app credentials, a pending tester invite), which
+// come with several codes; nullopt when `e` is not one.
+std::optional<Verdict> setup_mistake(const GraphError &e) {
+  const long long code = e.code.value_or(-1);
+  const long long sub = e.subcode.value_or(0);
+  // Wrong credentials pair: the Meta app has a Facebook and a Threads id/secret.
+  if (code == 1349026 || code == 4476002 || sub == 1349026 || sub == 4476002) {
+    return verdict(AH_INVALID_INPUT, "wrong_app_credentials",
+                   "use the Threads app id and secret, not the Facebook ones (Meta app dashboard, "
+                   "Use cases > Access the Threads API > Settings)");
+  }
+  // A refused client secret is the other half of the same mistake (code 101 from the
+  // long-lived exchange, the OAuth shape's "Error validating client secret." at code exchange).
+  if (code == 101 || e.message.find("client secret") != std::string::npos) {
+    return verdict(AH_INVALID_INPUT, "app_secret_rejected",
+                   "the app secret was refused: use the Threads app id and secret, not the "
+                   "Facebook ones (Meta app dashboard, Use cases > Access the Threads API > "
+                   "Settings); fix them with threads.register_app");
+  }
+  if (code == 1349245) {
+    return verdict(AH_AUTH_REQUIRED, "tester_invite_pending",
+                   "the user must accept the Threads Tester invite (Threads app: Settings > "
+                   "Account > Website permissions > Invites)");
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 std::optional<GraphError> parse_error(int http_status, std::string_view body) {
@@ -140,25 +167,8 @@ Verdict classify(const GraphError &e, Operation operation) {
   const long long code = e.code.value_or(-1);
   const long long sub = e.subcode.value_or(0);
 
-  // Wrong credentials pair: the Meta app has a Facebook and a Threads id/secret.
-  if (code == 1349026 || code == 4476002 || sub == 1349026 || sub == 4476002) {
-    return verdict(AH_INVALID_INPUT, "wrong_app_credentials",
-                   "use the Threads app id and secret, not the Facebook ones (Meta app dashboard, "
-                   "Use cases > Access the Threads API > Settings)");
-  }
-  // A refused client secret is the other half of the same mistake (code 101 from the
-  // long-lived exchange, the OAuth shape's "Error validating client secret." at code exchange).
-  if (code == 101 || e.message.find("client secret") != std::string::npos) {
-    return verdict(AH_INVALID_INPUT, "app_secret_rejected",
-                   "the app secret was refused: use the Threads app id and secret, not the "
-                   "Facebook ones (Meta app dashboard, Use cases > Access the Threads API > "
-                   "Settings); fix them with threads.register_app");
-  }
-  if (code == 1349245) {
-    return verdict(AH_AUTH_REQUIRED, "tester_invite_pending",
-                   "the user must accept the Threads Tester invite (Threads app: Settings > "
-                   "Account > Website permissions > Invites)");
-  }
+  if (auto mistake = setup_mistake(e))
+    return std::move(*mistake);
   if (code == 24 && sub == 4279009) {
     if (operation == Operation::publish) {
       return verdict(AH_RETRY_LATER, "container_not_ready",
