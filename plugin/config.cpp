@@ -77,8 +77,7 @@ autohost::Result<Config> parse_config(std::string_view text) {
   for (const auto &[key, value] : doc.as_object()) {
     const std::string_view k = key;
     if (k == "container_wait") {
-      if (auto ok = parse_waits(value, config); !ok)
-        return std::move(ok).error();
+      AH_TRY(parse_waits(value, config));
       continue;
     }
     if (k == "request_timeout_s") {

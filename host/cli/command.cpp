@@ -18,11 +18,8 @@ const host::PluginRegistry &Context::registry() {
 
 Result<store::SqliteStore *> Context::store() {
   if (!store_) {
-    auto opened = store::SqliteStore::open(
-        store::SqliteStoreOptions{settings_.store_file, settings_.master_key});
-    if (!opened)
-      return std::move(opened).error();
-    store_ = std::move(opened).value();
+    const store::SqliteStoreOptions options{settings_.store_file, settings_.master_key};
+    AH_TRY_ASSIGN(store_, store::SqliteStore::open(options));
   }
   return store_.get();
 }

@@ -137,10 +137,7 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
   ConfigFile config;
   settings.config_file = find_config(flags);
   if (settings.config_file) {
-    auto read = read_config(*settings.config_file);
-    if (!read)
-      return std::move(read).error();
-    config = std::move(read).value();
+    AH_TRY_ASSIGN(config, read_config(*settings.config_file));
   }
   settings.plugin_configs_json = json::serialize(config.plugins);
 

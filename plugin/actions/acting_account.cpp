@@ -35,10 +35,8 @@ bool token_rejected(const graph::Failure &f) {
 }
 
 Result<ActingAccount> ActingAccount::load(const ActionContext &ctx) {
-  auto account = ctx.accounts.load(ctx.call.account(), auth::Usability::usable);
-  if (!account)
-    return std::move(account).error();
-  return ActingAccount(ctx, std::move(account).value());
+  AH_TRY_DECLARE(account, ctx.accounts.load(ctx.call.account(), auth::Usability::usable));
+  return ActingAccount(ctx, std::move(account));
 }
 
 graph::GraphResult<json::value> ActingAccount::call(graph::Call call) {

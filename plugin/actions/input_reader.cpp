@@ -27,10 +27,8 @@ Result<json::value> parse_input(std::string_view action, std::string_view text) 
 }
 
 Result<Reader> Reader::parse(std::string_view action, std::string_view text) {
-  auto doc = parse_input(action, text);
-  if (!doc)
-    return std::move(doc).error();
-  auto owned = std::make_shared<const json::value>(std::move(doc).value());
+  AH_TRY_DECLARE(doc, parse_input(action, text));
+  auto owned = std::make_shared<const json::value>(std::move(doc));
   Reader r(action, owned->as_object());
   r.doc_ = std::move(owned);
   return r;

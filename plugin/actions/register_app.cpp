@@ -24,8 +24,7 @@ Result<std::string> run_register_app(const ActionContext &ctx, std::string_view 
   if (auto valid = auth::validate_account_name(name); !valid) {
     return field_error("register_app", "app", "must be 1-64 characters of letters, digits, . _ -");
   }
-  if (auto valid = auth::validate(app); !valid)
-    return std::move(valid).error();
+  AH_TRY(auth::validate(app));
 
   const auth::Apps apps(ctx.host);
   std::uint64_t expected = 0;

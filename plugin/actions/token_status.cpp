@@ -128,10 +128,7 @@ Result<std::string> run_token_status(const ActionContext &ctx, std::string_view 
       return std::move(one).error();
     names.push_back(one->name);
   } else {
-    auto all = ctx.accounts.names();
-    if (!all)
-      return std::move(all).error();
-    names = std::move(all).value();
+    AH_TRY_ASSIGN(names, ctx.accounts.names());
   }
   const auth::RefreshRules rules = ctx.refresh_rules();
   const std::int64_t now = ctx.now_ms();
