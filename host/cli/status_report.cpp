@@ -54,10 +54,8 @@ Result<json::array> attention_runs(ScheduleStore &store, const StatusOptions &op
     RunFilter filter;
     filter.status = status;
     filter.limit = 1000;
-    auto runs = store.runs(filter);
-    if (!runs)
-      return std::move(runs).error();
-    for (auto &r : runs.value()) {
+    AH_TRY_DECLARE(runs, store.runs(filter));
+    for (auto &r : runs) {
       if (r.finished.value_or(r.updated) >= since)
         found.push_back(std::move(r));
     }
@@ -93,25 +91,21 @@ Result<json::array> attention_runs(ScheduleStore &store, const StatusOptions &op
 Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
                                     const StatusOptions &options, host::Clock clock) {
   bool truncated = false;
-  auto items = upcoming_items(store, options, truncated);
-  if (!items)
-    return std::move(items).error();
+  AH_TRY_DECLARE(items, upcoming_items(store, options, truncated));
   auto attention = attention_runs(store, options);
   if (!attention)
     return std::move(attention).error();
-  auto schedules = store.list();
-  if (!schedules)
-    return std::move(schedules).error();
+  AH_TRY_DECLARE(schedules, store.list());
 
   json::array problems;
-  for (const auto &s : schedules.value()) {
+  for (const auto &s : schedules) {
     if (!s.problem.empty())
       problems.emplace_back("schedule " + s.id + " stopped: " + s.problem);
   }
-  json::array accounts = assess_risks(ctx, items.value(), options, clock, problems);
+  json::array accounts = assess_risks(ctx, items, options, clock, problems);
 
   json::array upcoming, at_risk;
-  for (const auto &item : items.value()) {
+  for (const auto &item : items) {
     json::object o = item_json(item);
     if (!item.risks.empty())
       at_risk.push_back(o);

@@ -25,11 +25,9 @@ Error auth_required(std::string_view account, std::string_view why) {
 } // namespace
 
 autohost::Result<std::vector<std::string>> Accounts::names() const {
-  auto listed = host_.secret_list(account_prefix);
-  if (!listed)
-    return std::move(listed).error();
+  AH_TRY_DECLARE(listed, host_.secret_list(account_prefix));
   std::vector<std::string> out;
-  const json::value doc = json::parse(listed.value());
+  const json::value doc = json::parse(listed);
   for (const auto &entry : doc.as_array()) {
     std::string_view key = entry.as_object().at("key").as_string();
     key.remove_prefix(account_prefix.size());
@@ -42,53 +40,45 @@ autohost::Result<std::vector<std::string>> Accounts::names() const {
 autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability usability) const {
   std::string chosen(name);
   if (chosen.empty()) {
-    auto all = names();
-    if (!all)
-      return std::move(all).error();
-    if (all->empty()) {
+    AH_TRY_DECLARE(all, names());
+    if (all.empty()) {
       return Error::make(AH_NOT_FOUND, "no Threads account is set up yet; add one with "
                                        "threads.import_token or threads.auth_url");
     }
-    if (all->size() > 1) {
+    if (all.size() > 1) {
       std::string list;
-      for (const auto &n : all.value())
+      for (const auto &n : all)
         list += (list.empty() ? "" : ", ") + n;
       return Error::make(AH_INVALID_INPUT, "several Threads accounts exist (" + list +
                                                "); choose one with --account");
     }
-    chosen = all->front();
+    chosen = all.front();
   }
-  if (auto valid = validate_account_name(chosen); !valid)
-    return std::move(valid).error();
-  auto secret = host_.secret_get(account_key(chosen));
-  if (!secret)
-    return std::move(secret).error();
-  if (!secret.value()) {
+  AH_TRY(validate_account_name(chosen));
+  AH_TRY_DECLARE(secret, host_.secret_get(account_key(chosen)));
+  if (!secret) {
     return Error::make(AH_NOT_FOUND, "there is no Threads account named '" + chosen + "'");
   }
-  auto record = token_record_from_json(chosen, secret.value()->value);
-  if (!record)
-    return std::move(record).error();
+  AH_TRY_DECLARE(record, token_record_from_json(chosen, secret->value));
   if (usability == Usability::usable) {
-    if (record->status == AccountStatus::needs_reauth) {
+    if (record.status == AccountStatus::needs_reauth) {
       return auth_required(chosen, "needs re-authorisation (" +
-                                       (record->last_refresh_error.empty()
+                                       (record.last_refresh_error.empty()
                                             ? std::string("its token was rejected")
-                                            : record->last_refresh_error) +
+                                            : record.last_refresh_error) +
                                        ")");
     }
-    if (record->expired(host_.now_ms())) {
-      return auth_required(chosen, "has a token that expired at " + iso8601(record->expires_at_ms) +
+    if (record.expired(host_.now_ms())) {
+      return auth_required(chosen, "has a token that expired at " + iso8601(record.expires_at_ms) +
                                        " and can no longer be refreshed");
     }
   }
-  return StoredAccount{chosen, std::move(record).value(), secret.value()->version};
+  return StoredAccount{chosen, std::move(record), secret->version};
 }
 
 autohost::Result<std::uint64_t> Accounts::save(std::string_view name, const TokenRecord &record,
                                                std::uint64_t expected_version) const {
-  if (auto valid = validate_account_name(name); !valid)
-    return std::move(valid).error();
+  AH_TRY(validate_account_name(name));
   return host_.secret_put(account_key(name), to_json(record), expected_version);
 }
 

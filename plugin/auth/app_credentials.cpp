@@ -68,11 +68,9 @@ autohost::Result<autohost::Done> validate(const AppCredentials &app) {
 }
 
 autohost::Result<std::vector<std::string>> Apps::names() const {
-  auto listed = host_.secret_list(app_prefix);
-  if (!listed)
-    return std::move(listed).error();
+  AH_TRY_DECLARE(listed, host_.secret_list(app_prefix));
   std::vector<std::string> out;
-  const json::value doc = json::parse(listed.value());
+  const json::value doc = json::parse(listed);
   for (const auto &entry : doc.as_array()) {
     std::string_view key = entry.as_object().at("key").as_string();
     key.remove_prefix(app_prefix.size());
@@ -85,44 +83,36 @@ autohost::Result<std::vector<std::string>> Apps::names() const {
 autohost::Result<StoredApp> Apps::load(std::string_view name) const {
   std::string chosen(name);
   if (chosen.empty()) {
-    auto all = names();
-    if (!all)
-      return std::move(all).error();
-    if (all->empty()) {
+    AH_TRY_DECLARE(all, names());
+    if (all.empty()) {
       return Error::make(AH_NOT_FOUND, "no Threads app is registered; add its credentials with "
                                        "threads.register_app (app_id, app_secret, redirect_uri)");
     }
-    if (all->size() > 1) {
+    if (all.size() > 1) {
       std::string list;
-      for (const auto &n : all.value())
+      for (const auto &n : all)
         list += (list.empty() ? "" : ", ") + n;
       return Error::make(AH_INVALID_INPUT, "several Threads apps are registered (" + list +
                                                "); choose one with \"app\"");
     }
-    chosen = all->front();
+    chosen = all.front();
   }
   if (auto valid = validate_account_name(chosen); !valid) {
     return Error::make(AH_INVALID_INPUT, "app name '" + chosen +
                                              "' must be 1-64 characters of letters, digits, . _ -");
   }
-  auto secret = host_.secret_get(app_key(chosen));
-  if (!secret)
-    return std::move(secret).error();
-  if (!secret.value()) {
+  AH_TRY_DECLARE(secret, host_.secret_get(app_key(chosen)));
+  if (!secret) {
     return Error::make(AH_NOT_FOUND, "there is no Threads app named '" + chosen +
                                          "'; register it with threads.register_app");
   }
-  auto app = app_credentials_from_json(chosen, secret.value()->value);
-  if (!app)
-    return std::move(app).error();
-  return StoredApp{chosen, std::move(app).value(), secret.value()->version};
+  AH_TRY_DECLARE(app, app_credentials_from_json(chosen, secret->value));
+  return StoredApp{chosen, std::move(app), secret->version};
 }
 
 autohost::Result<StoredApp> Apps::find_by_app_id(std::string_view app_id) const {
-  auto all = names();
-  if (!all)
-    return std::move(all).error();
-  for (const auto &name : all.value()) {
+  AH_TRY_DECLARE(all, names());
+  for (const auto &name : all) {
     auto app = load(name);
     if (app && app->credentials.app_id == app_id)
       return app;

@@ -68,10 +68,7 @@ Result<RotationResult> refresh_now(const Rotation &rotation, StoredAccount &acco
     }
     RotationResult claimed{RotationOutcome::skipped, d.reason};
     if (d.action == RefreshAction::refresh) {
-      auto c = rotation.claim(account, Urgency::now);
-      if (!c)
-        return std::move(c).error();
-      claimed = c.value();
+      AH_TRY_ASSIGN(claimed, rotation.claim(account, Urgency::now));
     }
     if (claimed.outcome == RotationOutcome::adopted)
       return claimed;
@@ -87,10 +84,7 @@ Result<RotationResult> refresh_now(const Rotation &rotation, StoredAccount &acco
                            5);
       }
       waited += claim_poll_s;
-      auto fresh = Accounts(rotation.host()).load(account.name, Usability::any);
-      if (!fresh)
-        return std::move(fresh).error();
-      account = std::move(fresh).value();
+      AH_TRY_ASSIGN(account, Accounts(rotation.host()).load(account.name, Usability::any));
       if (account.record.access_token != token) {
         return RotationResult{RotationOutcome::adopted, "another process refreshed it"};
       }
@@ -114,10 +108,8 @@ Result<RotationResult> refresh_now(const Rotation &rotation, StoredAccount &acco
     }
     auto answer = parse_token_answer(answered.value(), "refresh");
     if (!answer) {
-      auto stored = rotation.store_failure(account, from, RefreshFailure::transient,
-                                           error_message(answer.error()));
-      if (!stored)
-        return std::move(stored).error();
+      AH_TRY(rotation.store_failure(account, from, RefreshFailure::transient,
+                                    error_message(answer.error())));
       return std::move(answer).error();
     }
     return rotation.store_refreshed(account, from, answer.value());

@@ -75,10 +75,7 @@ Result<bool> Rotation::update(StoredAccount &account,
     }
     if (saved.error().status != AH_CONFLICT)
       return std::move(saved).error();
-    auto fresh = accounts_.load(account.name, Usability::any);
-    if (!fresh)
-      return std::move(fresh).error();
-    account = std::move(fresh).value();
+    AH_TRY_ASSIGN(account, accounts_.load(account.name, Usability::any));
   }
   return Error::make(AH_CONFLICT, "account '" + account.name +
                                       "': its record kept changing under this process; try again");
