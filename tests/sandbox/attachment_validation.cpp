@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace sandbox {
 namespace json = boost::json;
 
@@ -118,7 +120,11 @@ Check read_spoilers(PostContent &c, const Context &ctx) {
   if (items->size() > max_spoilers) {
     return unexpected(errors::invalid_parameter("text_entities", "at most 10 entities per post"));
   }
-  const auto length = static_cast<std::int64_t>(count_characters(c.text));
+  const std::vector<std::size_t> boundaries = utf16_boundaries(c.text);
+  const auto on_boundary = [&](std::int64_t index) {
+    return index >= 0 && std::binary_search(boundaries.begin(), boundaries.end(),
+                                            static_cast<std::size_t>(index));
+  };
   for (const auto &item : *items) {
     const json::object *obj = item.if_object();
     const json::value *type = obj != nullptr ? obj->if_contains("entity_type") : nullptr;
@@ -130,9 +136,14 @@ Check read_spoilers(PostContent &c, const Context &ctx) {
           "text_entities", "each entity needs entity_type SPOILER, offset and length"));
     }
     const SpoilerRange range{offset->get_int64(), size->get_int64()};
-    if (range.offset < 0 || range.length <= 0 || range.offset + range.length > length) {
-      return unexpected(
-          errors::invalid_parameter("text_entities", "an entity lies outside the text"));
+    if (range.offset < 0 || range.length <= 0 ||
+        range.offset + range.length > static_cast<std::int64_t>(boundaries.back())) {
+      return unexpected(errors::invalid_parameter(
+          "text_entities", "an entity lies outside the text (counted in UTF-16 code units)"));
+    }
+    if (!on_boundary(range.offset) || !on_boundary(range.offset + range.length)) {
+      return unexpected(errors::invalid_parameter(
+          "text_entities", "an entity splits a character (a UTF-16 surrogate pair)"));
     }
     c.spoilers.push_back(range);
   }

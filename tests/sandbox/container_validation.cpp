@@ -118,10 +118,11 @@ Check read_children(ContainerDraft &draft, const Context &ctx, const UserRecord 
       return unexpected(errors::invalid_parameter(
           "children", "item " + id + " was not created with is_carousel_item=true"));
     }
+    // Items are processed on their own; the carousel may only be made of FINISHED ones
+    // (field report: an IN_PROGRESS item is refused with 4279004).
     const ContainerStatus status = ctx.world.container_status(*child, ctx.now);
-    if (status == ContainerStatus::published || status == ContainerStatus::expired) {
-      return unexpected(errors::invalid_parameter(
-          "children", "item " + id + " is " + std::string(container_status_name(status))));
+    if (status != ContainerStatus::finished) {
+      return unexpected(errors::carousel_items_invalid(id, container_status_name(status)));
     }
   }
   return true;

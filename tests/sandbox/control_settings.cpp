@@ -37,6 +37,7 @@ json::object config_json(const Config &config) {
     delays[media_kind_name(kind)] = millis_to_seconds(delay);
   }
   return json::object{{"container_delay_s", std::move(delays)},
+                      {"publish_not_ready_s", millis_to_seconds(config.publish_not_ready)},
                       {"revoke_on_refresh", config.revoke_on_refresh},
                       {"accept_bearer", config.accept_bearer},
                       {"exchange_returns_expires_in", config.exchange_returns_expires_in},
@@ -100,6 +101,12 @@ std::optional<std::string> apply_config(Config &config, const json::object &body
         return std::string("container_life_s must be a number > 0");
       }
       updated.container_life = seconds_to_millis(*seconds);
+    } else if (key == "publish_not_ready_s") {
+      const auto seconds = as_number(entry.value());
+      if (!seconds || *seconds < 0) {
+        return std::string("publish_not_ready_s must be a number >= 0");
+      }
+      updated.publish_not_ready = seconds_to_millis(*seconds);
     } else if (key == "quota") {
       if (!entry.value().is_object()) {
         return std::string(R"(quota must be an object like {"posts":250})");

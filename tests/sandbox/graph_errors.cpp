@@ -191,6 +191,17 @@ GraphError media_not_found(std::string_view id) {
   return e;
 }
 
+GraphError carousel_items_invalid(std::string_view item_id, std::string_view status) {
+  GraphError e;
+  e.code = 100;
+  e.subcode = 4279004;
+  e.message = "The carousel child items are invalid or expired";
+  e.user_title = "Invalid carousel items";
+  e.user_msg = "Carousel item " + std::string(item_id) + " is " + std::string(status) +
+               "; every item must be FINISHED before the carousel is created.";
+  return e;
+}
+
 GraphError quota_exceeded(std::string_view what, std::int64_t limit) {
   GraphError e;
   e.code = 17;

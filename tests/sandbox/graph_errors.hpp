@@ -57,6 +57,11 @@ GraphError permission_denied(std::string_view scope);
 // 24/4279009 "The requested resource does not exist" / "Media Not Found".
 GraphError media_not_found(std::string_view id);
 
+// 100/4279004 "carousel child items are invalid or expired": a carousel listing an item that
+// is not FINISHED (still IN_PROGRESS, ERROR, EXPIRED or PUBLISHED). The code is UNCONFIRMED;
+// the subcode and wording are the field report's.
+GraphError carousel_items_invalid(std::string_view item_id, std::string_view status);
+
 // 17/2207042: a rolling-24 h publishing quota is used up (the real code is UNCONFIRMED).
 GraphError quota_exceeded(std::string_view what, std::int64_t limit);
 

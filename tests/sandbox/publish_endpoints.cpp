@@ -48,6 +48,9 @@ Reply publish_container(Context &ctx) {
   if (container == nullptr || container->owner_id != (*owner)->id) {
     return graph_error_reply(errors::media_not_found(creation_id));
   }
+  if (ctx.now < container->created_at + ctx.world.config.publish_not_ready) {
+    return graph_error_reply(errors::media_not_found(creation_id));
+  }
   auto post = publish(ctx.world, *container, ctx.now);
   if (!post) {
     return graph_error_reply(post.error());

@@ -359,14 +359,25 @@ BOOST_AUTO_TEST_CASE(container_lifecycle) {
   BOOST_TEST(post_form(sb, "/v1.0/me/threads",
                        {{"media_type", "CAROUSEL"}, {"children", children[0]}}, token)
                  .status == 400);
-  const HttpResult carousel = post_form(sb, "/v1.0/me/threads",
-                                        {{"media_type", "CAROUSEL"},
-                                         {"children", children[0] + "," + children[1]},
-                                         {"text", "album"}},
-                                        token);
+  const auto make_carousel = [&] {
+    return post_form(sb, "/v1.0/me/threads",
+                     {{"media_type", "CAROUSEL"},
+                      {"children", children[0] + "," + children[1]},
+                      {"text", "album"}},
+                     token);
+  };
+  // Items still processing: refused, as Threads refuses them (4279004), naming the item.
+  advance_clock(sb, 5); // the image is FINISHED, the video (10 s) is not
+  const HttpResult early_carousel = make_carousel();
+  BOOST_TEST(early_carousel.status == 400);
+  BOOST_TEST(error_subcode(early_carousel) == 4279004);
+  BOOST_TEST(early_carousel.body.find(children[1] + " is IN_PROGRESS") != std::string::npos,
+             early_carousel.body);
+  advance_clock(sb, 5);
+  const HttpResult carousel = make_carousel();
+  BOOST_TEST_REQUIRE(carousel.status == 200, carousel.body);
   const std::string carousel_id = str(carousel.json().at("id"));
-  BOOST_TEST(status_of(sb, token, carousel_id) == "IN_PROGRESS"); // waits for the video child
-  advance_clock(sb, 10);
+  BOOST_TEST(status_of(sb, token, carousel_id) == "FINISHED");
   const HttpResult album = publish(sb, token, carousel_id);
   BOOST_TEST_REQUIRE(album.status == 200, album.body);
   const json::value album_media =
@@ -376,6 +387,42 @@ BOOST_AUTO_TEST_CASE(container_lifecycle) {
   BOOST_TEST(str(album_media.at("media_type")) == "CAROUSEL_ALBUM");
   BOOST_TEST(album_media.at("children").at("data").as_array().size() == 2U);
   BOOST_TEST(post_count(sb) == 2U);
+}
+
+// A FINISHED container that Threads still will not publish for a while (publish_not_ready_s),
+// and spoiler ranges counted in UTF-16 code units.
+BOOST_AUTO_TEST_CASE(publish_not_ready_window_and_spoiler_units) {
+  SandboxProcess sb;
+  const std::string token = issue_token(sb);
+  BOOST_TEST(control(sb, "POST", "/__sandbox/config", R"({"publish_not_ready_s":-1})").status ==
+             400);
+  BOOST_TEST_REQUIRE(
+      control(sb, "POST", "/__sandbox/config", R"({"publish_not_ready_s":20})").status == 200);
+  const std::string container = create_text(sb, token, "wait for it");
+  advance_clock(sb, 2);
+  BOOST_TEST(status_of(sb, token, container) == "FINISHED");
+  BOOST_TEST(error_subcode(publish(sb, token, container)) == 4279009);
+  advance_clock(sb, 18);
+  BOOST_TEST(publish(sb, token, container).status == 200);
+
+  // "Spoiler: " is 9 units; each of the two emoji is a surrogate pair (2 units); "cafe" and
+  // a combining acute accent are 5 units, one user-perceived character fewer.
+  const std::string text = "Spoiler: \xF0\x9F\x98\x80\xF0\x9F\x98\x80 cafe\xCC\x81";
+  const auto spoiler = [&](int offset, int length) {
+    return post_form(
+        sb, "/v1.0/me/threads",
+        {{"media_type", "TEXT"},
+         {"text", text},
+         {"text_entities", R"([{"entity_type":"SPOILER","offset":)" + std::to_string(offset) +
+                               R"(,"length":)" + std::to_string(length) + "}]"}},
+        token);
+  };
+  BOOST_TEST(spoiler(9, 4).status == 200);  // both emoji
+  BOOST_TEST(spoiler(14, 5).status == 200); // "cafe" and its accent, to the end
+  const HttpResult split = spoiler(10, 2);  // starts inside the first emoji
+  BOOST_TEST(split.status == 400);
+  BOOST_TEST(split.body.find("splits a character") != std::string::npos, split.body);
+  BOOST_TEST(spoiler(14, 6).status == 400); // one unit past the end
 }
 
 BOOST_AUTO_TEST_CASE(paging_next_urls_work_verbatim) {

@@ -58,6 +58,16 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+std::vector<std::size_t> utf16_boundaries(std::string_view utf8) {
+  std::vector<std::size_t> out{0};
+  std::size_t units = 0;
+  for (std::size_t pos = 0; pos < utf8.size();) {
+    units += next_code_point(utf8, pos) > 0xFFFF ? 2 : 1;
+    out.push_back(units);
+  }
+  return out;
+}
+
 std::size_t count_characters(std::string_view utf8) {
   std::size_t count = 0;
   std::size_t pos = 0;

@@ -16,6 +16,11 @@ bool is_valid_utf8(std::string_view text);
 // (threads-api.md 2.1), so the sandbox never rejects text the real API might take.
 std::size_t count_characters(std::string_view utf8);
 
+// Spoiler offsets and lengths are UTF-16 code units (README "Decisions", 9): the indices at
+// which a code point starts, plus the text's length in code units at the end. A range whose
+// ends are not both in this list would split a surrogate pair.
+std::vector<std::size_t> utf16_boundaries(std::string_view utf8);
+
 // Distinct http(s):// and www. links in `text`, in order of appearance.
 std::vector<std::string> find_links(std::string_view text);
 

@@ -202,6 +202,9 @@ struct Config {
                                               {MediaKind::image, seconds(3)},
                                               {MediaKind::video, seconds(10)},
                                               {MediaKind::carousel, Millis{0}}};
+  // threads_publish answers 24/4279009 until a container is this old, even when FINISHED
+  // (the field-reported "not ready yet" that clients must wait out).
+  Millis publish_not_ready{0};
   bool revoke_on_refresh = false;
   bool accept_bearer = true;
   bool exchange_returns_expires_in = false;
