@@ -47,8 +47,11 @@ autohost::Result<autohost::Done> parse_waits(const json::value &value, Config &c
         target->interval_s = v;
       } else if (field == "budget_s" && v > 0) {
         target->budget_s = v;
+      } else if (field == "publish_budget_s") {
+        target->publish_budget_s = v;
       } else {
-        return config_error(full, "is not first_check_s, interval_s or budget_s (>0)");
+        return config_error(full,
+                            "is not first_check_s, interval_s, budget_s (>0) or publish_budget_s");
       }
     }
   }
@@ -142,7 +145,8 @@ std::string to_json(const Config &config) {
         std::pair{"video", config.video_wait}}) {
     waits[name] = json::object{{"first_check_s", seconds(w.first_check_s)},
                                {"interval_s", seconds(w.interval_s)},
-                               {"budget_s", seconds(w.budget_s)}};
+                               {"budget_s", seconds(w.budget_s)},
+                               {"publish_budget_s", seconds(w.publish_budget_s)}};
   }
   o["container_wait"] = std::move(waits);
   o["request_timeout_s"] = seconds(config.request_timeout_s);

@@ -15,6 +15,9 @@ struct ContainerWait {
   double first_check_s = 0; // the docs suggest ~30 s for video before the first check
   double interval_s = 1;
   double budget_s = 60; // then the post is left resumable and retry_later is returned
+  // How long publishing goes on while Threads answers 24/4279009 ("not ready yet") for a
+  // FINISHED container, with pauses from interval_s doubling up to 15 s.
+  double publish_budget_s = 30;
 };
 
 struct Config {
@@ -23,9 +26,10 @@ struct Config {
   std::string oauth_base_url = "https://threads.net";
   TokenPlacement token_placement = TokenPlacement::header;
   std::string ca_file; // empty: the system CA store
-  ContainerWait text_wait{0, 1, 60};
-  ContainerWait image_wait{1, 3, 180};
-  ContainerWait video_wait{30, 10, 900}; // also carousels that hold a video
+  // Meta advises ~30 s between creation and publish on average (more for media).
+  ContainerWait text_wait{0, 1, 60, 30};
+  ContainerWait image_wait{1, 3, 180, 60};
+  ContainerWait video_wait{30, 10, 900, 120}; // also carousels that hold a video
   double request_timeout_s = 30;
   // The refresh_tokens job refreshes a token once it expires within this many days (see
   // auth/refresh_policy.hpp for why 30), with at most this many requests in flight.

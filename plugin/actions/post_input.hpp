@@ -63,6 +63,10 @@ autohost::Result<PostInput> parse_post_input(std::string_view json);
 // the text is not valid UTF-8.
 std::optional<std::size_t> threads_length(std::string_view utf8);
 
+// Spoiler offsets count UTF-16 code units: the indices at which a code point of `utf8`
+// starts, plus its length in code units at the end ({0} when it is not UTF-8).
+std::vector<std::size_t> utf16_boundaries(std::string_view utf8);
+
 // The distinct http(s) URLs in a text, in order of appearance.
 std::vector<std::string> links_in(std::string_view text);
 

@@ -2,6 +2,7 @@
 #include "actions/publish_checkpoint.hpp"
 
 #include <boost/json.hpp>
+#include <openssl/evp.h>
 
 #include <algorithm>
 
@@ -9,11 +10,27 @@ namespace threads::actions {
 namespace json = boost::json;
 using autohost::Error;
 
+std::string input_sha256(std::string_view normalized_input) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(normalized_input.data(), normalized_input.size(), digest, &size, EVP_sha256(),
+                 nullptr) != 1) {
+    return {}; // never equal to a stored digest, so a resumed key is refused, not misused
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xF];
+  }
+  return out;
+}
+
 std::string to_json(const PublishCheckpoint &c) {
   json::array children;
   for (const auto &id : c.children)
     children.emplace_back(id);
-  json::object o{{"input_digest", c.input_digest},
+  json::object o{{"input_sha256", c.input_sha256},
                  {"children", std::move(children)},
                  {"container_id", c.container_id},
                  {"container_created_ms", c.container_created_ms},
@@ -44,7 +61,13 @@ autohost::Result<PublishCheckpoint> checkpoint_from_json(std::string_view text) 
     if (const json::value *v = o.if_contains(k); v != nullptr && v->is_int64())
       out = v->as_int64();
   };
-  str("input_digest", c.input_digest);
+  str("input_sha256", c.input_sha256);
+  if (c.input_sha256.empty()) {
+    std::string legacy_input; // records from before the digest held the input itself
+    str("input_digest", legacy_input);
+    if (!legacy_input.empty())
+      c.input_sha256 = input_sha256(legacy_input);
+  }
   str("container_id", c.container_id);
   str("baseline_post_id", c.baseline_post_id);
   str("media_id", c.media_id);

@@ -13,7 +13,8 @@
 namespace threads::actions {
 
 struct PublishCheckpoint {
-  std::string input_digest;          // the same key with other input is refused
+  // SHA-256 (hex) of the normalised input: the same key with other input is refused.
+  std::string input_sha256;
   std::vector<std::string> children; // carousel item containers, in order
   std::string container_id;
   std::int64_t container_created_ms = 0;
@@ -29,7 +30,12 @@ struct PublishCheckpoint {
   std::int64_t published_ms = 0;
 };
 
+// The hex SHA-256 of a post's normalised input JSON: what a checkpoint keeps of the input.
+std::string input_sha256(std::string_view normalized_input);
+
 std::string to_json(const PublishCheckpoint &c);
+// Also reads records written before the digest, which kept the whole input as
+// `input_digest`: their input is hashed on load, so they resume as before.
 autohost::Result<PublishCheckpoint> checkpoint_from_json(std::string_view json);
 
 // Loads and stores checkpoints in the host store under threads/publish/<account>/<key>,

@@ -130,3 +130,20 @@ BOOST_AUTO_TEST_CASE(everything_documented_is_accepted_together) {
   BOOST_TEST(in.allowlisted_country_codes.size() == 2u);
   BOOST_TEST(in.auto_publish_text);
 }
+
+// Spoiler ranges count UTF-16 code units: an emoji outside the BMP is two, a combining
+// accent one; a range may not split a surrogate pair.
+BOOST_AUTO_TEST_CASE(spoiler_ranges_count_utf16_code_units) {
+  const std::string text = "Spoiler: \xF0\x9F\x98\x80\xF0\x9F\x98\x80 cafe\xCC\x81"; // 19 units
+  BOOST_TEST(utf16_boundaries(text).back() == 19u);
+  const auto with = [&](const std::string &spoilers) {
+    return R"({"text":")" + text + R"(","spoilers":)" + spoilers + "}";
+  };
+  const auto in = accepted(with(R"([{"offset":9,"length":4},{"offset":14,"length":5}])"));
+  BOOST_REQUIRE_EQUAL(in.spoilers.size(), 2u);
+  BOOST_TEST(in.spoilers[1].offset == 14);
+  BOOST_TEST(rejected_field(with(R"([{"offset":10,"length":2}])")) == "spoilers[0]");
+  BOOST_TEST(rejected_field(with(R"([{"offset":9,"length":1}])")) == "spoilers[0]");
+  BOOST_TEST(rejected_field(with(R"([{"offset":0,"length":1},{"offset":14,"length":6}])")) ==
+             "spoilers[1]");
+}
