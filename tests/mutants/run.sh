@@ -31,15 +31,21 @@ else
 fi
 
 # The copy: every file git knows (committed or not); unchanged files keep their mtime, so
-# only what a patch touches is rebuilt.
+# only what a patch touches is rebuilt. Files the tree no longer has are removed (a stale
+# header left behind would still be found by #include).
 sync_copy() {
+  local listed=$work/files.txt
+  (cd "$root" && git ls-files -z --cached --others --exclude-standard) >"$listed"
   while IFS= read -r -d '' f; do
     [ -f "$root/$f" ] || continue
     if ! cmp -s "$root/$f" "$src/$f"; then
       mkdir -p "$src/$(dirname "$f")"
       cp -p "$root/$f" "$src/$f"
     fi
-  done < <(cd "$root" && git ls-files -z --cached --others --exclude-standard)
+  done <"$listed"
+  (cd "$src" && find . -path ./build -prune -o -type f -printf '%P\0') |
+    sort -z | comm -z -23 - <(sort -z "$listed") |
+    while IFS= read -r -d '' extra; do rm -f "$src/$extra"; done
 }
 
 build_copy() { # LOG
@@ -50,7 +56,7 @@ build_copy() { # LOG
 kills_of() { sed -n 's/^Kill: *//p' "$1"; }
 
 run_kill() { # MESON_TEST CASE LOG
-  meson test -C "$build" --no-rebuild "$1" --test-args "--run_test=$2" >"$3" 2>&1
+  meson test -C "$build" --no-rebuild "$1" --test-args="--run_test=$2" >"$3" 2>&1
 }
 
 sync_copy

@@ -107,6 +107,22 @@ BOOST_AUTO_TEST_CASE(compare_and_set_follows_versions) {
   BOOST_TEST(!store->get("missing").value().has_value());
 }
 
+// Two processes hold the store open; one refreshes a token while the other still holds the
+// version it read. The late writer is refused, and the newer token is what the store keeps.
+BOOST_AUTO_TEST_CASE(a_stale_write_from_another_process_never_replaces_a_newer_value) {
+  TempDir dir;
+  auto first = open_ok(options(dir));
+  auto second = open_ok(options(dir));
+  const std::string key = "threads/accounts/alice/token";
+  BOOST_REQUIRE(first->put(key, "THold", 0));
+  const std::uint64_t read_by_first = first->get(key).value()->version;
+  BOOST_REQUIRE(second->put(key, "THnewer", second->get(key).value()->version));
+  auto stale = first->put(key, "THstale", read_by_first);
+  BOOST_REQUIRE(stale);
+  BOOST_TEST((stale->outcome == WriteOutcome::conflict));
+  BOOST_TEST(open_ok(options(dir))->get(key).value()->value == "THnewer");
+}
+
 BOOST_AUTO_TEST_CASE(versions_survive_delete_so_stale_writers_lose) {
   TempDir dir;
   auto store = open_ok(options(dir));
