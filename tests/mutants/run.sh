@@ -30,9 +30,10 @@ else
   done
 fi
 
-# The copy: every file git knows (committed or not); unchanged files keep their mtime, so
-# only what a patch touches is rebuilt. Files the tree no longer has are removed (a stale
-# header left behind would still be found by #include).
+# The copy: every file git knows (committed or not). Unchanged files keep their mtime, so
+# only what a patch touches is rebuilt; a changed file gets a fresh one, so ninja rebuilds
+# it even when it goes back to an older text (a run stopped mid-mutant leaves one
+# behind). Files the tree no longer has are removed (a stale header would still be found).
 sync_copy() {
   local listed=$work/files.txt
   (cd "$root" && git ls-files -z --cached --others --exclude-standard) >"$listed"
@@ -40,7 +41,7 @@ sync_copy() {
     [ -f "$root/$f" ] || continue
     if ! cmp -s "$root/$f" "$src/$f"; then
       mkdir -p "$src/$(dirname "$f")"
-      cp -p "$root/$f" "$src/$f"
+      cp --preserve=mode "$root/$f" "$src/$f"
     fi
   done <"$listed"
   (cd "$src" && find . -path ./build -prune -o -type f -printf '%P\0') |
