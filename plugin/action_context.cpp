@@ -18,6 +18,10 @@ bool ActionContext::should_stop() const {
   return call.cancelled() || (call.deadline_ms() != 0 && now_ms() >= call.deadline_ms());
 }
 
+std::string_view ActionContext::stop_code() const {
+  return call.cancelled() ? "cancelled" : "deadline_exceeded";
+}
+
 bool ActionContext::wait(double seconds) const {
   const auto until = std::chrono::steady_clock::now() +
                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(

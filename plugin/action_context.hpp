@@ -32,6 +32,9 @@ public:
   auth::RefreshRules refresh_rules() const;
   // True once the host cancelled the call or its deadline passed.
   bool should_stop() const;
+  // Why should_stop() is true, as the error code that goes with AH_CANCELLED: "cancelled"
+  // or "deadline_exceeded" (abi.h: both are the caller's decision to stop).
+  std::string_view stop_code() const;
   // Sleeps up to `seconds` in small steps; false when stopped early by should_stop().
   bool wait(double seconds) const;
   // A Graph call with this call's deadline and cancellation filled in.

@@ -187,7 +187,7 @@ Result<ContainerState> Publisher::poll(const std::string &id, std::string &error
   double next_wait = first_wait;
   for (;;) {
     if (next_wait > 0 && !ctx_.wait(next_wait)) {
-      return with_key(plain(ctx_.call.cancelled() ? AH_CANCELLED : AH_RETRY_LATER, "interrupted",
+      return with_key(plain(AH_CANCELLED, ctx_.stop_code(),
                             "stopped while the container was processing; call again with the "
                             "same idempotency key to resume"),
                       key_, "processing");

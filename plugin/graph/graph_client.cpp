@@ -59,6 +59,14 @@ Failure transport_failure(const http::Error &e) {
   return Failure{Error{status, json::serialize(body)}, e.delivery, std::nullopt};
 }
 
+Failure deadline_failure(const http::Error &e) {
+  json::object body{{"code", "deadline_exceeded"},
+                    {"message", "the call's deadline passed: " + e.message},
+                    {"attempts", e.attempts},
+                    {"request_may_have_been_sent", e.delivery == http::Delivery::maybe_sent}};
+  return Failure{Error{AH_CANCELLED, json::serialize(body)}, e.delivery, std::nullopt};
+}
+
 std::string id_string(const json::value *v) {
   if (v == nullptr)
     return {};
@@ -162,8 +170,14 @@ GraphResult<json::value> GraphClient::send(http::Request request, const Call &ca
 
 GraphResult<json::value> GraphClient::decode(http::Result<http::Response> response,
                                              const Call &call) const {
-  if (!response)
-    return transport_failure(response.error());
+  if (!response) {
+    const http::Error &e = response.error();
+    if (e.kind == http::ErrorKind::timeout && call.deadline &&
+        std::chrono::steady_clock::now() >= *call.deadline) {
+      return deadline_failure(e);
+    }
+    return transport_failure(e);
+  }
   const int status = response->status;
   if (status >= 200 && status < 300) {
     boost::system::error_code ec;

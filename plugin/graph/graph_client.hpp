@@ -82,6 +82,9 @@ private:
 // Turns an HTTP-layer failure into an ABI error (transport problems are retry_later,
 // except TLS and invalid requests, which retrying cannot fix).
 Failure transport_failure(const http::Error &error);
+// A request stopped by the caller's deadline (Call::deadline): AH_CANCELLED with code
+// "deadline_exceeded", as abi.h says, not a transient failure to retry.
+Failure deadline_failure(const http::Error &error);
 
 // An id from JSON, which may be a string or a bare (17-digit) number; empty when absent.
 std::string id_string(const boost::json::value *v);

@@ -231,9 +231,9 @@ Result<std::string> Sweep::run() {
                                         {"failed", failed_},
                                         {"needs_reauth", needs_reauth_}}));
   if (!complete) {
-    out["code"] = "cancelled";
+    out["code"] = ctx_.stop_code();
     out["message"] = "the refresh sweep was stopped before it finished; the next run continues";
-    return Error{ctx_.call.cancelled() ? AH_CANCELLED : AH_RETRY_LATER, json::serialize(out)};
+    return Error{AH_CANCELLED, json::serialize(out)};
   }
   return json::serialize(out);
 }

@@ -440,7 +440,10 @@ BOOST_FIXTURE_TEST_CASE(interrupted_post_resumes_with_its_key, NoServerDedup) {
   auto first =
       invoke("post", R"({"media":[{"type":"image","url":"https://cdn.example/slow.jpg"}]})",
              {"--idempotency-key", "slow-1", "--timeout", "1"});
-  BOOST_TEST(first.exit_code != 0);
+  // A passed deadline is the caller's decision to stop (abi.h): cancelled, exit 9.
+  BOOST_TEST(first.exit_code == 9, first.err);
+  BOOST_TEST(error_of(first).at("status").as_string() == "cancelled");
+  BOOST_TEST(error_of(first).at("code").as_string() == "deadline_exceeded");
   BOOST_TEST(error_of(first).at("idempotency_key").as_string() == "slow-1");
   BOOST_TEST(publish_count() == 0);
   const auto second =
