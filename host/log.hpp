@@ -20,6 +20,7 @@ public:
   Logger(std::FILE *out, ah_log_level min_level) : out_(out), min_(min_level) {}
 
   bool enabled(ah_log_level level) const noexcept { return level >= min_; }
+  ah_log_level min_level() const noexcept { return min_; }
   // `fields_json` is a JSON object text whose members are added to the line (ignored
   // when it is not an object).
   void log(ah_log_level level, std::string_view source, std::string_view message,

@@ -55,6 +55,7 @@ ServiceTable::ServiceTable(std::string plugin_name, store::SecretStore *store, L
   table_.secret_delete = &ServiceTable::secret_delete;
   table_.now_ms = &ServiceTable::now_ms;
   table_.secret_put_many = &ServiceTable::secret_put_many;
+  table_.log_level = logger_.min_level();
 }
 
 ah_status ServiceTable::no_store(ah_sink *sink) const noexcept {

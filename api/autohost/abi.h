@@ -9,8 +9,11 @@
  *   position; a host refuses a plugin whose major differs from its own. AH_ABI_MINOR grows
  *   when fields are appended to the end of a struct. Every struct starts with
  *   `struct_size` (sizeof as the writer compiled it); a reader uses a field only if the
- *   struct it got is large enough to hold it (see AH_HAS_FIELD). History: 1.0 is the
- *   first; 1.1 appended ah_host_services.secret_put_many (batched compare-and-set).
+ *   struct it got is large enough to hold it (see AH_HAS_FIELD), so every 1.x plugin
+ *   works with every 1.x host, older or newer. History: 1.0 is the first; 1.1 appended
+ *   ah_host_services.secret_put_many (batched compare-and-set); 1.2 appended
+ *   ah_host_services.log_level, pinned ah_secret_write.status to int32_t (same layout)
+ *   and wrote down the rules below that 1.0 and 1.1 left unstated.
  *
  * Discovery. A plugin exports exactly one function, `autohost_plugin_entry` (the name is
  *   AH_ENTRY_SYMBOL), returning a pointer to a static, immutable ah_plugin table. The host
@@ -19,17 +22,59 @@
  * Data. Strings cross as {pointer, length} UTF-8 (not NUL-terminated unless stated).
  *   Structured data crosses as JSON text. Pointers passed into a call are borrowed for
  *   the duration of that call only. Results are written into a sink the caller owns, so
- *   no side ever frees memory the other allocated.
+ *   no side ever frees memory the other allocated. Enumerations are int-sized (the
+ *   static assertions below refuse a compiler that makes them smaller, e.g. with
+ *   -fshort-enums); a status stored in a struct is an int32_t holding an ah_status value.
  *
  * Errors. Every function returns an ah_status; nothing unwinds across the seam (a C++
  *   plugin catches everything). When a call fails, the sink receives a JSON error body:
  *   {"code": "...", "message": "...", and optionally "field", "retry_after_s",
- *   "threads_code", "threads_subcode", "fbtrace_id", "hint"}.
+ *   "threads_code", "threads_subcode", "fbtrace_id", "hint"}. The status is the contract
+ *   (what the caller should do); `code` is free text that refines it for people and logs
+ *   ("invalid_key", "deadline_exceeded", a plugin's own words). A caller never decides
+ *   anything from `code` alone, and a body that is not JSON is treated as a message.
+ *
+ * Cancellation and deadlines. A call stops at its next safe point once
+ *   ah_call_context.is_cancelled returns non-zero or the host clock (now_ms) reaches
+ *   deadline_ms; both are the caller's decision to stop, so both end the call with
+ *   AH_CANCELLED (code "cancelled" or "deadline_exceeded"), and a repeated call with the
+ *   same idempotency key resumes the work. AH_RETRY_LATER is for conditions outside the
+ *   caller's control (the network, the remote service, a budget the plugin sets itself).
+ *   `is_cancelled` may be NULL: the call is then never cancelled that way.
+ *
+ * Secret keys. A key is 1-256 bytes of ASCII letters, digits and . _ : / @ + -, not
+ *   starting with '/'. By convention a plugin keeps its keys under "<plugin name>/". Every
+ *   secret function refuses any other key with AH_INVALID_INPUT and an error body whose
+ *   message names the key (the reference host's code is "invalid_key"), and changes
+ *   nothing; in secret_put_many that is the item's status, and the other items still run.
+ *
+ * Secret versions. Each key has a version counter, the same for every reader:
+ *   - A key that does not exist has version 0; its first write gets version 1.
+ *   - Each successful put or delete makes the version larger (the reference store adds
+ *     1); a version number is never given to a key twice.
+ *   - secret_put is a compare-and-set: it writes only when the stored version equals
+ *     `expected_version` (0: the key must not exist; AH_VERSION_ANY: any). Otherwise it
+ *     returns AH_CONFLICT, changes nothing, and reports the version stored now (0 when
+ *     the key does not exist).
+ *   - secret_delete with a version that does not match is AH_CONFLICT and changes
+ *     nothing; on an absent key it is AH_NOT_FOUND. A delete keeps the counter: a later
+ *     write expecting 0 gets a version above every version the key had, so a stale
+ *     writer that still holds an old version can never overwrite the new value.
+ *   - secret_get and secret_list do not see deleted keys.
+ *   tests/conformance/ is a plugin that checks these rules against any host's table.
+ *
+ * Idempotency keys. ah_call_context.idempotency_key is empty (no idempotency) or 1-128
+ *   bytes of ASCII letters, digits and . _ : @ + - (AH_IDEMPOTENCY_KEY_MAX;
+ *   autohost/idempotency_key.hpp checks it). A host never passes another key; a plugin
+ *   refuses one with AH_INVALID_INPUT naming it.
  *
  * Threading. `create` and `destroy` are called once per instance, never concurrently with
  *   any other call on that instance. `invoke` and `run_job` may be called concurrently
  *   from several host threads on one instance; the plugin synchronises its own state.
  *   Host services may be called from any thread, including threads the plugin started.
+ *   The sinks of a call (`out`, `error`, `ctx->progress`) may be written from any thread
+ *   the plugin uses, one write at a time (never concurrently) and only until the call
+ *   returns; a host's sink callbacks must therefore not rely on the calling thread.
  *
  * Lifetime. The host keeps the library loaded until every instance is destroyed.
  *   `destroy` returns only after every thread and timer the instance started has stopped.
@@ -44,8 +89,11 @@ extern "C" {
 #endif
 
 #define AH_ABI_MAJOR 1
-#define AH_ABI_MINOR 1
+#define AH_ABI_MINOR 2
 #define AH_ENTRY_SYMBOL "autohost_plugin_entry"
+
+/* The longest idempotency key (see "Idempotency keys" above). */
+#define AH_IDEMPOTENCY_KEY_MAX 128
 
 /* True when a struct received from the other side is large enough to contain `field`. */
 #define AH_HAS_FIELD(ptr, type, field)                                                             \
@@ -67,7 +115,7 @@ typedef enum ah_status {
   AH_RETRY_LATER = 4,   /* transient; the error may carry retry_after_s */
   AH_RATE_LIMITED = 5,  /* a quota or rate limit; the error may carry retry_after_s */
   AH_CONFLICT = 6,      /* a compare-and-set lost, or the operation collides with another */
-  AH_CANCELLED = 7,     /* the call context was cancelled or its deadline passed */
+  AH_CANCELLED = 7,     /* the caller cancelled the call or its deadline passed */
   AH_INTERNAL = 8       /* a bug or an unexpected condition; the error says what */
 } ah_status;
 
@@ -97,7 +145,8 @@ typedef struct ah_secret_write {
   ah_str key;
   ah_str value;
   uint64_t expected_version;
-  ah_status status;     /* out: AH_OK, AH_CONFLICT or AH_INVALID_INPUT (see secret_put_many) */
+  int32_t status;       /* out: an ah_status: AH_OK, AH_CONFLICT or AH_INVALID_INPUT (see
+                           secret_put_many); int32_t since 1.2, the layout 1.1 had */
   uint64_t new_version; /* out: the version written (AH_OK) or stored now (AH_CONFLICT) */
 } ah_secret_write;
 
@@ -151,6 +200,13 @@ typedef struct ah_host_services {
    * and the pointer is not NULL; otherwise it falls back to one secret_put per item
    * (each then commits on its own). */
   ah_status (*secret_put_many)(void *host, ah_secret_write *writes, size_t count, ah_sink *error);
+
+  /* ABI 1.2. The lowest ah_log_level the host writes; `log` drops anything below it, so a
+   * plugin skips building those events at all. It does not change while an instance
+   * lives. A plugin reads it only when AH_HAS_FIELD(host, ah_host_services, log_level);
+   * with an older host it logs as before (every level). */
+  int32_t log_level;
+  uint32_t reserved_1_2; /* 0; keeps the size the same on every platform */
 } ah_host_services;
 
 /* Per-call information. Lives for the duration of one invoke/run_job call. */
@@ -165,7 +221,8 @@ typedef struct ah_call_context {
   /* Absolute deadline in host milliseconds (now_ms scale); 0 means none. */
   int64_t deadline_ms;
   /* Returns non-zero once the host wants the call to stop at the next safe point. May be
-   * called from any thread (plugins poll it from their I/O threads); must not block. */
+   * called from any thread (plugins poll it from their I/O threads); must not block.
+   * May be NULL: the call is not cancelled that way (the deadline still applies). */
   int (*is_cancelled)(void *cancel_ctx);
   void *cancel_ctx;
   /* Optional progress events, one JSON object per write (e.g. container status while
@@ -206,6 +263,30 @@ typedef struct ah_plugin {
 
 /* The one exported function's type. */
 typedef const ah_plugin *(*ah_entry_fn)(void);
+
+/* The layout is part of the ABI: these fail to compile rather than let a compiler setting
+ * move a field. Offsets are checked on LP64 (x86-64, aarch64), where hosts are tested. */
+#ifdef __cplusplus
+#define AH_STATIC_ASSERT(cond, why) static_assert(cond, why)
+#else
+#define AH_STATIC_ASSERT(cond, why) _Static_assert(cond, why)
+#endif
+AH_STATIC_ASSERT(sizeof(ah_status) == sizeof(int32_t), "ah_status must be int-sized");
+AH_STATIC_ASSERT(sizeof(ah_log_level) == sizeof(int32_t), "ah_log_level must be int-sized");
+#if UINTPTR_MAX == UINT64_MAX
+AH_STATIC_ASSERT(offsetof(ah_secret_write, expected_version) == 32 &&
+                     offsetof(ah_secret_write, status) == 40 &&
+                     offsetof(ah_secret_write, new_version) == 48 && sizeof(ah_secret_write) == 56,
+                 "ah_secret_write keeps its 1.1 layout");
+AH_STATIC_ASSERT(offsetof(ah_host_services, now_ms) == 56 &&
+                     offsetof(ah_host_services, secret_put_many) == 64 &&
+                     offsetof(ah_host_services, log_level) == 72 && sizeof(ah_host_services) == 80,
+                 "ah_host_services only grows at its end");
+AH_STATIC_ASSERT(offsetof(ah_call_context, progress) == 64 && sizeof(ah_call_context) == 80,
+                 "ah_call_context keeps its 1.0 layout");
+AH_STATIC_ASSERT(offsetof(ah_plugin, destroy) == 64 && sizeof(ah_plugin) == 72,
+                 "ah_plugin keeps its 1.0 layout");
+#endif
 
 #ifdef __cplusplus
 }

@@ -56,8 +56,19 @@ class HostServices {
 public:
   explicit HostServices(const ah_host_services *services) : s_(services) {}
 
+  // The lowest level the host writes (ABI 1.2); AH_LOG_DEBUG (everything) with an older host.
+  ah_log_level log_level() const noexcept {
+    if (!AH_HAS_FIELD(s_, ah_host_services, log_level) || s_->log_level < AH_LOG_DEBUG)
+      return AH_LOG_DEBUG;
+    return s_->log_level > AH_LOG_ERROR ? AH_LOG_ERROR : static_cast<ah_log_level>(s_->log_level);
+  }
+  // Whether an event at `level` would be written: test it before building an expensive one.
+  bool logs(ah_log_level level) const noexcept {
+    return s_->log != nullptr && level >= log_level();
+  }
+
   void log(ah_log_level level, std::string_view message, std::string_view fields_json = {}) const {
-    if (s_->log != nullptr)
+    if (logs(level))
       s_->log(s_->host, level, to_ah(message), to_ah(fields_json));
   }
 
@@ -124,9 +135,9 @@ public:
                                                       ", not the expected " +
                                                       std::to_string(writes[i].expected_version)));
       } else {
-        out.emplace_back(
-            Error::make(items[i].status, "the host refused to write secret '" + key + "' (" +
-                                             std::string(status_name(items[i].status)) + ")"));
+        const auto status = static_cast<ah_status>(items[i].status);
+        out.emplace_back(Error::make(status, "the host refused to write secret '" + key + "' (" +
+                                                 std::string(status_name(status)) + ")"));
       }
     }
     return out;

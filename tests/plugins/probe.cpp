@@ -20,6 +20,8 @@ using autohost::Result;
 #define PROBE_WRONG_ABI 3
 #define PROBE_FAILS_CREATE 4
 #define PROBE_NO_ENTRY 5
+#define PROBE_ABI_1_0 6 // a table as a plugin built against abi.h 1.0 or 1.1 declares it
+#define PROBE_ABI_1_1 7
 
 std::string str(const json::object &o, std::string_view k) {
   const json::value *v = o.if_contains(k);
@@ -56,6 +58,12 @@ public:
     if (action == "log") {
       host_.log(AH_LOG_WARN, str(in, "message"), R"({"probe":true})");
       return std::string("{}");
+    }
+    if (action == "log_debug") {
+      // What a plugin does before building an expensive debug line (ABI 1.2 log_level).
+      const bool wanted = host_.logs(AH_LOG_DEBUG);
+      host_.log(AH_LOG_DEBUG, "probe debug line");
+      return json::serialize(json::object{{"logs_debug", wanted}});
     }
     if (action == "secret_get") {
       auto got = host_.secret_get(str(in, "key"));
@@ -128,8 +136,9 @@ private:
     const ah_status st = raw->secret_put_many(raw->host, items.data(), items.size(), &error.sink);
     json::array results;
     for (const auto &item : items) {
-      results.push_back(json::object{{"status", autohost::status_name(item.status)},
-                                     {"version", item.new_version}});
+      results.push_back(
+          json::object{{"status", autohost::status_name(static_cast<ah_status>(item.status))},
+                       {"version", item.new_version}});
     }
     return json::serialize(json::object{
         {"status", autohost::status_name(st)}, {"error", error.text}, {"items", results}});
@@ -159,6 +168,14 @@ constexpr ah_plugin make_table() {
   ah_plugin t = Adapter::table(PROBE_NAME, "9.9.9", manifest);
   if (PROBE_VARIANT == PROBE_WRONG_ABI)
     t.abi_major = AH_ABI_MAJOR + 1;
+  if (PROBE_VARIANT == PROBE_ABI_1_0) {
+    t.abi_minor = 0;
+    t.host_services_size = offsetof(ah_host_services, secret_put_many);
+  }
+  if (PROBE_VARIANT == PROBE_ABI_1_1) {
+    t.abi_minor = 1;
+    t.host_services_size = offsetof(ah_host_services, log_level);
+  }
   return t;
 }
 constexpr ah_plugin table = make_table();

@@ -94,6 +94,21 @@ BOOST_AUTO_TEST_CASE(wrong_abi_major) {
   BOOST_TEST(contains(e.message, "this host speaks ABI 1." + minor));
 }
 
+BOOST_AUTO_TEST_CASE(plugins_built_for_abi_1_0_and_1_1_load_and_run_on_this_host) {
+  // Their tables declare the older minor and the smaller services table they were built
+  // with; a 1.2 host accepts them and they use only what they know.
+  for (const char *file : {"abi_1_0.so", "abi_1_1.so"}) {
+    Services s;
+    auto lib = Library::open(test_plugin(file));
+    BOOST_REQUIRE_MESSAGE(lib, file);
+    BOOST_TEST(lib.value()->table().abi_minor < AH_ABI_MINOR);
+    auto inst = Instance::create(lib.value(), s.services.table());
+    BOOST_REQUIRE(inst);
+    auto r = inst->invoke("echo", R"({"n":1})");
+    BOOST_TEST(r.has_value(), file);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(throwing_create_becomes_an_internal_error) {
   Services s;
   auto lib = Library::open(test_plugin("throws_create.so"));

@@ -1,5 +1,6 @@
 // The host-services table as a plugin sees it: secrets with compare-and-set (one at a time
-// and batched, ABI 1.1) through the ABI, logging, the clock and cancellation.
+// and batched, ABI 1.1) through the ABI, logging and its level (ABI 1.2), the clock,
+// cancellation, and the conformance plugin's checks of every rule in abi.h.
 #define BOOST_TEST_MODULE services
 #include <boost/test/unit_test.hpp>
 
@@ -172,4 +173,118 @@ BOOST_FIXTURE_TEST_CASE(a_failed_batch_through_the_abi_writes_nothing_and_says_w
     BOOST_TEST(item.at("version").as_int64() == 0);
   }
   BOOST_TEST(!store->get("probe/a").value().has_value());
+}
+
+namespace {
+
+// Runs the conformance plugin's "check" against `table`; the report, or the error body.
+std::pair<ah_status, boost::json::object> conformance_on(const ah_host_services *table) {
+  auto lib = Library::open(required_env("CONFORMANCE_PLUGIN"));
+  BOOST_REQUIRE(lib);
+  auto inst = Instance::create(lib.value(), table);
+  BOOST_REQUIRE(inst);
+  auto r = inst.value().invoke("check", R"({"prefix":"conformance/"})");
+  const std::string text = r ? r.value() : r.error().body;
+  return {r ? AH_OK : r.error().status, boost::json::parse(text).as_object()};
+}
+
+std::string failed_rules(const boost::json::object &report) {
+  std::string out;
+  for (const auto &c : report.at("checks").as_array()) {
+    if (c.at("result").as_string() == "fail")
+      out += boost::json::serialize(c) + "\n";
+  }
+  return out;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(the_hosts_services_pass_every_conformance_check, Fixture) {
+  auto [status, report] = conformance_on(services->table());
+  BOOST_TEST(status == AH_OK, failed_rules(report));
+  BOOST_TEST(report.at("failed").as_int64() == 0);
+  BOOST_TEST(report.at("skipped").as_int64() == 0);
+  BOOST_TEST(report.at("passed").as_int64() >= 30);
+  // It cleans up after itself: only tombstones stay.
+  BOOST_TEST(store->list("conformance/").value().empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(an_abi_1_0_table_passes_with_the_newer_checks_skipped, Fixture) {
+  ah_host_services old = *services->table();
+  old.struct_size = offsetof(ah_host_services, secret_put_many);
+  old.abi_minor = 0;
+  auto [status, report] = conformance_on(&old);
+  BOOST_TEST(status == AH_OK, failed_rules(report));
+  BOOST_TEST(report.at("skipped").as_int64() == 2); // secret_put_many and log_level
+}
+
+namespace {
+// A store that forgets compare-and-set: every put is unconditional.
+const ah_host_services *forgetful_inner = nullptr;
+ah_status forgetful_put(void *host, ah_str key, ah_str value, uint64_t, uint64_t *version,
+                        ah_sink *error) {
+  return forgetful_inner->secret_put(host, key, value, AH_VERSION_ANY, version, error);
+}
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_table_that_ignores_expected_versions_fails_the_checks, Fixture) {
+  forgetful_inner = services->table();
+  ah_host_services broken = *services->table();
+  broken.secret_put = &forgetful_put;
+  auto [status, report] = conformance_on(&broken);
+  BOOST_TEST(status == AH_INTERNAL);
+  BOOST_TEST(report.at("code").as_string() == "nonconformant");
+  const std::string failed = failed_rules(report);
+  BOOST_TEST(contains(failed, "expected 0 on an existing key is a conflict"), failed);
+  BOOST_TEST(contains(failed, "a writer expecting the old version is a conflict"), failed);
+}
+
+namespace {
+// Counts what crosses the seam into `log`, then hands it to the host's own table.
+const ah_host_services *counted_inner = nullptr;
+int log_calls = 0;
+void counting_log(void *host, ah_log_level level, ah_str message, ah_str fields) {
+  ++log_calls;
+  counted_inner->log(host, level, message, fields);
+}
+
+struct QuietHost : Fixture {
+  std::FILE *warn_file = std::tmpfile();
+  host::Logger warn_logger{warn_file, AH_LOG_WARN};
+  host::ServiceTable warn_services{"probe", store.get(), warn_logger,
+                                   [] { return std::int64_t{42}; }};
+  ~QuietHost() { std::fclose(warn_file); }
+
+  // The probe's answer to log_debug on a copy of the warn-level table cut to `size`.
+  std::string log_debug_with_table_of(std::uint32_t size) {
+    counted_inner = warn_services.table();
+    ah_host_services table = *warn_services.table();
+    table.log = &counting_log;
+    table.struct_size = size;
+    log_calls = 0;
+    auto inst = Instance::create(lib, &table);
+    BOOST_REQUIRE(inst);
+    auto r = inst.value().invoke("log_debug", "{}");
+    BOOST_REQUIRE(r);
+    return r.value();
+  }
+};
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(the_table_carries_the_hosts_log_level_as_abi_1_2, QuietHost) {
+  BOOST_TEST(services->table()->abi_minor == 2u);
+  BOOST_TEST(services->table()->log_level == AH_LOG_DEBUG);
+  BOOST_TEST(warn_services.table()->log_level == AH_LOG_WARN);
+}
+
+BOOST_FIXTURE_TEST_CASE(debug_lines_below_the_hosts_level_never_cross_the_seam, QuietHost) {
+  BOOST_TEST(log_debug_with_table_of(sizeof(ah_host_services)) == R"({"logs_debug":false})");
+  BOOST_TEST(log_calls == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(with_an_abi_1_1_host_the_plugin_logs_every_level_as_before, QuietHost) {
+  // The field is there in memory (WARN), but the table's size says the host predates it.
+  BOOST_TEST(log_debug_with_table_of(offsetof(ah_host_services, log_level)) ==
+             R"({"logs_debug":true})");
+  BOOST_TEST(log_calls == 1);
 }
