@@ -78,6 +78,20 @@ ah_log_level to_host_level(http::LogLevel level) {
   return AH_LOG_INFO;
 }
 
+http::LogLevel from_host_level(ah_log_level level) {
+  switch (level) {
+  case AH_LOG_DEBUG:
+    return http::LogLevel::debug;
+  case AH_LOG_INFO:
+    return http::LogLevel::info;
+  case AH_LOG_WARN:
+    return http::LogLevel::warn;
+  case AH_LOG_ERROR:
+    return http::LogLevel::error;
+  }
+  return http::LogLevel::debug;
+}
+
 } // namespace
 
 ThreadsPlugin::ThreadsPlugin(autohost::HostServices host, Config config)
@@ -107,6 +121,7 @@ Result<graph::GraphClient *> ThreadsPlugin::network() {
     options.log = [host](http::LogLevel level, std::string_view message, std::string_view fields) {
       host.log(to_host_level(level), message, fields);
     };
+    options.log_level = from_host_level(host.log_level());
     auto client = http::Client::create(std::move(options));
     if (!client) {
       return Error::make(AH_INVALID_INPUT,

@@ -154,8 +154,8 @@ struct Watch {
 struct Client::Impl {
   Impl(ClientOptions opts, net::ssl::context tls_context,
        std::optional<ProxyEndpoint> proxy_endpoint, NoProxyList bypass)
-      : options(std::move(opts)), logger(options.log), tls(std::move(tls_context)),
-        proxy(std::move(proxy_endpoint)), no_proxy(std::move(bypass)),
+      : options(std::move(opts)), logger(options.log, options.log_level),
+        tls(std::move(tls_context)), proxy(std::move(proxy_endpoint)), no_proxy(std::move(bypass)),
         pool(io.get_executor(), PoolLimits{options.max_connections_per_host,
                                            options.max_idle_per_host, options.idle_timeout}),
         work(io.get_executor()), random(std::random_device{}()) {
@@ -419,12 +419,14 @@ net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
                       {"status", std::int64_t{response.status}},
                       {"delay_ms", static_cast<std::int64_t>(delay->count())}});
       }
-      logger.write(LogLevel::debug, "http: " + what + " -> " + std::to_string(response.status),
-                   {{"method", to_string(request.method)},
-                    {"url", shown_url},
-                    {"status", std::int64_t{response.status}},
-                    {"attempts", std::int64_t{attempt}},
-                    {"elapsed_ms", elapsed_ms(started)}});
+      if (logger.enabled(LogLevel::debug)) {
+        logger.write(LogLevel::debug, "http: " + what + " -> " + std::to_string(response.status),
+                     {{"method", to_string(request.method)},
+                      {"url", shown_url},
+                      {"status", std::int64_t{response.status}},
+                      {"attempts", std::int64_t{attempt}},
+                      {"elapsed_ms", elapsed_ms(started)}});
+      }
       co_return std::move(response);
     }
 
@@ -455,12 +457,14 @@ net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
     Error error = std::move(failure.error);
     error.delivery = delivery;
     error.attempts = attempt;
-    logger.write(LogLevel::debug, "http: " + what + " failed: " + error.message,
-                 {{"method", to_string(request.method)},
-                  {"url", shown_url},
-                  {"error", to_string(error.kind)},
-                  {"attempts", std::int64_t{attempt}},
-                  {"elapsed_ms", elapsed_ms(started)}});
+    if (logger.enabled(LogLevel::debug)) {
+      logger.write(LogLevel::debug, "http: " + what + " failed: " + error.message,
+                   {{"method", to_string(request.method)},
+                    {"url", shown_url},
+                    {"error", to_string(error.kind)},
+                    {"attempts", std::int64_t{attempt}},
+                    {"elapsed_ms", elapsed_ms(started)}});
+    }
     co_return error;
   }
 }
@@ -482,8 +486,10 @@ Client::Impl::attempt(const Target &target, const ProxyEndpoint *via, const std:
       co_return opened.error();
     }
     connections_opened.fetch_add(1, std::memory_order_relaxed);
-    logger.write(LogLevel::debug, "http: connected to " + pool_key,
-                 {{"connection", static_cast<std::int64_t>(id)}});
+    if (logger.enabled(LogLevel::debug)) {
+      logger.write(LogLevel::debug, "http: connected to " + pool_key,
+                   {{"connection", static_cast<std::int64_t>(id)}});
+    }
     lease.attach(std::move(*opened));
   } else {
     connections_reused.fetch_add(1, std::memory_order_relaxed);

@@ -52,7 +52,7 @@ struct AppendValue {
 
 void Logger::write(LogLevel level, std::string_view message,
                    std::initializer_list<LogField> fields) const noexcept {
-  if (!sink_) {
+  if (!enabled(level)) {
     return;
   }
   try {

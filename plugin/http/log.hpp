@@ -18,7 +18,11 @@ struct LogField {
 
 class Logger {
 public:
-  explicit Logger(LogSink sink) : sink_(std::move(sink)) {}
+  explicit Logger(LogSink sink, LogLevel min_level = LogLevel::debug)
+      : sink_(std::move(sink)), min_(min_level) {}
+
+  // Whether a line at `level` is written: test it before building an expensive one.
+  bool enabled(LogLevel level) const noexcept { return sink_ && level >= min_; }
 
   // Never throws: a failing sink loses the line, not the request. Callers pass redacted
   // URLs only, and never header values.
@@ -27,6 +31,7 @@ public:
 
 private:
   LogSink sink_;
+  LogLevel min_;
 };
 
 } // namespace threads::http

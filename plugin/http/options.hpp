@@ -76,6 +76,8 @@ struct ClientOptions {
 
   // Optional; without it the layer is silent.
   LogSink log;
+  // The lowest level `log` wants (the host's, ABI 1.2): lines below it are never built.
+  LogLevel log_level = LogLevel::debug;
 };
 
 } // namespace threads::http
