@@ -4,6 +4,8 @@
 #include "errors.hpp"
 #include "started_plugin.hpp"
 
+#include <autohost/idempotency_key.hpp>
+
 #include <boost/json.hpp>
 
 #include <unistd.h>
@@ -69,6 +71,12 @@ int run_plugin_call(Context &ctx, const PluginCallRequest &request) {
   auto clock = host::host_clock_from_env();
   if (!clock)
     return usage_error(request.command, host::error_message(clock.error()));
+  // abi.h: a host never passes a key outside the rule, so no plugin has to guess.
+  if (!request.idempotency_key.empty() && !valid_idempotency_key(request.idempotency_key)) {
+    return report_error(
+        host::make_error(AH_INVALID_INPUT, "invalid_input",
+                         "--idempotency-key: " + idempotency_key_problem(request.idempotency_key)));
+  }
 
   const auto &registry = ctx.registry();
   auto library = registry.find(request.plugin);

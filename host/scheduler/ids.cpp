@@ -3,6 +3,8 @@
 
 #include "errors.hpp"
 
+#include <autohost/idempotency_key.hpp>
+
 #include <sodium.h>
 
 #include <array>
@@ -33,12 +35,12 @@ std::array<unsigned char, 16> blake2b_128(std::string_view text) {
 Result<Done> validate_schedule_id(std::string_view id, std::string_view what) {
   const std::string_view rule =
       "must be 1-100 characters of letters, digits and . _ : + -, starting with a letter or digit";
-  if (id.empty() || id.size() > 100 || !alnum(id.front()))
+  // A run id, "<schedule id>@" and 16 characters, is the plugin's idempotency key, so a
+  // schedule id is an idempotency key (abi.h's rule) without '@' and short enough for it.
+  static_assert(100 + 1 + 16 <= AH_IDEMPOTENCY_KEY_MAX);
+  if (id.size() > 100 || !valid_idempotency_key(id) || !alnum(id.front()) ||
+      id.find('@') != std::string_view::npos) {
     return invalid(what, id, rule);
-  for (char c : id) {
-    if (!alnum(c) && c != '.' && c != '_' && c != ':' && c != '+' && c != '-') {
-      return invalid(what, id, rule);
-    }
   }
   return Done{};
 }

@@ -12,7 +12,7 @@
 namespace autohost::scheduler {
 
 // 1-100 characters of letters, digits and . _ : + -, starting with a letter or digit, so
-// that "<schedule id>@<time>" is a valid plugin idempotency key.
+// that "<schedule id>@<time>" is a valid plugin idempotency key (autohost/idempotency_key.hpp).
 Result<Done> validate_schedule_id(std::string_view id, std::string_view what);
 // 1-64 characters of letters, digits and . _ @ + - (account names end up in store keys).
 Result<Done> validate_account(std::string_view account, std::string_view what);

@@ -1,10 +1,10 @@
 // The persisted record of one publish operation.
 #include "actions/publish_checkpoint.hpp"
 
+#include <autohost/idempotency_key.hpp>
+
 #include <boost/json.hpp>
 #include <openssl/evp.h>
-
-#include <algorithm>
 
 namespace threads::actions {
 namespace json = boost::json;
@@ -91,16 +91,9 @@ autohost::Result<PublishCheckpoint> checkpoint_from_json(std::string_view text) 
 }
 
 autohost::Result<autohost::Done> validate_idempotency_key(std::string_view key) {
-  const bool ok =
-      !key.empty() && key.size() <= 128 && std::all_of(key.begin(), key.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '.' || c == '_' || c == ':' || c == '@' || c == '+' || c == '-';
-      });
-  if (ok)
+  if (autohost::valid_idempotency_key(key))
     return autohost::Done{};
-  return Error::make(AH_INVALID_INPUT, "idempotency key '" + std::string(key) +
-                                           "' must be 1-128 characters of letters, digits and "
-                                           ". _ : @ + -");
+  return Error::make(AH_INVALID_INPUT, autohost::idempotency_key_problem(key));
 }
 
 CheckpointStore::CheckpointStore(autohost::HostServices host, std::string account, std::string key)

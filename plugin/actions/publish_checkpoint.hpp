@@ -59,7 +59,8 @@ private:
   std::uint64_t version_ = 0;
 };
 
-// Idempotency keys become part of a store key: 1-128 characters of [A-Za-z0-9._:@+-].
+// Idempotency keys become part of a store key; abi.h's rule (autohost/idempotency_key.hpp)
+// keeps them valid there.
 autohost::Result<autohost::Done> validate_idempotency_key(std::string_view key);
 
 } // namespace threads::actions

@@ -170,6 +170,25 @@ BOOST_FIXTURE_TEST_CASE(invoke_reads_input_from_flag_file_and_stdin, Cli) {
   BOOST_TEST(json::parse(none.out).at("input").as_object().empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_bad_idempotency_key_is_invalid_input_naming_it, Cli) {
+  // abi.h's rule: 1-128 of [A-Za-z0-9._:@+-]; the host never passes another key.
+  for (const std::string &key :
+       std::vector<std::string>{"two words", "semi;colon", std::string(129, 'k')}) {
+    for (const std::string command : {"invoke", "job"}) {
+      auto r = run({"--plugin", probe, command, command == "invoke" ? "probe.echo" : "probe.none",
+                    "--idempotency-key", key});
+      BOOST_TEST(r.exit_code == 3, command << " " << key << ": " << r.err);
+      BOOST_TEST(r.out.empty());
+      BOOST_TEST(error_of(r).at("status").as_string() == "invalid_input");
+      BOOST_TEST(contains(message_of(r), "--idempotency-key: idempotency key '" + key + "'"),
+                 message_of(r));
+    }
+  }
+  auto longest =
+      run({"--plugin", probe, "invoke", "probe.echo", "--idempotency-key", std::string(128, 'k')});
+  BOOST_TEST(longest.exit_code == 0, longest.err);
+}
+
 BOOST_FIXTURE_TEST_CASE(every_status_has_its_exit_code_and_json_error, Cli) {
   const std::vector<std::pair<std::string, int>> statuses = {
       {"invalid_input", 3}, {"not_found", 4}, {"auth_required", 5}, {"retry_later", 6},
