@@ -1,6 +1,7 @@
 // `autohost schedule import FILE`: adds or updates the entries of a posting calendar.
 #include "cli/command.hpp"
 
+#include "capabilities.hpp"
 #include "cli/input.hpp"
 #include "cli/schedule_view.hpp"
 #include "errors.hpp"
@@ -84,6 +85,21 @@ void print_dry_run(const std::vector<ScheduleDraft> &entries, Instant now) {
   std::cout << json::serialize(json::object{{"entries", out}}) << std::endl;
 }
 
+// Defaults from what the installed plugins declare: each plugin's first publishing action,
+// and the plugin itself when it is the only one that publishes (so a calendar for the
+// Threads plugin alone need not say "threads" or "post").
+CalendarDefaults calendar_defaults(Context &ctx, std::string zone, Instant now) {
+  CalendarDefaults d{std::move(zone), now, {}, {}};
+  for (const auto &lib : ctx.registry().plugins()) {
+    auto caps = host::read_capabilities(lib->manifest_json(), lib->name());
+    if (caps && !caps->publishes.empty())
+      d.publishing_action.emplace(std::string(lib->name()), caps->publishes.front());
+  }
+  if (d.publishing_action.size() == 1)
+    d.plugin = d.publishing_action.begin()->first;
+  return d;
+}
+
 } // namespace
 
 int run_schedule_import(Context &ctx, const std::vector<std::string> &args) {
@@ -108,7 +124,8 @@ int run_schedule_import(Context &ctx, const std::vector<std::string> &args) {
     return usage_error("schedule", host::error_message(tz.error()));
   }
   const Instant now = now_instant();
-  auto entries = parse_calendar(*text, file == "-" ? "stdin" : file, CalendarDefaults{zone, now});
+  auto entries =
+      parse_calendar(*text, file == "-" ? "stdin" : file, calendar_defaults(ctx, zone, now));
   if (!entries)
     return usage_error("schedule", host::error_message(entries.error()));
 

@@ -24,8 +24,8 @@ constexpr std::string_view synopsis =
     "horizon (default 7d), the runs at risk - due while the account's token will have expired\n"
     "or needs re-authorisation, or beyond the publishing quota left for the next 24 h - and\n"
     "the runs that ended failed, missed or needing attention within --recent (default 7d).\n"
-    "Plugins are asked through their token_status and publishing_limit actions when they have\n"
-    "them; what could not be checked (e.g. no network) is listed under PROBLEMS. Exit 0\n"
+    "Plugins are asked through the actions their manifest declares as capabilities (accounts,\n"
+    "quota); what could not be checked (e.g. no network) is listed under PROBLEMS. Exit 0\n"
     "whenever the report could be made.";
 
 constexpr size_t upcoming_rows_shown = 25;

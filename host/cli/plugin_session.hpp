@@ -24,8 +24,6 @@ public:
   start(Context &ctx, const std::shared_ptr<const Library> &library, host::Clock clock);
 
   const std::string &name() const noexcept { return name_; }
-  // Whether the manifest lists an action of that name.
-  bool has_action(std::string_view action) const;
   // Calls the action; the result is its JSON output. `timeout_s` bounds the call on the
   // host clock (0: no bound).
   Result<std::string> invoke(std::string_view action, std::string_view input_json,
@@ -39,8 +37,5 @@ private:
   host::Clock clock_;
   std::unique_ptr<host::StartedPlugin> plugin_;
 };
-
-// Whether a plugin's manifest lists an action of that name.
-bool manifest_has_action(const Library &library, std::string_view action);
 
 } // namespace autohost::cli

@@ -21,7 +21,7 @@ struct StatusOptions {
   scheduler::Instant now;
   std::chrono::seconds horizon{7 * 86400}; // upcoming runs up to now + horizon
   std::chrono::seconds recent{7 * 86400};  // attention: runs that ended since now - recent
-  double call_timeout_s = 20;              // bound of each plugin call (publishing_limit)
+  double call_timeout_s = 20;              // bound of each plugin call
   int fires_per_schedule = 500;            // a schedule's fire times listed at most
 };
 
@@ -48,8 +48,8 @@ struct UpcomingItem {
 Result<std::vector<UpcomingItem>> upcoming_items(scheduler::ScheduleStore &store,
                                                  const StatusOptions &options, bool &truncated);
 
-// Asks each plugin with a `token_status` action about its accounts and about the items'
-// times, and `publishing_limit` about the quota for posts due within 24 hours. Marks items
+// Asks each plugin with an `accounts` capability about its accounts and about the items'
+// times, and its `quota` action about the quota for publishes due within 24 hours. Marks items
 // at risk; returns the accounts (with their quota) and adds what could not be checked to
 // `problems`. Plugin failures never fail the report.
 boost::json::array assess_risks(Context &ctx, std::vector<UpcomingItem> &items,

@@ -1,9 +1,11 @@
-// Runs at risk, for `autohost status`: each plugin with a `token_status` action is asked
-// about its accounts and about the times of the runs scheduled for them; one with a
-// `publishing_limit` action is asked about the quota of accounts that have `post` runs due
-// within 24 hours. A plugin that fails to answer is reported, never fatal.
+// Runs at risk, for `autohost status`: each plugin whose manifest declares an `accounts`
+// capability is asked through that action about its accounts and about the times of the
+// runs scheduled for them; one with a `quota` capability is asked about the quota of
+// accounts that have runs of its `publishes` actions due within 24 hours. A plugin that
+// fails to answer is reported, never fatal.
 #include "cli/status_report.hpp"
 
+#include "capabilities.hpp"
 #include "cli/plugin_session.hpp"
 #include "errors.hpp"
 
@@ -45,22 +47,27 @@ std::string text_of(const json::value *v) {
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-bool is_reply(const UpcomingItem &item) {
+// Whether the item's input has the plugin's reply field (none declared: never a reply).
+bool is_reply(const UpcomingItem &item, const std::string &reply_input) {
+  if (reply_input.empty())
+    return false;
   boost::system::error_code ec;
   const json::value input = json::parse(item.input_json, ec);
-  return !ec && path(input, {"reply_to_id"}) != nullptr;
+  return !ec && path(input, {reply_input}) != nullptr;
 }
 
 // What one plugin says about its accounts and the items scheduled for it.
 class PluginAssessment {
 public:
-  PluginAssessment(PluginSession &session, std::vector<UpcomingItem *> items,
-                   const StatusOptions &options, json::array &problems)
-      : session_(session), items_(std::move(items)), options_(options), problems_(problems) {}
+  PluginAssessment(PluginSession &session, host::Capabilities caps,
+                   std::vector<UpcomingItem *> items, const StatusOptions &options,
+                   json::array &problems)
+      : session_(session), caps_(std::move(caps)), items_(std::move(items)), options_(options),
+        problems_(problems) {}
 
   // Every account the plugin has, with its token's state.
   void read_accounts() {
-    auto all = session_.invoke("token_status", "{}", "", options_.call_timeout_s);
+    auto all = session_.invoke(caps_.accounts, "{}", "", options_.call_timeout_s);
     if (!all) {
       problem("its accounts could not be read: " + host::error_message(all.error()));
       return;
@@ -76,7 +83,7 @@ public:
     }
   }
 
-  // Each group of items with the same scheduled account: token_status with their times.
+  // Each group of items with the same scheduled account: the accounts action, with their times.
   void token_risks() {
     std::map<std::string, std::vector<UpcomingItem *>> by_account;
     for (auto *item : items_)
@@ -89,7 +96,7 @@ public:
       if (!account.empty())
         input["account"] = account;
       auto answer =
-          session_.invoke("token_status", json::serialize(input), "", options_.call_timeout_s);
+          session_.invoke(caps_.accounts, json::serialize(input), "", options_.call_timeout_s);
       const std::string who = account.empty() ? "the default account" : "account '" + account + "'";
       if (!answer) {
         const ah_status st = answer.error().status;
@@ -114,7 +121,7 @@ public:
         item.resolved_account = name;
         if (scheduled == nullptr || !scheduled->is_array() ||
             scheduled->as_array().size() != group.size()) {
-          // A damaged record: token_status says why instead of judging the times.
+          // A damaged record: the plugin says why instead of judging the times.
           add_risk(item, "account",
                    "the record of account '" + name +
                        "' cannot be read: " + text_of(path(a, {"error"})));
@@ -132,14 +139,14 @@ public:
 
   // Posts due within 24 hours, per account, against what is left of the publishing quota.
   void quota_risks() {
-    if (!session_.has_action("publishing_limit"))
+    if (caps_.quota.empty())
       return;
     const Instant until = options_.now + quota_window;
     std::map<std::string, std::vector<UpcomingItem *>> by_account;
     for (auto *item : items_) {
       // A running post has been through the plugin's own quota check already.
-      if (item->target != "post" || item->state == "running" || item->at > until ||
-          item->resolved_account.empty() || has_risk(*item, "needs_reauth") ||
+      if (!caps_.is_publishing_action(item->target) || item->state == "running" ||
+          item->at > until || item->resolved_account.empty() || has_risk(*item, "needs_reauth") ||
           has_risk(*item, "account")) {
         continue;
       }
@@ -188,7 +195,7 @@ private:
   json::object check_quota(const std::string &account, const std::vector<UpcomingItem *> &group) {
     int posts_due = 0, replies_due = 0;
     for (const auto *item : group)
-      ++(is_reply(*item) ? replies_due : posts_due);
+      ++(is_reply(*item, caps_.reply_input) ? replies_due : posts_due);
     json::object quota{
         {"checked", false}, {"posts_due_24h", posts_due}, {"replies_due_24h", replies_due}};
     auto entry = accounts_.find(account);
@@ -196,7 +203,7 @@ private:
       quota["error"] = "not checked: the account is not active";
       return quota;
     }
-    auto answer = session_.invoke("publishing_limit", "{}", account, options_.call_timeout_s);
+    auto answer = session_.invoke(caps_.quota, "{}", account, options_.call_timeout_s);
     if (!answer) {
       const std::string why = host::error_message(answer.error());
       quota["error"] = why;
@@ -223,7 +230,7 @@ private:
       const std::int64_t left = std::max<std::int64_t>(0, t - u);
       std::int64_t nth = 0;
       for (auto *item : group) {
-        if (is_reply(*item) != k.replies)
+        if (is_reply(*item, caps_.reply_input) != k.replies)
           continue;
         if (++nth > left) {
           add_risk(*item, "quota",
@@ -244,6 +251,7 @@ private:
   void problem(const std::string &text) { problems_.emplace_back(session_.name() + ": " + text); }
 
   PluginSession &session_;
+  host::Capabilities caps_;
   std::vector<UpcomingItem *> items_;
   const StatusOptions &options_;
   json::array &problems_;
@@ -282,14 +290,20 @@ json::array assess_risks(Context &ctx, std::vector<UpcomingItem> &items,
       }
       continue;
     }
-    if (!manifest_has_action(*lib, "token_status"))
+    auto caps = host::read_capabilities(lib->manifest_json(), name);
+    if (!caps) {
+      problems.emplace_back(host::error_message(caps.error()));
+      continue;
+    }
+    if (caps->accounts.empty())
       continue; // nothing it can tell
     auto session = PluginSession::start(ctx, lib, clock);
     if (!session) {
       problems.emplace_back(name + ": " + host::error_message(session.error()));
       continue;
     }
-    PluginAssessment assessment(*session.value(), group, options, problems);
+    PluginAssessment assessment(*session.value(), std::move(caps).value(), group, options,
+                                problems);
     assessment.read_accounts();
     assessment.token_risks();
     assessment.quota_risks();

@@ -164,15 +164,27 @@ private:
       return fail(spec.error());
     ScheduleDraft d(std::move(spec).value());
     d.source = "calendar";
-    d.plugin = s["plugin"].value_or("threads");
+    d.plugin = s["plugin"].value_or(defaults_.plugin);
+    if (d.plugin.empty()) {
+      return fail(at + ": name the plugin (no single installed plugin declares publishing "
+                       "actions to use by default)");
+    }
     // An entry's own action or job wins over either default from the file.
     const bool entry_job = e.contains("job");
     const bool entry_action = e.contains("action");
     if (entry_job || (!entry_action && s["job"] && !s["action"])) {
       d.kind = TargetKind::job;
       d.target = *s["job"];
+    } else if (s["action"]) {
+      d.target = *s["action"];
     } else {
-      d.target = s["action"].value_or("post");
+      // The plugin's first publishing action (its manifest's capabilities).
+      auto found = defaults_.publishing_action.find(d.plugin);
+      if (found == defaults_.publishing_action.end()) {
+        return fail(at + ": name the action (plugin '" + d.plugin +
+                    "' declares no publishing action to use by default)");
+      }
+      d.target = found->second;
     }
     if (s["account"]) {
       if (auto ok = validate_account(*s["account"], at + ".account"); !ok)

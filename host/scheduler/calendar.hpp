@@ -5,6 +5,7 @@
 
 #include <autohost/result.hpp>
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,11 @@ namespace autohost::scheduler {
 struct CalendarDefaults {
   std::string time_zone; // used when neither the file nor the entry names one
   Instant now;           // anchors `every` entries without a start
+  // The plugin when neither the file nor the entry names one (empty: they must), and each
+  // plugin's action when neither names one or a job: the first action its manifest declares
+  // it publishes with (capabilities.publishes).
+  std::string plugin;
+  std::map<std::string, std::string, std::less<>> publishing_action;
 };
 
 // Every error starts with "calendar <file_name>: " and names the entry and field

@@ -37,12 +37,18 @@ template <class T> T ok(Result<T> r) {
 
 const Instant now = utc("2026-05-01T00:00:00Z");
 
-std::vector<ScheduleDraft> parse(std::string_view text, Instant at = now) {
-  return ok(parse_calendar(text, "cal.json", CalendarDefaults{"UTC", at}));
+// As `schedule import` sees it with the Threads plugin installed: the only plugin that
+// declares a publishing action (capabilities.publishes: ["post"]).
+CalendarDefaults defaults_at(Instant at) {
+  return CalendarDefaults{"UTC", at, "threads", {{"threads", "post"}, {"bulletin", "announce"}}};
 }
 
-std::string parse_error(std::string_view text) {
-  auto parsed = parse_calendar(text, "cal.json", CalendarDefaults{"UTC", now});
+std::vector<ScheduleDraft> parse(std::string_view text, Instant at = now) {
+  return ok(parse_calendar(text, "cal.json", defaults_at(at)));
+}
+
+std::string parse_error(std::string_view text, CalendarDefaults defaults = defaults_at(now)) {
+  auto parsed = parse_calendar(text, "cal.json", defaults);
   BOOST_REQUIRE_MESSAGE(!parsed, std::string(text));
   return host::error_message(parsed.error());
 }
@@ -231,4 +237,18 @@ BOOST_FIXTURE_TEST_CASE(an_id_taken_by_another_schedule_imports_nothing, Stores)
   // The entry before it in the file was not written either.
   BOOST_TEST(!ok(schedules->find("launch")).has_value());
   BOOST_TEST(ok(schedules->list()).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(defaults_come_from_the_plugins_declared_publishing_actions) {
+  // Another plugin's entry runs that plugin's own publishing action.
+  const auto other = parse(R"([{"at": "2026-05-04T09:00", "plugin": "bulletin", "text": "hi"}])");
+  BOOST_TEST(other[0].plugin == "bulletin");
+  BOOST_TEST(other[0].target == "announce");
+  // With no single publishing plugin installed, an entry must name its plugin.
+  CalendarDefaults none{"UTC", now, "", {{"threads", "post"}, {"bulletin", "announce"}}};
+  BOOST_TEST(contains(parse_error(R"([{"at": "2026-05-04T09:00", "text": "hi"}])", none),
+                      "posts[0]: name the plugin"));
+  // A plugin that declares no publishing action needs the action named.
+  BOOST_TEST(contains(parse_error(R"([{"at": "2026-05-04T09:00", "plugin": "probe"}])"),
+                      "posts[0]: name the action (plugin 'probe' declares no publishing action"));
 }

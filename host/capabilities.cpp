@@ -1,0 +1,78 @@
+// Reading and checking the "capabilities" member of a plugin manifest.
+#include "capabilities.hpp"
+
+#include "errors.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace autohost::host {
+namespace json = boost::json;
+
+bool Capabilities::is_publishing_action(std::string_view action) const {
+  return std::find(publishes.begin(), publishes.end(), action) != publishes.end();
+}
+
+Result<Capabilities> read_capabilities(std::string_view manifest_json, std::string_view plugin) {
+  const std::string where = "plugin " + std::string(plugin) + ": manifest capabilities";
+  auto bad = [&](const std::string &what) {
+    return make_error(AH_INTERNAL, "bad_manifest", where + what);
+  };
+  boost::system::error_code ec;
+  const json::value manifest = json::parse(manifest_json, ec);
+  if (ec || !manifest.is_object())
+    return make_error(AH_INTERNAL, "bad_manifest",
+                      "plugin " + std::string(plugin) + ": the manifest is not a JSON object");
+  std::set<std::string, std::less<>> actions;
+  if (const json::value *list = manifest.as_object().if_contains("actions");
+      list != nullptr && list->is_array()) {
+    for (const auto &a : list->as_array()) {
+      const json::value *n = a.is_object() ? a.as_object().if_contains("name") : nullptr;
+      if (n != nullptr && n->is_string())
+        actions.emplace(n->as_string());
+    }
+  }
+  Capabilities caps;
+  const json::value *member = manifest.as_object().if_contains("capabilities");
+  if (member == nullptr)
+    return caps;
+  if (!member->is_object())
+    return bad(" must be a JSON object");
+  auto action_name = [&](std::string_view field, const json::value &v) -> Result<std::string> {
+    const std::string at = "." + std::string(field);
+    if (!v.is_string())
+      return bad(at + " must be an action name (a string)");
+    if (actions.count(v.as_string()) == 0) {
+      return bad(at + " names '" + std::string(v.as_string()) +
+                 "', which is not an action of the manifest");
+    }
+    return std::string(v.as_string());
+  };
+  for (const auto &[key, value] : member->as_object()) {
+    if (key == "accounts" || key == "quota") {
+      auto name = action_name(key, value);
+      if (!name)
+        return std::move(name).error();
+      (key == "accounts" ? caps.accounts : caps.quota) = std::move(name).value();
+    } else if (key == "publishes") {
+      if (!value.is_array())
+        return bad(".publishes must be a list of action names");
+      for (const auto &a : value.as_array()) {
+        auto name = action_name("publishes[]", a);
+        if (!name)
+          return std::move(name).error();
+        caps.publishes.push_back(std::move(name).value());
+      }
+    } else if (key == "reply_input") {
+      if (!value.is_string())
+        return bad(".reply_input must be the name of an input field (a string)");
+      caps.reply_input = std::string(value.as_string());
+    }
+    // Other names are for newer hosts: a plugin may declare more than this host reads.
+  }
+  return caps;
+}
+
+} // namespace autohost::host
