@@ -97,9 +97,18 @@ int main(int argc, char **argv) {
   }
   printf("loaded %s %s\nmanifest: %s\n", p->name, p->version, p->manifest_json);
 
-  const ah_host_services services = {sizeof services, AH_ABI_MINOR,   NULL,        log_line,
-                                     secret_get,      secret_put,     secret_list, secret_delete,
-                                     now_ms,          secret_put_many};
+  const ah_host_services services = {sizeof services,
+                                     AH_ABI_MINOR,
+                                     NULL,
+                                     log_line,
+                                     secret_get,
+                                     secret_put,
+                                     secret_list,
+                                     secret_delete,
+                                     now_ms,
+                                     secret_put_many,
+                                     AH_LOG_DEBUG /* it prints every line */,
+                                     0};
   buffer out = {NULL, 0};
   ah_sink sink = {&out, append};
   ah_instance *instance = NULL;

@@ -61,7 +61,9 @@ int main(int argc, char **argv) {
                                   &secret_list,
                                   &secret_delete,
                                   &now_ms,
-                                  &secret_put_many};
+                                  &secret_put_many,
+                                  AH_LOG_DEBUG, // it prints every line it gets
+                                  0};
   auto instance = autohost::Instance::create(library.value(), &services, "{}");
   if (!instance) {
     std::cerr << "create failed: " << instance.error().body << "\n";
