@@ -122,7 +122,9 @@ Result<Done> validate_key(std::string_view key) {
   if (key.empty())
     return make_error(AH_INVALID_INPUT, "invalid_key", "secret key is empty");
   if (key.size() > 256) {
-    return make_error(AH_INVALID_INPUT, "invalid_key", "secret key is longer than 256 bytes");
+    return make_error(AH_INVALID_INPUT, "invalid_key",
+                      "secret key '" + std::string(key.substr(0, 64)) +
+                          "...' is longer than 256 bytes");
   }
   if (key.front() == '/') {
     return make_error(AH_INVALID_INPUT, "invalid_key",
