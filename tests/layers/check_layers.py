@@ -24,7 +24,8 @@ HOST = {
 }
 HOST_ROOT_FILES = {
     "errors": "base", "log": "base",
-    "plugin_registry": "plugins", "services": "plugins", "started_plugin": "plugins",
+    "capabilities": "plugins", "plugin_registry": "plugins", "services": "plugins",
+    "started_plugin": "plugins",
     "main": "main",
 }
 PLUGIN = {
