@@ -201,7 +201,7 @@ std::string failed_rules(const boost::json::object &report) {
 
 // The host's table with its real clock (the fixture's stands still at 42 ms).
 struct Conformance : Fixture {
-  host::HostServices real{"conformance", store.get(), logger, host::host_clock_from_env().value()};
+  host::ServiceTable real{"conformance", store.get(), logger, host::host_clock_from_env().value()};
 };
 
 BOOST_FIXTURE_TEST_CASE(the_hosts_services_pass_every_conformance_check, Conformance) {
