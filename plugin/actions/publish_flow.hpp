@@ -56,6 +56,7 @@ private:
   autohost::Result<std::string> find_our_post();
   autohost::Result<bool> verify_published();
   autohost::Result<std::string> publish();
+  autohost::Error stopped_publishing() const;
   autohost::Result<std::string> publish_text_at_creation();
   autohost::Result<std::string> finish(std::string media_id);
   std::string result_json() const;

@@ -235,7 +235,7 @@ Result<std::string> Publisher::publish() {
                         key_, "publishing");
       }
       if (!ctx_.wait(std::min(backoff, left)))
-        return with_key(std::move(f.error), key_, "publishing");
+        return stopped_publishing();
       backoff = std::min(backoff * 2, max_publish_backoff_s);
       continue;
     }
@@ -253,8 +253,17 @@ Result<std::string> Publisher::publish() {
                       key_, "publishing");
     }
     if (!ctx_.wait(wait_rules().interval_s))
-      return with_key(std::move(f.error), key_, "publishing");
+      return stopped_publishing();
   }
+}
+
+// The caller cancelled or its deadline passed between publish attempts: AH_CANCELLED, as
+// abi.h says; the same key resumes (the checkpoint says whether a publish may be out).
+Error Publisher::stopped_publishing() const {
+  return with_key(plain(AH_CANCELLED, ctx_.stop_code(),
+                        "stopped between publish attempts; call again with the same "
+                        "idempotency key to resume"),
+                  key_, "publishing");
 }
 
 } // namespace threads::actions::publish_flow
