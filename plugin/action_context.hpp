@@ -12,6 +12,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace threads {
 
@@ -26,6 +27,10 @@ public:
   graph::GraphClient &graph;
   auth::Accounts accounts;
   const autohost::CallContext &call;
+  // The action's name and the scopes it needs beyond threads_basic: ActingAccount::load
+  // refuses an account whose checked scopes lack one, before any request.
+  std::string_view action;
+  std::vector<std::string_view> scopes_needed;
 
   std::int64_t now_ms() const { return host.now_ms(); }
   // The refresh rules with the configured window.

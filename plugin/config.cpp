@@ -90,6 +90,13 @@ autohost::Result<Config> parse_config(std::string_view text) {
       config.request_timeout_s = value.to_number<double>();
       continue;
     }
+    if (k == "max_retry_wait_s") {
+      if (!value.is_number() || value.to_number<double>() < 0 || value.to_number<double>() > 300) {
+        return config_error(k, "must be a number of seconds from 0 to 300");
+      }
+      config.max_retry_wait_s = value.to_number<double>();
+      continue;
+    }
     if (k == "refresh_window_days") {
       // Above 59 days every token would be due as soon as Meta allows (24 h): allowed, but
       // then the window no longer means anything; below 1 day a missed run loses tokens.
@@ -150,6 +157,7 @@ std::string to_json(const Config &config) {
   }
   o["container_wait"] = std::move(waits);
   o["request_timeout_s"] = seconds(config.request_timeout_s);
+  o["max_retry_wait_s"] = seconds(config.max_retry_wait_s);
   o["refresh_window_days"] = seconds(config.refresh_window_days);
   o["refresh_concurrency"] = config.refresh_concurrency;
   return json::serialize(o);

@@ -31,6 +31,10 @@ struct Config {
   ContainerWait image_wait{1, 3, 180, 60};
   ContainerWait video_wait{30, 10, 900, 120}; // also carousels that hold a video
   double request_timeout_s = 30;
+  // A Retry-After hint up to this long is waited for inside the call (idempotent requests);
+  // a longer one ends the call with rate_limited/retry_later and retry_after_s, so the
+  // caller (the daemon) schedules the retry instead of a thread sleeping through it.
+  double max_retry_wait_s = 5;
   // The refresh_tokens job refreshes a token once it expires within this many days (see
   // auth/refresh_policy.hpp for why 30), with at most this many requests in flight.
   double refresh_window_days = 30;

@@ -2,6 +2,7 @@
 #include "threads_plugin.hpp"
 
 #include "action_context.hpp"
+#include "actions/action_scopes.hpp"
 #include "actions/import_token.hpp"
 #include "actions/manage.hpp"
 #include "actions/onboarding.hpp"
@@ -117,6 +118,8 @@ Result<graph::GraphClient *> ThreadsPlugin::network() {
     options.ca_file = config_.ca_file;
     options.request_timeout =
         std::chrono::milliseconds(static_cast<long long>(config_.request_timeout_s * 1000));
+    options.retry.max_retry_after =
+        std::chrono::milliseconds(static_cast<long long>(config_.max_retry_wait_s * 1000));
     const autohost::HostServices host = host_;
     options.log = [host](http::LogLevel level, std::string_view message, std::string_view fields) {
       host.log(to_host_level(level), message, fields);
@@ -141,7 +144,9 @@ Result<std::string> ThreadsPlugin::invoke(std::string_view action, std::string_v
       auto graph = network();
       if (!graph)
         return std::move(graph).error();
-      const ActionContext context(host_, config_, *graph.value(), ctx);
+      ActionContext context(host_, config_, *graph.value(), ctx);
+      context.action = entry.name;
+      context.scopes_needed = actions::scopes_needed(entry.name, input_json);
       return entry.run(context, input_json);
     }
   }

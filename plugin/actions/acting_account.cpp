@@ -2,6 +2,7 @@
 #include "actions/acting_account.hpp"
 
 #include "auth/refresh_now.hpp"
+#include "auth/scope_check.hpp"
 #include "auth/token_endpoints.hpp"
 
 #include <boost/json.hpp>
@@ -36,6 +37,7 @@ bool token_rejected(const graph::Failure &f) {
 
 Result<ActingAccount> ActingAccount::load(const ActionContext &ctx) {
   AH_TRY_DECLARE(account, ctx.accounts.load(ctx.call.account(), auth::Usability::usable));
+  AH_TRY(auth::require_scopes(account.name, ctx.action, account.record, ctx.scopes_needed));
   return ActingAccount(ctx, std::move(account));
 }
 

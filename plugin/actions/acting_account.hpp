@@ -13,7 +13,8 @@ namespace threads::actions {
 
 class ActingAccount {
 public:
-  // The --account of the call (or the only account); must be active and unexpired.
+  // The --account of the call (or the only account); must be active and unexpired, and hold
+  // ctx.scopes_needed when its granted scopes are known (auth_required naming the scope).
   static autohost::Result<ActingAccount> load(const ActionContext &ctx);
 
   const std::string &name() const { return account_.name; }

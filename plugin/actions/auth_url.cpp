@@ -3,6 +3,7 @@
 #include "actions/onboarding.hpp"
 #include "auth/app_credentials.hpp"
 #include "auth/oauth.hpp"
+#include "auth/pending_authorisations.hpp"
 #include "auth/time_text.hpp"
 
 namespace threads::actions {
@@ -10,43 +11,14 @@ namespace json = boost::json;
 using autohost::Error;
 using autohost::Result;
 
-namespace {
-
-// Authorisations nobody finished would pile up; each start sweeps the expired ones.
-void forget_expired_authorisations(const ActionContext &ctx) {
-  auto listed = ctx.host.secret_list(auth::pending_prefix);
-  if (!listed)
-    return;
-  boost::system::error_code ec;
-  const json::value doc = json::parse(listed.value(), ec);
-  if (ec || !doc.is_array())
-    return;
-  for (const auto &entry : doc.as_array()) {
-    const std::string key(entry.as_object().at("key").as_string());
-    auto secret = ctx.host.secret_get(key);
-    if (!secret || !secret.value())
-      continue;
-    const auto pending = auth::pending_from_json(secret.value()->value);
-    if (!pending || pending->created_at_ms + auth::pending_life_ms < ctx.now_ms()) {
-      (void)ctx.host.secret_delete(key, secret.value()->version);
-    }
-  }
-}
-
-} // namespace
-
 Result<std::string> run_auth_url(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("auth_url", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("auth_url", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("auth_url", input));
   std::string account, app_name;
   std::vector<std::string> asked;
   AH_TRY_ASSIGN(account, r.string("account"));
   AH_TRY_ASSIGN(app_name, r.string("app"));
   AH_TRY_ASSIGN(asked, r.strings("scopes"));
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
+  AH_TRY(r.no_unknown_fields());
   if (account.empty())
     account = std::string(ctx.call.account());
   if (account.empty()) {
@@ -64,13 +36,13 @@ Result<std::string> run_auth_url(const ActionContext &ctx, std::string_view inpu
   if (!state)
     return std::move(state).error();
 
-  forget_expired_authorisations(ctx);
+  // Authorisations nobody finished would pile up; each start sweeps the expired ones.
+  const auth::PendingAuthorisations pending_store(ctx.host);
+  pending_store.forget_expired(ctx.now_ms());
   auth::PendingAuthorisation pending{account, app->name, app->credentials.redirect_uri,
                                      scopes.value(), ctx.now_ms()};
-  if (auto saved = ctx.host.secret_put(auth::pending_key(state.value()), auth::to_json(pending), 0);
-      !saved) {
+  if (auto saved = pending_store.add(state.value(), pending); !saved)
     return std::move(saved).error();
-  }
   json::array scope_list;
   for (const auto &s : scopes.value())
     scope_list.emplace_back(s);

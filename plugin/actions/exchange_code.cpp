@@ -6,7 +6,12 @@
 #include "actions/onboarding.hpp"
 #include "auth/app_credentials.hpp"
 #include "auth/oauth.hpp"
+#include "auth/pending_authorisations.hpp"
+#include "auth/scope_check.hpp"
 #include "auth/token_endpoints.hpp"
+#include "auth/token_inspection.hpp"
+
+#include <boost/json.hpp>
 
 namespace threads::actions {
 namespace json = boost::json;
@@ -14,12 +19,6 @@ using autohost::Error;
 using autohost::Result;
 
 namespace {
-
-struct Pending {
-  std::string key;
-  std::uint64_t version = 0;
-  auth::PendingAuthorisation record;
-};
 
 Error state_error(std::string code, std::string message) {
   json::object body{
@@ -33,53 +32,28 @@ Error failed_step(Error e, std::string_view step) {
   return nothing_stored(std::move(e), "exchange_code", step);
 }
 
-Result<std::optional<Pending>> read_pending(const ActionContext &ctx, const std::string &key) {
-  auto secret = ctx.host.secret_get(key);
-  if (!secret)
-    return std::move(secret).error();
-  if (!secret.value())
-    return std::optional<Pending>{};
-  auto record = auth::pending_from_json(secret.value()->value);
-  if (!record)
-    return std::optional<Pending>{};
-  return std::optional<Pending>{Pending{key, secret.value()->version, std::move(*record)}};
-}
-
 // The authorisation this redirect finishes: by its state (the CSRF check), or - for a bare
 // code without one - the only unexpired authorisation pending for the account.
-Result<Pending> find_pending(const ActionContext &ctx, const std::string &state,
-                             const std::string &account) {
-  const std::int64_t now = ctx.now_ms();
+Result<auth::StoredPending> find_pending(const auth::PendingAuthorisations &store,
+                                         const std::string &state, const std::string &account,
+                                         std::int64_t now) {
   if (!state.empty()) {
-    auto found = read_pending(ctx, auth::pending_key(state));
-    if (!found)
-      return std::move(found).error();
-    if (!found.value()) {
+    AH_TRY_DECLARE(found, store.find(state));
+    if (!found) {
       return state_error("state_mismatch",
                          "the state does not belong to an authorisation started here (it was "
                          "used already, or the redirect did not come from this host's auth_url)");
     }
-    if (found.value()->record.created_at_ms + auth::pending_life_ms < now) {
-      (void)ctx.host.secret_delete(found.value()->key, found.value()->version);
+    if (auth::PendingAuthorisations::expired(found->record, now)) {
+      store.forget(*found);
       return state_error("state_expired", "the authorisation was started more than 2 hours ago");
     }
-    return std::move(*found.value());
+    return std::move(*found);
   }
-  auto listed = ctx.host.secret_list(auth::pending_prefix);
-  if (!listed)
-    return std::move(listed).error();
-  std::vector<Pending> candidates;
-  const json::value doc = json::parse(listed.value());
-  for (const auto &entry : doc.as_array()) {
-    auto found = read_pending(ctx, std::string(entry.as_object().at("key").as_string()));
-    if (!found)
-      return std::move(found).error();
-    if (!found.value() || found.value()->record.created_at_ms + auth::pending_life_ms < now)
-      continue;
-    if (!account.empty() && found.value()->record.account != account)
-      continue;
-    candidates.push_back(std::move(*found.value()));
-  }
+  AH_TRY_DECLARE(candidates, store.live(now));
+  std::erase_if(candidates, [&](const auth::StoredPending &c) {
+    return !account.empty() && c.record.account != account;
+  });
   if (candidates.empty()) {
     return state_error("no_pending_authorisation",
                        "no authorisation is pending" +
@@ -133,13 +107,82 @@ Result<autohost::Done> store_account(const ActionContext &ctx, const std::string
                                       "' kept changing while it was stored; try again");
 }
 
+// The scopes the user granted, from debug_token (the authorize window lets a user decline
+// some): stored as the record's scopes, marked checked. Returns the requested scopes that
+// were not granted, or null when debug_token could not tell (then the requested scopes are
+// kept, unchecked, so no action is refused on a guess; the server still decides).
+json::value check_granted_scopes(const ActionContext &ctx, const auth::StoredApp &app,
+                                 const std::vector<std::string> &requested,
+                                 auth::TokenRecord &record) {
+  auto inspected = inspect_token(ctx, "exchange_code", &app, record.access_token);
+  if (!inspected || !inspected->info.valid) {
+    record.scopes = requested;
+    record.scopes_checked_at_ms = 0;
+    ctx.log(AH_LOG_WARN, "exchange_code: the granted scopes could not be checked",
+            json::serialize(
+                json::object{{"error", inspected ? std::string("token not valid")
+                                                 : auth::error_message(inspected.error())}}));
+    return nullptr;
+  }
+  record.scopes = inspected->info.scopes;
+  record.scopes_checked_at_ms = ctx.now_ms();
+  return json::value_from(auth::missing_scopes(requested, record.scopes));
+}
+
+// Steps 1 and 2: the code for a short-lived token (1 hour), at once exchanged for a
+// long-lived one (60 days) - a short-lived one is never stored, since nothing could refresh
+// it. The code is spent once the first request may have left, and the authorisation with it.
+Result<auth::TokenRecord> obtain_token(const ActionContext &ctx,
+                                       const auth::PendingAuthorisations &store,
+                                       const auth::StoredPending &pending,
+                                       const auth::StoredApp &app, const std::string &code) {
+  auto exchanged = ctx.graph.call(
+      auth::code_exchange_call(ctx.make_call(http::Method::post, "", graph::Operation::token, ""),
+                               app.credentials, code, pending.record.redirect_uri));
+  if (!exchanged) {
+    graph::Failure f = std::move(exchanged).error();
+    // A request that never left may be sent again with the same code.
+    if (f.delivery != http::Delivery::not_sent)
+      store.forget(pending);
+    return failed_step(std::move(f.error), "exchanging the authorization code");
+  }
+  store.forget(pending);
+  auto short_token = auth::parse_token_answer(exchanged.value(), "the code exchange");
+  if (!short_token)
+    return failed_step(std::move(short_token).error(), "the code exchange");
+  if (short_token->user_id.empty()) {
+    return failed_step(Error::make(AH_RETRY_LATER, "the answer named no user"),
+                       "the code exchange");
+  }
+  AH_TRY_DECLARE(answer, exchange_for_long_lived(ctx, "exchange_code", app.credentials.app_secret,
+                                                 short_token->access_token));
+  auth::TokenRecord record;
+  record.app = app.name;
+  record.user_id = short_token->user_id;
+  record.access_token = answer.access_token;
+  record.kind = auth::TokenKind::long_lived;
+  record.issued_at_ms = ctx.now_ms();
+  record.expires_at_ms =
+      answer.expires_in_s > 0 ? record.issued_at_ms + answer.expires_in_s * 1000 : 0;
+  record.username = username_of(ctx, record.access_token);
+  return record;
+}
+
+Error not_granted(const auth::RedirectParts &parts, const std::string &account) {
+  json::object body{
+      {"code", parts.error},
+      {"account", account},
+      {"message",
+       "exchange_code: the authorisation was not granted (" + parts.error +
+           (parts.error_description.empty() ? std::string() : ": " + parts.error_description) +
+           "); start again with threads.auth_url"}};
+  return Error{AH_AUTH_REQUIRED, json::serialize(body)};
+}
+
 } // namespace
 
 Result<std::string> run_exchange_code(const ActionContext &ctx, std::string_view input) {
-  auto doc = parse_input("exchange_code", input);
-  if (!doc)
-    return std::move(doc).error();
-  Reader r("exchange_code", doc->as_object());
+  AH_TRY_DECLARE(r, Reader::parse("exchange_code", input));
   std::string text, redirect_url, state, account;
   bool replace = false;
   AH_TRY_ASSIGN(text, r.string("code"));
@@ -147,8 +190,7 @@ Result<std::string> run_exchange_code(const ActionContext &ctx, std::string_view
   AH_TRY_ASSIGN(state, r.string("state"));
   AH_TRY_ASSIGN(account, r.string("account"));
   AH_TRY_ASSIGN(replace, r.boolean("replace"));
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
+  AH_TRY(r.no_unknown_fields());
   if (text.empty())
     text = redirect_url;
   if (text.empty()) {
@@ -157,96 +199,43 @@ Result<std::string> run_exchange_code(const ActionContext &ctx, std::string_view
   }
   if (account.empty())
     account = std::string(ctx.call.account());
-  auto parts = auth::parse_redirect(text);
-  if (!parts)
-    return std::move(parts).error();
-  if (!parts->state.empty() && !state.empty() && parts->state != state) {
+  AH_TRY_DECLARE(parts, auth::parse_redirect(text));
+  if (!parts.state.empty() && !state.empty() && parts.state != state) {
     return state_error("state_mismatch", "the redirect's state differs from the \"state\" given");
   }
   if (state.empty())
-    state = parts->state;
+    state = parts.state;
 
-  auto pending = find_pending(ctx, state, account);
-  if (!pending)
-    return std::move(pending).error();
-  if (!account.empty() && pending->record.account != account) {
+  const auth::PendingAuthorisations store(ctx.host);
+  AH_TRY_DECLARE(pending, find_pending(store, state, account, ctx.now_ms()));
+  if (!account.empty() && pending.record.account != account) {
     return field_error("exchange_code", "account",
                        "is '" + account + "', but the authorisation was started for '" +
-                           pending->record.account + "'");
+                           pending.record.account + "'");
   }
-  account = pending->record.account;
-  auto forget_pending = [&] { (void)ctx.host.secret_delete(pending->key, pending->version); };
-
-  if (!parts->error.empty()) {
-    forget_pending();
-    json::object body{
-        {"code", parts->error},
-        {"account", account},
-        {"message",
-         "exchange_code: the authorisation was not granted (" + parts->error +
-             (parts->error_description.empty() ? std::string() : ": " + parts->error_description) +
-             "); start again with threads.auth_url"}};
-    return Error{AH_AUTH_REQUIRED, json::serialize(body)};
+  account = pending.record.account;
+  if (!parts.error.empty()) {
+    store.forget(pending);
+    return not_granted(parts, account);
   }
-  if (parts->code.empty()) {
+  if (parts.code.empty())
     return field_error("exchange_code", "code", "holds no authorization code");
-  }
-  auto app = auth::Apps(ctx.host).load(pending->record.app);
-  if (!app)
-    return std::move(app).error();
+  AH_TRY_DECLARE(app, auth::Apps(ctx.host).load(pending.record.app));
+  AH_TRY_DECLARE(record, obtain_token(ctx, store, pending, app, parts.code));
 
-  // 1. The code for a short-lived token (1 hour).
-  auto exchanged = ctx.graph.call(
-      auth::code_exchange_call(ctx.make_call(http::Method::post, "", graph::Operation::token, ""),
-                               app->credentials, parts->code, pending->record.redirect_uri));
-  if (!exchanged) {
-    graph::Failure f = std::move(exchanged).error();
-    // A request that never left may be sent again with the same code; otherwise the code
-    // is spent and the authorisation with it.
-    if (f.delivery != http::Delivery::not_sent)
-      forget_pending();
-    return failed_step(std::move(f.error), "exchanging the authorization code");
-  }
-  forget_pending();
-  auto short_token = auth::parse_token_answer(exchanged.value(), "the code exchange");
-  if (!short_token)
-    return failed_step(std::move(short_token).error(), "the code exchange");
-  if (short_token->user_id.empty()) {
-    return failed_step(Error::make(AH_RETRY_LATER, "the answer named no user"),
-                       "the code exchange");
-  }
-
-  // 2. At once for a long-lived token (60 days): a short-lived one is never stored, since
-  // nothing could refresh it.
-  auto answer = exchange_for_long_lived(ctx, "exchange_code", app->credentials.app_secret,
-                                        short_token->access_token);
-  if (!answer)
-    return std::move(answer).error();
-
-  auth::TokenRecord record;
-  record.app = app->name;
-  record.user_id = short_token->user_id;
-  record.access_token = answer->access_token;
-  record.kind = auth::TokenKind::long_lived;
-  record.scopes = pending->record.scopes;
-  record.issued_at_ms = ctx.now_ms();
-  record.expires_at_ms =
-      answer->expires_in_s > 0 ? record.issued_at_ms + answer->expires_in_s * 1000 : 0;
-  auto me = ctx.make_call(http::Method::get, "/me", graph::Operation::read, record.access_token);
-  me.params = {{"fields", "id,username"}};
-  if (auto profile = ctx.graph.call(me); profile && profile->is_object()) {
-    if (const json::value *u = profile->as_object().if_contains("username");
-        u != nullptr && u->is_string()) {
-      record.username = std::string(u->as_string());
-    }
-  }
-  if (auto stored = store_account(ctx, account, record, replace); !stored) {
-    return std::move(stored).error();
-  }
+  const json::value missing = check_granted_scopes(ctx, app, pending.record.scopes, record);
+  AH_TRY(store_account(ctx, account, record, replace));
   ctx.log(AH_LOG_INFO, "account authorised",
-          json::serialize(
-              json::object{{"account", account}, {"app", app->name}, {"user_id", record.user_id}}));
-  return account_summary(account, record, ctx.now_ms());
+          json::serialize(json::object{{"account", account},
+                                       {"app", app.name},
+                                       {"user_id", record.user_id},
+                                       {"missing_scopes", missing}}));
+  json::value out = json::parse(account_summary(account, record, ctx.now_ms()));
+  out.as_object()["requested_scopes"] = json::value_from(pending.record.scopes);
+  out.as_object()["missing_scopes"] = missing;
+  if (!missing.is_null() && !missing.as_array().empty())
+    out.as_object()["fix"] = auth::reauthorise_for_scopes(account, pending.record.scopes);
+  return json::serialize(out);
 }
 
 } // namespace threads::actions

@@ -6,6 +6,10 @@
 #include "actions/long_lived.hpp"
 #include "auth/app_credentials.hpp"
 #include "auth/token_endpoints.hpp"
+#include "auth/token_inspection.hpp"
+
+#include <optional>
+#include <vector>
 
 namespace threads::actions {
 namespace json = boost::json;
@@ -14,118 +18,121 @@ using autohost::Result;
 
 namespace {
 
-std::int64_t seconds_field(const json::object &o, std::string_view key) {
-  const json::value *v = o.if_contains(key);
-  if (v == nullptr)
-    return 0;
-  if (v->is_int64())
-    return v->as_int64();
-  if (v->is_uint64())
-    return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double())
-    return static_cast<std::int64_t>(v->as_double());
-  return 0;
+std::string listed(const std::vector<std::string> &names) {
+  std::string out;
+  for (const auto &n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out;
 }
 
-Error nothing_stored(Error e, std::string_view step) {
-  return actions::nothing_stored(std::move(e), "import_token", step);
-}
+// The registered app the token may belong to, before asking Meta: the one named, else the
+// only one registered. With several and none named it stays open (`candidates` lists them):
+// a long-lived token needs no app, a short-lived one does.
+struct AppChoice {
+  std::optional<auth::StoredApp> app;
+  bool named = false;
+  std::vector<std::string> candidates;
+};
 
-// The registered app the token belongs to: the one named, or the one whose app id
-// debug_token reported. Empty name when none matches (a long-lived token needs no app).
-Result<auth::StoredApp> token_app(const ActionContext &ctx, const std::string &named,
-                                  const std::string &app_id) {
+Result<AppChoice> choose_app(const ActionContext &ctx, const std::string &named) {
   const auth::Apps apps(ctx.host);
+  AppChoice choice;
   if (!named.empty()) {
-    auto app = apps.load(named);
-    if (!app)
-      return std::move(app).error();
-    if (!app_id.empty() && app->credentials.app_id != app_id) {
+    AH_TRY_DECLARE(app, apps.load(named));
+    choice.app = std::move(app);
+    choice.named = true;
+    return choice;
+  }
+  AH_TRY_DECLARE(names, apps.names());
+  if (names.size() == 1) {
+    AH_TRY_DECLARE(app, apps.load(names.front()));
+    choice.app = std::move(app);
+  } else {
+    choice.candidates = std::move(names);
+  }
+  return choice;
+}
+
+// Settles the app from what debug_token showed: the only registered app is not assumed for
+// a token debug_token says is another app's; an app_id in the answer (Facebook's shape;
+// Threads sends none) picks the registered app with it. An app whose own token was refused
+// (a wrong secret) is kept: the exchange then says what is wrong with its credentials.
+Result<autohost::Done> settle_app(const ActionContext &ctx, AppChoice &choice,
+                                  const Inspection &inspected) {
+  const std::string &app_id = inspected.info.app_id;
+  if (choice.app && !app_id.empty() && choice.app->credentials.app_id != app_id) {
+    if (choice.named) {
       return field_error("import_token", "app",
-                         "is app id " + app->credentials.app_id +
+                         "is app id " + choice.app->credentials.app_id +
                              ", but the token belongs to app id " + app_id);
     }
-    return app;
+    choice.app.reset();
   }
-  if (app_id.empty())
-    return auth::StoredApp{};
-  auto found = apps.find_by_app_id(app_id);
-  if (!found && found.error().status == AH_NOT_FOUND)
-    return auth::StoredApp{};
-  return found;
+  if (choice.app && !choice.named && inspected.other_app)
+    choice.app.reset();
+  if (!choice.app && !app_id.empty()) {
+    auto found = auth::Apps(ctx.host).find_by_app_id(app_id);
+    if (found)
+      choice.app = std::move(found).value();
+    else if (found.error().status != AH_NOT_FOUND)
+      return std::move(found).error();
+  }
+  return autohost::Done{};
 }
 
-// Asks debug_token who the token belongs to, its app (`app_id`), and when it was issued and
-// expires: the record to store, before the exchange and the username.
-Result<auth::TokenRecord> checked_token(const ActionContext &ctx, const std::string &token,
-                                        std::string &app_id) {
-  auto call = ctx.make_call(http::Method::get, "/debug_token", graph::Operation::read, token);
-  call.params = {{"input_token", token}};
-  auto debug = ctx.graph.call(call);
-  if (!debug)
-    return nothing_stored(to_error(std::move(debug).error()), "checking the token");
-  const json::value *data = debug->is_object() ? debug->as_object().if_contains("data") : nullptr;
-  if (data == nullptr || !data->is_object()) {
-    return Error::make(AH_RETRY_LATER, "import_token: debug_token answered without data");
+// Why a short-lived token cannot be exchanged without naming its app: never "no app is
+// registered" when one is.
+Error short_token_needs_app(const ActionContext &ctx, const AppChoice &choice) {
+  if (choice.candidates.size() > 1) {
+    return field_error("import_token", "app",
+                       "is required: the token is short-lived (1 hour) and is exchanged for a "
+                       "long-lived one with its app's secret, and several Threads apps are "
+                       "registered (" +
+                           listed(choice.candidates) + "); name the token's app");
   }
-  const json::object &d = data->as_object();
-  if (const json::value *valid = d.if_contains("is_valid");
-      valid != nullptr && valid->is_bool() && !valid->as_bool()) {
+  auto names = auth::Apps(ctx.host).names();
+  const std::string why =
+      names && !names->empty()
+          ? "it does not belong to the registered app '" + names->front() +
+                "' (debug_token says it is another app's); register its app with "
+                "threads.register_app "
+                "and name it with \"app\""
+          : "no Threads app is registered; register its app first (threads.register_app)";
+  return field_error("import_token", "access_token",
+                     "is a short-lived token (1 hour), exchanged for a long-lived one with its "
+                     "app's secret, but " +
+                         why + "; or paste a long-lived token");
+}
+
+// Checks the token with debug_token and settles its app; errors say what to do.
+Result<auth::TokenInfo> check_token(const ActionContext &ctx, AppChoice &choice,
+                                    const std::string &token) {
+  auto inspected = inspect_token(ctx, "import_token", choice.app ? &*choice.app : nullptr, token);
+  if (!inspected && !choice.app && inspected.error().status == AH_INVALID_INPUT) {
+    // Refused with the token itself as the caller (development-mode apps answer only their
+    // app token): the app's credentials are needed.
+    return field_error("import_token", "app",
+                       "is needed to check the token: debug_token refused the token itself (" +
+                           auth::error_message(inspected.error()) + "); " +
+                           (choice.candidates.size() > 1
+                                ? "several Threads apps are registered (" +
+                                      listed(choice.candidates) + "); name the token's app"
+                                : std::string("no Threads app is registered; register the "
+                                              "token's app with threads.register_app")));
+  }
+  if (!inspected)
+    return std::move(inspected).error();
+  if (!inspected->info.valid) {
     return Error::make(AH_AUTH_REQUIRED, "import_token: the token is not valid (expired or "
                                          "revoked); authorise the account again with "
                                          "threads.auth_url and threads.exchange_code");
   }
-  auth::TokenRecord record;
-  record.access_token = token;
-  record.user_id = graph::id_string(d.if_contains("user_id"));
-  record.issued_at_ms = seconds_field(d, "issued_at") * 1000;
-  record.expires_at_ms = seconds_field(d, "expires_at") * 1000;
-  if (const json::value *s = d.if_contains("scopes"); s != nullptr && s->is_array()) {
-    for (const auto &scope : s->as_array()) {
-      if (scope.is_string())
-        record.scopes.emplace_back(scope.as_string());
-    }
-  }
-  if (record.user_id.empty()) {
-    return Error::make(AH_RETRY_LATER, "import_token: debug_token did not name the user");
-  }
-  app_id = graph::id_string(d.if_contains("app_id"));
-  return record;
+  AH_TRY(settle_app(ctx, choice, *inspected));
+  return std::move(inspected->info);
 }
 
-// Exchanges a short-lived token in `record` for a long-lived one, with the app's secret.
-Result<autohost::Done> make_long_lived(const ActionContext &ctx, const auth::StoredApp &app,
-                                       auth::TokenRecord &record) {
-  if (app.name.empty()) {
-    return field_error("import_token", "access_token",
-                       "is a short-lived token (1 hour); register its Threads app first "
-                       "(threads.register_app) so it can be exchanged for a long-lived one with "
-                       "the app secret, or paste a long-lived token");
-  }
-  AH_TRY_DECLARE(answer, exchange_for_long_lived(ctx, "import_token", app.credentials.app_secret,
-                                                 record.access_token));
-  record.access_token = answer.access_token;
-  record.issued_at_ms = ctx.now_ms();
-  record.expires_at_ms =
-      answer.expires_in_s > 0 ? record.issued_at_ms + answer.expires_in_s * 1000 : 0;
-  return autohost::Done{};
-}
-
-// The account's username from /me, when it can be read (it is only shown, never relied on).
-void add_username(const ActionContext &ctx, auth::TokenRecord &record) {
-  auto me = ctx.make_call(http::Method::get, "/me", graph::Operation::read, record.access_token);
-  me.params = {{"fields", "id,username"}};
-  if (auto profile = ctx.graph.call(me); profile && profile->is_object()) {
-    if (const json::value *u = profile->as_object().if_contains("username");
-        u != nullptr && u->is_string()) {
-      record.username = std::string(u->as_string());
-    }
-  }
-}
-
-// Stores the account: new, or replacing the stored one when `replace`.
-Result<autohost::Done> save_account(const ActionContext &ctx, const std::string &account,
-                                    const auth::TokenRecord &record, bool replace) {
+Result<autohost::Done> save_imported(const ActionContext &ctx, const std::string &account,
+                                     const auth::TokenRecord &record, bool replace) {
   std::uint64_t expected = 0;
   if (replace) {
     auto existing = ctx.accounts.load(account, auth::Usability::any);
@@ -136,13 +143,12 @@ Result<autohost::Done> save_account(const ActionContext &ctx, const std::string 
     }
   }
   auto saved = ctx.accounts.save(account, record, expected);
-  if (!saved) {
-    if (saved.error().status == AH_CONFLICT) {
-      return Error::make(AH_CONFLICT, "import_token: account '" + account +
-                                          "' exists already; pass \"replace\": true to replace it");
-    }
-    return std::move(saved).error();
+  if (!saved && saved.error().status == AH_CONFLICT) {
+    return Error::make(AH_CONFLICT, "import_token: account '" + account +
+                                        "' exists already; pass \"replace\": true to replace it");
   }
+  if (!saved)
+    return std::move(saved).error();
   return autohost::Done{};
 }
 
@@ -168,19 +174,37 @@ Result<std::string> run_import_token(const ActionContext &ctx, std::string_view 
     return field_error("import_token", "access_token", "must not contain white space");
   }
 
-  std::string app_id;
-  AH_TRY_DECLARE(record, checked_token(ctx, token, app_id));
-  AH_TRY_DECLARE(app, token_app(ctx, app_name, app_id));
-  record.app = app.name;
+  // debug_token tells who the token belongs to, its granted scopes, and when it was issued
+  // and expires; asked as the app when the app is known (development-mode apps require it).
+  AH_TRY_DECLARE(choice, choose_app(ctx, app_name));
+  AH_TRY_DECLARE(info, check_token(ctx, choice, token));
+  auth::TokenRecord record;
+  record.access_token = token;
+  record.user_id = info.user_id;
+  record.issued_at_ms = info.issued_at_s * 1000;
+  record.expires_at_ms = info.expires_at_s * 1000;
+  record.scopes = info.scopes;
+  record.scopes_checked_at_ms = ctx.now_ms();
+  record.app = choice.app ? choice.app->name : std::string();
+
   // A short-lived token lives one hour; a long-lived one about 60 days.
   const bool short_lived = record.expires_at_ms != 0 && record.issued_at_ms != 0 &&
                            record.expires_at_ms - record.issued_at_ms <= 2 * 3600 * 1000;
-  if (short_lived)
-    AH_TRY(make_long_lived(ctx, app, record));
+  if (short_lived) {
+    if (!choice.app)
+      return short_token_needs_app(ctx, choice);
+    AH_TRY_DECLARE(answer, exchange_for_long_lived(ctx, "import_token",
+                                                   choice.app->credentials.app_secret, token));
+    record.access_token = answer.access_token;
+    record.issued_at_ms = ctx.now_ms();
+    record.expires_at_ms =
+        answer.expires_in_s > 0 ? record.issued_at_ms + answer.expires_in_s * 1000 : 0;
+  }
   record.kind = auth::TokenKind::long_lived;
-  add_username(ctx, record);
-  AH_TRY(save_account(ctx, account, record, replace));
 
+  record.username = username_of(ctx, record.access_token);
+
+  AH_TRY(save_imported(ctx, account, record, replace));
   ctx.log(AH_LOG_INFO, "account imported",
           json::serialize(json::object{
               {"account", account}, {"user_id", record.user_id}, {"exchanged", short_lived}}));

@@ -4,6 +4,7 @@
 
 #include "actions/acting_account.hpp"
 #include "actions/input_reader.hpp"
+#include "actions/insights_range.hpp"
 
 namespace threads::actions {
 namespace json = boost::json;
@@ -220,15 +221,15 @@ Result<std::string> run_conversation(const ActionContext &ctx, std::string_view 
 
 Result<std::string> run_insights(const ActionContext &ctx, std::string_view input) {
   AH_TRY_DECLARE(r, Reader::parse("insights", input));
-  std::string id, since, until;
+  std::string id;
   AH_TRY_ASSIGN(id, r.id("id"));
   std::vector<std::string> metrics;
   AH_TRY_ASSIGN(metrics, r.strings("metrics"));
-  AH_TRY_ASSIGN(since, time_bound(r, "since"));
-  AH_TRY_ASSIGN(until, time_bound(r, "until"));
+  AH_TRY_DECLARE(range, read_insights_range(r));
   AH_TRY(r.no_unknown_fields());
-  if (!id.empty() && (!since.empty() || !until.empty())) {
-    return field_error("insights", "since", "applies to account insights only (omit id)");
+  if (!id.empty() && (range.since_s || range.until_s)) {
+    return field_error("insights", range.since_s ? "since" : "until",
+                       "applies to account insights only (omit id)");
   }
   AH_TRY_DECLARE(who, ActingAccount::load(ctx));
   const bool media = !id.empty();
@@ -238,10 +239,11 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
   call.params = {{"metric", joined(metrics, media ? "views,likes,replies,reposts,quotes,shares"
                                                   : "views,likes,replies,reposts,quotes,"
                                                     "followers_count")}};
-  if (!since.empty())
-    call.params.emplace_back("since", since);
-  if (!until.empty())
-    call.params.emplace_back("until", until);
+  // Unix seconds, as Meta documents for this endpoint, whatever form the input took.
+  if (range.since_s)
+    call.params.emplace_back("since", std::to_string(*range.since_s));
+  if (range.until_s)
+    call.params.emplace_back("until", std::to_string(*range.until_s));
   auto got = who.call(call);
   if (!got)
     return to_error(std::move(got).error());

@@ -145,48 +145,4 @@ autohost::Result<RedirectParts> parse_redirect(std::string_view text) {
   return out;
 }
 
-std::string pending_key(std::string_view state) {
-  return std::string(pending_prefix) + std::string(state);
-}
-
-std::string to_json(const PendingAuthorisation &p) {
-  json::array scopes;
-  for (const auto &s : p.scopes)
-    scopes.emplace_back(s);
-  return json::serialize(json::object{{"account", p.account},
-                                      {"app", p.app},
-                                      {"redirect_uri", p.redirect_uri},
-                                      {"scopes", std::move(scopes)},
-                                      {"created_at_ms", p.created_at_ms}});
-}
-
-std::optional<PendingAuthorisation> pending_from_json(std::string_view text) {
-  boost::system::error_code ec;
-  const json::value doc = json::parse(text, ec);
-  if (ec || !doc.is_object())
-    return std::nullopt;
-  const json::object &o = doc.as_object();
-  PendingAuthorisation p;
-  auto str = [&](std::string_view k, std::string &out) {
-    const json::value *v = o.if_contains(k);
-    if (v == nullptr || !v->is_string())
-      return false;
-    out = std::string(v->as_string());
-    return true;
-  };
-  if (!str("account", p.account) || !str("app", p.app) || !str("redirect_uri", p.redirect_uri)) {
-    return std::nullopt;
-  }
-  if (const json::value *c = o.if_contains("created_at_ms"); c != nullptr && c->is_int64()) {
-    p.created_at_ms = c->as_int64();
-  }
-  if (const json::value *s = o.if_contains("scopes"); s != nullptr && s->is_array()) {
-    for (const auto &scope : s->as_array()) {
-      if (scope.is_string())
-        p.scopes.emplace_back(scope.as_string());
-    }
-  }
-  return p;
-}
-
 } // namespace threads::auth

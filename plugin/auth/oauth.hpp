@@ -1,11 +1,9 @@
-// OAuth onboarding helpers: scopes, the CSRF state, the authorize URL, reading the redirect
-// the browser lands on, and the pending authorisations remembered in the store.
+// OAuth onboarding helpers: scopes, the CSRF state, the authorize URL and reading the
+// redirect the browser lands on (the authorisations in progress: pending_authorisations.hpp).
 #pragma once
 
 #include <autohost/plugin.hpp>
 
-#include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,23 +36,5 @@ struct RedirectParts {
   std::string error_description;
 };
 autohost::Result<RedirectParts> parse_redirect(std::string_view text);
-
-// An authorisation started by auth_url and not yet finished by exchange_code, under
-// threads/oauth/<state>. The state is the CSRF check: a redirect whose state has no record
-// here was not started by this host.
-struct PendingAuthorisation {
-  std::string account;
-  std::string app;
-  std::string redirect_uri;
-  std::vector<std::string> scopes;
-  std::int64_t created_at_ms = 0;
-};
-inline constexpr std::string_view pending_prefix = "threads/oauth/";
-// Authorization codes live one hour; the user may need a while before approving.
-inline constexpr std::int64_t pending_life_ms = 2LL * 3600 * 1000;
-
-std::string pending_key(std::string_view state);
-std::string to_json(const PendingAuthorisation &pending);
-std::optional<PendingAuthorisation> pending_from_json(std::string_view json);
 
 } // namespace threads::auth

@@ -45,6 +45,7 @@ std::string to_json(const TokenRecord &r) {
                  {"access_token", r.access_token},
                  {"kind", r.kind == TokenKind::long_lived ? "long" : "short"},
                  {"scopes", std::move(scopes)},
+                 {"scopes_checked_at_ms", r.scopes_checked_at_ms},
                  {"issued_at_ms", r.issued_at_ms},
                  {"expires_at_ms", r.expires_at_ms},
                  {"status", r.status == AccountStatus::active ? "active" : "needs_reauth"},
@@ -89,6 +90,7 @@ autohost::Result<TokenRecord> token_record_from_json(std::string_view account,
   num("previous_expires_at_ms", r.previous_expires_at_ms);
   num("last_refresh_ms", r.last_refresh_ms);
   num("refresh_claim_ms", r.refresh_claim_ms);
+  num("scopes_checked_at_ms", r.scopes_checked_at_ms); // absent in older records: unchecked
   std::string kind, status;
   str("kind", kind);
   str("status", status);

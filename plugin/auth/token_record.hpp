@@ -21,6 +21,9 @@ struct TokenRecord {
   std::string access_token;
   TokenKind kind = TokenKind::long_lived;
   std::vector<std::string> scopes;
+  // When `scopes` were read from debug_token, i.e. are what the user granted. 0: they are
+  // what was asked for, or records from before the check, so actions do not rely on them.
+  std::int64_t scopes_checked_at_ms = 0;
   std::int64_t issued_at_ms = 0;
   std::int64_t expires_at_ms = 0; // from expires_in, never assumed
   AccountStatus status = AccountStatus::active;

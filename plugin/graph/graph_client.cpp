@@ -2,6 +2,7 @@
 #include "graph/graph_client.hpp"
 
 #include "http/redact.hpp"
+#include "http/retry_policy.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url.hpp>
@@ -27,7 +28,7 @@ Error make_error(ah_status status, std::string_view code, std::string message) {
 
 } // namespace
 
-Failure transport_failure(const http::Error &e) {
+Failure transport_failure(const http::Error &e, Effect effect) {
   ah_status status = AH_RETRY_LATER;
   switch (e.kind) {
   case http::ErrorKind::tls:
@@ -53,17 +54,19 @@ Failure transport_failure(const http::Error &e) {
   json::object body{{"code", http::to_string(e.kind)},
                     {"message", std::move(message)},
                     {"attempts", e.attempts},
-                    {"request_may_have_been_sent", e.delivery == http::Delivery::maybe_sent}};
+                    {"request_may_have_been_sent",
+                     e.delivery == http::Delivery::maybe_sent && effect == Effect::possible}};
   if (status == AH_RETRY_LATER)
     body["retry_after_s"] = 30;
   return Failure{Error{status, json::serialize(body)}, e.delivery, std::nullopt};
 }
 
-Failure deadline_failure(const http::Error &e) {
+Failure deadline_failure(const http::Error &e, Effect effect) {
   json::object body{{"code", "deadline_exceeded"},
                     {"message", "the call's deadline passed: " + e.message},
                     {"attempts", e.attempts},
-                    {"request_may_have_been_sent", e.delivery == http::Delivery::maybe_sent}};
+                    {"request_may_have_been_sent",
+                     e.delivery == http::Delivery::maybe_sent && effect == Effect::possible}};
   return Failure{Error{AH_CANCELLED, json::serialize(body)}, e.delivery, std::nullopt};
 }
 
@@ -172,11 +175,13 @@ GraphResult<json::value> GraphClient::decode(http::Result<http::Response> respon
                                              const Call &call) const {
   if (!response) {
     const http::Error &e = response.error();
+    const bool reads = call.method == http::Method::get || call.method == http::Method::head;
+    const Effect effect = reads ? Effect::none : Effect::possible;
     if (e.kind == http::ErrorKind::timeout && call.deadline &&
         std::chrono::steady_clock::now() >= *call.deadline) {
-      return deadline_failure(e);
+      return deadline_failure(e, effect);
     }
-    return transport_failure(e);
+    return transport_failure(e, effect);
   }
   const int status = response->status;
   if (status >= 200 && status < 300) {
@@ -194,11 +199,11 @@ GraphResult<json::value> GraphClient::decode(http::Result<http::Response> respon
   if (auto parsed = parse_error(status, response->body))
     error = std::move(*parsed);
   Verdict verdict = classify(error, call.operation);
-  if (auto retry_after = response->headers.find("Retry-After")) {
-    try {
-      verdict.retry_after_s = std::stoi(std::string(*retry_after));
-    } catch (...) {
-      // An HTTP-date: keep the catalogue's estimate.
+  // The server's own hint (seconds or an HTTP-date) beats the catalogue's estimate; rounded
+  // up, so a caller that waits retry_after_s never comes back early.
+  if (auto header = response->headers.find("Retry-After")) {
+    if (auto wait = http::parse_retry_after(*header, std::chrono::system_clock::now())) {
+      verdict.retry_after_s = static_cast<int>((wait->count() + 999) / 1000);
     }
   }
   return Failure{Error{verdict.status, error_body(error, verdict)}, http::Delivery::maybe_sent,

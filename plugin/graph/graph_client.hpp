@@ -79,12 +79,17 @@ private:
   http::Client &http_;
 };
 
+// Whether a request can change something on the server (a POST or DELETE can, a GET not).
+enum class Effect { none, possible };
+
 // Turns an HTTP-layer failure into an ABI error (transport problems are retry_later,
-// except TLS and invalid requests, which retrying cannot fix).
-Failure transport_failure(const http::Error &error);
+// except TLS and invalid requests, which retrying cannot fix). The body's
+// request_may_have_been_sent is true only when no answer came for a request that may have
+// reached the server and could have had an effect there.
+Failure transport_failure(const http::Error &error, Effect effect);
 // A request stopped by the caller's deadline (Call::deadline): AH_CANCELLED with code
 // "deadline_exceeded", as abi.h says, not a transient failure to retry.
-Failure deadline_failure(const http::Error &error);
+Failure deadline_failure(const http::Error &error, Effect effect);
 
 // An id from JSON, which may be a string or a bare (17-digit) number; empty when absent.
 std::string id_string(const boost::json::value *v);

@@ -113,7 +113,7 @@ std::optional<Error> validate_options(const ClientOptions &o) {
     return invalid_argument("max_response_bytes and max_connections_per_host must be positive");
   }
   if (o.retry.max_attempts < 1 || o.retry.base_delay < milliseconds{0} ||
-      o.retry.max_delay < milliseconds{0}) {
+      o.retry.max_delay < milliseconds{0} || o.retry.max_retry_after < milliseconds{0}) {
     return invalid_argument("retry.max_attempts must be at least 1 and delays not negative");
   }
   if (has_control_chars(o.user_agent)) {
@@ -147,6 +147,30 @@ struct Watch {
   explicit Watch(const net::any_io_executor &executor) : timer(executor) {}
   net::steady_timer timer;
   RequestControl *control = nullptr; // null once the request has finished
+};
+
+// What one request needs across its attempts, worked out once before the first.
+struct Plan {
+  Method method = Method::get;
+  std::string shown_url; // redacted: for logs and messages
+  std::string what;      // "GET <shown_url>"
+  Target target;
+  WireRequest wire;
+  bool idempotent = false;
+  bool head = false;
+  Clock::time_point started;
+  Clock::time_point deadline; // the earlier of the request's and total_timeout's
+  const ProxyEndpoint *via = nullptr;
+  std::string pool_key;
+};
+
+// Where the retry loop stands between attempts.
+struct RetryState {
+  // maybe_sent once an attempt may have reached the server without an answer coming back;
+  // an answer (even a 429 or 503) says the server saw the request and what it did.
+  Delivery delivery = Delivery::not_sent;
+  int budget = 1; // attempts allowed
+  bool stale_retry_used = false;
 };
 
 } // namespace
@@ -231,10 +255,20 @@ struct Client::Impl {
   // Never fails by exception once started: everything becomes an Error.
   net::awaitable<Result<Response>> run(Request request);
   net::awaitable<Result<Response>> run_checked(Request request);
-  net::awaitable<Outcome<Response>> attempt(const Target &target, const ProxyEndpoint *via,
-                                            const std::string &pool_key, const WireRequest &wire,
-                                            std::string_view what, bool head,
-                                            Clock::time_point deadline, RequestControl &control);
+  Result<Plan> plan(const Request &request) const;
+  // Why the loop must stop before the next attempt (cancelled, deadline passed), if it must.
+  std::optional<Error> stop_before(const Plan &plan, RequestControl &control,
+                                   const std::function<bool()> &cancelled, const RetryState &state,
+                                   int attempt) const;
+  // How long to wait before retrying after an answer or a failure; nullopt: do not retry.
+  std::optional<milliseconds> retry_wait(const Plan &plan, const Response &response, int attempt,
+                                         const RetryState &state);
+  std::optional<milliseconds> retry_wait(const Plan &plan, const Failure &failure, int attempt,
+                                         const RequestControl &control, RetryState &state);
+  Response answered(const Plan &plan, Response response, int attempt) const;
+  Error failed(const Plan &plan, Failure failure, int attempt, const RetryState &state) const;
+  void log_retry(const Plan &plan, int attempt, std::string_view reason, milliseconds delay);
+  net::awaitable<Outcome<Response>> attempt(const Plan &plan, RequestControl &control);
   net::awaitable<bool> pause(milliseconds delay, RequestControl &control);
   net::awaitable<void> watch_cancellation(std::shared_ptr<Watch> watch,
                                           std::function<bool()> cancelled);
@@ -301,39 +335,199 @@ net::awaitable<Result<Response>> Client::Impl::run(Request request) {
   }
 }
 
-net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
-  const auto started = Clock::now();
-  const std::string shown_url = redact_url(request.url);
-  const std::string what = std::string(to_string(request.method)) + " " + shown_url;
-  if (shutting_down) {
-    co_return Error{ErrorKind::cancelled, "the HTTP client is shutting down: " + what,
-                    Delivery::not_sent, 0};
+namespace {
+
+// Registers a request as active (so shutdown can interrupt it) and runs its cancellation
+// watchdog, for as long as the request's loop runs.
+class ActiveRequest {
+public:
+  ActiveRequest(std::unordered_set<RequestControl *> &active, RequestControl &control,
+                std::shared_ptr<Watch> watch)
+      : active_(active), control_(control), watch_(std::move(watch)) {
+    active_.insert(&control_);
   }
-  auto target = parse_target(request.url, options.plain_http);
-  if (!target) {
-    co_return target.error();
-  }
-  if (auto bad = validate_headers(request)) {
-    co_return *bad;
-  }
-  const WireRequest wire = build(request, *target);
-  const bool idempotent = is_idempotent(request);
-  const bool head = request.method == Method::head;
-  auto deadline = started + options.total_timeout;
-  if (request.deadline && *request.deadline < deadline) {
-    deadline = *request.deadline;
-  }
-  const ProxyEndpoint *via =
-      proxy && target->tls && !no_proxy.matches(target->host, target->port) ? &*proxy : nullptr;
-  std::string pool_key =
-      std::string(target->tls ? "https://" : "http://") +
-      host_and_port(target->host, target->host.find(':') != std::string::npos, target->port);
-  if (via != nullptr) {
-    pool_key += " via " + via->display;
+  ActiveRequest(const ActiveRequest &) = delete;
+  ActiveRequest &operator=(const ActiveRequest &) = delete;
+  ~ActiveRequest() {
+    active_.erase(&control_);
+    if (watch_) {
+      watch_->control = nullptr;
+      watch_->timer.cancel();
+    }
   }
 
+private:
+  std::unordered_set<RequestControl *> &active_;
+  RequestControl &control_;
+  std::shared_ptr<Watch> watch_;
+};
+
+} // namespace
+
+Result<Plan> Client::Impl::plan(const Request &request) const {
+  Plan p;
+  p.started = Clock::now();
+  p.method = request.method;
+  p.shown_url = redact_url(request.url);
+  p.what = std::string(to_string(request.method)) + " " + p.shown_url;
+  auto target = parse_target(request.url, options.plain_http);
+  if (!target) {
+    return target.error();
+  }
+  if (auto bad = validate_headers(request)) {
+    return *bad;
+  }
+  p.target = std::move(*target);
+  p.wire = build(request, p.target);
+  p.idempotent = is_idempotent(request);
+  p.head = request.method == Method::head;
+  p.deadline = p.started + options.total_timeout;
+  if (request.deadline && *request.deadline < p.deadline) {
+    p.deadline = *request.deadline;
+  }
+  const Target &t = p.target;
+  if (proxy && t.tls && !no_proxy.matches(t.host, t.port)) {
+    p.via = &*proxy;
+  }
+  p.pool_key = std::string(t.tls ? "https://" : "http://") +
+               host_and_port(t.host, t.host.find(':') != std::string::npos, t.port);
+  if (p.via != nullptr) {
+    p.pool_key += " via " + p.via->display;
+  }
+  return p;
+}
+
+std::optional<Error> Client::Impl::stop_before(const Plan &plan, RequestControl &control,
+                                               const std::function<bool()> &cancelled,
+                                               const RetryState &state, int attempt) const {
+  if (!control.cancelled && cancelled) {
+    try {
+      control.cancelled = cancelled();
+    } catch (...) { // NOLINT(bugprone-empty-catch): a throwing check counts as "not cancelled"
+    }
+  }
+  if (control.cancelled) {
+    return Error{ErrorKind::cancelled, "cancelled before sending " + plan.what, state.delivery,
+                 attempt - 1};
+  }
+  if (Clock::now() >= plan.deadline) {
+    return Error{ErrorKind::timeout,
+                 "total timeout: the deadline passed before sending " + plan.what, state.delivery,
+                 attempt - 1};
+  }
+  return std::nullopt;
+}
+
+void Client::Impl::log_retry(const Plan &plan, int attempt, std::string_view reason,
+                             milliseconds delay) {
+  retries.fetch_add(1, std::memory_order_relaxed);
+  logger.write(LogLevel::info, "http: retrying " + plan.what + " after " + std::string(reason),
+               {{"method", to_string(plan.method)},
+                {"url", plan.shown_url},
+                {"reason", reason},
+                {"attempt", std::int64_t{attempt}},
+                {"delay_ms", static_cast<std::int64_t>(delay.count())}});
+}
+
+std::optional<milliseconds> Client::Impl::retry_wait(const Plan &plan, const Response &response,
+                                                     int attempt, const RetryState &state) {
+  if (attempt >= state.budget || !is_retryable_status(response.status)) {
+    return std::nullopt;
+  }
+  std::optional<milliseconds> hint;
+  if (auto header = response.headers.find("Retry-After")) {
+    hint = parse_retry_after(*header, std::chrono::system_clock::now());
+  }
+  const milliseconds delay = hint ? *hint : backoff_delay(options.retry, attempt, unit_random());
+  std::string_view why_not;
+  if (hint && *hint > options.retry.max_retry_after) {
+    why_not = "Retry-After is longer than the client waits";
+  } else if (Clock::now() + delay >= plan.deadline) {
+    why_not =
+        hint ? "Retry-After reaches past the deadline" : "the backoff reaches past the deadline";
+  }
+  if (!why_not.empty()) {
+    // The answer goes back to the caller, who can schedule the retry itself.
+    logger.write(LogLevel::info, "http: not retrying " + plan.what + ": " + std::string(why_not),
+                 {{"method", to_string(plan.method)},
+                  {"url", plan.shown_url},
+                  {"status", std::int64_t{response.status}},
+                  {"delay_ms", static_cast<std::int64_t>(delay.count())}});
+    return std::nullopt;
+  }
+  log_retry(plan, attempt, "status " + std::to_string(response.status), delay);
+  return delay;
+}
+
+std::optional<milliseconds> Client::Impl::retry_wait(const Plan &plan, const Failure &failure,
+                                                     int attempt, const RequestControl &control,
+                                                     RetryState &state) {
+  if (failure.error.delivery == Delivery::maybe_sent) {
+    state.delivery = Delivery::maybe_sent;
+  }
+  if (control.cancelled || !plan.idempotent) {
+    return std::nullopt;
+  }
+  if (failure.stale_connection && !state.stale_retry_used) {
+    // One free, immediate retry on a fresh connection: the idle one had died.
+    state.stale_retry_used = true;
+    ++state.budget;
+    log_retry(plan, attempt, "a reused connection failed", milliseconds{0});
+    return milliseconds{0};
+  }
+  if (!failure.retryable || attempt >= state.budget) {
+    return std::nullopt;
+  }
+  const milliseconds delay = backoff_delay(options.retry, attempt, unit_random());
+  if (Clock::now() + delay >= plan.deadline) {
+    return std::nullopt;
+  }
+  log_retry(plan, attempt, to_string(failure.error.kind), delay);
+  return delay;
+}
+
+Response Client::Impl::answered(const Plan &plan, Response response, int attempt) const {
+  response.attempts = attempt;
+  if (logger.enabled(LogLevel::debug)) {
+    logger.write(LogLevel::debug, "http: " + plan.what + " -> " + std::to_string(response.status),
+                 {{"method", to_string(plan.method)},
+                  {"url", plan.shown_url},
+                  {"status", std::int64_t{response.status}},
+                  {"attempts", std::int64_t{attempt}},
+                  {"elapsed_ms", elapsed_ms(plan.started)}});
+  }
+  return response;
+}
+
+Error Client::Impl::failed(const Plan &plan, Failure failure, int attempt,
+                           const RetryState &state) const {
+  Error error = std::move(failure.error);
+  error.delivery = state.delivery;
+  error.attempts = attempt;
+  if (logger.enabled(LogLevel::debug)) {
+    logger.write(LogLevel::debug, "http: " + plan.what + " failed: " + error.message,
+                 {{"method", to_string(plan.method)},
+                  {"url", plan.shown_url},
+                  {"error", to_string(error.kind)},
+                  {"attempts", std::int64_t{attempt}},
+                  {"elapsed_ms", elapsed_ms(plan.started)}});
+  }
+  return error;
+}
+
+net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
+  if (shutting_down) {
+    co_return Error{ErrorKind::cancelled,
+                    "the HTTP client is shutting down: " + std::string(to_string(request.method)) +
+                        " " + redact_url(request.url),
+                    Delivery::not_sent, 0};
+  }
+  Result<Plan> planned = plan(request);
+  if (!planned) {
+    co_return planned.error();
+  }
+  const Plan &p = *planned;
   RequestControl control;
-  active.insert(&control);
   std::shared_ptr<Watch> watch;
   if (request.cancelled) {
     watch = std::make_shared<Watch>(io.get_executor());
@@ -341,153 +535,52 @@ net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
     net::co_spawn(io, watch_cancellation(watch, request.cancelled),
                   [](const std::exception_ptr &) {});
   }
-  // Unregisters the request however the loop below ends.
-  struct Leave {
-    Impl &impl;
-    RequestControl &control;
-    std::shared_ptr<Watch> &watch;
-    ~Leave() {
-      impl.active.erase(&control);
-      if (watch) {
-        watch->control = nullptr;
-        watch->timer.cancel();
-      }
-    }
-  } leave{*this, control, watch};
+  const ActiveRequest registered(active, control, watch);
 
-  auto poll_cancelled = [&] {
-    if (!control.cancelled && request.cancelled) {
-      try {
-        control.cancelled = request.cancelled();
-      } catch (...) { // NOLINT(bugprone-empty-catch): a throwing check counts as "not cancelled"
-      }
-    }
-    return control.cancelled;
-  };
-  auto log_retry = [&](int attempt, std::string_view reason, milliseconds delay) {
-    retries.fetch_add(1, std::memory_order_relaxed);
-    logger.write(LogLevel::info, "http: retrying " + what + " after " + std::string(reason),
-                 {{"method", to_string(request.method)},
-                  {"url", shown_url},
-                  {"reason", reason},
-                  {"attempt", std::int64_t{attempt}},
-                  {"delay_ms", static_cast<std::int64_t>(delay.count())}});
-  };
-
-  Delivery delivery = Delivery::not_sent;
-  int budget = idempotent ? options.retry.max_attempts : 1;
-  bool stale_retry_used = false;
+  RetryState state;
+  state.budget = p.idempotent ? options.retry.max_attempts : 1;
   for (int attempt = 1;; ++attempt) {
-    if (poll_cancelled()) {
-      co_return Error{ErrorKind::cancelled, "cancelled before sending " + what, delivery,
-                      attempt - 1};
+    if (auto stop = stop_before(p, control, request.cancelled, state, attempt)) {
+      co_return *stop;
     }
-    if (Clock::now() >= deadline) {
-      co_return Error{ErrorKind::timeout,
-                      "total timeout: the deadline passed before sending " + what, delivery,
-                      attempt - 1};
-    }
-    Outcome<Response> outcome =
-        co_await this->attempt(*target, via, pool_key, wire, what, head, deadline, control);
+    Outcome<Response> outcome = co_await this->attempt(p, control);
+    std::optional<milliseconds> wait;
     if (outcome.has_value()) {
-      Response &response = *outcome;
-      response.attempts = attempt;
-      if (attempt < budget && is_retryable_status(response.status)) {
-        std::optional<milliseconds> delay;
-        if (auto header = response.headers.find("Retry-After")) {
-          delay = parse_retry_after(*header, std::chrono::system_clock::now());
-        }
-        const bool from_header = delay.has_value();
-        if (!delay) {
-          delay = backoff_delay(options.retry, attempt, unit_random());
-        }
-        const std::string reason = "status " + std::to_string(response.status);
-        if (Clock::now() + *delay < deadline) {
-          log_retry(attempt, reason, *delay);
-          if (!co_await pause(*delay, control)) {
-            co_return Error{ErrorKind::cancelled, "cancelled while waiting to retry " + what,
-                            Delivery::maybe_sent, attempt};
-          }
-          continue;
-        }
-        logger.write(LogLevel::info,
-                     "http: not retrying " + what + ": " +
-                         (from_header ? "Retry-After" : "the backoff") +
-                         " reaches past the deadline",
-                     {{"method", to_string(request.method)},
-                      {"url", shown_url},
-                      {"status", std::int64_t{response.status}},
-                      {"delay_ms", static_cast<std::int64_t>(delay->count())}});
+      wait = retry_wait(p, *outcome, attempt, state);
+      if (!wait) {
+        co_return answered(p, std::move(*outcome), attempt);
       }
-      if (logger.enabled(LogLevel::debug)) {
-        logger.write(LogLevel::debug, "http: " + what + " -> " + std::to_string(response.status),
-                     {{"method", to_string(request.method)},
-                      {"url", shown_url},
-                      {"status", std::int64_t{response.status}},
-                      {"attempts", std::int64_t{attempt}},
-                      {"elapsed_ms", elapsed_ms(started)}});
-      }
-      co_return std::move(response);
-    }
-
-    Failure failure = outcome.error();
-    if (failure.error.delivery == Delivery::maybe_sent) {
-      delivery = Delivery::maybe_sent;
-    }
-    if (!control.cancelled && idempotent) {
-      if (failure.stale_connection && !stale_retry_used) {
-        // One free, immediate retry on a fresh connection: the idle one had died.
-        stale_retry_used = true;
-        ++budget;
-        log_retry(attempt, "a reused connection failed", milliseconds{0});
-        continue;
-      }
-      if (failure.retryable && attempt < budget) {
-        const milliseconds delay = backoff_delay(options.retry, attempt, unit_random());
-        if (Clock::now() + delay < deadline) {
-          log_retry(attempt, to_string(failure.error.kind), delay);
-          if (!co_await pause(delay, control)) {
-            co_return Error{ErrorKind::cancelled, "cancelled while waiting to retry " + what,
-                            delivery, attempt};
-          }
-          continue;
-        }
+    } else {
+      wait = retry_wait(p, outcome.error(), attempt, control, state);
+      if (!wait) {
+        co_return failed(p, std::move(outcome.error()), attempt, state);
       }
     }
-    Error error = std::move(failure.error);
-    error.delivery = delivery;
-    error.attempts = attempt;
-    if (logger.enabled(LogLevel::debug)) {
-      logger.write(LogLevel::debug, "http: " + what + " failed: " + error.message,
-                   {{"method", to_string(request.method)},
-                    {"url", shown_url},
-                    {"error", to_string(error.kind)},
-                    {"attempts", std::int64_t{attempt}},
-                    {"elapsed_ms", elapsed_ms(started)}});
+    if (wait->count() > 0 && !co_await pause(*wait, control)) {
+      co_return Error{ErrorKind::cancelled, "cancelled while waiting to retry " + p.what,
+                      state.delivery, attempt};
     }
-    co_return error;
   }
 }
 
-net::awaitable<Outcome<Response>>
-Client::Impl::attempt(const Target &target, const ProxyEndpoint *via, const std::string &pool_key,
-                      const WireRequest &wire, std::string_view what, bool head,
-                      Clock::time_point deadline, RequestControl &control) {
-  Outcome<ConnectionPool::Lease> leased = co_await pool.acquire(pool_key, deadline, control);
+net::awaitable<Outcome<Response>> Client::Impl::attempt(const Plan &plan, RequestControl &control) {
+  Outcome<ConnectionPool::Lease> leased =
+      co_await pool.acquire(plan.pool_key, plan.deadline, control);
   if (!leased.has_value()) {
     co_return leased.error();
   }
   ConnectionPool::Lease lease = std::move(*leased);
   if (lease.connection() == nullptr) {
     const std::uint64_t id = next_connection_id++;
-    const ConnectSpec spec{target, via, options.user_agent, options.connect_timeout, deadline};
+    const ConnectSpec spec{plan.target, plan.via, options.user_agent, options.connect_timeout,
+                           plan.deadline};
     Outcome<std::unique_ptr<Connection>> opened = co_await open_connection(tls, spec, control, id);
     if (!opened.has_value()) {
       co_return opened.error();
     }
     connections_opened.fetch_add(1, std::memory_order_relaxed);
     if (logger.enabled(LogLevel::debug)) {
-      logger.write(LogLevel::debug, "http: connected to " + pool_key,
+      logger.write(LogLevel::debug, "http: connected to " + plan.pool_key,
                    {{"connection", static_cast<std::int64_t>(id)}});
     }
     lease.attach(std::move(*opened));
@@ -495,9 +588,10 @@ Client::Impl::attempt(const Target &target, const ProxyEndpoint *via, const std:
     connections_reused.fetch_add(1, std::memory_order_relaxed);
   }
   attempts.fetch_add(1, std::memory_order_relaxed);
-  const ExchangeSpec spec{
-      what, options.max_response_bytes, head, options.request_timeout, deadline, lease.reused()};
-  Outcome<Exchanged> exchanged = co_await exchange(*lease.connection(), wire, spec, control);
+  const ExchangeSpec spec{plan.what,     options.max_response_bytes,
+                          plan.head,     options.request_timeout,
+                          plan.deadline, lease.reused()};
+  Outcome<Exchanged> exchanged = co_await exchange(*lease.connection(), plan.wire, spec, control);
   if (!exchanged.has_value()) {
     co_return exchanged.error(); // the lease closes the connection
   }

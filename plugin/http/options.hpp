@@ -26,8 +26,11 @@ struct RetryPolicy {
   // Full jitter: the n-th retry waits uniform(0, min(max_delay, base_delay * 2^(n-1))).
   std::chrono::milliseconds base_delay{250};
   std::chrono::milliseconds max_delay{10'000};
-  // A Retry-After header (seconds or HTTP-date) replaces the computed delay. When it points
-  // past the request's deadline the response is returned instead of waiting.
+  // A Retry-After header (seconds or HTTP-date) replaces the computed delay. When it asks for
+  // more than max_retry_after, or points past the request's deadline, the response is
+  // returned at once instead of waiting: a long wait belongs to the caller (a scheduler
+  // can retry later without holding a thread or the call's deadline).
+  std::chrono::milliseconds max_retry_after{5'000};
 };
 
 // An explicit proxy. `url` is "http://[user:password@]host[:port]" (port 1080 when absent,

@@ -37,6 +37,10 @@ inline bool contains(const std::string &haystack, const std::string &needle) {
 // One sandbox for a whole suite; each fixture resets it.
 struct World {
   World() { instance = this; }
+  // A sandbox started with `sandbox_args` (e.g. several --app).
+  explicit World(const std::vector<std::string> &sandbox_args) : sandbox(sandbox_args) {
+    instance = this;
+  }
   ~World() { instance = nullptr; }
   sbx::SandboxProcess sandbox;
   static inline World *instance = nullptr;

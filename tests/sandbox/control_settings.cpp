@@ -45,6 +45,7 @@ json::object config_json(const Config &config) {
                       {"refresh_keeps_token_string", config.refresh_keeps_token_string},
                       {"no_server_dedup", config.no_server_dedup},
                       {"container_life_s", millis_to_seconds(config.container_life)},
+                      {"apps_in_dev_mode", config.apps_in_dev_mode},
                       {"quota", json::object{{"posts", config.quota.posts},
                                              {"replies", config.quota.replies},
                                              {"deletes", config.quota.deletes}}}};
@@ -74,13 +75,14 @@ std::optional<std::string> apply_delays(Config &config, const json::value &spec)
 
 std::optional<std::string> apply_config(Config &config, const json::object &body) {
   Config updated = config;
-  const std::array<std::pair<std::string_view, bool *>, 6> flags{{
+  const std::array<std::pair<std::string_view, bool *>, 7> flags{{
       {"revoke_on_refresh", &updated.revoke_on_refresh},
       {"accept_bearer", &updated.accept_bearer},
       {"exchange_returns_expires_in", &updated.exchange_returns_expires_in},
       {"exchange_user_id_as_string", &updated.exchange_user_id_as_string},
       {"refresh_keeps_token_string", &updated.refresh_keeps_token_string},
       {"no_server_dedup", &updated.no_server_dedup},
+      {"apps_in_dev_mode", &updated.apps_in_dev_mode},
   }};
   for (const auto &entry : body) {
     const std::string_view key = entry.key();

@@ -6,7 +6,10 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <string>
+#include <utility>
 
 namespace sandbox {
 namespace json = boost::json;
@@ -14,6 +17,34 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::int64_t earliest_insights = 1712991600; // 2024-04-13, threads-api.md 3.9
+
+// Account insights take since/until as Unix timestamps only (threads-api.md 3.9; unlike
+// the list endpoints, no strtotime text), not before earliest_insights, since < until.
+Expected<std::pair<std::optional<TimePoint>, std::optional<TimePoint>>, GraphError>
+read_insights_range(const Context &ctx) {
+  std::pair<std::optional<TimePoint>, std::optional<TimePoint>> range;
+  for (const auto &[name, target] :
+       {std::pair{"since", &range.first}, std::pair{"until", &range.second}}) {
+    if (!ctx.has_param(name)) {
+      continue;
+    }
+    const std::string_view text = ctx.param(name);
+    const bool digits = !text.empty() && text.find_first_not_of("0123456789") == text.npos;
+    if (!digits || text.size() > 12) {
+      return unexpected(errors::invalid_parameter(name, "must be a Unix timestamp"));
+    }
+    const std::int64_t seconds = std::stoll(std::string(text));
+    if (seconds < earliest_insights) {
+      return unexpected(
+          errors::invalid_parameter(name, "must not be earlier than 1712991600 (2024-04-13)"));
+    }
+    *target = from_unix_seconds(seconds);
+  }
+  if (range.first && range.second && *range.first >= *range.second) {
+    return unexpected(errors::invalid_parameter("since", "must be earlier than until"));
+  }
+  return range;
+}
 
 std::vector<std::string> split_metrics(std::string_view text) {
   std::vector<std::string> out;
@@ -146,20 +177,13 @@ Reply user_insights(Context &ctx) {
   if (!metrics) {
     return metrics.error();
   }
-  auto since = read_time_param(ctx, "since");
-  auto until = read_time_param(ctx, "until");
-  if (!since || !until) {
-    return graph_error_reply(!since ? since.error() : until.error());
-  }
-  for (const auto &[name, t] : {std::pair{"since", *since}, std::pair{"until", *until}}) {
-    if (t && unix_seconds(*t) < earliest_insights) {
-      return graph_error_reply(
-          errors::invalid_parameter(name, "must not be earlier than 1712991600 (2024-04-13)"));
-    }
+  auto range = read_insights_range(ctx);
+  if (!range) {
+    return graph_error_reply(range.error());
   }
   // Default range: yesterday through now.
-  const TimePoint from = since->value_or(start_of_day(ctx.now) - days(1));
-  const TimePoint to = until->value_or(ctx.now);
+  const TimePoint from = range->first.value_or(start_of_day(ctx.now) - days(1));
+  const TimePoint to = range->second.value_or(ctx.now);
   const std::string owner = (*user)->id;
   std::set<std::string> own_posts;
   for (const auto &[id, post] : ctx.world.posts) {

@@ -162,6 +162,12 @@ Reply oauth_authorize(Context &ctx) {
   } else {
     scopes.insert(all_scopes().begin(), all_scopes().end());
   }
+  // The user may untick permissions in the window: what is granted can be less than asked.
+  for (const auto &declined : split_scopes(ctx.param("sandbox_decline"))) {
+    if (declined != "threads_basic") {
+      scopes.erase(declined);
+    }
+  }
   UserRecord *user = ctx.world.find_user(default_user_id);
   if (ctx.has_param("sandbox_user")) {
     user = ctx.world.find_user_by_name(ctx.param("sandbox_user"));
@@ -298,6 +304,14 @@ Reply debug_token(Context &ctx) {
                               {"is_valid", false},
                               {"scopes", json::array{}}}}});
   }
+  if (ctx.world.config.apps_in_dev_mode && (*caller)->kind != TokenKind::app) {
+    // Reported for development-mode apps even for Threads testers (threads-go#28).
+    GraphError e;
+    e.code = 100;
+    e.type = "OAuthException";
+    e.message = "The app associated with this request is in dev mode";
+    return graph_error_reply(e);
+  }
   const TokenRecord &input = it->second;
   if (input.app_id != (*caller)->app_id) {
     return graph_error_reply(errors::invalid_parameter(
@@ -310,8 +324,9 @@ Reply debug_token(Context &ctx) {
   for (const auto &scope : input.scopes) {
     scopes.push_back(json::string(scope));
   }
+  // The documented fields (threads-api.md 1.8): no app_id, unlike Facebook's debug_token;
+  // `application` is the app's name.
   json::object data{{"type", input.kind == TokenKind::app ? "APP" : "USER"},
-                    {"app_id", input.app_id},
                     {"application", "threads-sandbox app " + input.app_id},
                     {"data_access_expires_at", unix_or_zero(input.data_access_expires_at)},
                     {"expires_at", unix_or_zero(input.expires_at)},

@@ -214,6 +214,9 @@ struct Config {
   // another post, and a published container turns EXPIRED when its life ends.
   bool no_server_dedup = false;
   Millis container_life = hours(24);
+  // Apps in development mode: debug_token refuses a user token as the caller (code 100, a
+  // field report); only the app token may ask.
+  bool apps_in_dev_mode = false;
   QuotaLimits quota;
 };
 

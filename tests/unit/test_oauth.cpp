@@ -4,6 +4,7 @@
 
 #include "auth/app_credentials.hpp"
 #include "auth/oauth.hpp"
+#include "auth/pending_authorisations.hpp"
 #include "auth/time_text.hpp"
 #include "auth/token_record.hpp"
 
