@@ -52,18 +52,13 @@ Result<Capabilities> read_capabilities(std::string_view manifest_json, std::stri
   };
   for (const auto &[key, value] : member->as_object()) {
     if (key == "accounts" || key == "quota") {
-      auto name = action_name(key, value);
-      if (!name)
-        return std::move(name).error();
-      (key == "accounts" ? caps.accounts : caps.quota) = std::move(name).value();
+      AH_TRY_ASSIGN((key == "accounts" ? caps.accounts : caps.quota), action_name(key, value));
     } else if (key == "publishes") {
       if (!value.is_array())
         return bad(".publishes must be a list of action names");
       for (const auto &a : value.as_array()) {
-        auto name = action_name("publishes[]", a);
-        if (!name)
-          return std::move(name).error();
-        caps.publishes.push_back(std::move(name).value());
+        AH_TRY_DECLARE(name, action_name("publishes[]", a));
+        caps.publishes.push_back(std::move(name));
       }
     } else if (key == "reply_input") {
       if (!value.is_string())

@@ -54,4 +54,11 @@ public:
 // Turns a Graph failure into the ABI error.
 inline autohost::Error to_error(graph::Failure failure) { return std::move(failure.error); }
 
+// A Graph result with its failure turned into the ABI error, so AH_TRY can pass it on.
+template <class T> autohost::Result<T> to_result(graph::GraphResult<T> result) {
+  if (!result)
+    return to_error(std::move(result).error());
+  return std::move(result).value();
+}
+
 } // namespace threads

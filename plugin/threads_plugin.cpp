@@ -100,15 +100,12 @@ ThreadsPlugin::ThreadsPlugin(autohost::HostServices host, Config config)
 
 Result<std::unique_ptr<autohost::PluginInstance>>
 ThreadsPlugin::create(autohost::HostServices host, std::string_view config_json) {
-  auto config = parse_config(config_json);
-  if (!config)
-    return std::move(config).error();
-  if (!config->ca_file.empty() && !std::ifstream(config->ca_file).good()) {
+  AH_TRY_DECLARE(config, parse_config(config_json));
+  if (!config.ca_file.empty() && !std::ifstream(config.ca_file).good()) {
     return Error::make(AH_INVALID_INPUT,
-                       "plugin config: 'ca_file' " + config->ca_file + " cannot be read");
+                       "plugin config: 'ca_file' " + config.ca_file + " cannot be read");
   }
-  return std::unique_ptr<autohost::PluginInstance>(
-      new ThreadsPlugin(host, std::move(config).value()));
+  return std::unique_ptr<autohost::PluginInstance>(new ThreadsPlugin(host, std::move(config)));
 }
 
 Result<graph::GraphClient *> ThreadsPlugin::network() {
@@ -141,10 +138,8 @@ Result<std::string> ThreadsPlugin::invoke(std::string_view action, std::string_v
     return info(input_json);
   for (const auto &entry : action_table) {
     if (entry.name == action) {
-      auto graph = network();
-      if (!graph)
-        return std::move(graph).error();
-      ActionContext context(host_, config_, *graph.value(), ctx);
+      AH_TRY_DECLARE(graph, network());
+      ActionContext context(host_, config_, *graph, ctx);
       context.action = entry.name;
       context.scopes_needed = actions::scopes_needed(entry.name, input_json);
       return entry.run(context, input_json);
@@ -157,10 +152,8 @@ Result<std::string> ThreadsPlugin::invoke(std::string_view action, std::string_v
 Result<std::string> ThreadsPlugin::run_job(std::string_view job, const autohost::CallContext &ctx) {
   for (const auto &entry : job_table) {
     if (entry.name == job) {
-      auto graph = network();
-      if (!graph)
-        return std::move(graph).error();
-      const ActionContext context(host_, config_, *graph.value(), ctx);
+      AH_TRY_DECLARE(graph, network());
+      const ActionContext context(host_, config_, *graph, ctx);
       return entry.run(context);
     }
   }
@@ -178,11 +171,9 @@ Result<std::string> ThreadsPlugin::info(std::string_view input_json) {
     return Error::make(AH_INVALID_INPUT, "info: unexpected input field '" +
                                              std::string(input.as_object().begin()->key()) + "'");
   }
-  auto names = auth::Accounts(host_).names();
-  if (!names)
-    return std::move(names).error();
+  AH_TRY_DECLARE(names, auth::Accounts(host_).names());
   json::array accounts;
-  for (const auto &n : names.value())
+  for (const auto &n : names)
     accounts.emplace_back(n);
   json::object out;
   out["plugin"] = plugin_name;

@@ -92,9 +92,7 @@ Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
                                     const StatusOptions &options, host::Clock clock) {
   bool truncated = false;
   AH_TRY_DECLARE(items, upcoming_items(store, options, truncated));
-  auto attention = attention_runs(store, options);
-  if (!attention)
-    return std::move(attention).error();
+  AH_TRY_DECLARE(attention, attention_runs(store, options));
   AH_TRY_DECLARE(schedules, store.list());
 
   json::array problems;
@@ -118,7 +116,7 @@ Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
                       {"upcoming", std::move(upcoming)},
                       {"upcoming_truncated", truncated},
                       {"at_risk", std::move(at_risk)},
-                      {"attention", std::move(attention).value()},
+                      {"attention", std::move(attention)},
                       {"problems", std::move(problems)}};
 }
 

@@ -32,11 +32,9 @@ UpcomingItem from_run(const Run &r, const Schedule *s) {
 Result<std::vector<UpcomingItem>> upcoming_items(ScheduleStore &store, const StatusOptions &options,
                                                  bool &truncated) {
   const Instant until = options.now + options.horizon;
-  auto schedules = store.list();
-  if (!schedules)
-    return std::move(schedules).error();
+  AH_TRY_DECLARE(schedules, store.list());
   std::map<std::string, const Schedule *> by_id;
-  for (const auto &s : schedules.value())
+  for (const auto &s : schedules)
     by_id[s.id] = &s;
 
   std::vector<UpcomingItem> items;
@@ -54,7 +52,7 @@ Result<std::vector<UpcomingItem>> upcoming_items(ScheduleStore &store, const Sta
     }
   }
 
-  for (const auto &s : schedules.value()) {
+  for (const auto &s : schedules) {
     // Paused schedules make no runs; a schedule with a problem has stopped firing.
     if (s.paused || !s.problem.empty() || !s.next_fire || *s.next_fire > until)
       continue;

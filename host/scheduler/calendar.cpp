@@ -82,15 +82,13 @@ public:
     std::vector<ScheduleDraft> drafts;
     std::map<std::string, size_t> seen;
     for (size_t i = 0; i < posts->size(); ++i) {
-      auto draft = entry((*posts)[i], "posts[" + std::to_string(i) + "]");
-      if (!draft)
-        return std::move(draft).error();
-      if (auto [it, fresh] = seen.emplace(draft.value().id, i); !fresh) {
-        return fail("posts[" + std::to_string(i) + "] has the same id '" + draft.value().id +
+      AH_TRY_DECLARE(draft, entry((*posts)[i], "posts[" + std::to_string(i) + "]"));
+      if (auto [it, fresh] = seen.emplace(draft.id, i); !fresh) {
+        return fail("posts[" + std::to_string(i) + "] has the same id '" + draft.id +
                     "' as posts[" + std::to_string(it->second) + "]" +
                     (has_explicit_id_ ? "" : " (the two entries say the same thing)"));
       }
-      drafts.push_back(std::move(draft).value());
+      drafts.push_back(std::move(draft));
     }
     return drafts;
   }
@@ -132,16 +130,10 @@ private:
     std::map<std::string, std::optional<std::string>> s;
     for (const char *name :
          {"tz", "account", "plugin", "action", "job", "max_lateness", "missed", "overlap"}) {
-      auto got = text_field(e, at, name);
-      if (!got)
-        return std::move(got).error();
-      s[name] = got.value();
+      AH_TRY_ASSIGN(s[name], text_field(e, at, name));
     }
     for (const char *name : {"id", "name", "at", "every", "start", "cron", "text"}) {
-      auto got = text_field(e, at, name, false);
-      if (!got)
-        return std::move(got).error();
-      s[name] = got.value();
+      AH_TRY_ASSIGN(s[name], text_field(e, at, name, false));
     }
     if (e.contains("action") && e.contains("job")) {
       return fail(at + ": give action or job, not both");

@@ -371,52 +371,49 @@ Result<Run> ScheduleStore::retry_later(const Claim &claim, std::string_view erro
                                        std::optional<std::chrono::seconds> retry_after,
                                        Instant now) {
   const json::value last_error = json_or_text(error_json);
-  auto done = end_claim(claim, now, "scheduling a retry of run '" + claim.run.id + "'", [&] {
-    if (claim.run.attempts >= options_.retry.max_attempts) {
-      const json::object body{
-          {"code", "retries_exhausted"},
-          {"message", "gave up after " + std::to_string(claim.run.attempts) + " attempts"},
-          {"last_error", last_error}};
-      Statement give_up(*db_, "UPDATE runs SET status = 'failed', error_json = ?1, "
-                              "finished_s = ?2, updated_s = ?2, lease_until_s = NULL "
-                              "WHERE id = ?3");
-      give_up.bind(1, json::serialize(body))
-          .bind(2, rows::seconds_of(now))
-          .bind(3, claim.run.id)
-          .step();
-      return;
-    }
-    // `now` is whole seconds (the real time may be up to 1 s later) and a run is claimable
-    // once the whole-second clock reaches not_before: one more second makes the real wait
-    // at least the delay, so a rate limit's hint is never cut short.
-    const auto delay =
-        retry_delay(options_.retry, claim.run.attempts, retry_after, randombytes_random()) +
-        std::chrono::seconds{1};
-    Statement again(*db_, "UPDATE runs SET status = 'pending', error_json = ?1, "
-                          "not_before_s = ?2, claimed_by = '', lease_until_s = NULL, "
-                          "updated_s = ?3 WHERE id = ?4");
-    again.bind(1, json::serialize(last_error))
-        .bind(2, rows::seconds_of(now + delay))
-        .bind(3, rows::seconds_of(now))
-        .bind(4, claim.run.id)
-        .step();
-  });
-  if (!done)
-    return std::move(done).error();
-  return std::move(done.value().run);
+  AH_TRY_DECLARE(
+      done, end_claim(claim, now, "scheduling a retry of run '" + claim.run.id + "'", [&] {
+        if (claim.run.attempts >= options_.retry.max_attempts) {
+          const json::object body{
+              {"code", "retries_exhausted"},
+              {"message", "gave up after " + std::to_string(claim.run.attempts) + " attempts"},
+              {"last_error", last_error}};
+          Statement give_up(*db_, "UPDATE runs SET status = 'failed', error_json = ?1, "
+                                  "finished_s = ?2, updated_s = ?2, lease_until_s = NULL "
+                                  "WHERE id = ?3");
+          give_up.bind(1, json::serialize(body))
+              .bind(2, rows::seconds_of(now))
+              .bind(3, claim.run.id)
+              .step();
+          return;
+        }
+        // `now` is whole seconds (the real time may be up to 1 s later) and a run is claimable
+        // once the whole-second clock reaches not_before: one more second makes the real wait
+        // at least the delay, so a rate limit's hint is never cut short.
+        const auto delay =
+            retry_delay(options_.retry, claim.run.attempts, retry_after, randombytes_random()) +
+            std::chrono::seconds{1};
+        Statement again(*db_, "UPDATE runs SET status = 'pending', error_json = ?1, "
+                              "not_before_s = ?2, claimed_by = '', lease_until_s = NULL, "
+                              "updated_s = ?3 WHERE id = ?4");
+        again.bind(1, json::serialize(last_error))
+            .bind(2, rows::seconds_of(now + delay))
+            .bind(3, rows::seconds_of(now))
+            .bind(4, claim.run.id)
+            .step();
+      }));
+  return std::move(done.run);
 }
 
 Result<Done> ScheduleStore::release(const Claim &claim, Instant now) {
-  auto released = end_claim(claim, now, "releasing run '" + claim.run.id + "'", [&] {
+  AH_TRY(end_claim(claim, now, "releasing run '" + claim.run.id + "'", [&] {
     // The attempt did not happen, so it does not count against max_attempts.
     Statement back(*db_, "UPDATE runs SET status = 'pending', attempts = attempts - 1, "
                          "claimed_by = '', lease_until_s = NULL, not_before_s = ?1, "
                          "started_s = CASE WHEN attempts = 1 THEN NULL ELSE started_s END, "
                          "updated_s = ?1 WHERE id = ?2");
     back.bind(1, rows::seconds_of(now)).bind(2, claim.run.id).step();
-  });
-  if (!released)
-    return std::move(released).error();
+  }));
   return Done{};
 }
 

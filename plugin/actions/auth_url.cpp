@@ -24,35 +24,27 @@ Result<std::string> run_auth_url(const ActionContext &ctx, std::string_view inpu
   if (account.empty()) {
     return field_error("auth_url", "account", "is required: the name the account will have here");
   }
-  if (auto valid = auth::validate_account_name(account); !valid)
-    return std::move(valid).error();
-  auto app = auth::Apps(ctx.host).load(app_name);
-  if (!app)
-    return std::move(app).error();
-  auto scopes = auth::normalise_scopes(asked.empty() ? auth::default_scopes() : asked);
-  if (!scopes)
-    return std::move(scopes).error();
-  auto state = auth::generate_state();
-  if (!state)
-    return std::move(state).error();
+  AH_TRY(auth::validate_account_name(account));
+  AH_TRY_DECLARE(app, auth::Apps(ctx.host).load(app_name));
+  AH_TRY_DECLARE(scopes, auth::normalise_scopes(asked.empty() ? auth::default_scopes() : asked));
+  AH_TRY_DECLARE(state, auth::generate_state());
 
   // Authorisations nobody finished would pile up; each start sweeps the expired ones.
   const auth::PendingAuthorisations pending_store(ctx.host);
   pending_store.forget_expired(ctx.now_ms());
-  auth::PendingAuthorisation pending{account, app->name, app->credentials.redirect_uri,
-                                     scopes.value(), ctx.now_ms()};
-  if (auto saved = pending_store.add(state.value(), pending); !saved)
-    return std::move(saved).error();
+  auth::PendingAuthorisation pending{account, app.name, app.credentials.redirect_uri, scopes,
+                                     ctx.now_ms()};
+  AH_TRY(pending_store.add(state, pending));
   json::array scope_list;
-  for (const auto &s : scopes.value())
+  for (const auto &s : scopes)
     scope_list.emplace_back(s);
   return json::serialize(json::object{
-      {"url", auth::authorize_url(ctx.config.oauth_base_url, app->credentials.app_id,
-                                  app->credentials.redirect_uri, scopes.value(), state.value())},
-      {"state", state.value()},
+      {"url", auth::authorize_url(ctx.config.oauth_base_url, app.credentials.app_id,
+                                  app.credentials.redirect_uri, scopes, state)},
+      {"state", state},
       {"account", account},
-      {"app", app->name},
-      {"redirect_uri", app->credentials.redirect_uri},
+      {"app", app.name},
+      {"redirect_uri", app.credentials.redirect_uri},
       {"scopes", std::move(scope_list)},
       {"expires_at", auth::iso8601(pending.created_at_ms + auth::pending_life_ms)},
       {"next", "open the URL in a browser logged in to the Threads account, approve, then "

@@ -91,11 +91,9 @@ Result<autohost::Done> store_account(const ActionContext &ctx, const std::string
                existing.error().status != AH_INTERNAL) { // a damaged record is replaced
       return std::move(existing).error();
     } else if (existing.error().status == AH_INTERNAL) {
-      auto raw = ctx.host.secret_get(auth::account_key(account));
-      if (!raw)
-        return std::move(raw).error();
-      if (raw.value())
-        expected = raw.value()->version;
+      AH_TRY_DECLARE(raw, ctx.host.secret_get(auth::account_key(account)));
+      if (raw)
+        expected = raw->version;
     }
     auto saved = ctx.accounts.save(account, record, expected);
     if (saved)

@@ -22,9 +22,7 @@ Result<std::string> run_delete(const ActionContext &ctx, std::string_view input)
   AH_TRY(r.no_unknown_fields());
   AH_TRY_DECLARE(who, ActingAccount::load(ctx));
   auto call = ctx.make_call(Method::delete_, "/" + id, Operation::manage, "");
-  auto got = who.call(call);
-  if (!got)
-    return to_error(std::move(got).error());
+  AH_TRY(to_result(who.call(call)));
   return json::serialize(json::object{{"deleted", true}, {"id", id}});
 }
 
@@ -37,11 +35,9 @@ Result<std::string> run_repost(const ActionContext &ctx, std::string_view input)
   AH_TRY(r.no_unknown_fields());
   AH_TRY_DECLARE(who, ActingAccount::load(ctx));
   auto call = ctx.make_call(Method::post, "/" + id + "/repost", Operation::manage, "");
-  auto got = who.call(call);
-  if (!got)
-    return to_error(std::move(got).error());
+  AH_TRY_DECLARE(got, to_result(who.call(call)));
   const std::string repost_id =
-      graph::id_string(got->is_object() ? got->as_object().if_contains("id") : nullptr);
+      graph::id_string(got.is_object() ? got.as_object().if_contains("id") : nullptr);
   return json::serialize(json::object{{"id", repost_id}, {"reposted_id", id}});
 }
 
@@ -62,9 +58,7 @@ Result<std::string> run_hide_reply(const ActionContext &ctx, std::string_view in
   auto call = ctx.make_call(Method::post, "/" + id + "/manage_reply", Operation::manage, "");
   call.params = {{"hide", hide ? "true" : "false"}};
   call.idempotent = true; // setting the same state twice is harmless
-  auto got = who.call(call);
-  if (!got)
-    return to_error(std::move(got).error());
+  AH_TRY(to_result(who.call(call)));
   return json::serialize(json::object{{"id", id}, {"hidden", hide}});
 }
 

@@ -105,11 +105,8 @@ Result<MediaItem> parse_media(const json::value &v, const std::string &field) {
                        "must be a public https:// URL that Meta can download");
   }
   AH_TRY_ASSIGN(item.alt_text, r.string("alt_text"));
-  if (auto ok = check_length(r.name("alt_text"), item.alt_text, max_alt_text, false); !ok) {
-    return std::move(ok).error();
-  }
-  if (auto ok = r.no_unknown_fields(); !ok)
-    return std::move(ok).error();
+  AH_TRY(check_length(r.name("alt_text"), item.alt_text, max_alt_text, false));
+  AH_TRY(r.no_unknown_fields());
   return item;
 }
 

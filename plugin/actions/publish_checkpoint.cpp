@@ -100,18 +100,14 @@ CheckpointStore::CheckpointStore(autohost::HostServices host, std::string accoun
     : host_(host), store_key_("threads/publish/" + account + "/" + key), key_(std::move(key)) {}
 
 autohost::Result<std::optional<PublishCheckpoint>> CheckpointStore::load() {
-  auto secret = host_.secret_get(store_key_);
-  if (!secret)
-    return std::move(secret).error();
-  if (!secret.value()) {
+  AH_TRY_DECLARE(secret, host_.secret_get(store_key_));
+  if (!secret) {
     version_ = 0;
     return std::optional<PublishCheckpoint>{};
   }
-  auto c = checkpoint_from_json(secret.value()->value);
-  if (!c)
-    return std::move(c).error();
-  version_ = secret.value()->version;
-  return std::optional<PublishCheckpoint>{std::move(c).value()};
+  AH_TRY_DECLARE(c, checkpoint_from_json(secret->value));
+  version_ = secret->version;
+  return std::optional<PublishCheckpoint>{std::move(c)};
 }
 
 autohost::Result<autohost::Done> CheckpointStore::save(const PublishCheckpoint &checkpoint) {

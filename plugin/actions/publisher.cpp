@@ -126,10 +126,8 @@ Result<std::string> Publisher::create_container(const graph::Params &params) {
 Result<bool> Publisher::create_and_await_items() {
   const bool created_now = cp_.children.size() < in_.media.size();
   for (std::size_t i = cp_.children.size(); i < in_.media.size(); ++i) {
-    auto child = create_container(carousel_item_params(in_.media[i]));
-    if (!child)
-      return std::move(child).error();
-    cp_.children.push_back(std::move(child).value());
+    AH_TRY_DECLARE(child, create_container(carousel_item_params(in_.media[i])));
+    cp_.children.push_back(std::move(child));
     AH_TRY(save());
   }
   const double budget_end = elapsed() + wait_rules().budget_s;
@@ -332,15 +330,13 @@ Result<std::string> run_post(const ActionContext &ctx, std::string_view input_js
   if (key.empty())
     key = publish_flow::random_key();
   AH_TRY(validate_idempotency_key(key));
-  auto account = ActingAccount::load(ctx);
-  if (!account)
-    return std::move(account).error();
+  AH_TRY_DECLARE(account, ActingAccount::load(ctx));
   // The same post in other spacing or key order is the same post.
   boost::system::error_code ec;
   const json::value parsed = json::parse(input_json, ec);
   publish_flow::Publisher publisher(
       ctx, std::move(input), input_sha256(ec ? std::string(input_json) : json::serialize(parsed)),
-      std::move(account).value(), std::move(key));
+      std::move(account), std::move(key));
   return publisher.run();
 }
 

@@ -76,11 +76,9 @@ Result<std::string> read_object(const ActionContext &ctx, ActingAccount &who, st
                                 std::string fields) {
   auto call = ctx.make_call(Method::get, std::move(path), Operation::read, "");
   call.params = {{"fields", std::move(fields)}};
-  auto got = who.call(call);
-  if (!got)
-    return to_error(std::move(got).error());
-  normalise_ids(got.value());
-  return json::serialize(got.value());
+  AH_TRY_DECLARE(got, to_result(who.call(call)));
+  normalise_ids(got);
+  return json::serialize(got);
 }
 
 // Reads a list endpoint with paging: fields, limit, since/until, before/after cursors, and
@@ -244,13 +242,11 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
     call.params.emplace_back("since", std::to_string(*range.since_s));
   if (range.until_s)
     call.params.emplace_back("until", std::to_string(*range.until_s));
-  auto got = who.call(call);
-  if (!got)
-    return to_error(std::move(got).error());
+  AH_TRY_DECLARE(got, to_result(who.call(call)));
   // {"data":[{"name","period","values":[{"value"}] | "total_value":{"value"}}]} becomes
   // {"metrics": {name: value}, "data": [...as sent...]}.
   json::object metrics_out;
-  if (const json::value *data = got->is_object() ? got->as_object().if_contains("data") : nullptr;
+  if (const json::value *data = got.is_object() ? got.as_object().if_contains("data") : nullptr;
       data != nullptr && data->is_array()) {
     for (const auto &m : data->as_array()) {
       if (!m.is_object() || !m.as_object().contains("name"))
@@ -272,8 +268,8 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
   json::value out = json::object{{"scope", media ? "media" : "account"},
                                  {"id", media ? id : who.user_id()},
                                  {"metrics", std::move(metrics_out)},
-                                 {"data", got->is_object() && got->as_object().contains("data")
-                                              ? got->as_object().at("data")
+                                 {"data", got.is_object() && got.as_object().contains("data")
+                                              ? got.as_object().at("data")
                                               : json::array{}}};
   normalise_ids(out);
   return json::serialize(out);
@@ -287,10 +283,8 @@ Result<std::string> run_publishing_limit(const ActionContext &ctx, std::string_v
                             Operation::read, "");
   call.params = {{"fields", "quota_usage,config,reply_quota_usage,reply_config,"
                             "delete_quota_usage,delete_config"}};
-  auto got = who.call(call);
-  if (!got)
-    return to_error(std::move(got).error());
-  const json::value *data = got->is_object() ? got->as_object().if_contains("data") : nullptr;
+  AH_TRY_DECLARE(got, to_result(who.call(call)));
+  const json::value *data = got.is_object() ? got.as_object().if_contains("data") : nullptr;
   if (data == nullptr || !data->is_array() || data->as_array().empty()) {
     return Error::make(AH_RETRY_LATER, "publishing_limit: the Threads API answered without data");
   }

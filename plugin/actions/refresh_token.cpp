@@ -15,22 +15,19 @@ Result<std::string> run_refresh_token(const ActionContext &ctx, std::string_view
   AH_TRY(r.no_unknown_fields());
   if (account.empty())
     account = std::string(ctx.call.account());
-  auto stored = ctx.accounts.load(account, auth::Usability::any);
-  if (!stored)
-    return std::move(stored).error();
+  AH_TRY_DECLARE(stored, ctx.accounts.load(account, auth::Usability::any));
 
   const auth::Rotation rotation(ctx.host, ctx.refresh_rules(), auth::new_claimant());
-  auto done = auth::refresh_now(
-      rotation, stored.value(),
-      [&](const std::string &token) {
-        return ctx.graph.call(auth::refresh_call(
-            ctx.make_call(http::Method::get, "", graph::Operation::token, ""), token));
-      },
-      [&](double seconds) { return ctx.wait(seconds); });
-  if (!done)
-    return std::move(done).error();
-  json::value out = json::parse(account_summary(stored->name, stored->record, ctx.now_ms()));
-  out.as_object()["outcome"] = auth::to_string(done->outcome);
+  AH_TRY_DECLARE(
+      done, auth::refresh_now(
+                rotation, stored,
+                [&](const std::string &token) {
+                  return ctx.graph.call(auth::refresh_call(
+                      ctx.make_call(http::Method::get, "", graph::Operation::token, ""), token));
+                },
+                [&](double seconds) { return ctx.wait(seconds); }));
+  json::value out = json::parse(account_summary(stored.name, stored.record, ctx.now_ms()));
+  out.as_object()["outcome"] = auth::to_string(done.outcome);
   return json::serialize(out);
 }
 

@@ -123,10 +123,8 @@ Result<std::string> run_token_status(const ActionContext &ctx, std::string_view 
 
   std::vector<std::string> names;
   if (!account.empty() || !scheduled.empty()) {
-    auto one = ctx.accounts.load(account, auth::Usability::any);
-    if (!one)
-      return std::move(one).error();
-    names.push_back(one->name);
+    AH_TRY_DECLARE(one, ctx.accounts.load(account, auth::Usability::any));
+    names.push_back(one.name);
   } else {
     AH_TRY_ASSIGN(names, ctx.accounts.names());
   }

@@ -39,10 +39,8 @@ Result<RotationResult> refresh_now(const Rotation &rotation, StoredAccount &acco
     const std::int64_t now = rotation.now_ms();
     const RefreshDecision d = decide_refresh(account.record, now, rotation.rules(), Urgency::now);
     if (d.action == RefreshAction::mark_needs_reauth) {
-      auto marked = rotation.mark_expired(account);
-      if (!marked)
-        return std::move(marked).error();
-      if (marked->outcome == RotationOutcome::adopted)
+      AH_TRY_DECLARE(marked, rotation.mark_expired(account));
+      if (marked.outcome == RotationOutcome::adopted)
         continue;
       return needs_reauth_error(account.name, account.record.last_refresh_error);
     }
@@ -96,10 +94,9 @@ Result<RotationResult> refresh_now(const Rotation &rotation, StoredAccount &acco
     if (!answered) {
       graph::Failure failure = std::move(answered).error();
       const RefreshFailure kind = classify_refresh_failure(failure);
-      auto stored = rotation.store_failure(account, from, kind, error_message(failure.error));
-      if (!stored)
-        return std::move(stored).error();
-      if (stored->outcome == RotationOutcome::adopted)
+      AH_TRY_DECLARE(stored,
+                     rotation.store_failure(account, from, kind, error_message(failure.error)));
+      if (stored.outcome == RotationOutcome::adopted)
         return stored;
       if (kind == RefreshFailure::dead) {
         return needs_reauth_error(account.name, account.record.last_refresh_error);

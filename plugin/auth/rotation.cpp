@@ -94,9 +94,8 @@ Result<bool> Rotation::update(StoredAccount &account, Decided &decided,
 
 Result<RotationResult> Rotation::finish(const StoredAccount &account, const Decided &decided,
                                         Result<bool> written) const {
-  if (!written)
-    return std::move(written).error();
-  if (written.value() && decided.newly_dead)
+  AH_TRY_DECLARE(wrote, std::move(written));
+  if (wrote && decided.newly_dead)
     warn_needs_reauth(account.name, account.record.last_refresh_error);
   return decided.result;
 }
@@ -126,7 +125,7 @@ Result<RotationResult> Rotation::store_failure(StoredAccount &account,
 
 Result<RotationResult> Rotation::mark_expired(StoredAccount &account) const {
   RotationResult result{RotationOutcome::needs_reauth, {}};
-  auto written = update(account, [&](TokenRecord &r) {
+  const auto mark = [&](TokenRecord &r) {
     if (r.status == AccountStatus::needs_reauth) {
       result.reason = r.last_refresh_error;
       return Step::stop; // marked already (and warned then)
@@ -140,25 +139,22 @@ Result<RotationResult> Rotation::mark_expired(StoredAccount &account) const {
                            " before it was refreshed; an expired token can never be refreshed";
     result.reason = r.last_refresh_error;
     return Step::write;
-  });
-  if (!written)
-    return std::move(written).error();
-  if (written.value())
+  };
+  AH_TRY_DECLARE(wrote, update(account, mark));
+  if (wrote)
     warn_needs_reauth(account.name, result.reason);
   return result;
 }
 
 Result<autohost::Done> Rotation::forget_previous_token(StoredAccount &account) const {
   const std::string used = account.record.access_token;
-  auto written = update(account, [&](TokenRecord &r) {
+  AH_TRY(update(account, [&](TokenRecord &r) {
     if (r.access_token != used || r.previous_token.empty())
       return Step::stop;
     r.previous_token.clear();
     r.previous_expires_at_ms = 0;
     return Step::write;
-  });
-  if (!written)
-    return std::move(written).error();
+  }));
   return autohost::Done{};
 }
 

@@ -203,11 +203,9 @@ json::object Sweep::report() const {
 }
 
 Result<std::string> Sweep::run() {
-  auto names = ctx_.accounts.names();
-  if (!names)
-    return std::move(names).error();
-  accounts_ = names->size();
-  for (const auto &name : names.value()) {
+  AH_TRY_DECLARE(names, ctx_.accounts.names());
+  accounts_ = names.size();
+  for (const auto &name : names) {
     if (ctx_.should_stop())
       break;
     select(name);

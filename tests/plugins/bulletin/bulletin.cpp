@@ -39,33 +39,27 @@ public:
 
 private:
   Result<json::object> account(const std::string &name) const {
-    auto got = host_.secret_get(std::string(accounts_prefix) + name);
+    AH_TRY_DECLARE(got, host_.secret_get(std::string(accounts_prefix) + name));
     if (!got)
-      return std::move(got).error();
-    if (!got.value())
       return Error::make(AH_NOT_FOUND, "bulletin has no account '" + name + "'");
-    json::object a = json::parse(got.value()->value).as_object();
+    json::object a = json::parse(got->value).as_object();
     a["account"] = name;
     return a;
   }
 
   // {} lists every account; {"account", "scheduled": [UTC times]} judges the times.
   Result<std::string> members(const json::object &in) const {
-    auto listed = host_.secret_list(accounts_prefix);
-    if (!listed)
-      return std::move(listed).error();
+    AH_TRY_DECLARE(listed, host_.secret_list(accounts_prefix));
     std::vector<std::string> names;
-    const json::value keys = json::parse(listed.value());
+    const json::value keys = json::parse(listed);
     for (const auto &item : keys.as_array())
       names.emplace_back(std::string(item.at("key").as_string()).substr(accounts_prefix.size()));
     const json::value *scheduled = in.if_contains("scheduled");
     if (scheduled == nullptr) {
       json::array all;
       for (const auto &name : names) {
-        auto a = account(name);
-        if (!a)
-          return std::move(a).error();
-        all.push_back(std::move(a).value());
+        AH_TRY_DECLARE(a, account(name));
+        all.push_back(std::move(a));
       }
       return json::serialize(json::object{{"accounts", all}});
     }
