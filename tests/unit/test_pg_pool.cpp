@@ -1,0 +1,292 @@
+// The connection pool and transactions against a real PostgreSQL 15 cluster: replacing
+// connections the server ended, waiting for a free connection, and running a transaction
+// again after a real serialization failure, a real deadlock or a lost connection.
+#define BOOST_TEST_MODULE pg_pool
+#include <boost/test/unit_test.hpp>
+
+#include "pg_test_print.hpp"
+#include "store/pg/pool.hpp"
+
+#include "pg_cluster.hpp"
+
+#include <atomic>
+#include <thread>
+
+using namespace autohost::store::pg;
+using autohost::Done;
+using autohost::test::PgCluster;
+
+namespace {
+
+PgCluster *cluster = nullptr;
+
+// A deadlock is found after deadlock_timeout; the default (1 s) only slows the test down.
+autohost::test::PgClusterOptions quick_deadlocks() {
+  autohost::test::PgClusterOptions options;
+  options.settings = {"deadlock_timeout = '50ms'"};
+  return options;
+}
+
+struct ClusterFixture {
+  PgCluster instance{quick_deadlocks()};
+  ClusterFixture() { cluster = &instance; }
+  ~ClusterFixture() { cluster = nullptr; }
+};
+
+PoolOptions pool_options(std::size_t size = 2) {
+  PoolOptions options;
+  options.connect.url = cluster->url();
+  options.size = size;
+  return options;
+}
+
+template <class T> std::string why(const PgResult<T> &result) {
+  return result ? std::string() : result.error().message;
+}
+
+template <class T> T ok(PgResult<T> result) {
+  BOOST_REQUIRE_MESSAGE(result.has_value(), why(result));
+  return std::move(result).value();
+}
+
+std::int64_t scalar(Connection &connection, std::string_view sql,
+                    std::initializer_list<Param> params = {}) {
+  return ok(ok(connection.execute(sql, params)).int64(0, 0));
+}
+
+// Ends a backend from another connection and waits until it is gone.
+void terminate_backend(int pid) {
+  auto admin = ok(Connection::open(pool_options().connect));
+  BOOST_REQUIRE(ok(ok(admin->execute("SELECT pg_terminate_backend($1::int4)", {std::int64_t{pid}}))
+                       .boolean(0, 0)));
+  for (int i = 0; i < 500; ++i) {
+    if (scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int4",
+               {std::int64_t{pid}}) == 0)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  BOOST_FAIL("backend " << pid << " did not end");
+}
+
+// Waits (bounded) until `count` reaches `target`; the test fails if it never does.
+void wait_for(const std::atomic<int> &count, int target) {
+  for (int i = 0; i < 1000 && count.load() < target; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_REQUIRE(count.load() >= target);
+}
+
+} // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(ClusterFixture);
+
+BOOST_AUTO_TEST_CASE(an_idle_connection_the_server_ended_is_replaced_on_acquire) {
+  Pool pool(pool_options(1));
+  int first_pid = 0;
+  {
+    auto lease = ok(pool.acquire());
+    first_pid = lease->backend_pid();
+  }
+  terminate_backend(first_pid);
+  auto lease = ok(pool.acquire());
+  BOOST_TEST(lease->backend_pid() != first_pid);
+  BOOST_TEST(scalar(*lease, "SELECT 1::int8") == 1);
+  BOOST_TEST(pool.open_connections() == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_connection_is_reported_and_not_lent_again) {
+  Pool pool(pool_options(1));
+  int first_pid = 0;
+  {
+    auto lease = ok(pool.acquire());
+    first_pid = lease->backend_pid();
+    terminate_backend(first_pid);
+    const auto lost = lease->execute("SELECT 1");
+    BOOST_REQUIRE(!lost);
+    BOOST_TEST(lost.error().kind == PgFailure::connection);
+  }
+  BOOST_TEST(pool.open_connections() == 0U);
+  auto lease = ok(pool.acquire());
+  BOOST_TEST(lease->backend_pid() != first_pid);
+  BOOST_TEST(scalar(*lease, "SELECT 2::int8") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(acquire_waits_for_a_free_connection_and_gives_up_after_its_timeout) {
+  PoolOptions options = pool_options(1);
+  options.acquire_timeout = std::chrono::milliseconds(100);
+  Pool pool(options);
+  {
+    auto held = ok(pool.acquire());
+    const auto none = pool.acquire();
+    BOOST_REQUIRE(!none);
+    BOOST_TEST(none.error().kind == PgFailure::connection);
+    BOOST_TEST(none.error().message.find("no free connection") != std::string::npos,
+               none.error().message);
+  }
+  BOOST_TEST(ok(pool.acquire())->usable());
+}
+
+BOOST_AUTO_TEST_CASE(many_threads_share_a_small_pool) {
+  Pool pool(pool_options(3));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        auto lease = pool.acquire();
+        auto rows = lease ? lease.value()->execute("SELECT $1::int8 * 2", {std::int64_t{t * i}})
+                          : PgResult<Rows>(lease.error());
+        if (!rows || rows->int64(0, 0).value() != t * i * 2)
+          ++failures;
+      }
+    });
+  }
+  for (auto &thread : threads)
+    thread.join();
+  BOOST_TEST(failures.load() == 0);
+  BOOST_TEST(pool.open_connections() <= 3U);
+}
+
+BOOST_AUTO_TEST_CASE(a_serialization_failure_runs_the_transaction_again) {
+  // Write skew: each transaction lets its doctor go off call if two are on call. Run
+  // together under SERIALIZABLE, one must fail (40001) and, run again, see the other's
+  // write - so one doctor stays on call.
+  Pool pool(pool_options(2));
+  {
+    auto setup = ok(pool.acquire());
+    ok(setup->exec("CREATE TABLE doctors (id int8 PRIMARY KEY, on_call bool NOT NULL);"
+                   "INSERT INTO doctors VALUES (1, true), (2, true)"));
+  }
+  std::atomic<int> runs{0};
+  std::atomic<int> first_reads{0};
+  const auto go_off_call = [&](std::int64_t id) {
+    return pool.transaction(Isolation::serializable, [&](Connection &c) -> PgResult<bool> {
+      const bool first = runs.fetch_add(1) < 2;
+      AH_TRY_DECLARE(on_call, c.execute("SELECT count(*) FROM doctors WHERE on_call"));
+      AH_TRY_DECLARE(count, on_call.int64(0, 0));
+      if (first) { // both read before either writes
+        ++first_reads;
+        wait_for(first_reads, 2);
+      }
+      if (count < 2)
+        return false;
+      AH_TRY(c.execute("UPDATE doctors SET on_call = false WHERE id = $1", {id}));
+      return true;
+    });
+  };
+  PgResult<bool> one(false), two(false);
+  std::thread a([&] { one = go_off_call(1); });
+  std::thread b([&] { two = go_off_call(2); });
+  a.join();
+  b.join();
+  BOOST_REQUIRE_MESSAGE(one.has_value(), why(one));
+  BOOST_REQUIRE_MESSAGE(two.has_value(), why(two));
+  BOOST_TEST(runs.load() >= 3); // at least one ran again
+  BOOST_TEST(one.value() != two.value());
+  auto check = ok(pool.acquire());
+  BOOST_TEST(scalar(*check, "SELECT count(*) FROM doctors WHERE on_call") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_deadlock_runs_the_losing_transaction_again) {
+  Pool pool(pool_options(2));
+  {
+    auto setup = ok(pool.acquire());
+    ok(setup->exec("CREATE TABLE counters (name text PRIMARY KEY, n int8 NOT NULL);"
+                   "INSERT INTO counters VALUES ('a', 0), ('b', 0)"));
+  }
+  std::atomic<int> runs{0};
+  std::atomic<int> first_locks{0};
+  const auto bump_both = [&](std::string_view first_name, std::string_view second_name) {
+    return pool.transaction(Isolation::read_committed, [&](Connection &c) -> PgResult<Done> {
+      const bool first = runs.fetch_add(1) < 2;
+      const char *bump = "UPDATE counters SET n = n + 1 WHERE name = $1";
+      AH_TRY(c.execute(bump, {first_name}));
+      if (first) { // each holds one row and then wants the other's
+        ++first_locks;
+        wait_for(first_locks, 2);
+      }
+      AH_TRY(c.execute(bump, {second_name}));
+      return Done{};
+    });
+  };
+  PgResult<Done> one(Done{}), two(Done{});
+  std::thread a([&] { one = bump_both("a", "b"); });
+  std::thread b([&] { two = bump_both("b", "a"); });
+  a.join();
+  b.join();
+  BOOST_REQUIRE_MESSAGE(one.has_value(), why(one));
+  BOOST_REQUIRE_MESSAGE(two.has_value(), why(two));
+  BOOST_TEST(runs.load() == 3);
+  auto check = ok(pool.acquire());
+  BOOST_TEST(scalar(*check, "SELECT sum(n)::int8 FROM counters WHERE n = 2") == 4);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_lost_before_commit_runs_the_transaction_again) {
+  Pool pool(pool_options(2));
+  {
+    auto setup = ok(pool.acquire());
+    ok(setup->exec("CREATE TABLE posts (id int8 PRIMARY KEY)"));
+  }
+  std::vector<int> pids;
+  const auto result =
+      pool.transaction(Isolation::read_committed, [&](Connection &c) -> PgResult<std::int64_t> {
+        pids.push_back(c.backend_pid());
+        AH_TRY(c.execute("INSERT INTO posts VALUES (1)"));
+        if (pids.size() == 1)
+          terminate_backend(c.backend_pid());
+        AH_TRY_DECLARE(rows, c.execute("SELECT count(*) FROM posts"));
+        return rows.int64(0, 0);
+      });
+  BOOST_REQUIRE_MESSAGE(result.has_value(), why(result));
+  BOOST_TEST(result.value() == 1);
+  BOOST_REQUIRE(pids.size() == 2U);
+  BOOST_TEST(pids[0] != pids[1]);
+  auto check = ok(pool.acquire());
+  BOOST_TEST(scalar(*check, "SELECT count(*) FROM posts") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_body_rolls_back_and_is_not_run_again) {
+  Pool pool(pool_options(1));
+  {
+    auto setup = ok(pool.acquire());
+    ok(setup->exec("CREATE TABLE notes (id int8 PRIMARY KEY)"));
+  }
+  int runs = 0;
+  const auto result =
+      pool.transaction(Isolation::serializable, [&](Connection &c) -> PgResult<Done> {
+        ++runs;
+        AH_TRY(c.execute("INSERT INTO notes VALUES (1)"));
+        AH_TRY(c.execute("INSERT INTO notes VALUES (1)")); // 23505
+        return Done{};
+      });
+  BOOST_REQUIRE(!result);
+  BOOST_TEST(result.error().sqlstate == "23505");
+  BOOST_TEST(runs == 1);
+  auto check = ok(pool.acquire());
+  BOOST_TEST(scalar(*check, "SELECT count(*) FROM notes") == 0);
+  BOOST_TEST(!check->in_transaction());
+}
+
+BOOST_AUTO_TEST_CASE(a_body_that_swallowed_a_failure_does_not_commit_silently) {
+  Pool pool(pool_options(1));
+  const auto result =
+      pool.transaction(Isolation::read_committed, [&](Connection &c) -> PgResult<Done> {
+        (void)c.execute("SELECT * FROM no_such_table");
+        return Done{};
+      });
+  BOOST_REQUIRE(!result);
+  BOOST_TEST(result.error().message.find("went on") != std::string::npos, result.error().message);
+}
+
+BOOST_AUTO_TEST_CASE(the_pool_carries_on_after_the_server_restarts) {
+  Pool pool(pool_options(2));
+  ok(pool.transaction(Isolation::read_committed, [](Connection &c) -> PgResult<Done> {
+    AH_TRY(c.exec("CREATE TABLE IF NOT EXISTS survivors (id int8)"));
+    return Done{};
+  }));
+  cluster->restart();
+  const auto count = pool.transaction(Isolation::read_committed, [](Connection &c) {
+    return c.execute("SELECT count(*) FROM survivors");
+  });
+  BOOST_REQUIRE_MESSAGE(count.has_value(), why(count));
+  BOOST_TEST(ok(count->int64(0, 0)) == 0);
+}
