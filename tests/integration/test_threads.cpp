@@ -634,6 +634,16 @@ BOOST_FIXTURE_TEST_CASE(stalled_read_times_out_with_a_clear_message, Threads) {
   BOOST_TEST(contains(r.err, "timeout"), r.err);
 }
 
+// A request cut by the caller's deadline is the caller's decision to stop (abi.h):
+// cancelled with code deadline_exceeded, exit 9, not a transient failure to retry.
+BOOST_FIXTURE_TEST_CASE(stalled_read_past_the_deadline_is_cancelled, Threads) {
+  sbx::add_fault(sandbox(), R"({"group":"read","mode":"stall","stall_s":5,"count":10})");
+  auto r = invoke("profile", "{}", {"--timeout", "1"});
+  BOOST_TEST(r.exit_code == 9, r.err);
+  BOOST_TEST(error_of(r).at("status").as_string() == "cancelled");
+  BOOST_TEST(error_of(r).at("code").as_string() == "deadline_exceeded");
+}
+
 BOOST_FIXTURE_TEST_CASE(media_processing_error_names_the_cause, Threads) {
   sbx::add_fault(sandbox(), R"({"group":"create","mode":"container_error",
     "error_message":"FAILED_DOWNLOADING_VIDEO"})");
@@ -936,6 +946,29 @@ BOOST_FIXTURE_TEST_CASE(publish_not_ready_for_20_s_outlasts_a_short_budget_then_
   BOOST_TEST(out.at("resumed").as_bool());
   BOOST_TEST(publish_count() == 1);
   BOOST_TEST(requests_of("create") == 1); // the same container
+}
+
+// The deadline passing while the plugin waits between publish attempts (Threads still says
+// "not ready") is cancelled, as abi.h says, not the last "not ready" answer; the same key
+// resumes and publishes once.
+BOOST_FIXTURE_TEST_CASE(deadline_between_publish_attempts_is_cancelled_then_resumes, Threads) {
+  write_config("", "", R"({"text": {"first_check_s": 0.2, "interval_s": 30,
+                                    "publish_budget_s": 60}})");
+  control("POST", "/__sandbox/config", R"({"publish_not_ready_s":20})");
+  auto first = invoke("post", R"({"text":"not ready before the deadline"})",
+                      {"--idempotency-key", "paced", "--timeout", "4"});
+  BOOST_TEST(first.exit_code == 9, first.err);
+  BOOST_TEST(error_of(first).at("status").as_string() == "cancelled");
+  BOOST_TEST(error_of(first).at("code").as_string() == "deadline_exceeded");
+  BOOST_TEST(contains(str(error_of(first).at("message")), "between publish attempts"));
+  BOOST_TEST(error_of(first).at("idempotency_key").as_string() == "paced");
+  BOOST_TEST(publish_count() == 0);
+  sbx::advance_clock(sandbox(), 20);
+  const auto out =
+      ok("post", R"({"text":"not ready before the deadline"})", {"--idempotency-key", "paced"});
+  BOOST_TEST(out.at("resumed").as_bool());
+  BOOST_TEST(publish_count() == 1);
+  BOOST_TEST(requests_of("create") == 1);
 }
 
 // A publish whose answer was lost, followed by more posts than one page holds: verification

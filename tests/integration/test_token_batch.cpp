@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <optional>
 
 using namespace token_test;
 using namespace autohost;
@@ -107,35 +108,49 @@ struct SweepRun {
   std::size_t items_within = 0;
 };
 
+// The real plugin on a counting host, holding `accounts` due accounts.
+struct DueAccounts {
+  explicit DueAccounts(bool abi_1_0) : h(abi_1_0) {
+    auto lib = Library::open(required_env("THREADS_PLUGIN"));
+    BOOST_REQUIRE(lib);
+    const std::string config = json::serialize(json::object{{"graph_base_url", sandbox().base_url},
+                                                            {"oauth_base_url", sandbox().base_url},
+                                                            {"ca_file", sandbox().ca_file},
+                                                            {"refresh_concurrency", 4}});
+    auto created = Instance::create(lib.value(), h.table(), config);
+    BOOST_REQUIRE_MESSAGE(created, (created ? "" : created.error().body));
+    instance.emplace(std::move(created).value());
+    for (int i = 0; i < accounts; ++i) {
+      old_tokens.push_back(
+          sbx::issue_token(sandbox(), R"({"age_s":)" + std::to_string(age_s) + "}"));
+      auto imported = instance->invoke(
+          "import_token", json::serialize(json::object{{"account", account_name(i)},
+                                                       {"access_token", old_tokens.back()}}));
+      BOOST_REQUIRE_MESSAGE(imported, (imported ? "" : imported.error().body));
+    }
+  }
+
+  CountingHost h;
+  std::optional<Instance> instance;
+  std::vector<std::string> old_tokens;
+};
+
 // Imports `accounts` due accounts, runs the sweep, and checks every account now holds a new
 // token the sandbox accepts.
 // With a `fault`, it is installed in the sandbox just before the job, and items_within
 // counts the batched items written within `limit` of the job's start.
 SweepRun sweep_on(bool abi_1_0, const std::string &fault = "",
                   std::chrono::milliseconds limit = {}) {
-  CountingHost h(abi_1_0);
-  auto lib = Library::open(required_env("THREADS_PLUGIN"));
-  BOOST_REQUIRE(lib);
-  const std::string config = json::serialize(json::object{{"graph_base_url", sandbox().base_url},
-                                                          {"oauth_base_url", sandbox().base_url},
-                                                          {"ca_file", sandbox().ca_file},
-                                                          {"refresh_concurrency", 4}});
-  auto instance = Instance::create(lib.value(), h.table(), config);
-  BOOST_REQUIRE_MESSAGE(instance, (instance ? "" : instance.error().body));
-  std::vector<std::string> old_tokens;
-  for (int i = 0; i < accounts; ++i) {
-    old_tokens.push_back(sbx::issue_token(sandbox(), R"({"age_s":)" + std::to_string(age_s) + "}"));
-    auto imported = instance->invoke(
-        "import_token", json::serialize(json::object{{"account", account_name(i)},
-                                                     {"access_token", old_tokens.back()}}));
-    BOOST_REQUIRE_MESSAGE(imported, (imported ? "" : imported.error().body));
-  }
+  DueAccounts world(abi_1_0);
+  CountingHost &h = world.h;
+  const Instance &instance = *world.instance;
+  const std::vector<std::string> &old_tokens = world.old_tokens;
   SweepRun run;
   const int puts_before = h.puts;
   if (!fault.empty())
     control("POST", "/__sandbox/faults", fault);
   const auto started = std::chrono::steady_clock::now();
-  auto job = instance->run_job("refresh_tokens");
+  auto job = instance.run_job("refresh_tokens");
   control("DELETE", "/__sandbox/faults");
   BOOST_REQUIRE_MESSAGE(job, (job ? "" : job.error().body));
   run.report = json::parse(job.value()).as_object();
@@ -195,4 +210,33 @@ BOOST_AUTO_TEST_CASE(answers_are_stored_while_another_refresh_stalls) {
   BOOST_TEST(run.report.at("refreshed").as_int64() == accounts);
   BOOST_TEST(run.items_within >= 64u + 63u,
              run.items_within << " items stored before the stall ended");
+}
+
+// A sweep whose deadline passes (here while one refresh stalls) stops before the next chunk
+// and answers AH_CANCELLED with code deadline_exceeded, as abi.h says: the caller's decision
+// to stop, not a transient failure. Its report says it is incomplete, and the next run
+// refreshes the accounts it did not reach.
+BOOST_AUTO_TEST_CASE(a_sweep_past_its_deadline_is_cancelled_and_the_next_run_continues) {
+  DueAccounts world(false);
+  control("POST", "/__sandbox/faults", R"({"group":"refresh","mode":"stall","stall_s":6})");
+  using namespace std::chrono;
+  CallOptions options;
+  options.deadline_ms =
+      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + 2000;
+  auto stopped = world.instance->run_job("refresh_tokens", options);
+  control("DELETE", "/__sandbox/faults");
+  BOOST_REQUIRE(!stopped);
+  BOOST_TEST(stopped.error().status == AH_CANCELLED, stopped.error().body);
+  const json::object report = json::parse(stopped.error().body).as_object();
+  BOOST_TEST(report.at("code").as_string() == "deadline_exceeded");
+  BOOST_TEST(!report.at("complete").as_bool());
+  const std::int64_t reached = report.at("refreshed").as_int64();
+  BOOST_TEST(reached < accounts);
+
+  auto next = world.instance->run_job("refresh_tokens");
+  BOOST_REQUIRE_MESSAGE(next, (next ? "" : next.error().body));
+  const json::object rest = json::parse(next.value()).as_object();
+  BOOST_TEST(rest.at("complete").as_bool());
+  // All the first run left, but perhaps the one whose refresh the deadline cut.
+  BOOST_TEST(rest.at("refreshed").as_int64() >= accounts - reached - 1);
 }
