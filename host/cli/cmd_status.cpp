@@ -101,10 +101,7 @@ std::string quota_text(const json::object &account) {
   return out;
 }
 
-void print_text(const json::object &report) {
-  std::cout << "now " << field(report, "now") << ", looking ahead " << field(report, "horizon")
-            << " (until " << field(report, "until") << ")\n";
-
+void print_accounts(const json::object &report) {
   const auto &accounts = report.at("accounts").as_array();
   if (accounts.empty()) {
     std::cout << "\nACCOUNTS: none\n";
@@ -125,7 +122,9 @@ void print_text(const json::object &report) {
         std::cout << "  " << field(o, "account") << ": " << field(o, "fix") << "\n";
     }
   }
+}
 
+void print_upcoming(const json::object &report) {
   const auto &upcoming = report.at("upcoming").as_array();
   if (upcoming.empty()) {
     std::cout << "\nUPCOMING: nothing within " << field(report, "horizon") << "\n";
@@ -147,7 +146,9 @@ void print_text(const json::object &report) {
                 << " more (--json lists them all)\n";
     }
   }
+}
 
+void print_at_risk(const json::object &report) {
   const auto &at_risk = report.at("at_risk").as_array();
   if (at_risk.empty()) {
     std::cout << "\nAT RISK: none\n";
@@ -175,7 +176,9 @@ void print_text(const json::object &report) {
     }
     print_table(rows);
   }
+}
 
+void print_attention(const json::object &report) {
   const auto &attention = report.at("attention").as_array();
   if (attention.empty()) {
     std::cout << "\nNEEDS ATTENTION: none\n";
@@ -190,7 +193,15 @@ void print_text(const json::object &report) {
     }
     print_table(rows);
   }
+}
 
+void print_text(const json::object &report) {
+  std::cout << "now " << field(report, "now") << ", looking ahead " << field(report, "horizon")
+            << " (until " << field(report, "until") << ")\n";
+  print_accounts(report);
+  print_upcoming(report);
+  print_at_risk(report);
+  print_attention(report);
   const auto &problems = report.at("problems").as_array();
   if (!problems.empty()) {
     std::cout << "\nPROBLEMS (what could not be checked)\n";

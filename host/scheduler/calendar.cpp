@@ -116,18 +116,17 @@ private:
     return std::optional<std::string>(std::string(v->as_string()));
   }
 
-  Result<ScheduleDraft> entry(const json::value &value, const std::string &at) {
-    has_explicit_id_ = false;
-    if (!value.is_object())
-      return fail(at + " must be an object");
-    const json::object &e = value.as_object();
+  // An entry's string fields, each from the entry or (for the inheritable ones) the file's
+  // defaults; an absent one is nullopt.
+  using Fields = std::map<std::string, std::optional<std::string>>;
+
+  Result<Fields> fields(const json::object &e, const std::string &at) {
     for (const auto &[k, v] : e) {
       if (entry_fields.count(std::string(k)) == 0) {
         return fail(at + ": unknown field '" + std::string(k) + "'");
       }
     }
-    // Strings first, each either from the entry or the file's defaults.
-    std::map<std::string, std::optional<std::string>> s;
+    Fields s;
     for (const char *name :
          {"tz", "account", "plugin", "action", "job", "max_lateness", "missed", "overlap"}) {
       AH_TRY_ASSIGN(s[name], text_field(e, at, name));
@@ -135,16 +134,17 @@ private:
     for (const char *name : {"id", "name", "at", "every", "start", "cron", "text"}) {
       AH_TRY_ASSIGN(s[name], text_field(e, at, name, false));
     }
-    if (e.contains("action") && e.contains("job")) {
-      return fail(at + ": give action or job, not both");
-    }
+    return s;
+  }
+
+  // When the entry runs: exactly one of at, every (with its optional start) or cron.
+  Result<ScheduleSpec> when(Fields &s, const std::string &at) {
     const int whens = (s["at"] ? 1 : 0) + (s["every"] ? 1 : 0) + (s["cron"] ? 1 : 0);
     if (whens != 1)
       return fail(at + ": give exactly one of at, every or cron");
     if (s["start"] && !s["every"])
       return fail(at + ".start only goes with every");
     const std::string zone = s["tz"].value_or(defaults_.time_zone);
-
     auto spec = s["at"] ? ScheduleSpec::at(*s["at"], zone, at + ".at")
                 : s["every"]
                     ? ScheduleSpec::every(*s["every"],
@@ -154,8 +154,11 @@ private:
                     : ScheduleSpec::cron(*s["cron"], zone, at + ".cron");
     if (!spec)
       return fail(spec.error());
-    ScheduleDraft d(std::move(spec).value());
-    d.source = "calendar";
+    return std::move(spec).value();
+  }
+
+  // The plugin and the action or job the entry runs, with the file's defaults.
+  Result<Done> target(ScheduleDraft &d, const json::object &e, Fields &s, const std::string &at) {
     d.plugin = s["plugin"].value_or(defaults_.plugin);
     if (d.plugin.empty()) {
       return fail(at + ": name the plugin (no single installed plugin declares publishing "
@@ -183,18 +186,26 @@ private:
         return fail(ok.error());
       d.account = *s["account"];
     }
+    return Done{};
+  }
+
+  // The action's input: `input` as given (keys sorted), or {"text": text}, or {}.
+  Result<json::value> input(const json::object &e, Fields &s, const std::string &at) {
     const json::value *input = e.if_contains("input");
     if (input != nullptr && s["text"])
       return fail(at + ": give text or input, not both");
-    json::value input_value = json::object();
     if (input != nullptr) {
       if (!input->is_object())
         return fail(at + ".input must be a JSON object");
-      input_value = canonical(*input);
-    } else if (s["text"]) {
-      input_value = json::object{{"text", *s["text"]}};
+      return canonical(*input);
     }
-    d.input_json = json::serialize(input_value);
+    if (s["text"])
+      return json::value(json::object{{"text", *s["text"]}});
+    return json::value(json::object());
+  }
+
+  // max_lateness, missed, overlap and paused; the defaults stand where they are absent.
+  Result<Done> policies(ScheduleDraft &d, const json::object &e, Fields &s, const std::string &at) {
     if (s["max_lateness"]) {
       auto lateness = parse_duration(*s["max_lateness"], at + ".max_lateness");
       if (!lateness)
@@ -219,8 +230,13 @@ private:
         return fail(at + ".paused must be true or false");
       d.paused = p->as_bool();
     }
+    return Done{};
+  }
 
-    // What the entry says, as written (not resolved), so re-reading the file agrees.
+  // The content hash of what the entry says, as written (not resolved), so re-reading the
+  // file agrees; the id is the entry's own or derived from the hash, the name defaults to it.
+  Result<Done> identify(ScheduleDraft &d, const json::value &input_value, Fields &s,
+                        const std::string &at) {
     json::object said;
     said["account"] = d.account;
     said["input"] = input_value;
@@ -249,6 +265,26 @@ private:
     d.name = s["name"].value_or(d.id);
     if (auto ok = validate_schedule_name(d.name, at + ".name"); !ok)
       return fail(ok.error());
+    return Done{};
+  }
+
+  Result<ScheduleDraft> entry(const json::value &value, const std::string &at) {
+    has_explicit_id_ = false;
+    if (!value.is_object())
+      return fail(at + " must be an object");
+    const json::object &e = value.as_object();
+    AH_TRY_DECLARE(s, fields(e, at));
+    if (e.contains("action") && e.contains("job")) {
+      return fail(at + ": give action or job, not both");
+    }
+    AH_TRY_DECLARE(spec, when(s, at));
+    ScheduleDraft d(std::move(spec));
+    d.source = "calendar";
+    AH_TRY(target(d, e, s, at));
+    AH_TRY_DECLARE(input_value, input(e, s, at));
+    d.input_json = json::serialize(input_value);
+    AH_TRY(policies(d, e, s, at));
+    AH_TRY(identify(d, input_value, s, at));
     return d;
   }
 

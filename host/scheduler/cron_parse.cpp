@@ -63,6 +63,23 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   return out;
 }
 
+// The words of `s`, split at runs of white space.
+std::vector<std::string_view> words(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (!s.empty()) {
+    size_t start = 0;
+    while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start])))
+      ++start;
+    size_t end = start;
+    while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end])))
+      ++end;
+    if (end > start)
+      out.push_back(s.substr(start, end - start));
+    s.remove_prefix(end);
+  }
+  return out;
+}
+
 constexpr int days_in_month_max[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 } // namespace
@@ -96,19 +113,7 @@ public:
       expr.text_ = name;
       fields_text = found->fields;
     }
-    std::vector<std::string_view> fields;
-    std::string_view rest = fields_text;
-    while (!rest.empty()) {
-      size_t start = 0;
-      while (start < rest.size() && std::isspace(static_cast<unsigned char>(rest[start])))
-        ++start;
-      size_t end = start;
-      while (end < rest.size() && !std::isspace(static_cast<unsigned char>(rest[end])))
-        ++end;
-      if (end > start)
-        fields.push_back(rest.substr(start, end - start));
-      rest.remove_prefix(end);
-    }
+    const std::vector<std::string_view> fields = words(fields_text);
     if (fields.size() != 5) {
       return fail("has " + std::to_string(fields.size()) +
                   " fields; expected 5 (minute hour day-of-month month day-of-week) or one of "
@@ -117,28 +122,7 @@ public:
     for (size_t i = 0; i < 5; ++i) {
       std::bitset<64> bits;
       AH_TRY(parse_field(rules[i], fields[i], bits));
-      const bool star = fields[i].front() == '*';
-      switch (i) {
-      case 0:
-        expr.minutes_ = std::bitset<60>(bits.to_ullong());
-        break;
-      case 1:
-        expr.hours_ = std::bitset<24>(bits.to_ullong());
-        break;
-      case 2:
-        expr.days_ = std::bitset<32>(bits.to_ullong());
-        expr.days_star_ = star;
-        break;
-      case 3:
-        expr.months_ = std::bitset<13>(bits.to_ullong());
-        break;
-      default:
-        if (bits[7])
-          bits.set(0);
-        bits.reset(7);
-        expr.weekdays_ = std::bitset<7>(bits.to_ullong());
-        expr.weekdays_star_ = star;
-      }
+      store(expr, i, bits, fields[i].front() == '*');
     }
     if (expr.text_.empty()) {
       for (size_t i = 0; i < 5; ++i)
@@ -163,6 +147,31 @@ public:
   }
 
 private:
+  // Puts field `i`'s bits into the expression; a day-of-week 7 is Sunday, bit 0.
+  static void store(CronExpression &expr, size_t i, std::bitset<64> bits, bool star) {
+    switch (i) {
+    case 0:
+      expr.minutes_ = std::bitset<60>(bits.to_ullong());
+      break;
+    case 1:
+      expr.hours_ = std::bitset<24>(bits.to_ullong());
+      break;
+    case 2:
+      expr.days_ = std::bitset<32>(bits.to_ullong());
+      expr.days_star_ = star;
+      break;
+    case 3:
+      expr.months_ = std::bitset<13>(bits.to_ullong());
+      break;
+    default:
+      if (bits[7])
+        bits.set(0);
+      bits.reset(7);
+      expr.weekdays_ = std::bitset<7>(bits.to_ullong());
+      expr.weekdays_star_ = star;
+    }
+  }
+
   Error fail(const std::string &why) const {
     return host::make_error(AH_INVALID_INPUT, "invalid_cron",
                             "cron expression '" + std::string(text_) + "': " + why);

@@ -24,6 +24,31 @@ Error retry_later(std::string_view account, std::string code, std::string messag
   return Error{AH_RETRY_LATER, json::serialize(body)};
 }
 
+// Claimed: this process refreshes, and stores the new token or why there is none.
+Result<RotationResult> refresh_claimed(const Rotation &rotation, StoredAccount &account,
+                                       const SendRefresh &send) {
+  const std::string from = account.record.access_token;
+  auto answered = send(from);
+  if (!answered) {
+    graph::Failure failure = std::move(answered).error();
+    const RefreshFailure kind = classify_refresh_failure(failure);
+    AH_TRY_DECLARE(stored,
+                   rotation.store_failure(account, from, kind, error_message(failure.error)));
+    if (stored.outcome == RotationOutcome::adopted)
+      return stored;
+    if (kind == RefreshFailure::dead)
+      return needs_reauth_error(account.name, account.record.last_refresh_error);
+    return std::move(failure.error);
+  }
+  auto answer = parse_token_answer(answered.value(), "refresh");
+  if (!answer) {
+    AH_TRY(rotation.store_failure(account, from, RefreshFailure::transient,
+                                  error_message(answer.error())));
+    return std::move(answer).error();
+  }
+  return rotation.store_refreshed(account, from, answer.value());
+}
+
 } // namespace
 
 Result<RotationResult> refresh_now(const Rotation &rotation, StoredAccount &account,
@@ -88,28 +113,7 @@ Result<RotationResult> refresh_now(const Rotation &rotation, StoredAccount &acco
       }
       continue;
     }
-    // Claimed: this process refreshes.
-    const std::string from = account.record.access_token;
-    auto answered = send(from);
-    if (!answered) {
-      graph::Failure failure = std::move(answered).error();
-      const RefreshFailure kind = classify_refresh_failure(failure);
-      AH_TRY_DECLARE(stored,
-                     rotation.store_failure(account, from, kind, error_message(failure.error)));
-      if (stored.outcome == RotationOutcome::adopted)
-        return stored;
-      if (kind == RefreshFailure::dead) {
-        return needs_reauth_error(account.name, account.record.last_refresh_error);
-      }
-      return std::move(failure.error);
-    }
-    auto answer = parse_token_answer(answered.value(), "refresh");
-    if (!answer) {
-      AH_TRY(rotation.store_failure(account, from, RefreshFailure::transient,
-                                    error_message(answer.error())));
-      return std::move(answer).error();
-    }
-    return rotation.store_refreshed(account, from, answer.value());
+    return refresh_claimed(rotation, account, send);
   }
 }
 
