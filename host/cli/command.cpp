@@ -18,6 +18,8 @@ const host::PluginRegistry &Context::registry() {
 
 Result<store::SqliteStore *> Context::store() {
   if (!store_) {
+    if (settings_.no_store_reason)
+      return *settings_.no_store_reason;
     const store::SqliteStoreOptions options{settings_.store_file, settings_.master_key};
     AH_TRY_ASSIGN(store_, store::SqliteStore::open(options));
   }
@@ -39,7 +41,14 @@ int report_error(const Error &error, int exit_code) {
   return exit_code;
 }
 
-int report_error(const Error &error) { return report_error(error, exit_code_for(error.status)); }
+int report_error(const Error &error) {
+  // The store's own failures (corrupt, tampered, full disk) are store failures, whichever
+  // operation met them; a busy store stays "retry later".
+  const std::string code = host::error_code(error);
+  if (error.status == AH_INTERNAL && code.starts_with("store"))
+    return report_error(error, exit_store);
+  return report_error(error, exit_code_for(error.status));
+}
 
 int usage_error(std::string_view command, std::string_view message) {
   json::object line;

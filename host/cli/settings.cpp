@@ -45,14 +45,17 @@ std::optional<fs::path> find_config(const GlobalFlags &flags) {
   return std::nullopt;
 }
 
-fs::path state_dir() {
+// Never the current directory: secrets would land wherever the command happened to run.
+Result<fs::path> state_dir() {
   if (auto e = env("AUTOHOST_STATE_DIR"))
-    return *e;
+    return fs::path(*e);
   if (auto xdg = env("XDG_STATE_HOME"))
     return fs::path(*xdg) / "autohost";
   if (auto home = env("HOME"))
     return fs::path(*home) / ".local" / "state" / "autohost";
-  return fs::current_path() / ".autohost";
+  return make_error(AH_INVALID_INPUT, "no_state_dir",
+                    "no state directory for the secret store: HOME, XDG_STATE_HOME and "
+                    "AUTOHOST_STATE_DIR are all unset; set AUTOHOST_STATE_DIR (or pass --store)");
 }
 
 struct ConfigFile {
@@ -160,7 +163,12 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
   } else if (config.store) {
     settings.store_file = *config.store;
   } else {
-    settings.store_file = state_dir() / "store.db";
+    // Only commands that open the store need it (see Settings::no_store_reason).
+    auto dir = state_dir();
+    if (dir)
+      settings.store_file = *dir / "store.db";
+    else
+      settings.no_store_reason = dir.error();
   }
 
   settings.master_key.env_value = env("AUTOHOST_MASTER_KEY");

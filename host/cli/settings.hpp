@@ -27,6 +27,7 @@ struct GlobalFlags {
 struct Settings {
   host::PluginSearch plugin_search;
   std::filesystem::path store_file;
+  std::optional<Error> no_store_reason; // set (and store_file empty) when no location is known
   store::KeySource master_key;
   ah_log_level log_level = AH_LOG_WARN;
   bool log_level_set = false;                       // by a flag, the environment or the config file

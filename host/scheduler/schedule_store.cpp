@@ -40,6 +40,11 @@ Error ScheduleStore::failure(std::string_view doing) {
                       "store " + file_.string() + " is busy (locked by another process) while " +
                           std::string(doing));
   }
+  if ((f.code & 0xff) == SQLITE_FULL) {
+    return make_error(AH_INTERNAL, "store_full",
+                      "store " + file_.string() + " is on a full disk while " + std::string(doing) +
+                          "; nothing was written (free space on that disk and try again)");
+  }
   if ((f.code & 0xff) == SQLITE_CORRUPT || (f.code & 0xff) == SQLITE_NOTADB) {
     return file_error(file_, "is corrupt (" + f.message + ") while " + std::string(doing) +
                                  "; restore it from a backup");

@@ -2,6 +2,7 @@
 #include "store/master_key.hpp"
 
 #include "errors.hpp"
+#include "store/store_files.hpp"
 
 #include <sodium.h>
 
@@ -74,8 +75,8 @@ Result<MasterKey> read_key_file(const fs::path &file) {
 // Writes a fresh key to a private temporary file and links it into place, so a process
 // racing us either wins or reads our complete file; never a half-written one.
 Result<MasterKey> create_key_file(const fs::path &file) {
-  std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
+  if (file.has_parent_path())
+    AH_TRY(make_private_dirs(file.parent_path()));
   MasterKey key{};
   randombytes_buf(key.data(), key.size());
   char hex[2 * master_key_bytes + 1];

@@ -14,6 +14,12 @@ Database::Database(const std::filesystem::path &file, bool create) {
     return;
   }
   sqlite3_extended_result_codes(db_, 1);
+  // Keep the -wal and -shm files when the last connection closes (the WAL emptied, see
+  // journal_size_limit): the next reader then needs no new disk space, so a store on a full
+  // disk can still be read.
+  int persist = 1;
+  sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  sqlite3_exec(db_, "PRAGMA journal_size_limit = 0", nullptr, nullptr, nullptr);
 }
 
 Database::~Database() {

@@ -2,35 +2,23 @@
 #include "store/sqlite_store.hpp"
 
 #include "errors.hpp"
+#include "store/store_files.hpp"
+#include "store/store_format.hpp"
 
 #include <sodium.h>
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace autohost::store {
 namespace fs = std::filesystem;
 using host::make_error;
 
 namespace {
-
-constexpr std::string_view key_check_plain = "autohost secret store key check v1";
-constexpr std::string_view key_check_name = "meta:key_check";
-
-constexpr std::string_view schema = R"sql(
-CREATE TABLE IF NOT EXISTS meta (
-  name TEXT PRIMARY KEY,
-  value ANY NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS secrets (
-  key TEXT PRIMARY KEY,
-  version INTEGER NOT NULL,
-  sealed BLOB,               -- NULL: deleted; the row keeps the version counter
-  updated_ms INTEGER NOT NULL
-) STRICT;
-)sql";
 
 std::int64_t wall_ms() {
   using namespace std::chrono;
@@ -47,72 +35,44 @@ bool key_char_ok(char c) {
          c == '_' || c == ':' || c == '/' || c == '@' || c == '+' || c == '-';
 }
 
-// Creates the store file before SQLite does. Sealed values are useless without the key, but
-// the file (and the -wal/-shm files SQLite derives from its mode) should still be private.
-void create_private_file(const fs::path &file) {
-  std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd >= 0)
-    ::close(fd);
+std::string key_origin(const KeySource &source) {
+  return source.env_value ? "AUTOHOST_MASTER_KEY" : source.key_file.string();
 }
 
-// Refuses a file that is not an autohost store (or is corrupt) before anything is written
-// to it; true when the store already holds a key check.
-Result<bool> check_existing(Database &db, const fs::path &file, bool existed) {
-  std::int64_t app_id = 0;
+void remove_with_journals(const fs::path &file) {
+  for (const char *suffix : {"", "-wal", "-shm", "-journal"})
+    ::unlink((file.string() + suffix).c_str());
+}
+
+// Builds a complete store in a private temporary file and links it into place, so another
+// process starting at the same moment either wins or finds a whole store; never an empty or
+// half-initialised one. Losing the race is fine: the winner's store is used.
+Result<Done> create_store(const SqliteStoreOptions &options) {
+  const fs::path &file = options.file;
+  AH_TRY(make_private_dirs(file.has_parent_path() ? file.parent_path() : fs::path(".")));
+  AH_TRY_DECLARE(key, load_master_key(options.key, KeyCreation::allowed));
+  const fs::path tmp = file.string() + ".new-" + std::to_string(::getpid());
+  remove_with_journals(tmp); // left by a crashed process that had our pid
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return store_error(file, std::string("cannot be created: ") + std::strerror(errno));
+  ::close(fd);
+  Result<Done> built = Done{};
   {
-    Statement read_id(db, "PRAGMA application_id");
-    if (read_id.step())
-      app_id = read_id.column_int(0);
+    Database db(tmp, false);
+    if (!db.ok())
+      built = store_error(file, "cannot be created: " + db.failure().message);
+    else
+      built = bring_up_to_date(db, file, key, key_origin(options.key));
   }
-  if (!db.ok()) {
-    return store_error(file, "is corrupt or not an SQLite database (" + db.failure().message +
-                                 "); it was left untouched");
+  const int linked = built ? ::link(tmp.c_str(), file.c_str()) : 0;
+  const int link_errno = errno;
+  remove_with_journals(tmp);
+  if (!built)
+    return built;
+  if (linked != 0 && link_errno != EEXIST) {
+    return store_error(file, std::string("cannot be created: ") + std::strerror(link_errno));
   }
-  if (!existed)
-    return false;
-  Statement tables(db, "SELECT count(*) FROM sqlite_schema");
-  const std::int64_t table_count = tables.step() ? tables.column_int(0) : -1;
-  if (!db.ok())
-    return store_error(file, "is corrupt (" + db.failure().message + "); it was left untouched");
-  if (app_id != store_application_id && table_count != 0) {
-    return store_error(file,
-                       "is an SQLite database but not an autohost store; it was left untouched");
-  }
-  if (app_id != store_application_id)
-    return false;
-  Statement check(db, "SELECT 1 FROM meta WHERE name = 'key_check'");
-  const bool has_key_check = check.step();
-  if (!db.ok())
-    return store_error(file, "is corrupt (" + db.failure().message + "); it was left untouched");
-  return has_key_check;
-}
-
-// Creates the tables if needed and checks `key` against the stored key check, writing one
-// when there is none.
-Result<Done> initialise(Database &db, const SqliteStoreOptions &options, const MasterKey &key) {
-  Transaction tx(db);
-  if (!tx.begun() || !db.exec(schema) ||
-      !db.exec("PRAGMA application_id = " + std::to_string(store_application_id))) {
-    return store_error(options.file, "cannot be initialised: " + db.failure().message);
-  }
-  Statement check(db, "SELECT value FROM meta WHERE name = 'key_check'");
-  if (check.step()) {
-    if (!open_sealed(key, check.column_blob(0), key_check_name)) {
-      return store_error(options.file,
-                         "does not match the master key (" +
-                             std::string(options.key.env_value ? "AUTOHOST_MASTER_KEY"
-                                                               : options.key.key_file.string()) +
-                             " is not the key the store was created with)");
-    }
-  } else if (db.ok()) {
-    Statement insert(db, "INSERT INTO meta(name, value) VALUES ('key_check', ?), "
-                         "('schema_version', '1')");
-    insert.bind_blob(1, seal(key, key_check_plain, key_check_name)).step();
-  }
-  if (!db.ok() || !tx.commit())
-    return store_error(options.file, "cannot be initialised: " + db.failure().message);
   return Done{};
 }
 
@@ -151,6 +111,12 @@ Error SqliteStore::failure(std::string_view doing) {
     return store_error(file_, "is corrupt (" + f.message + ") while " + std::string(doing) +
                                   "; restore it from a backup");
   }
+  if ((f.code & 0xff) == SQLITE_FULL) {
+    return make_error(AH_INTERNAL, "store_full",
+                      "secret store " + file_.string() + " is on a full disk while " +
+                          std::string(doing) +
+                          "; nothing was written (free space on that disk and try again)");
+  }
   if ((f.code & 0xff) == SQLITE_BUSY) {
     return make_error(AH_RETRY_LATER, "store_busy",
                       "secret store " + file_.string() + " is busy (locked by another process) " +
@@ -166,27 +132,27 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
     // A malformed key in the environment is reported before the file is touched.
     AH_TRY(load_master_key(options.key, KeyCreation::forbidden));
   }
-  std::error_code ec;
-  if (fs::is_directory(options.file, ec))
-    return store_error(options.file, "is a directory");
-  const bool existed = fs::exists(options.file, ec) && fs::file_size(options.file, ec) > 0;
-  if (!existed)
-    create_private_file(options.file);
+  AH_TRY(check_not_writable_by_others(options.file));
+  AH_TRY_DECLARE(state, probe_store_file(options.file, options.key.key_file));
+  if (state == StoreFile::missing)
+    AH_TRY(create_store(options));
 
-  auto db = std::make_unique<Database>(options.file, true);
+  auto db = std::make_unique<Database>(options.file, false);
   if (!db->ok())
     return store_error(options.file, "cannot be opened: " + db->failure().message);
   sqlite3_busy_timeout(db->handle(), options.busy_timeout_ms);
-  AH_TRY_DECLARE(has_key_check, check_existing(*db, options.file, existed));
-
-  // WAL lets readers in other processes proceed while one writes; FULL sync makes every
-  // committed token rotation durable before we report it.
-  if (!db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")) {
-    return store_error(options.file, "cannot switch to WAL mode: " + db->failure().message);
+  AH_TRY_DECLARE(layout, read_layout(*db, options.file));
+  AH_TRY_DECLARE(key, load_master_key(options.key, layout.has_key_check ? KeyCreation::forbidden
+                                                                        : KeyCreation::allowed));
+  // A current store is only read here, so commands that only read work on a full disk.
+  if (layout.current()) {
+    AH_TRY(verify_key(*db, options.file, key, key_origin(options.key)));
+  } else {
+    AH_TRY(bring_up_to_date(*db, options.file, key, key_origin(options.key)));
   }
-  AH_TRY_DECLARE(key, load_master_key(options.key, has_key_check ? KeyCreation::forbidden
-                                                                 : KeyCreation::allowed));
-  AH_TRY(initialise(*db, options, key));
+  // FULL sync makes every committed token rotation durable before we report it.
+  if (!db->exec("PRAGMA synchronous=FULL"))
+    return store_error(options.file, "cannot be configured: " + db->failure().message);
   return std::unique_ptr<SqliteStore>(new SqliteStore(options.file, std::move(db), key));
 }
 
@@ -202,15 +168,17 @@ Result<std::optional<StoredSecret>> SqliteStore::get(std::string_view key) {
       return failure("reading '" + std::string(key) + "'");
     return std::optional<StoredSecret>{};
   }
-  auto plain = open_sealed(key_, select.column_blob(1), key);
+  const auto version = static_cast<std::uint64_t>(select.column_int(0));
+  auto plain = open_sealed(key_, select.column_blob(1), value_binding(key, version));
   if (!plain) {
-    return store_error(file_,
-                       "holds secret '" + std::string(key) +
-                           "' but it cannot be decrypted: the stored value is corrupt or was "
-                           "altered; it was left untouched");
+    return make_error(AH_INTERNAL, "store_tampered",
+                      "secret store " + file_.string() + " holds secret '" + std::string(key) +
+                          "' (version " + std::to_string(version) +
+                          ") but it cannot be decrypted: the stored value is corrupt, was "
+                          "altered, or was rolled back to an older value; it was left untouched");
   }
-  return std::optional<StoredSecret>{StoredSecret{
-      std::move(*plain), static_cast<std::uint64_t>(select.column_int(0)), select.column_int(2)}};
+  return std::optional<StoredSecret>{
+      StoredSecret{std::move(*plain), version, select.column_int(2)}};
 }
 
 std::optional<WriteResult> SqliteStore::put_in_transaction(std::string_view key,
@@ -235,7 +203,7 @@ std::optional<WriteResult> SqliteStore::put_in_transaction(std::string_view key,
                    "sealed = excluded.sealed, updated_ms = excluded.updated_ms");
   upsert.bind(1, key)
       .bind(2, static_cast<std::int64_t>(counter + 1))
-      .bind_blob(3, seal(key_, value, key))
+      .bind_blob(3, seal(key_, value, value_binding(key, counter + 1)))
       .bind(4, wall_ms())
       .step();
   if (!db_->ok())
