@@ -185,7 +185,7 @@ BOOST_AUTO_TEST_CASE(a_store_or_directory_others_can_write_is_refused_with_the_f
 // writing right away; the master key file is created by the race too. Repeated, since a
 // race shows only sometimes.
 BOOST_AUTO_TEST_CASE(first_use_by_many_processes_at_once_loses_nothing) {
-  constexpr int rounds = 15;
+  constexpr int rounds = 40;
   constexpr int processes = 6;
   for (int round = 0; round < rounds; ++round) {
     TempDir dir;
