@@ -174,11 +174,14 @@ BOOST_FIXTURE_TEST_CASE(a_rolled_back_value_is_refused_with_exit_11, Cli) {
 // Item 9: no HOME and no XDG variables: ask for AUTOHOST_STATE_DIR instead of writing the
 // store into whatever directory the command ran in.
 BOOST_FIXTURE_TEST_CASE(no_home_and_no_state_dir_is_a_clear_error, Cli) {
+  const fs::path was = fs::current_path();
+  fs::current_path(home.path()); // where the old code put ./.autohost
   auto r =
       run({"secrets", "list"}, {}, {{"HOME", std::nullopt}, {"AUTOHOST_STATE_DIR", std::nullopt}});
+  fs::current_path(was);
   BOOST_TEST(r.exit_code == 11, r.err);
   BOOST_TEST(contains(message_of(r), "set AUTOHOST_STATE_DIR"));
-  BOOST_TEST(!fs::exists(fs::current_path() / ".autohost"));
+  BOOST_TEST(!fs::exists(home / ".autohost"));
   // Commands that need no store still work.
   auto plugins = run({"--plugin", required_env("THREADS_PLUGIN"), "plugins"}, {},
                      {{"HOME", std::nullopt}, {"AUTOHOST_STATE_DIR", std::nullopt}});
