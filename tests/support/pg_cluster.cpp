@@ -106,7 +106,14 @@ pid_t read_pid(const fs::path &file) {
   return static_cast<pid_t>(pid);
 }
 
-bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+// A zombie (ended, not yet reaped by whoever inherited it) counts as gone.
+bool process_alive(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno != EPERM)
+    return false;
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const std::size_t state = stat.rfind(") ");
+  return state == std::string::npos || stat.compare(state + 2, 1, "Z") != 0;
+}
 
 // The postmaster of `data`, when it still runs: its command line names the data directory,
 // so a pid reused by another process is never signalled.
@@ -229,6 +236,8 @@ void PgCluster::make_certificates() const {
         throw std::runtime_error("cannot hand the TLS files to the postgres user");
   }
 }
+
+int PgCluster::server_pid() const { return running_postmaster(dir_ / "data"); }
 
 std::string PgCluster::tcp_url() const {
   if (!options_.tcp)

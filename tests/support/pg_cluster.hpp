@@ -46,6 +46,9 @@ public:
   std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }
   int port() const noexcept { return port_; }
 
+  // The postmaster's process id (0 when it does not run).
+  int server_pid() const;
+
   // Runs SQL through psql as the superuser; returns its unaligned, tuples-only output.
   std::string psql(std::string_view sql) const;
   // Stops (immediately, as a crash would) and starts the server again on the same socket.

@@ -10,6 +10,7 @@
 #include "pg_cluster.hpp"
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 using namespace autohost::store::pg;
@@ -73,6 +74,36 @@ void wait_for(const std::atomic<int> &count, int target) {
   for (int i = 0; i < 1000 && count.load() < target; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   BOOST_REQUIRE(count.load() >= target);
+}
+
+void run_sql(Pool &pool, std::string_view sql) {
+  auto connection = ok(pool.acquire());
+  ok(connection->exec(sql));
+}
+
+// Two transactions' bodies that meet once: the first run of each waits at meet() until
+// the other got there too, so their statements interleave; runs after a retry do not wait.
+struct Meeting {
+  std::atomic<int> runs{0};
+  std::atomic<int> arrived{0};
+  bool first_run() { return runs.fetch_add(1) < 2; }
+  void meet() {
+    ++arrived;
+    wait_for(arrived, 2);
+  }
+};
+
+// Runs both on threads of their own and returns their results.
+template <class F, class G> auto both_at_once(F one, G two) {
+  std::optional<std::invoke_result_t<F>> first;
+  std::optional<std::invoke_result_t<G>> second;
+  std::thread a([&] { first.emplace(one()); });
+  std::thread b([&] { second.emplace(two()); });
+  a.join();
+  b.join();
+  BOOST_REQUIRE_MESSAGE(first->has_value(), why(*first));
+  BOOST_REQUIRE_MESSAGE(second->has_value(), why(*second));
+  return std::pair(std::move(first->value()), std::move(second->value()));
 }
 
 } // namespace
@@ -151,81 +182,55 @@ BOOST_AUTO_TEST_CASE(a_serialization_failure_runs_the_transaction_again) {
   // together under SERIALIZABLE, one must fail (40001) and, run again, see the other's
   // write - so one doctor stays on call.
   Pool pool(pool_options(2));
-  {
-    auto setup = ok(pool.acquire());
-    ok(setup->exec("CREATE TABLE doctors (id int8 PRIMARY KEY, on_call bool NOT NULL);"
-                   "INSERT INTO doctors VALUES (1, true), (2, true)"));
-  }
-  std::atomic<int> runs{0};
-  std::atomic<int> first_reads{0};
+  run_sql(pool, "CREATE TABLE doctors (id int8 PRIMARY KEY, on_call bool NOT NULL);"
+                "INSERT INTO doctors VALUES (1, true), (2, true)");
+  Meeting meeting;
   const auto go_off_call = [&](std::int64_t id) {
-    return pool.transaction(Isolation::serializable, [&](Connection &c) -> PgResult<bool> {
-      const bool first = runs.fetch_add(1) < 2;
+    return pool.transaction(Isolation::serializable, [&, id](Connection &c) -> PgResult<bool> {
+      const bool first = meeting.first_run();
       AH_TRY_DECLARE(on_call, c.execute("SELECT count(*) FROM doctors WHERE on_call"));
       AH_TRY_DECLARE(count, on_call.int64(0, 0));
-      if (first) { // both read before either writes
-        ++first_reads;
-        wait_for(first_reads, 2);
-      }
+      if (first)
+        meeting.meet(); // both read before either writes
       if (count < 2)
         return false;
       AH_TRY(c.execute("UPDATE doctors SET on_call = false WHERE id = $1", {id}));
       return true;
     });
   };
-  PgResult<bool> one(false), two(false);
-  std::thread a([&] { one = go_off_call(1); });
-  std::thread b([&] { two = go_off_call(2); });
-  a.join();
-  b.join();
-  BOOST_REQUIRE_MESSAGE(one.has_value(), why(one));
-  BOOST_REQUIRE_MESSAGE(two.has_value(), why(two));
-  BOOST_TEST(runs.load() >= 3); // at least one ran again
-  BOOST_TEST(one.value() != two.value());
+  const auto [one, two] =
+      both_at_once([&] { return go_off_call(1); }, [&] { return go_off_call(2); });
+  BOOST_TEST(meeting.runs.load() >= 3); // at least one ran again
+  BOOST_TEST(one != two);
   auto check = ok(pool.acquire());
   BOOST_TEST(scalar(*check, "SELECT count(*) FROM doctors WHERE on_call") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_deadlock_runs_the_losing_transaction_again) {
   Pool pool(pool_options(2));
-  {
-    auto setup = ok(pool.acquire());
-    ok(setup->exec("CREATE TABLE counters (name text PRIMARY KEY, n int8 NOT NULL);"
-                   "INSERT INTO counters VALUES ('a', 0), ('b', 0)"));
-  }
-  std::atomic<int> runs{0};
-  std::atomic<int> first_locks{0};
+  run_sql(pool, "CREATE TABLE counters (name text PRIMARY KEY, n int8 NOT NULL);"
+                "INSERT INTO counters VALUES ('a', 0), ('b', 0)");
+  Meeting meeting;
   const auto bump_both = [&](std::string_view first_name, std::string_view second_name) {
     return pool.transaction(Isolation::read_committed, [&](Connection &c) -> PgResult<Done> {
-      const bool first = runs.fetch_add(1) < 2;
+      const bool first = meeting.first_run();
       const char *bump = "UPDATE counters SET n = n + 1 WHERE name = $1";
       AH_TRY(c.execute(bump, {first_name}));
-      if (first) { // each holds one row and then wants the other's
-        ++first_locks;
-        wait_for(first_locks, 2);
-      }
+      if (first)
+        meeting.meet(); // each holds one row and then wants the other's
       AH_TRY(c.execute(bump, {second_name}));
       return Done{};
     });
   };
-  PgResult<Done> one(Done{}), two(Done{});
-  std::thread a([&] { one = bump_both("a", "b"); });
-  std::thread b([&] { two = bump_both("b", "a"); });
-  a.join();
-  b.join();
-  BOOST_REQUIRE_MESSAGE(one.has_value(), why(one));
-  BOOST_REQUIRE_MESSAGE(two.has_value(), why(two));
-  BOOST_TEST(runs.load() == 3);
+  both_at_once([&] { return bump_both("a", "b"); }, [&] { return bump_both("b", "a"); });
+  BOOST_TEST(meeting.runs.load() == 3);
   auto check = ok(pool.acquire());
   BOOST_TEST(scalar(*check, "SELECT sum(n)::int8 FROM counters WHERE n = 2") == 4);
 }
 
 BOOST_AUTO_TEST_CASE(a_connection_lost_before_commit_runs_the_transaction_again) {
   Pool pool(pool_options(2));
-  {
-    auto setup = ok(pool.acquire());
-    ok(setup->exec("CREATE TABLE posts (id int8 PRIMARY KEY)"));
-  }
+  run_sql(pool, "CREATE TABLE posts (id int8 PRIMARY KEY)");
   std::vector<int> pids;
   const auto result =
       pool.transaction(Isolation::read_committed, [&](Connection &c) -> PgResult<std::int64_t> {
@@ -246,10 +251,7 @@ BOOST_AUTO_TEST_CASE(a_connection_lost_before_commit_runs_the_transaction_again)
 
 BOOST_AUTO_TEST_CASE(a_failed_body_rolls_back_and_is_not_run_again) {
   Pool pool(pool_options(1));
-  {
-    auto setup = ok(pool.acquire());
-    ok(setup->exec("CREATE TABLE notes (id int8 PRIMARY KEY)"));
-  }
+  run_sql(pool, "CREATE TABLE notes (id int8 PRIMARY KEY)");
   int runs = 0;
   const auto result =
       pool.transaction(Isolation::serializable, [&](Connection &c) -> PgResult<Done> {
