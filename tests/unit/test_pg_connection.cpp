@@ -188,6 +188,36 @@ BOOST_AUTO_TEST_CASE(a_connection_ended_by_the_server_is_reported_as_lost) {
   BOOST_TEST(!victim->usable());
 }
 
+BOOST_AUTO_TEST_CASE(a_notification_wakes_a_listener_and_silence_times_out) {
+  auto listener = connect(with_url(cluster->url()));
+  auto sender = connect(with_url(cluster->url()));
+  BOOST_REQUIRE(listener->listen("autohost schedules").has_value()); // quoted: spaces are fine
+  ok(sender->execute("SELECT pg_notify($1, $2)",
+                     {std::string_view("autohost schedules"), std::string_view("generation 7")}));
+  const auto woken = ok(listener->wait_for_notification(std::chrono::seconds(30)));
+  BOOST_REQUIRE(woken.has_value());
+  BOOST_TEST(woken->channel == "autohost schedules");
+  BOOST_TEST(woken->payload == "generation 7");
+  BOOST_TEST(woken->sender_pid == sender->backend_pid());
+  // Another channel does not wake it.
+  ok(sender->execute("SELECT pg_notify('elsewhere', '')"));
+  BOOST_TEST(!ok(listener->wait_for_notification(std::chrono::milliseconds(200))).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_listener_whose_connection_ends_gets_an_error_not_silence) {
+  auto listener = connect(with_url(cluster->url()));
+  auto admin = connect(with_url(cluster->url()));
+  BOOST_REQUIRE(listener->listen("autohost_wake").has_value());
+  ok(admin->execute("SELECT pg_terminate_backend($1::int4)",
+                    {std::int64_t{listener->backend_pid()}}));
+  const auto waited = listener->wait_for_notification(std::chrono::seconds(30));
+  BOOST_REQUIRE(!waited.has_value());
+  BOOST_TEST(waited.error().kind == PgFailure::connection);
+  BOOST_TEST(waited.error().message.find("terminating connection") != std::string::npos,
+             waited.error().message);
+  BOOST_TEST(!listener->usable());
+}
+
 BOOST_AUTO_TEST_CASE(an_unreachable_server_is_a_connection_error_naming_it) {
   const std::string url = "postgresql://autohost@/autohost_test?host=/nonexistent-autohost&port=1";
   const auto opened = Connection::open(with_url(url));

@@ -6,7 +6,9 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <vector>
 
@@ -170,9 +172,13 @@ void Connection::receive_notice(void *self, const pg_result *notice) {
   // are dropped here. A FATAL that arrives while idle (libpq passes it on as a notice)
   // means the server ended this connection.
   const char *severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
-  if (severity != nullptr &&
-      (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC"))
-    static_cast<Connection *>(self)->ended_by_server_ = true;
+  if (severity == nullptr ||
+      (std::string_view(severity) != "FATAL" && std::string_view(severity) != "PANIC"))
+    return;
+  auto *connection = static_cast<Connection *>(self);
+  connection->ended_by_server_ = true;
+  if (const char *message = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY))
+    connection->ended_because_ = message;
 }
 
 bool Connection::in_transaction() const noexcept {
@@ -209,6 +215,8 @@ PgError Connection::failure(pg_result *result, std::string_view doing) const {
   }
   if (message.empty())
     message = trimmed(PQerrorMessage(conn_));
+  if (message.empty())
+    message = ended_because_;
   PgFailure kind = failure_of(sqlstate);
   if (!usable()) {
     kind = PgFailure::connection;
@@ -225,6 +233,46 @@ PgResult<Rows> Connection::exec(std::string_view sql) {
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     return failure(rows.result_.get(), "");
   return rows;
+}
+
+PgResult<Done> Connection::listen(std::string_view channel) {
+  char *quoted = PQescapeIdentifier(conn_, channel.data(), channel.size());
+  if (quoted == nullptr)
+    return failure(nullptr, "quoting a channel name: ");
+  const std::string sql = "LISTEN " + std::string(quoted);
+  PQfreemem(quoted);
+  AH_TRY(exec(sql));
+  return Done{};
+}
+
+std::optional<Notification> Connection::take_notification() {
+  PGnotify *notify = PQnotifies(conn_);
+  if (notify == nullptr)
+    return std::nullopt;
+  Notification n{notify->relname, notify->extra != nullptr ? notify->extra : "", notify->be_pid};
+  PQfreemem(notify);
+  return n;
+}
+
+PgResult<std::optional<Notification>>
+Connection::wait_for_notification(std::chrono::milliseconds timeout) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + timeout;
+  while (true) {
+    if (auto n = take_notification())
+      return n;
+    if (!usable())
+      return failure(nullptr, "waiting for a notification: ");
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    pollfd ready{PQsocket(conn_), POLLIN, 0};
+    const int polled = ::poll(&ready, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    if (polled == 0 || (polled < 0 && errno == EINTR))
+      return std::optional<Notification>();
+    if (polled < 0 || PQconsumeInput(conn_) == 0)
+      return failure(nullptr, "waiting for a notification: ");
+    (void)PQisBusy(conn_); // parses: notifications, or a FATAL from the server
+  }
 }
 
 PgResult<std::string> Connection::prepared_name(std::string_view sql,

@@ -3,9 +3,11 @@
 
 #include "store/pg/pg_error.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,6 +59,13 @@ private:
   std::unique_ptr<pg_result, Free> result_;
 };
 
+// A NOTIFY received on a channel the connection listens to.
+struct Notification {
+  std::string channel;
+  std::string payload;
+  int sender_pid = 0; // the server process of the connection that sent it
+};
+
 struct ConnectOptions {
   // postgresql://... or postgres://...; sslmode, sslrootcert, options... pass through to libpq.
   std::string url;
@@ -85,6 +94,15 @@ public:
   // statements separated by ';'). Returns the last statement's rows.
   PgResult<Rows> exec(std::string_view sql);
 
+  // LISTEN on `channel` (quoted as an identifier, so any text is a valid channel name).
+  PgResult<Done> listen(std::string_view channel);
+  // The next notification for a channel this connection listens to, waiting up to
+  // `timeout` for one; nullopt when none came in time or a signal interrupted the wait (the
+  // caller looks at its own state and waits again). A connection lost while waiting is a
+  // PgFailure::connection error, never a silent nullopt, so a listener cannot miss wake-ups
+  // without knowing.
+  PgResult<std::optional<Notification>> wait_for_notification(std::chrono::milliseconds timeout);
+
   // False once the connection was lost: it is of no further use.
   bool usable() const noexcept;
   // True between BEGIN and COMMIT/ROLLBACK (also when the transaction already failed).
@@ -103,10 +121,12 @@ private:
   Connection(pg_conn *conn, std::string url);
   static void receive_notice(void *self, const pg_result *notice);
   PgError failure(pg_result *result, std::string_view doing) const;
+  std::optional<Notification> take_notification();
   PgResult<std::string> prepared_name(std::string_view sql, std::span<const Param> params);
 
   pg_conn *conn_ = nullptr;
   bool ended_by_server_ = false; // a FATAL arrived while idle
+  std::string ended_because_;    // its message
   std::string url_;              // for scrubbing libpq's messages; never shown
   std::string redacted_url_;
   std::map<std::string, std::string, std::less<>> prepared_; // SQL + types -> statement name
