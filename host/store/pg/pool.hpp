@@ -47,7 +47,8 @@ private:
 // At most `size` connections, opened when first needed. Thread-safe; connections are
 // handed to one caller at a time. Idle connections the server ended (a restart,
 // pg_terminate_backend) are noticed on acquire and replaced, so one lost connection costs
-// at most the statement that was running on it.
+// at most the statement that was running on it. The pool must outlive every
+// PooledConnection it lent.
 class Pool {
 public:
   explicit Pool(PoolOptions options);
