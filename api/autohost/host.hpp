@@ -33,6 +33,7 @@ enum class LoadFailure {
   no_entry_symbol,     // a shared object, but not an autohost plugin
   abi_mismatch,        // built for another ABI major
   bad_table,           // the entry returned a table that is too small or incomplete
+  untrusted,           // the host refused to load it (who may write it, a pinned digest)
 };
 
 struct LoadError {

@@ -3,7 +3,9 @@
 
 #include "cli/command.hpp"
 #include "errors.hpp"
+#include "process_guard.hpp"
 
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 
@@ -48,8 +50,22 @@ po::options_description global_options() {
                                                          "the secret store file")(
       "config", po::value<std::string>(), "the config file (JSON)")(
       "log-level", po::value<std::string>(), "debug, info, warn (default) or error")(
+      "allow-core-dumps", "let this process be dumped and traced (debugging only: a core file "
+                          "holds the master key and tokens)")(
       "version", "print the autohost version")("help,h", "show this help");
   return global;
+}
+
+// The flag or AUTOHOST_ALLOW_CORE_DUMPS=1 turns the protection off; 0 or unset keeps it.
+Result<host::CoreDumps> core_dumps_wanted(bool flag) {
+  const char *env = std::getenv("AUTOHOST_ALLOW_CORE_DUMPS");
+  const std::string_view value = env == nullptr ? "" : env;
+  if (value != "" && value != "0" && value != "1") {
+    return host::make_error(AH_INVALID_INPUT, "usage",
+                            "AUTOHOST_ALLOW_CORE_DUMPS must be 1 or 0, not '" + std::string(value) +
+                                "'");
+  }
+  return flag || value == "1" ? host::CoreDumps::allowed : host::CoreDumps::refused;
 }
 
 void print_help(const po::options_description &global) {
@@ -60,7 +76,7 @@ void print_help(const po::options_description &global) {
   std::cout << "\n"
             << global << "\nenvironment: AUTOHOST_PLUGIN_PATH, AUTOHOST_STORE, "
             << "AUTOHOST_STATE_DIR, AUTOHOST_MASTER_KEY, AUTOHOST_MASTER_KEY_FILE, "
-            << "AUTOHOST_CONFIG, AUTOHOST_LOG_LEVEL\n"
+            << "AUTOHOST_CONFIG, AUTOHOST_LOG_LEVEL, AUTOHOST_ALLOW_CORE_DUMPS\n"
             << "test-only: AUTOHOST_TEST_CLOCK_OFFSET_S shifts the clock plugins see\n"
             << "`autohost COMMAND --help` describes a command.\n"
             << std::flush;
@@ -103,6 +119,12 @@ int dispatch(int argc, char **argv) {
     print_help(global);
     return exit_usage;
   }
+  auto core_dumps = core_dumps_wanted(vm.count("allow-core-dumps") != 0);
+  if (!core_dumps)
+    return usage_error("", host::error_message(core_dumps.error()));
+  // Before the config is read, any plugin loaded or any secret decrypted.
+  const std::vector<std::string> unguarded = host::guard_process(core_dumps.value());
+
   const auto name = vm["command"].as<std::string>();
   const Command *command = nullptr;
   for (const auto &c : commands()) {
@@ -138,6 +160,8 @@ int dispatch(int argc, char **argv) {
                : report_error(settings.error(), exit_usage);
   }
   host::Logger logger(stderr, settings.value().log_level);
+  for (const auto &problem : unguarded)
+    logger.log(AH_LOG_WARN, "autohost", problem);
   Context ctx(std::move(settings).value(), logger);
   return command->run(ctx, rest);
 }

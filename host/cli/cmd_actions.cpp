@@ -41,10 +41,10 @@ int list_manifest_entries(Context &ctx, const std::vector<std::string> &args,
   if (!vm)
     return exit;
 
-  const auto &registry = ctx.registry();
+  const std::string name = vm->count("plugin") != 0 ? (*vm)["plugin"].as<std::string>() : "";
+  const auto &registry = ctx.registry(name);
   std::vector<std::shared_ptr<const Library>> selected;
-  if (vm->count("plugin") != 0) {
-    const auto name = (*vm)["plugin"].as<std::string>();
+  if (!name.empty()) {
     auto lib = registry.find(name);
     if (lib == nullptr) {
       report_broken(registry);

@@ -10,10 +10,15 @@
 namespace autohost::cli {
 namespace json = boost::json;
 
-const host::PluginRegistry &Context::registry() {
-  if (!registry_)
-    registry_ = host::PluginRegistry::discover(settings_.plugin_search);
-  return *registry_;
+const host::PluginRegistry &Context::registry(std::string_view only) {
+  auto found = registries_.find(only);
+  if (found == registries_.end()) {
+    found = registries_
+                .emplace(std::string(only),
+                         host::PluginRegistry::discover(settings_.plugin_search, only))
+                .first;
+  }
+  return found->second;
 }
 
 Result<store::SqliteStore *> Context::store() {

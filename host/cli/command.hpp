@@ -11,6 +11,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,15 +29,16 @@ public:
 
   const Settings &settings() const noexcept { return settings_; }
   host::Logger &logger() noexcept { return logger_; }
-  // Loaded on first use.
-  const host::PluginRegistry &registry();
+  // Loaded on first use. With `only`, just the plugin of that name is looked for in the
+  // plugin directories (see PluginRegistry::discover); commands that name one plugin pass it.
+  const host::PluginRegistry &registry(std::string_view only = {});
   // Opened on first use; the error names the file and the reason.
   Result<store::SqliteStore *> store();
 
 private:
   Settings settings_;
   host::Logger &logger_;
-  std::optional<host::PluginRegistry> registry_;
+  std::map<std::string, host::PluginRegistry, std::less<>> registries_; // by `only`
   std::unique_ptr<store::SqliteStore> store_;
 };
 

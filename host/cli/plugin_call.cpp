@@ -78,7 +78,7 @@ int run_plugin_call(Context &ctx, const PluginCallRequest &request) {
                          "--idempotency-key: " + idempotency_key_problem(request.idempotency_key)));
   }
 
-  const auto &registry = ctx.registry();
+  const auto &registry = ctx.registry(request.plugin);
   auto library = registry.find(request.plugin);
   if (library == nullptr) {
     const int broken = report_broken(registry);

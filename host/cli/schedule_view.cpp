@@ -37,7 +37,7 @@ Instant now_instant() {
 
 std::optional<TargetKind> check_target(Context &ctx, const std::string &plugin,
                                        const std::string &name, int &exit) {
-  const auto &registry = ctx.registry();
+  const auto &registry = ctx.registry(plugin);
   auto lib = registry.find(plugin);
   if (lib == nullptr) {
     report_broken(registry);

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -64,7 +66,32 @@ struct ConfigFile {
   std::optional<fs::path> master_key_file;
   std::optional<std::string> log_level;
   json::object plugins;
+  host::PluginPins plugin_pins;
 };
+
+// {"NAME": "64 hex digits", ...}, as sha256sum prints them.
+Result<host::PluginPins> read_pins(const fs::path &file, const json::value &value) {
+  if (!value.is_object())
+    return config_error(file, "'plugin_pins' must be an object of plugin name -> SHA-256");
+  host::PluginPins pins;
+  for (const auto &[name, digest] : value.as_object()) {
+    const std::string where = "'plugin_pins." + std::string(name) + "'";
+    if (!digest.is_string())
+      return config_error(file, where + " must be a SHA-256 as 64 hex digits");
+    std::string hex(digest.as_string());
+    const bool is_hex = std::all_of(hex.begin(), hex.end(), [](char c) {
+      return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    });
+    if (hex.size() != 64 || !is_hex) {
+      const std::string what = " must be a SHA-256 as 64 hex digits (sha256sum FILE), not '";
+      return config_error(file, where + what + hex + "'");
+    }
+    std::transform(hex.begin(), hex.end(), hex.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(c)); });
+    pins.emplace(std::string(name), std::move(hex));
+  }
+  return pins;
+}
 
 Result<ConfigFile> read_config(const fs::path &file) {
   std::ifstream in(file);
@@ -109,6 +136,8 @@ Result<ConfigFile> read_config(const fs::path &file) {
         }
       }
       config.plugins = value.as_object();
+    } else if (k == "plugin_pins") {
+      AH_TRY_ASSIGN(config.plugin_pins, read_pins(file, value));
     } else {
       return config_error(file, "unknown setting '" + k + "'");
     }
@@ -116,13 +145,21 @@ Result<ConfigFile> read_config(const fs::path &file) {
   return config;
 }
 
-std::vector<fs::path> split_path_list(const std::string &list) {
+// A relative entry would load code from wherever the command happens to be run.
+Result<std::vector<fs::path>> split_plugin_path(const std::string &list) {
   std::vector<fs::path> out;
   std::stringstream in(list);
   std::string item;
   while (std::getline(in, item, ':')) {
-    if (!item.empty())
-      out.emplace_back(item);
+    if (item.empty())
+      continue;
+    if (fs::path(item).is_relative()) {
+      return make_error(AH_INVALID_INPUT, "usage",
+                        "AUTOHOST_PLUGIN_PATH must list absolute directories, but '" + item +
+                            "' is relative (it would load plugins from the current directory); "
+                            "use an absolute path or --plugin-dir");
+    }
+    out.emplace_back(item);
   }
   return out;
 }
@@ -149,12 +186,14 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
   for (const auto &d : flags.plugin_dirs)
     settings.plugin_search.required_dirs.emplace_back(d);
   if (auto list = env("AUTOHOST_PLUGIN_PATH")) {
-    for (auto &d : split_path_list(*list))
+    AH_TRY_DECLARE(dirs, split_plugin_path(*list));
+    for (auto &d : dirs)
       settings.plugin_search.required_dirs.push_back(d);
   }
   for (auto &d : config.plugin_dirs)
     settings.plugin_search.required_dirs.push_back(d);
   settings.plugin_search.optional_dirs.emplace_back(AH_PLUGINDIR);
+  settings.plugin_search.pins = std::move(config.plugin_pins);
 
   if (flags.store) {
     settings.store_file = *flags.store;

@@ -23,8 +23,9 @@ HOST = {
     "main": {"cli"},
 }
 HOST_ROOT_FILES = {
-    "errors": "base", "log": "base",
-    "capabilities": "plugins", "plugin_registry": "plugins", "services": "plugins",
+    "errors": "base", "log": "base", "process_guard": "base",
+    "capabilities": "plugins", "plugin_registry": "plugins", "plugin_trust": "plugins",
+    "services": "plugins",
     "started_plugin": "plugins",
     "main": "main",
 }

@@ -4,7 +4,11 @@
 
 #include <boost/json.hpp>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -22,6 +26,12 @@ using autohost::Result;
 #define PROBE_NO_ENTRY 5
 #define PROBE_ABI_1_0 6 // a table as a plugin built against abi.h 1.0 or 1.1 declares it
 #define PROBE_ABI_1_1 7
+#define PROBE_ABORTS_ON_LOAD 8
+
+#if PROBE_VARIANT == PROBE_ABORTS_ON_LOAD
+// Runs at dlopen, before the loader can check anything: what a broken or hostile file does.
+__attribute__((constructor)) void abort_on_load() { std::abort(); }
+#endif
 
 std::string str(const json::object &o, std::string_view k) {
   const json::value *v = o.if_contains(k);
@@ -96,6 +106,15 @@ public:
       if (!removed)
         return std::move(removed).error();
       return std::string("{}");
+    }
+    if (action == "process") {
+      // What the host did to its own process before loading plugins: dumpable, core limit.
+      rlimit core{};
+      ::getrlimit(RLIMIT_CORE, &core);
+      return json::serialize(
+          json::object{{"dumpable", ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)},
+                       {"core_limit", static_cast<std::uint64_t>(core.rlim_cur)},
+                       {"core_hard_limit", static_cast<std::uint64_t>(core.rlim_max)}});
     }
     if (action == "wait_for_cancel") {
       // Returns once the host cancels the call or its deadline passes.
