@@ -102,6 +102,24 @@ BOOST_FIXTURE_TEST_CASE(plugin_file_writable_by_others_is_refused_until_fixed, T
   BOOST_TEST(invoke_echo().exit_code == 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(files_are_refused_before_any_of_their_code_runs, Trust) {
+  // The file aborts the process as soon as dlopen runs its constructor: a refusal that came
+  // after loading would end in SIGABRT, not in a clear error.
+  const fs::path file = add("aborts_on_load.so");
+  fs::permissions(file, fs::perms::others_write, fs::perm_options::add);
+  auto writable = run({"--plugin", file.string(), "plugins"});
+  BOOST_TEST(writable.exit_code == 10, writable.err);
+  BOOST_TEST(contains(writable.err, file.string() + " is writable by others"), writable.err);
+
+  fs::permissions(file, fs::perms::others_write, fs::perm_options::remove);
+  const std::string pin = std::string(64, 'f');
+  auto mispinned =
+      run({"--config", config(R"({"plugin_pins": {"aborts_on_load": ")" + pin + R"("}})").string(),
+           "--plugin", file.string(), "plugins"});
+  BOOST_TEST(mispinned.exit_code == 10, mispinned.err);
+  BOOST_TEST(contains(mispinned.err, "does not match its pin"), mispinned.err);
+}
+
 BOOST_FIXTURE_TEST_CASE(group_write_is_refused_unless_the_group_is_the_owners_own, Trust) {
   if (::geteuid() != 0) {
     BOOST_TEST_MESSAGE("not root: cannot give a file to a shared group; skipped");
