@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what autohost needs to build and test on Debian 12 (idempotent; needs root or sudo).
+# Extra arguments are more packages to install (tests/fuzz/run.sh adds clang's).
 set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config cmake python3 curl ca-certificates
@@ -7,6 +8,7 @@ packages=(
   libboost-program-options1.81-dev libboost-filesystem1.81-dev
   libssl-dev libsqlite3-dev libsodium-dev libhowardhinnant-date-dev tzdata
   libpq-dev postgresql-15 openssl
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -553,7 +553,7 @@ net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
     } else {
       wait = retry_wait(p, outcome.error(), attempt, control, state);
       if (!wait) {
-        co_return failed(p, std::move(outcome.error()), attempt, state);
+        co_return failed(p, outcome.error(), attempt, state);
       }
     }
     if (wait->count() > 0 && !co_await pause(*wait, control)) {

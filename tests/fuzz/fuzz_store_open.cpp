@@ -1,0 +1,63 @@
+// libFuzzer harness: opening a store file holding arbitrary bytes. It must end in a clean
+// error or a working store (what is written reads back).
+#include "fuzz_check.hpp"
+#include "store/sqlite_store.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+using autohost::store::SqliteStore;
+
+fs::path prepare() {
+  char dir[] = "/tmp/autohost-fuzz-store-XXXXXX";
+  if (mkdtemp(dir) == nullptr)
+    fuzz::fail("mkdtemp failed");
+  return fs::path(dir) / "store.db";
+}
+
+void remove_store(const fs::path &file) {
+  std::error_code ec;
+  for (const char *suffix : {"", "-wal", "-shm", "-journal"})
+    fs::remove(file.string() + suffix, ec);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+  static const fs::path file = prepare();
+  remove_store(file);
+  {
+    std::ofstream out(file, std::ios::binary);
+    out.write(reinterpret_cast<const char *>(data), static_cast<std::streamsize>(size));
+  }
+  autohost::store::SqliteStoreOptions options;
+  options.file = file;
+  options.key.env_value = std::string(64, 'a');
+  options.busy_timeout_ms = 100;
+  auto store = SqliteStore::open(options);
+  if (!store) {
+    fuzz::require_clean_error(store.error(), "SqliteStore::open");
+    remove_store(file);
+    return 0;
+  }
+  auto &s = **store;
+  if (auto listed = s.list(""); !listed)
+    fuzz::require_clean_error(listed.error(), "list");
+  if (auto got = s.get("fuzz/old"); !got)
+    fuzz::require_clean_error(got.error(), "get");
+  auto written = s.put("fuzz/new", "value", AH_VERSION_ANY);
+  if (!written) {
+    fuzz::require_clean_error(written.error(), "put");
+  } else {
+    auto got = s.get("fuzz/new");
+    fuzz::require(got && got->has_value() && (*got)->value == "value" &&
+                      (*got)->version == written->version,
+                  "a written secret does not read back");
+  }
+  store->reset();
+  remove_store(file);
+  return 0;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses (clang-14, ASan+UBSan) and runs each for a bounded time.
+# Usage: tests/fuzz/run.sh [SECONDS] [HARNESS...]   (default 20 s each, every harness)
+# FUZZ_BUILD_DIR picks the build directory (default: build-fuzz). New inputs go to
+# FUZZ_BUILD_DIR/fuzz-corpus/NAME (the committed corpus is only read); a crash is saved to
+# FUZZ_BUILD_DIR/fuzz-artifacts/NAME/ and fails the run. Ends with "N passed, N failed".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
+seconds=${1:-20}
+shift || true
+case $seconds in
+'' | *[!0-9]*)
+  echo "usage: tests/fuzz/run.sh [SECONDS] [HARNESS...]" >&2
+  exit 2
+  ;;
+esac
+
+bash "$root/examples/install-deps.sh" clang-14 libclang-rt-14-dev || exit 1
+mkdir -p "$build"
+log="$build/fuzz-build.log"
+if [ ! -f "$build/build.ninja" ]; then
+  echo "configuring $build" >&2
+  if ! CC=clang-14 CXX=clang++-14 meson setup "$build" "$root" -Dfuzz=true \
+    -Db_sanitize=address,undefined -Db_lundef=false >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+fi
+echo "building the harnesses in $build" >&2
+start=$(date +%s)
+if ! ninja -C "$build" -j"$(nproc)" fuzz >"$log" 2>&1; then
+  tail -n 60 "$log" >&2
+  echo "the fuzz build failed; the whole log is in $log" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+echo "built in $(($(date +%s) - start)) s" >&2
+
+harnesses=("$@")
+if [ ${#harnesses[@]} -eq 0 ]; then
+  for dir in "$root"/tests/fuzz/corpus/*/; do
+    harnesses+=("$(basename "$dir")")
+  done
+fi
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+passed=0 failed=0
+for name in "${harnesses[@]}"; do
+  exe="$build/tests/fuzz/fuzz_$name"
+  corpus="$build/fuzz-corpus/$name"
+  artifacts="$build/fuzz-artifacts/$name/"
+  mkdir -p "$corpus" "$artifacts"
+  out="$build/fuzz-$name.log"
+  # One process, one job: the machine is shared. The corpus sets -max_len.
+  "$exe" -max_total_time="$seconds" -jobs=1 -workers=1 -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts" \
+    "$corpus" "$root/tests/fuzz/corpus/$name" >"$out" 2>&1
+  status=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -n 1)
+  if [ $status -eq 0 ]; then
+    passed=$((passed + 1))
+    echo "ok   fuzz_$name: ${seconds} s, ${runs:-0} runs, corpus $(ls "$corpus" | wc -l) files"
+  else
+    failed=$((failed + 1))
+    echo "FAIL fuzz_$name (exit $status): input saved in $artifacts; log $out"
+    grep -E 'ERROR|rule broken|runtime error|SUMMARY' "$out" | head -n 5
+  fi
+done
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
