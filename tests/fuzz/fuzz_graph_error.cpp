@@ -42,15 +42,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       check_body(error_body(*error, verdict), verdict, "the error body");
     }
   }
-  GraphError container;
-  container.http_status = 200;
-  const Verdict verdict = classify_container_error(body);
-  check_body(error_body(container, verdict), verdict, "a container error body");
-
-  // Ids in answers: strings or bare integers; anything else (1e400, true) is no id.
+  // A 2xx answer: a container status's error_message, and ids, which are strings or bare
+  // integers (anything else, 1e400 or true, is no id).
   boost::system::error_code ec;
   const boost::json::value answer = boost::json::parse(body, ec);
   if (!ec && answer.is_object()) {
+    if (const auto *m = answer.as_object().if_contains("error_message"); m && m->is_string()) {
+      GraphError container;
+      container.http_status = 200;
+      const Verdict verdict = classify_container_error(m->as_string());
+      check_body(error_body(container, verdict), verdict, "a container error body");
+    }
     for (const auto &[key, value] : answer.as_object()) {
       const std::string id = id_string(&value);
       if (!value.is_string())

@@ -2,6 +2,7 @@
 // next fire times, including both daylight-saving transitions in Europe/Berlin,
 // America/New_York and Australia/Sydney. Expected instants are written out in UTC.
 #define BOOST_TEST_MODULE cron
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include "errors.hpp"
@@ -296,4 +297,17 @@ BOOST_AUTO_TEST_CASE(next_after_agrees_with_a_minute_by_minute_scan) {
       }
     }
   }
+}
+
+// Found by tests/fuzz (schedule_spec): an error quoting bytes that are not UTF-8 was not
+// JSON, so stderr's last line was not either and error_message() returned the raw body.
+BOOST_AUTO_TEST_CASE(an_error_quoting_bytes_that_are_not_utf8_is_still_json) {
+  auto parsed = CronExpression::parse("0 \xff\xc0\xaf 9 * *\xed\xa0\x80");
+  BOOST_REQUIRE(!parsed);
+  boost::system::error_code ec;
+  const boost::json::value body = boost::json::parse(parsed.error().body, ec);
+  BOOST_REQUIRE_MESSAGE(!ec, "not JSON: " << parsed.error().body);
+  const std::string message(body.as_object().at("message").as_string());
+  BOOST_TEST(message.find("0 \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD 9") != std::string::npos);
+  BOOST_TEST(host::error_message(parsed.error()) == message);
 }
