@@ -12,8 +12,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace autohost::store {
 namespace fs = std::filesystem;
@@ -21,11 +19,11 @@ using host::make_error;
 
 namespace {
 
-std::optional<MasterKey> parse_key(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  MasterKey key{};
+// The key from its text (64 hex digits or base64), read in place: no copy of it is made.
+std::optional<MasterKey> parse_key(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.remove_suffix(1);
+  MasterKey key;
   size_t written = 0;
   if (text.size() == 2 * master_key_bytes &&
       sodium_hex2bin(key.data(), key.size(), text.data(), text.size(), nullptr, &written,
@@ -42,7 +40,6 @@ std::optional<MasterKey> parse_key(std::string text) {
       return key;
     }
   }
-  sodium_memzero(key.data(), key.size());
   return std::nullopt;
 }
 
@@ -59,17 +56,21 @@ Result<MasterKey> read_key_file(const fs::path &file) {
     return key_error("master key file " + file.string() + " is accessible by other users (mode " +
                      mode + "); run: chmod 600 " + file.string());
   }
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in)
-    return key_error("cannot read master key file " + file.string());
-  auto key = parse_key(text.str());
+  // Read with read(2) into guarded memory: a stream would leave the key in its buffer.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  SecureBuffer text(256);
+  ssize_t got = fd < 0 ? -1 : ::read(fd, text.data(), text.size());
+  if (fd >= 0)
+    ::close(fd);
+  if (got < 0)
+    return key_error("cannot read master key file " + file.string() + ": " + std::strerror(errno));
+  text.shrink(static_cast<size_t>(got));
+  auto key = parse_key(text.view());
   if (!key) {
     return key_error("master key file " + file.string() +
                      " does not hold a key (expected 64 hex digits)");
   }
-  return *key;
+  return std::move(*key);
 }
 
 // Writes a fresh key to a private temporary file and links it into place, so a process
@@ -77,22 +78,21 @@ Result<MasterKey> read_key_file(const fs::path &file) {
 Result<MasterKey> create_key_file(const fs::path &file) {
   if (file.has_parent_path())
     AH_TRY(make_private_dirs(file.parent_path()));
-  MasterKey key{};
+  MasterKey key;
   randombytes_buf(key.data(), key.size());
-  char hex[2 * master_key_bytes + 1];
-  sodium_bin2hex(hex, sizeof hex, key.data(), key.size());
+  SecureBuffer line(2 * master_key_bytes + 2); // the hex digits, '\n', sodium's NUL
+  sodium_bin2hex(reinterpret_cast<char *>(line.data()), line.size() - 1, key.data(), key.size());
+  line.data()[2 * master_key_bytes] = '\n';
+  line.shrink(2 * master_key_bytes + 1);
   const fs::path tmp = file.string() + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     return key_error("cannot create master key file " + file.string() + ": " +
                      std::strerror(errno));
   }
-  std::string line = std::string(hex) + "\n";
   const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
                        ::fsync(fd) == 0;
   ::close(fd);
-  sodium_memzero(hex, sizeof hex);
-  sodium_memzero(line.data(), line.size());
   if (!written) {
     ::unlink(tmp.c_str());
     return key_error("cannot write master key file " + file.string());
@@ -117,7 +117,7 @@ Result<MasterKey> load_master_key(const KeySource &source, KeyCreation creation)
     if (!key) {
       return key_error("AUTOHOST_MASTER_KEY must be 32 bytes written as 64 hex digits or base64");
     }
-    return *key;
+    return std::move(*key);
   }
   std::error_code ec;
   if (fs::exists(source.key_file, ec))

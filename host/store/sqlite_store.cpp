@@ -101,9 +101,9 @@ Result<Done> validate_key(std::string_view key) {
 }
 
 SqliteStore::SqliteStore(fs::path file, std::unique_ptr<Database> db, MasterKey key)
-    : file_(std::move(file)), db_(std::move(db)), key_(key) {}
+    : file_(std::move(file)), db_(std::move(db)), key_(std::move(key)) {}
 
-SqliteStore::~SqliteStore() { sodium_memzero(key_.data(), key_.size()); }
+SqliteStore::~SqliteStore() = default; // key_ wipes itself
 
 Error SqliteStore::failure(std::string_view doing) {
   const SqliteFailure &f = db_->failure();
@@ -153,7 +153,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions 
   // FULL sync makes every committed token rotation durable before we report it.
   if (!db->exec("PRAGMA synchronous=FULL"))
     return store_error(options.file, "cannot be configured: " + db->failure().message);
-  return std::unique_ptr<SqliteStore>(new SqliteStore(options.file, std::move(db), key));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options.file, std::move(db), std::move(key)));
 }
 
 Result<std::optional<StoredSecret>> SqliteStore::get(std::string_view key) {

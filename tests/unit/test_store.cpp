@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -229,8 +230,8 @@ BOOST_AUTO_TEST_CASE(every_write_of_a_value_gets_a_fresh_nonce) {
   BOOST_TEST(store->get("threads/accounts/alice/token").value()->value == value);
 
   BOOST_REQUIRE(sodium_ready());
-  MasterKey key{};
-  key.fill(7);
+  MasterKey key;
+  std::fill_n(key.data(), key.size(), 7);
   const std::string once = seal(key, value, "k"), twice = seal(key, value, "k");
   BOOST_TEST(once.substr(0, nonce_bytes) != twice.substr(0, nonce_bytes));
   BOOST_TEST(once != twice);

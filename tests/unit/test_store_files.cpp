@@ -92,9 +92,10 @@ std::string sealed_of(const fs::path &file, const std::string &key) {
 
 MasterKey the_key() {
   BOOST_REQUIRE(sodium_ready());
-  MasterKey key{};
+  MasterKey key;
   for (std::size_t i = 0; i < key.size(); ++i)
-    key[i] = static_cast<unsigned char>(std::stoi(std::string(key_hex + 2 * i, 2), nullptr, 16));
+    key.data()[i] =
+        static_cast<unsigned char>(std::stoi(std::string(key_hex + 2 * i, 2), nullptr, 16));
   return key;
 }
 
