@@ -7,6 +7,7 @@
 #include "result_print.hpp"
 #include "store/sealing.hpp"
 #include "store/sqlite_store.hpp"
+#include "store_test_support.hpp"
 #include "temp_dir.hpp"
 
 #include <sqlite3.h>
@@ -20,7 +21,7 @@
 
 using namespace autohost;
 using namespace autohost::store;
-using autohost::test::TempDir;
+using namespace autohost::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -30,51 +31,6 @@ constexpr const char *key_b = "fedcba9876543210fedcba9876543210fedcba9876543210f
 
 SqliteStoreOptions options(const TempDir &dir, std::optional<std::string> env_key = key_a) {
   return SqliteStoreOptions{dir / "store.db", KeySource{std::move(env_key), dir / "master.key"}};
-}
-
-std::unique_ptr<SqliteStore> open_ok(const SqliteStoreOptions &o) {
-  auto s = SqliteStore::open(o);
-  BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().body));
-  return std::move(s).value();
-}
-
-std::string open_error(const SqliteStoreOptions &o) {
-  auto s = SqliteStore::open(o);
-  BOOST_REQUIRE(!s.has_value());
-  return host::error_message(s.error());
-}
-
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-void raw_sql(const fs::path &file, const char *sql) {
-  sqlite3 *db = nullptr;
-  BOOST_REQUIRE_EQUAL(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  char *err = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-  BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, (err != nullptr ? err : "sql failed"));
-  sqlite3_close(db);
-}
-
-// The sealed bytes (nonce || ciphertext) of `key` as they are in the SQLite file.
-std::string raw_sealed(const fs::path &file, const std::string &key) {
-  sqlite3 *db = nullptr;
-  BOOST_REQUIRE_EQUAL(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt *stmt = nullptr;
-  BOOST_REQUIRE_EQUAL(
-      sqlite3_prepare_v2(db, "SELECT sealed FROM secrets WHERE key = ?", -1, &stmt, nullptr),
-      SQLITE_OK);
-  sqlite3_bind_text(stmt, 1, key.c_str(), -1, SQLITE_TRANSIENT);
-  std::string sealed;
-  if (sqlite3_step(stmt) == SQLITE_ROW) {
-    sealed.assign(static_cast<const char *>(sqlite3_column_blob(stmt, 0)),
-                  static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  BOOST_REQUIRE_MESSAGE(!sealed.empty(), "no sealed value for " << key);
-  return sealed;
 }
 
 // XChaCha20-Poly1305-IETF puts a 24-byte nonce before the ciphertext.

@@ -7,6 +7,7 @@
 #include "result_print.hpp"
 #include "store/sealing.hpp"
 #include "store/sqlite_store.hpp"
+#include "store_test_support.hpp"
 #include "temp_dir.hpp"
 
 #include <sqlite3.h>
@@ -18,7 +19,7 @@
 
 using namespace autohost;
 using namespace autohost::store;
-using autohost::test::TempDir;
+using namespace autohost::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -29,65 +30,10 @@ SqliteStoreOptions options(const fs::path &file, std::optional<std::string> env_
   return SqliteStoreOptions{file, KeySource{std::move(env_key), file.parent_path() / "master.key"}};
 }
 
-std::unique_ptr<SqliteStore> open_ok(const SqliteStoreOptions &o) {
-  auto s = SqliteStore::open(o);
-  BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().body));
-  return std::move(s).value();
-}
-
-std::string open_error(const SqliteStoreOptions &o) {
-  auto s = SqliteStore::open(o);
-  BOOST_REQUIRE(!s.has_value());
-  return host::error_message(s.error());
-}
-
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 unsigned mode_of(const fs::path &path) {
   struct stat st {};
   BOOST_REQUIRE_EQUAL(::stat(path.c_str(), &st), 0);
   return st.st_mode & 07777;
-}
-
-// Runs SQL on the file with plain SQLite, as someone editing the file would.
-void raw_sql(const fs::path &file, const std::string &sql,
-             const std::vector<std::string> &blobs = {}) {
-  sqlite3 *db = nullptr;
-  BOOST_REQUIRE_EQUAL(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt *stmt = nullptr;
-  const char *rest = sql.c_str();
-  while (*rest != '\0') {
-    BOOST_REQUIRE_EQUAL(sqlite3_prepare_v2(db, rest, -1, &stmt, &rest), SQLITE_OK);
-    if (stmt == nullptr)
-      break;
-    for (std::size_t i = 0; i < blobs.size() && i < std::size_t(sqlite3_bind_parameter_count(stmt));
-         ++i) {
-      sqlite3_bind_blob(stmt, int(i + 1), blobs[i].data(), int(blobs[i].size()), SQLITE_TRANSIENT);
-    }
-    const int rc = sqlite3_step(stmt);
-    BOOST_REQUIRE_MESSAGE(rc == SQLITE_DONE || rc == SQLITE_ROW, sqlite3_errmsg(db));
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-}
-
-std::string sealed_of(const fs::path &file, const std::string &key) {
-  sqlite3 *db = nullptr;
-  BOOST_REQUIRE_EQUAL(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt *stmt = nullptr;
-  sqlite3_prepare_v2(db, "SELECT sealed FROM secrets WHERE key = ?", -1, &stmt, nullptr);
-  sqlite3_bind_text(stmt, 1, key.c_str(), -1, SQLITE_TRANSIENT);
-  std::string sealed;
-  if (sqlite3_step(stmt) == SQLITE_ROW) {
-    sealed.assign(static_cast<const char *>(sqlite3_column_blob(stmt, 0)),
-                  std::size_t(sqlite3_column_bytes(stmt, 0)));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  BOOST_REQUIRE(!sealed.empty());
-  return sealed;
 }
 
 MasterKey the_key() {
@@ -233,7 +179,7 @@ BOOST_AUTO_TEST_CASE(an_older_value_copied_over_a_newer_one_fails_to_open) {
   const fs::path file = dir / "store.db";
   auto store = open_ok(options(file));
   BOOST_REQUIRE(store->put("threads/accounts/alice/token", "THold", 0));
-  const std::string old_sealed = sealed_of(file, "threads/accounts/alice/token");
+  const std::string old_sealed = raw_sealed(file, "threads/accounts/alice/token");
   BOOST_REQUIRE(store->put("threads/accounts/alice/token", "THnew", 1));
   raw_sql(file, "UPDATE secrets SET sealed = ? WHERE key = 'threads/accounts/alice/token'",
           {old_sealed});
@@ -252,7 +198,7 @@ BOOST_AUTO_TEST_CASE(a_format_1_store_is_upgraded_without_losing_anything) {
   TempDir dir;
   const fs::path file = dir / "store.db";
   write_format_1_store(file);
-  const std::string old_alpha = sealed_of(file, "a/token");
+  const std::string old_alpha = raw_sealed(file, "a/token");
   {
     auto store = open_ok(options(file));
     BOOST_TEST(store->get("a/token").value()->value == "alpha");
@@ -261,7 +207,7 @@ BOOST_AUTO_TEST_CASE(a_format_1_store_is_upgraded_without_losing_anything) {
     BOOST_TEST(!store->get("c/gone").value().has_value());
     BOOST_TEST(store->put("c/gone", "back", 0)->version == 3u); // the counter survived
   }
-  BOOST_TEST(sealed_of(file, "a/token") != old_alpha);
+  BOOST_TEST(raw_sealed(file, "a/token") != old_alpha);
   // Downgrade: put the format 1 ciphertext back, then also claim the store is format 1.
   raw_sql(file, "UPDATE secrets SET sealed = ? WHERE key = 'a/token'", {old_alpha});
   auto store = open_ok(options(file));
@@ -280,8 +226,8 @@ BOOST_AUTO_TEST_CASE(an_upgrade_that_meets_an_altered_value_changes_nothing) {
   write_format_1_store(file);
   raw_sql(file, "UPDATE secrets SET sealed = (SELECT sealed FROM secrets WHERE key = 'a/token') "
                 "WHERE key = 'b/token'");
-  const std::string before = sealed_of(file, "a/token");
+  const std::string before = raw_sealed(file, "a/token");
   const std::string error = open_error(options(file));
   BOOST_TEST(contains(error, "'b/token' that cannot be decrypted"), error);
-  BOOST_TEST(sealed_of(file, "a/token") == before);
+  BOOST_TEST(raw_sealed(file, "a/token") == before);
 }
