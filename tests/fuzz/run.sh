@@ -54,8 +54,9 @@ for name in "${harnesses[@]}"; do
   artifacts="$build/fuzz-artifacts/$name/"
   mkdir -p "$corpus" "$artifacts"
   out="$build/fuzz-$name.log"
-  # One process, one job: the machine is shared. The corpus sets -max_len.
-  "$exe" -max_total_time="$seconds" -jobs=1 -workers=1 -timeout=10 \
+  # One process (no -jobs: that forks a worker logging to ./fuzz-0.log); the machine is
+  # shared. The corpus sets -max_len.
+  "$exe" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts" \
     "$corpus" "$root/tests/fuzz/corpus/$name" >"$out" 2>&1
   status=$?
