@@ -70,4 +70,62 @@ Result<Capabilities> read_capabilities(std::string_view manifest_json, std::stri
   return caps;
 }
 
+std::vector<std::string> read_secret_inputs(std::string_view manifest_json,
+                                            std::string_view action) {
+  std::vector<std::string> fields;
+  boost::system::error_code ec;
+  const json::value manifest = json::parse(manifest_json, ec);
+  const json::value *list =
+      ec || !manifest.is_object() ? nullptr : manifest.as_object().if_contains("actions");
+  if (list == nullptr || !list->is_array())
+    return fields;
+  for (const auto &a : list->as_array()) {
+    const json::value *name = a.is_object() ? a.as_object().if_contains("name") : nullptr;
+    if (name == nullptr || !name->is_string() || name->as_string() != action)
+      continue;
+    const json::value *secret = a.as_object().if_contains("secret_inputs");
+    if (secret != nullptr && secret->is_array()) {
+      for (const auto &field : secret->as_array()) {
+        if (field.is_string())
+          fields.emplace_back(field.as_string());
+      }
+    }
+  }
+  return fields;
+}
+
+namespace {
+json::value parsed_object(std::string_view input_json) {
+  boost::system::error_code ec;
+  json::value input = json::parse(input_json, ec);
+  return ec ? json::value(nullptr) : input;
+}
+} // namespace
+
+std::string first_secret_input(std::string_view input_json,
+                               const std::vector<std::string> &fields) {
+  if (fields.empty())
+    return {};
+  const json::value input = parsed_object(input_json);
+  for (const auto &field : fields) {
+    if (input.is_object() && input.as_object().contains(field))
+      return field;
+  }
+  return {};
+}
+
+std::string redact_secret_inputs(std::string_view input_json,
+                                 const std::vector<std::string> &fields) {
+  if (fields.empty())
+    return std::string(input_json);
+  json::value input = parsed_object(input_json);
+  if (!input.is_object())
+    return std::string(input_json);
+  for (const auto &field : fields) {
+    if (json::value *v = input.as_object().if_contains(field))
+      *v = "[redacted]";
+  }
+  return json::serialize(input);
+}
+
 } // namespace autohost::host

@@ -32,4 +32,18 @@ struct Capabilities {
 // names the plugin and the field at fault (a wrong type, or an action the manifest lacks).
 Result<Capabilities> read_capabilities(std::string_view manifest_json, std::string_view plugin);
 
+// The input fields of `action` that its manifest entry marks secret ("secret_inputs":
+// ["app_secret"]): values for the secret store, never for a stored schedule or a printed
+// input. None when the manifest or the action does not say.
+std::vector<std::string> read_secret_inputs(std::string_view manifest_json,
+                                            std::string_view action);
+
+// The first of `fields` that the JSON object `input_json` has, or "" when it has none.
+std::string first_secret_input(std::string_view input_json, const std::vector<std::string> &fields);
+
+// `input_json` with the value of each of `fields` it has replaced by "[redacted]" (input
+// that is not a JSON object comes back as it is).
+std::string redact_secret_inputs(std::string_view input_json,
+                                 const std::vector<std::string> &fields);
+
 } // namespace autohost::host

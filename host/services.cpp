@@ -3,6 +3,7 @@
 
 #include "errors.hpp"
 
+#include <autohost/cut_text.hpp>
 #include <autohost/plugin.hpp>
 
 #include <boost/json.hpp>
@@ -69,7 +70,8 @@ ah_status ServiceTable::no_store(ah_sink *sink) const noexcept {
 void ServiceTable::log(void *host, ah_log_level level, ah_str message, ah_str fields) noexcept {
   try {
     auto &h = self(host);
-    h.logger_.log(level, h.plugin_name_, from_ah(message), from_ah(fields));
+    // A plugin may log a server's whole answer; one log line holds at most a few KiB of it.
+    h.logger_.log(level, h.plugin_name_, cut_text(from_ah(message)), from_ah(fields));
   } catch (...) {
     // Logging must never take a plugin call down with it.
   }

@@ -2,6 +2,7 @@
 #include "cli/command.hpp"
 
 #include "cli/input.hpp"
+#include "cli/number_flags.hpp"
 #include "cli/plugin_call.hpp"
 #include "errors.hpp"
 
@@ -13,7 +14,7 @@ int run_invoke(Context &ctx, const std::vector<std::string> &args) {
       "input", po::value<std::string>(), "the input JSON object")(
       "input-file", po::value<std::string>(), "read the input JSON from a file ('-': stdin)")(
       "idempotency-key", po::value<std::string>(), "resume the operation started with this key")(
-      "timeout", po::value<double>(), "give up after this many seconds");
+      "timeout", po::value<std::string>(), "give up after this many seconds");
   po::positional_options_description pos;
   pos.add("target", 1);
   int exit = exit_ok;
@@ -32,9 +33,9 @@ int run_invoke(Context &ctx, const std::vector<std::string> &args) {
   auto input = read_input_json(*vm, "invoke");
   if (!input)
     return usage_error("invoke", host::error_message(input.error()));
-  if (vm->count("timeout") != 0 && (*vm)["timeout"].as<double>() <= 0) {
-    return usage_error("invoke", "--timeout must be a positive number of seconds");
-  }
+  auto timeout = optional_timeout(*vm);
+  if (!timeout)
+    return usage_error("invoke", host::error_message(timeout.error()));
 
   PluginCallRequest request;
   request.command = "invoke";
@@ -47,8 +48,7 @@ int run_invoke(Context &ctx, const std::vector<std::string> &args) {
   if (vm->count("idempotency-key") != 0) {
     request.idempotency_key = (*vm)["idempotency-key"].as<std::string>();
   }
-  if (vm->count("timeout") != 0)
-    request.timeout_s = (*vm)["timeout"].as<double>();
+  request.timeout_s = timeout.value();
   return run_plugin_call(ctx, request);
 }
 

@@ -1,5 +1,6 @@
 // `autohost run [--once]`: the scheduler daemon (host/daemon/).
 #include "cli/command.hpp"
+#include "cli/number_flags.hpp"
 
 #include "daemon/daemon.hpp"
 #include "daemon/run_worker.hpp"
@@ -56,16 +57,16 @@ std::optional<daemon::DaemonOptions> daemon_options(const po::variables_map &vm,
                                                     int &exit) {
   daemon::DaemonOptions opts;
   opts.once = vm.count("once") != 0;
-  opts.workers = vm["workers"].as<int>();
-  if (opts.workers < 1 || opts.workers > 64) {
-    exit = usage_error("run", "--workers must be from 1 to 64");
-    return std::nullopt;
+  auto workers = parse_count(vm["workers"].as<std::string>(), "--workers", 1, 64);
+  auto attempts = parse_count(vm["max-attempts"].as<std::string>(), "--max-attempts", 1, 1000);
+  for (const auto *count : {&workers, &attempts}) {
+    if (!*count) {
+      exit = usage_error("run", host::error_message(count->error()));
+      return std::nullopt;
+    }
   }
-  max_attempts = vm["max-attempts"].as<int>();
-  if (max_attempts < 1) {
-    exit = usage_error("run", "--max-attempts must be at least 1");
-    return std::nullopt;
-  }
+  opts.workers = static_cast<int>(workers.value());
+  max_attempts = static_cast<int>(attempts.value());
   auto lease = duration_flag(vm, "lease", 120s, false, exit);
   auto jitter = duration_flag(vm, "job-jitter", 300s, true, exit);
   auto grace = duration_flag(vm, "grace", 10s, false, exit);
@@ -100,13 +101,13 @@ int start_plugins(Context &ctx, daemon::PluginPool &plugins, host::Logger &logge
 int run_run(Context &ctx, const std::vector<std::string> &args) {
   po::options_description options("options");
   options.add_options()("once", "run what is due now, wait for it, and exit")(
-      "workers", po::value<int>()->default_value(4), "runs in flight at once (1-64)")(
+      "workers", po::value<std::string>()->default_value("4"), "runs in flight at once (1-64)")(
       "lease", po::value<std::string>(), "claim lease, renewed every third of it (default 2m)")(
       "job-jitter", po::value<std::string>(),
       "plugin job defaults start up to this late (default 5m; 0 for none)")(
       "grace", po::value<std::string>(),
       "after SIGTERM/SIGINT, how long running calls get to stop (default 10s)")(
-      "max-attempts", po::value<int>()->default_value(6),
+      "max-attempts", po::value<std::string>()->default_value("6"),
       "claims of one run (tries, retries, resumptions) before it fails");
   int exit = exit_ok;
   auto vm = parse_command_args("run", synopsis, args, options, {}, exit);

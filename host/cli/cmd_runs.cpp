@@ -1,5 +1,6 @@
 // `autohost runs [RUN_ID] [--schedule ID] [--status S]`: run history with outputs and errors.
 #include "cli/command.hpp"
+#include "cli/number_flags.hpp"
 
 #include "cli/schedule_view.hpp"
 #include "errors.hpp"
@@ -42,9 +43,9 @@ std::string detail_of(const Run &r) {
 int run_runs(Context &ctx, const std::vector<std::string> &args) {
   po::options_description options("options");
   options.add_options()("schedule", po::value<std::string>(), "only the runs of this schedule")(
-      "status", po::value<std::string>(),
-      "only runs with this status")("limit", po::value<int>()->default_value(50), "at most N runs")(
-      "json", "print a JSON array with inputs, outputs and errors");
+      "status", po::value<std::string>(), "only runs with this status")(
+      "limit", po::value<std::string>()->default_value("50"),
+      "at most N runs")("json", "print a JSON array with inputs, outputs and errors");
   po::positional_options_description pos;
   pos.add("run", 1);
   int exit = exit_ok;
@@ -63,9 +64,10 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
                                      name + "'");
     }
   }
-  filter.limit = (*vm)["limit"].as<int>();
-  if (filter.limit < 1)
-    return usage_error("runs", "--limit must be at least 1");
+  auto limit = parse_count((*vm)["limit"].as<std::string>(), "--limit", 1, 1000000);
+  if (!limit)
+    return usage_error("runs", host::error_message(limit.error()));
+  filter.limit = static_cast<int>(limit.value());
 
   auto store = open_schedule_store(ctx, exit);
   if (!store)

@@ -9,10 +9,8 @@
 
 #include <boost/json.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 namespace autohost::cli {
 namespace json = boost::json;
@@ -36,36 +34,34 @@ json::array strings(const std::vector<std::string> &items) {
 
 // The calendar text of FILE ("-": stdin); nullopt after a usage error (`exit` set).
 std::optional<std::string> read_calendar(const std::string &file, int &exit) {
-  if (file == "-")
-    return read_stdin();
-  std::ifstream in(file);
-  if (!in) {
-    exit = usage_error("schedule", "calendar " + file + " cannot be read");
+  auto text = file == "-" ? read_stdin() : read_file_capped(file, "calendar " + file);
+  if (!text) {
+    exit = usage_error("schedule", host::error_message(text.error()));
     return std::nullopt;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return std::move(text).value();
 }
 
-// Whether every entry's target exists and is of the kind the entry says; false after
-// reporting the first that is not (`exit` set).
+// Whether every entry's target exists and is of the kind the entry says, and no entry's input
+// holds a secret; false after reporting the first that fails (`exit` set).
 bool check_targets(Context &ctx, const std::vector<ScheduleDraft> &entries, const std::string &file,
                    int &exit) {
   std::set<std::pair<std::string, std::string>> checked;
   for (const auto &d : entries) {
-    if (!checked.emplace(d.plugin, d.target).second)
-      continue;
-    const auto kind = check_target(ctx, d.plugin, d.target, exit);
-    if (!kind)
-      return false;
-    if (*kind != d.kind) {
-      exit =
-          usage_error("schedule", "calendar " + file + ": entry '" + d.id + "' names " + d.plugin +
-                                      "." + d.target + " as " + std::string(name_of(d.kind)) +
-                                      ", but it is a " + std::string(name_of(*kind)));
-      return false;
+    if (checked.emplace(d.plugin, d.target).second) {
+      const auto kind = check_target(ctx, d.plugin, d.target, exit);
+      if (!kind)
+        return false;
+      if (*kind != d.kind) {
+        exit = usage_error("schedule", "calendar " + file + ": entry '" + d.id + "' names " +
+                                           d.plugin + "." + d.target + " as " +
+                                           std::string(name_of(d.kind)) + ", but it is a " +
+                                           std::string(name_of(*kind)));
+        return false;
+      }
     }
+    if (!refuse_secret_inputs(ctx, d, "calendar " + file + ": entry '" + d.id + "': ", exit))
+      return false;
   }
   return true;
 }

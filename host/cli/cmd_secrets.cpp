@@ -2,6 +2,7 @@
 #include "cli/command.hpp"
 
 #include "cli/input.hpp"
+#include "cli/number_flags.hpp"
 #include "errors.hpp"
 
 #include <boost/json.hpp>
@@ -35,7 +36,7 @@ std::string iso_time(std::int64_t ms) {
 }
 
 // Reads the value without echoing it when stdin is a terminal.
-std::string read_secret_value() {
+Result<std::string> read_secret_value() {
   const bool tty = isatty(STDIN_FILENO) != 0;
   termios saved{};
   if (tty) {
@@ -50,7 +51,7 @@ std::string read_secret_value() {
     std::cerr << std::endl;
     return line;
   }
-  std::string value = read_stdin();
+  AH_TRY_DECLARE(value, read_stdin());
   // One trailing newline is the shell's, not the secret's (`echo x | autohost secrets set`).
   if (!value.empty() && value.back() == '\n')
     value.pop_back();
@@ -59,9 +60,13 @@ std::string read_secret_value() {
   return value;
 }
 
-std::uint64_t expected_version(const po::variables_map &vm) {
-  return vm.count("expect-version") != 0 ? vm["expect-version"].as<std::uint64_t>()
-                                         : AH_VERSION_ANY;
+// --expect-version N, or "any version" without it; N is never negative or wrapped into
+// AH_VERSION_ANY, which would skip the compare-and-set.
+Result<std::uint64_t> expected_version(const po::variables_map &vm) {
+  if (vm.count("expect-version") == 0)
+    return std::uint64_t{AH_VERSION_ANY};
+  return parse_count(vm["expect-version"].as<std::string>(), "--expect-version", 0,
+                     AH_VERSION_ANY - 1);
 }
 
 int print_json(const json::value &v) {
@@ -76,7 +81,10 @@ int conflict(const std::string &key, std::uint64_t expected, std::uint64_t curre
 }
 
 int secrets_set(store::SecretStore &secrets, const std::string &key, std::uint64_t expected) {
-  const std::string value = read_secret_value();
+  auto read = read_secret_value();
+  if (!read)
+    return usage_error("secrets", host::error_message(read.error()));
+  const std::string &value = read.value();
   if (value.empty())
     return usage_error("secrets", "the value read from stdin is empty");
   auto put = secrets.put(key, value, expected);
@@ -139,7 +147,7 @@ int secrets_rm(store::SecretStore &secrets, const std::string &key, std::uint64_
 
 int run_secrets(Context &ctx, const std::vector<std::string> &args) {
   po::options_description options("options");
-  options.add_options()("expect-version", po::value<std::uint64_t>(),
+  options.add_options()("expect-version", po::value<std::string>(),
                         "set/rm only if the stored version is N (0: must not exist)")(
       "reveal", "get: print the value itself")("json", "list: print a JSON array");
   po::positional_options_description pos;
@@ -163,17 +171,21 @@ int run_secrets(Context &ctx, const std::vector<std::string> &args) {
     }
   }
 
+  auto expected = expected_version(*vm);
+  if (!expected)
+    return usage_error("secrets", host::error_message(expected.error()));
+
   auto store = ctx.store();
   if (!store)
     return report_error(store.error(), exit_store);
 
   if (sub == "set")
-    return secrets_set(*store.value(), key, expected_version(*vm));
+    return secrets_set(*store.value(), key, expected.value());
   if (sub == "get")
     return secrets_get(*store.value(), key, vm->count("reveal") != 0);
   if (sub == "list")
     return secrets_list(*store.value(), key, vm->count("json") != 0);
-  return secrets_rm(*store.value(), key, expected_version(*vm));
+  return secrets_rm(*store.value(), key, expected.value());
 }
 
 } // namespace autohost::cli

@@ -1,6 +1,7 @@
 // `autohost status [--json] [--horizon DURATION]`: accounts and their tokens, upcoming runs,
 // runs at risk and runs that need attention, as tables or as one JSON object.
 #include "cli/command.hpp"
+#include "cli/number_flags.hpp"
 
 #include "cli/schedule_view.hpp"
 #include "cli/status_report.hpp"
@@ -219,7 +220,8 @@ int run_status(Context &ctx, const std::vector<std::string> &args) {
       "horizon", po::value<std::string>()->default_value("7d"),
       "list runs due up to this far ahead")("recent", po::value<std::string>()->default_value("7d"),
                                             "list runs that ended this far back needing attention")(
-      "timeout", po::value<double>()->default_value(20), "bound on each plugin call, in seconds");
+      "timeout", po::value<std::string>()->default_value("20"),
+      "bound on each plugin call, in seconds");
   int exit = exit_ok;
   const po::positional_options_description no_positionals;
   auto vm = parse_command_args("status", synopsis, args, options, no_positionals, exit);
@@ -234,9 +236,10 @@ int run_status(Context &ctx, const std::vector<std::string> &args) {
       return usage_error("status", host::error_message(d.error()));
     *target = d.value();
   }
-  opts.call_timeout_s = (*vm)["timeout"].as<double>();
-  if (!(opts.call_timeout_s > 0))
-    return usage_error("status", "--timeout must be more than 0");
+  auto timeout = parse_seconds((*vm)["timeout"].as<std::string>(), "--timeout", max_timeout_s);
+  if (!timeout)
+    return usage_error("status", host::error_message(timeout.error()));
+  opts.call_timeout_s = timeout.value();
 
   // The host clock: the one plugins judge token expiry by (shifted in tests).
   auto clock = host::host_clock_from_env();

@@ -7,22 +7,48 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
 namespace autohost::cli {
 namespace json = boost::json;
 using host::make_error;
 
-std::string read_stdin() {
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-}
-
 namespace {
 
 Error usage(std::string message) { return make_error(AH_INVALID_INPUT, "usage", message); }
+
+} // namespace
+
+Result<std::string> read_capped(std::istream &in, const std::string &origin) {
+  std::string text;
+  std::array<char, 64 * 1024> chunk{};
+  while (in) {
+    in.read(chunk.data(), chunk.size());
+    const auto got = static_cast<std::size_t>(in.gcount());
+    // Checked before appending, so a stream without end (/dev/zero) costs at most the cap.
+    if (text.size() + got > max_input_bytes) {
+      return usage(origin + " is larger than " + std::to_string(max_input_bytes) +
+                   " bytes (16 MiB), the most autohost reads");
+    }
+    text.append(chunk.data(), got);
+  }
+  if (in.bad())
+    return usage(origin + " cannot be read");
+  return text;
+}
+
+Result<std::string> read_stdin() { return read_capped(std::cin, "stdin"); }
+
+Result<std::string> read_file_capped(const std::string &file, const std::string &origin) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return usage(origin + " cannot be read");
+  return read_capped(in, origin);
+}
+
+namespace {
 
 Result<std::string> check_object(std::string text, const std::string &origin) {
   json::parser parser;
@@ -49,19 +75,14 @@ Result<std::string> read_input_json(const boost::program_options::variables_map 
     return check_object(vm["input"].as<std::string>(), "--input");
   if (has_file) {
     const auto file = vm["input-file"].as<std::string>();
-    if (file == "-")
-      return check_object(read_stdin(), "stdin");
-    std::ifstream in(file);
-    if (!in)
-      return usage("--input-file " + file + " cannot be read");
-    std::stringstream text;
-    text << in.rdbuf();
-    return check_object(text.str(), "--input-file " + file);
+    AH_TRY_DECLARE(text,
+                   file == "-" ? read_stdin() : read_file_capped(file, "--input-file " + file));
+    return check_object(std::move(text), file == "-" ? "stdin" : "--input-file " + file);
   }
   // No prompts: a terminal on stdin means "no input", a pipe or file is read.
   if (isatty(STDIN_FILENO) != 0)
     return std::string("{}");
-  std::string text = read_stdin();
+  AH_TRY_DECLARE(text, read_stdin());
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     return std::string("{}");
   return check_object(std::move(text), "stdin");

@@ -2,6 +2,7 @@
 #include "cli/plugin_call.hpp"
 
 #include "errors.hpp"
+#include "plugin_errors.hpp"
 #include "started_plugin.hpp"
 
 #include <autohost/idempotency_key.hpp>
@@ -110,9 +111,10 @@ int run_plugin_call(Context &ctx, const PluginCallRequest &request) {
     call.progress = ah_sink{const_cast<std::string *>(&request.plugin), &show_progress};
   }
 
-  auto result = request.kind == CallKind::action
-                    ? plugin.value()->instance().invoke(request.name, request.input, call)
-                    : plugin.value()->instance().run_job(request.name, call);
+  auto result = host::bound_plugin_result(
+      request.kind == CallKind::action
+          ? plugin.value()->instance().invoke(request.name, request.input, call)
+          : plugin.value()->instance().run_job(request.name, call));
   if (!result)
     return report_error(result.error());
   std::cout << result.value() << std::endl;

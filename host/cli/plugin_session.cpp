@@ -1,6 +1,8 @@
 // Starting a plugin once and calling several of its actions for their JSON results.
 #include "cli/plugin_session.hpp"
 
+#include "plugin_errors.hpp"
+
 namespace autohost::cli {
 
 Result<std::unique_ptr<PluginSession>>
@@ -19,7 +21,7 @@ Result<std::string> PluginSession::invoke(std::string_view action, std::string_v
   call.account = account;
   if (timeout_s > 0)
     call.deadline_ms = clock_() + static_cast<std::int64_t>(timeout_s * 1000);
-  return plugin_->instance().invoke(action, input_json, call);
+  return host::bound_plugin_result(plugin_->instance().invoke(action, input_json, call));
 }
 
 } // namespace autohost::cli

@@ -1,6 +1,7 @@
 // Shared pieces of the schedule and runs commands.
 #include "cli/schedule_view.hpp"
 
+#include "capabilities.hpp"
 #include "errors.hpp"
 #include "scheduler/duration_text.hpp"
 
@@ -67,6 +68,29 @@ std::optional<TargetKind> check_target(Context &ctx, const std::string &plugin,
                                        "plugin '" + plugin + "' has no action or job named '" +
                                            name + "' (see: autohost actions " + plugin + ")"));
   return std::nullopt;
+}
+
+std::vector<std::string> secret_inputs_of(Context &ctx, const std::string &plugin,
+                                          const std::string &action) {
+  const auto lib = ctx.registry().find(plugin);
+  return lib == nullptr ? std::vector<std::string>{}
+                        : host::read_secret_inputs(lib->manifest_json(), action);
+}
+
+bool refuse_secret_inputs(Context &ctx, const ScheduleDraft &d, const std::string &where,
+                          int &exit) {
+  if (d.kind != TargetKind::action)
+    return true;
+  const std::string field =
+      host::first_secret_input(d.input_json, secret_inputs_of(ctx, d.plugin, d.target));
+  if (field.empty())
+    return true;
+  const std::string target = d.plugin + "." + d.target;
+  exit = usage_error("schedule", where + "input field '" + field + "' of " + target +
+                                     " is a secret, and schedule inputs are stored and shown "
+                                     "in plain text; run it once with `autohost invoke " +
+                                     target + "` or keep the value with `autohost secrets set`");
+  return false;
 }
 
 namespace {

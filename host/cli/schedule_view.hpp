@@ -27,6 +27,17 @@ scheduler::Instant now_instant();
 std::optional<scheduler::TargetKind> check_target(Context &ctx, const std::string &plugin,
                                                   const std::string &name, int &exit);
 
+// The input fields of PLUGIN.ACTION that its manifest marks secret (none for a plugin that
+// is not found).
+std::vector<std::string> secret_inputs_of(Context &ctx, const std::string &plugin,
+                                          const std::string &action);
+
+// Schedules and their runs are stored and printed in plain text, so an input holding a field
+// its action's manifest marks secret is refused: a usage error naming `where`, the field and
+// the command to use instead (`exit` set), false. True when the input holds none.
+bool refuse_secret_inputs(Context &ctx, const scheduler::ScheduleDraft &d, const std::string &where,
+                          int &exit);
+
 boost::json::object schedule_json(const scheduler::Schedule &s);
 boost::json::object run_json(const scheduler::Run &r);
 // The next `count` fire times after `after` in the schedule's zone ("...+02:00").

@@ -2,11 +2,14 @@
 // need attention and what could not be checked.
 #include "cli/status_report.hpp"
 
+#include "capabilities.hpp"
+#include "cli/schedule_view.hpp"
 #include "scheduler/duration_text.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 
 namespace autohost::cli {
 namespace json = boost::json;
@@ -102,8 +105,20 @@ Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
   }
   json::array accounts = assess_risks(ctx, items, options, clock, problems);
 
+  // Inputs stored before their action's manifest marked a field secret are shown redacted.
+  std::map<std::string, std::vector<std::string>> secret_fields;
   json::array upcoming, at_risk;
-  for (const auto &item : items) {
+  for (auto &item : items) {
+    const std::string target = item.plugin + "." + item.target;
+    auto fields = secret_fields.find(target);
+    if (fields == secret_fields.end()) {
+      fields = secret_fields
+                   .emplace(target, item.kind == TargetKind::action
+                                        ? secret_inputs_of(ctx, item.plugin, item.target)
+                                        : std::vector<std::string>{})
+                   .first;
+    }
+    item.input_json = host::redact_secret_inputs(item.input_json, fields->second);
     json::object o = item_json(item);
     if (!item.risks.empty())
       at_risk.push_back(o);

@@ -3,6 +3,7 @@
 
 #include "daemon/run_outcome.hpp"
 #include "errors.hpp"
+#include "plugin_errors.hpp"
 #include "scheduler/zone.hpp"
 
 #include <boost/json.hpp>
@@ -54,8 +55,9 @@ Result<std::string> call_plugin(const WorkerContext &context, ActiveRun &active)
   call.is_cancelled = &is_cancelled;
   call.cancel_ctx = &active;
   try {
-    return run.kind == TargetKind::action ? instance->invoke(run.target, run.input_json, call)
-                                          : instance->run_job(run.target, call);
+    return host::bound_plugin_result(run.kind == TargetKind::action
+                                         ? instance->invoke(run.target, run.input_json, call)
+                                         : instance->run_job(run.target, call));
   } catch (const std::exception &e) {
     return host::make_error(AH_INTERNAL, "internal", std::string("host error: ") + e.what());
   }

@@ -3,8 +3,7 @@
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
-#include "process.hpp"
-#include "temp_dir.hpp"
+#include "cli_world.hpp"
 
 #include <boost/json.hpp>
 
@@ -16,55 +15,13 @@ namespace json = boost::json;
 
 namespace {
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 fs::path plugin_file(const std::string &name) {
   return fs::path(required_env("TEST_PLUGIN_DIR")) / name;
 }
 
-struct Cli {
-  TempDir home;
+struct Cli : CliWorld {
   std::string threads = required_env("THREADS_PLUGIN");
   std::string probe = plugin_file("probe.so").string();
-
-  ProcessResult run(std::vector<std::string> args, std::string stdin_text = {},
-                    std::map<std::string, std::optional<std::string>> extra_env = {},
-                    std::optional<int> interrupt_after_ms = std::nullopt) {
-    ProcessOptions o;
-    o.stdin_text = std::move(stdin_text);
-    o.interrupt_after_ms = interrupt_after_ms;
-    // A private world: nothing from the developer's own setup leaks in.
-    o.env = {{"HOME", home.path().string()},
-             {"AUTOHOST_STATE_DIR", (home / "state").string()},
-             {"XDG_CONFIG_HOME", std::nullopt},
-             {"XDG_STATE_HOME", std::nullopt},
-             {"AUTOHOST_CONFIG", std::nullopt},
-             {"AUTOHOST_STORE", std::nullopt},
-             {"AUTOHOST_PLUGIN_PATH", std::nullopt},
-             {"AUTOHOST_MASTER_KEY", std::nullopt},
-             {"AUTOHOST_MASTER_KEY_FILE", std::nullopt},
-             {"AUTOHOST_LOG_LEVEL", std::nullopt}};
-    for (auto &[k, v] : extra_env)
-      o.env[k] = v;
-    return run_process(required_env("AUTOHOST_BIN"), args, o);
-  }
-
-  // The single JSON error line a failing command writes last on stderr.
-  static json::object error_of(const ProcessResult &r) {
-    std::string last = r.err;
-    while (!last.empty() && last.back() == '\n')
-      last.pop_back();
-    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
-    boost::system::error_code ec;
-    json::value v = json::parse(last, ec);
-    BOOST_REQUIRE_MESSAGE(!ec && v.is_object(), "stderr is not a JSON error line: " + r.err);
-    return v.as_object();
-  }
-  static std::string message_of(const ProcessResult &r) {
-    return std::string(error_of(r).at("message").as_string());
-  }
 };
 
 } // namespace

@@ -3,8 +3,7 @@
 #define BOOST_TEST_MODULE schedule_cli
 #include <boost/test/unit_test.hpp>
 
-#include "process.hpp"
-#include "temp_dir.hpp"
+#include "cli_world.hpp"
 
 #include "scheduler/schedule_store.hpp"
 #include "store/sqlite_store.hpp"
@@ -20,47 +19,18 @@ namespace sched = autohost::scheduler;
 
 namespace {
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-struct Cli {
-  TempDir home;
+struct Cli : CliWorld {
   std::string probe = (fs::path(required_env("TEST_PLUGIN_DIR")) / "probe.so").string();
 
   ProcessResult run(std::vector<std::string> args, std::string stdin_text = {}) {
-    ProcessOptions o;
-    o.stdin_text = std::move(stdin_text);
-    o.env = {{"HOME", home.path().string()},
-             {"AUTOHOST_STATE_DIR", (home / "state").string()},
-             {"TZ", "Europe/Berlin"},
-             {"XDG_CONFIG_HOME", std::nullopt},
-             {"XDG_STATE_HOME", std::nullopt},
-             {"AUTOHOST_CONFIG", std::nullopt},
-             {"AUTOHOST_STORE", std::nullopt},
-             {"AUTOHOST_PLUGIN_PATH", std::nullopt},
-             {"AUTOHOST_MASTER_KEY", std::nullopt},
-             {"AUTOHOST_MASTER_KEY_FILE", std::nullopt},
-             {"AUTOHOST_LOG_LEVEL", std::nullopt}};
     args.insert(args.begin(), {"--plugin", probe});
-    return run_process(required_env("AUTOHOST_BIN"), args, o);
+    return CliWorld::run(std::move(args), std::move(stdin_text), {{"TZ", "Europe/Berlin"}});
   }
 
   json::object ok_json(std::vector<std::string> args) {
     auto r = run(std::move(args));
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     return json::parse(r.out).as_object();
-  }
-
-  static json::object error_of(const ProcessResult &r) {
-    std::string last = r.err;
-    while (!last.empty() && last.back() == '\n')
-      last.pop_back();
-    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
-    boost::system::error_code ec;
-    json::value v = json::parse(last, ec);
-    BOOST_REQUIRE_MESSAGE(!ec && v.is_object(), "stderr is not a JSON error line: " + r.err);
-    return v.as_object();
   }
 
   size_t schedule_count() {

@@ -24,7 +24,8 @@ HOST = {
 }
 HOST_ROOT_FILES = {
     "errors": "base", "log": "base", "process_guard": "base",
-    "capabilities": "plugins", "plugin_registry": "plugins", "plugin_trust": "plugins",
+    "capabilities": "plugins", "plugin_errors": "plugins", "plugin_registry": "plugins",
+    "plugin_trust": "plugins",
     "services": "plugins",
     "started_plugin": "plugins",
     "main": "main",

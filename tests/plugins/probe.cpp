@@ -63,7 +63,17 @@ public:
       return json::serialize(out);
     }
     if (action == "fail") {
-      return Error::make(status_from(str(in, "status")), "probe failed as asked");
+      const ah_status status = status_from(str(in, "status"));
+      if (const json::value *repeat = in.if_contains("repeat")) {
+        // What a third-party plugin may do: pass a server's huge text on whole, in a body
+        // it builds itself.
+        std::string message;
+        for (auto n = repeat->to_number<std::int64_t>(); n > 0; --n)
+          message += str(in, "message");
+        return Error{status, json::serialize(json::object{{"code", autohost::status_name(status)},
+                                                          {"message", message}})};
+      }
+      return Error::make(status, "probe failed as asked");
     }
     if (action == "log") {
       host_.log(AH_LOG_WARN, str(in, "message"), R"({"probe":true})");

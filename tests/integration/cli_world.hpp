@@ -1,0 +1,63 @@
+// A private autohost world for CLI tests: runs the real binary with a temp HOME and state
+// dir (nothing from the developer's setup leaks in) and reads its JSON error line.
+#pragma once
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace autohost::test {
+
+inline bool contains(const std::string &haystack, const std::string &needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+struct CliWorld {
+  TempDir home;
+
+  ProcessResult run(std::vector<std::string> args, std::string stdin_text = {},
+                    std::map<std::string, std::optional<std::string>> extra_env = {},
+                    std::optional<int> interrupt_after_ms = std::nullopt) {
+    ProcessOptions o;
+    o.stdin_text = std::move(stdin_text);
+    o.interrupt_after_ms = interrupt_after_ms;
+    o.env = {{"HOME", home.path().string()},
+             {"AUTOHOST_STATE_DIR", (home / "state").string()},
+             {"XDG_CONFIG_HOME", std::nullopt},
+             {"XDG_STATE_HOME", std::nullopt},
+             {"AUTOHOST_CONFIG", std::nullopt},
+             {"AUTOHOST_STORE", std::nullopt},
+             {"AUTOHOST_PLUGIN_PATH", std::nullopt},
+             {"AUTOHOST_MASTER_KEY", std::nullopt},
+             {"AUTOHOST_MASTER_KEY_FILE", std::nullopt},
+             {"AUTOHOST_LOG_LEVEL", std::nullopt}};
+    for (auto &[k, v] : extra_env)
+      o.env[k] = v;
+    return run_process(required_env("AUTOHOST_BIN"), args, o);
+  }
+
+  // The single JSON error line a failing command writes last on stderr.
+  static boost::json::object error_of(const ProcessResult &r) {
+    std::string last = r.err;
+    while (!last.empty() && last.back() == '\n')
+      last.pop_back();
+    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(last, ec);
+    BOOST_REQUIRE_MESSAGE(!ec && v.is_object(), "stderr is not a JSON error line: " + r.err);
+    return v.as_object();
+  }
+  static std::string message_of(const ProcessResult &r) {
+    return std::string(error_of(r).at("message").as_string());
+  }
+};
+
+} // namespace autohost::test
