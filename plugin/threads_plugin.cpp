@@ -10,6 +10,7 @@
 #include "actions/reads.hpp"
 #include "actions/token_actions.hpp"
 #include "auth/accounts.hpp"
+#include "http/redact.hpp"
 #include "jobs/refresh_tokens.hpp"
 #include "manifest.hpp"
 
@@ -179,7 +180,14 @@ Result<std::string> ThreadsPlugin::info(std::string_view input_json) {
   out["plugin"] = plugin_name;
   out["version"] = plugin_version;
   out["abi"] = std::to_string(AH_ABI_MAJOR) + "." + std::to_string(AH_ABI_MINOR);
-  out["config"] = json::parse(to_json(config_));
+  json::value shown = json::parse(to_json(config_));
+  // A base URL may carry credentials (https://user:pw@host); info output reaches terminals
+  // and logs, so it never shows them.
+  for (const char *url : {"graph_base_url", "oauth_base_url"}) {
+    if (json::value *v = shown.as_object().if_contains(url); v != nullptr && v->is_string())
+      *v = http::without_userinfo(v->as_string());
+  }
+  out["config"] = std::move(shown);
   out["accounts"] = std::move(accounts);
   return json::serialize(out);
 }

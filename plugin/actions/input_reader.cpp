@@ -16,6 +16,34 @@ Error field_error(std::string_view action, std::string_view field, std::string_v
   return Error{AH_INVALID_INPUT, json::serialize(body)};
 }
 
+namespace {
+
+// The path of the first string in `v` that holds a NUL character ("poll.option_a"), or "".
+// JSON can carry an escaped NUL, but no text sent to Threads may: C strings and the form encoding
+// would cut it there, so what is published would differ from what was asked for.
+std::string first_nul_text(const json::value &v, const std::string &path) {
+  if (v.is_string())
+    return v.as_string().find('\0') == json::string::npos ? std::string() : path;
+  if (v.is_array()) {
+    for (std::size_t i = 0; i < v.as_array().size(); ++i) {
+      auto found = first_nul_text(v.as_array()[i], path + "[" + std::to_string(i) + "]");
+      if (!found.empty())
+        return found;
+    }
+  }
+  if (v.is_object()) {
+    for (const auto &[key, item] : v.as_object()) {
+      auto found =
+          first_nul_text(item, path.empty() ? std::string(key) : path + "." + std::string(key));
+      if (!found.empty())
+        return found;
+    }
+  }
+  return {};
+}
+
+} // namespace
+
 Result<json::value> parse_input(std::string_view action, std::string_view text) {
   boost::system::error_code ec;
   json::value doc = json::parse(text.empty() ? std::string_view("{}") : text, ec);
@@ -23,6 +51,8 @@ Result<json::value> parse_input(std::string_view action, std::string_view text) 
     return field_error(action, "(input)", "is not valid JSON: " + ec.message());
   if (!doc.is_object())
     return field_error(action, "(input)", "must be a JSON object");
+  if (auto field = first_nul_text(doc, ""); !field.empty())
+    return field_error(action, field, "contains a NUL character (\\u0000), which text cannot hold");
   return doc;
 }
 

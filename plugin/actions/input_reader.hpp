@@ -20,7 +20,8 @@ namespace threads::actions {
 autohost::Error field_error(std::string_view action, std::string_view field,
                             std::string_view message);
 
-// Parses an action's input; it must be a JSON object (empty text means {}).
+// Parses an action's input; it must be a JSON object (empty text means {}) whose strings hold
+// no NUL character (the error names the first field that does).
 autohost::Result<boost::json::value> parse_input(std::string_view action, std::string_view text);
 
 // Reads the fields of one JSON object, remembering which were read so that

@@ -5,6 +5,7 @@
 #include "actions/acting_account.hpp"
 #include "actions/input_reader.hpp"
 #include "actions/insights_range.hpp"
+#include "graph/answer_json.hpp"
 
 namespace threads::actions {
 namespace json = boost::json;
@@ -30,26 +31,6 @@ constexpr std::string_view reply_fields =
 constexpr std::string_view profile_fields =
     "id,username,name,threads_profile_picture_url,threads_biography,is_verified";
 
-// Ids are strings in every output, even where the server sent a bare number.
-void normalise_ids(json::value &v) {
-  if (v.is_array()) {
-    for (auto &item : v.as_array())
-      normalise_ids(item);
-    return;
-  }
-  if (!v.is_object())
-    return;
-  for (auto &[k, field] : v.as_object()) {
-    const std::string_view key = k;
-    const bool id_like = key == "id" || (key.size() > 3 && key.substr(key.size() - 3) == "_id");
-    if (id_like && (field.is_int64() || field.is_uint64())) {
-      field = graph::id_string(&field);
-    } else {
-      normalise_ids(field);
-    }
-  }
-}
-
 std::string joined(const std::vector<std::string> &items, std::string_view fallback) {
   if (items.empty())
     return std::string(fallback);
@@ -72,13 +53,12 @@ Result<std::string> time_bound(Reader &r, std::string_view key) {
 }
 
 // Reads one object: GET path?fields=...
-Result<std::string> read_object(const ActionContext &ctx, ActingAccount &who, std::string path,
-                                std::string fields) {
+Result<std::string> read_object(const ActionContext &ctx, std::string_view action,
+                                ActingAccount &who, std::string path, std::string fields) {
   auto call = ctx.make_call(Method::get, std::move(path), Operation::read, "");
   call.params = {{"fields", std::move(fields)}};
   AH_TRY_DECLARE(got, to_result(who.call(call)));
-  normalise_ids(got);
-  return json::serialize(got);
+  return graph::answer_json(got, action);
 }
 
 // Reads a list endpoint with paging: fields, limit, since/until, before/after cursors, and
@@ -150,8 +130,7 @@ Result<std::string> read_list(const ActionContext &ctx, std::string_view action,
       {"before", cursors.contains("before") ? cursors.at("before") : json::value(nullptr)},
       {"after", cursors.contains("after") ? cursors.at("after") : json::value(nullptr)},
       {"has_next", paging.contains("next")}};
-  normalise_ids(out);
-  return json::serialize(out);
+  return graph::answer_json(out, action);
 }
 
 } // namespace
@@ -162,7 +141,7 @@ Result<std::string> run_profile(const ActionContext &ctx, std::string_view input
   AH_TRY_ASSIGN(fields, r.strings("fields"));
   AH_TRY(r.no_unknown_fields());
   AH_TRY_DECLARE(who, ActingAccount::load(ctx));
-  return read_object(ctx, who, "/me", joined(fields, profile_fields));
+  return read_object(ctx, "profile", who, "/me", joined(fields, profile_fields));
 }
 
 Result<std::string> run_threads(const ActionContext &ctx, std::string_view input) {
@@ -187,7 +166,7 @@ Result<std::string> run_thread(const ActionContext &ctx, std::string_view input)
   AH_TRY_ASSIGN(fields, r.strings("fields"));
   AH_TRY(r.no_unknown_fields());
   AH_TRY_DECLARE(who, ActingAccount::load(ctx));
-  return read_object(ctx, who, "/" + id, joined(fields, post_fields));
+  return read_object(ctx, "thread", who, "/" + id, joined(fields, post_fields));
 }
 
 namespace {
@@ -271,8 +250,7 @@ Result<std::string> run_insights(const ActionContext &ctx, std::string_view inpu
                                  {"data", got.is_object() && got.as_object().contains("data")
                                               ? got.as_object().at("data")
                                               : json::array{}}};
-  normalise_ids(out);
-  return json::serialize(out);
+  return graph::answer_json(out, "insights");
 }
 
 Result<std::string> run_publishing_limit(const ActionContext &ctx, std::string_view input) {
@@ -288,7 +266,7 @@ Result<std::string> run_publishing_limit(const ActionContext &ctx, std::string_v
   if (data == nullptr || !data->is_array() || data->as_array().empty()) {
     return Error::make(AH_RETRY_LATER, "publishing_limit: the Threads API answered without data");
   }
-  return json::serialize(data->as_array()[0]);
+  return graph::answer_json(data->as_array()[0], "publishing_limit");
 }
 
 Result<std::string> run_search(const ActionContext &ctx, std::string_view input) {

@@ -2,6 +2,8 @@
 // subcodes and container error messages mapped to statuses and advice.
 #include "graph/graph_error.hpp"
 
+#include <autohost/cut_text.hpp>
+
 #include <boost/json.hpp>
 
 namespace threads::graph {
@@ -9,12 +11,13 @@ namespace json = boost::json;
 
 namespace {
 
+// A text of the server's answer, cut to a few KiB: it reaches stderr, logs and stored runs.
 std::string text_of(const json::object &o, std::string_view key) {
   const json::value *v = o.if_contains(key);
   if (v == nullptr)
     return {};
   if (v->is_string())
-    return std::string(v->as_string());
+    return autohost::cut_text(v->as_string());
   return {};
 }
 
@@ -301,7 +304,7 @@ Verdict classify_container_error(std::string_view m) {
     return verdict(AH_INVALID_INPUT, std::string(m), "the audio must be mono or stereo");
   }
   // UNKNOWN and anything new: a fresh container may well succeed.
-  return verdict(AH_RETRY_LATER, m.empty() ? "UNKNOWN" : std::string(m),
+  return verdict(AH_RETRY_LATER, m.empty() ? "UNKNOWN" : autohost::cut_text(m, 128),
                  "Meta could not process the media for an unknown reason; a new attempt creates "
                  "a new container",
                  60);

@@ -101,4 +101,24 @@ std::string redact_url(std::string_view url) noexcept {
   }
 }
 
+std::string without_userinfo(std::string_view url) noexcept {
+  try {
+    auto parsed = boost::urls::parse_uri_reference(url);
+    if (!parsed) {
+      // Not a URL boost reads ("https://a@b@host"): nothing up to the last '@' is shown.
+      const auto scheme = url.find("://");
+      const auto at = url.rfind('@');
+      if (scheme != std::string_view::npos && at != std::string_view::npos && at > scheme) {
+        return redact_url(std::string(url.substr(0, scheme + 3)) + std::string(url.substr(at + 1)));
+      }
+      return redact_url(url);
+    }
+    boost::urls::url u(*parsed);
+    u.remove_userinfo();
+    return redact_url(u.buffer());
+  } catch (...) {
+    return {};
+  }
+}
+
 } // namespace threads::http

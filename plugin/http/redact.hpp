@@ -12,4 +12,8 @@ namespace threads::http {
 // "REDACTED". Text that does not parse as a URL keeps only what precedes '?' and '#'.
 std::string redact_url(std::string_view url) noexcept;
 
+// redact_url(url) without its userinfo at all ("https://user:pw@host" -> "https://host"):
+// the form a URL from the config is shown in, since a user name may be a secret too.
+std::string without_userinfo(std::string_view url) noexcept;
+
 } // namespace threads::http

@@ -152,6 +152,9 @@ bool is_retryable_status(int status) noexcept {
 
 std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               system_clock::time_point now) noexcept {
+  // An absurd value (seconds or a date in year 9999) is still "a long time": clamp rather
+  // than overflow the caller's whole seconds.
+  constexpr std::uint64_t max_secs = 365ULL * 24 * 3600;
   value = ascii::trim(value);
   if (value.empty()) {
     return std::nullopt;
@@ -162,8 +165,6 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
     if (ptr != value.data() + value.size()) {
       return std::nullopt;
     }
-    // An absurd value is still "a long time"; clamp rather than overflow.
-    constexpr std::uint64_t max_secs = 365ULL * 24 * 3600;
     if (ec == std::errc::result_out_of_range || secs > max_secs) {
       secs = max_secs;
     } else if (ec != std::errc()) {
@@ -181,7 +182,8 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
   if (!when) {
     return std::nullopt;
   }
-  return std::max(milliseconds{0}, duration_cast<milliseconds>(*when - now));
+  return std::clamp(duration_cast<milliseconds>(*when - now), milliseconds{0},
+                    duration_cast<milliseconds>(seconds{max_secs}));
 }
 
 milliseconds backoff_delay(const RetryPolicy &policy, int retry, double unit_random) noexcept {

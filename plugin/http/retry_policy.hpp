@@ -14,7 +14,8 @@ bool is_retryable_status(int status) noexcept;
 
 // The wait a Retry-After value asks for: delta-seconds ("120") or an HTTP-date in any of
 // the three formats RFC 9110 requires recipients to accept. A date in the past gives 0;
-// anything else that does not parse gives nullopt (the caller falls back to backoff).
+// more than a year (99999999999 seconds, a date in 9999) gives a year; anything else that
+// does not parse ("-5", "1.5", "soon") gives nullopt (the caller falls back to backoff).
 std::optional<std::chrono::milliseconds>
 parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) noexcept;
 

@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, FaultMode>, 12> mode_names{{
+constexpr std::array<std::pair<std::string_view, FaultMode>, 13> mode_names{{
     {"http_500", FaultMode::http_500},
     {"http_503", FaultMode::http_503},
     {"http_429", FaultMode::http_429},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<std::string_view, FaultMode>, 12> mode_names{{
     {"container_error", FaultMode::container_error},
     {"delay", FaultMode::delay},
     {"expired_token", FaultMode::expired_token},
+    {"odd_answer", FaultMode::odd_answer},
 }};
 
 std::string_view mode_name(FaultMode mode) {
@@ -87,10 +88,10 @@ bool is_endpoint_group(std::string_view group) {
 
 Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
   for (const auto &entry : spec) {
-    static constexpr std::array<std::string_view, 13> known{
-        "group",   "mode",        "count",        "execute",       "retry_after_s",
-        "stall_s", "http_status", "code",         "error_subcode", "is_transient",
-        "message", "type",        "error_message"};
+    static constexpr std::array<std::string_view, 15> known{
+        "group",   "mode",        "count",         "execute",       "retry_after_s",
+        "stall_s", "http_status", "code",          "error_subcode", "is_transient",
+        "message", "type",        "error_message", "retry_after",   "body"};
     const std::string_view key = entry.key();
     if (std::find(known.begin(), known.end(), key) == known.end() && key != "error_user_title" &&
         key != "error_user_msg") {
@@ -118,7 +119,7 @@ Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
   if (found == mode_names.end()) {
     return unexpected("'mode' must be one of http_500, http_503, http_429, reset, stall, "
                       "malformed_json, truncated, publish_succeeds_then_500, graph_error, "
-                      "container_error, delay, expired_token (got '" +
+                      "container_error, delay, expired_token, odd_answer (got '" +
                       *mode + "')");
   }
   rule.mode = found->second;
@@ -142,6 +143,14 @@ Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
   }
   rule.remaining = *count;
   rule.retry_after_s = *retry_after;
+  auto raw_retry_after = read_string(spec, "retry_after", "");
+  if (!raw_retry_after)
+    return unexpected(raw_retry_after.error());
+  rule.retry_after = *raw_retry_after;
+  auto body = read_string(spec, "body", R"({"id":1e400})");
+  if (!body)
+    return unexpected(body.error());
+  rule.body = *body;
   rule.stall_s = *stall;
   rule.http_status = static_cast<unsigned>(*status);
   rule.graph.code = static_cast<int>(*code);
@@ -201,6 +210,8 @@ json::object to_json(const FaultRule &rule) {
   switch (rule.mode) {
   case FaultMode::http_429:
     out["retry_after_s"] = rule.retry_after_s;
+    if (!rule.retry_after.empty())
+      out["retry_after"] = rule.retry_after;
     break;
   case FaultMode::stall:
   case FaultMode::delay:
@@ -281,7 +292,9 @@ Reply render_fault(const FaultRule &rule, const Reply *executed) {
     e.message = "Application request limit reached";
     e.is_transient = true;
     Reply reply = graph_error_reply(429, e);
-    reply.headers.emplace_back("Retry-After", std::to_string(rule.retry_after_s));
+    reply.headers.emplace_back("Retry-After", rule.retry_after.empty()
+                                                  ? std::to_string(rule.retry_after_s)
+                                                  : rule.retry_after);
     reply.headers.emplace_back("X-App-Usage",
                                R"({"call_count":100,"total_cputime":100,"total_time":100})");
     return reply;
@@ -295,6 +308,11 @@ Reply render_fault(const FaultRule &rule, const Reply *executed) {
   }
   case FaultMode::graph_error:
     return graph_error_reply(rule.http_status, rule.graph);
+  case FaultMode::odd_answer: {
+    Reply reply;
+    reply.body = rule.body;
+    return reply;
+  }
   case FaultMode::malformed_json: {
     Reply reply;
     reply.body = R"({"id": "17890000000000001", "status": FINISHED,, "data": [)";

@@ -30,6 +30,7 @@ enum class FaultMode {
   container_error,
   delay,         // the request runs at once; its answer is held for stall_s seconds
   expired_token, // 190/463 "Session has expired" with http_status 401 (default) or 400
+  odd_answer,    // a 200 answer with the rule's body: valid JSON a client may mishandle
 };
 
 // The endpoint groups faults and request statistics are keyed by ("any" matches all).
@@ -43,7 +44,11 @@ struct FaultRule {
   std::int64_t remaining = 1;
   // Run the request first (its effects happen), then replace the answer with the fault.
   bool execute = false;
-  std::int64_t retry_after_s = 1;        // http_429
+  std::int64_t retry_after_s = 1; // http_429
+  // http_429: the Retry-After value sent as it is, in place of retry_after_s: what a
+  // misbehaving server or proxy sends ("-5", a date in year 9999).
+  std::string retry_after;
+  std::string body;                      // odd_answer
   std::int64_t stall_s = 30;             // stall, delay
   unsigned http_status = 400;            // graph_error
   GraphError graph;                      // graph_error

@@ -5,6 +5,8 @@
 
 #include "graph/graph_error.hpp"
 
+#include <autohost/cut_text.hpp>
+
 #include <boost/json.hpp>
 
 using namespace threads::graph;
@@ -193,4 +195,32 @@ BOOST_AUTO_TEST_CASE(error_body_carries_the_details_for_support) {
   const std::string message(body.at("message").as_string());
   BOOST_TEST(message.find("Invalid OAuth access token.") != std::string::npos);
   BOOST_TEST(message.find("re-authorise") != std::string::npos);
+}
+
+// A hostile server's 7 MB message never reaches the error body whole: each server text is
+// cut to 4 KiB before a UTF-8 character (never inside one) and marked with its size.
+BOOST_AUTO_TEST_CASE(huge_server_texts_are_cut_at_a_character_boundary) {
+  std::string huge;
+  for (int i = 0; i < 1000000; ++i)
+    huge += "\xe2\x82\xac"; // U+20AC, three bytes
+  const std::string marker = " ... [cut, 3000000 bytes]";
+  const auto e = parse_error(
+      500, json::serialize(json::object{
+               {"error", json::object{{"message", huge}, {"code", 1}, {"fbtrace_id", huge}}}}));
+  BOOST_REQUIRE(e);
+  for (const std::string *text : {&e->message, &e->fbtrace_id}) {
+    BOOST_TEST(text->size() <= autohost::max_error_text_bytes + marker.size());
+    BOOST_REQUIRE(text->size() > marker.size());
+    BOOST_TEST(text->substr(text->size() - marker.size()) == marker);
+    const std::string kept = text->substr(0, text->size() - marker.size());
+    BOOST_TEST(kept.size() % 3 == 0);
+    BOOST_TEST(kept == huge.substr(0, kept.size()));
+  }
+  const std::string body = error_body(*e, classify(*e, Operation::read));
+  BOOST_TEST(body.size() < 3 * autohost::max_error_text_bytes);
+  BOOST_TEST(json::parse(body).is_object());
+
+  // Short texts are untouched, and a container error's status is cut to a short code.
+  BOOST_TEST(autohost::cut_text("short") == "short");
+  BOOST_TEST(classify_container_error(huge).code.size() < 200);
 }

@@ -298,6 +298,8 @@ BOOST_AUTO_TEST_CASE(retry_after_seconds) {
   BOOST_TEST((parse_retry_after("99999999999999999999999", jan_1_2024) ==
               std::optional(std::chrono::milliseconds(365LL * 24 * 3600 * 1000))));
   BOOST_TEST(!parse_retry_after("-1", jan_1_2024));
+  BOOST_TEST(!parse_retry_after("-5", jan_1_2024));
+  BOOST_TEST(!parse_retry_after("+5", jan_1_2024));
   BOOST_TEST(!parse_retry_after("1.5", jan_1_2024));
   BOOST_TEST(!parse_retry_after("soon", jan_1_2024));
   BOOST_TEST(!parse_retry_after("", jan_1_2024));
@@ -312,6 +314,10 @@ BOOST_AUTO_TEST_CASE(retry_after_http_dates) {
   // A date in the past means "now".
   BOOST_TEST(
       (parse_retry_after("Sun, 31 Dec 2023 23:00:00 GMT", jan_1_2024) == std::optional(0ms)));
+  // A date absurdly far away is a year, like an absurd number of seconds: never more, so
+  // the caller's whole seconds cannot overflow.
+  BOOST_TEST((parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", jan_1_2024) ==
+              std::optional(std::chrono::milliseconds(365LL * 24 * 3600 * 1000))));
   BOOST_TEST(!parse_retry_after("Mon, 32 Jan 2024 00:00:30 GMT", jan_1_2024));
   BOOST_TEST(!parse_retry_after("Mon, 01 Jan 2024 00:00:30 CET", jan_1_2024));
 }
