@@ -369,12 +369,7 @@ std::vector<std::string> links_in(std::string_view text) {
 }
 
 Result<PostInput> parse_post_input(std::string_view text) {
-  boost::system::error_code ec;
-  const json::value doc = json::parse(text.empty() ? std::string_view("{}") : text, ec);
-  if (ec)
-    return field_error("post", "(input)", "is not valid JSON: " + ec.message());
-  if (!doc.is_object())
-    return field_error("post", "(input)", "must be a JSON object");
+  AH_TRY_DECLARE(doc, parse_input("post", text));
   Reader r("post", doc.as_object());
   PostInput in;
   AH_TRY_ASSIGN(in.text, r.string("text"));

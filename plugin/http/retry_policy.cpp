@@ -66,8 +66,9 @@ bool take_time(std::string_view &s, int &h, int &m, int &sec) {
          take_literal(s, ":") && take_number(s, 2, sec) && h < 24 && m < 60 && sec <= 60;
 }
 
-std::optional<system_clock::time_point> make_time(int y, unsigned mon, int d, int h, int m,
-                                                  int sec) {
+// In whole seconds: a nanosecond system_clock::time_point overflows after the year 2262,
+// and a server may name any year up to 9999.
+std::optional<sys_seconds> make_time(int y, unsigned mon, int d, int h, int m, int sec) {
   const year_month_day ymd{year{y}, month{mon}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) {
     return std::nullopt;
@@ -76,7 +77,7 @@ std::optional<system_clock::time_point> make_time(int y, unsigned mon, int d, in
 }
 
 // "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate)
-std::optional<system_clock::time_point> parse_imf_fixdate(std::string_view s) {
+std::optional<sys_seconds> parse_imf_fixdate(std::string_view s) {
   int d = 0;
   int y = 0;
   int h = 0;
@@ -96,8 +97,7 @@ std::optional<system_clock::time_point> parse_imf_fixdate(std::string_view s) {
 }
 
 // "Sunday, 06-Nov-94 08:49:37 GMT" (obsolete RFC 850; two-digit years per RFC 9110 5.6.7)
-std::optional<system_clock::time_point> parse_rfc850(std::string_view s,
-                                                     system_clock::time_point now) {
+std::optional<sys_seconds> parse_rfc850(std::string_view s, system_clock::time_point now) {
   const auto comma = s.find(", ");
   if (comma == std::string_view::npos || comma < 6) {
     return std::nullopt;
@@ -124,7 +124,7 @@ std::optional<system_clock::time_point> parse_rfc850(std::string_view s,
 }
 
 // "Sun Nov  6 08:49:37 1994" (asctime)
-std::optional<system_clock::time_point> parse_asctime(std::string_view s) {
+std::optional<sys_seconds> parse_asctime(std::string_view s) {
   if (s.size() < 4 || s[3] != ' ') {
     return std::nullopt;
   }
@@ -172,7 +172,7 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
     }
     return duration_cast<milliseconds>(seconds{secs});
   }
-  std::optional<system_clock::time_point> when = parse_imf_fixdate(value);
+  std::optional<sys_seconds> when = parse_imf_fixdate(value);
   if (!when) {
     when = parse_rfc850(value, now);
   }
@@ -182,7 +182,7 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
   if (!when) {
     return std::nullopt;
   }
-  return std::clamp(duration_cast<milliseconds>(*when - now), milliseconds{0},
+  return std::clamp(duration_cast<milliseconds>(*when - floor<seconds>(now)), milliseconds{0},
                     duration_cast<milliseconds>(seconds{max_secs}));
 }
 
