@@ -8,6 +8,7 @@
 #include "actions/publish_checkpoint.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -55,6 +56,8 @@ private:
   autohost::Result<std::string> newest_post_id();
   autohost::Result<std::string> find_our_post();
   autohost::Result<bool> verify_published();
+  autohost::Result<std::optional<std::string>> settle_unknown_publish();
+  autohost::Result<autohost::Done> clear_publish_mark();
   autohost::Result<std::string> publish();
   autohost::Error stopped_publishing() const;
   autohost::Result<std::string> publish_text_at_creation();

@@ -115,6 +115,24 @@ Result<bool> Publisher::verify_published() {
   return true;
 }
 
+// A publish whose outcome is unknown: the result of the call when verification finds the
+// post, else nullopt once the mark is cleared (it did not go out: sending again is safe).
+Result<std::optional<std::string>> Publisher::settle_unknown_publish() {
+  AH_TRY_DECLARE(published, verify_published());
+  if (published) {
+    AH_TRY_DECLARE(result, finish(cp_.media_id));
+    return std::optional<std::string>(std::move(result));
+  }
+  AH_TRY(clear_publish_mark());
+  return std::optional<std::string>();
+}
+
+// No publish is out: the next call need not verify before publishing.
+Result<autohost::Done> Publisher::clear_publish_mark() {
+  cp_.publish_sent_ms = 0;
+  return save();
+}
+
 Result<std::string> Publisher::finish(std::string media_id) {
   cp_.media_id = std::move(media_id);
   cp_.published_ms = ctx_.now_ms();
@@ -172,13 +190,12 @@ Result<std::string> Publisher::publish_text_at_creation() {
   graph::Failure f = std::move(created).error();
   const bool answered_4xx = f.graph && f.graph->http_status >= 400 && f.graph->http_status < 500;
   if (f.delivery != http::Delivery::not_sent && !answered_4xx) {
-    bool published = false;
-    AH_TRY_ASSIGN(published, verify_published());
-    if (published)
-      return finish(cp_.media_id);
+    AH_TRY_DECLARE(settled, settle_unknown_publish());
+    if (settled)
+      return std::move(*settled);
+  } else {
+    AH_TRY(clear_publish_mark());
   }
-  cp_.publish_sent_ms = 0;
-  AH_TRY(save());
   return with_key(std::move(f.error), key_, "publishing");
 }
 
@@ -210,8 +227,7 @@ Result<std::string> Publisher::publish() {
     const bool answered_4xx = f.graph && f.graph->http_status >= 400 && f.graph->http_status < 500;
     if (not_ready || f.delivery == http::Delivery::not_sent || answered_4xx) {
       // Definitely not published by this request: safe to clear the mark.
-      cp_.publish_sent_ms = 0;
-      AH_TRY(save());
+      AH_TRY(clear_publish_mark());
       if (!not_ready)
         return with_key(std::move(f.error), key_, "publishing");
       // "Not found" at publish: not ready yet, or published already by an attempt whose
@@ -240,12 +256,9 @@ Result<std::string> Publisher::publish() {
       continue;
     }
     // 5xx, a timeout or a reset after sending: the post may exist.
-    bool verified = false;
-    AH_TRY_ASSIGN(verified, verify_published());
-    if (verified)
-      return finish(cp_.media_id);
-    cp_.publish_sent_ms = 0;
-    AH_TRY(save());
+    AH_TRY_DECLARE(settled, settle_unknown_publish());
+    if (settled)
+      return std::move(*settled);
     if (++failed >= max_failed_publishes) {
       return with_key(plain(AH_RETRY_LATER, "publish_failed",
                             "publishing failed " + std::to_string(failed) +

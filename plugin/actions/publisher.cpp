@@ -275,12 +275,9 @@ Result<std::string> Publisher::run() {
 
   if (cp_.publish_sent_ms != 0) {
     // A previous attempt sent the publish and never learned the outcome.
-    bool published = false;
-    AH_TRY_ASSIGN(published, verify_published());
-    if (published)
-      return finish(cp_.media_id);
-    cp_.publish_sent_ms = 0;
-    AH_TRY(save());
+    AH_TRY_DECLARE(settled, settle_unknown_publish());
+    if (settled)
+      return std::move(*settled);
   }
 
   // Before anything is created - and, for a resumed post, before its containers are

@@ -9,7 +9,9 @@ namespace threads::http {
 namespace {
 
 // Hand-written rather than Boost.JSON: the plugin compiles Boost.JSON in its own folder,
-// and two flat kinds of value do not justify tying this library to that.
+// and two flat kinds of value do not justify tying this library to that. Nor is it
+// autohost::json_escape (api/autohost/result.hpp): this HTTP library sits below the ABI
+// and includes none of it, so it stays usable (and testable) without the seam.
 void append_json_string(std::string &out, std::string_view text) {
   out += '"';
   for (const char c : text) {
