@@ -61,6 +61,8 @@
  *     write expecting 0 gets a version above every version the key had, so a stale
  *     writer that still holds an old version can never overwrite the new value.
  *   - secret_get and secret_list do not see deleted keys.
+ *   - A value may be empty: an empty value is stored, read and versioned like any other
+ *     (it is not a deletion).
  *   tests/conformance/ is a plugin that checks these rules against any host's table.
  *
  * Idempotency keys. ah_call_context.idempotency_key is empty (no idempotency) or 1-128

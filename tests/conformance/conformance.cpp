@@ -41,6 +41,7 @@ public:
   json::object run() {
     versions_and_compare_and_set();
     deletes_keep_the_counter();
+    empty_values();
     lists();
     bad_keys();
     batches();
@@ -156,6 +157,21 @@ private:
     const Put again = put(k, "again", 0);
     check("after a delete, a new write (expected 0) gets a version above every earlier one",
           again.status == AH_OK && again.version > v3_, said(again));
+  }
+
+  void empty_values() {
+    const std::string k = base_ + "empty";
+    const Put first = put(k, "", 0);
+    const Got got = get(k);
+    check("an empty value is a value: stored at version 1 and read back",
+          first.status == AH_OK && first.version == 1 && holds(k, "", 1),
+          said(first) + "; get " + said(got));
+    const Put again = put(k, "", 0);
+    check("a key holding an empty value exists: expected 0 is a conflict",
+          again.status == AH_CONFLICT && again.version == 1, said(again));
+    const ah_status removed = remove(k, 1);
+    check("a key holding an empty value can be deleted", removed == AH_OK,
+          autohost::status_name(removed).data());
   }
 
   void lists() {

@@ -1,7 +1,8 @@
 // An in-memory host-services table for plugin unit tests: a versioned compare-and-set
 // secret map (with the ABI 1.1 batch, or a table of the 1.0 size without it), a settable
 // clock, captured log lines, and a hook that runs just before a write lands (to simulate
-// another process writing first).
+// another process writing first). It keeps every secret rule of abi.h (the conformance
+// plugin checks it) except that it does not check keys.
 #pragma once
 
 #include <autohost/plugin.hpp>
@@ -33,15 +34,19 @@ public:
   FakeHost &operator=(const FakeHost &) = delete;
 
   HostServices services() const { return HostServices(&table_); }
+  const ah_host_services *table() const { return &table_; }
   // From now on the table has the ABI 1.0 size: a plugin must not see secret_put_many.
   void use_abi_1_0() {
     table_.struct_size = offsetof(ah_host_services, secret_put_many);
     table_.abi_minor = 0;
   }
 
+  // A deleted key stays as a tombstone (live false) that keeps its version counter; an empty
+  // value is a value like any other.
   struct Entry {
     std::string value;
     std::uint64_t version = 0;
+    bool live = true;
   };
   std::map<std::string, Entry> secrets;
   std::int64_t now_ms = 1'700'000'000'000;
@@ -61,7 +66,7 @@ private:
   static ah_status get(void *h, ah_str key, ah_sink *value, uint64_t *version) {
     auto &s = self(h).secrets;
     auto it = s.find(std::string(from_ah(key)));
-    if (it == s.end() || it->second.value.empty())
+    if (it == s.end() || !it->second.live)
       return AH_NOT_FOUND;
     write_to(value, it->second.value);
     *version = it->second.version;
@@ -76,15 +81,17 @@ private:
       f.before_put = nullptr;
       hook(k);
     }
-    Entry &e = f.secrets[k];
-    const std::uint64_t current = e.value.empty() ? 0 : e.version;
+    const auto it = f.secrets.find(k);
+    const std::uint64_t current = it != f.secrets.end() && it->second.live ? it->second.version : 0;
     if (expected != AH_VERSION_ANY && expected != current) {
       if (version != nullptr)
         *version = current;
       write_to(error, R"({"code":"conflict","message":"version mismatch"})");
       return AH_CONFLICT;
     }
+    Entry &e = f.secrets[k];
     e.value = std::string(from_ah(value));
+    e.live = true;
     e.version += 1;
     ++f.writes;
     if (version != nullptr)
@@ -111,7 +118,7 @@ private:
   static ah_status list(void *h, ah_str prefix, ah_sink *out) {
     std::string json = "[";
     for (const auto &[k, e] : self(h).secrets) {
-      if (e.value.empty() || k.rfind(std::string(from_ah(prefix)), 0) != 0)
+      if (!e.live || k.rfind(std::string(from_ah(prefix)), 0) != 0)
         continue;
       if (json.size() > 1)
         json += ",";
@@ -123,11 +130,12 @@ private:
   static ah_status remove(void *h, ah_str key, uint64_t expected, ah_sink *) {
     auto &s = self(h).secrets;
     auto it = s.find(std::string(from_ah(key)));
-    if (it == s.end() || it->second.value.empty())
+    if (it == s.end() || !it->second.live)
       return AH_NOT_FOUND;
     if (expected != AH_VERSION_ANY && expected != it->second.version)
       return AH_CONFLICT;
     it->second.value.clear(); // a tombstone keeps the version counter
+    it->second.live = false;
     it->second.version += 1;
     return AH_OK;
   }
