@@ -58,7 +58,7 @@ std::optional<daemon::DaemonOptions> daemon_options(const po::variables_map &vm,
   daemon::DaemonOptions opts;
   opts.once = vm.count("once") != 0;
   auto workers = parse_count(vm["workers"].as<std::string>(), "--workers", 1, 64);
-  auto attempts = parse_count(vm["max-attempts"].as<std::string>(), "--max-attempts", 1, 1000);
+  auto attempts = parse_count(vm["max-attempts"].as<std::string>(), "--max-attempts", 1, 1000000);
   for (const auto *count : {&workers, &attempts}) {
     if (!*count) {
       exit = usage_error("run", host::error_message(count->error()));
