@@ -43,9 +43,9 @@ Error conflict_error(std::string_view key, std::uint64_t expected, std::uint64_t
 } // namespace
 
 ServiceTable::ServiceTable(std::string plugin_name, store::SecretStore *store, Logger &logger,
-                           Clock clock)
-    : plugin_name_(std::move(plugin_name)), store_(store), logger_(logger),
-      clock_(std::move(clock)) {
+                           Clock clock, std::vector<SecretGrant> grants)
+    : plugin_name_(std::move(plugin_name)), scope_(plugin_name_, std::move(grants)), store_(store),
+      logger_(logger), clock_(std::move(clock)) {
   table_.struct_size = sizeof(ah_host_services);
   table_.abi_minor = AH_ABI_MINOR;
   table_.host = this;
@@ -67,6 +67,19 @@ ah_status ServiceTable::no_store(ah_sink *sink) const noexcept {
   }
 }
 
+Result<Done> ServiceTable::permitted(std::string_view key, SecretAccess access) {
+  auto allowed = scope_.check(key, access);
+  if (!allowed && error_code(allowed.error()) == "outside_namespace") {
+    // The operator's view of a plugin reaching for keys that are not its own.
+    json::object fields{{"plugin", plugin_name_},
+                        {"key", key},
+                        {"access", access == SecretAccess::read ? "read" : "write"}};
+    logger_.log(AH_LOG_WARN, "autohost", "secret access outside the plugin's namespace refused",
+                json::serialize(fields));
+  }
+  return allowed;
+}
+
 void ServiceTable::log(void *host, ah_log_level level, ah_str message, ah_str fields) noexcept {
   try {
     auto &h = self(host);
@@ -83,6 +96,8 @@ ah_status ServiceTable::secret_get(void *host, ah_str key, ah_sink *value,
     auto &h = self(host);
     if (h.store_ == nullptr)
       return h.no_store(value);
+    if (auto allowed = h.permitted(from_ah(key), SecretAccess::read); !allowed)
+      return report(value, allowed.error());
     auto got = h.store_->get(from_ah(key));
     if (!got)
       return report(value, got.error());
@@ -103,6 +118,8 @@ ah_status ServiceTable::secret_put(void *host, ah_str key, ah_str value, uint64_
     auto &h = self(host);
     if (h.store_ == nullptr)
       return h.no_store(error);
+    if (auto allowed = h.permitted(from_ah(key), SecretAccess::write); !allowed)
+      return report(error, allowed.error());
     auto put = h.store_->put(from_ah(key), from_ah(value), expected);
     if (!put)
       return report(error, put.error());
@@ -138,17 +155,26 @@ ah_status ServiceTable::secret_put_many(void *host, ah_secret_write *writes, siz
     auto &h = self(host);
     if (h.store_ == nullptr)
       return fail_all(h.no_store(error));
+    // Items the scope refuses keep their own status and never reach the store.
     std::vector<store::PutRequest> puts;
+    std::vector<size_t> sent; // puts[j] is writes[sent[j]]
     puts.reserve(count);
     for (size_t i = 0; i < count; ++i) {
+      if (auto allowed = h.permitted(from_ah(writes[i].key), SecretAccess::write); !allowed) {
+        writes[i].status = allowed.error().status;
+        writes[i].new_version = 0;
+        continue;
+      }
       puts.push_back(
           {from_ah(writes[i].key), from_ah(writes[i].value), writes[i].expected_version});
+      sent.push_back(i);
     }
     auto put = h.store_->put_many(puts);
     if (!put)
       return fail_all(report(error, put.error()));
-    for (size_t i = 0; i < count; ++i) {
-      const auto &one = put.value()[i];
+    for (size_t j = 0; j < sent.size(); ++j) {
+      const size_t i = sent[j];
+      const auto &one = put.value()[j];
       if (!one) {
         writes[i].status = one.error().status == AH_OK ? AH_INTERNAL : one.error().status;
         writes[i].new_version = 0;
@@ -168,12 +194,14 @@ ah_status ServiceTable::secret_list(void *host, ah_str prefix, ah_sink *out) noe
     auto &h = self(host);
     if (h.store_ == nullptr)
       return h.no_store(out);
-    auto listed = h.store_->list(from_ah(prefix));
-    if (!listed)
-      return report(out, listed.error());
+    // Only what the plugin may read; a prefix outside its scope lists nothing.
     json::array items;
-    for (const auto &info : listed.value()) {
-      items.push_back(json::object{{"key", info.key}, {"version", info.version}});
+    for (const auto &readable : h.scope_.list_prefixes(from_ah(prefix))) {
+      auto listed = h.store_->list(readable);
+      if (!listed)
+        return report(out, listed.error());
+      for (const auto &info : listed.value())
+        items.push_back(json::object{{"key", info.key}, {"version", info.version}});
     }
     write_to(out, json::serialize(items));
     return AH_OK;
@@ -188,6 +216,8 @@ ah_status ServiceTable::secret_delete(void *host, ah_str key, uint64_t expected,
     auto &h = self(host);
     if (h.store_ == nullptr)
       return h.no_store(error);
+    if (auto allowed = h.permitted(from_ah(key), SecretAccess::write); !allowed)
+      return report(error, allowed.error());
     auto removed = h.store_->remove(from_ah(key), expected);
     if (!removed)
       return report(error, removed.error());

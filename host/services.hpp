@@ -2,6 +2,7 @@
 #pragma once
 
 #include "log.hpp"
+#include "secret_scope.hpp"
 #include "store/secret_store.hpp"
 
 #include <autohost/abi.h>
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace autohost::host {
 
@@ -19,11 +21,13 @@ using Clock = std::function<std::int64_t()>;
 // Owns the ah_host_services table the host hands to one plugin instance, bound to a store, a
 // logger and a clock. (Not the plugin-side autohost::HostServices, which wraps such a table.)
 // Must outlive every plugin instance created with `table()`. Not movable: the table points
-// at it.
+// at it. Secret calls see only the plugin's namespace ("<plugin_name>/") and `grants`
+// (SecretScope); a refusal changes nothing and is logged as a warning.
 class ServiceTable {
 public:
   // `store` may be null: secret calls then fail with a message saying why.
-  ServiceTable(std::string plugin_name, store::SecretStore *store, Logger &logger, Clock clock);
+  ServiceTable(std::string plugin_name, store::SecretStore *store, Logger &logger, Clock clock,
+               std::vector<SecretGrant> grants = {});
   ServiceTable(const ServiceTable &) = delete;
   ServiceTable &operator=(const ServiceTable &) = delete;
 
@@ -45,8 +49,11 @@ private:
   static int64_t now_ms(void *host) noexcept;
 
   ah_status no_store(ah_sink *sink) const noexcept;
+  // The scope's answer for `key`, with a warning logged when it refuses.
+  Result<Done> permitted(std::string_view key, SecretAccess access);
 
   std::string plugin_name_;
+  SecretScope scope_;
   store::SecretStore *store_;
   Logger &logger_;
   Clock clock_;

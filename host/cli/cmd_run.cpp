@@ -146,7 +146,7 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   // Plugin files that do not load are reported and left out; the rest run.
   const auto &registry = ctx.registry();
   report_broken(registry);
-  daemon::PluginPool plugins(secrets.value(), logger, clock.value());
+  daemon::PluginPool plugins(secrets.value(), logger, clock.value(), ctx.settings().secret_grants);
   if (const int failed = start_plugins(ctx, plugins, logger); failed != exit_ok)
     return failed;
 

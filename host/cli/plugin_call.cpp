@@ -93,7 +93,8 @@ int run_plugin_call(Context &ctx, const PluginCallRequest &request) {
     return report_error(store.error(), exit_store);
 
   auto plugin = host::StartedPlugin::start(library, store.value(), ctx.logger(), clock.value(),
-                                           ctx.settings().plugin_config(request.plugin));
+                                           ctx.settings().plugin_config(request.plugin),
+                                           ctx.settings().secret_grants);
   if (!plugin)
     return report_error(plugin.error(), exit_plugin);
 

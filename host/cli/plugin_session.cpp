@@ -11,7 +11,8 @@ PluginSession::start(Context &ctx, const std::shared_ptr<const Library> &library
   AH_TRY_DECLARE(store, ctx.store());
   const std::string name(library->name());
   AH_TRY_DECLARE(plugin, host::StartedPlugin::start(library, store, ctx.logger(), clock,
-                                                    ctx.settings().plugin_config(name)));
+                                                    ctx.settings().plugin_config(name),
+                                                    ctx.settings().secret_grants));
   return std::unique_ptr<PluginSession>(new PluginSession(std::move(clock), std::move(plugin)));
 }
 

@@ -67,6 +67,7 @@ struct ConfigFile {
   std::optional<std::string> log_level;
   json::object plugins;
   host::PluginPins plugin_pins;
+  host::SecretGrants secret_grants;
 };
 
 // {"NAME": "64 hex digits", ...}, as sha256sum prints them.
@@ -91,6 +92,32 @@ Result<host::PluginPins> read_pins(const fs::path &file, const json::value &valu
     pins.emplace(std::string(name), std::move(hex));
   }
   return pins;
+}
+
+// "secret_grants": {"PLUGIN": ["NAMESPACE", "NAMESPACE:read", ...]}. Only the config file
+// grants: a plugin cannot widen its own scope through the environment it runs in.
+Result<host::SecretGrants> read_secret_grants(const fs::path &file, const json::value &value) {
+  const std::string shape = "'secret_grants' must map plugin names to lists of namespaces";
+  if (!value.is_object())
+    return config_error(file, shape);
+  host::SecretGrants grants;
+  for (const auto &[plugin, list] : value.as_object()) {
+    const std::string where = "secret_grants." + std::string(plugin);
+    if (std::string problem = host::namespace_name_problem(plugin); !problem.empty())
+      return config_error(file, where + ": not a plugin name: " + problem);
+    if (!list.is_array())
+      return config_error(file, shape);
+    auto &out = grants[std::string(plugin)];
+    for (const auto &item : list.as_array()) {
+      if (!item.is_string())
+        return config_error(file, where + ": each namespace must be a string");
+      auto grant = host::parse_secret_grant(item.as_string());
+      if (!grant)
+        return config_error(file, where + ": " + host::error_message(grant.error()));
+      out.push_back(std::move(grant).value());
+    }
+  }
+  return grants;
 }
 
 Result<ConfigFile> read_config(const fs::path &file) {
@@ -138,6 +165,8 @@ Result<ConfigFile> read_config(const fs::path &file) {
       config.plugins = value.as_object();
     } else if (k == "plugin_pins") {
       AH_TRY_ASSIGN(config.plugin_pins, read_pins(file, value));
+    } else if (k == "secret_grants") {
+      AH_TRY_ASSIGN(config.secret_grants, read_secret_grants(file, value));
     } else {
       return config_error(file, "unknown setting '" + k + "'");
     }
@@ -180,6 +209,7 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
     AH_TRY_ASSIGN(config, read_config(*settings.config_file));
   }
   settings.plugin_configs_json = json::serialize(config.plugins);
+  settings.secret_grants = std::move(config.secret_grants);
 
   for (const auto &f : flags.plugin_files)
     settings.plugin_search.files.emplace_back(f);

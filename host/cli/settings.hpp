@@ -3,6 +3,7 @@
 
 #include "log.hpp"
 #include "plugin_registry.hpp"
+#include "secret_scope.hpp"
 #include "store/master_key.hpp"
 
 #include <autohost/result.hpp>
@@ -33,6 +34,7 @@ struct Settings {
   bool log_level_set = false;                       // by a flag, the environment or the config file
   std::optional<std::filesystem::path> config_file; // the file that was read, if any
   std::string plugin_configs_json = "{}";           // object: plugin name -> config object
+  host::SecretGrants secret_grants; // beyond each plugin's own namespace (config file only)
 
   // The config object for one plugin as JSON text ("" when none).
   std::string plugin_config(std::string_view plugin) const;

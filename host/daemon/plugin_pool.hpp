@@ -18,8 +18,10 @@ namespace autohost::daemon {
 
 class PluginPool {
 public:
-  PluginPool(store::SecretStore *secrets, host::Logger &logger, host::Clock clock)
-      : secrets_(secrets), logger_(logger), clock_(std::move(clock)) {}
+  // `grants`: what each plugin may use of the store beyond its own namespace.
+  PluginPool(store::SecretStore *secrets, host::Logger &logger, host::Clock clock,
+             host::SecretGrants grants)
+      : secrets_(secrets), logger_(logger), clock_(std::move(clock)), grants_(std::move(grants)) {}
   PluginPool(const PluginPool &) = delete;
   PluginPool &operator=(const PluginPool &) = delete;
 
@@ -35,6 +37,7 @@ private:
   store::SecretStore *secrets_;
   host::Logger &logger_;
   host::Clock clock_;
+  host::SecretGrants grants_;
   std::vector<std::unique_ptr<host::StartedPlugin>> started_;
 };
 

@@ -71,10 +71,12 @@ int run(const Options &o) {
   auto clock = host::host_clock_from_env();
   if (!clock)
     throw std::runtime_error("clock: " + clock.error().body);
-  host::ServiceTable services("bench", store.value().get(), logger, clock.value());
   auto library = Library::open(o.plugin);
   if (!library)
     throw std::runtime_error("plugin: " + library.error().message);
+  // Under the plugin's own name: its secrets are in its namespace.
+  host::ServiceTable services(std::string(library.value()->name()), store.value().get(), logger,
+                              clock.value());
   auto instance = Instance::create(library.value(), services.table(), o.config);
   if (!instance)
     throw std::runtime_error("plugin create: " + instance.error().body);

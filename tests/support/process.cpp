@@ -48,4 +48,18 @@ ProcessResult run_process(const std::filesystem::path &program,
   return ProcessResult{child.exit_code(), read_file(out_file), read_file(err_file)};
 }
 
+std::map<std::string, std::optional<std::string>>
+private_autohost_env(const std::filesystem::path &home, const std::filesystem::path &state) {
+  return {{"HOME", home.string()},
+          {"AUTOHOST_STATE_DIR", state.string()},
+          {"XDG_CONFIG_HOME", std::nullopt},
+          {"XDG_STATE_HOME", std::nullopt},
+          {"AUTOHOST_CONFIG", std::nullopt},
+          {"AUTOHOST_STORE", std::nullopt},
+          {"AUTOHOST_PLUGIN_PATH", std::nullopt},
+          {"AUTOHOST_MASTER_KEY", std::nullopt},
+          {"AUTOHOST_MASTER_KEY_FILE", std::nullopt},
+          {"AUTOHOST_LOG_LEVEL", std::nullopt}};
+}
+
 } // namespace autohost::test

@@ -33,4 +33,10 @@ struct ProcessOptions {
 ProcessResult run_process(const std::filesystem::path &program,
                           const std::vector<std::string> &args, const ProcessOptions &options = {});
 
+// The environment changes for a private autohost under `home`: HOME there, the state in
+// `state`, and every other variable autohost reads removed, so nothing from the
+// developer's own setup leaks in.
+std::map<std::string, std::optional<std::string>>
+private_autohost_env(const std::filesystem::path &home, const std::filesystem::path &state);
+
 } // namespace autohost::test
