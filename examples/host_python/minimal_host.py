@@ -137,6 +137,9 @@ def guarded(fn):
 class Services:
     def __init__(self, plugin_name, log_level=LOG_INFO):
         self.plugin_name, self.log_level = plugin_name, log_level
+        # abi.h: a name that cannot be a namespace gets none (no valid key starts with NUL).
+        named = re.fullmatch(r"[A-Za-z0-9_-]{1,64}", plugin_name)
+        self.namespace = (plugin_name + "/").encode() if named else b"\0"
         self.secrets = {}  # key -> [value or None (deleted, the counter stays), version]
         self.lock = threading.Lock()
         self.table = HostServices(
@@ -151,10 +154,16 @@ class Services:
                               "fields": text(fields).decode()}), file=sys.stderr)
 
     def bad_key(self, key):
-        if KEY.fullmatch(key) and not key.startswith(b"/"):
-            return None
-        return error_body("invalid_key", f"secret key '{key.decode(errors='replace')}' must be "
-                          "1-256 bytes of letters, digits and . _ : / @ + -, not starting with /")
+        """The error body for a key this plugin may not use, or None (abi.h: secret keys
+        and namespaces; this host grants no other namespace)."""
+        shown = key.decode(errors="replace")
+        if not KEY.fullmatch(key) or key.startswith(b"/"):
+            return error_body("invalid_key", f"secret key '{shown}' must be 1-256 bytes of "
+                              "letters, digits and . _ : / @ + -, not starting with /")
+        if not key.startswith(self.namespace):
+            return error_body("outside_namespace", f"plugin '{self.plugin_name}' may not use "
+                              f"secret '{shown}': its keys are under '{self.plugin_name}/'")
+        return None
 
     def version(self, key):
         entry = self.secrets.get(key)
@@ -211,7 +220,8 @@ class Services:
         prefix = text(prefix)
         with self.lock:
             items = [{"key": k.decode(), "version": v} for k, (value, v) in
-                     sorted(self.secrets.items()) if value is not None and k.startswith(prefix)]
+                     sorted(self.secrets.items()) if value is not None and k.startswith(prefix)
+                     and k.startswith(self.namespace)]
         write(out, json.dumps(items).encode())
         return OK
 

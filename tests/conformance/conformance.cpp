@@ -44,6 +44,7 @@ public:
     empty_values();
     lists();
     bad_keys();
+    namespaces();
     batches();
     clock_and_log_level();
     cleanup();
@@ -239,6 +240,23 @@ private:
     check("a key of 256 bytes is accepted", p.status == AH_OK, said(p));
   }
 
+  // "Secret namespaces": another plugin's key is refused like a bad key and never listed.
+  // (A host that granted this plugin "conformance-outside" would fail here; none should.)
+  void namespaces() {
+    const std::string outside = "conformance-outside/" + base_.substr(base_.find('/') + 1) + "k";
+    const Put p = put(outside, "v", AH_VERSION_ANY);
+    const Got g = get(outside);
+    StringSink all; // listed before the delete, so a host that wrote it shows it
+    const ah_status st = s_->secret_list(s_->host, to_ah(""), &all.sink);
+    const ah_status d = remove(outside, AH_VERSION_ANY);
+    check("a key outside the plugin's namespace is invalid_input for put, get and delete",
+          p.status == AH_INVALID_INPUT && g.status == AH_INVALID_INPUT && d == AH_INVALID_INPUT,
+          "put " + said(p) + "; get " + said(g) + "; delete " + autohost::status_name(d).data());
+    check("list with an empty prefix shows no key outside the plugin's namespace",
+          st == AH_OK && all.text.find("\"conformance-outside/") == std::string::npos,
+          std::string(autohost::status_name(st)) + ": " + shown(all.text));
+  }
+
   void batches() {
     const char *rule = "secret_put_many (ABI 1.1)";
     if (!AH_HAS_FIELD(s_, ah_host_services, secret_put_many) || s_->secret_put_many == nullptr) {
@@ -349,7 +367,7 @@ using Adapter = autohost::PluginAdapter<&create>;
 
 constexpr const char manifest[] = R"({"name":"conformance","version":"1.2.0",
 "description":"checks the host's services against the rules of abi.h",
-"actions":[{"name":"check","description":"runs every check under prefix (default conformance/) and reports each; fails (internal, code nonconformant) when a rule is broken","input_schema":{"type":"object","properties":{"prefix":{"type":"string"}},"additionalProperties":false},"output_schema":{"type":"object"}}],
+"actions":[{"name":"check","description":"runs every check under prefix (default conformance/, which must lie in the plugin's namespace) and reports each; fails (internal, code nonconformant) when a rule is broken","input_schema":{"type":"object","properties":{"prefix":{"type":"string"}},"additionalProperties":false},"output_schema":{"type":"object"}}],
 "jobs":[]})";
 
 constexpr ah_plugin table = Adapter::table("conformance", "1.2.0", manifest);
