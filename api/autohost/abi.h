@@ -13,7 +13,8 @@
  *   works with every 1.x host, older or newer. History: 1.0 is the first; 1.1 appended
  *   ah_host_services.secret_put_many (batched compare-and-set); 1.2 appended
  *   ah_host_services.log_level, pinned ah_secret_write.status to int32_t (same layout)
- *   and wrote down the rules below that 1.0 and 1.1 left unstated.
+ *   and wrote down the rules below that 1.0 and 1.1 left unstated; secret namespaces
+ *   were added to them later in 1.2 (documentation, no layout change).
  *
  * Discovery. A plugin exports exactly one function, `autohost_plugin_entry` (the name is
  *   AH_ENTRY_SYMBOL), returning a pointer to a static, immutable ah_plugin table. The host
@@ -43,10 +44,25 @@
  *   `is_cancelled` may be NULL: the call is then never cancelled that way.
  *
  * Secret keys. A key is 1-256 bytes of ASCII letters, digits and . _ : / @ + -, not
- *   starting with '/'. By convention a plugin keeps its keys under "<plugin name>/". Every
- *   secret function refuses any other key with AH_INVALID_INPUT and an error body whose
- *   message names the key (the reference host's code is "invalid_key"), and changes
- *   nothing; in secret_put_many that is the item's status, and the other items still run.
+ *   starting with '/'. Every secret function refuses any other key with AH_INVALID_INPUT
+ *   and an error body whose message names the key (the reference host's code is
+ *   "invalid_key"), and changes nothing; in secret_put_many that is the item's status, and
+ *   the other items still run.
+ *
+ * Secret namespaces. A plugin's keys are those under "<plugin name>/", its namespace (the
+ *   `name` of its ah_plugin table). A host gives each plugin instance a services table of
+ *   its own and confines it to that namespace plus the namespaces its operator granted
+ *   (read and write, or read only); plugins share secrets only through such a grant. A
+ *   key the plugin may not use is refused like a bad key: AH_INVALID_INPUT, the message
+ *   naming the key (the reference host's code is "outside_namespace"), nothing changed,
+ *   the same answer whether or not the key exists, and in secret_put_many that item's
+ *   status. AH_INVALID_INPUT because the caller named a key it must not use and the same
+ *   call fails again (AH_AUTH_REQUIRED would send the user to re-authorise an account;
+ *   AH_NOT_FOUND would invite a write that is refused too). secret_list returns only keys
+ *   the plugin may read, whatever the prefix (a prefix outside lists nothing). A name
+ *   that cannot be a namespace (empty, or holding anything but letters, digits, _ and -;
+ *   a '/' would reach inside another plugin's namespace) gets no namespace. A host's own
+ *   operator tools are not plugins and are not confined.
  *
  * Secret versions. Each key has a version counter, the same for every reader:
  *   - A key that does not exist has version 0; its first write gets version 1.
@@ -176,8 +192,9 @@ typedef struct ah_host_services {
   ah_status (*secret_put)(void *host, ah_str key, ah_str value, uint64_t expected_version,
                           uint64_t *new_version, ah_sink *error);
 
-  /* Lists secrets whose key starts with `prefix`, as a JSON array of
-   * {"key": "...", "version": N} written to `out` (no values). */
+  /* Lists secrets whose key starts with `prefix` and that the plugin may read (see
+   * "Secret namespaces"), as a JSON array of {"key": "...", "version": N} written to
+   * `out` (no values). */
   ah_status (*secret_list)(void *host, ah_str prefix, ah_sink *out);
 
   /* Deletes a secret if its version equals `expected_version` (AH_VERSION_ANY: any).
