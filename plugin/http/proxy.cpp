@@ -106,6 +106,10 @@ Result<std::optional<ProxyEndpoint>> parse_proxy_url(std::string_view url) {
   ProxyEndpoint p;
   switch (u.host_type()) {
   case boost::urls::host_type::name:
+    // A percent-encoded name decodes to bytes no resolver takes and cannot be written back.
+    if (u.encoded_host().find('%') != boost::core::string_view::npos) {
+      return proxy_error(url, "the host name has percent-encoded characters");
+    }
     p.host = ascii::to_lower(u.host());
     break;
   case boost::urls::host_type::ipv4:
