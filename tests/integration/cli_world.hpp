@@ -29,16 +29,7 @@ struct CliWorld {
     ProcessOptions o;
     o.stdin_text = std::move(stdin_text);
     o.interrupt_after_ms = interrupt_after_ms;
-    o.env = {{"HOME", home.path().string()},
-             {"AUTOHOST_STATE_DIR", (home / "state").string()},
-             {"XDG_CONFIG_HOME", std::nullopt},
-             {"XDG_STATE_HOME", std::nullopt},
-             {"AUTOHOST_CONFIG", std::nullopt},
-             {"AUTOHOST_STORE", std::nullopt},
-             {"AUTOHOST_PLUGIN_PATH", std::nullopt},
-             {"AUTOHOST_MASTER_KEY", std::nullopt},
-             {"AUTOHOST_MASTER_KEY_FILE", std::nullopt},
-             {"AUTOHOST_LOG_LEVEL", std::nullopt}};
+    o.env = private_autohost_env(home.path(), home / "state");
     for (auto &[k, v] : extra_env)
       o.env[k] = v;
     return run_process(required_env("AUTOHOST_BIN"), args, o);
