@@ -72,6 +72,7 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
   auto store = open_schedule_store(ctx, exit);
   if (!store)
     return exit;
+  InputRedactor redact(ctx);
   if (vm->count("run") != 0) {
     const auto id = (*vm)["run"].as<std::string>();
     auto run = store->find_run(id);
@@ -81,7 +82,7 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
       return report_error(host::make_error(AH_NOT_FOUND, "not_found",
                                            "run '" + id + "' does not exist (see: autohost runs)"));
     }
-    std::cout << json::serialize(run_json(*run.value())) << std::endl;
+    std::cout << json::serialize(run_json(*run.value(), redact)) << std::endl;
     return exit_ok;
   }
   auto runs = store->runs(filter);
@@ -90,7 +91,7 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
   if (vm->count("json") != 0) {
     json::array out;
     for (const auto &r : runs.value())
-      out.push_back(run_json(r));
+      out.push_back(run_json(r, redact));
     std::cout << json::serialize(out) << std::endl;
     return exit_ok;
   }

@@ -56,16 +56,17 @@ int list(Context &ctx, const std::vector<std::string> &args) {
   auto all = store->list();
   if (!all)
     return report_store_error(all.error());
+  InputRedactor redact(ctx);
   if (vm->count("json") != 0) {
     json::array out;
     for (const auto &s : all.value())
-      out.push_back(schedule_json(s));
+      out.push_back(schedule_json(s, redact));
     return print_json(out);
   }
   std::vector<std::vector<std::string>> rows = {
       {"ID", "NEXT FIRE", "STATE", "SPEC", "ZONE", "TARGET", "ACCOUNT"}};
   for (const auto &s : all.value()) {
-    const json::object o = schedule_json(s);
+    const json::object o = schedule_json(s, redact);
     rows.push_back(
         {s.id, o.at("next_fire").is_string() ? std::string(o.at("next_fire").as_string()) : "-",
          state_of(s), s.spec, s.time_zone, s.plugin + "." + s.target,
@@ -91,6 +92,7 @@ int one(Context &ctx, const std::string &sub, const std::vector<std::string> &ar
   if (!store)
     return exit;
   const Instant now = now_instant();
+  InputRedactor redact(ctx);
   if (sub == "show") {
     auto found = store->find(id);
     if (!found)
@@ -101,7 +103,7 @@ int one(Context &ctx, const std::string &sub, const std::vector<std::string> &ar
                                                "' does not exist (see: autohost "
                                                "schedule list)"));
     }
-    json::object o = schedule_json(*found.value());
+    json::object o = schedule_json(*found.value(), redact);
     json::array upcoming;
     for (const auto &t : upcoming_fires(*found.value(), now, 5))
       upcoming.emplace_back(t);
@@ -111,7 +113,7 @@ int one(Context &ctx, const std::string &sub, const std::vector<std::string> &ar
       return report_store_error(recent.error());
     json::array runs;
     for (const auto &r : recent.value())
-      runs.push_back(run_json(r));
+      runs.push_back(run_json(r, redact));
     o["recent_runs"] = std::move(runs);
     return print_json(o);
   }
@@ -125,7 +127,7 @@ int one(Context &ctx, const std::string &sub, const std::vector<std::string> &ar
   auto changed = store->set_paused(id, sub == "pause", now);
   if (!changed)
     return report_store_error(changed.error());
-  return print_json(schedule_json(changed.value()));
+  return print_json(schedule_json(changed.value(), redact));
 }
 
 } // namespace

@@ -165,7 +165,8 @@ int run_schedule_add(Context &ctx, const std::vector<std::string> &args) {
   auto added = store->add(d, now_instant());
   if (!added)
     return report_store_error(added.error());
-  std::cout << json::serialize(schedule_json(added.value())) << std::endl;
+  InputRedactor redact(ctx);
+  std::cout << json::serialize(schedule_json(added.value(), redact)) << std::endl;
   return exit_ok;
 }
 

@@ -72,7 +72,7 @@ std::optional<TargetKind> check_target(Context &ctx, const std::string &plugin,
 
 std::vector<std::string> secret_inputs_of(Context &ctx, const std::string &plugin,
                                           const std::string &action) {
-  const auto lib = ctx.registry().find(plugin);
+  const auto lib = ctx.registry(plugin).find(plugin);
   return lib == nullptr ? std::vector<std::string>{}
                         : host::read_secret_inputs(lib->manifest_json(), action);
 }
@@ -93,9 +93,18 @@ bool refuse_secret_inputs(Context &ctx, const ScheduleDraft &d, const std::strin
   return false;
 }
 
-namespace {
+std::string InputRedactor::operator()(const std::string &plugin, TargetKind kind,
+                                      const std::string &target, const std::string &input_json) {
+  if (kind != TargetKind::action || input_json.empty())
+    return input_json;
+  const std::string key = plugin + "." + target;
+  auto fields = fields_.find(key);
+  if (fields == fields_.end())
+    fields = fields_.emplace(key, secret_inputs_of(ctx_, plugin, target)).first;
+  return host::redact_secret_inputs(input_json, fields->second);
+}
 
-json::value parsed_or_null(const std::string &text) {
+json::value stored_json(const std::string &text) {
   if (text.empty())
     return nullptr;
   boost::system::error_code ec;
@@ -103,20 +112,22 @@ json::value parsed_or_null(const std::string &text) {
   return ec ? json::value(text) : v;
 }
 
+namespace {
+
 json::value utc_or_null(const std::optional<Instant> &t) {
   return t ? json::value(format_utc(*t)) : json::value(nullptr);
 }
 
 } // namespace
 
-boost::json::object schedule_json(const Schedule &s) {
+boost::json::object schedule_json(const Schedule &s, InputRedactor &redact) {
   json::object o;
   o["id"] = s.id;
   o["name"] = s.name;
   o["target"] = s.plugin + "." + s.target;
   o["kind"] = name_of(s.kind);
   o["account"] = s.account.empty() ? json::value(nullptr) : json::value(s.account);
-  o["input"] = parsed_or_null(s.input_json);
+  o["input"] = stored_json(redact(s.plugin, s.kind, s.target, s.input_json));
   o["spec"] = s.spec;
   o["time_zone"] = s.time_zone;
   auto zone = find_zone(s.time_zone, "time zone");
@@ -136,14 +147,14 @@ boost::json::object schedule_json(const Schedule &s) {
   return o;
 }
 
-boost::json::object run_json(const Run &r) {
+boost::json::object run_json(const Run &r, InputRedactor &redact) {
   json::object o;
   o["id"] = r.id;
   o["schedule"] = r.schedule_id;
   o["target"] = r.plugin + "." + r.target;
   o["kind"] = name_of(r.kind);
   o["account"] = r.account.empty() ? json::value(nullptr) : json::value(r.account);
-  o["input"] = parsed_or_null(r.input_json);
+  o["input"] = stored_json(redact(r.plugin, r.kind, r.target, r.input_json));
   o["due"] = format_utc(r.due);
   o["status"] = name_of(r.status);
   o["attempts"] = r.attempts;
@@ -152,8 +163,8 @@ boost::json::object run_json(const Run &r) {
   o["lease_until"] = utc_or_null(r.lease_until);
   o["started"] = utc_or_null(r.started);
   o["finished"] = utc_or_null(r.finished);
-  o["output"] = parsed_or_null(r.output_json);
-  o["error"] = parsed_or_null(r.error_json);
+  o["output"] = stored_json(r.output_json);
+  o["error"] = stored_json(r.error_json);
   return o;
 }
 

@@ -8,6 +8,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,9 +29,23 @@ std::optional<scheduler::TargetKind> check_target(Context &ctx, const std::strin
                                                   const std::string &name, int &exit);
 
 // The input fields of PLUGIN.ACTION that its manifest marks secret (none for a plugin that
-// is not found).
+// is not found). Only that plugin is loaded.
 std::vector<std::string> secret_inputs_of(Context &ctx, const std::string &plugin,
                                           const std::string &action);
+
+// An input stored before its action's manifest marked a field secret (or written by another
+// tool) is shown with that field "[redacted]", wherever it is printed. Each action's manifest
+// is read once.
+class InputRedactor {
+public:
+  explicit InputRedactor(Context &ctx) : ctx_(ctx) {}
+  std::string operator()(const std::string &plugin, scheduler::TargetKind kind,
+                         const std::string &target, const std::string &input_json);
+
+private:
+  Context &ctx_;
+  std::map<std::string, std::vector<std::string>> fields_; // by PLUGIN.ACTION
+};
 
 // Schedules and their runs are stored and printed in plain text, so an input holding a field
 // its action's manifest marks secret is refused: a usage error naming `where`, the field and
@@ -38,8 +53,11 @@ std::vector<std::string> secret_inputs_of(Context &ctx, const std::string &plugi
 bool refuse_secret_inputs(Context &ctx, const scheduler::ScheduleDraft &d, const std::string &where,
                           int &exit);
 
-boost::json::object schedule_json(const scheduler::Schedule &s);
-boost::json::object run_json(const scheduler::Run &r);
+// Stored JSON text as a value: null when empty, the text itself when it does not parse.
+boost::json::value stored_json(const std::string &text);
+
+boost::json::object schedule_json(const scheduler::Schedule &s, InputRedactor &redact);
+boost::json::object run_json(const scheduler::Run &r, InputRedactor &redact);
 // The next `count` fire times after `after` in the schedule's zone ("...+02:00").
 std::vector<std::string> upcoming_fires(const scheduler::Schedule &s, scheduler::Instant after,
                                         int count);

@@ -2,28 +2,18 @@
 // need attention and what could not be checked.
 #include "cli/status_report.hpp"
 
-#include "capabilities.hpp"
 #include "cli/schedule_view.hpp"
 #include "scheduler/duration_text.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <map>
 
 namespace autohost::cli {
 namespace json = boost::json;
 using namespace autohost::scheduler;
 
 namespace {
-
-json::value parsed_or_null(const std::string &text) {
-  if (text.empty())
-    return nullptr;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  return ec ? json::value(text) : v;
-}
 
 json::object item_json(const UpcomingItem &item) {
   json::object o;
@@ -42,7 +32,7 @@ json::object item_json(const UpcomingItem &item) {
   o["kind"] = name_of(item.kind);
   const std::string &account = item.resolved_account.empty() ? item.account : item.resolved_account;
   o["account"] = account.empty() ? json::value(nullptr) : json::value(account);
-  o["input"] = parsed_or_null(item.input_json);
+  o["input"] = stored_json(item.input_json);
   o["paused"] = item.paused;
   o["at_risk"] = !item.risks.empty();
   o["risks"] = item.risks;
@@ -68,7 +58,7 @@ Result<json::array> attention_runs(ScheduleStore &store, const StatusOptions &op
   });
   json::array out;
   for (const auto &r : found) {
-    const json::value error = parsed_or_null(r.error_json);
+    const json::value error = stored_json(r.error_json);
     auto field = [&](const char *key) {
       const json::value *v = error.is_object() ? error.as_object().if_contains(key) : nullptr;
       return v != nullptr && v->is_string() ? json::value(v->as_string()) : json::value(nullptr);
@@ -105,20 +95,10 @@ Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
   }
   json::array accounts = assess_risks(ctx, items, options, clock, problems);
 
-  // Inputs stored before their action's manifest marked a field secret are shown redacted.
-  std::map<std::string, std::vector<std::string>> secret_fields;
+  InputRedactor redact(ctx);
   json::array upcoming, at_risk;
   for (auto &item : items) {
-    const std::string target = item.plugin + "." + item.target;
-    auto fields = secret_fields.find(target);
-    if (fields == secret_fields.end()) {
-      fields = secret_fields
-                   .emplace(target, item.kind == TargetKind::action
-                                        ? secret_inputs_of(ctx, item.plugin, item.target)
-                                        : std::vector<std::string>{})
-                   .first;
-    }
-    item.input_json = host::redact_secret_inputs(item.input_json, fields->second);
+    item.input_json = redact(item.plugin, item.kind, item.target, item.input_json);
     json::object o = item_json(item);
     if (!item.risks.empty())
       at_risk.push_back(o);

@@ -199,4 +199,45 @@ BOOST_FIXTURE_TEST_CASE(secret_inputs_are_refused_in_schedules_and_redacted_in_s
   BOOST_REQUIRE(!upcoming.empty());
   BOOST_TEST(upcoming[0].at("input").at("app_secret").as_string() == "[redacted]");
   BOOST_TEST(upcoming[0].at("input").at("app_id").as_string() == "1234");
+
+  // Its run keeps the same input; every command that prints a stored input redacts it.
+  store = sched::ScheduleStore::open(o);
+  BOOST_REQUIRE(store);
+  auto due = store.value()->materialise_due(now + std::chrono::hours(25));
+  BOOST_REQUIRE(due);
+  BOOST_REQUIRE_EQUAL(due.value().pending.size() + due.value().missed.size(), 1u);
+  const std::string run_id =
+      due.value().pending.empty() ? due.value().missed[0] : due.value().pending[0];
+  store.value().reset();
+  const auto expect_redacted = [&](const json::value &input, const std::string &what) {
+    BOOST_TEST(input.at("app_secret").as_string() == "[redacted]", what);
+    BOOST_TEST(input.at("app_id").as_string() == "1234", what);
+  };
+  for (const std::vector<std::string> &args :
+       {std::vector<std::string>{"schedule", "list", "--json"},
+        {"schedule", "show", "old"},
+        {"runs", "--json"},
+        {"runs", run_id},
+        {"schedule", "pause", "old"}}) {
+    std::vector<std::string> full{"--plugin", threads};
+    full.insert(full.end(), args.begin(), args.end());
+    const auto shown = run(full);
+    const std::string what = args[0] + " " + args[1];
+    BOOST_REQUIRE_MESSAGE(shown.exit_code == 0, what << ": " << shown.err);
+    BOOST_TEST(!contains(shown.out + shown.err, secret), what << ": " << shown.out);
+    const json::value v = json::parse(shown.out);
+    if (args[0] == "runs" && args[1] == "--json") {
+      BOOST_REQUIRE_EQUAL(v.as_array().size(), 1u);
+      expect_redacted(v.as_array()[0].at("input"), what);
+    } else if (args[1] == "list") {
+      BOOST_REQUIRE_EQUAL(v.as_array().size(), 1u);
+      expect_redacted(v.as_array()[0].at("input"), what);
+    } else {
+      expect_redacted(v.at("input"), what);
+    }
+    if (args[1] == "show") {
+      BOOST_REQUIRE_EQUAL(v.at("recent_runs").as_array().size(), 1u);
+      expect_redacted(v.at("recent_runs").as_array()[0].at("input"), what);
+    }
+  }
 }
