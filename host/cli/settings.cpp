@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -23,6 +25,21 @@ std::optional<std::string> env(const char *name) {
   if (value == nullptr || *value == '\0')
     return std::nullopt;
   return std::string(value);
+}
+
+// A secret given in the environment, taken out of it: the "NAME=value" text is wiped where
+// it lies (so /proc/PID/environ no longer shows it) and the name unset, so neither a plugin
+// (which runs in this process) nor a child process can read it there.
+std::optional<std::string> take_env_secret(const char *name) {
+  auto value = env(name);
+  char *text = std::getenv(name);
+  ::unsetenv(name); // drops the entry from environ; the text itself stays where it was
+  if (text != nullptr) {
+    // getenv pointed at the value; the name and '=' lie just before it.
+    const std::size_t name_size = std::char_traits<char>::length(name) + 1;
+    sodium_memzero(text - name_size, name_size + std::char_traits<char>::length(text));
+  }
+  return value;
 }
 
 Error config_error(const fs::path &file, std::string_view what) {
@@ -240,7 +257,7 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
       settings.no_store_reason = dir.error();
   }
 
-  settings.master_key.env_value = env("AUTOHOST_MASTER_KEY");
+  settings.master_key.env_value = take_env_secret("AUTOHOST_MASTER_KEY");
   if (auto e = env("AUTOHOST_MASTER_KEY_FILE")) {
     settings.master_key.key_file = *e;
   } else if (config.master_key_file) {

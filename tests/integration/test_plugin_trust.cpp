@@ -282,3 +282,25 @@ BOOST_FIXTURE_TEST_CASE(the_host_is_not_dumpable_and_has_no_core_limit_unless_as
   BOOST_TEST(bad.exit_code == 2);
   BOOST_TEST(contains(bad.err, "AUTOHOST_ALLOW_CORE_DUMPS must be 1 or 0"), bad.err);
 }
+
+// A plugin runs in the host's process: the master key given in the environment must not be
+// there for it (nor for a child process) to read, yet the store still opens with it.
+BOOST_FIXTURE_TEST_CASE(the_master_key_leaves_the_environment_once_read, Trust) {
+  const auto state = process_state(run({"--plugin-dir", dir.string(), "invoke", "probe.process"}));
+  BOOST_TEST(state.at("master_key_in_env").as_bool() == false);
+  BOOST_TEST(state.at("proc_environ_bytes").to_number<std::uint64_t>() > 0u); // HOME, PATH...
+  BOOST_TEST(state.at("master_key_in_proc_environ").as_bool() == false);
+
+  auto put = run({"--plugin-dir", dir.string(), "invoke", "probe.secret_put", "--input",
+                  R"({"key":"probe/kept","value":"v1"})"});
+  BOOST_TEST_REQUIRE(put.exit_code == 0, put.err);
+  auto got = run({"--plugin-dir", dir.string(), "invoke", "probe.secret_get", "--input",
+                  R"({"key":"probe/kept"})"});
+  BOOST_TEST_REQUIRE(got.exit_code == 0, got.err);
+  BOOST_TEST(json::parse(got.out).at("value").as_string() == "v1");
+  // Sealed with the key from the environment: another key cannot open the store.
+  auto other = run({"--plugin-dir", dir.string(), "invoke", "probe.secret_get", "--input",
+                    R"({"key":"probe/kept"})"},
+                   {{"AUTOHOST_MASTER_KEY", std::string(64, 'b')}});
+  BOOST_TEST(other.exit_code == 11, other.err);
+}

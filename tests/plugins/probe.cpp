@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -119,12 +121,21 @@ public:
     }
     if (action == "process") {
       // What the host did to its own process before loading plugins: dumpable, core limit.
+      // And what a plugin could read of the master key: the environment, and the text the
+      // process started with (/proc/self/environ).
       rlimit core{};
       ::getrlimit(RLIMIT_CORE, &core);
+      std::ifstream environ_file("/proc/self/environ", std::ios::binary);
+      const std::string environ_text((std::istreambuf_iterator<char>(environ_file)),
+                                     std::istreambuf_iterator<char>());
       return json::serialize(
           json::object{{"dumpable", ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)},
                        {"core_limit", static_cast<std::uint64_t>(core.rlim_cur)},
-                       {"core_hard_limit", static_cast<std::uint64_t>(core.rlim_max)}});
+                       {"core_hard_limit", static_cast<std::uint64_t>(core.rlim_max)},
+                       {"master_key_in_env", std::getenv("AUTOHOST_MASTER_KEY") != nullptr},
+                       {"proc_environ_bytes", environ_text.size()},
+                       {"master_key_in_proc_environ",
+                        environ_text.find("AUTOHOST_MASTER_KEY=") != std::string::npos}});
     }
     if (action == "wait_for_cancel") {
       // Returns once the host cancels the call or its deadline passes.
