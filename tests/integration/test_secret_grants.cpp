@@ -96,6 +96,23 @@ std::vector<std::string> listed_keys(const ProcessResult &r) {
 
 using Keys = std::vector<std::string>;
 
+// A batch (ABI 1.1 secret_put_many) of one write to the probe's own key and one to the Threads
+// token: the outside item is refused on its own (invalid_input, version 0), the own one lands.
+void batch_refuses_the_outside_item(World &w, const std::string &grants) {
+  const json::array writes{
+      json::object{{"key", "probe/batch"}, {"value", "b"}, {"expected_version", 0}},
+      json::object{
+          {"key", "threads/accounts/alice/token"}, {"value", "x"}, {"expected_version", 0}}};
+  auto r = w.probe_call("secret_put_many", {{"writes", writes}}, grants);
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+  const json::array items = json::parse(r.out).at("items").as_array();
+  BOOST_TEST_REQUIRE(items.size() == 2u, r.out);
+  BOOST_TEST(items[0].at("status").as_string() == "ok", r.out);
+  BOOST_TEST(items[1].at("status").as_string() == "invalid_input", r.out);
+  BOOST_TEST(items[1].at("version").to_number<std::uint64_t>() == 0u, r.out);
+  BOOST_TEST(w.stored_token() == token);
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_CASE(without_a_grant_another_plugins_secrets_are_refused, World) {
@@ -110,6 +127,7 @@ BOOST_FIXTURE_TEST_CASE(without_a_grant_another_plugins_secrets_are_refused, Wor
   refused(probe_call("secret_delete", {{"key", "threads/accounts/alice/token"}}),
           "threads/accounts/alice/token");
   BOOST_TEST(stored_token() == token);
+  batch_refuses_the_outside_item(*this, "");
   BOOST_TEST(probe_call("secret_get", {{"key", "probe/settings"}}).exit_code == 0);
 }
 
@@ -133,6 +151,9 @@ BOOST_FIXTURE_TEST_CASE(a_read_grant_reads_but_does_not_write, World) {
   refused(
       probe_call("secret_put", {{"key", "threads/accounts/alice/token"}, {"value", "x"}}, grants),
       "threads/accounts/alice/token");
+  refused(probe_call("secret_delete", {{"key", "threads/accounts/alice/token"}}, grants),
+          "threads/accounts/alice/token");
+  batch_refuses_the_outside_item(*this, grants);
   BOOST_TEST(stored_token() == token);
 }
 
