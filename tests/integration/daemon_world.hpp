@@ -42,12 +42,18 @@ inline std::string utc_in(std::int64_t seconds) {
   return buf;
 }
 
-// `autohost run ARGS` in the background with the fixture's environment.
+// `autohost run ARGS` in the background with the fixture's environment, changed by
+// `overrides` (e.g. a state directory of its own).
 class DaemonProcess {
 public:
-  DaemonProcess(Cli &cli, const std::vector<std::string> &args) : cli_(cli) {
+  DaemonProcess(Cli &cli, const std::vector<std::string> &args,
+                const std::map<std::string, std::optional<std::string>> &overrides = {})
+      : cli_(cli) {
     bp::environment env = boost::this_process::environment();
-    for (const auto &[name, value] : cli.env()) {
+    auto wanted = cli.env();
+    for (const auto &[name, value] : overrides)
+      wanted[name] = value;
+    for (const auto &[name, value] : wanted) {
       if (value) {
         env[name] = *value;
       } else {

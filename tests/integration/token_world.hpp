@@ -13,6 +13,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -71,6 +73,8 @@ struct Cli {
   std::set<std::string> secrets{sandbox_app_secret}; // never to appear in any output
   std::string all_output;
   double clock_offset_s = 0;
+  // Set or unset on top of env() for every process (e.g. AUTOHOST_STORE for a shared store).
+  std::map<std::string, std::optional<std::string>> extra_env;
 
   explicit Cli(const std::string &extra_plugin_config = "") {
     control("POST", "/__sandbox/reset");
@@ -104,7 +108,7 @@ struct Cli {
     const std::string lsan_options =
         (lsan != nullptr && *lsan != 0 ? std::string(lsan) + ":" : std::string()) +
         "intercept_tls_get_addr=0";
-    return {
+    std::map<std::string, std::optional<std::string>> all = {
         {"HOME", home.path().string()},
         {"LSAN_OPTIONS", lsan_options},
         {"AUTOHOST_STATE_DIR", (home / "state").string()},
@@ -115,6 +119,9 @@ struct Cli {
         {"AUTOHOST_LOG_LEVEL", std::nullopt},
         {"HTTPS_PROXY", std::nullopt},
         {"https_proxy", std::nullopt}};
+    for (const auto &[name, value] : extra_env)
+      all[name] = value;
+    return all;
   }
 
   // Sandbox and host clocks to `seconds` after the sandbox's real time.
