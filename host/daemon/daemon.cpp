@@ -3,7 +3,7 @@
 
 #include "daemon/job_defaults.hpp"
 #include "daemon/run_worker.hpp"
-#include "daemon/store_watch.hpp"
+#include "daemon/wake_source.hpp"
 #include "errors.hpp"
 #include "scheduler/zone.hpp"
 
@@ -60,7 +60,8 @@ public:
   Loop(ScheduleStore &store, PluginPool &plugins, host::Logger &logger, host::Clock clock,
        StopSignal &stop, const DaemonOptions &options)
       : store_(store), plugins_(plugins), logger_(logger), clock_(std::move(clock)), stop_(stop),
-        options_(options), watch_(store.file()), worker_(make_worker_id()),
+        options_(options), wake_(make_wake_source(store.file().string(), logger)),
+        worker_(make_worker_id()),
         renew_every_(std::max(milliseconds(200), milliseconds(options.lease) / 3)) {}
 
   DaemonEnd run();
@@ -71,6 +72,8 @@ private:
     daemon_log(logger_, level, message, fields);
   }
   bool store_ok(const Error &error, std::string_view doing);
+  // After each turn of the loop: notes the start and the end of a run of failing turns.
+  void end_turn();
   void register_job_defaults();
   bool make_due_runs();
   bool claim_runs();
@@ -92,20 +95,46 @@ private:
   host::Clock clock_;
   StopSignal &stop_;
   DaemonOptions options_;
-  StoreWatch watch_;
+  std::unique_ptr<WakeSource> wake_;
   EventFd done_;
   Handoff handoff_;
   std::string worker_;
   milliseconds renew_every_;
   std::list<std::unique_ptr<ActiveRun>> active_;
   bool store_failed_ = false;
+  bool failed_this_turn_ = false;
+  bool outage_ = false;           // every turn since the last logged error failed too
+  std::int64_t failed_calls_ = 0; // store calls that failed in this outage
 };
 
 bool Loop::store_ok(const Error &error, std::string_view doing) {
-  log(AH_LOG_ERROR, "store error",
-      {{"doing", doing}, {"error", host::error_message(error)}, {"store", store_.file().string()}});
+  // During an outage (a database that cannot be reached) every turn fails the same way:
+  // the first turn's errors say why, the rest are counted and summed up when it ends.
+  if (!outage_) {
+    log(AH_LOG_ERROR, "store error",
+        {{"doing", doing},
+         {"error", host::error_message(error)},
+         {"store", store_.file().string()}});
+  }
   store_failed_ = true;
+  failed_this_turn_ = true;
+  ++failed_calls_;
   return false;
+}
+
+void Loop::end_turn() {
+  if (failed_this_turn_ && !outage_) {
+    outage_ = true;
+    log(AH_LOG_WARN, "store failing; claiming nothing and logging no more store errors until it "
+                     "works again");
+  } else if (!failed_this_turn_ && outage_) {
+    outage_ = false;
+    log(AH_LOG_INFO, "store works again", {{"failed_calls", failed_calls_}});
+    failed_calls_ = 0;
+  }
+  if (!outage_)
+    failed_calls_ = 0;
+  failed_this_turn_ = false;
 }
 
 void Loop::register_job_defaults() {
@@ -252,7 +281,7 @@ milliseconds Loop::sleep_time(bool claimed_nothing) {
   }
   if (!active_.empty())
     timeout = std::min(timeout, renew_every_);
-  if (watch_.fd() < 0)
+  if (wake_->fd() < 0)
     timeout = std::min<milliseconds>(timeout, options_.fallback_check);
   return std::max(timeout, milliseconds(0));
 }
@@ -269,14 +298,18 @@ void Loop::wait(milliseconds timeout, std::int64_t seen) {
         std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
     if (left.count() <= 0 || stop_.requested())
       return;
-    pollfd fds[3] = {{stop_.fd(), POLLIN, 0}, {done_.fd(), POLLIN, 0}, {watch_.fd(), POLLIN, 0}};
-    const int n = poll(fds, watch_.fd() >= 0 ? 3 : 2,
-                       static_cast<int>(std::min<std::int64_t>(left.count(), 3'600'000)));
-    if (n <= 0)
-      continue; // timeout (the loop ends above) or EINTR
+    // The source may need a turn before the sleep ends (a reconnect that is due).
+    const auto due = wake_->due_in();
+    const milliseconds slice = due ? std::min(left, *due) : left;
+    pollfd fds[3] = {{stop_.fd(), POLLIN, 0}, {done_.fd(), POLLIN, 0}, {wake_->fd(), POLLIN, 0}};
+    const int n = poll(fds, wake_->fd() >= 0 ? 3 : 2,
+                       static_cast<int>(std::min<std::int64_t>(slice.count(), 3'600'000)));
+    if (n < 0)
+      continue; // EINTR
     if (fds[0].revents != 0 || fds[1].revents != 0)
       return;
-    if (fds[2].revents != 0 && watch_.drain()) {
+    const bool readable = n > 0 && wake_->fd() >= 0 && fds[2].revents != 0;
+    if ((readable || (due && n == 0 && *due <= slice)) && wake_->drain()) {
       if (generation() != seen)
         return;
     }
@@ -327,9 +360,9 @@ DaemonEnd Loop::run() {
        {"workers", options_.workers},
        {"lease_s", options_.lease.count()},
        {"store", store_.file().string()}});
-  if (!watch_.problem().empty()) {
+  if (const auto problem = wake_->problem(); !problem.empty()) {
     log(AH_LOG_WARN, "store changes are noticed by polling",
-        {{"problem", watch_.problem()}, {"every_s", options_.fallback_check.count()}});
+        {{"problem", problem}, {"every_s", options_.fallback_check.count()}});
   }
   register_job_defaults();
   if (options_.once && store_failed_)
@@ -369,7 +402,9 @@ DaemonEnd Loop::run() {
     const std::int64_t seen = generation();
     make_due_runs();
     const bool claimed = claim_runs();
-    wait(sleep_time(!claimed), seen);
+    const milliseconds sleep = sleep_time(!claimed);
+    end_turn();
+    wait(sleep, seen);
   }
   return shut_down();
 }

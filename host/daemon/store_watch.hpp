@@ -3,24 +3,26 @@
 // compares the store's generation to see whether the change matters.
 #pragma once
 
+#include "daemon/wake_source.hpp"
+
 #include <filesystem>
 #include <string>
 
 namespace autohost::daemon {
 
-class StoreWatch {
+class StoreWatch final : public WakeSource {
 public:
   explicit StoreWatch(const std::filesystem::path &store_file);
-  ~StoreWatch();
+  ~StoreWatch() override;
   StoreWatch(const StoreWatch &) = delete;
   StoreWatch &operator=(const StoreWatch &) = delete;
 
   // -1 when inotify is not available (then `problem()` says why and the daemon falls back
   // to checking the generation every few seconds).
-  int fd() const noexcept { return fd_; }
-  const std::string &problem() const noexcept { return problem_; }
+  int fd() const noexcept override { return fd_; }
+  std::string problem() const override { return problem_; }
   // Reads every pending event; true when one concerned the store's files.
-  bool drain();
+  bool drain() override;
 
 private:
   int fd_ = -1;

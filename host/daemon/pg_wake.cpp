@@ -1,0 +1,96 @@
+// LISTEN on the store's database with reconnects.
+#include "daemon/pg_wake.hpp"
+
+#include "daemon/run_worker.hpp"
+#include "store/pg/pg_url.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+
+namespace autohost::daemon {
+namespace json = boost::json;
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+PgWake::PgWake(PgWakeOptions options, host::Logger &logger)
+    : options_(std::move(options)), logger_(logger),
+      backoff_(options_.first_retry, options_.max_retry) {
+  connect();
+}
+
+int PgWake::fd() const noexcept {
+  return connection_ != nullptr ? PQsocket(connection_->handle()) : -1;
+}
+
+std::string PgWake::problem() const { return problem_; }
+
+std::optional<milliseconds> PgWake::due_in() const {
+  if (connection_ != nullptr)
+    return std::nullopt;
+  // Rounded up: a caller that sleeps this long must find the retry due, not spin on zeros.
+  return std::max(milliseconds(0), std::chrono::ceil<milliseconds>(retry_at_ - SteadyClock::now()));
+}
+
+bool PgWake::connect() {
+  store::pg::ConnectOptions connect;
+  connect.url = options_.url;
+  connect.connect_timeout_s = options_.connect_timeout_s;
+  connect.statement_timeout_ms = 10'000;
+  auto opened = store::pg::Connection::open(connect);
+  std::string why;
+  if (opened) {
+    auto listened = opened.value()->listen(options_.channel);
+    if (listened) {
+      connection_ = std::move(opened).value();
+      backoff_.reset();
+      problem_.clear();
+      if (said_lost_) {
+        daemon_log(logger_, AH_LOG_INFO, "store notifications are back",
+                   {{"store", connection_->redacted_url()}});
+      }
+      said_lost_ = false;
+      return true;
+    }
+    why = listened.error().message;
+  } else {
+    why = opened.error().message;
+  }
+  lost(why);
+  return false;
+}
+
+void PgWake::lost(const std::string &why) {
+  connection_.reset();
+  const milliseconds wait = backoff_.next();
+  retry_at_ = SteadyClock::now() + wait;
+  problem_ = "not listening for store changes: " + why;
+  if (!said_lost_) {
+    // Once per outage: the retries that follow would only repeat it.
+    daemon_log(logger_, AH_LOG_WARN, "store notifications lost; reconnecting",
+               {{"store", store::pg::redact(options_.url)}, {"error", why}});
+    said_lost_ = true;
+  }
+}
+
+bool PgWake::drain() {
+  if (connection_ == nullptr) {
+    if (SteadyClock::now() < retry_at_)
+      return false;
+    // Back: whatever was notified while away is lost, so the store is looked at anew.
+    return connect();
+  }
+  bool woken = false;
+  while (true) {
+    auto next = connection_->wait_for_notification(milliseconds(0));
+    if (!next) {
+      lost(next.error().message);
+      return true; // a change may have been missed just before the loss
+    }
+    if (!next.value())
+      return woken;
+    woken = true;
+  }
+}
+
+} // namespace autohost::daemon
