@@ -1,4 +1,5 @@
-// Bounding what a plugin sends back as an error before the host prints, logs or stores it.
+// Bounding what a plugin sends back (errors, output, log fields) before the host prints,
+// logs or stores it.
 #include "plugin_errors.hpp"
 
 #include "errors.hpp"
@@ -52,9 +53,42 @@ Error bound_plugin_error(Error error) {
 }
 
 Result<std::string> bound_plugin_result(Result<std::string> result) {
-  if (result)
+  if (!result)
+    return bound_plugin_error(std::move(result).error());
+  std::string &output = result.value();
+  if (output.size() <= max_error_text_bytes)
     return result;
-  return bound_plugin_error(std::move(result).error());
+  boost::system::error_code ec;
+  json::value parsed = json::parse(output, ec);
+  const std::size_t size = output.size();
+  if (ec) {
+    output = cut_text(output, max_plugin_output_bytes);
+  } else {
+    cut_strings(parsed);
+    output = json::serialize(parsed);
+  }
+  if (output.size() > max_plugin_output_bytes) {
+    return make_error(AH_INTERNAL, "output_too_large",
+                      "the plugin's output is " + std::to_string(size) +
+                          " bytes, more than the host takes (" +
+                          std::to_string(max_plugin_output_bytes) + ")");
+  }
+  return result;
+}
+
+std::string bound_log_fields(std::string_view fields_json) {
+  if (fields_json.size() <= max_error_text_bytes)
+    return std::string(fields_json);
+  boost::system::error_code ec;
+  json::value fields = json::parse(fields_json, ec);
+  std::string text;
+  if (!ec && fields.is_object()) {
+    cut_strings(fields);
+    text = json::serialize(fields);
+  }
+  if (text.empty() || text.size() > max_error_body_bytes)
+    text = json::serialize(json::object{{"fields_cut", fields_json.size()}});
+  return text;
 }
 
 } // namespace autohost::host

@@ -2,6 +2,7 @@
 #include "services.hpp"
 
 #include "errors.hpp"
+#include "plugin_errors.hpp"
 
 #include <autohost/cut_text.hpp>
 #include <autohost/plugin.hpp>
@@ -84,7 +85,8 @@ void ServiceTable::log(void *host, ah_log_level level, ah_str message, ah_str fi
   try {
     auto &h = self(host);
     // A plugin may log a server's whole answer; one log line holds at most a few KiB of it.
-    h.logger_.log(level, h.plugin_name_, cut_text(from_ah(message)), from_ah(fields));
+    h.logger_.log(level, h.plugin_name_, cut_text(from_ah(message)),
+                  bound_log_fields(from_ah(fields)));
   } catch (...) {
     // Logging must never take a plugin call down with it.
   }

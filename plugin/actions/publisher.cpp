@@ -12,6 +12,8 @@
 #include "actions/publish_flow.hpp"
 #include "actions/publish_quota.hpp"
 
+#include <autohost/cut_text.hpp>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -31,6 +33,9 @@ namespace publish_flow {
 namespace {
 
 constexpr int max_container_rounds = 3;
+// A container's error_message is a short name (FAILED_DOWNLOADING_VIDEO...); a server's
+// longer text is cut before it reaches an error body or a log line, whichever host runs us.
+constexpr std::size_t max_container_error_bytes = 1024;
 
 std::string random_key() {
   std::random_device rd;
@@ -199,10 +204,12 @@ Result<ContainerState> Publisher::poll(const std::string &id, std::string &error
     const json::value *s = o != nullptr ? o->if_contains("status") : nullptr;
     const std::string text = s != nullptr && s->is_string() ? std::string(s->as_string()) : "";
     const ContainerState state = parse_state(text);
-    ctx_.progress("processing", text, elapsed());
+    ctx_.progress("processing", autohost::cut_text(text, 64), elapsed());
     if (state == ContainerState::error) {
       const json::value *m = o->if_contains("error_message");
-      error_message = m != nullptr && m->is_string() ? std::string(m->as_string()) : "UNKNOWN";
+      error_message = m != nullptr && m->is_string()
+                          ? autohost::cut_text(m->as_string(), max_container_error_bytes)
+                          : "UNKNOWN";
     }
     if (state != ContainerState::in_progress)
       return state;

@@ -151,6 +151,38 @@ BOOST_FIXTURE_TEST_CASE(huge_plugin_error_text_is_cut_wherever_it_is_shown_or_st
   expect_cut_utf8(std::string(attention[0].at("message").as_string()), size);
 }
 
+BOOST_FIXTURE_TEST_CASE(huge_plugin_output_and_log_fields_are_cut_wherever_shown_or_stored, Cli) {
+  // A successful answer and a log line holding a server's 7 MB text, passed on whole by a
+  // plugin: each string is cut at a character boundary and says so; the rest is kept.
+  const std::size_t size = 7340032;
+  const std::string input = R"({"message":"é","repeat":)" + std::to_string(size / 2) + "}";
+  auto now = probe_run({"invoke", "probe.big", "--input", input});
+  BOOST_REQUIRE_MESSAGE(now.exit_code == 0, now.err.substr(0, 2000));
+  BOOST_TEST(now.out.size() < 6000);
+  const auto out = json::parse(now.out);
+  expect_cut_utf8(std::string(out.at("text").as_string()), size);
+  BOOST_TEST(out.at("size").as_string() == "big");
+
+  auto logged = probe_run({"invoke", "probe.log", "--input", input});
+  BOOST_REQUIRE_MESSAGE(logged.exit_code == 0, logged.err.substr(0, 2000));
+  BOOST_TEST(logged.err.size() < 12000);
+  BOOST_REQUIRE(contains(logged.err, R"("probe":true)"));
+  const auto line = json::parse(logged.err.substr(0, logged.err.find('\n')));
+  expect_cut_utf8(std::string(line.at("text").as_string()), size);
+
+  auto added = probe_run(
+      {"schedule", "add", "probe.big", "--at", utc_now_text(), "--input", input, "--id", "big"});
+  BOOST_REQUIRE_MESSAGE(added.exit_code == 0, added.err.substr(0, 2000));
+  auto daemon = probe_run({"run", "--once", "--job-jitter", "0"});
+  BOOST_TEST(daemon.exit_code == 0, daemon.err.substr(0, 2000));
+  auto listed = probe_run({"runs", "--json"});
+  BOOST_REQUIRE_MESSAGE(listed.exit_code == 0, listed.err);
+  const auto list = json::parse(listed.out).as_array();
+  BOOST_REQUIRE_EQUAL(list.size(), 1u);
+  BOOST_TEST(list[0].at("status").as_string() == "succeeded");
+  expect_cut_utf8(std::string(list[0].at("output").at("text").as_string()), size);
+}
+
 BOOST_FIXTURE_TEST_CASE(secret_inputs_are_refused_in_schedules_and_redacted_in_status, Cli) {
   const std::string secret = "app-secret-9f8e7d";
   const std::string input =

@@ -1,5 +1,6 @@
 // Odd answers and odd input against the sandbox: numbers JSON cannot hold, numeric ids,
-// negative or absurd Retry-After hints, NUL characters in text, credentials in base URLs.
+// negative or absurd Retry-After hints, NUL characters in text, credentials in base URLs,
+// a container error of megabytes.
 // Each ends in valid JSON output or a clear error, never in a wrong value.
 #define BOOST_TEST_MODULE threads_odd
 #include "token_world.hpp"
@@ -114,4 +115,26 @@ BOOST_AUTO_TEST_CASE(info_never_shows_credentials_of_a_base_url) {
   const auto config = json::parse(r.out).at("config").as_object();
   BOOST_TEST(config.at("graph_base_url").as_string() == base);
   BOOST_TEST(config.at("oauth_base_url").as_string() == base);
+}
+
+// A carousel item whose processing failed with 100 KB of error text: the error body keeps
+// the advice and names the whole size, instead of being one cut string (or 200 KB).
+BOOST_AUTO_TEST_CASE(a_huge_container_error_is_cut_in_the_error_body) {
+  Account c;
+  const std::string huge(100000, 'E');
+  sbx::add_fault(sandbox(),
+                 json::serialize(json::object{
+                     {"group", "create"}, {"mode", "container_error"}, {"error_message", huge}}));
+  auto r = c.invoke("post", R"({"media":[{"type":"image","url":"https://cdn.example/a.jpg"},
+                                          {"type":"image","url":"https://cdn.example/b.jpg"}]})");
+  BOOST_TEST_REQUIRE(r.exit_code == 3, r.err.substr(0, 2000));
+  BOOST_TEST(r.err.size() < 6000);
+  const auto e = Cli::error_of(r);
+  BOOST_TEST(e.at("field").as_string() == "media[0]");
+  const std::string cut = std::string(1024, 'E') + " ... [cut, 100000 bytes]";
+  BOOST_TEST(e.at("error_message").as_string() == cut);
+  const std::string message(e.at("message").as_string());
+  BOOST_TEST(has(message, "(" + cut + "): "), message.substr(0, 200));
+  BOOST_TEST(!has(message, "bytes] ... [cut"), message.substr(message.size() - 100));
+  BOOST_TEST(c.posts() == 0);
 }

@@ -40,6 +40,16 @@ std::string str(const json::object &o, std::string_view k) {
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+// "message" `repeat` times (once without "repeat"): what a third-party plugin passing a
+// server's huge text on would send.
+std::string repeated(const json::object &o) {
+  const json::value *repeat = o.if_contains("repeat");
+  std::string text;
+  for (auto n = repeat != nullptr ? repeat->to_number<std::int64_t>() : 1; n > 0; --n)
+    text += str(o, "message");
+  return text;
+}
+
 ah_status status_from(std::string_view name) {
   for (int s = AH_OK; s <= AH_INTERNAL; ++s) {
     if (autohost::status_name(static_cast<ah_status>(s)) == name)
@@ -66,21 +76,24 @@ public:
     }
     if (action == "fail") {
       const ah_status status = status_from(str(in, "status"));
-      if (const json::value *repeat = in.if_contains("repeat")) {
-        // What a third-party plugin may do: pass a server's huge text on whole, in a body
-        // it builds itself.
-        std::string message;
-        for (auto n = repeat->to_number<std::int64_t>(); n > 0; --n)
-          message += str(in, "message");
+      if (in.contains("repeat")) {
+        // A body the plugin builds itself, holding the huge text whole.
         return Error{status, json::serialize(json::object{{"code", autohost::status_name(status)},
-                                                          {"message", message}})};
+                                                          {"message", repeated(in)}})};
       }
       return Error::make(status, "probe failed as asked");
     }
     if (action == "log") {
-      host_.log(AH_LOG_WARN, str(in, "message"), R"({"probe":true})");
+      // With "repeat", the repeated message goes in the fields as "text" too.
+      const std::string fields =
+          in.contains("repeat")
+              ? json::serialize(json::object{{"probe", true}, {"text", repeated(in)}})
+              : std::string(R"({"probe":true})");
+      host_.log(AH_LOG_WARN, str(in, "message"), fields);
       return std::string("{}");
     }
+    if (action == "big")
+      return json::serialize(json::object{{"text", repeated(in)}, {"size", "big"}});
     if (action == "log_debug") {
       // What a plugin does before building an expensive debug line (ABI 1.2 log_level).
       const bool wanted = host_.logs(AH_LOG_DEBUG);
@@ -201,7 +214,8 @@ using Adapter = autohost::PluginAdapter<&create>;
 
 constexpr const char manifest[] = R"({"name":"probe","actions":[
   {"name":"echo","description":"returns its input and call context","input_schema":{"type":"object"},"output_schema":{"type":"object"}},
-  {"name":"fail","description":"fails with the given status","input_schema":{"type":"object"},"output_schema":{"type":"object"}}
+  {"name":"fail","description":"fails with the given status","input_schema":{"type":"object"},"output_schema":{"type":"object"}},
+  {"name":"big","description":"succeeds with its message repeated as text","input_schema":{"type":"object"},"output_schema":{"type":"object"}}
 ],"jobs":[]})";
 
 constexpr ah_plugin make_table() {
