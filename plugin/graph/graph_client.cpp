@@ -3,6 +3,7 @@
 
 #include "http/redact.hpp"
 #include "http/retry_policy.hpp"
+#include "http/uri_parse.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url.hpp>
@@ -143,7 +144,7 @@ void GraphClient::call_all(const std::vector<Call> &calls, std::size_t concurren
 GraphResult<json::value> GraphClient::follow(const std::string &next, const std::string &token,
                                              const Call &like) const {
   urls::url_view base(config_.graph_base_url);
-  auto parsed = urls::parse_absolute_uri(next);
+  auto parsed = http::uri::parse_absolute_uri(next);
   if (!parsed || parsed->encoded_host_and_port() != base.encoded_host_and_port() ||
       parsed->scheme() != base.scheme()) {
     return Failure{

@@ -3,6 +3,7 @@
 
 #include "http/ascii.hpp"
 #include "http/redact.hpp"
+#include "http/uri_parse.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -95,7 +96,7 @@ Result<std::optional<ProxyEndpoint>> parse_proxy_url(std::string_view url) {
   if (with_scheme.find("://") == std::string::npos) {
     with_scheme.insert(0, "http://"); // curl treats a scheme-less proxy as http
   }
-  auto parsed = boost::urls::parse_absolute_uri(with_scheme);
+  auto parsed = uri::parse_absolute_uri(with_scheme);
   if (!parsed) {
     return proxy_error(url, "not a URL");
   }

@@ -2,6 +2,7 @@
 #include "http/redact.hpp"
 
 #include "http/ascii.hpp"
+#include "http/uri_parse.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
@@ -80,7 +81,7 @@ std::string redact_unparseable(std::string_view text) {
 
 std::string redact_url(std::string_view url) noexcept {
   try {
-    auto parsed = boost::urls::parse_uri_reference(url);
+    auto parsed = uri::parse_uri_reference(url);
     if (!parsed) {
       return redact_unparseable(url);
     }
@@ -103,7 +104,7 @@ std::string redact_url(std::string_view url) noexcept {
 
 std::string without_userinfo(std::string_view url) noexcept {
   try {
-    auto parsed = boost::urls::parse_uri_reference(url);
+    auto parsed = uri::parse_uri_reference(url);
     if (!parsed) {
       // Not a URL boost reads ("https://a@b@host"): nothing up to the last '@' is shown.
       const auto scheme = url.find("://");

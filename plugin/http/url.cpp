@@ -3,6 +3,7 @@
 
 #include "http/ascii.hpp"
 #include "http/redact.hpp"
+#include "http/uri_parse.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -30,7 +31,7 @@ std::string host_and_port(std::string_view host, bool host_is_ipv6, std::uint16_
 }
 
 Result<Target> parse_target(std::string_view url, PlainHttp plain) {
-  auto parsed = boost::urls::parse_uri(url);
+  auto parsed = uri::parse_uri(url);
   if (!parsed) {
     return invalid(url, "not an absolute URL");
   }

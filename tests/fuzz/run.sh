@@ -52,6 +52,7 @@ for name in "${harnesses[@]}"; do
   exe="$build/tests/fuzz/fuzz_$name"
   corpus="$build/fuzz-corpus/$name"
   artifacts="$build/fuzz-artifacts/$name/"
+  rm -rf "$artifacts" # a crash from an earlier run is not this run's
   mkdir -p "$corpus" "$artifacts"
   out="$build/fuzz-$name.log"
   # One process (no -jobs: that forks a worker logging to ./fuzz-0.log); the machine is
@@ -67,7 +68,15 @@ for name in "${harnesses[@]}"; do
   else
     failed=$((failed + 1))
     echo "FAIL fuzz_$name (exit $status): input saved in $artifacts; log $out"
-    grep -E 'ERROR|rule broken|runtime error|SUMMARY' "$out" | head -n 5
+    # What the harness said before it died (an uncaught exception or a broken rule prints
+    # above libFuzzer's own lines), and the input, so a CI log alone reproduces the find.
+    grep -v -E '^(#[0-9]+|INFO:|MS:|base unit:|stat::|Done )' "$out" | head -n 25
+    for crash in "$artifacts"*; do
+      [ -f "$crash" ] || continue
+      echo "input $(basename "$crash") ($(stat -c %s "$crash") bytes), base64:"
+      head -c 4096 "$crash" | base64 -w 0
+      echo
+    done
   fi
 done
 echo "$passed passed, $failed failed"
