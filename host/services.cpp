@@ -3,6 +3,7 @@
 
 #include "errors.hpp"
 #include "plugin_errors.hpp"
+#include "wipe.hpp"
 
 #include <autohost/cut_text.hpp>
 #include <autohost/plugin.hpp>
@@ -105,6 +106,8 @@ ah_status ServiceTable::secret_get(void *host, ah_str key, ah_sink *value,
       return report(value, got.error());
     if (!got.value())
       return AH_NOT_FOUND;
+    // The plugin gets its own copy; the decrypted text the host holds is wiped.
+    const WipeOnExit wiped(got.value()->value);
     write_to(value, got.value()->value);
     if (version != nullptr)
       *version = got.value()->version;

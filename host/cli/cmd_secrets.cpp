@@ -4,6 +4,7 @@
 #include "cli/input.hpp"
 #include "cli/number_flags.hpp"
 #include "errors.hpp"
+#include "wipe.hpp"
 
 #include <boost/json.hpp>
 
@@ -84,7 +85,8 @@ int secrets_set(store::SecretStore &secrets, const std::string &key, std::uint64
   auto read = read_secret_value();
   if (!read)
     return usage_error("secrets", host::error_message(read.error()));
-  const std::string &value = read.value();
+  std::string &value = read.value();
+  const host::WipeOnExit wiped(value);
   if (value.empty())
     return usage_error("secrets", "the value read from stdin is empty");
   auto put = secrets.put(key, value, expected);
@@ -103,6 +105,7 @@ int secrets_get(store::SecretStore &secrets, const std::string &key, bool reveal
     return report_error(
         make_error(AH_NOT_FOUND, "not_found", "secret '" + key + "' does not exist"));
   }
+  const host::WipeOnExit wiped(got.value()->value);
   if (reveal) {
     std::cout << got.value()->value << std::endl;
     return exit_ok;

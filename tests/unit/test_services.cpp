@@ -12,6 +12,7 @@
 #include "store/sqlite.hpp"
 #include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
+#include "wipe.hpp"
 
 #include <autohost/host.hpp>
 
@@ -312,4 +313,22 @@ BOOST_AUTO_TEST_CASE(the_plugin_tests_fake_host_keeps_every_rule_but_key_checks)
   }
   BOOST_TEST(key_checks > 0);
   BOOST_TEST(report.at("passed").as_int64() >= 20);
+}
+
+// What secret_get and `secrets` leave behind of a decrypted value: zeros in the whole buffer,
+// including bytes past the end of a shorter value that once held a longer one.
+BOOST_AUTO_TEST_CASE(wipe_zeroes_the_whole_buffer_it_keeps) {
+  std::string text(200, 's');
+  text.resize(10); // the buffer still holds 190 more 's' past the end
+  const char *buffer = text.data();
+  const std::size_t capacity = text.capacity();
+  BOOST_REQUIRE(capacity >= 200u);
+  { const autohost::host::WipeOnExit wiped(text); }
+  BOOST_TEST(text.empty());
+  BOOST_TEST(text.data() == buffer); // the same buffer, not a new one
+  BOOST_TEST(text.capacity() == capacity);
+  std::size_t nonzero = 0;
+  for (std::size_t i = 0; i < capacity; ++i)
+    nonzero += buffer[i] != 0 ? 1 : 0;
+  BOOST_TEST(nonzero == 0u);
 }
