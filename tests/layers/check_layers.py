@@ -29,6 +29,7 @@ HOST_ROOT_FILES = {
     "secret_scope": "plugins",
     "services": "plugins",
     "started_plugin": "plugins",
+    "wipe": "plugins",
     "main": "main",
 }
 PLUGIN = {
