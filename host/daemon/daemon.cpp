@@ -269,10 +269,14 @@ milliseconds Loop::sleep_time(bool claimed_nothing) {
       store_ok(wake.error(), "finding the next wake-up time");
       timeout = seconds(5);
     } else if (wake.value()) {
-      // Wall-clock milliseconds until the wake-up second starts (the store counts seconds).
+      // Milliseconds until the wake-up second starts (the store counts seconds), by the
+      // store's clock where it decides on its own (a host clock minutes off must neither
+      // make the daemon look again every second nor oversleep).
+      const std::int64_t host_now = clock_();
+      const auto offset = wake_->store_clock_offset(host_now).value_or(milliseconds(0));
       const auto until = milliseconds(
           std::chrono::duration_cast<milliseconds>(wake.value()->time_since_epoch()).count() -
-          clock_());
+          (host_now + offset.count()));
       // Work due now that could not be claimed (e.g. a schedule whose previous run still
       // runs): its change of state wakes the loop; look again in a second at the latest.
       timeout = until.count() > 0 ? std::min(timeout, until)

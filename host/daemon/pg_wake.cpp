@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace autohost::daemon {
 namespace json = boost::json;
@@ -26,6 +27,8 @@ int PgWake::fd() const noexcept {
 std::string PgWake::problem() const { return problem_; }
 
 std::optional<milliseconds> PgWake::due_in() const {
+  if (pending_)
+    return milliseconds(0);
   if (connection_ != nullptr)
     return std::nullopt;
   // Rounded up: a caller that sleeps this long must find the retry due, not spin on zeros.
@@ -73,12 +76,37 @@ void PgWake::lost(const std::string &why) {
   }
 }
 
+std::optional<milliseconds> PgWake::store_clock_offset(std::int64_t host_now_ms) {
+  if (connection_ == nullptr)
+    return std::nullopt;
+  const auto before = SteadyClock::now();
+  auto rows = connection_->execute("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8");
+  const auto round_trip = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - before);
+  if (!rows) {
+    lost(rows.error().message);
+    pending_ = true; // a change may have been missed just before the loss
+    return std::nullopt;
+  }
+  // libpq took in whatever arrived with the answer, so the descriptor will not show it.
+  for (auto next = connection_->wait_for_notification(milliseconds(0)); next && next.value();
+       next = connection_->wait_for_notification(milliseconds(0))) {
+    pending_ = true;
+  }
+  auto store_ms = rows.value().int64(0, 0);
+  if (!store_ms)
+    return std::nullopt;
+  // The database read its clock about halfway through the round trip.
+  return milliseconds(store_ms.value() - host_now_ms) - round_trip / 2;
+}
+
 bool PgWake::drain() {
+  const bool was_pending = std::exchange(pending_, false);
   if (connection_ == nullptr) {
     if (SteadyClock::now() < retry_at_)
-      return false;
+      return was_pending;
     // Back: whatever was notified while away is lost, so the store is looked at anew.
-    return connect();
+    const bool back = connect();
+    return back || was_pending;
   }
   bool woken = false;
   while (true) {
@@ -88,7 +116,7 @@ bool PgWake::drain() {
       return true; // a change may have been missed just before the loss
     }
     if (!next.value())
-      return woken;
+      return woken || was_pending;
     woken = true;
   }
 }

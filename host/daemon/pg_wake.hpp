@@ -32,6 +32,9 @@ public:
   bool drain() override;
   std::optional<std::chrono::milliseconds> due_in() const override;
   std::string problem() const override;
+  // SELECT clock_timestamp() on the listening connection, against the host clock read
+  // around it; a notification that arrives meanwhile makes due_in() zero, so it still wakes.
+  std::optional<std::chrono::milliseconds> store_clock_offset(std::int64_t host_now_ms) override;
   bool listening() const noexcept { return connection_ != nullptr; }
 
 private:
@@ -45,6 +48,7 @@ private:
   ReconnectBackoff backoff_;
   std::chrono::steady_clock::time_point retry_at_;
   bool said_lost_ = false; // the loss was logged; the return will be
+  bool pending_ = false;   // a query took in notifications: drain() at once
   std::string problem_;    // why not listening (redacted), "" while listening
 };
 

@@ -6,6 +6,7 @@
 #include "log.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,14 @@ public:
   virtual std::optional<std::chrono::milliseconds> due_in() const { return std::nullopt; }
   // Why changes are noticed by polling only; "" when they are not.
   virtual std::string problem() const = 0;
+  // The store's clock minus the host's (`host_now_ms`, ms since the epoch) for a store that
+  // decides what is due on a clock of its own (PostgreSQL: the database's), so the daemon
+  // sleeps until the store's wake-up time by the store's clock. nullopt: the store uses the
+  // caller's clock, or it cannot be asked now.
+  virtual std::optional<std::chrono::milliseconds> store_clock_offset(std::int64_t host_now_ms) {
+    (void)host_now_ms;
+    return std::nullopt;
+  }
 };
 
 // The channel PostgreSQL stores notify on each change of the scheduler's generation.

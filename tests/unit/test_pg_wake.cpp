@@ -190,3 +190,36 @@ BOOST_AUTO_TEST_CASE(the_backoff_doubles_up_to_its_cap_with_jitter_and_resets) {
   backoff.reset();
   BOOST_TEST(backoff.next().count() <= 100);
 }
+
+BOOST_AUTO_TEST_CASE(the_store_clock_is_the_databases_and_asking_it_loses_no_wake_up) {
+  PgCluster cluster;
+  CapturedLog log;
+  PgWake wake(options_for(cluster.url()), log.logger);
+  BOOST_REQUIRE_MESSAGE(wake.listening(), wake.problem());
+  const auto host_now = [] {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  // The database runs on this machine's clock: a host clock 300 s ahead is 300 s off.
+  const auto offset = wake.store_clock_offset(host_now() + 300'000);
+  BOOST_REQUIRE(offset.has_value());
+  BOOST_TEST(offset->count() > -301'000);
+  BOOST_TEST(offset->count() < -299'000);
+  BOOST_TEST(std::abs(wake.store_clock_offset(host_now()).value().count()) < 1000);
+
+  // A notification that arrives while the clock is asked is read with its answer.
+  cluster.psql(std::string("NOTIFY ") + wake_channel);
+  std::this_thread::sleep_for(200ms); // it is on the connection now
+  BOOST_REQUIRE(wake.store_clock_offset(host_now()).has_value());
+  BOOST_TEST(wake.due_in().value_or(1h) == 0ms, "the wake-up was swallowed");
+  BOOST_TEST(wake.drain());
+  BOOST_TEST(!wake.due_in().has_value());
+  BOOST_TEST(!wake.drain());
+}
+
+BOOST_AUTO_TEST_CASE(a_sqlite_store_uses_the_host_clock) {
+  CapturedLog log;
+  const auto source = make_wake_source("/tmp/autohost-no-such-dir/store.db", log.logger);
+  BOOST_TEST(!source->store_clock_offset(0).has_value());
+}
