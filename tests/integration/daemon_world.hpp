@@ -174,6 +174,22 @@ inline std::int64_t publishes() {
   return control("GET", "/__sandbox/stats").at("publishes").at("total").as_int64();
 }
 
+// Checks that each of `count` posts (`text_of(i)`) is in the sandbox exactly once and that
+// nothing else was published; "N missing, N doubled" for the test's message.
+template <class TextOf> std::string check_published_once(int count, TextOf text_of) {
+  const auto published = posts_by_text();
+  int missing = 0, doubled = 0;
+  for (int i = 0; i < count; ++i) {
+    const auto it = published.find(text_of(i));
+    const int n = it == published.end() ? 0 : it->second;
+    BOOST_TEST(n == 1, text_of(i) << " was published " << n << " times");
+    missing += n == 0;
+    doubled += n > 1;
+  }
+  BOOST_TEST(publishes() == count);
+  return std::to_string(missing) + " missing, " + std::to_string(doubled) + " doubled";
+}
+
 // Waits until `done()` holds, checking every 100 ms; false after `bound`.
 template <class F> bool eventually(F done, std::chrono::seconds bound) {
   const auto until = Clock::now() + bound;

@@ -161,21 +161,11 @@ BOOST_FIXTURE_TEST_CASE(sigkill_at_random_points_never_loses_or_doubles_a_post, 
     BOOST_REQUIRE_MESSAGE(finished, "runs still open: " + json::serialize(runs(*this)));
   }
 
-  const auto published = posts_by_text();
-  int missing = 0, doubled = 0;
-  for (int i = 0; i < posts; ++i) {
-    const auto it = published.find(post_text(i));
-    const int n = it == published.end() ? 0 : it->second;
-    BOOST_TEST(n == 1, post_text(i) << " was published " << n << " times");
-    missing += n == 0;
-    doubled += n > 1;
-  }
-  BOOST_TEST(publishes() == posts);
+  const std::string published = check_published_once(posts, post_text);
   int attempts = 0;
   for (const auto &run : runs(*this)) {
     BOOST_TEST(status_of(run) == "succeeded", json::serialize(run));
     attempts += static_cast<int>(run.at("attempts").as_int64());
   }
-  BOOST_TEST_MESSAGE(posts << " posts, " << missing << " missing, " << doubled << " doubled; "
-                           << attempts << " attempts in all");
+  BOOST_TEST_MESSAGE(posts << " posts, " << published << "; " << attempts << " attempts in all");
 }
