@@ -136,7 +136,7 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   if (!secrets)
     return report_error(secrets.error(), exit_store);
   scheduler::ScheduleStoreOptions store_options;
-  store_options.file = secrets.value()->file();
+  store_options.file = secrets.value()->location();
   store_options.lease = opts.lease;
   store_options.retry.max_attempts = max_attempts;
   auto store = scheduler::ScheduleStore::open(store_options);

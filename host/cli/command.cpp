@@ -21,12 +21,12 @@ const host::PluginRegistry &Context::registry(std::string_view only) {
   return found->second;
 }
 
-Result<store::SqliteStore *> Context::store() {
+Result<store::SqlSecretStore *> Context::store() {
   if (!store_) {
     if (settings_.no_store_reason)
       return *settings_.no_store_reason;
-    const store::SqliteStoreOptions options{settings_.store_file, settings_.master_key};
-    AH_TRY_ASSIGN(store_, store::SqliteStore::open(options));
+    const store::SecretStoreOptions options{settings_.store_file, settings_.master_key};
+    AH_TRY_ASSIGN(store_, store::SqlSecretStore::open(options));
   }
   return store_.get();
 }

@@ -5,7 +5,7 @@
 #include "cli/settings.hpp"
 #include "log.hpp"
 #include "plugin_registry.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 
 #include <autohost/result.hpp>
 
@@ -33,13 +33,13 @@ public:
   // plugin directories (see PluginRegistry::discover); commands that name one plugin pass it.
   const host::PluginRegistry &registry(std::string_view only = {});
   // Opened on first use; the error names the file and the reason.
-  Result<store::SqliteStore *> store();
+  Result<store::SqlSecretStore *> store();
 
 private:
   Settings settings_;
   host::Logger &logger_;
   std::map<std::string, host::PluginRegistry, std::less<>> registries_; // by `only`
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::SqlSecretStore> store_;
 };
 
 struct Command {

@@ -23,7 +23,7 @@ std::unique_ptr<ScheduleStore> open_schedule_store(Context &ctx, int &exit) {
     return nullptr;
   }
   ScheduleStoreOptions options;
-  options.file = secrets.value()->file();
+  options.file = secrets.value()->location();
   auto opened = ScheduleStore::open(options);
   if (!opened) {
     exit = report_error(opened.error(), exit_store);

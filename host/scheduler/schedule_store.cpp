@@ -4,7 +4,7 @@
 #include "errors.hpp"
 #include "scheduler/ids.hpp"
 #include "scheduler/store_rows.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 
 namespace autohost::scheduler {
 namespace fs = std::filesystem;

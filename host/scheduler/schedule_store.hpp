@@ -23,7 +23,7 @@
 namespace autohost::scheduler {
 
 struct ScheduleStoreOptions {
-  std::filesystem::path file; // an autohost store (SqliteStore::open creates it)
+  std::filesystem::path file; // an autohost store (SqlSecretStore::open creates it)
   int busy_timeout_ms = 15000;
   RetryPolicy retry;
   // A claimed run belongs to its daemon until then; renew_lease() extends it. A run whose

@@ -90,11 +90,14 @@ private:
 };
 
 // A write transaction (BEGIN IMMEDIATE, so the write lock is taken up front and two
-// writers never deadlock upgrading). Rolls back unless committed, so every early return
-// leaves the file as it was.
+// writers never deadlock upgrading), or with `write` false a read transaction (BEGIN: one
+// snapshot, no lock until something writes). Rolls back unless committed, so every early
+// return leaves the file as it was.
 class Transaction {
 public:
-  explicit Transaction(Database &db) : db_(db) { active_ = db_.exec("BEGIN IMMEDIATE"); }
+  explicit Transaction(Database &db, bool write = true) : db_(db) {
+    active_ = db_.exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
   Transaction(const Transaction &) = delete;
   Transaction &operator=(const Transaction &) = delete;
   ~Transaction() {

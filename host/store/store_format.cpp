@@ -2,7 +2,7 @@
 #include "store/store_format.hpp"
 
 #include "errors.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 
 #include <sodium.h>
 

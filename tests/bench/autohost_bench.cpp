@@ -10,7 +10,7 @@
 // "calls_per_s","p50_ms","p99_ms","max_rss_kb"}.
 #include "../../host/log.hpp"
 #include "../../host/services.hpp"
-#include "../../host/store/sqlite_store.hpp"
+#include "../../host/store/sql_secret_store.hpp"
 
 #include <autohost/host.hpp>
 
@@ -64,7 +64,7 @@ int run(const Options &o) {
   const char *key = std::getenv("AUTOHOST_MASTER_KEY");
   if (key == nullptr)
     throw std::runtime_error("AUTOHOST_MASTER_KEY is not set");
-  auto store = store::SqliteStore::open({o.store, store::KeySource{key, {}}});
+  auto store = store::SqlSecretStore::open({o.store, store::KeySource{key, {}}});
   if (!store)
     throw std::runtime_error("store: " + store.error().body);
   host::Logger logger(stderr, AH_LOG_WARN);

@@ -1,7 +1,7 @@
 // libFuzzer harness: opening a store file holding arbitrary bytes. It must end in a clean
 // error or a working store (what is written reads back).
 #include "fuzz_check.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -9,7 +9,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using autohost::store::SqliteStore;
+using autohost::store::SqlSecretStore;
 
 fs::path prepare() {
   char dir[] = "/tmp/autohost-fuzz-store-XXXXXX";
@@ -33,13 +33,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     std::ofstream out(file, std::ios::binary);
     out.write(reinterpret_cast<const char *>(data), static_cast<std::streamsize>(size));
   }
-  autohost::store::SqliteStoreOptions options;
+  autohost::store::SecretStoreOptions options;
   options.file = file;
   options.key.env_value = std::string(64, 'a');
   options.busy_timeout_ms = 100;
-  auto store = SqliteStore::open(options);
+  auto store = SqlSecretStore::open(options);
   if (!store) {
-    fuzz::require_clean_error(store.error(), "SqliteStore::open");
+    fuzz::require_clean_error(store.error(), "SqlSecretStore::open");
     remove_store(file);
     return 0;
   }

@@ -6,7 +6,7 @@
 #include "cli_world.hpp"
 
 #include "scheduler/schedule_store.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 
 #include <boost/json.hpp>
 

@@ -6,7 +6,7 @@
 #include "cli_world.hpp"
 
 #include "scheduler/schedule_store.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 
 #include <boost/json.hpp>
 
@@ -40,7 +40,7 @@ struct Cli : CliWorld {
   }
 
   std::unique_ptr<sched::ScheduleStore> open_store() {
-    auto secrets = autohost::store::SqliteStore::open(autohost::store::SqliteStoreOptions{
+    auto secrets = autohost::store::SqlSecretStore::open(autohost::store::SecretStoreOptions{
         home / "state/store.db",
         autohost::store::KeySource{std::nullopt, home / "state/master.key"}});
     BOOST_REQUIRE(secrets);

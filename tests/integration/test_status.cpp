@@ -6,7 +6,7 @@
 #include "token_world.hpp"
 
 #include "scheduler/schedule_store.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 
 #include <chrono>
 #include <ctime>
@@ -261,7 +261,7 @@ BOOST_AUTO_TEST_CASE(runs_that_need_attention_are_shown_with_their_error) {
     // What a daemon does, through the library, on the same store: the run ends needing
     // attention.
     const fs::path file = c.home / "state/store.db";
-    auto secrets = autohost::store::SqliteStore::open(autohost::store::SqliteStoreOptions{
+    auto secrets = autohost::store::SqlSecretStore::open(autohost::store::SecretStoreOptions{
         file, autohost::store::KeySource{std::nullopt, c.home / "state/master.key"}});
     BOOST_REQUIRE(secrets);
     sched::ScheduleStoreOptions o;
@@ -303,7 +303,7 @@ BOOST_AUTO_TEST_CASE(pending_runs_are_upcoming_and_judged_too) {
   schedule_post(c, "late", "alice", 60);
   {
     const fs::path file = c.home / "state/store.db";
-    auto secrets = autohost::store::SqliteStore::open(autohost::store::SqliteStoreOptions{
+    auto secrets = autohost::store::SqlSecretStore::open(autohost::store::SecretStoreOptions{
         file, autohost::store::KeySource{std::nullopt, c.home / "state/master.key"}});
     BOOST_REQUIRE(secrets);
     sched::ScheduleStoreOptions o;

@@ -8,7 +8,7 @@
 
 #include "log.hpp"
 #include "services.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 
 #include <autohost/host.hpp>
 
@@ -33,7 +33,7 @@ std::string account_name(int i) { return "acct" + std::to_string(i); }
 class CountingHost {
 public:
   explicit CountingHost(bool abi_1_0) {
-    auto s = store::SqliteStore::open(
+    auto s = store::SqlSecretStore::open(
         {dir / "store.db", store::KeySource{std::string(64, 'c'), dir / "master.key"}});
     BOOST_REQUIRE(s);
     store_ = std::move(s).value();
@@ -81,7 +81,7 @@ public:
   ~CountingHost() { std::fclose(log_); }
 
   const ah_host_services *table() const { return &table_; }
-  store::SqliteStore &store() { return *store_; }
+  store::SqlSecretStore &store() { return *store_; }
 
   TempDir dir;
   int puts = 0, batches = 0, batched_items = 0, calls_beyond_size = 0;
@@ -95,7 +95,7 @@ private:
 
   std::FILE *log_ = std::tmpfile();
   host::Logger logger_{log_, AH_LOG_WARN};
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::SqlSecretStore> store_;
   std::unique_ptr<host::ServiceTable> services_;
   const ah_host_services *real_ = nullptr;
   ah_host_services table_{};

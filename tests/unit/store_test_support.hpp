@@ -4,7 +4,7 @@
 
 #include "errors.hpp"
 #include "result_print.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -16,17 +16,17 @@
 
 namespace autohost::test {
 
-using store::SqliteStore;
-using store::SqliteStoreOptions;
+using store::SecretStoreOptions;
+using store::SqlSecretStore;
 
-inline std::unique_ptr<SqliteStore> open_ok(const SqliteStoreOptions &o) {
-  auto s = SqliteStore::open(o);
+inline std::unique_ptr<SqlSecretStore> open_ok(const SecretStoreOptions &o) {
+  auto s = SqlSecretStore::open(o);
   BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().body));
   return std::move(s).value();
 }
 
-inline std::string open_error(const SqliteStoreOptions &o) {
-  auto s = SqliteStore::open(o);
+inline std::string open_error(const SecretStoreOptions &o) {
+  auto s = SqlSecretStore::open(o);
   BOOST_REQUIRE(!s.has_value());
   return autohost::host::error_message(s.error());
 }

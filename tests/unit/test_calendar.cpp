@@ -7,7 +7,7 @@
 #include "result_print.hpp"
 #include "scheduler/calendar.hpp"
 #include "scheduler/schedule_store.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 #include "temp_dir.hpp"
 
 // Instants are compared in assertions; their text is checked where it matters.
@@ -66,8 +66,8 @@ constexpr std::string_view calendar = R"({
 
 struct Stores {
   TempDir dir;
-  std::unique_ptr<store::SqliteStore> secrets =
-      ok(store::SqliteStore::open(store::SqliteStoreOptions{
+  std::unique_ptr<store::SqlSecretStore> secrets =
+      ok(store::SqlSecretStore::open(store::SecretStoreOptions{
           dir / "store.db", store::KeySource{std::string(64, 'a'), dir / "master.key"}}));
   std::unique_ptr<ScheduleStore> schedules = open();
   std::unique_ptr<ScheduleStore> open() {

@@ -8,7 +8,7 @@
 #include "plugin_registry.hpp"
 #include "result_print.hpp"
 #include "services.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 #include "temp_dir.hpp"
 
 #include <autohost/host.hpp>
@@ -208,7 +208,7 @@ BOOST_AUTO_TEST_CASE(registry_reports_broken_files_and_shadowed_names) {
 
 BOOST_AUTO_TEST_CASE(a_thousand_load_create_invoke_destroy_unload_cycles) {
   TempDir dir;
-  auto store = store::SqliteStore::open(
+  auto store = store::SqlSecretStore::open(
       {dir / "store.db", store::KeySource{std::string(64, 'a'), dir / "master.key"}});
   BOOST_REQUIRE(store);
   BOOST_REQUIRE(store.value()->put("threads/accounts/alice", "{}", 0));

@@ -7,7 +7,7 @@
 #include "errors.hpp"
 #include "result_print.hpp"
 #include "scheduler/schedule_store.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 #include "temp_dir.hpp"
 
 #include <boost/json.hpp>
@@ -71,11 +71,11 @@ ScheduleDraft cron(std::string_view expr, std::string id) {
 
 struct Stores {
   TempDir dir;
-  std::unique_ptr<store::SqliteStore> secrets = open_secrets();
+  std::unique_ptr<store::SqlSecretStore> secrets = open_secrets();
   std::unique_ptr<ScheduleStore> schedules = open_schedules();
 
-  std::unique_ptr<store::SqliteStore> open_secrets() {
-    return ok(store::SqliteStore::open(store::SqliteStoreOptions{
+  std::unique_ptr<store::SqlSecretStore> open_secrets() {
+    return ok(store::SqlSecretStore::open(store::SecretStoreOptions{
         dir / "store.db", store::KeySource{std::string(master_key), dir / "master.key"}}));
   }
   std::unique_ptr<ScheduleStore> open_schedules(RetryPolicy retry = {},

@@ -9,7 +9,7 @@
 #include "result_print.hpp"
 #include "secret_scope.hpp"
 #include "services.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 #include "temp_dir.hpp"
 
 #include <autohost/host.hpp>
@@ -33,14 +33,14 @@ bool contains(const std::string &haystack, const std::string &needle) {
 // with `grants`.
 struct World {
   TempDir dir;
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::SqlSecretStore> store;
   std::FILE *log_file = std::tmpfile();
   host::Logger logger{log_file, AH_LOG_INFO};
   std::unique_ptr<host::ServiceTable> services;
   std::optional<Instance> probe;
 
   World() {
-    auto s = store::SqliteStore::open(
+    auto s = store::SqlSecretStore::open(
         {dir / "store.db", store::KeySource{std::string(64, 'c'), dir / "master.key"}});
     BOOST_REQUIRE(s);
     store = std::move(s).value();

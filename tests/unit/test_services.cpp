@@ -9,8 +9,8 @@
 #include "log.hpp"
 #include "result_print.hpp"
 #include "services.hpp"
+#include "store/sql_secret_store.hpp"
 #include "store/sqlite.hpp"
-#include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
 #include "wipe.hpp"
 
@@ -34,7 +34,7 @@ bool contains(const std::string &haystack, const std::string &needle) {
 
 struct Fixture {
   TempDir dir;
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::SqlSecretStore> store;
   std::FILE *log_file = std::tmpfile();
   host::Logger logger{log_file, AH_LOG_DEBUG};
   std::unique_ptr<host::ServiceTable> services;
@@ -42,7 +42,7 @@ struct Fixture {
   std::optional<Instance> probe;
 
   Fixture() {
-    auto s = store::SqliteStore::open(
+    auto s = store::SqlSecretStore::open(
         {dir / "store.db", store::KeySource{std::string(64, 'b'), dir / "master.key"}});
     BOOST_REQUIRE(s);
     store = std::move(s).value();

@@ -6,7 +6,7 @@
 #include "errors.hpp"
 #include "result_print.hpp"
 #include "store/sealing.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 #include "store_test_support.hpp"
 #include "temp_dir.hpp"
 
@@ -29,8 +29,8 @@ namespace {
 constexpr const char *key_a = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 constexpr const char *key_b = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
-SqliteStoreOptions options(const TempDir &dir, std::optional<std::string> env_key = key_a) {
-  return SqliteStoreOptions{dir / "store.db", KeySource{std::move(env_key), dir / "master.key"}};
+SecretStoreOptions options(const TempDir &dir, std::optional<std::string> env_key = key_a) {
+  return SecretStoreOptions{dir / "store.db", KeySource{std::move(env_key), dir / "master.key"}};
 }
 
 // XChaCha20-Poly1305-IETF puts a 24-byte nonce before the ciphertext.
@@ -283,7 +283,7 @@ BOOST_AUTO_TEST_CASE(damaged_pages_give_a_corruption_error) {
   for (size_t i = 4096; i < bytes.size(); i += 1)
     bytes[i] = static_cast<char>(i * 7);
   std::ofstream(dir / "store.db", std::ios::binary | std::ios::trunc) << bytes;
-  auto store = SqliteStore::open(options(dir));
+  auto store = SqlSecretStore::open(options(dir));
   std::string error;
   if (!store) {
     error = host::error_message(store.error());
@@ -324,7 +324,7 @@ BOOST_AUTO_TEST_CASE(two_processes_writing_at_once_lose_nothing) {
     if (children[p] == 0) {
       int failures = 0;
       {
-        auto opened = SqliteStore::open(options(dir));
+        auto opened = SqlSecretStore::open(options(dir));
         if (!opened)
           ::_exit(2);
         auto &store = *opened.value();

@@ -6,7 +6,7 @@
 #include "errors.hpp"
 #include "result_print.hpp"
 #include "store/sealing.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_secret_store.hpp"
 #include "store_test_support.hpp"
 #include "temp_dir.hpp"
 
@@ -26,8 +26,8 @@ namespace {
 
 constexpr const char *key_hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-SqliteStoreOptions options(const fs::path &file, std::optional<std::string> env_key = key_hex) {
-  return SqliteStoreOptions{file, KeySource{std::move(env_key), file.parent_path() / "master.key"}};
+SecretStoreOptions options(const fs::path &file, std::optional<std::string> env_key = key_hex) {
+  return SecretStoreOptions{file, KeySource{std::move(env_key), file.parent_path() / "master.key"}};
 }
 
 unsigned mode_of(const fs::path &path) {
@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(an_empty_store_beside_a_wal_or_alone_is_refused) {
 BOOST_AUTO_TEST_CASE(directories_and_files_created_under_umask_000_are_private) {
   TempDir dir;
   const mode_t old = ::umask(0);
-  auto store = SqliteStore::open(options(dir / "state" / "deep" / "store.db", std::nullopt));
+  auto store = SqlSecretStore::open(options(dir / "state" / "deep" / "store.db", std::nullopt));
   ::umask(old);
   BOOST_REQUIRE_MESSAGE(store, (store ? "" : store.error().body));
   BOOST_TEST(mode_of(dir / "state") == 0700u);
@@ -148,7 +148,7 @@ BOOST_AUTO_TEST_CASE(first_use_by_many_processes_at_once_loses_nothing) {
         char start = 0;
         if (::read(go[0], &start, 1) != 0) // all children start when the pipe closes
           ::_exit(3);
-        auto opened = SqliteStore::open(o);
+        auto opened = SqlSecretStore::open(o);
         if (!opened) {
           std::fprintf(stderr, "%s\n", opened.error().body.c_str());
           ::_exit(2);

@@ -1,0 +1,54 @@
+// The secret store on a SQL backend: an SQLite file or a PostgreSQL database, values sealed
+// with the master key on the host.
+#pragma once
+
+#include "store/master_key.hpp"
+#include "store/secret_store.hpp"
+#include "store/sql/backend.hpp"
+
+#include <memory>
+#include <string>
+
+namespace autohost::store {
+
+// 'AHST' in the SQLite header tells an autohost store from any other SQLite file.
+inline constexpr std::int64_t store_application_id = 0x41485354;
+
+struct SecretStoreOptions {
+  // A path (SQLite, created on first use) or a postgresql:// URL (see sql::open_backend).
+  std::string location;
+  KeySource key;
+  int busy_timeout_ms = 15000;
+  // PostgreSQL only: take "now" from the caller instead of the database (tests).
+  bool trust_caller_clock = false;
+};
+
+class SqlSecretStore final : public SecretStore {
+public:
+  // Opens or creates the store. A wrong master key, a corrupt file or a file that is not
+  // an autohost store is an error naming the location; an existing store is never reset.
+  static Result<std::unique_ptr<SqlSecretStore>> open(const SecretStoreOptions &options);
+
+  Result<std::optional<StoredSecret>> get(std::string_view key) override;
+  Result<WriteResult> put(std::string_view key, std::string_view value,
+                          std::uint64_t expected_version) override;
+  Result<std::vector<Result<WriteResult>>> put_many(std::span<const PutRequest> puts) override;
+  Result<std::vector<SecretInfo>> list(std::string_view prefix) override;
+  Result<WriteResult> remove(std::string_view key, std::uint64_t expected_version) override;
+
+  // The location as given (a path) or redacted (a URL): safe to show.
+  const std::string &location() const noexcept { return backend_->location(); }
+  sql::Backend &backend() noexcept { return *backend_; }
+  ~SqlSecretStore() override;
+
+private:
+  SqlSecretStore(std::unique_ptr<sql::Backend> backend, MasterKey key);
+  // put's compare-and-set inside the caller's write transaction.
+  WriteResult put_in(sql::Session &session, std::string_view key, std::string_view value,
+                     std::uint64_t expected_version);
+
+  std::unique_ptr<sql::Backend> backend_;
+  MasterKey key_;
+};
+
+} // namespace autohost::store
