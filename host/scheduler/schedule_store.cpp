@@ -119,7 +119,7 @@ Result<std::int64_t> ScheduleStore::generation() {
 
 Result<std::optional<Schedule>> ScheduleStore::find_locked(std::string_view id) {
   Statement select(*db_, "SELECT " + std::string(rows::schedule_columns) +
-                             " FROM schedules WHERE id = ?");
+                             " FROM schedules WHERE id = ?1");
   select.bind(1, id);
   if (select.step())
     return std::optional<Schedule>(rows::read_schedule(select));
@@ -150,8 +150,8 @@ Result<std::vector<Schedule>> ScheduleStore::list() {
 Result<Schedule> ScheduleStore::insert_locked(const ScheduleDraft &d, const std::string &id,
                                               Instant now) {
   Statement insert(*db_, "INSERT INTO schedules(" + std::string(rows::schedule_columns) +
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', "
-                             "?, ?)");
+                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                             "?13, ?14, ?15, ?16, ?17, '', ?18, ?19)");
   const auto next = d.spec.first_fire(now);
   insert.bind(1, id)
       .bind(2, d.name.empty() ? d.plugin + "." + d.target : d.name)
@@ -184,11 +184,11 @@ Result<Schedule> ScheduleStore::insert_locked(const ScheduleDraft &d, const std:
 }
 
 Result<Done> ScheduleStore::update_from_draft_locked(const ScheduleDraft &d, Instant now) {
-  Statement update(*db_, "UPDATE schedules SET name = ?, plugin = ?, kind = ?, target = ?, "
-                         "account = ?, input_json = ?, spec = ?, time_zone = ?, next_fire_s = ?, "
-                         "missed_policy = ?, overlap_policy = ?, max_lateness_s = ?, "
-                         "jitter_s = ?, content_hash = ?, problem = '', updated_s = ? "
-                         "WHERE id = ?");
+  Statement update(*db_, "UPDATE schedules SET name = ?1, plugin = ?2, kind = ?3, target = ?4, "
+                         "account = ?5, input_json = ?6, spec = ?7, time_zone = ?8, "
+                         "next_fire_s = ?9, missed_policy = ?10, overlap_policy = ?11, "
+                         "max_lateness_s = ?12, jitter_s = ?13, content_hash = ?14, problem = '', "
+                         "updated_s = ?15 WHERE id = ?16");
   const auto next = d.spec.first_fire(now);
   update.bind(1, d.name.empty() ? d.plugin + "." + d.target : d.name)
       .bind(2, d.plugin)
@@ -244,7 +244,7 @@ Result<RemoveResult> ScheduleStore::remove(std::string_view id, Instant now) {
   Transaction tx(*db_);
   if (!tx.begun())
     return failure(doing);
-  Statement del(*db_, "DELETE FROM schedules WHERE id = ?");
+  Statement del(*db_, "DELETE FROM schedules WHERE id = ?1");
   del.bind(1, id).step();
   if (!db_->ok())
     return failure(doing);
@@ -283,8 +283,8 @@ Result<Schedule> ScheduleStore::set_paused(std::string_view id, bool paused, Ins
     if (spec.recurring())
       next = spec.first_fire(now);
   }
-  Statement update(*db_, "UPDATE schedules SET paused = ?, next_fire_s = ?, updated_s = ? "
-                         "WHERE id = ?");
+  Statement update(*db_, "UPDATE schedules SET paused = ?1, next_fire_s = ?2, updated_s = ?3 "
+                         "WHERE id = ?4");
   update.bind(1, static_cast<std::int64_t>(paused ? 1 : 0));
   if (next) {
     update.bind(2, rows::seconds_of(*next));
@@ -309,8 +309,8 @@ Result<Schedule> ScheduleStore::reschedule(std::string_view id, const ScheduleSp
   if (!tx.begun())
     return failure(doing);
   const auto next = spec.first_fire(now);
-  Statement update(*db_, "UPDATE schedules SET spec = ?, time_zone = ?, next_fire_s = ?, "
-                         "problem = '', updated_s = ? WHERE id = ?");
+  Statement update(*db_, "UPDATE schedules SET spec = ?1, time_zone = ?2, next_fire_s = ?3, "
+                         "problem = '', updated_s = ?4 WHERE id = ?5");
   update.bind(1, spec.text()).bind(2, spec.zone_name());
   if (next) {
     update.bind(3, rows::seconds_of(*next));

@@ -44,7 +44,7 @@ Result<ImportReport> ScheduleStore::import_calendar(const std::vector<ScheduleDr
     }
     if (s.spec.rfind("at ", 0) == 0) {
       // A one-shot that already ran must not run again because its entry was edited.
-      Statement ran(*db_, "SELECT id FROM runs WHERE schedule_id = ? ORDER BY due_s LIMIT 1");
+      Statement ran(*db_, "SELECT id FROM runs WHERE schedule_id = ?1 ORDER BY due_s LIMIT 1");
       ran.bind(1, s.id);
       if (ran.step()) {
         report.refused.emplace_back(d.id,
@@ -75,14 +75,14 @@ Result<Schedule> ScheduleStore::ensure_job_schedule(const ScheduleDraft &job_def
   Transaction tx(*db_);
   if (!tx.begun())
     return failure(doing);
-  Statement own(*db_, "SELECT id FROM schedules WHERE plugin = ? AND kind = 'job' AND target = ? "
+  Statement own(*db_, "SELECT id FROM schedules WHERE plugin = ?1 AND kind = 'job' AND target = ?2 "
                       "AND source != 'plugin_default' ORDER BY created_s, id LIMIT 1");
   own.bind(1, d.plugin).bind(2, d.target);
   std::string chosen;
   if (own.step()) {
     // The user's schedule for this job wins; the default one steps aside.
     chosen = own.column_text(0);
-    Statement drop(*db_, "DELETE FROM schedules WHERE id = ?");
+    Statement drop(*db_, "DELETE FROM schedules WHERE id = ?1");
     drop.bind(1, d.id).step();
     if (db_->ok() && sqlite3_changes(db_->handle()) > 0) {
       Statement cancel(*db_, "UPDATE runs SET status = 'cancelled', finished_s = ?1, "

@@ -65,7 +65,7 @@ std::string why_missed(store::Database &db, const Schedule &s, const std::string
                                   format_duration(s.max_lateness));
   }
   if (s.overlap == OverlapPolicy::skip) {
-    Statement busy(db, "SELECT id FROM runs WHERE schedule_id = ? AND id != ? AND "
+    Statement busy(db, "SELECT id FROM runs WHERE schedule_id = ?1 AND id != ?2 AND "
                        "status IN ('pending', 'running') ORDER BY due_s LIMIT 1");
     busy.bind(1, s.id).bind(2, run_id);
     if (busy.step()) {
@@ -80,9 +80,9 @@ std::string why_missed(store::Database &db, const Schedule &s, const std::string
 // when it was there already (the run id is derived from the schedule and the due time).
 bool insert_run(store::Database &db, const Schedule &s, const std::string &run_id, Instant latest,
                 bool lateness_applies, const std::string &missed_error, Instant now) {
-  Statement insert(db, "INSERT OR IGNORE INTO runs(" + std::string(rows::run_columns) +
+  Statement insert(db, "INSERT INTO runs(" + std::string(rows::run_columns) +
                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, '', "
-                           "NULL, NULL, NULL, ?12, '', ?13, ?14, ?14)");
+                           "NULL, NULL, NULL, ?12, '', ?13, ?14, ?14) ON CONFLICT (id) DO NOTHING");
   insert.bind(1, run_id)
       .bind(2, s.id)
       .bind(3, s.plugin)
@@ -120,7 +120,7 @@ Result<DueReport> ScheduleStore::materialise_due(Instant now) {
   {
     Statement select(*db_, "SELECT " + std::string(rows::schedule_columns) +
                                " FROM schedules WHERE paused = 0 AND next_fire_s IS NOT NULL "
-                               "AND next_fire_s <= ? ORDER BY next_fire_s, id");
+                               "AND next_fire_s <= ?1 ORDER BY next_fire_s, id");
     select.bind(1, rows::seconds_of(now));
     while (select.step())
       due.push_back(rows::read_schedule(select));
@@ -134,8 +134,8 @@ Result<DueReport> ScheduleStore::materialise_due(Instant now) {
     if (!spec) {
       // Stop the schedule rather than fail every pass: say why, keep everything else.
       const std::string why = host::error_message(spec.error());
-      Statement stop(*db_, "UPDATE schedules SET next_fire_s = NULL, problem = ?, updated_s = ? "
-                           "WHERE id = ?");
+      Statement stop(*db_, "UPDATE schedules SET next_fire_s = NULL, problem = ?1, updated_s = ?2 "
+                           "WHERE id = ?3");
       stop.bind(1, why).bind(2, rows::seconds_of(now)).bind(3, s.id).step();
       report.problems.push_back(s.id + ": " + why);
       continue;
@@ -149,7 +149,7 @@ Result<DueReport> ScheduleStore::materialise_due(Instant now) {
     const std::string missed_error = why_missed(*db_, s, run_id, latest, lateness_applies, now);
     if (insert_run(*db_, s, run_id, latest, lateness_applies, missed_error, now))
       (missed_error.empty() ? report.pending : report.missed).push_back(run_id);
-    Statement advance(*db_, "UPDATE schedules SET next_fire_s = ?, updated_s = ? WHERE id = ?");
+    Statement advance(*db_, "UPDATE schedules SET next_fire_s = ?1, updated_s = ?2 WHERE id = ?3");
     if (next) {
       advance.bind(1, rows::seconds_of(*next));
     } else {
@@ -165,7 +165,7 @@ Result<DueReport> ScheduleStore::materialise_due(Instant now) {
 }
 
 Result<std::optional<Run>> ScheduleStore::find_run_locked(std::string_view id) {
-  Statement select(*db_, "SELECT " + std::string(rows::run_columns) + " FROM runs WHERE id = ?");
+  Statement select(*db_, "SELECT " + std::string(rows::run_columns) + " FROM runs WHERE id = ?1");
   select.bind(1, id);
   if (select.step())
     return std::optional<Run>(rows::read_run(select));
@@ -186,7 +186,7 @@ Result<std::string> ScheduleStore::next_claimable_locked(std::int64_t now_s,
     // A run whose daemon died is resumed first, under the same id, so the plugin can
     // finish what it started.
     Statement stale(*db_, "SELECT id, attempts FROM runs WHERE status = 'running' AND "
-                          "lease_until_s < ? ORDER BY due_s, id LIMIT 1");
+                          "lease_until_s < ?1 ORDER BY due_s, id LIMIT 1");
     stale.bind(1, now_s);
     if (stale.step()) {
       const std::string id = stale.column_text(0);
@@ -284,7 +284,7 @@ Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, 
 }
 
 Result<Done> ScheduleStore::check_claim_locked(const Claim &claim, std::string_view doing) {
-  Statement select(*db_, "SELECT status, claimed_by, attempts FROM runs WHERE id = ?");
+  Statement select(*db_, "SELECT status, claimed_by, attempts FROM runs WHERE id = ?1");
   select.bind(1, claim.run.id);
   if (!select.step()) {
     if (!db_->ok())
@@ -313,7 +313,7 @@ Result<Done> ScheduleStore::renew_lease(const Claim &claim, Instant now) {
     return failure(doing);
   if (auto held = check_claim_locked(claim, doing); !held)
     return held;
-  Statement renew(*db_, "UPDATE runs SET lease_until_s = ? WHERE id = ?");
+  Statement renew(*db_, "UPDATE runs SET lease_until_s = ?1 WHERE id = ?2");
   renew.bind(1, rows::seconds_of(now + options_.lease)).bind(2, claim.run.id).step();
   if (!db_->ok() || !tx.commit())
     return failure(doing);
@@ -446,7 +446,7 @@ Result<std::vector<Run>> ScheduleStore::stale_runs(Instant now) {
   std::lock_guard lock(mutex_);
   db_->clear_failure();
   Statement select(*db_, "SELECT " + std::string(rows::run_columns) +
-                             " FROM runs WHERE status = 'running' AND lease_until_s < ? "
+                             " FROM runs WHERE status = 'running' AND lease_until_s < ?1 "
                              "ORDER BY due_s, id");
   select.bind(1, rows::seconds_of(now));
   std::vector<Run> out;
@@ -467,15 +467,16 @@ Result<std::optional<Instant>> ScheduleStore::next_wake() {
   Statement select(*db_,
                    "SELECT min(t) FROM ("
                    " SELECT * FROM (SELECT next_fire_s AS t FROM schedules WHERE paused = 0"
-                   "  AND next_fire_s IS NOT NULL ORDER BY next_fire_s LIMIT 1)"
+                   "  AND next_fire_s IS NOT NULL ORDER BY next_fire_s LIMIT 1) AS fire"
                    " UNION ALL SELECT * FROM (SELECT r.not_before_s FROM runs r"
                    "  LEFT JOIN schedules s ON s.id = r.schedule_id"
                    "  WHERE r.status = 'pending' AND COALESCE(s.paused, 0) = 0"
                    "  AND (COALESCE(s.overlap_policy, 'allow') = 'allow' OR NOT EXISTS ("
                    "   SELECT 1 FROM runs o WHERE o.schedule_id = r.schedule_id"
                    "   AND o.status = 'running'))"
-                   "  ORDER BY r.not_before_s LIMIT 1)"
-                   " UNION ALL SELECT min(lease_until_s) + 1 FROM runs WHERE status = 'running')");
+                   "  ORDER BY r.not_before_s LIMIT 1) AS start"
+                   " UNION ALL SELECT min(lease_until_s) + 1 FROM runs WHERE status = 'running')"
+                   " AS wake");
   std::optional<Instant> wake;
   if (select.step() && !select.column_is_null(0)) {
     wake = Instant{std::chrono::seconds{select.column_int(0)}};

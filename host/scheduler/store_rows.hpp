@@ -70,6 +70,71 @@ CREATE INDEX IF NOT EXISTS runs_by_expiry ON runs(status, expires_s)
 CREATE INDEX IF NOT EXISTS runs_by_schedule ON runs(schedule_id, due_s);
 )sql";
 
+// The same tables on PostgreSQL (component "scheduler" of autohost_schema), migration by
+// migration: index i takes the schema from version i to i + 1. Instants are int8 seconds as
+// on SQLite, so rows copy verbatim. Ids and statuses compare byte by byte (COLLATE "C", as
+// SQLite's BINARY) so claims are taken in the same order whatever the database's locale.
+// The generation lives in its own one-row table (on SQLite it is a row of `meta`).
+inline constexpr std::string_view pg_migrations[] = {R"sql(
+CREATE TABLE schedules (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  plugin text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('action', 'job')),
+  target text NOT NULL,
+  account text NOT NULL,
+  input_json text NOT NULL,
+  spec text NOT NULL,
+  time_zone text NOT NULL,
+  next_fire_s int8,
+  paused int8 NOT NULL,
+  missed_policy text NOT NULL,
+  overlap_policy text NOT NULL,
+  max_lateness_s int8 NOT NULL,
+  jitter_s int8 NOT NULL,
+  source text NOT NULL,
+  content_hash text NOT NULL,
+  problem text NOT NULL,
+  created_s int8 NOT NULL,
+  updated_s int8 NOT NULL
+);
+CREATE INDEX schedules_by_next_fire ON schedules(next_fire_s) WHERE next_fire_s IS NOT NULL;
+CREATE TABLE runs (
+  id text COLLATE "C" PRIMARY KEY,
+  schedule_id text COLLATE "C" NOT NULL,
+  plugin text NOT NULL,
+  kind text NOT NULL,
+  target text NOT NULL,
+  account text NOT NULL,
+  input_json text NOT NULL,
+  due_s int8 NOT NULL,
+  status text COLLATE "C" NOT NULL CHECK (status IN ('pending', 'running', 'succeeded',
+    'failed', 'needs_attention', 'missed', 'cancelled')),
+  attempts int8 NOT NULL,
+  not_before_s int8 NOT NULL,
+  expires_s int8,
+  claimed_by text NOT NULL,
+  claimed_s int8,
+  lease_until_s int8,
+  started_s int8,
+  finished_s int8,
+  output_json text NOT NULL,
+  error_json text NOT NULL,
+  created_s int8 NOT NULL,
+  updated_s int8 NOT NULL
+);
+CREATE INDEX runs_by_claim_order ON runs(status, not_before_s, due_s, id);
+CREATE INDEX runs_by_expiry ON runs(status, expires_s) WHERE attempts = 0 AND expires_s IS NOT NULL;
+CREATE INDEX runs_by_schedule ON runs(schedule_id, due_s);
+-- Stale runs and next_wake's lease end: only running runs have a lease.
+CREATE INDEX runs_by_lease ON runs(lease_until_s) WHERE status = 'running';
+CREATE TABLE scheduler_generation (
+  only_row bool PRIMARY KEY DEFAULT true CHECK (only_row),
+  value int8 NOT NULL
+);
+INSERT INTO scheduler_generation(value) VALUES (0);
+)sql"};
+
 inline constexpr std::string_view schedule_columns =
     "id, name, plugin, kind, target, account, input_json, spec, time_zone, next_fire_s, paused, "
     "missed_policy, overlap_policy, max_lateness_s, jitter_s, source, content_hash, problem, "
