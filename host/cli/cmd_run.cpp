@@ -136,7 +136,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   if (!secrets)
     return report_error(secrets.error(), exit_store);
   scheduler::ScheduleStoreOptions store_options;
-  store_options.file = secrets.value()->location();
+  // The location as configured: a URL keeps its password here (location() hides it).
+  store_options.location = ctx.settings().store_file.string();
   store_options.lease = opts.lease;
   store_options.retry.max_attempts = max_attempts;
   auto store = scheduler::ScheduleStore::open(store_options);

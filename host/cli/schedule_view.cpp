@@ -23,7 +23,8 @@ std::unique_ptr<ScheduleStore> open_schedule_store(Context &ctx, int &exit) {
     return nullptr;
   }
   ScheduleStoreOptions options;
-  options.file = secrets.value()->location();
+  // The location as configured: a URL keeps its password here (location() hides it).
+  options.location = ctx.settings().store_file.string();
   auto opened = ScheduleStore::open(options);
   if (!opened) {
     exit = report_error(opened.error(), exit_store);

@@ -1,10 +1,10 @@
-// Schedules and their runs, kept in the autohost store file beside the secrets.
+// Schedules and their runs, kept in the autohost store (SQLite or PostgreSQL) beside the secrets.
 #pragma once
 
 #include "scheduler/backoff.hpp"
 #include "scheduler/schedule.hpp"
 
-#include "store/sqlite.hpp"
+#include "store/sql/backend.hpp"
 
 #include <autohost/result.hpp>
 
@@ -13,7 +13,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,8 +22,12 @@
 namespace autohost::scheduler {
 
 struct ScheduleStoreOptions {
-  std::filesystem::path file; // an autohost store (SqlSecretStore::open creates it)
-  int busy_timeout_ms = 15000;
+  // A path to an autohost store file (the secret store creates it) or a postgresql:// URL.
+  std::string location;
+  int busy_timeout_ms = 15000; // SQLite: how long a writer waits for another's write lock
+  // PostgreSQL: decide with the `now` callers pass instead of the database's clock. Only for
+  // tests that travel in time; a host never sets it.
+  bool trust_caller_clock = false;
   RetryPolicy retry;
   // A claimed run belongs to its daemon until then; renew_lease() extends it. A run whose
   // lease ran out (its daemon died) is claimed again, with the same run id.
@@ -77,11 +80,16 @@ struct RunFilter {
   int limit = 100; // newest first
 };
 
-// Instants are passed in (`now`) rather than read from the clock, so tests and a daemon's
-// --once mode control time. Every call is one SQLite transaction: safe between threads
-// (one connection, serialised) and between processes (SQLite locks; writers wait up to
-// busy_timeout_ms, then get AH_RETRY_LATER). Errors name the store file, the schedule or
-// the run.
+// Every call is one transaction of the store's sql::Backend, with one SQL text for both
+// engines. On SQLite, instants are the `now` callers pass, so tests and a daemon's --once
+// mode control time; writers are serialised by SQLite's lock (waiting up to busy_timeout_ms,
+// then AH_RETRY_LATER). On PostgreSQL every decision about the present - what is due, what
+// is too late, whose lease ran out, when a new lease ends - is taken on the database's clock
+// (read once per transaction), never a host's, so hosts with skewed clocks agree; `now` is
+// used only with trust_caller_clock. Writers take the store-wide advisory lock, so claims
+// are serialised across hosts exactly as on SQLite, and a change to the generation also
+// notifies channel `autohost_wake` on commit. Errors name the store (its location redacted),
+// the schedule or the run.
 class ScheduleStore {
 public:
   // Opens the scheduler's tables in an existing autohost store, creating them on first use.
@@ -153,35 +161,45 @@ public:
   // past (work is due now). nullopt: nothing is scheduled.
   Result<std::optional<Instant>> next_wake();
 
+  // The instant the store decides with when the caller's clock says `now`: `now` itself on
+  // SQLite (and with trust_caller_clock), the database's clock on PostgreSQL.
+  Result<Instant> current_time(Instant now);
+
+  // The SQLite file (for watching it), empty on PostgreSQL.
   const std::filesystem::path &file() const noexcept { return file_; }
+  // Where the store is, safe to show (a URL's password replaced by ***).
+  const std::string &location() const noexcept { return backend_->location(); }
+  store::sql::Dialect dialect() const noexcept { return backend_->dialect(); }
 
 private:
-  ScheduleStore(std::filesystem::path file, std::unique_ptr<store::Database> db,
-                ScheduleStoreOptions options);
-  Error failure(std::string_view doing);
-  bool bump_generation();
-  Result<std::optional<Schedule>> find_locked(std::string_view id);
-  Result<Schedule> insert_locked(const ScheduleDraft &draft, const std::string &id, Instant now);
-  Result<Done> update_from_draft_locked(const ScheduleDraft &draft, Instant now);
-  Result<std::optional<Run>> find_run_locked(std::string_view id);
+  using Session = store::sql::Session;
+  ScheduleStore(std::unique_ptr<store::sql::Backend> backend, ScheduleStoreOptions options);
+  // The bodies below run inside one Backend transaction on `s` (write ones under the write
+  // lock). A statement's failure is kept by the session and reported by the Backend, which
+  // wins over whatever the body returns; `t` is the transaction's instant (Session::now()).
+  static void bump_generation(Session &s);
+  static Result<std::optional<Schedule>> find_in(Session &s, std::string_view id);
+  static Result<Schedule> insert_in(Session &s, const ScheduleDraft &draft, const std::string &id,
+                                    Instant t);
+  static void update_from_draft_in(Session &s, const ScheduleDraft &draft, Instant t);
+  static Result<std::optional<Run>> find_run_in(Session &s, std::string_view id);
   // AH_CONFLICT unless the run is still running under this claim (same worker, attempt).
-  Result<Done> check_claim_locked(const Claim &claim, std::string_view doing);
+  static Result<Done> check_claim_in(Session &s, const Claim &claim);
   // The id of the run claim_next takes next ("" when none), giving up on stale runs that
-  // have used all their attempts on the way. Inside a write transaction.
-  Result<std::string> next_claimable_locked(std::int64_t now_s, std::string_view doing);
+  // have used all their attempts on the way.
+  Result<std::string> next_claimable_in(Session &s, std::int64_t now_s);
   // The frame of every write that ends or hands back a claim: one transaction in which the
-  // claim must still hold, `change` (statements whose failure db_->ok() reports), the
-  // generation bump, the run as it is then, and `then_claim` runs claimed for claim.worker.
+  // claim must still hold, `change`, the generation bump, the run as it is then, and
+  // `then_claim` runs claimed for claim.worker.
   Result<Finished> end_claim(const Claim &claim, Instant now, const std::string &doing,
-                             const std::function<void()> &change, int then_claim = 0);
+                             const std::function<void(Session &, Instant t)> &change,
+                             int then_claim = 0);
   // claim_batch's work inside a write transaction.
-  Result<std::vector<Claim>> claim_locked(std::string_view worker, Instant now, int n,
-                                          std::string_view doing);
+  Result<std::vector<Claim>> claim_in(Session &s, std::string_view worker, Instant t, int n);
 
-  std::filesystem::path file_;
-  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<store::sql::Backend> backend_;
   ScheduleStoreOptions options_;
-  std::mutex mutex_;
+  std::filesystem::path file_;
 };
 
 } // namespace autohost::scheduler

@@ -12,8 +12,8 @@
 namespace autohost::scheduler {
 namespace json = boost::json;
 using host::make_error;
-using store::Statement;
-using store::Transaction;
+using store::sql::Session;
+using store::sql::Statement;
 
 namespace {
 
@@ -57,8 +57,8 @@ Instant latest_occurrence(const ScheduleSpec &spec, Instant from, Instant now) {
 
 // The error body of a due run that is recorded as missed rather than run: too late, or its
 // schedule's previous run is still pending or running. "" when it runs.
-std::string why_missed(store::Database &db, const Schedule &s, const std::string &run_id,
-                       Instant latest, bool lateness_applies, Instant now) {
+std::string why_missed(Session &db, const Schedule &s, const std::string &run_id, Instant latest,
+                       bool lateness_applies, Instant now) {
   if (lateness_applies && now - latest > s.max_lateness) {
     return error_body("late", "due at " + format_utc(latest) +
                                   " but no daemon ran it within its max lateness of " +
@@ -78,7 +78,7 @@ std::string why_missed(store::Database &db, const Schedule &s, const std::string
 
 // Inserts the run of `s` due at `latest`, pending or (with `missed_error`) missed; false
 // when it was there already (the run id is derived from the schedule and the due time).
-bool insert_run(store::Database &db, const Schedule &s, const std::string &run_id, Instant latest,
+bool insert_run(Session &db, const Schedule &s, const std::string &run_id, Instant latest,
                 bool lateness_applies, const std::string &missed_error, Instant now) {
   Statement insert(db, "INSERT INTO runs(" + std::string(rows::run_columns) +
                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, '', "
@@ -104,98 +104,83 @@ bool insert_run(store::Database &db, const Schedule &s, const std::string &run_i
     insert.bind(12, rows::seconds_of(now));
   }
   insert.bind(13, missed_error).bind(14, rows::seconds_of(now)).step();
-  return db.ok() && sqlite3_changes(db.handle()) == 1;
+  return insert.changes() == 1;
 }
 
 } // namespace
 
 Result<DueReport> ScheduleStore::materialise_due(Instant now) {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  const std::string doing = "making due runs";
-  Transaction tx(*db_);
-  if (!tx.begun())
-    return failure(doing);
-  std::vector<Schedule> due;
-  {
-    Statement select(*db_, "SELECT " + std::string(rows::schedule_columns) +
+  return backend_->write("making due runs", [&](Session &db) -> Result<DueReport> {
+    const Instant t = rows::now_in(db, now);
+    std::vector<Schedule> due;
+    {
+      Statement select(db, "SELECT " + std::string(rows::schedule_columns) +
                                " FROM schedules WHERE paused = 0 AND next_fire_s IS NOT NULL "
                                "AND next_fire_s <= ?1 ORDER BY next_fire_s, id");
-    select.bind(1, rows::seconds_of(now));
-    while (select.step())
-      due.push_back(rows::read_schedule(select));
-  }
-  if (!db_->ok())
-    return failure(doing);
-
-  DueReport report;
-  for (const Schedule &s : due) {
-    auto spec = ScheduleSpec::from_stored(s.spec, s.time_zone);
-    if (!spec) {
-      // Stop the schedule rather than fail every pass: say why, keep everything else.
-      const std::string why = host::error_message(spec.error());
-      Statement stop(*db_, "UPDATE schedules SET next_fire_s = NULL, problem = ?1, updated_s = ?2 "
-                           "WHERE id = ?3");
-      stop.bind(1, why).bind(2, rows::seconds_of(now)).bind(3, s.id).step();
-      report.problems.push_back(s.id + ": " + why);
-      continue;
+      select.bind(1, rows::seconds_of(t));
+      while (select.step())
+        due.push_back(rows::read_schedule(select));
     }
-    const ScheduleSpec &when = spec.value();
-    const bool one_shot = !when.recurring();
-    const Instant latest = one_shot ? *s.next_fire : latest_occurrence(when, *s.next_fire, now);
-    const std::optional<Instant> next = one_shot ? std::nullopt : when.next_after(latest);
-    const bool lateness_applies = one_shot || s.missed == MissedPolicy::skip;
-    const std::string run_id = make_run_id(s.id, latest);
-    const std::string missed_error = why_missed(*db_, s, run_id, latest, lateness_applies, now);
-    if (insert_run(*db_, s, run_id, latest, lateness_applies, missed_error, now))
-      (missed_error.empty() ? report.pending : report.missed).push_back(run_id);
-    Statement advance(*db_, "UPDATE schedules SET next_fire_s = ?1, updated_s = ?2 WHERE id = ?3");
-    if (next) {
-      advance.bind(1, rows::seconds_of(*next));
-    } else {
-      advance.bind_null(1);
+    DueReport report;
+    for (const Schedule &s : due) {
+      auto spec = ScheduleSpec::from_stored(s.spec, s.time_zone);
+      if (!spec) {
+        // Stop the schedule rather than fail every pass: say why, keep everything else.
+        const std::string why = host::error_message(spec.error());
+        Statement stop(db, "UPDATE schedules SET next_fire_s = NULL, problem = ?1, "
+                           "updated_s = ?2 WHERE id = ?3");
+        stop.bind(1, why).bind(2, rows::seconds_of(t)).bind(3, s.id).step();
+        report.problems.push_back(s.id + ": " + why);
+        continue;
+      }
+      const ScheduleSpec &when = spec.value();
+      const bool one_shot = !when.recurring();
+      const Instant latest = one_shot ? *s.next_fire : latest_occurrence(when, *s.next_fire, t);
+      const std::optional<Instant> next = one_shot ? std::nullopt : when.next_after(latest);
+      const bool lateness_applies = one_shot || s.missed == MissedPolicy::skip;
+      const std::string run_id = make_run_id(s.id, latest);
+      const std::string missed_error = why_missed(db, s, run_id, latest, lateness_applies, t);
+      if (insert_run(db, s, run_id, latest, lateness_applies, missed_error, t))
+        (missed_error.empty() ? report.pending : report.missed).push_back(run_id);
+      Statement advance(db, "UPDATE schedules SET next_fire_s = ?1, updated_s = ?2 WHERE id = ?3");
+      if (next) {
+        advance.bind(1, rows::seconds_of(*next));
+      } else {
+        advance.bind_null(1);
+      }
+      advance.bind(2, rows::seconds_of(t)).bind(3, s.id).step();
     }
-    advance.bind(2, rows::seconds_of(now)).bind(3, s.id).step();
-    if (!db_->ok())
-      return failure(doing + " for schedule '" + s.id + "'");
-  }
-  if (!tx.commit())
-    return failure(doing);
-  return report;
+    return report;
+  });
 }
 
-Result<std::optional<Run>> ScheduleStore::find_run_locked(std::string_view id) {
-  Statement select(*db_, "SELECT " + std::string(rows::run_columns) + " FROM runs WHERE id = ?1");
+Result<std::optional<Run>> ScheduleStore::find_run_in(Session &s, std::string_view id) {
+  Statement select(s, "SELECT " + std::string(rows::run_columns) + " FROM runs WHERE id = ?1");
   select.bind(1, id);
   if (select.step())
     return std::optional<Run>(rows::read_run(select));
-  if (!db_->ok())
-    return failure("reading run '" + std::string(id) + "'");
   return std::optional<Run>();
 }
 
 Result<std::optional<Run>> ScheduleStore::find_run(std::string_view id) {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  return find_run_locked(id);
+  return backend_->read("reading run '" + std::string(id) + "'",
+                        [&](Session &s) { return find_run_in(s, id); });
 }
 
-Result<std::string> ScheduleStore::next_claimable_locked(std::int64_t now_s,
-                                                         std::string_view doing) {
-  while (db_->ok()) {
+Result<std::string> ScheduleStore::next_claimable_in(Session &s, std::int64_t now_s) {
+  while (s.ok()) {
     // A run whose daemon died is resumed first, under the same id, so the plugin can
     // finish what it started.
-    Statement stale(*db_, "SELECT id, attempts FROM runs WHERE status = 'running' AND "
-                          "lease_until_s < ?1 ORDER BY due_s, id LIMIT 1");
+    Statement stale(s, "SELECT id, attempts FROM runs WHERE status = 'running' AND "
+                       "lease_until_s < ?1 ORDER BY due_s, id LIMIT 1");
     stale.bind(1, now_s);
     if (stale.step()) {
       const std::string id = stale.column_text(0);
       const auto attempts = stale.column_int(1);
       if (attempts < options_.retry.max_attempts)
         return id;
-      Statement give_up(*db_,
-                        "UPDATE runs SET status = 'failed', finished_s = ?1, "
-                        "updated_s = ?1, lease_until_s = NULL, error_json = ?2 WHERE id = ?3");
+      Statement give_up(s, "UPDATE runs SET status = 'failed', finished_s = ?1, "
+                           "updated_s = ?1, lease_until_s = NULL, error_json = ?2 WHERE id = ?3");
       give_up.bind(1, now_s)
           .bind(2, error_body("abandoned", "its daemon stopped during each of " +
                                                std::to_string(attempts) +
@@ -204,58 +189,52 @@ Result<std::string> ScheduleStore::next_claimable_locked(std::int64_t now_s,
           .step();
       continue;
     }
-    if (!db_->ok())
+    if (!s.ok())
       break;
-    Statement ready(*db_, "SELECT r.id FROM runs r LEFT JOIN schedules s ON s.id = r.schedule_id "
-                          "WHERE r.status = 'pending' AND r.not_before_s <= ?1 "
-                          "AND COALESCE(s.paused, 0) = 0 "
-                          "AND (COALESCE(s.overlap_policy, 'allow') = 'allow' OR NOT EXISTS ("
-                          "  SELECT 1 FROM runs o WHERE o.schedule_id = r.schedule_id "
-                          "  AND o.status = 'running')) "
-                          "ORDER BY r.not_before_s, r.due_s, r.id LIMIT 1");
+    Statement ready(s, "SELECT r.id FROM runs r LEFT JOIN schedules s ON s.id = r.schedule_id "
+                       "WHERE r.status = 'pending' AND r.not_before_s <= ?1 "
+                       "AND COALESCE(s.paused, 0) = 0 "
+                       "AND (COALESCE(s.overlap_policy, 'allow') = 'allow' OR NOT EXISTS ("
+                       "  SELECT 1 FROM runs o WHERE o.schedule_id = r.schedule_id "
+                       "  AND o.status = 'running')) "
+                       "ORDER BY r.not_before_s, r.due_s, r.id LIMIT 1");
     ready.bind(1, now_s);
     if (ready.step())
       return ready.column_text(0);
     break;
   }
-  if (!db_->ok())
-    return failure(doing);
   return std::string();
 }
 
-Result<std::vector<Claim>> ScheduleStore::claim_locked(std::string_view worker, Instant now, int n,
-                                                       std::string_view doing) {
+Result<std::vector<Claim>> ScheduleStore::claim_in(Session &s, std::string_view worker, Instant t,
+                                                   int n) {
   std::vector<Claim> claims;
   if (n <= 0)
     return claims;
-  const std::int64_t t = rows::seconds_of(now);
+  const std::int64_t t_s = rows::seconds_of(t);
   // Never started and too late now: the truth is that it was missed.
-  Statement expire(*db_, "UPDATE runs SET status = 'missed', finished_s = ?1, updated_s = ?1, "
-                         "error_json = ?2 WHERE status = 'pending' AND attempts = 0 AND "
-                         "expires_s IS NOT NULL AND expires_s < ?1");
-  expire.bind(1, t).bind(2, error_body("late", "not started within its max lateness")).step();
-  if (!db_->ok())
-    return failure(doing);
+  Statement expire(s, "UPDATE runs SET status = 'missed', finished_s = ?1, updated_s = ?1, "
+                      "error_json = ?2 WHERE status = 'pending' AND attempts = 0 AND "
+                      "expires_s IS NOT NULL AND expires_s < ?1");
+  expire.bind(1, t_s).bind(2, error_body("late", "not started within its max lateness")).step();
 
   // Each run taken is 'running' when the next is chosen, so the choice is the one the
   // same number of claim_next calls would make (an overlap=skip schedule gives one).
-  while (static_cast<int>(claims.size()) < n) {
-    AH_TRY_DECLARE(chosen, next_claimable_locked(t, doing));
+  while (s.ok() && static_cast<int>(claims.size()) < n) {
+    AH_TRY_DECLARE(chosen, next_claimable_in(s, t_s));
     if (chosen.empty())
       break;
-    Statement take(*db_, "UPDATE runs SET status = 'running', attempts = attempts + 1, "
-                         "claimed_by = ?1, claimed_s = ?2, lease_until_s = ?3, "
-                         "started_s = COALESCE(started_s, ?2), updated_s = ?2 WHERE id = ?4");
+    Statement take(s, "UPDATE runs SET status = 'running', attempts = attempts + 1, "
+                      "claimed_by = ?1, claimed_s = ?2, lease_until_s = ?3, "
+                      "started_s = COALESCE(started_s, ?2), updated_s = ?2 WHERE id = ?4");
     take.bind(1, worker)
-        .bind(2, t)
-        .bind(3, rows::seconds_of(now + options_.lease))
+        .bind(2, t_s)
+        .bind(3, rows::seconds_of(t + options_.lease))
         .bind(4, chosen)
         .step();
-    if (!db_->ok())
-      return failure(doing);
-    AH_TRY_DECLARE(run, find_run_locked(chosen));
+    AH_TRY_DECLARE(run, find_run_in(s, chosen));
     if (!run)
-      return failure(doing);
+      break; // only when a statement failed, which the Backend reports
     claims.push_back(Claim{std::move(*run), std::string(worker)});
   }
   return claims;
@@ -264,16 +243,8 @@ Result<std::vector<Claim>> ScheduleStore::claim_locked(std::string_view worker, 
 Result<std::vector<Claim>> ScheduleStore::claim_batch(std::string_view worker, Instant now, int n) {
   if (n <= 0)
     return std::vector<Claim>();
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  const std::string doing = "claiming runs for " + std::string(worker);
-  Transaction tx(*db_);
-  if (!tx.begun())
-    return failure(doing);
-  auto claims = claim_locked(worker, now, n, doing);
-  if (claims && !tx.commit())
-    return failure(doing);
-  return claims;
+  return backend_->write("claiming runs for " + std::string(worker),
+                         [&](Session &s) { return claim_in(s, worker, rows::now_in(s, now), n); });
 }
 
 Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, Instant now) {
@@ -283,12 +254,12 @@ Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, 
   return std::optional<Claim>(std::move(claims.front()));
 }
 
-Result<Done> ScheduleStore::check_claim_locked(const Claim &claim, std::string_view doing) {
-  Statement select(*db_, "SELECT status, claimed_by, attempts FROM runs WHERE id = ?1");
+Result<Done> ScheduleStore::check_claim_in(Session &s, const Claim &claim) {
+  Statement select(s, "SELECT status, claimed_by, attempts FROM runs WHERE id = ?1");
   select.bind(1, claim.run.id);
   if (!select.step()) {
-    if (!db_->ok())
-      return failure(doing);
+    if (!s.ok())
+      return Done{}; // the Backend reports the failure
     return make_error(AH_NOT_FOUND, "not_found", "run '" + claim.run.id + "' does not exist");
   }
   const std::string status = select.column_text(0);
@@ -305,39 +276,31 @@ Result<Done> ScheduleStore::check_claim_locked(const Claim &claim, std::string_v
 }
 
 Result<Done> ScheduleStore::renew_lease(const Claim &claim, Instant now) {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  const std::string doing = "renewing the lease of run '" + claim.run.id + "'";
-  Transaction tx(*db_);
-  if (!tx.begun())
-    return failure(doing);
-  if (auto held = check_claim_locked(claim, doing); !held)
-    return held;
-  Statement renew(*db_, "UPDATE runs SET lease_until_s = ?1 WHERE id = ?2");
-  renew.bind(1, rows::seconds_of(now + options_.lease)).bind(2, claim.run.id).step();
-  if (!db_->ok() || !tx.commit())
-    return failure(doing);
-  return Done{};
+  return backend_->write("renewing the lease of run '" + claim.run.id + "'",
+                         [&](Session &s) -> Result<Done> {
+                           AH_TRY(check_claim_in(s, claim));
+                           Statement renew(s, "UPDATE runs SET lease_until_s = ?1 WHERE id = ?2");
+                           renew.bind(1, rows::seconds_of(rows::now_in(s, now) + options_.lease))
+                               .bind(2, claim.run.id)
+                               .step();
+                           return Done{};
+                         });
 }
 
 Result<Finished> ScheduleStore::end_claim(const Claim &claim, Instant now, const std::string &doing,
-                                          const std::function<void()> &change, int then_claim) {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  Transaction tx(*db_);
-  if (!tx.begun())
-    return failure(doing);
-  AH_TRY(check_claim_locked(claim, doing));
-  change();
-  if (!db_->ok() || !bump_generation())
-    return failure(doing);
-  AH_TRY_DECLARE(run, find_run_locked(claim.run.id));
-  if (!run)
-    return failure(doing);
-  AH_TRY_DECLARE(next, claim_locked(claim.worker, now, then_claim, doing));
-  if (!tx.commit())
-    return failure(doing);
-  return Finished{std::move(*run), std::move(next)};
+                                          const std::function<void(Session &, Instant)> &change,
+                                          int then_claim) {
+  return backend_->write(doing, [&](Session &s) -> Result<Finished> {
+    const Instant t = rows::now_in(s, now);
+    AH_TRY(check_claim_in(s, claim));
+    change(s, t);
+    bump_generation(s);
+    AH_TRY_DECLARE(run, find_run_in(s, claim.run.id));
+    if (!run)
+      return make_error(AH_NOT_FOUND, "not_found", "run '" + claim.run.id + "' does not exist");
+    AH_TRY_DECLARE(next, claim_in(s, claim.worker, t, then_claim));
+    return Finished{std::move(*run), std::move(next)};
+  });
 }
 
 Result<Run> ScheduleStore::complete(const Claim &claim, const RunResult &result, Instant now) {
@@ -354,13 +317,13 @@ Result<Finished> ScheduleStore::complete_and_claim(const Claim &claim, const Run
   }
   return end_claim(
       claim, now, "completing run '" + claim.run.id + "'",
-      [&] {
-        Statement done(*db_, "UPDATE runs SET status = ?1, output_json = ?2, error_json = ?3, "
-                             "finished_s = ?4, updated_s = ?4, lease_until_s = NULL WHERE id = ?5");
+      [&](Session &s, Instant t) {
+        Statement done(s, "UPDATE runs SET status = ?1, output_json = ?2, error_json = ?3, "
+                          "finished_s = ?4, updated_s = ?4, lease_until_s = NULL WHERE id = ?5");
         done.bind(1, name_of(result.status))
             .bind(2, result.output_json)
             .bind(3, result.error_json)
-            .bind(4, rows::seconds_of(now))
+            .bind(4, rows::seconds_of(t))
             .bind(5, claim.run.id)
             .step();
       },
@@ -371,34 +334,35 @@ Result<Run> ScheduleStore::retry_later(const Claim &claim, std::string_view erro
                                        std::optional<std::chrono::seconds> retry_after,
                                        Instant now) {
   const json::value last_error = json_or_text(error_json);
+  const std::string doing = "scheduling a retry of run '" + claim.run.id + "'";
   AH_TRY_DECLARE(
-      done, end_claim(claim, now, "scheduling a retry of run '" + claim.run.id + "'", [&] {
+      done, end_claim(claim, now, doing, [&](Session &s, Instant t) {
         if (claim.run.attempts >= options_.retry.max_attempts) {
           const json::object body{
               {"code", "retries_exhausted"},
               {"message", "gave up after " + std::to_string(claim.run.attempts) + " attempts"},
               {"last_error", last_error}};
-          Statement give_up(*db_, "UPDATE runs SET status = 'failed', error_json = ?1, "
-                                  "finished_s = ?2, updated_s = ?2, lease_until_s = NULL "
-                                  "WHERE id = ?3");
+          Statement give_up(s,
+                            "UPDATE runs SET status = 'failed', error_json = ?1, "
+                            "finished_s = ?2, updated_s = ?2, lease_until_s = NULL WHERE id = ?3");
           give_up.bind(1, json::serialize(body))
-              .bind(2, rows::seconds_of(now))
+              .bind(2, rows::seconds_of(t))
               .bind(3, claim.run.id)
               .step();
           return;
         }
-        // `now` is whole seconds (the real time may be up to 1 s later) and a run is claimable
+        // `t` is whole seconds (the real time may be up to 1 s later) and a run is claimable
         // once the whole-second clock reaches not_before: one more second makes the real wait
         // at least the delay, so a rate limit's hint is never cut short.
         const auto delay =
             retry_delay(options_.retry, claim.run.attempts, retry_after, randombytes_random()) +
             std::chrono::seconds{1};
-        Statement again(*db_, "UPDATE runs SET status = 'pending', error_json = ?1, "
-                              "not_before_s = ?2, claimed_by = '', lease_until_s = NULL, "
-                              "updated_s = ?3 WHERE id = ?4");
+        Statement again(s, "UPDATE runs SET status = 'pending', error_json = ?1, "
+                           "not_before_s = ?2, claimed_by = '', lease_until_s = NULL, "
+                           "updated_s = ?3 WHERE id = ?4");
         again.bind(1, json::serialize(last_error))
-            .bind(2, rows::seconds_of(now + delay))
-            .bind(3, rows::seconds_of(now))
+            .bind(2, rows::seconds_of(t + delay))
+            .bind(3, rows::seconds_of(t))
             .bind(4, claim.run.id)
             .step();
       }));
@@ -406,84 +370,79 @@ Result<Run> ScheduleStore::retry_later(const Claim &claim, std::string_view erro
 }
 
 Result<Done> ScheduleStore::release(const Claim &claim, Instant now) {
-  AH_TRY(end_claim(claim, now, "releasing run '" + claim.run.id + "'", [&] {
+  AH_TRY(end_claim(claim, now, "releasing run '" + claim.run.id + "'", [&](Session &s, Instant t) {
     // The attempt did not happen, so it does not count against max_attempts.
-    Statement back(*db_, "UPDATE runs SET status = 'pending', attempts = attempts - 1, "
-                         "claimed_by = '', lease_until_s = NULL, not_before_s = ?1, "
-                         "started_s = CASE WHEN attempts = 1 THEN NULL ELSE started_s END, "
-                         "updated_s = ?1 WHERE id = ?2");
-    back.bind(1, rows::seconds_of(now)).bind(2, claim.run.id).step();
+    Statement back(s, "UPDATE runs SET status = 'pending', attempts = attempts - 1, "
+                      "claimed_by = '', lease_until_s = NULL, not_before_s = ?1, "
+                      "started_s = CASE WHEN attempts = 1 THEN NULL ELSE started_s END, "
+                      "updated_s = ?1 WHERE id = ?2");
+    back.bind(1, rows::seconds_of(t)).bind(2, claim.run.id).step();
   }));
   return Done{};
 }
 
 Result<std::vector<Run>> ScheduleStore::runs(const RunFilter &filter) {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  Statement select(*db_, "SELECT " + std::string(rows::run_columns) +
-                             " FROM runs WHERE (?1 IS NULL OR schedule_id = ?1) AND "
-                             "(?2 IS NULL OR status = ?2) ORDER BY due_s DESC, id DESC LIMIT ?3");
-  if (filter.schedule_id) {
-    select.bind(1, *filter.schedule_id);
-  } else {
-    select.bind_null(1);
-  }
-  if (filter.status) {
-    select.bind(2, name_of(*filter.status));
-  } else {
-    select.bind_null(2);
-  }
-  select.bind(3, static_cast<std::int64_t>(filter.limit));
-  std::vector<Run> out;
-  while (select.step())
-    out.push_back(rows::read_run(select));
-  if (!db_->ok())
-    return failure("listing runs");
-  return out;
+  return backend_->read("listing runs", [&](Session &s) -> Result<std::vector<Run>> {
+    Statement select(s, "SELECT " + std::string(rows::run_columns) +
+                            " FROM runs WHERE (CAST(?1 AS TEXT) IS NULL OR schedule_id = ?1) AND "
+                            "(CAST(?2 AS TEXT) IS NULL OR status = ?2) "
+                            "ORDER BY due_s DESC, id DESC LIMIT ?3");
+    if (filter.schedule_id) {
+      select.bind(1, *filter.schedule_id);
+    } else {
+      select.bind_null(1);
+    }
+    if (filter.status) {
+      select.bind(2, name_of(*filter.status));
+    } else {
+      select.bind_null(2);
+    }
+    select.bind(3, static_cast<std::int64_t>(filter.limit));
+    std::vector<Run> out;
+    while (select.step())
+      out.push_back(rows::read_run(select));
+    return out;
+  });
 }
 
 Result<std::vector<Run>> ScheduleStore::stale_runs(Instant now) {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
-  Statement select(*db_, "SELECT " + std::string(rows::run_columns) +
-                             " FROM runs WHERE status = 'running' AND lease_until_s < ?1 "
-                             "ORDER BY due_s, id");
-  select.bind(1, rows::seconds_of(now));
-  std::vector<Run> out;
-  while (select.step())
-    out.push_back(rows::read_run(select));
-  if (!db_->ok())
-    return failure("listing stale runs");
-  return out;
+  return backend_->read("listing stale runs", [&](Session &s) -> Result<std::vector<Run>> {
+    Statement select(s, "SELECT " + std::string(rows::run_columns) +
+                            " FROM runs WHERE status = 'running' AND lease_until_s < ?1 "
+                            "ORDER BY due_s, id");
+    select.bind(1, rows::seconds_of(rows::now_in(s, now)));
+    std::vector<Run> out;
+    while (select.step())
+      out.push_back(rows::read_run(select));
+    return out;
+  });
 }
 
 Result<std::optional<Instant>> ScheduleStore::next_wake() {
-  std::lock_guard lock(mutex_);
-  db_->clear_failure();
   // A pending run held back by a running one of its schedule wakes nobody: the running
   // run's completion (generation) or lease end does.
   // Each part reads its index in order and stops at the first row that qualifies (a
   // min() with these filters would read every schedule and every pending run).
-  Statement select(*db_,
-                   "SELECT min(t) FROM ("
-                   " SELECT * FROM (SELECT next_fire_s AS t FROM schedules WHERE paused = 0"
-                   "  AND next_fire_s IS NOT NULL ORDER BY next_fire_s LIMIT 1) AS fire"
-                   " UNION ALL SELECT * FROM (SELECT r.not_before_s FROM runs r"
-                   "  LEFT JOIN schedules s ON s.id = r.schedule_id"
-                   "  WHERE r.status = 'pending' AND COALESCE(s.paused, 0) = 0"
-                   "  AND (COALESCE(s.overlap_policy, 'allow') = 'allow' OR NOT EXISTS ("
-                   "   SELECT 1 FROM runs o WHERE o.schedule_id = r.schedule_id"
-                   "   AND o.status = 'running'))"
-                   "  ORDER BY r.not_before_s LIMIT 1) AS start"
-                   " UNION ALL SELECT min(lease_until_s) + 1 FROM runs WHERE status = 'running')"
-                   " AS wake");
-  std::optional<Instant> wake;
-  if (select.step() && !select.column_is_null(0)) {
-    wake = Instant{std::chrono::seconds{select.column_int(0)}};
-  }
-  if (!db_->ok())
-    return failure("finding the next wake-up time");
-  return wake;
+  return backend_->read(
+      "finding the next wake-up time", [](Session &s) -> Result<std::optional<Instant>> {
+        Statement select(
+            s, "SELECT min(t) FROM ("
+               " SELECT * FROM (SELECT next_fire_s AS t FROM schedules WHERE paused = 0"
+               "  AND next_fire_s IS NOT NULL ORDER BY next_fire_s LIMIT 1) AS fire"
+               " UNION ALL SELECT * FROM (SELECT r.not_before_s FROM runs r"
+               "  LEFT JOIN schedules s ON s.id = r.schedule_id"
+               "  WHERE r.status = 'pending' AND COALESCE(s.paused, 0) = 0"
+               "  AND (COALESCE(s.overlap_policy, 'allow') = 'allow' OR NOT EXISTS ("
+               "   SELECT 1 FROM runs o WHERE o.schedule_id = r.schedule_id"
+               "   AND o.status = 'running'))"
+               "  ORDER BY r.not_before_s LIMIT 1) AS start"
+               " UNION ALL SELECT min(lease_until_s) + 1 FROM runs WHERE status = 'running')"
+               " AS wake");
+        std::optional<Instant> wake;
+        if (select.step() && !select.column_is_null(0))
+          wake = Instant{std::chrono::seconds{select.column_int(0)}};
+        return wake;
+      });
 }
 
 } // namespace autohost::scheduler

@@ -5,11 +5,11 @@ namespace autohost::scheduler::rows {
 
 namespace {
 
-Instant instant(const store::Statement &row, int i) {
+Instant instant(const store::sql::Statement &row, int i) {
   return Instant{std::chrono::seconds{row.column_int(i)}};
 }
 
-std::optional<Instant> maybe_instant(const store::Statement &row, int i) {
+std::optional<Instant> maybe_instant(const store::sql::Statement &row, int i) {
   if (row.column_is_null(i))
     return std::nullopt;
   return instant(row, i);
@@ -19,7 +19,12 @@ std::optional<Instant> maybe_instant(const store::Statement &row, int i) {
 
 std::int64_t seconds_of(Instant t) { return t.time_since_epoch().count(); }
 
-Schedule read_schedule(const store::Statement &row) {
+Instant now_in(store::sql::Session &s, Instant caller) {
+  using namespace std::chrono;
+  return floor<seconds>(s.now(time_point_cast<milliseconds>(caller)));
+}
+
+Schedule read_schedule(const store::sql::Statement &row) {
   Schedule s;
   s.id = row.column_text(0);
   s.name = row.column_text(1);
@@ -44,7 +49,7 @@ Schedule read_schedule(const store::Statement &row) {
   return s;
 }
 
-Run read_run(const store::Statement &row) {
+Run read_run(const store::sql::Statement &row) {
   Run r;
   r.id = row.column_text(0);
   r.schedule_id = row.column_text(1);

@@ -3,7 +3,8 @@
 
 #include "scheduler/schedule.hpp"
 
-#include "store/sqlite.hpp"
+#include "store/sql/schema.hpp"
+#include "store/sql/session.hpp"
 
 #include <string_view>
 
@@ -75,7 +76,7 @@ CREATE INDEX IF NOT EXISTS runs_by_schedule ON runs(schedule_id, due_s);
 // on SQLite, so rows copy verbatim. Ids and statuses compare byte by byte (COLLATE "C", as
 // SQLite's BINARY) so claims are taken in the same order whatever the database's locale.
 // The generation lives in its own one-row table (on SQLite it is a row of `meta`).
-inline constexpr std::string_view pg_migrations[] = {R"sql(
+inline constexpr store::sql::Migration pg_migrations[] = {{1, R"sql(
 CREATE TABLE schedules (
   id text COLLATE "C" PRIMARY KEY,
   name text NOT NULL,
@@ -133,7 +134,7 @@ CREATE TABLE scheduler_generation (
   value int8 NOT NULL
 );
 INSERT INTO scheduler_generation(value) VALUES (0);
-)sql"};
+)sql"}};
 
 inline constexpr std::string_view schedule_columns =
     "id, name, plugin, kind, target, account, input_json, spec, time_zone, next_fire_s, paused, "
@@ -146,9 +147,13 @@ inline constexpr std::string_view run_columns =
     "output_json, error_json, created_s, updated_s";
 
 // Decode the current row of a statement that selected the columns above, in that order.
-Schedule read_schedule(const store::Statement &row);
-Run read_run(const store::Statement &row);
+Schedule read_schedule(const store::sql::Statement &row);
+Run read_run(const store::sql::Statement &row);
 
 std::int64_t seconds_of(Instant t);
+
+// The instant a transaction decides with (Session::now(): the database's clock on
+// PostgreSQL), in whole seconds like every instant the store keeps.
+Instant now_in(store::sql::Session &s, Instant caller);
 
 } // namespace autohost::scheduler::rows

@@ -211,7 +211,7 @@ BOOST_FIXTURE_TEST_CASE(secret_inputs_are_refused_in_schedules_and_redacted_in_s
   // with the value redacted.
   BOOST_REQUIRE_EQUAL(run({"secrets", "list"}).exit_code, 0); // creates the store and key
   sched::ScheduleStoreOptions o;
-  o.file = home / "state/store.db";
+  o.location = home / "state/store.db";
   auto store = sched::ScheduleStore::open(o);
   BOOST_REQUIRE(store);
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

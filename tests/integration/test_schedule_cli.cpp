@@ -45,7 +45,7 @@ struct Cli : CliWorld {
         autohost::store::KeySource{std::nullopt, home / "state/master.key"}});
     BOOST_REQUIRE(secrets);
     sched::ScheduleStoreOptions o;
-    o.file = home / "state/store.db";
+    o.location = home / "state/store.db";
     auto store = sched::ScheduleStore::open(o);
     BOOST_REQUIRE(store);
     return std::move(store).value();

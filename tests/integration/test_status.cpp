@@ -265,7 +265,7 @@ BOOST_AUTO_TEST_CASE(runs_that_need_attention_are_shown_with_their_error) {
         file, autohost::store::KeySource{std::nullopt, c.home / "state/master.key"}});
     BOOST_REQUIRE(secrets);
     sched::ScheduleStoreOptions o;
-    o.file = file;
+    o.location = file;
     auto store = sched::ScheduleStore::open(o);
     BOOST_REQUIRE(store);
     auto written = sched::parse_written_time(due, "test");
@@ -307,7 +307,7 @@ BOOST_AUTO_TEST_CASE(pending_runs_are_upcoming_and_judged_too) {
         file, autohost::store::KeySource{std::nullopt, c.home / "state/master.key"}});
     BOOST_REQUIRE(secrets);
     sched::ScheduleStoreOptions o;
-    o.file = file;
+    o.location = file;
     auto store = sched::ScheduleStore::open(o);
     BOOST_REQUIRE(store);
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

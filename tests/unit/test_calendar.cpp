@@ -72,7 +72,7 @@ struct Stores {
   std::unique_ptr<ScheduleStore> schedules = open();
   std::unique_ptr<ScheduleStore> open() {
     ScheduleStoreOptions o;
-    o.file = dir / "store.db";
+    o.location = dir / "store.db";
     return ok(ScheduleStore::open(o));
   }
 };

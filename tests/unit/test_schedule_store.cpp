@@ -1,13 +1,20 @@
-// The schedule store: schedules beside the secrets in one file, due runs made once, missed
+// The schedule store: schedules beside the secrets in one store, due runs made once, missed
 // and overlap policies, atomic claims (also from several processes at once), leases that
 // let a dead daemon's run be resumed under the same id, retries and the wake-up time.
+// Every case runs on SQLite (suite unit) and on PostgreSQL (suite pg: the same binary with
+// AUTOHOST_TEST_BACKEND=postgres, each case in a fresh database of one throw-away cluster).
+// The stores trust the caller's clock so the cases can travel in time; one case checks that
+// a store that does not trust it decides on the database's clock.
 #define BOOST_TEST_MODULE schedule_store
 #include <boost/test/unit_test.hpp>
 
 #include "errors.hpp"
 #include "result_print.hpp"
+#include "scheduler/ids.hpp"
 #include "scheduler/schedule_store.hpp"
+#include "store/pg/connection.hpp"
 #include "store/sql_secret_store.hpp"
+#include "store_location.hpp"
 #include "temp_dir.hpp"
 
 #include <boost/json.hpp>
@@ -69,19 +76,39 @@ ScheduleDraft cron(std::string_view expr, std::string id) {
   return draft(ScheduleSpec::cron(expr, "UTC", "--cron"), std::move(id));
 }
 
+// Runs SQL on the store behind the store's back, as its owner could.
+void raw_sql(const std::string &location, const std::string &sql) {
+  if (test::testing_postgres()) {
+    auto connection = store::pg::Connection::open({location});
+    BOOST_REQUIRE_MESSAGE(connection.has_value(), (connection ? "" : connection.error().message));
+    auto done = connection.value()->exec(sql);
+    BOOST_REQUIRE_MESSAGE(done.has_value(), (done ? "" : done.error().message));
+    return;
+  }
+  store::Database db(location, false);
+  BOOST_REQUIRE(db.exec(sql));
+}
+
+ScheduleStoreOptions trusting(const std::string &location) {
+  ScheduleStoreOptions o;
+  o.location = location;
+  o.trust_caller_clock = true; // the cases travel in time
+  return o;
+}
+
 struct Stores {
   TempDir dir;
+  std::string location = test::fresh_store_location(dir.path());
   std::unique_ptr<store::SqlSecretStore> secrets = open_secrets();
   std::unique_ptr<ScheduleStore> schedules = open_schedules();
 
   std::unique_ptr<store::SqlSecretStore> open_secrets() {
     return ok(store::SqlSecretStore::open(store::SecretStoreOptions{
-        dir / "store.db", store::KeySource{std::string(master_key), dir / "master.key"}}));
+        location, store::KeySource{std::string(master_key), dir / "master.key"}}));
   }
   std::unique_ptr<ScheduleStore> open_schedules(RetryPolicy retry = {},
                                                 seconds lease = seconds{120}) {
-    ScheduleStoreOptions o;
-    o.file = dir / "store.db";
+    ScheduleStoreOptions o = trusting(location);
     o.retry = retry;
     o.lease = lease;
     return ok(ScheduleStore::open(o));
@@ -116,9 +143,7 @@ struct Stores {
       if (pid == 0) {
         int code = 2;
         {
-          ScheduleStoreOptions o;
-          o.file = dir / "store.db";
-          auto mine = ScheduleStore::open(o);
+          auto mine = ScheduleStore::open(trusting(location));
           std::ofstream log(dir / ("claims-" + std::to_string(w)));
           if (mine)
             code = body(*mine.value(), "worker-" + std::to_string(w), log);
@@ -204,15 +229,16 @@ BOOST_FIXTURE_TEST_CASE(secrets_and_schedules_share_the_file, Stores) {
 BOOST_AUTO_TEST_CASE(open_refuses_files_that_are_not_stores) {
   TempDir dir;
   ScheduleStoreOptions o;
-  o.file = dir / "missing.db";
+  o.location = dir / "missing.db";
   auto missing = ScheduleStore::open(o);
   BOOST_REQUIRE(!missing);
   BOOST_TEST(contains(host::error_message(missing.error()), "missing.db does not exist"));
   std::ofstream(dir / "text.db") << "not a database at all, just some text that is long enough";
-  o.file = dir / "text.db";
+  o.location = dir / "text.db";
   auto text = ScheduleStore::open(o);
   BOOST_REQUIRE(!text);
-  BOOST_TEST(contains(host::error_message(text.error()), "text.db is"));
+  const std::string why = host::error_message(text.error());
+  BOOST_TEST((contains(why, "text.db") && contains(why, "not a database")), why);
   BOOST_TEST(test::read_file(dir / "text.db").rfind("not a database", 0) == 0);
 }
 
@@ -507,10 +533,7 @@ BOOST_FIXTURE_TEST_CASE(plugin_job_defaults_and_overrides, Stores) {
 BOOST_FIXTURE_TEST_CASE(stored_schedule_whose_zone_vanished_stops_with_a_problem, Stores) {
   ok(schedules->add(cron("0 * * * *", "z"), utc("2025-01-01T00:00:00Z")));
   schedules.reset();
-  {
-    store::Database db(dir / "store.db", false);
-    BOOST_REQUIRE(db.exec("UPDATE schedules SET time_zone = 'Gone/Away' WHERE id = 'z'"));
-  }
+  { raw_sql(location, "UPDATE schedules SET time_zone = 'Gone/Away' WHERE id = 'z'"); }
   schedules = open_schedules();
   const DueReport due = ok(schedules->materialise_due(utc("2025-01-01T01:00:00Z")));
   BOOST_REQUIRE_EQUAL(due.problems.size(), 1u);
@@ -519,6 +542,40 @@ BOOST_FIXTURE_TEST_CASE(stored_schedule_whose_zone_vanished_stops_with_a_problem
   BOOST_TEST(!s.next_fire.has_value()); // no busy loop over it
   BOOST_TEST(contains(s.problem, "Gone/Away"));
   BOOST_TEST(s.spec == "cron 0 * * * *"); // nothing else lost
+}
+
+// On PostgreSQL the database's clock decides what is due and whose lease ran out: a host
+// whose clock is 5 minutes ahead makes no run early and takes no live lease.
+BOOST_FIXTURE_TEST_CASE(a_host_clock_ahead_neither_runs_early_nor_steals_a_lease, Stores) {
+  if (!test::testing_postgres()) {
+    BOOST_TEST_MESSAGE("PostgreSQL only: on SQLite the host's clock is the store's clock");
+    return;
+  }
+  ScheduleStoreOptions o;
+  o.location = location; // trust_caller_clock unset, as on every host
+  auto skewed = ok(ScheduleStore::open(o));
+  const Instant host_now = std::chrono::floor<seconds>(std::chrono::system_clock::now());
+  const Instant ahead = host_now + seconds{300};
+  const Instant db_now = ok(skewed->current_time(ahead));
+  BOOST_TEST_REQUIRE((db_now < host_now + seconds{60}), "the database clock is not the caller's");
+
+  // One post due now and one in two minutes, by the database's clock.
+  ok(schedules->add(at(format_utc(db_now), "now"), db_now - seconds{10}));
+  ok(schedules->add(at(format_utc(db_now + minutes{2}), "soon"), db_now));
+  const DueReport due = ok(skewed->materialise_due(ahead));
+  BOOST_REQUIRE_EQUAL(due.pending.size(), 1u);
+  BOOST_TEST(due.pending[0] == make_run_id("now", db_now));
+  BOOST_TEST(!ok(skewed->find_run(make_run_id("soon", db_now + minutes{2}))).has_value());
+  BOOST_TEST((ok(skewed->find("soon"))->next_fire == db_now + minutes{2}));
+
+  // Another host holds the run with a lease of 120 s; 300 s ahead it still looks live.
+  const Claim held = claim("honest", db_now);
+  BOOST_TEST(!ok(skewed->claim_next("skewed", ahead)).has_value());
+  BOOST_TEST(ok(skewed->stale_runs(ahead)).empty());
+  const Run still = run(held.run.id);
+  BOOST_TEST(still.claimed_by == "honest");
+  BOOST_TEST(still.attempts == 1);
+  ok(schedules->complete(held, RunResult{}, db_now + seconds{1}));
 }
 
 // Real processes, each with its own connection, race to make and claim the same runs.
