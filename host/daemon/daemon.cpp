@@ -60,7 +60,7 @@ public:
   Loop(ScheduleStore &store, PluginPool &plugins, host::Logger &logger, host::Clock clock,
        StopSignal &stop, const DaemonOptions &options)
       : store_(store), plugins_(plugins), logger_(logger), clock_(std::move(clock)), stop_(stop),
-        options_(options), wake_(make_wake_source(store.file().string(), logger)),
+        options_(options), wake_(make_wake_source(store.connect_location(), logger)),
         worker_(make_worker_id()),
         renew_every_(std::max(milliseconds(200), milliseconds(options.lease) / 3)) {}
 
@@ -112,9 +112,7 @@ bool Loop::store_ok(const Error &error, std::string_view doing) {
   // the first turn's errors say why, the rest are counted and summed up when it ends.
   if (!outage_) {
     log(AH_LOG_ERROR, "store error",
-        {{"doing", doing},
-         {"error", host::error_message(error)},
-         {"store", store_.file().string()}});
+        {{"doing", doing}, {"error", host::error_message(error)}, {"store", store_.location()}});
   }
   store_failed_ = true;
   failed_this_turn_ = true;
@@ -363,7 +361,7 @@ DaemonEnd Loop::run() {
       {{"worker", worker_},
        {"workers", options_.workers},
        {"lease_s", options_.lease.count()},
-       {"store", store_.file().string()}});
+       {"store", store_.location()}});
   if (const auto problem = wake_->problem(); !problem.empty()) {
     log(AH_LOG_WARN, "store changes are noticed by polling",
         {{"problem", problem}, {"every_s", options_.fallback_check.count()}});

@@ -169,6 +169,9 @@ public:
   const std::filesystem::path &file() const noexcept { return file_; }
   // Where the store is, safe to show (a URL's password replaced by ***).
   const std::string &location() const noexcept { return backend_->location(); }
+  // The location as it was given, a URL's password included: only for opening another
+  // connection to the same store (the daemon's LISTEN), never for showing.
+  const std::string &connect_location() const noexcept { return options_.location; }
   store::sql::Dialect dialect() const noexcept { return backend_->dialect(); }
 
 private:
