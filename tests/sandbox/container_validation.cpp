@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <functional>
 
 namespace sandbox {
 
@@ -190,24 +191,9 @@ Expected<MediaKind, GraphError> read_media_type(const Context &ctx) {
       errors::invalid_parameter("media_type", "must be TEXT, IMAGE, VIDEO or CAROUSEL"));
 }
 
-Check read_everything(ContainerDraft &draft, const Context &ctx, const Caller &caller,
-                      const UserRecord &owner) {
-  auto kind = read_media_type(ctx);
-  if (!kind) {
-    return unexpected(kind.error());
-  }
+// The flags and the plain text parameters, as given.
+Check read_params(ContainerDraft &draft, const Context &ctx) {
   PostContent &c = draft.content;
-  c.kind = *kind;
-  const bool text_only = c.kind == MediaKind::text;
-  const bool single_media = c.kind == MediaKind::image || c.kind == MediaKind::video;
-  const auto only_for = [&](std::string_view name, bool allowed, std::string_view which) -> Check {
-    if (ctx.has_param(name) && !allowed) {
-      return unexpected(
-          errors::invalid_parameter(name, "is only allowed on " + std::string(which)));
-    }
-    return true;
-  };
-
   for (const auto &[name, value] : std::initializer_list<std::pair<std::string_view, bool *>>{
            {"is_carousel_item", &draft.is_carousel_item},
            {"is_spoiler_media", &c.is_spoiler_media},
@@ -230,7 +216,21 @@ Check read_everything(ContainerDraft &draft, const Context &ctx, const Caller &c
   c.topic_tag = ctx.param("topic_tag");
   c.reply_control = ascii_lower(ctx.param("reply_control"));
   c.location_id = ctx.param("location_id");
+  return true;
+}
 
+// Parameters and flags that only some media types take.
+Check check_allowed_for_kind(const ContainerDraft &draft, const Context &ctx) {
+  const PostContent &c = draft.content;
+  const bool text_only = c.kind == MediaKind::text;
+  const bool single_media = c.kind == MediaKind::image || c.kind == MediaKind::video;
+  const auto only_for = [&](std::string_view name, bool allowed, std::string_view which) -> Check {
+    if (ctx.has_param(name) && !allowed) {
+      return unexpected(
+          errors::invalid_parameter(name, "is only allowed on " + std::string(which)));
+    }
+    return true;
+  };
   for (const Check &check : {
            only_for("link_attachment", text_only, "TEXT posts"),
            only_for("poll_attachment", text_only, "TEXT posts"),
@@ -259,7 +259,12 @@ Check read_everything(ContainerDraft &draft, const Context &ctx, const Caller &c
     return unexpected(
         errors::invalid_parameter("enable_reply_approvals", "is not allowed on ghost posts"));
   }
+  return true;
+}
 
+// What each media type needs: text, an image or video URL, or the carousel's items.
+Check check_media_source(ContainerDraft &draft, const Context &ctx, const UserRecord &owner) {
+  const PostContent &c = draft.content;
   switch (c.kind) {
   case MediaKind::text:
     if (c.text.empty()) {
@@ -281,12 +286,13 @@ Check read_everything(ContainerDraft &draft, const Context &ctx, const Caller &c
     }
     break;
   case MediaKind::carousel:
-    if (auto children = read_children(draft, ctx, owner); !children) {
-      return children;
-    }
-    break;
+    return read_children(draft, ctx, owner);
   }
+  return true;
+}
 
+// The text and what is attached to it: text attachment, links, alt text, poll, GIF, spoilers.
+Check read_text_and_attachments(PostContent &c, const Context &ctx) {
   if (ctx.has_param("text_attachment")) {
     if (c.poll || ctx.has_param("poll_attachment")) {
       return unexpected(
@@ -316,10 +322,13 @@ Check read_everything(ContainerDraft &draft, const Context &ctx, const Caller &c
     }
   }
   if (ctx.has_param("text_entities")) {
-    if (auto r = read_spoilers(c, ctx); !r) {
-      return r;
-    }
+    return read_spoilers(c, ctx);
   }
+  return true;
+}
+
+// Topic tag and who may reply.
+Check check_topic_and_reply_control(const PostContent &c, const Context &ctx) {
   if (ctx.has_param("topic_tag")) {
     const std::size_t n = count_characters(c.topic_tag);
     if (n < 1 || n > 50 || c.topic_tag.find_first_of(".&") != std::string::npos) {
@@ -337,6 +346,12 @@ Check read_everything(ContainerDraft &draft, const Context &ctx, const Caller &c
                            "parent_post_author_only or followers_only"));
     }
   }
+  return true;
+}
+
+// Where the post may be seen and what it points at: countries, location, reply, quote.
+Check check_audience_and_targets(PostContent &c, const Context &ctx, const Caller &caller,
+                                 const UserRecord &owner) {
   if (ctx.has_param("allowlisted_country_codes")) {
     if (auto r = read_geo_gating(c, ctx, owner); !r) {
       return r;
@@ -360,6 +375,28 @@ Check read_everything(ContainerDraft &draft, const Context &ctx, const Caller &c
     if (quoted == nullptr || !quoted->visible() || !quoted->album_id.empty()) {
       return unexpected(
           errors::invalid_parameter("quote_post_id", "no post with id " + c.quote_post_id));
+    }
+  }
+  return true;
+}
+
+// Every check, in the order Graph reports the first failure.
+Check read_everything(ContainerDraft &draft, const Context &ctx, const Caller &caller,
+                      const UserRecord &owner) {
+  auto kind = read_media_type(ctx);
+  if (!kind) {
+    return unexpected(kind.error());
+  }
+  draft.content.kind = *kind;
+  for (const auto &step : std::initializer_list<std::function<Check()>>{
+           [&] { return read_params(draft, ctx); },
+           [&] { return check_allowed_for_kind(draft, ctx); },
+           [&] { return check_media_source(draft, ctx, owner); },
+           [&] { return read_text_and_attachments(draft.content, ctx); },
+           [&] { return check_topic_and_reply_control(draft.content, ctx); },
+           [&] { return check_audience_and_targets(draft.content, ctx, caller, owner); }}) {
+    if (auto r = step(); !r) {
+      return r;
     }
   }
   return true;

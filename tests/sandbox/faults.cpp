@@ -86,19 +86,27 @@ bool is_endpoint_group(std::string_view group) {
   return std::find(groups.begin(), groups.end(), group) != groups.end();
 }
 
-Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
+namespace {
+
+using Step = Expected<bool, std::string>; // the value is unused; errors name the key
+
+Step check_known_keys(const json::object &spec) {
+  static constexpr std::array<std::string_view, 17> known{
+      "group",         "mode",         "count",       "execute",
+      "retry_after_s", "stall_s",      "http_status", "code",
+      "error_subcode", "is_transient", "message",     "type",
+      "error_message", "retry_after",  "body",        "error_user_title",
+      "error_user_msg"};
   for (const auto &entry : spec) {
-    static constexpr std::array<std::string_view, 15> known{
-        "group",   "mode",        "count",         "execute",       "retry_after_s",
-        "stall_s", "http_status", "code",          "error_subcode", "is_transient",
-        "message", "type",        "error_message", "retry_after",   "body"};
     const std::string_view key = entry.key();
-    if (std::find(known.begin(), known.end(), key) == known.end() && key != "error_user_title" &&
-        key != "error_user_msg") {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
       return unexpected("unknown key '" + std::string(key) + "'");
     }
   }
-  FaultRule rule;
+  return true;
+}
+
+Step read_group_and_mode(FaultRule &rule, const json::object &spec) {
   auto group = read_string(spec, "group", "any");
   if (!group) {
     return unexpected(group.error());
@@ -126,7 +134,11 @@ Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
   if (rule.mode == FaultMode::container_error && rule.group != "create" && rule.group != "any") {
     return unexpected("container_error applies to container creation: use group 'create'");
   }
+  return true;
+}
 
+// Counts, delays, the HTTP status, the Graph code, and the raw Retry-After and body.
+Step read_numbers(FaultRule &rule, const json::object &spec) {
   auto count = read_int(spec, "count", 1, 1);
   auto retry_after = read_int(spec, "retry_after_s", 1, 0);
   auto stall = read_int(spec, "stall_s", 30, 0);
@@ -154,7 +166,11 @@ Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
   rule.stall_s = *stall;
   rule.http_status = static_cast<unsigned>(*status);
   rule.graph.code = static_cast<int>(*code);
+  return true;
+}
 
+// execute, is_transient and error_subcode, and the rules that tie them to the mode.
+Step read_flags(FaultRule &rule, const json::object &spec) {
   if (const json::value *v = spec.if_contains("execute")) {
     if (!v->is_bool()) {
       return unexpected("'execute' must be a boolean");
@@ -181,6 +197,11 @@ Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
     }
     rule.graph.subcode = static_cast<int>(*subcode);
   }
+  return true;
+}
+
+// The texts of the Graph error and of a container's error_message.
+Step read_texts(FaultRule &rule, const json::object &spec) {
   auto message = read_string(spec, "message",
                              "An unexpected error has occurred. Please retry "
                              "your request later.");
@@ -198,6 +219,21 @@ Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
   rule.graph.user_title = *user_title;
   rule.graph.user_msg = *user_msg;
   rule.error_message = *container_message;
+  return true;
+}
+
+} // namespace
+
+Expected<FaultRule, std::string> parse_fault_rule(const json::object &spec) {
+  if (auto known = check_known_keys(spec); !known) {
+    return unexpected(known.error());
+  }
+  FaultRule rule;
+  for (auto step : {&read_group_and_mode, &read_numbers, &read_flags, &read_texts}) {
+    if (auto r = step(rule, spec); !r) {
+      return unexpected(r.error());
+    }
+  }
   return rule;
 }
 

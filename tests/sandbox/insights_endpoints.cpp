@@ -163,6 +163,124 @@ Reply media_insights(Context &ctx) {
   return json_reply(json::object{{"data", std::move(data)}});
 }
 
+namespace {
+
+// One profile's posts over the asked range, and the metrics computed from them.
+struct ProfileRange {
+  const World &world;
+  const UserRecord &user;
+  TimePoint from;
+  TimePoint to;
+  std::set<std::string> own_posts; // ids of the user's posts, visible or not
+
+  ProfileRange(const World &w, const UserRecord &u, TimePoint f, TimePoint t)
+      : world(w), user(u), from(f), to(t) {
+    for (const auto &[id, post] : world.posts) {
+      if (post.owner_id == user.id) {
+        own_posts.insert(id);
+      }
+    }
+  }
+  bool in_range(const PostRecord &p) const { return p.timestamp >= from && p.timestamp <= to; }
+  bool own_in_range(const PostRecord &p) const {
+    return p.visible() && p.owner_id == user.id && in_range(p);
+  }
+
+  // "views": one value per day, each with the end of its day.
+  json::array daily_views() const {
+    json::array values;
+    for (TimePoint day = start_of_day(from); day <= to; day += days(1)) {
+      std::int64_t views = 0;
+      for (const auto &[id, post] : world.posts) {
+        if (post.visible() && post.owner_id == user.id && post.timestamp >= day &&
+            post.timestamp < day + days(1)) {
+          views += post.metrics.views;
+        }
+      }
+      values.push_back(
+          json::object{{"value", views}, {"end_time", graph_timestamp(day + days(1))}});
+    }
+    return values;
+  }
+
+  // "clicks": each link the user's posts carried, once (no clicks are ever made).
+  json::array link_clicks() const {
+    json::array links;
+    std::set<std::string> seen;
+    for (const auto &[id, post] : world.posts) {
+      if (own_in_range(post) && !post.content.link_attachment.empty() &&
+          seen.insert(post.content.link_attachment).second) {
+        links.push_back(json::object{{"value", 0}, {"link_url", post.content.link_attachment}});
+      }
+    }
+    return links;
+  }
+
+  // The metrics given as one total_value.
+  std::int64_t total(std::string_view metric) const {
+    if (metric == "likes") {
+      std::int64_t sum = 0;
+      for (const auto &[id, post] : world.posts) {
+        if (own_in_range(post)) {
+          sum += post.metrics.likes;
+        }
+      }
+      return sum;
+    }
+    if (metric == "followers_count") {
+      return user.followers_count;
+    }
+    if (metric == "replies") {
+      return count_posts(world, [&](const PostRecord &p) {
+        return in_range(p) && p.is_reply() && p.replied_to_id == p.root_post_id &&
+               own_posts.count(p.root_post_id) > 0;
+      });
+    }
+    if (metric == "reposts") {
+      return count_posts(world, [&](const PostRecord &p) {
+        return in_range(p) && own_posts.count(p.reposted_post_id) > 0;
+      });
+    }
+    if (metric == "quotes") {
+      return count_posts(world, [&](const PostRecord &p) {
+        return in_range(p) && own_posts.count(p.content.quote_post_id) > 0;
+      });
+    }
+    return 0;
+  }
+};
+
+// One metric's entry; an error for a follower_demographics without a valid breakdown.
+Expected<json::object, GraphError>
+profile_metric(const ProfileRange &range, const std::string &metric, std::string_view breakdown) {
+  json::object entry{{"name", metric},
+                     {"period", "day"},
+                     {"title", title_of(metric)},
+                     {"description", describe(metric, "this profile")},
+                     {"id", insight_id(range.user.id, metric, "day")}};
+  if (metric == "views") {
+    entry["values"] = range.daily_views();
+  } else if (metric == "clicks") {
+    entry["link_total_values"] = range.link_clicks();
+  } else if (metric == "follower_demographics") {
+    if (breakdown != "country" && breakdown != "city" && breakdown != "age" &&
+        breakdown != "gender") {
+      return unexpected(
+          errors::invalid_parameter("breakdown", "must be country, city, age or gender"));
+    }
+    // The real body shape is UNCONFIRMED; this is the Instagram-style breakdown form.
+    entry["total_value"] = json::object{
+        {"breakdowns",
+         json::array{json::object{{"dimension_keys", json::array{json::string(breakdown)}},
+                                  {"results", json::array{}}}}}};
+  } else {
+    entry["total_value"] = json::object{{"value", range.total(metric)}};
+  }
+  return entry;
+}
+
+} // namespace
+
 Reply user_insights(Context &ctx) {
   auto caller = authenticate_user(ctx, {"threads_manage_insights"});
   if (!caller) {
@@ -182,102 +300,16 @@ Reply user_insights(Context &ctx) {
     return graph_error_reply(range.error());
   }
   // Default range: yesterday through now.
-  const TimePoint from = range->first.value_or(start_of_day(ctx.now) - days(1));
-  const TimePoint to = range->second.value_or(ctx.now);
-  const std::string owner = (*user)->id;
-  std::set<std::string> own_posts;
-  for (const auto &[id, post] : ctx.world.posts) {
-    if (post.owner_id == owner) {
-      own_posts.insert(id);
-    }
-  }
-  const auto in_range = [&](const PostRecord &p) {
-    return p.timestamp >= from && p.timestamp <= to;
-  };
-  const auto sum_metric = [&](std::int64_t Metrics::*field) {
-    std::int64_t total = 0;
-    for (const auto &[id, post] : ctx.world.posts) {
-      if (post.visible() && post.owner_id == owner && in_range(post)) {
-        total += post.metrics.*field;
-      }
-    }
-    return total;
-  };
-
+  const ProfileRange profile(ctx.world, **user,
+                             range->first.value_or(start_of_day(ctx.now) - days(1)),
+                             range->second.value_or(ctx.now));
   json::array data;
   for (const auto &metric : *metrics) {
-    json::object entry{{"name", metric},
-                       {"period", "day"},
-                       {"title", title_of(metric)},
-                       {"description", describe(metric, "this profile")},
-                       {"id", insight_id(owner, metric, "day")}};
-    std::int64_t total = 0;
-    if (metric == "views") {
-      json::array values;
-      for (TimePoint day = start_of_day(from); day <= to; day += days(1)) {
-        std::int64_t views = 0;
-        for (const auto &[id, post] : ctx.world.posts) {
-          if (post.visible() && post.owner_id == owner && post.timestamp >= day &&
-              post.timestamp < day + days(1)) {
-            views += post.metrics.views;
-          }
-        }
-        values.push_back(
-            json::object{{"value", views}, {"end_time", graph_timestamp(day + days(1))}});
-      }
-      entry["values"] = std::move(values);
-      data.push_back(std::move(entry));
-      continue;
+    auto entry = profile_metric(profile, metric, ctx.param("breakdown"));
+    if (!entry) {
+      return graph_error_reply(entry.error());
     }
-    if (metric == "clicks") {
-      json::array links;
-      std::set<std::string> seen;
-      for (const auto &[id, post] : ctx.world.posts) {
-        if (post.visible() && post.owner_id == owner && in_range(post) &&
-            !post.content.link_attachment.empty() &&
-            seen.insert(post.content.link_attachment).second) {
-          links.push_back(json::object{{"value", 0}, {"link_url", post.content.link_attachment}});
-        }
-      }
-      entry["link_total_values"] = std::move(links);
-      data.push_back(std::move(entry));
-      continue;
-    }
-    if (metric == "follower_demographics") {
-      const std::string_view breakdown = ctx.param("breakdown");
-      if (breakdown != "country" && breakdown != "city" && breakdown != "age" &&
-          breakdown != "gender") {
-        return graph_error_reply(
-            errors::invalid_parameter("breakdown", "must be country, city, age or gender"));
-      }
-      // The real body shape is UNCONFIRMED; this is the Instagram-style breakdown form.
-      entry["total_value"] = json::object{
-          {"breakdowns",
-           json::array{json::object{{"dimension_keys", json::array{json::string(breakdown)}},
-                                    {"results", json::array{}}}}}};
-      data.push_back(std::move(entry));
-      continue;
-    }
-    if (metric == "likes") {
-      total = sum_metric(&Metrics::likes);
-    } else if (metric == "followers_count") {
-      total = (*user)->followers_count;
-    } else if (metric == "replies") {
-      total = count_posts(ctx.world, [&](const PostRecord &p) {
-        return in_range(p) && p.is_reply() && p.replied_to_id == p.root_post_id &&
-               own_posts.count(p.root_post_id) > 0;
-      });
-    } else if (metric == "reposts") {
-      total = count_posts(ctx.world, [&](const PostRecord &p) {
-        return in_range(p) && own_posts.count(p.reposted_post_id) > 0;
-      });
-    } else if (metric == "quotes") {
-      total = count_posts(ctx.world, [&](const PostRecord &p) {
-        return in_range(p) && own_posts.count(p.content.quote_post_id) > 0;
-      });
-    }
-    entry["total_value"] = json::object{{"value", total}};
-    data.push_back(std::move(entry));
+    data.push_back(std::move(*entry));
   }
   return json_reply(json::object{{"data", std::move(data)}});
 }

@@ -122,11 +122,12 @@ std::string permalink(const World &world, const PostRecord &post) {
          "/post/" + post.shortcode;
 }
 
-json::object post_json(const World &world, const PostRecord &post, std::string_view viewer_id,
-                       TimePoint now) {
+namespace {
+
+// Who posted it, where it lives and when.
+void add_identity(json::object &out, const World &world, const PostRecord &post,
+                  std::string_view viewer_id) {
   const UserRecord *owner = world.find_user(post.owner_id);
-  const PostContent &c = post.content;
-  json::object out;
   out["id"] = post.id;
   out["media_product_type"] = "THREADS";
   out["media_type"] = read_media_type_name(post.media_type);
@@ -144,7 +145,12 @@ json::object post_json(const World &world, const PostRecord &post, std::string_v
     out["owner"] = json::object{{"id", post.owner_id}};
   }
   out["timestamp"] = graph_timestamp(post.timestamp);
+}
 
+// The media of each type: URLs, a carousel's children in full, a repost's original.
+void add_media(json::object &out, const World &world, const PostRecord &post,
+               std::string_view viewer_id, TimePoint now) {
+  const PostContent &c = post.content;
   switch (post.media_type) {
   case ReadMediaType::image:
     out["media_url"] = c.image_url;
@@ -169,7 +175,11 @@ json::object post_json(const World &world, const PostRecord &post, std::string_v
   case ReadMediaType::text_post:
     break;
   }
+}
 
+// The text, the quoted post, the alt text, the link preview and the reply audience.
+void add_text(json::object &out, const PostRecord &post) {
+  const PostContent &c = post.content;
   if (!c.text.empty()) {
     out["text"] = c.text;
   }
@@ -198,6 +208,11 @@ json::object post_json(const World &world, const PostRecord &post, std::string_v
     out["reply_audience"] =
         c.reply_control.empty() ? std::string("EVERYONE") : ascii_upper(c.reply_control);
   }
+}
+
+// GIF, poll, topic, location, countries, spoilers and the text attachment.
+void add_attachments(json::object &out, const PostRecord &post) {
+  const PostContent &c = post.content;
   if (c.gif) {
     out["gif_url"] = "https://media.giphy.invalid/media/" + c.gif->gif_id + "/giphy.gif";
   }
@@ -237,7 +252,12 @@ json::object post_json(const World &world, const PostRecord &post, std::string_v
     }
     out["text_attachment"] = std::move(attachment);
   }
-  if (c.is_ghost_post) {
+}
+
+// Ghost-post expiry, reply state and place in a conversation.
+void add_state(json::object &out, const PostRecord &post, std::string_view viewer_id,
+               TimePoint now) {
+  if (post.content.is_ghost_post) {
     const TimePoint expires = post.timestamp + days(1);
     out["ghost_post_status"] = now < expires ? "ACTIVE" : "ARCHIVED";
     out["ghost_post_expiration_timestamp"] = graph_timestamp(expires);
@@ -251,6 +271,18 @@ json::object post_json(const World &world, const PostRecord &post, std::string_v
     out["root_post"] = json::object{{"id", post.root_post_id}};
     out["replied_to"] = json::object{{"id", post.replied_to_id}};
   }
+}
+
+} // namespace
+
+json::object post_json(const World &world, const PostRecord &post, std::string_view viewer_id,
+                       TimePoint now) {
+  json::object out;
+  add_identity(out, world, post, viewer_id);
+  add_media(out, world, post, viewer_id, now);
+  add_text(out, post);
+  add_attachments(out, post);
+  add_state(out, post, viewer_id, now);
   return out;
 }
 

@@ -54,99 +54,130 @@ Route failed(std::string_view group, GraphError error) {
   return Route{group, nullptr, std::move(error)};
 }
 
+Route only(bool allowed, std::string_view method, std::string_view group, Handler handler) {
+  return allowed ? handled(group, handler) : failed(group, errors::unsupported_method(method));
+}
+
+// The paths that name no object: OAuth, token exchange and refresh, debug_token, search.
+std::optional<Route> resolve_fixed(const std::vector<std::string> &s, std::string_view method,
+                                   bool versioned) {
+  const bool get = method == "GET";
+  const bool get_or_post = get || method == "POST";
+  if (s.size() == 2 && s[0] == "oauth" && s[1] == "authorize") {
+    return only(get, method, "oauth", oauth_authorize);
+  }
+  if (s.size() == 2 && s[0] == "oauth" && s[1] == "access_token") {
+    return only(get_or_post, method, "oauth", oauth_access_token);
+  }
+  if (s.size() != 1) {
+    return std::nullopt;
+  }
+  if (s[0] == "access_token") {
+    // restfb#1450: the versioned path fails with "Unsupported request - method type: get".
+    return versioned ? failed("exchange", errors::unsupported_method(method))
+                     : only(get_or_post, method, "exchange", exchange_token);
+  }
+  if (s[0] == "refresh_access_token") {
+    return only(get_or_post, method, "refresh", refresh_token);
+  }
+  if (s[0] == "debug_token") {
+    return only(get, method, "oauth", debug_token);
+  }
+  if (s[0] == "keyword_search") {
+    return only(get, method, "read", keyword_search);
+  }
+  return std::nullopt;
+}
+
+// /{user} and its edges (`edge` empty: the profile itself).
+Route resolve_user(std::string_view method, const std::string &id, const std::string &edge) {
+  const bool get = method == "GET";
+  const bool post = method == "POST";
+  const auto unsupported = [&](std::string_view group) {
+    return failed(group, errors::unsupported_request(method, id));
+  };
+  if (edge.empty()) {
+    return get ? handled("read", read_profile) : unsupported("read");
+  }
+  if (edge == "threads") {
+    return get    ? handled("read", list_threads)
+           : post ? handled("create", create_container)
+                  : unsupported("create");
+  }
+  if (edge == "threads_publish") {
+    return post ? handled("publish", publish_container) : unsupported("publish");
+  }
+  static constexpr std::array<std::pair<std::string_view, Handler>, 4> user_reads{{
+      {"threads_publishing_limit", publishing_limit},
+      {"replies", list_user_replies},
+      {"mentions", list_mentions},
+      {"threads_insights", user_insights},
+  }};
+  for (const auto &[name, handler] : user_reads) {
+    if (edge == name) {
+      return get ? handled("read", handler) : unsupported("read");
+    }
+  }
+  return failed("read", errors::unknown_path("/" + edge));
+}
+
+// /{media} and its edges.
+Route resolve_media(std::string_view method, const std::string &id, const std::string &edge) {
+  const bool get = method == "GET";
+  const bool post = method == "POST";
+  const auto unsupported = [&](std::string_view group) {
+    return failed(group, errors::unsupported_request(method, id));
+  };
+  if (edge.empty()) {
+    return get                  ? handled("read", read_media)
+           : method == "DELETE" ? handled("delete", delete_media)
+                                : unsupported("read");
+  }
+  if (edge == "repost") {
+    return post ? handled("publish", repost_media) : unsupported("publish");
+  }
+  if (edge == "manage_reply") {
+    return post ? handled("manage", manage_reply) : unsupported("manage");
+  }
+  static constexpr std::array<std::pair<std::string_view, Handler>, 3> media_reads{{
+      {"replies", list_replies},
+      {"conversation", list_conversation},
+      {"insights", media_insights},
+  }};
+  for (const auto &[name, handler] : media_reads) {
+    if (edge == name) {
+      return get ? handled("read", handler) : unsupported("read");
+    }
+  }
+  return failed("read", errors::unknown_path("/" + edge));
+}
+
 // Path segments below the version prefix; `versioned` says whether one was there.
 Route resolve(Context &ctx, std::string_view method, bool versioned) {
   const auto &s = ctx.segments;
-  const bool get = method == "GET";
-  const bool post = method == "POST";
-  const auto only = [&](bool allowed, std::string_view group, Handler handler) {
-    return allowed ? handled(group, handler) : failed(group, errors::unsupported_method(method));
-  };
   if (s.empty()) {
     return failed("read", errors::unknown_path("/"));
   }
-  if (s.size() == 2 && s[0] == "oauth" && s[1] == "authorize") {
-    return only(get, "oauth", oauth_authorize);
-  }
-  if (s.size() == 2 && s[0] == "oauth" && s[1] == "access_token") {
-    return only(get || post, "oauth", oauth_access_token);
-  }
-  if (s.size() == 1 && s[0] == "access_token") {
-    // restfb#1450: the versioned path fails with "Unsupported request - method type: get".
-    return versioned ? failed("exchange", errors::unsupported_method(method))
-                     : only(get || post, "exchange", exchange_token);
-  }
-  if (s.size() == 1 && s[0] == "refresh_access_token") {
-    return only(get || post, "refresh", refresh_token);
-  }
-  if (s.size() == 1 && s[0] == "debug_token") {
-    return only(get, "oauth", debug_token);
-  }
-  if (s.size() == 1 && s[0] == "keyword_search") {
-    return only(get, "read", keyword_search);
+  if (auto fixed = resolve_fixed(s, method, versioned)) {
+    return *fixed;
   }
   if (s.size() > 2) {
     return failed("read", errors::unknown_path("/" + s[2]));
   }
-
   const std::string &id = s[0];
   const std::string edge = s.size() == 2 ? s[1] : std::string();
-  const auto unsupported = [&](std::string_view group) {
-    return failed(group, errors::unsupported_request(method, id));
-  };
   if (id == "me" || ctx.world.find_user(id) != nullptr) {
-    if (edge.empty()) {
-      return get ? handled("read", read_profile) : unsupported("read");
-    }
-    if (edge == "threads") {
-      return get    ? handled("read", list_threads)
-             : post ? handled("create", create_container)
-                    : unsupported("create");
-    }
-    if (edge == "threads_publish") {
-      return post ? handled("publish", publish_container) : unsupported("publish");
-    }
-    static constexpr std::array<std::pair<std::string_view, Handler>, 4> user_reads{{
-        {"threads_publishing_limit", publishing_limit},
-        {"replies", list_user_replies},
-        {"mentions", list_mentions},
-        {"threads_insights", user_insights},
-    }};
-    for (const auto &[name, handler] : user_reads) {
-      if (edge == name) {
-        return get ? handled("read", handler) : unsupported("read");
-      }
-    }
-    return failed("read", errors::unknown_path("/" + edge));
+    return resolve_user(method, id, edge);
   }
   if (ctx.world.find_container(id) != nullptr) {
-    return edge.empty() && get ? handled("status", read_container) : unsupported("status");
+    return edge.empty() && method == "GET"
+               ? handled("status", read_container)
+               : failed("status", errors::unsupported_request(method, id));
   }
   if (ctx.world.find_post(id) != nullptr) {
-    if (edge.empty()) {
-      return get                  ? handled("read", read_media)
-             : method == "DELETE" ? handled("delete", delete_media)
-                                  : unsupported("read");
-    }
-    if (edge == "repost") {
-      return post ? handled("publish", repost_media) : unsupported("publish");
-    }
-    if (edge == "manage_reply") {
-      return post ? handled("manage", manage_reply) : unsupported("manage");
-    }
-    static constexpr std::array<std::pair<std::string_view, Handler>, 3> media_reads{{
-        {"replies", list_replies},
-        {"conversation", list_conversation},
-        {"insights", media_insights},
-    }};
-    for (const auto &[name, handler] : media_reads) {
-      if (edge == name) {
-        return get ? handled("read", handler) : unsupported("read");
-      }
-    }
-    return failed("read", errors::unknown_path("/" + edge));
+    return resolve_media(method, id, edge);
   }
-  return unsupported(method == "DELETE" ? "delete" : "read");
+  return failed(method == "DELETE" ? "delete" : "read", errors::unsupported_request(method, id));
 }
 
 Reply with_common_headers(Reply reply) {
