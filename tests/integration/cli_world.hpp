@@ -4,6 +4,7 @@
 
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "text_match.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -15,10 +16,6 @@
 #include <vector>
 
 namespace autohost::test {
-
-inline bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 struct CliWorld {
   TempDir home;

@@ -4,8 +4,7 @@
 #define BOOST_TEST_MODULE plugin_trust
 #include <boost/test/unit_test.hpp>
 
-#include "process.hpp"
-#include "temp_dir.hpp"
+#include "cli_world.hpp"
 
 #include <boost/json.hpp>
 
@@ -20,17 +19,13 @@ namespace json = boost::json;
 
 namespace {
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 fs::path test_plugin(const std::string &name) {
   return fs::path(required_env("TEST_PLUGIN_DIR")) / name;
 }
 
-// A private plugin directory (0700, in a temp dir) holding copies of test plugins.
-struct Trust {
-  TempDir home;
+// A private plugin directory (0700, in a temp dir) holding copies of test plugins, and a
+// master key in the environment.
+struct Trust : CliWorld {
   fs::path dir = home / "plugins";
 
   Trust() {
@@ -48,17 +43,8 @@ struct Trust {
 
   ProcessResult run(std::vector<std::string> args,
                     std::map<std::string, std::optional<std::string>> extra_env = {}) {
-    ProcessOptions o;
-    o.env = {{"HOME", home.path().string()},
-             {"AUTOHOST_STATE_DIR", (home / "state").string()},
-             {"AUTOHOST_MASTER_KEY", std::string(64, 'a')},
-             {"AUTOHOST_PLUGIN_PATH", std::nullopt},
-             {"AUTOHOST_ALLOW_CORE_DUMPS", std::nullopt},
-             {"AUTOHOST_CONFIG", std::nullopt},
-             {"XDG_CONFIG_HOME", std::nullopt}};
-    for (auto &[k, v] : extra_env)
-      o.env[k] = v;
-    return run_process(required_env("AUTOHOST_BIN"), args, o);
+    extra_env.emplace("AUTOHOST_MASTER_KEY", std::string(64, 'a'));
+    return CliWorld::run(std::move(args), {}, std::move(extra_env));
   }
 
   ProcessResult invoke_echo() {

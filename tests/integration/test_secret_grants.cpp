@@ -6,6 +6,7 @@
 
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "text_match.hpp"
 
 #include <boost/json.hpp>
 
@@ -19,9 +20,7 @@ namespace {
 
 constexpr const char *token = "TOKEN-ALICE-never-shown";
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using autohost::test::contains;
 
 // A private state directory whose store holds a Threads account token and a probe secret,
 // set by the operator through `autohost secrets`.

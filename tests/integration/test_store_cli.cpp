@@ -3,8 +3,7 @@
 #define BOOST_TEST_MODULE store_cli
 #include <boost/test/unit_test.hpp>
 
-#include "process.hpp"
-#include "temp_dir.hpp"
+#include "cli_world.hpp"
 
 #include <boost/json.hpp>
 
@@ -24,33 +23,13 @@ namespace json = boost::json;
 
 namespace {
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-struct Cli {
-  TempDir home;
-  fs::path state = home / "state";
+struct Cli : CliWorld {
+  fs::path state = home / "state"; // a case may move it
 
   ProcessResult run(std::vector<std::string> args, std::string stdin_text = {},
                     std::map<std::string, std::optional<std::string>> extra_env = {}) {
-    ProcessOptions o;
-    o.stdin_text = std::move(stdin_text);
-    o.env = private_autohost_env(home.path(), state);
-    for (auto &[k, v] : extra_env)
-      o.env[k] = v;
-    return run_process(required_env("AUTOHOST_BIN"), args, o);
-  }
-
-  static std::string message_of(const ProcessResult &r) {
-    std::string last = r.err;
-    while (!last.empty() && last.back() == '\n')
-      last.pop_back();
-    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
-    boost::system::error_code ec;
-    json::value v = json::parse(last, ec);
-    BOOST_REQUIRE_MESSAGE(!ec && v.is_object(), "stderr is not a JSON error line: " + r.err);
-    return std::string(v.at("message").as_string());
+    extra_env.emplace("AUTOHOST_STATE_DIR", state.string());
+    return CliWorld::run(std::move(args), std::move(stdin_text), std::move(extra_env));
   }
 
   std::string reveal(const std::string &key) {

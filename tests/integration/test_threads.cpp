@@ -7,6 +7,7 @@
 #include "temp_dir.hpp"
 #include "test_server.hpp" // http_test::TestProxy, a loopback CONNECT proxy
 #include "test_support.hpp"
+#include "text_match.hpp"
 
 #include <boost/json.hpp>
 
@@ -25,9 +26,7 @@ namespace sbx = sandbox_test;
 
 namespace {
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using autohost::test::contains;
 
 // One sandbox for the whole suite; each test resets it.
 struct World {

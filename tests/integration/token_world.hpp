@@ -7,6 +7,7 @@
 #include "process.hpp"
 #include "temp_dir.hpp"
 #include "test_support.hpp"
+#include "text_match.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -32,9 +33,7 @@ inline constexpr const char *sandbox_app_secret = "sandbox-app-secret";
 inline constexpr const char *redirect_uri = "https://app.example/threads/callback";
 inline constexpr std::int64_t day_s = 86400;
 
-inline bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using autohost::test::contains;
 
 // One sandbox for a whole suite; each fixture resets it.
 struct World {

@@ -59,7 +59,8 @@ private_autohost_env(const std::filesystem::path &home, const std::filesystem::p
           {"AUTOHOST_PLUGIN_PATH", std::nullopt},
           {"AUTOHOST_MASTER_KEY", std::nullopt},
           {"AUTOHOST_MASTER_KEY_FILE", std::nullopt},
-          {"AUTOHOST_LOG_LEVEL", std::nullopt}};
+          {"AUTOHOST_LOG_LEVEL", std::nullopt},
+          {"AUTOHOST_ALLOW_CORE_DUMPS", std::nullopt}};
 }
 
 } // namespace autohost::test

@@ -5,6 +5,7 @@
 #include "errors.hpp"
 #include "result_print.hpp"
 #include "store/sql_secret_store.hpp"
+#include "text_match.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -29,10 +30,6 @@ inline std::string open_error(const SecretStoreOptions &o) {
   auto s = SqlSecretStore::open(o);
   BOOST_REQUIRE(!s.has_value());
   return autohost::host::error_message(s.error());
-}
-
-inline bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 // Runs SQL (several statements allowed) on the file; `blobs` bind to each statement's ?s.

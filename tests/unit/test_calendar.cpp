@@ -9,6 +9,7 @@
 #include "scheduler/schedule_store.hpp"
 #include "store/sql_secret_store.hpp"
 #include "temp_dir.hpp"
+#include "text_match.hpp"
 
 // Instants are compared in assertions; their text is checked where it matters.
 BOOST_TEST_DONT_PRINT_LOG_VALUE(autohost::scheduler::Instant)
@@ -26,9 +27,7 @@ Instant utc(std::string_view text) {
   return resolve_written_time(written.value(), *date::locate_zone("UTC"));
 }
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using autohost::test::contains;
 
 template <class T> T ok(Result<T> r) {
   BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().body));

@@ -18,6 +18,7 @@
 #endif
 
 #include "test_server.hpp"
+#include "text_match.hpp"
 
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -123,9 +124,7 @@ std::string describe(const Result<Response> &r) {
   return std::string(to_string(r.error().kind)) + ": " + r.error().message;
 }
 
-bool contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
+using autohost::test::contains;
 
 // The response, or a test failure that says what came back instead.
 Response expect_response(const Result<Response> &r) {

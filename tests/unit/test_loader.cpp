@@ -10,6 +10,7 @@
 #include "services.hpp"
 #include "store/sql_secret_store.hpp"
 #include "temp_dir.hpp"
+#include "text_match.hpp"
 
 #include <autohost/host.hpp>
 
@@ -33,9 +34,7 @@ LoadError load_error(const fs::path &file) {
   return lib.error();
 }
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using autohost::test::contains;
 
 // Host services with no store and a quiet logger, for instances that need none.
 struct Services {

@@ -9,6 +9,7 @@
 #include "scheduler/date_time_text.hpp"
 #include "scheduler/duration_text.hpp"
 #include "scheduler/schedule_spec.hpp"
+#include "text_match.hpp"
 
 #include <cstdlib>
 
@@ -28,9 +29,7 @@ Instant utc(std::string_view text) {
   return resolve_written_time(written.value(), *date::locate_zone("UTC"));
 }
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using autohost::test::contains;
 
 std::string time_error(std::string_view text) {
   auto parsed = parse_written_time(text, "--at");

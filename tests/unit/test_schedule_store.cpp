@@ -16,6 +16,7 @@
 #include "store/sql_secret_store.hpp"
 #include "store_location.hpp"
 #include "temp_dir.hpp"
+#include "text_match.hpp"
 
 #include <boost/json.hpp>
 
@@ -49,9 +50,7 @@ Instant utc(std::string_view text) {
   return resolve_written_time(written.value(), *date::locate_zone("UTC"));
 }
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using autohost::test::contains;
 
 template <class T> T ok(Result<T> r) {
   BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().body));

@@ -11,6 +11,7 @@
 #include "services.hpp"
 #include "store/sql_secret_store.hpp"
 #include "temp_dir.hpp"
+#include "text_match.hpp"
 
 #include <autohost/host.hpp>
 
@@ -25,9 +26,7 @@ namespace json = boost::json;
 
 namespace {
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using autohost::test::contains;
 
 // The probe plugin on a real store whose other namespaces hold secrets, started as `name`
 // with `grants`.

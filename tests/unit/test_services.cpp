@@ -12,6 +12,7 @@
 #include "store/sql_secret_store.hpp"
 #include "store/sqlite.hpp"
 #include "temp_dir.hpp"
+#include "text_match.hpp"
 #include "wipe.hpp"
 
 #include <autohost/host.hpp>
@@ -28,9 +29,7 @@ using autohost::test::TempDir;
 
 namespace {
 
-bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using autohost::test::contains;
 
 struct Fixture {
   TempDir dir;
