@@ -89,6 +89,19 @@ std::optional<Route> resolve_fixed(const std::vector<std::string> &s, std::strin
   return std::nullopt;
 }
 
+// A GET-only edge of object `id` found in `reads`, else an unknown path.
+template <std::size_t N>
+Route read_edge(std::string_view method, const std::string &id, const std::string &edge,
+                const std::array<std::pair<std::string_view, Handler>, N> &reads) {
+  for (const auto &[name, handler] : reads) {
+    if (edge == name) {
+      return method == "GET" ? handled("read", handler)
+                             : failed("read", errors::unsupported_request(method, id));
+    }
+  }
+  return failed("read", errors::unknown_path("/" + edge));
+}
+
 // /{user} and its edges (`edge` empty: the profile itself).
 Route resolve_user(std::string_view method, const std::string &id, const std::string &edge) {
   const bool get = method == "GET";
@@ -113,12 +126,7 @@ Route resolve_user(std::string_view method, const std::string &id, const std::st
       {"mentions", list_mentions},
       {"threads_insights", user_insights},
   }};
-  for (const auto &[name, handler] : user_reads) {
-    if (edge == name) {
-      return get ? handled("read", handler) : unsupported("read");
-    }
-  }
-  return failed("read", errors::unknown_path("/" + edge));
+  return read_edge(method, id, edge, user_reads);
 }
 
 // /{media} and its edges.
@@ -144,12 +152,7 @@ Route resolve_media(std::string_view method, const std::string &id, const std::s
       {"conversation", list_conversation},
       {"insights", media_insights},
   }};
-  for (const auto &[name, handler] : media_reads) {
-    if (edge == name) {
-      return get ? handled("read", handler) : unsupported("read");
-    }
-  }
-  return failed("read", errors::unknown_path("/" + edge));
+  return read_edge(method, id, edge, media_reads);
 }
 
 // Path segments below the version prefix; `versioned` says whether one was there.
