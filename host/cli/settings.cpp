@@ -2,6 +2,7 @@
 #include "cli/settings.hpp"
 
 #include "errors.hpp"
+#include "store/sql/backend.hpp"
 
 #include <boost/json.hpp>
 
@@ -165,8 +166,10 @@ Result<ConfigFile> read_config(const fs::path &file) {
     } else if (k == "store" || k == "master_key_file" || k == "log_level") {
       if (!value.is_string())
         return config_error(file, "'" + k + "' must be a string");
-      if (k == "store")
-        config.store = path_of(value);
+      if (k == "store") // a URL as it is; a path relative to the config file
+        config.store = store::sql::is_postgres_location(value.as_string())
+                           ? fs::path(std::string(value.as_string()))
+                           : path_of(value);
       if (k == "master_key_file")
         config.master_key_file = path_of(value);
       if (k == "log_level")
@@ -242,12 +245,16 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
   settings.plugin_search.optional_dirs.emplace_back(AH_PLUGINDIR);
   settings.plugin_search.pins = std::move(config.plugin_pins);
 
+  std::string store_origin;
   if (flags.store) {
     settings.store_file = *flags.store;
+    store_origin = "--store";
   } else if (auto e = env("AUTOHOST_STORE")) {
     settings.store_file = *e;
+    store_origin = "AUTOHOST_STORE";
   } else if (config.store) {
     settings.store_file = *config.store;
+    store_origin = "'store' in " + settings.config_file->string();
   } else {
     // Only commands that open the store need it (see Settings::no_store_reason).
     auto dir = state_dir();
@@ -257,13 +264,20 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
       settings.no_store_reason = dir.error();
   }
 
+  if (!store_origin.empty())
+    AH_TRY(store::sql::check_location(settings.store_file.string(), store_origin));
+  const bool on_postgres = store::sql::is_postgres_location(settings.store_file.string());
+
   settings.master_key.env_value = take_env_secret("AUTOHOST_MASTER_KEY");
   if (auto e = env("AUTOHOST_MASTER_KEY_FILE")) {
     settings.master_key.key_file = *e;
   } else if (config.master_key_file) {
     settings.master_key.key_file = *config.master_key_file;
-  } else {
+  } else if (!on_postgres) {
     settings.master_key.key_file = settings.store_file.parent_path() / "master.key";
+  } else if (auto dir = state_dir()) {
+    // A URL has no folder to keep the key beside: the state directory keeps it.
+    settings.master_key.key_file = *dir / "master.key";
   }
 
   std::optional<std::string> level = flags.log_level;

@@ -6,6 +6,8 @@
 #include "store/pg/pg_url.hpp"
 #include "store/pg/pool.hpp"
 
+#include <libpq-fe.h>
+
 #include <mutex>
 
 namespace autohost::store::sql {
@@ -148,6 +150,29 @@ Error Backend::store_error(std::string_view what) const {
 
 bool is_postgres_location(std::string_view location) noexcept {
   return pg::is_postgres_url(location);
+}
+
+Result<Done> check_location(std::string_view location, std::string_view origin) {
+  std::string why;
+  if (location.empty()) {
+    why = "is empty";
+  } else if (is_postgres_location(location)) {
+    const std::string text(location);
+    char *parse_error = nullptr;
+    if (PQconninfoOption *parsed = PQconninfoParse(text.c_str(), &parse_error)) {
+      PQconninfoFree(parsed);
+      return Done{};
+    }
+    std::string reason = parse_error != nullptr ? parse_error : "out of memory";
+    PQfreemem(parse_error);
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' '))
+      reason.pop_back();
+    why = "\"" + pg::redact(location) + "\" is not a valid URL: " + pg::scrub(reason, location);
+  } else {
+    return Done{};
+  }
+  return make_error(AH_INVALID_INPUT, "store_location",
+                    "the store location from " + std::string(origin) + " " + why);
 }
 
 std::unique_ptr<Backend> sqlite_backend(std::unique_ptr<Database> db, const fs::path &file,

@@ -109,4 +109,9 @@ Result<std::unique_ptr<Backend>> open_backend(std::string_view location,
 // True for a location open_backend opens as PostgreSQL.
 bool is_postgres_location(std::string_view location) noexcept;
 
+// Checks a location without opening it: a URL libpq cannot parse (or an empty location) is
+// AH_INVALID_INPUT "store_location", naming `origin` ("--store", "AUTOHOST_STORE"...) and the
+// location redacted, never its password.
+Result<Done> check_location(std::string_view location, std::string_view origin);
+
 } // namespace autohost::store::sql
