@@ -3,7 +3,11 @@
 
 #include <boost/json.hpp>
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <cinttypes>
+#include <cstdlib>
 #include <ctime>
 
 namespace autohost::host {
@@ -19,6 +23,32 @@ std::optional<ah_log_level> parse_log_level(std::string_view text) {
   if (text == "error")
     return AH_LOG_ERROR;
   return std::nullopt;
+}
+
+bool is_journal_stream(std::FILE *stream) {
+  const char *expected = std::getenv("JOURNAL_STREAM");
+  struct stat st {};
+  if (expected == nullptr || fstat(fileno(stream), &st) != 0)
+    return false;
+  // systemd writes both numbers in decimal, "DEVICE:INODE".
+  char actual[48];
+  std::snprintf(actual, sizeof actual, "%" PRIu64 ":%" PRIu64,
+                static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino));
+  return std::string_view(expected) == actual;
+}
+
+std::string_view journal_prefix(ah_log_level level) {
+  switch (level) {
+  case AH_LOG_DEBUG:
+    return "<7>";
+  case AH_LOG_INFO:
+    return "<6>";
+  case AH_LOG_WARN:
+    return "<4>";
+  case AH_LOG_ERROR:
+    return "<3>";
+  }
+  return "<6>";
 }
 
 namespace {
@@ -69,7 +99,8 @@ void Logger::log(ah_log_level level, std::string_view source, std::string_view m
       }
     }
   }
-  const std::string text = json::serialize(line) + "\n";
+  const std::string text = (journal_ ? std::string(journal_prefix(level)) : std::string()) +
+                           json::serialize(line) + "\n";
   std::lock_guard lock(mutex_);
   std::fwrite(text.data(), 1, text.size(), out_);
   std::fflush(out_);

@@ -13,11 +13,22 @@ namespace autohost::host {
 // Parses "debug", "info", "warn" or "error".
 std::optional<ah_log_level> parse_log_level(std::string_view text);
 
-// Writes one JSON object per line: {"ts", "level", "source", "msg", ...fields}.
-// Thread-safe. Callers must never pass secret values.
+// True when `stream` is the systemd journal: JOURNAL_STREAM (set by systemd for a unit
+// whose output goes to the journal) names the device and inode of the stream's file. A
+// child whose stderr was redirected elsewhere inherits the variable, so both must match.
+bool is_journal_stream(std::FILE *stream);
+
+// "<N>", the syslog priority prefix of sd-daemon(3) that journald reads from the start of
+// a line on a stream (err 3, warning 4, info 6, debug 7).
+std::string_view journal_prefix(ah_log_level level);
+
+// Writes one JSON object per line: {"ts", "level", "source", "msg", ...fields}; on the
+// journal (see is_journal_stream) each line starts with its priority, so `journalctl -p`
+// filters them. Thread-safe. Callers must never pass secret values.
 class Logger {
 public:
-  Logger(std::FILE *out, ah_log_level min_level) : out_(out), min_(min_level) {}
+  Logger(std::FILE *out, ah_log_level min_level)
+      : out_(out), min_(min_level), journal_(is_journal_stream(out)) {}
 
   bool enabled(ah_log_level level) const noexcept { return level >= min_; }
   ah_log_level min_level() const noexcept { return min_; }
@@ -29,6 +40,7 @@ public:
 private:
   std::FILE *out_;
   ah_log_level min_;
+  bool journal_;
   std::mutex mutex_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstdio>
 #include <iostream>
 
 namespace autohost::cli {
@@ -31,6 +32,12 @@ Result<store::SqlSecretStore *> Context::store() {
   return store_.get();
 }
 
+void print_error_line(std::string_view json_text) {
+  if (host::is_journal_stream(stderr))
+    std::cerr << host::journal_prefix(AH_LOG_ERROR);
+  std::cerr << json_text << std::endl;
+}
+
 int report_error(const Error &error, int exit_code) {
   json::object line;
   line["status"] = status_name(error.status);
@@ -42,7 +49,7 @@ int report_error(const Error &error, int exit_code) {
   } else {
     line["message"] = error.body;
   }
-  std::cerr << json::serialize(line) << std::endl;
+  print_error_line(json::serialize(line));
   return exit_code;
 }
 
@@ -61,7 +68,7 @@ int usage_error(std::string_view command, std::string_view message) {
   line["code"] = "usage";
   line["message"] = std::string(message) + " (see: autohost " + std::string(command) +
                     (command.empty() ? "" : " ") + "--help)";
-  std::cerr << json::serialize(line) << std::endl;
+  print_error_line(json::serialize(line));
   return exit_usage;
 }
 

@@ -51,6 +51,10 @@ struct Command {
 // Every command the CLI has, in the order `autohost --help` lists them.
 const std::vector<Command> &commands();
 
+// Writes one JSON error line (an object's text) to stderr; on the journal it carries the
+// error priority, as the log's lines carry theirs.
+void print_error_line(std::string_view json_text);
+
 // Writes one JSON error line to stderr: {"status", "code", "message", ...} and returns
 // `exit_code`.
 int report_error(const Error &error, int exit_code);

@@ -6,8 +6,11 @@
 
 #include <boost/process.hpp>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 
 namespace autohost::test {
@@ -20,6 +23,7 @@ ProcessResult run_process(const std::filesystem::path &program,
   const auto out_file = io / "stdout";
   const auto err_file = io / "stderr";
   std::ofstream(in_file, std::ios::binary) << options.stdin_text;
+  std::ofstream(err_file, std::ios::binary).flush(); // opened again, same inode, by the child
 
   bp::environment env = boost::this_process::environment();
   for (const auto &[name, value] : options.env) {
@@ -28,6 +32,12 @@ ProcessResult run_process(const std::filesystem::path &program,
     } else {
       env.erase(name);
     }
+  }
+  if (!options.stderr_identity_var.empty()) {
+    struct stat st {};
+    if (::stat(err_file.c_str(), &st) != 0)
+      throw std::runtime_error("cannot stat " + err_file.string());
+    env[options.stderr_identity_var] = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
   }
   bp::child child(program.string(), bp::args(args), env,
                   bp::std_in<in_file.string(), bp::std_out> out_file.string(),
@@ -60,7 +70,8 @@ private_autohost_env(const std::filesystem::path &home, const std::filesystem::p
           {"AUTOHOST_MASTER_KEY", std::nullopt},
           {"AUTOHOST_MASTER_KEY_FILE", std::nullopt},
           {"AUTOHOST_LOG_LEVEL", std::nullopt},
-          {"AUTOHOST_ALLOW_CORE_DUMPS", std::nullopt}};
+          {"AUTOHOST_ALLOW_CORE_DUMPS", std::nullopt},
+          {"JOURNAL_STREAM", std::nullopt}};
 }
 
 } // namespace autohost::test

@@ -28,6 +28,9 @@ struct ProcessOptions {
   // while the child runs. With SIGKILL, a crash at a chosen point.
   std::function<bool()> signal_when;
   int signal_number = SIGKILL;
+  // When set, this variable is given the "DEVICE:INODE" of the child's stderr file, as
+  // systemd sets JOURNAL_STREAM for a unit whose stderr is the journal.
+  std::string stderr_identity_var;
 };
 
 ProcessResult run_process(const std::filesystem::path &program,
