@@ -20,12 +20,15 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::string_view synopsis =
-    "run [--once] [--workers N] [--lease D] [--job-jitter D] [--grace D] [--max-attempts N]\n\n"
+    "run [--once [--fail-on-attention]] [--workers N] [--lease D] [--job-jitter D] [--grace D]\n"
+    "    [--max-attempts N]\n\n"
     "Runs the schedules: sleeps until the next run is due (or another process changes the\n"
     "schedules), runs due actions and jobs on N workers, records each run (see: autohost\n"
     "runs). JSON-lines log on stderr. SIGTERM/SIGINT: no new runs, running calls stop at a\n"
     "checkpoint and are released, exit 0 within the grace; a second signal exits at once.\n"
-    "--once runs what is due now (and runs left by dead daemons), waits for them, exits 0.\n"
+    "--once runs what is due now (and runs left by dead daemons), waits for them, exits 0;\n"
+    "it logs only warnings and errors unless a level is chosen, so cron mails only problems.\n"
+    "With --fail-on-attention it exits 12 when one of its runs failed or needs attention.\n"
     "Durations: 90s, 2m, 1h30m.";
 
 // A duration flag; "0" is allowed where `zero_ok`.
@@ -57,6 +60,10 @@ std::optional<daemon::DaemonOptions> daemon_options(const po::variables_map &vm,
                                                     int &exit) {
   daemon::DaemonOptions opts;
   opts.once = vm.count("once") != 0;
+  if (vm.count("fail-on-attention") != 0 && !opts.once) {
+    exit = usage_error("run", "--fail-on-attention needs --once (a daemon has no end to report)");
+    return std::nullopt;
+  }
   auto workers = parse_count(vm["workers"].as<std::string>(), "--workers", 1, 64);
   auto attempts = parse_count(vm["max-attempts"].as<std::string>(), "--max-attempts", 1, 1000000);
   for (const auto *count : {&workers, &attempts}) {
@@ -101,6 +108,7 @@ int start_plugins(Context &ctx, daemon::PluginPool &plugins, host::Logger &logge
 int run_run(Context &ctx, const std::vector<std::string> &args) {
   po::options_description options("options");
   options.add_options()("once", "run what is due now, wait for it, and exit")(
+      "fail-on-attention", "with --once: exit 12 when a run failed or needs attention")(
       "workers", po::value<std::string>()->default_value("4"), "runs in flight at once (1-64)")(
       "lease", po::value<std::string>(), "claim lease, renewed every third of it (default 2m)")(
       "job-jitter", po::value<std::string>(),
@@ -118,7 +126,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   auto parsed = daemon_options(*vm, max_attempts, exit);
   if (!parsed)
     return exit;
-  const daemon::DaemonOptions opts = *parsed;
+  daemon::DaemonOptions opts = *parsed;
+  const bool fail_on_attention = vm->count("fail-on-attention") != 0;
 
   // First, so that a stop asked for while plugins load is a clean stop, not a kill.
   auto stop = daemon::StopSignal::install();
@@ -128,9 +137,12 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   auto clock = host::host_clock_from_env();
   if (!clock)
     return usage_error("run", host::error_message(clock.error()));
-  // The daemon's start and end of each run are info lines: shown unless a level was chosen.
-  host::Logger logger(stderr,
-                      ctx.settings().log_level_set ? ctx.settings().log_level : AH_LOG_INFO);
+  // The daemon's start and end of each run are info lines: shown unless a level was chosen,
+  // or for --once, which cron runs and which must be silent when all is well.
+  const ah_log_level level = ctx.settings().log_level_set ? ctx.settings().log_level
+                             : opts.once                  ? AH_LOG_WARN
+                                                          : AH_LOG_INFO;
+  host::Logger logger(stderr, level);
 
   auto secrets = ctx.store();
   if (!secrets)
@@ -151,11 +163,13 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   if (const int failed = start_plugins(ctx, plugins, logger); failed != exit_ok)
     return failed;
 
+  daemon::RunTally tally;
+  opts.tally = &tally;
   const auto end =
       daemon::run_daemon(*store.value(), plugins, logger, clock.value(), *stop.value(), opts);
   switch (end) {
   case daemon::DaemonEnd::finished:
-    return exit_ok;
+    return fail_on_attention && tally.failed + tally.needs_attention > 0 ? exit_attention : exit_ok;
   case daemon::DaemonEnd::store_failed:
     return exit_store;
   case daemon::DaemonEnd::workers_stuck:

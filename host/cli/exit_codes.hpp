@@ -18,6 +18,7 @@ enum ExitCode : int {
   exit_cancelled = 9,     // AH_CANCELLED
   exit_plugin = 10,       // a plugin file failed to load or an instance failed to start
   exit_store = 11,        // the secret store cannot be opened (wrong key, corrupt file)
+  exit_attention = 12,    // run --once --fail-on-attention: a run failed or needs attention
 };
 
 constexpr int exit_code_for(ah_status status) noexcept {

@@ -170,7 +170,8 @@ void Loop::start(Claim claim) {
   auto active = std::make_unique<ActiveRun>(std::move(claim));
   ActiveRun &ref = *active;
   active_.push_back(std::move(active));
-  const WorkerContext context{store_, plugins_, logger_, clock_, done_.fd(), handoff_};
+  const WorkerContext context{store_,     plugins_, logger_,       clock_,
+                              done_.fd(), handoff_, options_.tally};
   ref.thread = std::thread([context, &ref] { execute_run(context, ref); });
 }
 

@@ -14,6 +14,8 @@
 
 namespace autohost::daemon {
 
+struct RunTally; // run_worker.hpp
+
 struct DaemonOptions {
   bool once = false; // run what is due now, wait for it, and return
   int workers = 4;   // runs in flight at once
@@ -26,6 +28,7 @@ struct DaemonOptions {
   std::chrono::seconds max_sleep{60}; // the longest sleep without looking at the store
   // Without inotify the store's generation is checked this often.
   std::chrono::seconds fallback_check{5};
+  RunTally *tally = nullptr; // when set, counts how the runs ended (outlives the daemon)
 };
 
 enum class DaemonEnd {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace autohost::daemon {
 namespace json = boost::json;
@@ -78,6 +79,33 @@ void add_error(json::object &fields, std::string_view error_json) {
   }
 }
 
+void count(RunTally *tally, RunStatus ended) {
+  if (tally == nullptr)
+    return;
+  switch (ended) {
+  case RunStatus::succeeded:
+    ++tally->succeeded;
+    break;
+  case RunStatus::needs_attention:
+    ++tally->needs_attention;
+    break;
+  default:
+    ++tally->failed;
+    break;
+  }
+}
+
+// `ended` is set when the run is over. One that ended badly is a warning: shown at the
+// default level and by `journalctl -p warning`, while a `run --once` from cron says nothing
+// when everything succeeded.
+void log_finished(const WorkerContext &context, std::optional<RunStatus> ended,
+                  const json::object &fields) {
+  if (ended)
+    count(context.tally, *ended);
+  const bool bad = ended && *ended != RunStatus::succeeded;
+  daemon_log(context.logger, bad ? AH_LOG_WARN : AH_LOG_INFO, "run finished", fields);
+}
+
 // Records the outcome; the store answers AH_RETRY_LATER when another process held the
 // write lock for its whole busy timeout, so that is tried a few times.
 void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &outcome,
@@ -87,6 +115,7 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
     const Instant now = instant_of(context.clock);
     Error error;
     bool ok = false;
+    std::optional<RunStatus> ended; // set when the run is over
     switch (outcome.kind) {
     case OutcomeKind::complete: {
       // The next run for this worker's slot is claimed in the same commit, unless the
@@ -94,7 +123,8 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
       const int next = active.stopping.load() ? 0 : 1;
       auto done = context.store.complete_and_claim(claim, outcome.result, now, next);
       if ((ok = done.has_value())) {
-        fields["status"] = name_of(done.value().run.status);
+        ended = done.value().run.status;
+        fields["status"] = name_of(*ended);
         std::vector<Claim> unwanted;
         {
           std::lock_guard lock(context.handoff.mutex);
@@ -118,6 +148,8 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
         fields["status"] = r.status == RunStatus::pending ? "retry" : name_of(r.status);
         if (r.status == RunStatus::pending)
           fields["retry_at"] = format_utc(r.not_before);
+        else
+          ended = r.status; // out of attempts
       } else {
         error = again.error();
       }
@@ -134,13 +166,15 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
     }
     }
     if (ok) {
-      daemon_log(context.logger, AH_LOG_INFO, "run finished", fields);
+      log_finished(context, ended, fields);
       return;
     }
     if (error.status == AH_RETRY_LATER && attempt < 4) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
       continue;
     }
+    if (context.tally != nullptr && error.status != AH_CONFLICT)
+      ++context.tally->failed; // its outcome is lost: the run is tried again later
     fields["status"] = "unrecorded";
     fields["store_error"] = host::error_message(error);
     // A lost claim means another daemon resumed the run under the same key; otherwise the

@@ -42,6 +42,14 @@ struct Handoff {
   bool closed = false;
 };
 
+// How the runs a daemon executed ended, counted as their outcomes are recorded; what
+// `run --once --fail-on-attention` decides its exit code on.
+struct RunTally {
+  std::atomic<int> succeeded{0};
+  std::atomic<int> failed{0};          // failed, or finished without its outcome recorded
+  std::atomic<int> needs_attention{0}; // a person must act (see run_outcome.hpp)
+};
+
 struct WorkerContext {
   scheduler::ScheduleStore &store;
   PluginPool &plugins;
@@ -49,6 +57,7 @@ struct WorkerContext {
   host::Clock clock;
   int done_fd; // an eventfd written when a run is finished, so the main loop wakes
   Handoff &handoff;
+  RunTally *tally; // counted into when not null
 };
 
 // The clock's time in whole seconds, as the store counts.

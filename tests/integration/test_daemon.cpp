@@ -30,12 +30,23 @@ struct Posting : Cli {
     add_post(id, when, R"({"text":")" + id + R"("})");
   }
 
-  ProcessResult once(std::vector<std::string> extra = {}) {
+  // `run --once EXTRA`, whatever its exit code.
+  ProcessResult try_once(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"run", "--once"};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto r = cli(args);
+    return cli(args);
+  }
+  ProcessResult once(std::vector<std::string> extra = {}) {
+    auto r = try_once(std::move(extra));
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "run --once: " + r.err);
     return r;
+  }
+
+  // The fixture's config asks for info lines; this leaves the level at its default.
+  void default_log_level() {
+    json::object config = json::parse(read_file(home / "config.json")).as_object();
+    config.erase("log_level");
+    std::ofstream(home / "config.json") << json::serialize(config);
   }
 
   json::object only_run(const std::string &schedule) {
@@ -79,6 +90,51 @@ BOOST_FIXTURE_TEST_CASE(once_publishes_due_posts_exactly_once, Posting) {
   once();
   BOOST_TEST(publishes() == 3);
   BOOST_TEST(runs(*this).size() == 3u);
+}
+
+// cron mails whatever a job prints: at the default level, a pass where every run succeeded
+// prints nothing, and --fail-on-attention exits 0.
+BOOST_FIXTURE_TEST_CASE(once_is_silent_when_every_run_succeeds, Posting) {
+  default_log_level();
+  add_text_post("quiet", utc_in(-2));
+  const auto r = once({"--fail-on-attention"});
+  BOOST_TEST(r.err.empty(), r.err);
+  BOOST_TEST(r.out.empty(), r.out);
+  BOOST_TEST(status_of(only_run("quiet")) == "succeeded");
+  BOOST_TEST(posts_by_text()["quiet"] == 1);
+}
+
+// A pass with a run that needs attention says so at the default level and, with
+// --fail-on-attention, exits 12 (without it, 0: see the rejected-token test). A later pass
+// that runs nothing new exits 0: it answers for its own runs.
+BOOST_FIXTURE_TEST_CASE(fail_on_attention_exits_12_when_a_run_needs_attention, Posting) {
+  sbx::add_fault(sandbox(), R"({"group":"create","mode":"graph_error","http_status":401,
+    "code":190,"error_subcode":460,"message":"Error validating access token","count":10})");
+  default_log_level();
+  add_text_post("unauthorised", utc_in(-2));
+  auto r = try_once({"--fail-on-attention"});
+  BOOST_TEST(r.exit_code == 12, r.err);
+  BOOST_TEST(status_of(only_run("unauthorised")) == "needs_attention");
+  BOOST_TEST(contains(r.err, R"("level":"warn","source":"daemon","msg":"run finished")"), r.err);
+  BOOST_TEST(contains(r.err, R"("status":"needs_attention")"), r.err);
+  BOOST_TEST(!contains(r.err, R"("level":"info")"), r.err);
+  BOOST_TEST(try_once({"--fail-on-attention"}).exit_code == 0);
+  BOOST_TEST(publishes() == 0);
+}
+
+// A run that failed (here: out of attempts while rate limited) counts too.
+BOOST_FIXTURE_TEST_CASE(fail_on_attention_exits_12_when_a_run_failed, Posting) {
+  sbx::add_fault(sandbox(), R"({"group":"create","mode":"http_429","retry_after_s":1,"count":50})");
+  add_text_post("exhausted", utc_in(-2));
+  auto r = try_once({"--fail-on-attention", "--max-attempts", "1"});
+  BOOST_TEST(r.exit_code == 12, r.err);
+  BOOST_TEST(status_of(only_run("exhausted")) == "failed");
+  BOOST_TEST(contains(r.err, R"("status":"failed")"), r.err);
+
+  // A flag of --once only: a daemon has no end to report on.
+  r = cli({"run", "--fail-on-attention"});
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(contains(r.err, "--fail-on-attention needs --once"), r.err);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_rate_limited_post_is_retried_after_the_hint, Posting) {
