@@ -78,8 +78,46 @@ void print_help(const po::options_description &global) {
             << "AUTOHOST_STATE_DIR, AUTOHOST_MASTER_KEY, AUTOHOST_MASTER_KEY_FILE, "
             << "AUTOHOST_CONFIG, AUTOHOST_LOG_LEVEL, AUTOHOST_ALLOW_CORE_DUMPS\n"
             << "test-only: AUTOHOST_TEST_CLOCK_OFFSET_S shifts the clock plugins see\n"
-            << "`autohost COMMAND --help` describes a command.\n"
+            << "`autohost help COMMAND` (or `autohost COMMAND --help`) describes a command.\n"
             << std::flush;
+}
+
+const Command *find_command(std::string_view name) {
+  for (const auto &c : commands()) {
+    if (c.name == name)
+      return &c;
+  }
+  return nullptr;
+}
+
+// A command's help (`args` end in --help). It is printed before a command reads its
+// settings, so it needs none: help works with a broken config file, and `autohost help
+// CMD` and `autohost CMD --help` are one text.
+int command_help(const Command &command, const std::vector<std::string> &args) {
+  host::Logger logger(stderr, AH_LOG_WARN);
+  Context ctx(Settings{}, logger);
+  return command.run(ctx, args);
+}
+
+// `autohost help [COMMAND [SUBCOMMAND]]`; `help --commands` lists "NAME<TAB>SUMMARY" lines
+// for the man pages and the shell completion, which are built from this binary's help.
+int run_help(const po::options_description &global, std::vector<std::string> args) {
+  if (args.empty()) {
+    print_help(global);
+    return exit_ok;
+  }
+  if (args.front() == "--commands") {
+    for (const auto &c : commands())
+      std::cout << c.name << "\t" << c.summary << "\n";
+    std::cout << std::flush;
+    return exit_ok;
+  }
+  const Command *command = find_command(args.front());
+  if (command == nullptr)
+    return usage_error("", "unknown command '" + args.front() + "'");
+  args.erase(args.begin());
+  args.emplace_back("--help");
+  return command_help(*command, args);
 }
 
 int dispatch(int argc, char **argv) {
@@ -126,19 +164,18 @@ int dispatch(int argc, char **argv) {
   const std::vector<std::string> unguarded = host::guard_process(core_dumps.value());
 
   const auto name = vm["command"].as<std::string>();
-  const Command *command = nullptr;
-  for (const auto &c : commands()) {
-    if (c.name == name)
-      command = &c;
-  }
-  if (command == nullptr)
-    return usage_error("", "unknown command '" + name + "'");
-
   // Everything after the command that stage 1 did not consume, in order.
   std::vector<std::string> rest = po::collect_unrecognized(parsed.options, po::include_positional);
   rest.erase(rest.begin()); // the command name itself
-  if (vm.count("help") != 0)
+  if (name == "help")
+    return run_help(global, rest);
+  const Command *command = find_command(name);
+  if (command == nullptr)
+    return usage_error("", "unknown command '" + name + "'");
+  if (vm.count("help") != 0) {
     rest.emplace_back("--help");
+    return command_help(*command, rest);
+  }
 
   GlobalFlags flags;
   if (vm.count("plugin") != 0)

@@ -23,6 +23,13 @@ plugin="$(pc --variable=plugindir)/threads.so"
 # The licence file is installed and is the licence meson declares.
 head -n1 "$root/share/doc/autohost/LICENSE" | grep -qx "$license License" ||
   { echo "share/doc/autohost/LICENSE is not the $license licence meson declares" >&2; exit 1; }
+# The man pages (one per command) and the bash completion are installed.
+for c in "" $("$root/bin/autohost" help --commands | cut -f1); do
+  page=$root/share/man/man1/autohost${c:+-$c}.1
+  [ -f "$page" ] || { echo "man page $page was not installed" >&2; exit 1; }
+done
+[ -f "$root/share/bash-completion/completions/autohost" ] ||
+  { echo "the bash completion was not installed" >&2; exit 1; }
 for h in abi.h host.hpp plugin.hpp result.hpp; do
   [ -f "$root/include/autohost/$h" ] || { echo "header $h was not installed" >&2; exit 1; }
 done

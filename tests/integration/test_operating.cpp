@@ -1,5 +1,5 @@
-// autohost as operators run it: log priorities for journald. Real processes, a private
-// HOME and store.
+// autohost as operators run it: log priorities for journald, help and man pages agreeing
+// with the binary, shell completion. Real processes, a private HOME and store.
 #define BOOST_TEST_MODULE operating
 #include <boost/test/unit_test.hpp>
 
@@ -83,4 +83,40 @@ BOOST_FIXTURE_TEST_CASE(off_the_journal_lines_are_plain_json, Operating) {
     BOOST_TEST(bad.exit_code == 2);
     BOOST_TEST(bad.err.substr(0, 1) == "{", bad.err);
   }
+}
+
+BOOST_FIXTURE_TEST_CASE(help_command_and_command_help_are_one_text, Operating) {
+  const auto listed = run({"help", "--commands"});
+  BOOST_TEST_REQUIRE(listed.exit_code == 0, listed.err);
+  const auto commands = lines_of(listed.out);
+  BOOST_TEST_REQUIRE(commands.size() >= 10u, listed.out);
+  for (const auto &line : commands) {
+    const std::string name = line.substr(0, line.find('\t'));
+    BOOST_TEST(line.size() > name.size() + 1, "no summary: " + line);
+    const auto help = run({"help", name});
+    const auto flag = run({name, "--help"});
+    BOOST_TEST(help.exit_code == 0, name + ": " + help.err);
+    BOOST_TEST(flag.exit_code == 0, name + ": " + flag.err);
+    BOOST_TEST(contains(help.out, "usage: autohost " + name), help.out);
+    BOOST_TEST(help.out == flag.out, name);
+    // Help reads no settings: a config file that cannot be read does not stop it.
+    const auto broken = run({"--config", (home / "missing.json").string(), "help", name});
+    BOOST_TEST(broken.exit_code == 0, name + ": " + broken.err);
+    BOOST_TEST(broken.out == help.out, name);
+  }
+  // A subcommand's help, both ways.
+  const auto add = run({"help", "schedule", "add"});
+  BOOST_TEST(add.exit_code == 0, add.err);
+  BOOST_TEST(contains(add.out, "usage: autohost schedule add"), add.out);
+  BOOST_TEST(add.out == run({"schedule", "add", "--help"}).out);
+
+  // Bare `help` is the overview `--help` prints, and names `help COMMAND`.
+  const auto overview = run({"help"});
+  BOOST_TEST(overview.exit_code == 0);
+  BOOST_TEST(overview.out == run({"--help"}).out);
+  BOOST_TEST(contains(overview.out, "autohost help COMMAND"), overview.out);
+
+  const auto unknown = run({"help", "invok"});
+  BOOST_TEST(unknown.exit_code == 2);
+  BOOST_TEST(contains(message_of(unknown), "unknown command 'invok'"), unknown.err);
 }
