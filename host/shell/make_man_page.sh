@@ -3,6 +3,9 @@
 #   make_man_page.sh AUTOHOST VERSION OUT            autohost(1), naming every command
 #   make_man_page.sh AUTOHOST VERSION OUT COMMAND    autohost-COMMAND(1)
 set -eu
+# In a sanitizer build this runs the instrumented binary as a build step: leaks are the
+# tests' business (they run with detect_leaks=1), not a reason to fail building a page.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 bin=$1 version=$2 out=$3 command=${4-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
