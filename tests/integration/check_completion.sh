@@ -39,9 +39,10 @@ expect() { # expect "WANTED" LINE...: the completions are exactly WANTED (space-
   fi
 }
 expect_some() { # expect_some WORD LINE...: WORD is among the completions
-  local word=$1
+  local word=$1 got
   shift
-  if ! complete_line "$@" | grep -qx -- "$word"; then
+  got=$(complete_line "$@") # whole, first: grep -q stopping early would SIGPIPE it
+  if ! grep -qx -- "$word" <<<"$got"; then
     echo "autohost $*<TAB>: '$word' is not offered" >&2
     failures=$((failures + 1))
   fi
