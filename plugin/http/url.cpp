@@ -68,15 +68,18 @@ Result<Target> parse_target(std::string_view url, PlainHttp plain) {
   default:
     return invalid(url, "missing or unsupported host");
   }
-  if (t.host.empty()) {
-    return invalid(url, "missing host");
-  }
   if (t.host.find('%') != std::string::npos) {
     return invalid(url, "percent-encoded host names are not supported");
   }
   // A trailing dot names the same host; certificates and NO_PROXY lists never carry it.
-  if (!t.host_is_ip && t.host.back() == '.') {
+  if (!t.host_is_ip && !t.host.empty() && t.host.back() == '.') {
     t.host.pop_back();
+  }
+  if (t.host.empty()) { // "https://./" is the root alone, no host
+    return invalid(url, "missing host");
+  }
+  if (!t.host_is_ip && t.host.back() == '.') { // "h..": an empty label names no host
+    return invalid(url, "the host name ends in an empty label");
   }
   t.port = t.tls ? 443 : 80;
   if (u.has_port()) {

@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     out.write(reinterpret_cast<const char *>(data), static_cast<std::streamsize>(size));
   }
   autohost::store::SecretStoreOptions options;
-  options.file = file;
+  options.location = file.string();
   options.key.env_value = std::string(64, 'a');
   options.busy_timeout_ms = 100;
   auto store = SqlSecretStore::open(options);

@@ -238,6 +238,11 @@ BOOST_AUTO_TEST_CASE(urls_boost_1_81_cannot_parse_are_refused_not_fatal) {
       BOOST_TEST(uri::parse_uri(fine).has_value());
     }
   }
+  // Found by fuzz_http_headers: a host that is only the root's dot is no host.
+  BOOST_TEST(!parse_target("https://./v1.0/me", PlainHttp::allow));
+  BOOST_TEST(!parse_target("https://./v1.0/me", PlainHttp::allow).error().message.empty());
+  BOOST_TEST(parse_target("https://graph.test./v1.0/me", PlainHttp::allow)->host == "graph.test");
+  BOOST_TEST(!parse_target("http://g*../g0/me", PlainHttp::allow));
   BOOST_TEST(!uri::trips_boost_url_665("1x:["));  // no scheme: a relative reference
   BOOST_TEST(!uri::trips_boost_url_665("ab:[]")); // two characters: Boost's other branch
   BOOST_TEST(redact_url("https://h.test/p?access_token=SECRET") ==
