@@ -16,6 +16,10 @@ Error config_error(std::string_view key, std::string_view what) {
                      "plugin config: '" + std::string(key) + "' " + std::string(what));
 }
 
+// Bounds that keep every duration far inside what a millisecond count or an int can hold.
+constexpr double max_wait_s = 86400;
+constexpr double max_request_timeout_s = 3600;
+
 bool is_base_url(std::string_view url) {
   // TLS is mandatory, even for test servers (the sandbox serves HTTPS with a test CA).
   static const std::regex pattern(R"(^https://[^/?#\s]+$)");
@@ -37,8 +41,9 @@ autohost::Result<autohost::Done> parse_waits(const json::value &value, Config &c
       return config_error(name, "must be an object");
     for (const auto &[field, number] : wait.as_object()) {
       const std::string full = name + "." + std::string(field);
-      if (!number.is_number() || number.to_number<double>() < 0) {
-        return config_error(full, "must be a number of seconds, zero or more");
+      if (!number.is_number() || number.to_number<double>() < 0 ||
+          number.to_number<double>() > max_wait_s) {
+        return config_error(full, "must be a number of seconds from 0 to 86400 (a day)");
       }
       const double v = number.to_number<double>();
       if (field == "first_check_s") {
@@ -58,7 +63,8 @@ autohost::Result<autohost::Done> parse_waits(const json::value &value, Config &c
   return autohost::Done{};
 }
 
-// Whole seconds print as integers ("60", not "6E1").
+// Whole seconds print as integers ("60", not "6E1"). Every value is bounded by parse_config,
+// so the cast cannot overflow.
 json::value seconds(double s) {
   if (s == static_cast<double>(static_cast<std::int64_t>(s)))
     return static_cast<std::int64_t>(s);
@@ -84,8 +90,9 @@ autohost::Result<Config> parse_config(std::string_view text) {
       continue;
     }
     if (k == "request_timeout_s") {
-      if (!value.is_number() || value.to_number<double>() <= 0) {
-        return config_error(k, "must be a positive number of seconds");
+      if (!value.is_number() || value.to_number<double>() <= 0 ||
+          value.to_number<double>() > max_request_timeout_s) {
+        return config_error(k, "must be a number of seconds above 0, at most 3600");
       }
       config.request_timeout_s = value.to_number<double>();
       continue;

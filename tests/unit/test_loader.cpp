@@ -153,6 +153,9 @@ BOOST_AUTO_TEST_CASE(threads_plugin_rejects_bad_config_naming_the_key) {
            {R"({"ca_file":"/nonexistent/ca.pem"})", "'ca_file' /nonexistent/ca.pem cannot be read"},
            {R"({"container_wait":{"video":{"budget_s":-1}}})", "container_wait.video.budget_s"},
            {R"({"request_timeout_s":0})", "'request_timeout_s'"},
+           // Huge numbers are refused, not cast to a millisecond count that overflows.
+           {R"({"request_timeout_s":1.1e65})", "'request_timeout_s' must be a number of seconds"},
+           {R"({"container_wait":{"text":{"budget_s":1e300}}})", "container_wait.text.budget_s"},
            {R"([1,2])", "must be a JSON object"},
            {R"({"graph_base_url":)", "not valid JSON"}}) {
     auto inst = Instance::create(lib.value(), s.services.table(), config);
