@@ -1,5 +1,7 @@
 // The secret store's files and format: what is created and how, what is refused (empty,
-// writable by others), first use by several processes at once, and rollback of values.
+// writable by others, garbage, foreign or damaged), first use by several processes at once,
+// a writer blocked by another's file lock, and rollback of values. SQLite only: the contract
+// that both backends keep is in test_store.cpp.
 #define BOOST_TEST_MODULE store_files
 #include <boost/test/unit_test.hpp>
 
@@ -230,4 +232,86 @@ BOOST_AUTO_TEST_CASE(an_upgrade_that_meets_an_altered_value_changes_nothing) {
   const std::string error = open_error(options(file));
   BOOST_TEST(contains(error, "'b/token' that cannot be decrypted"), error);
   BOOST_TEST(raw_sealed(file, "a/token") == before);
+}
+
+// Moved from the store contract suite: these read, damage or lock the SQLite file itself,
+// so they have no PostgreSQL counterpart (the contract suite runs on both backends).
+BOOST_AUTO_TEST_CASE(store_file_is_private) {
+  TempDir dir;
+  open_ok(options(dir / "store.db"));
+  struct stat st {};
+  BOOST_REQUIRE_EQUAL(::stat((dir / "store.db").c_str(), &st), 0);
+  BOOST_TEST((st.st_mode & 077) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_file_is_reported_and_left_untouched) {
+  TempDir dir;
+  const std::string garbage(8192, '\x5a');
+  std::ofstream(dir / "store.db", std::ios::binary) << garbage;
+  const std::string error = open_error(options(dir / "store.db"));
+  BOOST_TEST(contains(error, (dir / "store.db").string()));
+  BOOST_TEST(contains(error, "not an SQLite database"));
+  BOOST_TEST(test::read_file(dir / "store.db") == garbage);
+}
+
+BOOST_AUTO_TEST_CASE(foreign_sqlite_file_is_not_taken_over) {
+  TempDir dir;
+  raw_sql(dir / "store.db", "CREATE TABLE notes(x); INSERT INTO notes VALUES (1);");
+  const std::string before = test::read_file(dir / "store.db");
+  BOOST_TEST(contains(open_error(options(dir / "store.db")), "not an autohost store"));
+  BOOST_TEST(test::read_file(dir / "store.db") == before);
+}
+
+BOOST_AUTO_TEST_CASE(damaged_pages_give_a_corruption_error) {
+  TempDir dir;
+  {
+    auto store = open_ok(options(dir / "store.db"));
+    for (int i = 0; i < 300; ++i) {
+      BOOST_REQUIRE(store->put("key/" + std::to_string(i), std::string(200, 'v'), 0));
+    }
+  }
+  std::string bytes = test::read_file(dir / "store.db");
+  BOOST_REQUIRE(bytes.size() > 16384);
+  for (size_t i = 4096; i < bytes.size(); i += 1)
+    bytes[i] = static_cast<char>(i * 7);
+  std::ofstream(dir / "store.db", std::ios::binary | std::ios::trunc) << bytes;
+  auto store = SqlSecretStore::open(options(dir / "store.db"));
+  std::string error;
+  if (!store) {
+    error = host::error_message(store.error());
+  } else {
+    auto listed = store.value()->list("");
+    BOOST_REQUIRE(!listed);
+    error = host::error_message(listed.error());
+  }
+  BOOST_TEST(contains(error, "corrupt"), error);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_blocked_by_another_writer_is_store_busy_and_writes_nothing) {
+  TempDir dir;
+  auto o = options(dir / "store.db");
+  o.busy_timeout_ms = 0;
+  auto store = open_ok(o);
+  BOOST_REQUIRE(store->put("c/a", "old", 0));
+  // Another connection holds the write lock.
+  sqlite3 *other = nullptr;
+  BOOST_REQUIRE_EQUAL(sqlite3_open((dir / "store.db").c_str(), &other), SQLITE_OK);
+  BOOST_REQUIRE_EQUAL(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const std::vector<PutRequest> puts = {{"c/a", "new", 1}, {"c/b", "b", 0}};
+  auto batch = store->put_many(puts);
+  BOOST_REQUIRE(!batch);
+  BOOST_TEST(batch.error().status == AH_RETRY_LATER);
+  BOOST_TEST(contains(batch.error().body, "store_busy"));
+  BOOST_TEST(contains(host::error_message(batch.error()), "writing a batch of 2 secrets"));
+  BOOST_REQUIRE_EQUAL(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+
+  BOOST_TEST(store->get("c/a").value()->value == "old");
+  BOOST_TEST(store->get("c/a").value()->version == 1u);
+  BOOST_TEST(!store->get("c/b").value().has_value());
+  // The connection is usable again, and the same batch now goes through.
+  auto again = store->put_many(puts);
+  BOOST_REQUIRE(again);
+  BOOST_TEST(again.value()[0]->version == 2u);
+  BOOST_TEST(again.value()[1]->version == 1u);
 }

@@ -1,7 +1,8 @@
-// The secret store on PostgreSQL 15 (a throw-away cluster for the whole suite, a fresh
-// database per case): compare-and-set, tombstones, batches, processes racing to open a fresh
-// store, the key fingerprint, and URLs whose password must never show.
-#define BOOST_TEST_MODULE store_pg
+// Opening the secret store on PostgreSQL 15 (a throw-away cluster for the whole suite, a fresh
+// database per case): processes racing to open a fresh store, the key fingerprint, and URLs
+// whose password must never show. The contract both backends keep (compare-and-set,
+// tombstones, batches, sealing) is test_store.cpp, run on PostgreSQL as the suite store_pg.
+#define BOOST_TEST_MODULE store_pg_open
 #include <boost/test/unit_test.hpp>
 
 #include "errors.hpp"
@@ -71,48 +72,6 @@ std::string query(const std::string &url, const std::string &sql) {
 } // namespace
 
 BOOST_TEST_GLOBAL_FIXTURE(ClusterFixture);
-
-BOOST_AUTO_TEST_CASE(compare_and_set_tombstones_and_batches_follow_versions) {
-  TempDir dir;
-  auto store = open_ok(options(fresh_database(), dir));
-  BOOST_TEST(!store->get("a/x").value().has_value());
-  BOOST_TEST(store->put("a/x", "one", 0).value().version == 1u);
-  auto stale = store->put("a/x", "lost", 0).value();
-  BOOST_TEST((stale.outcome == WriteOutcome::conflict));
-  BOOST_TEST(stale.version == 1u);
-  BOOST_TEST(store->put("a/x", std::string("two\0bytes", 9), 1).value().version == 2u);
-  BOOST_TEST(store->get("a/x").value()->value == std::string("two\0bytes", 9));
-  // A delete keeps the counter: a writer that saw version 2 cannot bring the key back.
-  BOOST_TEST((store->remove("a/x", 2).value().outcome == WriteOutcome::written));
-  BOOST_TEST(!store->get("a/x").value().has_value());
-  BOOST_TEST((store->put("a/x", "stale", 2).value().outcome == WriteOutcome::conflict));
-  BOOST_TEST(store->put("a/x", "three", 0).value().version == 4u);
-  BOOST_TEST(store->remove("a/missing", AH_VERSION_ANY).error().status == AH_NOT_FOUND);
-
-  const std::vector<PutRequest> puts = {
-      {"b/1", "v1", 0}, {"a/x", "nope", 1}, {"bad key", "v", 0}, {"b/2", "v2", 0}};
-  auto batch = store->put_many(puts).value();
-  BOOST_REQUIRE_EQUAL(batch.size(), 4u);
-  BOOST_TEST(batch[0]->version == 1u);
-  BOOST_TEST((batch[1]->outcome == WriteOutcome::conflict));
-  BOOST_TEST(batch[2].error().status == AH_INVALID_INPUT);
-  BOOST_TEST(batch[3]->version == 1u);
-  auto listed = store->list("b/").value();
-  BOOST_REQUIRE_EQUAL(listed.size(), 2u);
-  BOOST_TEST(listed[0].key == "b/1");
-  BOOST_TEST(listed[1].key == "b/2");
-  BOOST_TEST(store->list("").value().size() == 3u); // the deleted and refused are not listed
-}
-
-BOOST_AUTO_TEST_CASE(values_are_sealed_in_the_database) {
-  TempDir dir;
-  const std::string url = fresh_database();
-  auto store = open_ok(options(url, dir));
-  BOOST_REQUIRE(store->put("s/token", "plain-sekrit-value", 0));
-  const std::string raw = query(url, "SELECT encode(sealed, 'escape') FROM secrets");
-  BOOST_TEST(!raw.empty());
-  BOOST_TEST(!contains(raw, "plain-sekrit-value"));
-}
 
 BOOST_AUTO_TEST_CASE(another_master_key_is_refused_and_nothing_is_written) {
   TempDir dir;
