@@ -3,11 +3,13 @@
 the same run against the same sandbox. Run through tests/bench/run.sh, which installs the
 tools and builds a release tree; this script only measures.
 
-  run.py --build DIR [--only reads,cli,sweep,footprint,scheduler] [--calls N]
-         [--accounts N] [--schedules N] [--due N]
+  run.py --build DIR [--only reads,cli,sweep,footprint,scheduler,hosts] [--calls N]
+         [--accounts N] [--schedules N] [--due N] [--host-runs N]
 
 "scheduler" is the import of --schedules one-shots and then the lateness cases; "lateness"
-alone (in --only) runs just the lateness cases.
+alone (in --only) runs just the lateness cases. "hosts" (hosts.py) puts the store on a
+throw-away PostgreSQL cluster: runs/s with 1, 2 and 4 daemons and the refresh sweep, each
+beside the same on SQLite.
 
 Prints a Markdown table; --json FILE also writes the raw figures.
 """
@@ -23,6 +25,8 @@ import time
 from pathlib import Path
 
 import requests
+
+import hosts
 
 HERE = Path(__file__).resolve().parent
 PROFILE_PATH = "/v1.0/me?fields=id,username,name,threads_profile_picture_url,threads_biography,is_verified"
@@ -75,9 +79,10 @@ class Bench:
     def in_process(self, home, config, env, action, inputs, account="", threads=1):
         path = home / (action + ".jsonl")
         path.write_text("".join(json.dumps(i) + "\n" for i in inputs))
+        store = env.get("AUTOHOST_STORE") or str(home / "state" / "store.db")
         out = subprocess.run(
             [str(self.bench), "--plugin", str(self.plugin), "--store",
-             str(home / "state" / "store.db"), "--config", json.dumps(config), "--action", action,
+             store, "--config", json.dumps(config), "--action", action,
              "--inputs", str(path), "--account", account, "--threads", str(threads)],
             env=env, capture_output=True, text=True)
         if out.returncode != 0:
@@ -167,9 +172,14 @@ class Bench:
                  f"{cli[-1]:.1f} ms", f"curl {curl[-1]:.1f} ms")
 
     # --- 2/3. the refresh sweep ---------------------------------------------------------
-    def sweep(self, accounts, concurrency=16):
+    def timed_sweep(self, name, accounts, store=None):
+        """Imports `accounts` tokens all due for refresh into a new home (its SQLite file, or
+        the store location `store`) and times one refresh_tokens job over them: the tokens,
+        the job's wall time in seconds, its report and its rusage."""
         tokens = [self.issue(age_s=31 * 86400) for _ in range(accounts)]
-        home, config, env = self.home("sweep")
+        home, config, env = self.home(name)
+        if store:
+            env["AUTOHOST_STORE"] = store
         self.in_process(home, config, env, "import_token",
                         [{"account": f"a{i}", "access_token": t} for i, t in enumerate(tokens)],
                         threads=8)
@@ -181,10 +191,14 @@ class Bench:
             _, status, usage = os.wait4(job.pid, 0)
             seconds = time.perf_counter() - t0
         if status != 0:
-            sys.exit("the sweep failed: " + (home / "job.log").read_text()[-2000:])
+            sys.exit(f"the {name} sweep failed: " + (home / "job.log").read_text()[-2000:])
         report = json.loads((home / "report.json").read_text())
         if report.get("refreshed") != accounts:
-            sys.exit(f"the sweep refreshed {report.get('refreshed')} of {accounts}: {report}")
+            sys.exit(f"the {name} sweep refreshed {report.get('refreshed')} of {accounts}")
+        return tokens, seconds, report, usage
+
+    def sweep(self, accounts, concurrency=16):
+        tokens, seconds, report, usage = self.timed_sweep("sweep", accounts)
         rate = accounts / seconds
         tokens_file = self.work / "tokens.txt"
         tokens_file.write_text("\n".join(tokens) + "\n")
@@ -365,12 +379,13 @@ def rss_kb(pid):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", required=True)
-    parser.add_argument("--only", default="reads,cli,sweep,footprint,scheduler")
+    parser.add_argument("--only", default="reads,cli,sweep,footprint,scheduler,hosts")
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--accounts", type=int, default=10000)
     parser.add_argument("--schedules", type=int, default=100000)
     parser.add_argument("--idle-schedules", type=int, default=10000)
     parser.add_argument("--due", type=int, default=1000)
+    parser.add_argument("--host-runs", type=int, default=2000)
     parser.add_argument("--json")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work directory (stores, daemon logs) and say where")
@@ -394,6 +409,8 @@ def main():
             bench.scheduler(args.schedules, args.due)
         elif "lateness" in only:
             bench.lateness(args.due)
+        if "hosts" in only:
+            hosts.measure(bench, args.host_runs, args.accounts)
     finally:
         bench.close()
         if args.keep:

@@ -17,5 +17,6 @@ fi
 build="$root/build-bench"
 [ -f "$build/build.ninja" ] || meson setup "$build" "$root" -Dbuildtype=release >/dev/null
 ninja -C "$build" host/autohost plugin/threads.so tests/sandbox/threads-sandbox \
+  tests/support/pg-cluster-hold \
   tests/bench/autohost-bench >/dev/null
 exec /usr/bin/python3 "$root/tests/bench/run.py" --build "$build" "$@"
