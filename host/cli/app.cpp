@@ -21,6 +21,7 @@ int run_jobs(Context &ctx, const std::vector<std::string> &args);
 int run_job(Context &ctx, const std::vector<std::string> &args);
 int run_run(Context &ctx, const std::vector<std::string> &args);
 int run_status(Context &ctx, const std::vector<std::string> &args);
+int run_store(Context &ctx, const std::vector<std::string> &args);
 
 const std::vector<Command> &commands() {
   static const std::vector<Command> all = {
@@ -35,6 +36,7 @@ const std::vector<Command> &commands() {
       {"jobs", "list the jobs of all or one plugin, with default schedules", &run_jobs},
       {"job", "run PLUGIN.JOB now; its JSON report on stdout", &run_job},
       {"run", "the scheduler daemon: run schedules as they come due (--once: due now)", &run_run},
+      {"store", "copy a whole store between SQLite and PostgreSQL", &run_store},
   };
   return all;
 }

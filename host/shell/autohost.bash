@@ -82,6 +82,8 @@ _autohost() {
     job:0) words=$(_autohost_targets jobs) ;;
     runs:0) words=$(_autohost_first_column runs) ;;
     secrets:0) words="set get list rm" ;;
+    store:0) words="copy" ;;
+    store:1 | store:2) mapfile -t COMPREPLY < <(compgen -f -- "$cur") && return ;;
     schedule:0) words="add list show rm pause resume import" ;;
     schedule:1)
       case $sub in

@@ -1,0 +1,96 @@
+// `autohost store copy FROM TO`: moving a whole store between SQLite and PostgreSQL.
+#include "cli/command.hpp"
+
+#include "errors.hpp"
+#include "scheduler/store_copy.hpp"
+
+#include <boost/json.hpp>
+
+#include <iostream>
+
+namespace autohost::cli {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view synopsis =
+    "store copy FROM TO [--json]\n\n"
+    "Copies a whole store - secrets (tokens and publish checkpoints included) with their\n"
+    "versions and deletions, schedules, runs and the schedules' generation - from FROM to TO.\n"
+    "Each is a path (SQLite) or a postgresql:// URL. TO must be empty or not exist yet (an\n"
+    "SQLite file or the tables in a PostgreSQL database are created). Both must belong to the\n"
+    "master key autohost uses (AUTOHOST_MASTER_KEY, AUTOHOST_MASTER_KEY_FILE, master_key_file,\n"
+    "else master.key beside --store): values are copied sealed, never decrypted.\n"
+    "FROM is read in one snapshot, TO written in one transaction: all or nothing. Stop the\n"
+    "daemons of FROM first; a run still running in FROM is copied with its lease ended, so a\n"
+    "daemon on TO takes it over as after a crash.\n"
+    "Exit codes: 0 copied; 2 bad arguments or FROM and TO are one store; 8 TO is not\n"
+    "empty; 11 a store cannot be reached or opened, or its master key is another";
+
+std::string plural(std::int64_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+int print_report(const scheduler::CopyReport &r, bool as_json) {
+  if (as_json) {
+    std::cout << json::serialize(json::object{{"from", r.from},
+                                              {"to", r.to},
+                                              {"secrets", r.secrets},
+                                              {"deleted_secrets", r.tombstones},
+                                              {"schedules", r.schedules},
+                                              {"runs", r.runs},
+                                              {"leases_ended", r.leases_ended},
+                                              {"generation", r.generation}})
+              << std::endl;
+    return exit_ok;
+  }
+  std::cout << "copied " << plural(r.secrets, "secret", "secrets") << " (and "
+            << plural(r.tombstones, "deleted one", "deleted ones") << "), "
+            << plural(r.schedules, "schedule", "schedules") << " and "
+            << plural(r.runs, "run", "runs") << "\n  from " << r.from << "\n  to   " << r.to
+            << "\n";
+  if (r.leases_ended > 0) {
+    std::cout << plural(r.leases_ended, "run was", "runs were")
+              << " running in the source: a daemon on the target takes "
+              << (r.leases_ended == 1 ? "it" : "them") << " over\n";
+  }
+  std::cout << std::flush;
+  return exit_ok;
+}
+
+} // namespace
+
+int run_store(Context &ctx, const std::vector<std::string> &args) {
+  po::options_description options("options");
+  options.add_options()("json", "print what was copied as a JSON object");
+  po::positional_options_description pos;
+  pos.add("subcommand", 1).add("from", 1).add("to", 1);
+  int exit = exit_ok;
+  auto vm = parse_command_args("store", synopsis, args, options, pos, exit);
+  if (!vm)
+    return exit;
+  if (vm->count("subcommand") == 0)
+    return usage_error("store", "missing the subcommand: copy");
+  const auto sub = (*vm)["subcommand"].as<std::string>();
+  if (sub != "copy")
+    return usage_error("store", "unknown subcommand '" + sub + "'");
+  if (vm->count("from") == 0 || vm->count("to") == 0)
+    return usage_error("store", "store copy needs FROM and TO");
+  scheduler::CopyRequest request;
+  request.from = (*vm)["from"].as<std::string>();
+  request.to = (*vm)["to"].as<std::string>();
+  request.key = ctx.settings().master_key;
+  for (const auto &[location, name] : {std::pair{&request.from, "FROM"}, {&request.to, "TO"}}) {
+    if (auto valid = store::sql::check_location(*location, name); !valid)
+      return usage_error("store", host::error_message(valid.error()));
+  }
+  auto copied = scheduler::copy_store(request);
+  if (!copied) {
+    if (host::error_code(copied.error()) == "same_store")
+      return report_error(copied.error(), exit_usage);
+    return report_error(copied.error());
+  }
+  return print_report(*copied, vm->count("json") != 0);
+}
+
+} // namespace autohost::cli
