@@ -51,6 +51,8 @@ public:
 
   // Runs SQL through psql as the superuser; returns its unaligned, tuples-only output.
   std::string psql(std::string_view sql) const;
+  // The same in another database of the cluster.
+  std::string psql_in(std::string_view database, std::string_view sql) const;
   // Stops (immediately, as a crash would) and starts the server again on the same socket.
   void restart();
 
@@ -58,7 +60,6 @@ private:
   void pg_ctl(const std::vector<std::string> &args) const;
   void start();
   void make_certificates() const;
-  std::string psql_in(std::string_view database, std::string_view sql) const;
 
   PgClusterOptions options_;
   std::filesystem::path dir_; // socket, data/ and server.log
