@@ -58,6 +58,8 @@ expect_some threads.register_app invoke threads.r
 expect "--fail-on-attention" run --fa         # a command's flag
 expect "--plugin-dir" --plugin-d              # a global flag
 expect "debug" --log-level de
+expect "copy" store ""                       # store's subcommand, then files
+expect "--json" store copy --js
 
 # Schedule ids come from the store; with no plugins on the path, --plugin-dir typed on the
 # line is what finds the actions.
