@@ -40,6 +40,4 @@ void SecureBuffer::shrink(std::size_t size) noexcept {
   }
 }
 
-void wipe(std::string &text) noexcept { sodium_memzero(text.data(), text.size()); }
-
 } // namespace autohost::store

@@ -31,8 +31,4 @@ private:
   std::size_t size_ = 0;
 };
 
-// Overwrites a string's bytes with zeros (the compiler may not drop it), for the copies of
-// secrets that have to pass through ordinary strings.
-void wipe(std::string &text) noexcept;
-
 } // namespace autohost::store
