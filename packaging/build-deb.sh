@@ -2,7 +2,8 @@
 # Builds the Debian packages (autohost, autohost-dev and their -dbgsym) with
 # dpkg-buildpackage from a copy of this tree, then checks them with lintian.
 #   packaging/build-deb.sh [OUT]     the .deb files end up in OUT (default: build-deb/)
-# The copy lives in OUT/src, the same path every time, so ccache serves a rebuild.
+# The copy lives in OUT/src; debian/rules compiles with the project's own flags, so ccache
+# serves the compiler runs of any other build of this tree.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mkdir -p "${1:-$root/build-deb}" && cd "${1:-$root/build-deb}" && pwd)
@@ -13,6 +14,8 @@ bash "$root/examples/install-deps.sh" debhelper dpkg-dev fakeroot lintian
 rm -rf "$out/src" && mkdir -p "$out/src"
 git -C "$root" ls-files -z --cached --others --exclude-standard |
   (cd "$root" && xargs -0 cp --parents -t "$out/src")
+# debhelper gives the build an empty HOME; ccache must still find the machine's cache.
+export CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir 2>/dev/null || echo "$HOME/.cache/ccache")}
 rm -f "$out"/*.deb "$out"/*.ddeb "$out"/*.changes "$out"/*.buildinfo
 
 echo "building the packages in $out/src (log: $out/build.log)" >&2
