@@ -65,22 +65,26 @@ for c in "" $(in_root autohost help --commands | cut -f1); do
 done
 
 # Stripped, and the debug symbols of both ELF files are in -dbgsym under their build ids.
+dpkg-deb -c "$dbgsym_package" >"$work/dbgsym.list"
 for f in /usr/bin/autohost "$plugindir/threads.so"; do
-  readelf -S "$chroot_dir$f" | grep -q '\.debug_info' && fail "$f still carries debug info"
+  sections=$(readelf -S "$chroot_dir$f")
+  grep -q '\.debug_info' <<<"$sections" && fail "$f still carries debug info"
   id=$(readelf -n "$chroot_dir$f" | awk '/Build ID:/ { print $3 }')
   [ -n "$id" ] || fail "$f has no build id"
-  dpkg-deb -c "$dbgsym_package" | grep -q "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug$" ||
+  grep -q "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug$" "$work/dbgsym.list" ||
     fail "autohost-dbgsym has no debug file for $f (build id $id)"
 done
 
 # The system user from sysusers.d, the master key it owns, the conffile, the enabled unit.
-in_root getent passwd autohost | grep -q ':/var/lib/autohost:/usr/sbin/nologin$' ||
-  fail "no system user autohost with home /var/lib/autohost: $(in_root getent passwd autohost)"
+user=$(in_root getent passwd autohost) || fail "there is no system user autohost"
+grep -q '^autohost:x:[0-9]*:[0-9]*:.*:/var/lib/autohost:/usr/sbin/nologin$' <<<"$user" ||
+  fail "the user autohost has not home /var/lib/autohost and shell nologin: $user"
 key=$(stat -c '%U:%G %a' "$chroot_dir/etc/autohost/master.key")
 [ "$key" = "autohost:autohost 600" ] || fail "/etc/autohost/master.key is $key, not autohost:autohost 600"
 grep -qxE '[0-9a-f]{64}' "$chroot_dir/etc/autohost/master.key" ||
   fail "/etc/autohost/master.key is not 64 hex digits"
-in_root dpkg-query -W -f='${Conffiles}\n' autohost | grep -q '^ /etc/autohost/config.json ' ||
+conffiles=$(in_root dpkg-query -W -f='${Conffiles}\n' autohost)
+grep -q '^ /etc/autohost/config.json ' <<<"$conffiles" ||
   fail "/etc/autohost/config.json is not a conffile"
 unit=$chroot_dir/lib/systemd/system/autohost.service
 grep -q '^ExecStart=/usr/bin/autohost run' "$unit" || fail "the unit does not start /usr/bin/autohost"
@@ -92,9 +96,11 @@ grep -q '^User=autohost$' "$unit" || fail "the unit does not run as autohost"
 # The programs: the version, the plugin found in the package's plugin dir with no setting,
 # and a post published to the sandbox (on this machine's loopback) with the shipped config's
 # settings plus the sandbox's URLs.
-in_root autohost --version | grep -q "$version" || fail "autohost --version does not say $version"
-in_root autohost plugins | grep -q "^threads .*$plugindir/threads.so" ||
-  fail "autohost plugins does not list the installed plugin: $(in_root autohost plugins 2>&1)"
+out=$(in_root autohost --version) || fail "autohost --version failed"
+grep -q "^autohost $version " <<<"$out" || fail "autohost --version does not say $version: $out"
+out=$(in_root autohost plugins) || fail "autohost plugins failed"
+grep -q "^threads .*$plugindir/threads.so$" <<<"$out" ||
+  fail "autohost plugins does not list the installed plugin: $out"
 "$sandbox_exe" --state-dir "$work/sandbox" >"$work/ready" &
 sandbox_pid=$!
 for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.1; done
