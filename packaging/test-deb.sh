@@ -5,7 +5,10 @@
 # key, the enabled unit; then runs `autohost --version`, `autohost plugins` and invokes
 # threads.post there against the sandbox from the build tree, on loopback.
 #   packaging/test-deb.sh [DEBS_DIR] [BUILD_DIR]    (defaults: build-deb/ and build/; root only)
+# TEST_DEB_KEEP=1 keeps the root of a failed run for a look inside; TEST_DEB_ROOT=DIR checks
+# such a root again (the packages already installed) instead of making a new one.
 set -euo pipefail
+trap 'echo "test-deb: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 root=$(cd "$(dirname "$0")/.." && pwd)
 debs=$(cd "${1:-$root/build-deb}" && pwd)
 build=$(cd "${2:-$root/build}" && pwd)
@@ -28,19 +31,25 @@ done
 bash "$root/examples/install-deps.sh" mmdebstrap curl
 
 work=$(mktemp -d /var/tmp/autohost-deb-test.XXXXXX)
-chroot_dir=$work/root
+chroot_dir=${TEST_DEB_ROOT:-$work/root}
 sandbox_pid=""
 cleanup() {
+  local status=$?
   [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null
   for m in dev/pts dev proc; do
-    mountpoint -q "$chroot_dir/$m" && umount "$chroot_dir/$m"
+    if mountpoint -q "$chroot_dir/$m"; then umount "$chroot_dir/$m"; fi
   done
-  rm -rf "$work"
+  if [ "$status" -ne 0 ] && [ -n "${TEST_DEB_KEEP:-}" ]; then
+    echo "test-deb: kept $work" >&2
+  else
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
 
-echo "test-deb: installing the packages into a clean Debian 12 root ($chroot_dir)" >&2
-mmdebstrap --quiet --mode=root --variant=apt --include=pkgconf \
+[ -n "${TEST_DEB_ROOT:-}" ] ||
+  echo "test-deb: installing the packages into a clean Debian 12 root ($chroot_dir)" >&2
+[ -n "${TEST_DEB_ROOT:-}" ] || mmdebstrap --quiet --mode=root --variant=apt --include=pkgconf \
   --customize-hook="copy-in $package $dev_package /tmp" \
   --customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
     --no-install-recommends /tmp/${package##*/} /tmp/${dev_package##*/} >/dev/null" \
@@ -79,7 +88,7 @@ done
 user=$(in_root getent passwd autohost) || fail "there is no system user autohost"
 grep -q '^autohost:x:[0-9]*:[0-9]*:.*:/var/lib/autohost:/usr/sbin/nologin$' <<<"$user" ||
   fail "the user autohost has not home /var/lib/autohost and shell nologin: $user"
-key=$(stat -c '%U:%G %a' "$chroot_dir/etc/autohost/master.key")
+key=$(in_root stat -c '%U:%G %a' /etc/autohost/master.key)
 [ "$key" = "autohost:autohost 600" ] || fail "/etc/autohost/master.key is $key, not autohost:autohost 600"
 grep -qxE '[0-9a-f]{64}' "$chroot_dir/etc/autohost/master.key" ||
   fail "/etc/autohost/master.key is not 64 hex digits"
@@ -115,6 +124,7 @@ print(json.dumps(config))
 PY
 token=$(curl -sS --cacert "$work/sandbox/ca.pem" -X POST "$base_url/__sandbox/tokens" \
   -d '{"kind": "long"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+rm -rf "$chroot_dir/tmp/state" # a fresh store, also when TEST_DEB_ROOT is checked again
 ah() { in_root env AUTOHOST_STATE_DIR=/tmp/state AUTOHOST_CONFIG=/tmp/config.json autohost "$@"; }
 ah invoke threads.import_token --input-file - >/dev/null <<<"{\"account\": \"deb\", \"access_token\": \"$token\"}" ||
   fail "threads.import_token failed"
