@@ -3,6 +3,8 @@
 #include "cli/number_flags.hpp"
 
 #include "daemon/daemon.hpp"
+#include "daemon/metrics_pages.hpp"
+#include "daemon/metrics_server.hpp"
 #include "daemon/run_worker.hpp"
 #include "errors.hpp"
 #include "scheduler/duration_text.hpp"
@@ -21,7 +23,7 @@ namespace {
 
 constexpr std::string_view synopsis =
     "run [--once [--fail-on-attention]] [--workers N] [--lease D] [--job-jitter D] [--grace D]\n"
-    "    [--max-attempts N]\n\n"
+    "    [--max-attempts N] [--metrics [ADDR:]PORT]\n\n"
     "Runs the schedules: sleeps until the next run is due (or another process changes the\n"
     "schedules), runs due actions and jobs on N workers, records each run (see: autohost\n"
     "runs). JSON-lines log on stderr. SIGTERM/SIGINT: no new runs, running calls stop at a\n"
@@ -29,6 +31,9 @@ constexpr std::string_view synopsis =
     "--once runs what is due now (and runs left by dead daemons), waits for them, exits 0;\n"
     "it logs only warnings and errors unless a level is chosen, so cron mails only problems.\n"
     "With --fail-on-attention it exits 12 when one of its runs failed or needs attention.\n"
+    "--metrics serves GET /metrics (Prometheus text) and /healthz (200 while ready, the\n"
+    "store reachable and the loop turning; else 503) on ADDR:PORT; a bare PORT listens on\n"
+    "127.0.0.1, [::1]:PORT on IPv6, port 0 on a free port (logged as \"metrics listening\").\n"
     "Durations: 90s, 2m, 1h30m.";
 
 // A duration flag; "0" is allowed where `zero_ok`.
@@ -60,6 +65,10 @@ std::optional<daemon::DaemonOptions> daemon_options(const po::variables_map &vm,
                                                     int &exit) {
   daemon::DaemonOptions opts;
   opts.once = vm.count("once") != 0;
+  if (vm.count("metrics") != 0 && opts.once) {
+    exit = usage_error("run", "--metrics needs a daemon, not --once (nothing would be scraped)");
+    return std::nullopt;
+  }
   if (vm.count("fail-on-attention") != 0 && !opts.once) {
     exit = usage_error("run", "--fail-on-attention needs --once (a daemon has no end to report)");
     return std::nullopt;
@@ -116,7 +125,9 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
       "grace", po::value<std::string>(),
       "after SIGTERM/SIGINT, how long running calls get to stop (default 10s)")(
       "max-attempts", po::value<std::string>()->default_value("6"),
-      "claims of one run (tries, retries, resumptions) before it fails");
+      "claims of one run (tries, retries, resumptions) before it fails")(
+      "metrics", po::value<std::string>(),
+      "serve /metrics and /healthz on [ADDR:]PORT (default address 127.0.0.1)");
   int exit = exit_ok;
   auto vm = parse_command_args("run", synopsis, args, options, {}, exit);
   if (!vm)
@@ -128,6 +139,14 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     return exit;
   daemon::DaemonOptions opts = *parsed;
   const bool fail_on_attention = vm->count("fail-on-attention") != 0;
+  std::optional<daemon::ListenAddress> listen;
+  if (vm->count("metrics") != 0) {
+    auto parsed_listen =
+        daemon::parse_listen_address((*vm)["metrics"].as<std::string>(), "--metrics");
+    if (!parsed_listen)
+      return usage_error("run", host::error_message(parsed_listen.error()));
+    listen = parsed_listen.value();
+  }
 
   // First, so that a stop asked for while plugins load is a clean stop, not a kill.
   auto stop = daemon::StopSignal::install();
@@ -165,6 +184,20 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
 
   daemon::RunTally tally;
   opts.tally = &tally;
+  // Declared after the plugins: the server (whose pages call them) stops first.
+  daemon::Metrics metrics;
+  std::unique_ptr<daemon::MetricsServer> server;
+  if (listen) {
+    // A loop silent for three of its longest sleeps is stuck.
+    auto started = daemon::MetricsServer::start(
+        *listen, daemon::metrics_pages(metrics, plugins, clock.value(), 3 * opts.max_sleep));
+    if (!started)
+      return report_error(started.error(), exit_usage);
+    server = std::move(started.value());
+    opts.metrics = &metrics;
+    daemon::daemon_log(logger, AH_LOG_INFO, "metrics listening",
+                       {{"address", server->bound()}, {"paths", "/metrics /healthz"}});
+  }
   const auto end =
       daemon::run_daemon(*store.value(), plugins, logger, clock.value(), *stop.value(), opts);
   switch (end) {

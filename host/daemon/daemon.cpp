@@ -2,6 +2,7 @@
 #include "daemon/daemon.hpp"
 
 #include "daemon/job_defaults.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/run_worker.hpp"
 #include "daemon/wake_source.hpp"
 #include "errors.hpp"
@@ -132,6 +133,11 @@ void Loop::end_turn() {
   }
   if (!outage_)
     failed_calls_ = 0;
+  if (options_.metrics != nullptr) {
+    options_.metrics->set_store_reachable(!failed_this_turn_);
+    options_.metrics->set_in_flight(static_cast<int>(active_.size()));
+    options_.metrics->loop_turned(clock_());
+  }
   failed_this_turn_ = false;
 }
 
@@ -156,7 +162,8 @@ void Loop::register_job_defaults() {
 }
 
 bool Loop::make_due_runs() {
-  auto due = store_.materialise_due(now());
+  auto due =
+      timed_store_call(options_.metrics, "make_due", [&] { return store_.materialise_due(now()); });
   if (!due)
     return store_ok(due.error(), "making due runs");
   for (const auto &id : due.value().missed)
@@ -170,8 +177,8 @@ void Loop::start(Claim claim) {
   auto active = std::make_unique<ActiveRun>(std::move(claim));
   ActiveRun &ref = *active;
   active_.push_back(std::move(active));
-  const WorkerContext context{store_,     plugins_, logger_,       clock_,
-                              done_.fd(), handoff_, options_.tally};
+  const WorkerContext context{store_,     plugins_, logger_,        clock_,
+                              done_.fd(), handoff_, options_.tally, options_.metrics};
   ref.thread = std::thread([context, &ref] { execute_run(context, ref); });
 }
 
@@ -196,7 +203,8 @@ bool Loop::claim_runs() {
   if (free <= 0)
     return claimed;
   // One transaction (one commit) claims a run for every free worker.
-  auto batch = store_.claim_batch(worker_, now(), free);
+  auto batch = timed_store_call(options_.metrics, "claim",
+                                [&] { return store_.claim_batch(worker_, now(), free); });
   if (!batch) {
     store_ok(batch.error(), "claiming a run");
     return claimed;
@@ -242,7 +250,8 @@ void Loop::renew_leases() {
     // only race with it.
     if (a->recording.load() || a->lost.load() || t - a->last_renewal < renew_every_)
       continue;
-    auto renewed = store_.renew_lease(a->claim, now());
+    auto renewed = timed_store_call(options_.metrics, "renew_lease",
+                                    [&] { return store_.renew_lease(a->claim, now()); });
     if (renewed) {
       a->last_renewal = t;
       continue;
@@ -370,6 +379,8 @@ DaemonEnd Loop::run() {
   register_job_defaults();
   if (options_.once && store_failed_)
     return DaemonEnd::store_failed;
+  if (options_.metrics != nullptr)
+    options_.metrics->set_ready();
 
   if (options_.once) {
     // Due now means due when --once started: occurrences that come due while it works

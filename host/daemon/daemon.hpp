@@ -15,6 +15,7 @@
 namespace autohost::daemon {
 
 struct RunTally; // run_worker.hpp
+class Metrics;   // metrics.hpp
 
 struct DaemonOptions {
   bool once = false; // run what is due now, wait for it, and return
@@ -28,7 +29,8 @@ struct DaemonOptions {
   std::chrono::seconds max_sleep{60}; // the longest sleep without looking at the store
   // Without inotify the store's generation is checked this often.
   std::chrono::seconds fallback_check{5};
-  RunTally *tally = nullptr; // when set, counts how the runs ended (outlives the daemon)
+  RunTally *tally = nullptr;  // when set, counts how the runs ended (outlives the daemon)
+  Metrics *metrics = nullptr; // when set, updated as the loop turns and runs end (outlives it)
 };
 
 enum class DaemonEnd {

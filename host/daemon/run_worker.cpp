@@ -1,6 +1,7 @@
 // Executing one run and recording how it ended.
 #include "daemon/run_worker.hpp"
 
+#include "daemon/run_metrics.hpp"
 #include "daemon/run_outcome.hpp"
 #include "errors.hpp"
 #include "plugin_errors.hpp"
@@ -113,6 +114,7 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
   const Claim &claim = active.claim;
   for (int attempt = 1;; ++attempt) {
     const Instant now = instant_of(context.clock);
+    const auto store_started = std::chrono::steady_clock::now();
     Error error;
     bool ok = false;
     std::optional<RunStatus> ended; // set when the run is over
@@ -165,7 +167,13 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
       break;
     }
     }
+    if (context.metrics != nullptr) {
+      context.metrics->observe_store(
+          "record",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - store_started).count());
+    }
     if (ok) {
+      count_run_end(context.metrics, claim.run, outcome, fields["status"].as_string());
       log_finished(context, ended, fields);
       return;
     }
@@ -176,6 +184,7 @@ void record(const WorkerContext &context, ActiveRun &active, const RunOutcome &o
     if (context.tally != nullptr && error.status != AH_CONFLICT)
       ++context.tally->failed; // its outcome is lost: the run is tried again later
     fields["status"] = "unrecorded";
+    count_run_end(context.metrics, claim.run, outcome, "unrecorded");
     fields["store_error"] = host::error_message(error);
     // A lost claim means another daemon resumed the run under the same key; otherwise the
     // run stays running until its lease ends and is then resumed.
@@ -192,6 +201,7 @@ void execute_run(const WorkerContext &context, ActiveRun &active) noexcept {
     json::object fields = run_fields(active.claim.run);
     daemon_log(context.logger, AH_LOG_INFO,
                active.claim.run.attempts > 1 ? "run resumed" : "run started", fields);
+    observe_start(context.metrics, active.claim.run, context.clock());
     const auto started = std::chrono::steady_clock::now();
     const Result<std::string> result = call_plugin(context, active);
     active.recording.store(true);
@@ -203,6 +213,7 @@ void execute_run(const WorkerContext &context, ActiveRun &active) noexcept {
                                                             : outcome.error_json);
     if (active.lost.load()) {
       fields["status"] = "dropped";
+      count_run_end(context.metrics, active.claim.run, outcome, "dropped");
       daemon_log(context.logger, AH_LOG_WARN,
                  "run finished after its lease was taken over; its outcome is left to the "
                  "daemon that holds it",

@@ -2,6 +2,7 @@
 // key, then record the outcome in the store (complete, retry later or release).
 #pragma once
 
+#include "daemon/metrics.hpp"
 #include "daemon/plugin_pool.hpp"
 #include "log.hpp"
 #include "scheduler/schedule_store.hpp"
@@ -57,7 +58,8 @@ struct WorkerContext {
   host::Clock clock;
   int done_fd; // an eventfd written when a run is finished, so the main loop wakes
   Handoff &handoff;
-  RunTally *tally; // counted into when not null
+  RunTally *tally;  // counted into when not null
+  Metrics *metrics; // counted into when not null
 };
 
 // The clock's time in whole seconds, as the store counts.

@@ -1,0 +1,35 @@
+// Rendering /metrics and /healthz.
+#include "daemon/metrics_pages.hpp"
+
+#include "daemon/token_gauge.hpp"
+
+#include <boost/json.hpp>
+
+namespace autohost::daemon {
+namespace json = boost::json;
+
+MetricsPages metrics_pages(const Metrics &metrics, const PluginPool &plugins, host::Clock clock,
+                           std::chrono::seconds stale_after) {
+  MetricsPages pages;
+  pages.metrics = [&metrics, &plugins, clock] {
+    return Page{200, "text/plain; version=0.0.4; charset=utf-8",
+                metrics.render(render_token_days(plugins, clock()))};
+  };
+  pages.health = [&metrics, clock, stale_after] {
+    const std::int64_t last = metrics.last_loop_ms();
+    const std::int64_t age_ms = last == 0 ? -1 : clock() - last;
+    const bool fresh = age_ms >= 0 && age_ms <= stale_after.count() * 1000;
+    const bool ok = metrics.ready() && metrics.store_reachable() && fresh;
+    json::object body{{"status", ok ? "ok" : "unhealthy"},
+                      {"ready", metrics.ready()},
+                      {"store_reachable", metrics.store_reachable()},
+                      {"last_loop_ms", last == 0 ? json::value(nullptr) : json::value(last)},
+                      {"last_loop_age_s", age_ms < 0
+                                              ? json::value(nullptr)
+                                              : json::value(static_cast<double>(age_ms) / 1000.0)}};
+    return Page{ok ? 200 : 503, "application/json", json::serialize(body) + "\n"};
+  };
+  return pages;
+}
+
+} // namespace autohost::daemon
