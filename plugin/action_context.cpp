@@ -1,5 +1,6 @@
 // Deadlines, cancellation, waiting and progress for actions.
 #include "action_context.hpp"
+#include "plain_number.hpp"
 
 #include <boost/json.hpp>
 
@@ -58,7 +59,8 @@ void ActionContext::progress(std::string_view stage, std::string_view detail,
   json::object event{
       {"stage", stage},
       {"detail", detail},
-      {"elapsed_s", static_cast<double>(static_cast<long long>(elapsed_s * 10)) / 10}};
+      {"elapsed_s",
+       plain_number(static_cast<double>(static_cast<long long>(elapsed_s * 10)) / 10)}};
   call.progress(json::serialize(event));
 }
 

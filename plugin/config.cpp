@@ -1,5 +1,6 @@
 // Parses and validates the plugin configuration.
 #include "config.hpp"
+#include "plain_number.hpp"
 
 #include <boost/json.hpp>
 
@@ -61,14 +62,6 @@ autohost::Result<autohost::Done> parse_waits(const json::value &value, Config &c
     }
   }
   return autohost::Done{};
-}
-
-// Whole seconds print as integers ("60", not "6E1"). Every value is bounded by parse_config,
-// so the cast cannot overflow.
-json::value seconds(double s) {
-  if (s == static_cast<double>(static_cast<std::int64_t>(s)))
-    return static_cast<std::int64_t>(s);
-  return s;
 }
 
 } // namespace
@@ -157,15 +150,15 @@ std::string to_json(const Config &config) {
   for (const auto &[name, w] :
        {std::pair{"text", config.text_wait}, std::pair{"image", config.image_wait},
         std::pair{"video", config.video_wait}}) {
-    waits[name] = json::object{{"first_check_s", seconds(w.first_check_s)},
-                               {"interval_s", seconds(w.interval_s)},
-                               {"budget_s", seconds(w.budget_s)},
-                               {"publish_budget_s", seconds(w.publish_budget_s)}};
+    waits[name] = json::object{{"first_check_s", plain_number(w.first_check_s)},
+                               {"interval_s", plain_number(w.interval_s)},
+                               {"budget_s", plain_number(w.budget_s)},
+                               {"publish_budget_s", plain_number(w.publish_budget_s)}};
   }
   o["container_wait"] = std::move(waits);
-  o["request_timeout_s"] = seconds(config.request_timeout_s);
-  o["max_retry_wait_s"] = seconds(config.max_retry_wait_s);
-  o["refresh_window_days"] = seconds(config.refresh_window_days);
+  o["request_timeout_s"] = plain_number(config.request_timeout_s);
+  o["max_retry_wait_s"] = plain_number(config.max_retry_wait_s);
+  o["refresh_window_days"] = plain_number(config.refresh_window_days);
   o["refresh_concurrency"] = config.refresh_concurrency;
   return json::serialize(o);
 }

@@ -4,6 +4,7 @@
 #include "auth/refresh_policy.hpp"
 #include "auth/time_text.hpp"
 #include "auth/token_endpoints.hpp"
+#include "plain_number.hpp"
 
 namespace threads::actions {
 namespace json = boost::json;
@@ -140,10 +141,10 @@ Result<std::string> run_token_status(const ActionContext &ctx, std::string_view 
     }
     accounts.push_back(status_of(a.value(), rules, now, scheduled));
   }
-  return json::serialize(
-      json::object{{"now", auth::iso8601(now)},
-                   {"refresh_window_days", static_cast<double>(rules.window_ms) / auth::day_ms},
-                   {"accounts", std::move(accounts)}});
+  return json::serialize(json::object{
+      {"now", auth::iso8601(now)},
+      {"refresh_window_days", plain_number(static_cast<double>(rules.window_ms) / auth::day_ms)},
+      {"accounts", std::move(accounts)}});
 }
 
 } // namespace threads::actions

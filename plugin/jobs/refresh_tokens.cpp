@@ -4,6 +4,7 @@
 #include "auth/rotation.hpp"
 #include "auth/time_text.hpp"
 #include "auth/token_endpoints.hpp"
+#include "plain_number.hpp"
 
 #include <boost/json.hpp>
 
@@ -189,17 +190,18 @@ void Sweep::store_answers(std::vector<auth::RefreshAnswer> &pending) {
 }
 
 json::object Sweep::report() const {
-  return json::object{{"refreshed", refreshed_},
-                      {"skipped", skipped_},
-                      {"failed", failed_},
-                      {"needs_reauth", needs_reauth_},
-                      {"accounts", accounts_},
-                      {"details", details_},
-                      {"refresh_window_days", static_cast<double>(rotation_.rules().window_ms) /
-                                                  static_cast<double>(auth::day_ms)},
-                      {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::steady_clock::now() - started_)
-                                          .count()}};
+  return json::object{
+      {"refreshed", refreshed_},
+      {"skipped", skipped_},
+      {"failed", failed_},
+      {"needs_reauth", needs_reauth_},
+      {"accounts", accounts_},
+      {"details", details_},
+      {"refresh_window_days", plain_number(static_cast<double>(rotation_.rules().window_ms) /
+                                           static_cast<double>(auth::day_ms))},
+      {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started_)
+                          .count()}};
 }
 
 Result<std::string> Sweep::run() {

@@ -343,6 +343,9 @@ BOOST_AUTO_TEST_CASE(refresh_token_and_token_status) {
   BOOST_TEST(Cli::error_of(young).at("retry_after_s").as_int64() > 80'000);
 
   auto status = c.ok("token_status", R"({"scheduled":[0, "2999-01-01T00:00:00Z"]})");
+  // Numbers print plainly: 30, not 3E1 (which parses as a double).
+  BOOST_TEST(status.at("refresh_window_days").is_int64());
+  BOOST_TEST(status.at("refresh_window_days").to_number<double>() == 30);
   const auto &alice = status.at("accounts").as_array()[0].as_object();
   BOOST_TEST(str(alice.at("status")) == "active");
   BOOST_TEST(str(alice.at("next")) == "wait");
