@@ -9,6 +9,7 @@ packages=(
   libssl-dev libsqlite3-dev libsodium-dev libhowardhinnant-date-dev tzdata
   libpq-dev postgresql-15 openssl
   help2man prometheus
+  libsystemd-dev systemd
   "$@"
 )
 missing=()

@@ -51,8 +51,7 @@ std::string_view journal_prefix(ah_log_level level) {
   return "<6>";
 }
 
-namespace {
-std::string_view level_name(ah_log_level level) {
+std::string_view log_level_name(ah_log_level level) {
   switch (level) {
   case AH_LOG_DEBUG:
     return "debug";
@@ -66,6 +65,7 @@ std::string_view level_name(ah_log_level level) {
   return "info";
 }
 
+namespace {
 std::string utc_timestamp() {
   using namespace std::chrono;
   const auto now = system_clock::now();
@@ -86,7 +86,7 @@ void Logger::log(ah_log_level level, std::string_view source, std::string_view m
     return;
   json::object line;
   line["ts"] = utc_timestamp();
-  line["level"] = level_name(level);
+  line["level"] = log_level_name(level);
   line["source"] = source;
   line["msg"] = message;
   if (!fields_json.empty()) {

@@ -3,6 +3,7 @@
 
 #include <autohost/abi.h>
 
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,8 @@ namespace autohost::host {
 
 // Parses "debug", "info", "warn" or "error".
 std::optional<ah_log_level> parse_log_level(std::string_view text);
+// "debug", "info", "warn" or "error": parse_log_level's inverse.
+std::string_view log_level_name(ah_log_level level);
 
 // True when `stream` is the systemd journal: JOURNAL_STREAM (set by systemd for a unit
 // whose output goes to the journal) names the device and inode of the stream's file. A
@@ -30,8 +33,10 @@ public:
   Logger(std::FILE *out, ah_log_level min_level)
       : out_(out), min_(min_level), journal_(is_journal_stream(out)) {}
 
-  bool enabled(ah_log_level level) const noexcept { return level >= min_; }
-  ah_log_level min_level() const noexcept { return min_; }
+  bool enabled(ah_log_level level) const noexcept { return level >= min_.load(); }
+  ah_log_level min_level() const noexcept { return min_.load(); }
+  // A reload of the config changes it while other threads log.
+  void set_min_level(ah_log_level level) noexcept { min_.store(level); }
   // `fields_json` is a JSON object text whose members are added to the line (ignored
   // when it is not an object).
   void log(ah_log_level level, std::string_view source, std::string_view message,
@@ -39,7 +44,7 @@ public:
 
 private:
   std::FILE *out_;
-  ah_log_level min_;
+  std::atomic<ah_log_level> min_;
   bool journal_;
   std::mutex mutex_;
 };

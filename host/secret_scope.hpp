@@ -17,6 +17,7 @@ enum class SecretAccess { read, write };
 struct SecretGrant {
   std::string space;
   bool write = true; // false: get and list only
+  bool operator==(const SecretGrant &) const = default;
 };
 
 // Plugin name -> what it was granted (the config file's "secret_grants").

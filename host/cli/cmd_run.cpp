@@ -1,6 +1,7 @@
 // `autohost run [--once]`: the scheduler daemon (host/daemon/).
 #include "cli/command.hpp"
 #include "cli/number_flags.hpp"
+#include "cli/run_reload.hpp"
 
 #include "daemon/daemon.hpp"
 #include "daemon/metrics_pages.hpp"
@@ -28,6 +29,10 @@ constexpr std::string_view synopsis =
     "schedules), runs due actions and jobs on N workers, records each run (see: autohost\n"
     "runs). JSON-lines log on stderr. SIGTERM/SIGINT: no new runs, running calls stop at a\n"
     "checkpoint and are released, exit 0 within the grace; a second signal exits at once.\n"
+    "SIGHUP (systemctl reload) re-reads the config: the log level changes at once, other\n"
+    "changes at the next start; a config with errors is logged and the old one kept.\n"
+    "Under a Type=notify systemd unit it reports READY=1, STATUS= (runs in flight, next\n"
+    "wake), RELOADING=1 and STOPPING=1, and pings the watchdog (WatchdogSec=).\n"
     "--once runs what is due now (and runs left by dead daemons), waits for them, exits 0;\n"
     "it logs only warnings and errors unless a level is chosen, so cron mails only problems.\n"
     "With --fail-on-attention it exits 12 when one of its runs failed or needs attention.\n"
@@ -158,10 +163,13 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     return usage_error("run", host::error_message(clock.error()));
   // The daemon's start and end of each run are info lines: shown unless a level was chosen,
   // or for --once, which cron runs and which must be silent when all is well.
-  const ah_log_level level = ctx.settings().log_level_set ? ctx.settings().log_level
-                             : opts.once                  ? AH_LOG_WARN
-                                                          : AH_LOG_INFO;
-  host::Logger logger(stderr, level);
+  host::Logger logger(stderr, daemon_log_level(ctx.settings(), opts.once));
+  if (!opts.once) {
+    // Until here SIGHUP ends the process, as it does for every other command.
+    if (auto watched = stop.value()->watch_reload(); !watched)
+      return report_error(watched.error(), exit_internal);
+    opts.reload = [&ctx, &logger] { reload_settings(ctx.settings(), logger); };
+  }
 
   auto secrets = ctx.store();
   if (!secrets)

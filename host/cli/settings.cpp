@@ -53,15 +53,11 @@ std::optional<fs::path> find_config(const GlobalFlags &flags) {
     return fs::path(*flags.config);
   if (auto e = env("AUTOHOST_CONFIG"))
     return fs::path(*e);
-  std::optional<fs::path> implicit;
-  if (auto xdg = env("XDG_CONFIG_HOME")) {
-    implicit = fs::path(*xdg) / "autohost" / "config.json";
-  } else if (auto home = env("HOME")) {
-    implicit = fs::path(*home) / ".config" / "autohost" / "config.json";
+  for (const auto &candidate : config_search_path()) {
+    std::error_code ec;
+    if (fs::exists(candidate, ec))
+      return candidate;
   }
-  std::error_code ec;
-  if (implicit && fs::exists(*implicit, ec))
-    return implicit;
   return std::nullopt;
 }
 
@@ -215,6 +211,23 @@ Result<std::vector<fs::path>> split_plugin_path(const std::string &list) {
 
 } // namespace
 
+std::vector<fs::path> config_search_path() {
+  std::vector<fs::path> out;
+  if (auto xdg = env("XDG_CONFIG_HOME")) {
+    out.push_back(fs::path(*xdg) / "autohost" / "config.json");
+  } else if (auto home = env("HOME")) {
+    out.push_back(fs::path(*home) / ".config" / "autohost" / "config.json");
+  }
+  // The XDG Base Directory rules: relative entries are ignored, unset or empty means /etc/xdg.
+  std::stringstream dirs(env("XDG_CONFIG_DIRS").value_or("/etc/xdg"));
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (!dir.empty() && fs::path(dir).is_absolute())
+      out.push_back(fs::path(dir) / "autohost" / "config.json");
+  }
+  out.emplace_back("/etc/autohost/config.json"); // where the systemd unit's config lives
+  return out;
+}
+
 std::string Settings::plugin_config(std::string_view plugin) const {
   const json::value all = json::parse(plugin_configs_json);
   const json::value *cfg = all.as_object().if_contains(plugin);
@@ -223,6 +236,7 @@ std::string Settings::plugin_config(std::string_view plugin) const {
 
 Result<Settings> resolve_settings(const GlobalFlags &flags) {
   Settings settings;
+  settings.flags = flags;
   ConfigFile config;
   settings.config_file = find_config(flags);
   if (settings.config_file) {

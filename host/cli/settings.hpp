@@ -26,6 +26,7 @@ struct GlobalFlags {
 };
 
 struct Settings {
+  GlobalFlags flags; // what they were resolved from (`run` resolves them again on a reload)
   host::PluginSearch plugin_search;
   std::filesystem::path store_file;
   std::optional<Error> no_store_reason; // set (and store_file empty) when no location is known
@@ -42,5 +43,11 @@ struct Settings {
 
 // Errors (unreadable or invalid config file, bad log level) name the file or flag.
 Result<Settings> resolve_settings(const GlobalFlags &flags);
+
+// Where a config file is looked for when neither --config nor AUTOHOST_CONFIG names one, the
+// first that exists wins (files are not merged): the user's ($XDG_CONFIG_HOME, else
+// ~/.config), then each absolute directory of $XDG_CONFIG_DIRS (default /etc/xdg), each with
+// autohost/config.json appended, then /etc/autohost/config.json.
+std::vector<std::filesystem::path> config_search_path();
 
 } // namespace autohost::cli

@@ -4,6 +4,7 @@
 #include "daemon/job_defaults.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/run_worker.hpp"
+#include "daemon/service_notify.hpp"
 #include "daemon/wake_source.hpp"
 #include "errors.hpp"
 #include "scheduler/zone.hpp"
@@ -83,6 +84,8 @@ private:
   void start(Claim claim);
   void reap();
   void renew_leases();
+  // RELOADING=1, the reload callback, READY=1 (the old config stays when the new is bad).
+  void reload();
   milliseconds sleep_time(bool claimed_nothing);
   std::int64_t generation();
   // Sleeps up to `timeout`; returns early on a stop, a finished run, or a change to the
@@ -106,6 +109,8 @@ private:
   bool failed_this_turn_ = false;
   bool outage_ = false;           // every turn since the last logged error failed too
   std::int64_t failed_calls_ = 0; // store calls that failed in this outage
+  ServiceNotifier notify_ = ServiceNotifier::from_environment();
+  std::optional<Instant> next_wake_; // as of the last sleep_time(), for STATUS=
 };
 
 bool Loop::store_ok(const Error &error, std::string_view doing) {
@@ -269,6 +274,13 @@ void Loop::renew_leases() {
   }
 }
 
+void Loop::reload() {
+  notify_.reloading();
+  if (options_.reload)
+    options_.reload();
+  notify_.ready();
+}
+
 milliseconds Loop::sleep_time(bool claimed_nothing) {
   milliseconds timeout = options_.max_sleep;
   if (static_cast<int>(active_.size()) < options_.workers) {
@@ -276,7 +288,7 @@ milliseconds Loop::sleep_time(bool claimed_nothing) {
     if (!wake) {
       store_ok(wake.error(), "finding the next wake-up time");
       timeout = seconds(5);
-    } else if (wake.value()) {
+    } else if (next_wake_ = wake.value(); wake.value()) {
       // Milliseconds until the wake-up second starts (the store counts seconds), by the
       // store's clock where it decides on its own (a host clock minutes off must neither
       // make the daemon look again every second nor oversleep).
@@ -312,15 +324,21 @@ void Loop::wait(milliseconds timeout, std::int64_t seen) {
       return;
     // The source may need a turn before the sleep ends (a reconnect that is due).
     const auto due = wake_->due_in();
-    const milliseconds slice = due ? std::min(left, *due) : left;
-    pollfd fds[3] = {{stop_.fd(), POLLIN, 0}, {done_.fd(), POLLIN, 0}, {wake_->fd(), POLLIN, 0}};
-    const int n = poll(fds, wake_->fd() >= 0 ? 3 : 2,
-                       static_cast<int>(std::min<std::int64_t>(slice.count(), 3'600'000)));
+    milliseconds slice = due ? std::min(left, *due) : left;
+    if (const auto ping = notify_.watchdog_every())
+      slice = std::min(slice, *ping); // the watchdog hears from the loop even while it sleeps
+    // poll() skips a negative descriptor: no reload watched, no wake source.
+    pollfd fds[4] = {{stop_.fd(), POLLIN, 0},
+                     {done_.fd(), POLLIN, 0},
+                     {stop_.reload_fd(), POLLIN, 0},
+                     {wake_->fd(), POLLIN, 0}};
+    const int n = poll(fds, 4, static_cast<int>(std::min<std::int64_t>(slice.count(), 3'600'000)));
+    notify_.keep_alive();
     if (n < 0)
       continue; // EINTR
-    if (fds[0].revents != 0 || fds[1].revents != 0)
+    if (fds[0].revents != 0 || fds[1].revents != 0 || fds[2].revents != 0)
       return;
-    const bool readable = n > 0 && wake_->fd() >= 0 && fds[2].revents != 0;
+    const bool readable = n > 0 && wake_->fd() >= 0 && fds[3].revents != 0;
     if ((readable || (due && n == 0 && *due <= slice)) && wake_->drain()) {
       if (generation() != seen)
         return;
@@ -354,6 +372,7 @@ DaemonEnd Loop::shut_down() {
       return DaemonEnd::workers_stuck;
     }
     renew_leases();
+    notify_.keep_alive();
     pollfd fd{done_.fd(), POLLIN, 0};
     poll(&fd, 1, static_cast<int>(std::min(left, renew_every_).count()));
   }
@@ -408,7 +427,11 @@ DaemonEnd Loop::run() {
     return store_failed_ ? DaemonEnd::store_failed : DaemonEnd::finished;
   }
 
+  notify_.ready();
   while (!stop_.requested()) {
+    notify_.keep_alive();
+    if (stop_.take_reload())
+      reload();
     reap();
     renew_leases();
     // Read before looking at the store, so a change made meanwhile by another process
@@ -417,9 +440,11 @@ DaemonEnd Loop::run() {
     make_due_runs();
     const bool claimed = claim_runs();
     const milliseconds sleep = sleep_time(!claimed);
+    notify_.status(service_status(active_.size(), next_wake_));
     end_turn();
     wait(sleep, seen);
   }
+  notify_.stopping();
   return shut_down();
 }
 

@@ -10,6 +10,7 @@
 #include "services.hpp"
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace autohost::daemon {
@@ -31,6 +32,9 @@ struct DaemonOptions {
   std::chrono::seconds fallback_check{5};
   RunTally *tally = nullptr;  // when set, counts how the runs ended (outlives the daemon)
   Metrics *metrics = nullptr; // when set, updated as the loop turns and runs end (outlives it)
+  // Called between turns when a reload was asked for (StopSignal::watch_reload): re-reads
+  // the config, applies what it can and logs what it did (a bad config is kept out).
+  std::function<void()> reload;
 };
 
 enum class DaemonEnd {
@@ -43,7 +47,9 @@ enum class DaemonEnd {
 std::string make_worker_id();
 
 // Runs the daemon until a stop is requested (or, with `once`, until the due work is done).
-// Registers the default schedules of the pool's plugin jobs first.
+// Registers the default schedules of the pool's plugin jobs first. Under a Type=notify unit
+// (NOTIFY_SOCKET) the daemon reports READY=1, STATUS=, RELOADING=1 and STOPPING=1, and pings
+// the watchdog (WATCHDOG_USEC) from this loop, so a hung loop gets the service restarted.
 DaemonEnd run_daemon(scheduler::ScheduleStore &store, PluginPool &plugins, host::Logger &logger,
                      host::Clock clock, StopSignal &stop, const DaemonOptions &options);
 

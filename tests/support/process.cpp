@@ -63,6 +63,8 @@ private_autohost_env(const std::filesystem::path &home, const std::filesystem::p
   return {{"HOME", home.string()},
           {"AUTOHOST_STATE_DIR", state.string()},
           {"XDG_CONFIG_HOME", std::nullopt},
+          // No system-wide config (/etc/xdg/autohost/config.json) either.
+          {"XDG_CONFIG_DIRS", (home / "no-system-config").string()},
           {"XDG_STATE_HOME", std::nullopt},
           {"AUTOHOST_CONFIG", std::nullopt},
           {"AUTOHOST_STORE", std::nullopt},
@@ -71,7 +73,11 @@ private_autohost_env(const std::filesystem::path &home, const std::filesystem::p
           {"AUTOHOST_MASTER_KEY_FILE", std::nullopt},
           {"AUTOHOST_LOG_LEVEL", std::nullopt},
           {"AUTOHOST_ALLOW_CORE_DUMPS", std::nullopt},
-          {"JOURNAL_STREAM", std::nullopt}};
+          {"JOURNAL_STREAM", std::nullopt},
+          // A test run started by a systemd unit must not have its daemons notify that unit.
+          {"NOTIFY_SOCKET", std::nullopt},
+          {"WATCHDOG_USEC", std::nullopt},
+          {"WATCHDOG_PID", std::nullopt}};
 }
 
 } // namespace autohost::test
