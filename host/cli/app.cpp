@@ -79,6 +79,10 @@ void print_help(const po::options_description &global) {
             << global << "\nenvironment: AUTOHOST_PLUGIN_PATH, AUTOHOST_STORE, "
             << "AUTOHOST_STATE_DIR, AUTOHOST_MASTER_KEY, AUTOHOST_MASTER_KEY_FILE, "
             << "AUTOHOST_CONFIG, AUTOHOST_LOG_LEVEL, AUTOHOST_ALLOW_CORE_DUMPS\n"
+            << "config file: --config, AUTOHOST_CONFIG, else the first that exists of\n"
+            << "  $XDG_CONFIG_HOME/autohost/config.json (~/.config/autohost/config.json),\n"
+            << "  DIR/autohost/config.json for each DIR of $XDG_CONFIG_DIRS (/etc/xdg),\n"
+            << "  /etc/autohost/config.json\n"
             << "test-only: AUTOHOST_TEST_CLOCK_OFFSET_S shifts the clock plugins see\n"
             << "`autohost help COMMAND` (or `autohost COMMAND --help`) describes a command.\n"
             << std::flush;
