@@ -7,7 +7,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   libboost-program-options1.81-dev libboost-filesystem1.81-dev
   libssl-dev libsqlite3-dev libsodium-dev libhowardhinnant-date-dev tzdata
-  libpq-dev postgresql-15 openssl
+  libpq-dev postgresql-15 openssl iproute2
   help2man prometheus
   libsystemd-dev systemd
   "$@"

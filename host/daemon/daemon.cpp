@@ -74,6 +74,8 @@ private:
     daemon_log(logger_, level, message, fields);
   }
   bool store_ok(const Error &error, std::string_view doing);
+  // Counts a failed store call towards this turn's and this outage's failures.
+  void count_store_failure();
   // After each turn of the loop: notes the start and the end of a run of failing turns.
   void end_turn();
   void register_job_defaults();
@@ -120,10 +122,14 @@ bool Loop::store_ok(const Error &error, std::string_view doing) {
     log(AH_LOG_ERROR, "store error",
         {{"doing", doing}, {"error", host::error_message(error)}, {"store", store_.location()}});
   }
+  count_store_failure();
+  return false;
+}
+
+void Loop::count_store_failure() {
   store_failed_ = true;
   failed_this_turn_ = true;
   ++failed_calls_;
-  return false;
 }
 
 void Loop::end_turn() {
@@ -268,8 +274,11 @@ void Loop::renew_leases() {
       log(AH_LOG_WARN, "lease lost",
           {{"run", a->claim.run.id}, {"error", host::error_message(renewed.error())}});
     } else {
-      log(AH_LOG_WARN, "lease not renewed",
-          {{"run", a->claim.run.id}, {"error", host::error_message(renewed.error())}});
+      // A store failure like any other: said once per outage, its end said by end_turn.
+      if (!outage_)
+        log(AH_LOG_WARN, "lease not renewed",
+            {{"run", a->claim.run.id}, {"error", host::error_message(renewed.error())}});
+      count_store_failure();
     }
   }
 }

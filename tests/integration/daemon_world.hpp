@@ -43,11 +43,13 @@ inline std::string utc_in(std::int64_t seconds) {
 }
 
 // `autohost run ARGS` in the background with the fixture's environment, changed by
-// `overrides` (e.g. a state directory of its own).
+// `overrides` (e.g. a state directory of its own), started through `launcher` when given
+// (a command that execs the rest, e.g. `ip netns exec NAME`).
 class DaemonProcess {
 public:
   DaemonProcess(Cli &cli, const std::vector<std::string> &args,
-                const std::map<std::string, std::optional<std::string>> &overrides = {})
+                const std::map<std::string, std::optional<std::string>> &overrides = {},
+                const std::vector<std::string> &launcher = {})
       : cli_(cli) {
     bp::environment env = boost::this_process::environment();
     auto wanted = cli.env();
@@ -60,9 +62,13 @@ public:
         env.erase(name);
       }
     }
-    std::vector<std::string> all = {"run"};
+    std::vector<std::string> all = launcher;
+    all.push_back(required_env("AUTOHOST_BIN"));
+    all.push_back("run");
     all.insert(all.end(), args.begin(), args.end());
-    child_ = bp::child(required_env("AUTOHOST_BIN"), bp::args(all), env, bp::std_out > bp::null,
+    const std::string program = all.front();
+    all.erase(all.begin());
+    child_ = bp::child(program, bp::args(all), env, bp::std_out > bp::null,
                        bp::std_err > (io_ / "stderr").string(), bp::std_in < bp::null);
   }
   DaemonProcess(const DaemonProcess &) = delete;

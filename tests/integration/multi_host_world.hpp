@@ -7,6 +7,7 @@
 #include "pg_cluster.hpp"
 
 #include <memory>
+#include <optional>
 #include <set>
 
 namespace multi_host {
@@ -30,12 +31,29 @@ inline std::vector<std::string> store_kinds() {
   return kinds;
 }
 
+// A PostgreSQL server reached over TCP at `address` (trusting clients from `subnet`), for
+// hosts on other (simulated) machines.
+struct ServedAt {
+  std::string address;
+  std::string subnet;
+};
+
 // One store shared by every host of a test: a SQLite file in a directory of its own, or a
-// throw-away PostgreSQL cluster; the master key file beside it either way.
+// throw-away PostgreSQL cluster (on its Unix socket, or at `served_at`); the master key file
+// beside it either way.
 class SharedStore {
 public:
-  explicit SharedStore(const std::string &kind) {
-    if (kind == "postgresql") {
+  explicit SharedStore(const std::string &kind,
+                       const std::optional<ServedAt> &served_at = std::nullopt) {
+    if (kind == "postgresql" && served_at) {
+      PgClusterOptions options;
+      options.tcp = true;
+      options.settings = {"listen_addresses = '127.0.0.1," + served_at->address + "'"};
+      options.hba = {"host all all " + served_at->subnet + " trust"};
+      cluster_ = std::make_unique<PgCluster>(options);
+      location_ = "postgresql://autohost@" + served_at->address + ":" +
+                  std::to_string(cluster_->port()) + "/autohost_test";
+    } else if (kind == "postgresql") {
       cluster_ = std::make_unique<PgCluster>();
       location_ = cluster_->url();
     } else {
@@ -85,7 +103,8 @@ struct Hosts : Cli {
   SharedStore store;
   std::vector<TempDir> state_dirs = std::vector<TempDir>(daemons);
 
-  explicit Hosts(const std::string &kind) : Cli(fast_polling), store(kind) {
+  explicit Hosts(const std::string &kind, const std::optional<ServedAt> &served_at = std::nullopt)
+      : Cli(fast_polling), store(kind, served_at) {
     extra_env["AUTOHOST_STORE"] = store.location();
     extra_env["AUTOHOST_MASTER_KEY_FILE"] = store.master_key_file().string();
     control("POST", "/__sandbox/config",

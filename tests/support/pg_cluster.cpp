@@ -186,6 +186,10 @@ PgCluster::PgCluster(PgClusterOptions options) : options_(std::move(options)) {
   for (const auto &line : options_.settings)
     conf << line << '\n';
   conf.close();
+  std::ofstream hba(dir_ / "data" / "pg_hba.conf", std::ios::app);
+  for (const auto &line : options_.hba)
+    hba << line << '\n';
+  hba.close();
   start();
   url_ = "postgresql://autohost@/autohost_test?host=" + dir_.string() +
          "&port=" + std::to_string(port_);

@@ -16,6 +16,8 @@ struct PgClusterOptions {
   bool tls = false;
   // Extra postgresql.conf lines, e.g. "deadlock_timeout = '50ms'".
   std::vector<std::string> settings;
+  // Extra pg_hba.conf lines, e.g. trust for a test network's addresses.
+  std::vector<std::string> hba;
 };
 
 // initdb's a cluster in a private directory under the temp dir, starts it on a Unix socket

@@ -122,13 +122,21 @@ PgResult<std::unique_ptr<Connection>> Connection::open(const ConnectOptions &opt
     return PgError{
         PgFailure::usage, {}, "\"" + redacted + "\" is not a postgresql:// or postgres:// URL"};
   // Defaults first: values in the URL (expanded from dbname) override them. Keepalives
-  // let a host notice a server that vanished from the network, and vice versa.
+  // let a host notice a server that vanished from the network, and vice versa; keepalives
+  // stop once a query is unanswered, so tcp_user_timeout bounds that wait (without it a
+  // host cut off mid-query waits out the kernel's retransmissions, about 15 minutes).
   const std::string timeout = std::to_string(options.connect_timeout_s);
-  const std::array<const char *, 8> keywords{
-      "connect_timeout",  "fallback_application_name", "keepalives_idle", "keepalives_interval",
-      "keepalives_count", "client_encoding",           "dbname",          nullptr};
-  const std::array<const char *, 8> values{timeout.c_str(), "autohost",          "30",   "10", "3",
-                                           "UTF8",          options.url.c_str(), nullptr};
+  const std::array<const char *, 9> keywords{"connect_timeout",
+                                             "fallback_application_name",
+                                             "keepalives_idle",
+                                             "keepalives_interval",
+                                             "keepalives_count",
+                                             "tcp_user_timeout",
+                                             "client_encoding",
+                                             "dbname",
+                                             nullptr};
+  const std::array<const char *, 9> values{
+      timeout.c_str(), "autohost", "30", "10", "3", "30000", "UTF8", options.url.c_str(), nullptr};
   // A malformed URL is bad input, told apart from a server that cannot be reached.
   char *parse_error = nullptr;
   if (PQconninfoOption *parsed = PQconninfoParse(options.url.c_str(), &parse_error)) {
