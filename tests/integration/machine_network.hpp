@@ -74,9 +74,7 @@ public:
   std::string subnet() const { return prefix_ + "0/24"; }
   std::string machine_address(int n) const { return prefix_ + std::to_string(n + 2); }
   // The command prefix that runs a program on machine `n`.
-  std::vector<std::string> on_machine(int n) const {
-    return {"/sbin/ip", "netns", "exec", ns(n)};
-  }
+  std::vector<std::string> on_machine(int n) const { return {"/sbin/ip", "netns", "exec", ns(n)}; }
 
   // Takes machine `n`'s link down (its cable pulled) or up again.
   void cut(int n) { must_ip({"link", "set", outer(n), "down"}); }

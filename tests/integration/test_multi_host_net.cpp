@@ -37,13 +37,6 @@ struct NetWorld {
   static inline NetWorld *instance = nullptr;
 };
 
-int count_in(const std::string &log, const std::string &needle) {
-  int n = 0;
-  for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1))
-    ++n;
-  return n;
-}
-
 } // namespace multi_host
 
 BOOST_TEST_GLOBAL_FIXTURE(NetWorld);

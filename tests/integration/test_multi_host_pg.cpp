@@ -10,17 +10,6 @@ using namespace multi_host;
 
 BOOST_TEST_GLOBAL_FIXTURE(World);
 
-namespace multi_host {
-
-int count_in(const std::string &log, const std::string &needle) {
-  int n = 0;
-  for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1))
-    ++n;
-  return n;
-}
-
-} // namespace multi_host
-
 BOOST_AUTO_TEST_CASE(a_restarted_server_and_terminated_backends_lose_and_double_nothing) {
   Hosts hosts("postgresql");
   PgCluster &db = *hosts.store.cluster();

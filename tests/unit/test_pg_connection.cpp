@@ -9,7 +9,9 @@
 
 #include "pg_cluster.hpp"
 
+#include <chrono>
 #include <limits>
+#include <thread>
 
 using namespace autohost::store::pg;
 using autohost::test::PgCluster;
@@ -174,6 +176,26 @@ BOOST_AUTO_TEST_CASE(the_statement_timeout_cancels_a_slow_statement_and_the_conn
   BOOST_TEST(error.message.find("statement timeout") != std::string::npos, error.message);
   BOOST_TEST(connection->usable());
   BOOST_TEST(ok(ok(connection->execute("SELECT 7::int8")).int64(0, 0)) == 7);
+}
+
+// A host cut off from the network mid-transaction sends nothing more: the server must end
+// its session and free the locks it held (the store's write lock) well before TCP would.
+BOOST_AUTO_TEST_CASE(a_session_left_idle_in_a_transaction_is_ended_and_its_locks_freed) {
+  ConnectOptions options = with_url(cluster->url());
+  options.statement_timeout_ms = 600; // idle in a transaction: half of it
+  auto holder = connect(options);
+  auto other = connect(with_url(cluster->url()));
+  ok(holder->exec("BEGIN"));
+  ok(holder->execute("SELECT pg_advisory_xact_lock(4242)"));
+  const auto taken = [&] {
+    return ok(ok(other->execute("SELECT pg_try_advisory_lock(4242)")).boolean(0, 0));
+  };
+  BOOST_TEST(!taken());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  BOOST_TEST(taken(), "the lock of a session idle in its transaction was never freed");
+  BOOST_TEST(ok(ok(other->execute("SELECT pg_advisory_unlock(4242)")).boolean(0, 0)));
+  const PgError error = failed(holder->execute("SELECT 1"));
+  BOOST_TEST(error.kind == PgFailure::connection, error.message);
 }
 
 BOOST_AUTO_TEST_CASE(a_connection_ended_by_the_server_is_reported_as_lost) {

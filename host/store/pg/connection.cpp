@@ -157,9 +157,15 @@ PgResult<std::unique_ptr<Connection>> Connection::open(const ConnectOptions &opt
                    "cannot connect to " + redacted + ": " +
                        scrub(trimmed(PQerrorMessage(conn)), options.url)};
   PQsetNoticeReceiver(conn, Connection::receive_notice, connection.get());
+  // The server also ends a session idle inside a transaction for half the statement
+  // timeout: a host that vanished mid-transaction (its machine cut off) must not hold the
+  // store's write lock, which every other host waits for, until TCP gives up hours later.
+  // The host waits on nothing but the server inside a transaction.
   if (options.statement_timeout_ms > 0) {
     auto set =
-        connection->exec("SET statement_timeout = " + std::to_string(options.statement_timeout_ms));
+        connection->exec("SET statement_timeout = " + std::to_string(options.statement_timeout_ms) +
+                         "; SET idle_in_transaction_session_timeout = " +
+                         std::to_string(std::max(options.statement_timeout_ms / 2, 1)));
     if (!set)
       return std::move(set).error();
   }
