@@ -16,12 +16,12 @@ int run_actions(Context &ctx, const std::vector<std::string> &args);
 int run_invoke(Context &ctx, const std::vector<std::string> &args);
 int run_secrets(Context &ctx, const std::vector<std::string> &args);
 int run_schedule(Context &ctx, const std::vector<std::string> &args);
+int run_store(Context &ctx, const std::vector<std::string> &args);
 int run_runs(Context &ctx, const std::vector<std::string> &args);
 int run_jobs(Context &ctx, const std::vector<std::string> &args);
 int run_job(Context &ctx, const std::vector<std::string> &args);
 int run_run(Context &ctx, const std::vector<std::string> &args);
 int run_status(Context &ctx, const std::vector<std::string> &args);
-int run_store(Context &ctx, const std::vector<std::string> &args);
 
 const std::vector<Command> &commands() {
   static const std::vector<Command> all = {
@@ -29,14 +29,15 @@ const std::vector<Command> &commands() {
       {"actions", "list the actions of all or one plugin, with JSON Schemas", &run_actions},
       {"invoke", "run PLUGIN.ACTION with JSON input; JSON result on stdout", &run_invoke},
       {"secrets", "set, get, list or remove secrets in the store", &run_secrets},
-      {"schedule", "add, list, show, remove, pause or resume schedules; import a calendar",
+      {"schedule", "add, list, show, edit, remove, pause or resume schedules; import a calendar",
        &run_schedule},
-      {"runs", "the history of scheduled runs, with outputs and errors", &run_runs},
+      {"runs", "the history of scheduled runs; retry one, prune old ones", &run_runs},
       {"status", "accounts, upcoming runs, runs at risk and runs needing attention", &run_status},
       {"jobs", "list the jobs of all or one plugin, with default schedules", &run_jobs},
       {"job", "run PLUGIN.JOB now; its JSON report on stdout", &run_job},
       {"run", "the scheduler daemon: run schedules as they come due (--once: due now)", &run_run},
-      {"store", "copy a whole store between SQLite and PostgreSQL", &run_store},
+      {"store", "copy a whole store between SQLite and PostgreSQL, or back one up to a file",
+       &run_store},
   };
   return all;
 }

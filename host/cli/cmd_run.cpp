@@ -6,6 +6,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/metrics_pages.hpp"
 #include "daemon/metrics_server.hpp"
+#include "daemon/retention.hpp"
 #include "daemon/run_worker.hpp"
 #include "errors.hpp"
 #include "scheduler/duration_text.hpp"
@@ -117,6 +118,21 @@ int start_plugins(Context &ctx, daemon::PluginPool &plugins, host::Logger &logge
   return exit_ok;
 }
 
+// The config's retention, applied by the daemon; a failure is logged and tried next time.
+void apply_retention(scheduler::ScheduleStore &runs, store::SqlSecretStore &secrets,
+                     std::chrono::seconds age, scheduler::Instant now, host::Logger &logger) {
+  auto pruned = daemon::prune_history(runs, secrets, age, now);
+  if (!pruned) {
+    daemon::daemon_log(logger, AH_LOG_WARN, "pruning history failed",
+                       {{"error", host::error_message(pruned.error())}});
+    return;
+  }
+  daemon::daemon_log(logger, AH_LOG_INFO, "pruned history",
+                     {{"older_than_s", age.count()},
+                      {"runs", pruned.value().runs},
+                      {"checkpoints", pruned.value().checkpoints}});
+}
+
 } // namespace
 
 int run_run(Context &ctx, const std::vector<std::string> &args) {
@@ -206,6 +222,11 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
     daemon::daemon_log(logger, AH_LOG_INFO, "metrics listening",
                        {{"address", server->bound()}, {"paths", "/metrics /healthz"}});
   }
+  if (const auto age = ctx.settings().retention)
+    opts.housekeeping = [&, age = *age] {
+      apply_retention(*store.value(), *secrets.value(), age, daemon::instant_of(clock.value()),
+                      logger);
+    };
   const auto end =
       daemon::run_daemon(*store.value(), plugins, logger, clock.value(), *stop.value(), opts);
   switch (end) {

@@ -16,9 +16,12 @@ using namespace autohost::scheduler;
 namespace {
 
 constexpr std::string_view synopsis =
-    "runs [RUN_ID] [--schedule ID] [--status STATUS] [--limit N] [--json]\n\n"
+    "runs [RUN_ID] [--schedule ID] [--status STATUS] [--limit N] [--json]\n"
+    "       runs retry RUN_ID | runs prune --older-than DURATION\n\n"
     "Lists runs newest first (one run in full when RUN_ID is given). STATUS is pending,\n"
-    "running, succeeded, failed, needs_attention, missed or cancelled.";
+    "running, succeeded, failed, needs_attention, missed or cancelled. `runs retry` runs\n"
+    "again a run that needs attention; `runs prune` removes old finished history\n"
+    "(`autohost runs retry --help`, `autohost runs prune --help`).";
 
 // The error's message, shortened for a table cell.
 std::string detail_of(const Run &r) {
@@ -40,7 +43,14 @@ std::string detail_of(const Run &r) {
 
 } // namespace
 
+int run_runs_retry(Context &ctx, const std::vector<std::string> &args);
+int run_runs_prune(Context &ctx, const std::vector<std::string> &args);
+
 int run_runs(Context &ctx, const std::vector<std::string> &args) {
+  if (!args.empty() && (args.front() == "retry" || args.front() == "prune")) {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    return args.front() == "retry" ? run_runs_retry(ctx, rest) : run_runs_prune(ctx, rest);
+  }
   po::options_description options("options");
   options.add_options()("schedule", po::value<std::string>(), "only the runs of this schedule")(
       "status", po::value<std::string>(), "only runs with this status")(

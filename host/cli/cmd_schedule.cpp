@@ -1,4 +1,4 @@
-// `autohost schedule add|list|show|rm|pause|resume|import`: scheduled actions and jobs.
+// `autohost schedule add|list|show|edit|rm|pause|resume|import`: scheduled actions and jobs.
 #include "cli/command.hpp"
 
 #include "cli/schedule_view.hpp"
@@ -14,6 +14,7 @@ using namespace autohost::scheduler;
 
 int run_schedule_add(Context &ctx, const std::vector<std::string> &args);
 int run_schedule_import(Context &ctx, const std::vector<std::string> &args);
+int run_schedule_edit(Context &ctx, const std::vector<std::string> &args);
 
 namespace {
 
@@ -24,6 +25,8 @@ constexpr std::string_view overview =
     "                    schedule an action (with account and input) or a job\n"
     "  list [--json]     every schedule with its next fire time\n"
     "  show ID           one schedule as JSON, its next fire times and recent runs\n"
+    "  edit ID [--at|--every|--cron ...] [--account NAME] [--input JSON]\n"
+    "                    change it in place; its id and run history stay\n"
     "  rm ID             remove it; its pending runs are cancelled\n"
     "  pause ID          stop making and starting its runs\n"
     "  resume ID         start again from its next occurrence\n"
@@ -134,7 +137,7 @@ int one(Context &ctx, const std::string &sub, const std::vector<std::string> &ar
 
 int run_schedule(Context &ctx, const std::vector<std::string> &args) {
   if (args.empty()) {
-    return usage_error("schedule", "missing add, list, show, rm, pause, resume or import");
+    return usage_error("schedule", "missing add, list, show, edit, rm, pause, resume or import");
   }
   if (args.front() == "--help" || args.front() == "-h") {
     std::cout << overview << std::flush;
@@ -148,10 +151,12 @@ int run_schedule(Context &ctx, const std::vector<std::string> &args) {
     return run_schedule_import(ctx, rest);
   if (sub == "list")
     return list(ctx, rest);
+  if (sub == "edit")
+    return run_schedule_edit(ctx, rest);
   if (sub == "show" || sub == "rm" || sub == "pause" || sub == "resume")
     return one(ctx, sub, rest);
   return usage_error("schedule", "unknown subcommand '" + sub +
-                                     "' (add, list, show, rm, pause, resume or import)");
+                                     "' (add, list, show, edit, rm, pause, resume or import)");
 }
 
 } // namespace autohost::cli

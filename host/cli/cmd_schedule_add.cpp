@@ -38,23 +38,8 @@ Result<ScheduleDraft> draft_from(const po::variables_map &vm, Instant now) {
   const int whens = static_cast<int>(vm.count("at") + vm.count("every") + vm.count("cron"));
   if (whens != 1)
     return usage("give exactly one of --at, --every or --cron");
-  if (vm.count("start") != 0 && vm.count("every") == 0) {
-    return usage("--start only goes with --every");
-  }
-  const std::string zone = vm.count("tz") != 0 ? opt(vm, "tz") : default_zone_name();
-  AH_TRY(find_zone(zone, "--tz"));
-  auto spec =
-      vm.count("at") != 0 ? ScheduleSpec::at(opt(vm, "at"), zone, "--at")
-      : vm.count("every") != 0
-          ? ScheduleSpec::every(opt(vm, "every"),
-                                vm.count("start") != 0
-                                    ? std::optional<std::string_view>(vm["start"].as<std::string>())
-                                    : std::nullopt,
-                                zone, now, "--every")
-          : ScheduleSpec::cron(opt(vm, "cron"), zone, "--cron");
-  if (!spec)
-    return std::move(spec).error();
-  ScheduleDraft d(std::move(spec).value());
+  AH_TRY_DECLARE(spec, spec_from_flags(vm, now));
+  ScheduleDraft d(std::move(spec));
   if (vm.count("id") != 0) {
     d.id = opt(vm, "id");
     AH_TRY(validate_schedule_id(d.id, "--id"));
@@ -102,15 +87,38 @@ Result<ScheduleDraft> draft_from(const po::variables_map &vm, Instant now) {
 
 } // namespace
 
-int run_schedule_add(Context &ctx, const std::vector<std::string> &args) {
-  po::options_description options("options");
+Result<ScheduleSpec> spec_from_flags(const po::variables_map &vm, Instant now) {
+  if (vm.count("at") + vm.count("every") + vm.count("cron") > 1)
+    return usage("give only one of --at, --every or --cron");
+  if (vm.count("start") != 0 && vm.count("every") == 0)
+    return usage("--start only goes with --every");
+  const std::string zone = vm.count("tz") != 0 ? opt(vm, "tz") : default_zone_name();
+  AH_TRY(find_zone(zone, "--tz"));
+  if (vm.count("at") != 0)
+    return ScheduleSpec::at(opt(vm, "at"), zone, "--at");
+  if (vm.count("every") != 0) {
+    return ScheduleSpec::every(opt(vm, "every"),
+                               vm.count("start") != 0
+                                   ? std::optional<std::string_view>(vm["start"].as<std::string>())
+                                   : std::nullopt,
+                               zone, now, "--every");
+  }
+  return ScheduleSpec::cron(opt(vm, "cron"), zone, "--cron");
+}
+
+void add_when_options(po::options_description &options) {
   options.add_options()("at", po::value<std::string>(), "run once at TIME")(
       "every", po::value<std::string>(), "run every DURATION of elapsed time")(
       "start", po::value<std::string>(),
       "--every: first run at TIME (default: one interval from now)")(
       "cron", po::value<std::string>(), "run when the cron expression matches, in --tz")(
-      "tz", po::value<std::string>(), "IANA time zone, e.g. Europe/Berlin")(
-      "account", po::value<std::string>(), "the plugin account to act as")(
+      "tz", po::value<std::string>(), "IANA time zone, e.g. Europe/Berlin");
+}
+
+int run_schedule_add(Context &ctx, const std::vector<std::string> &args) {
+  po::options_description options("options");
+  add_when_options(options);
+  options.add_options()("account", po::value<std::string>(), "the plugin account to act as")(
       "input", po::value<std::string>(), "the action's input (a JSON object)")(
       "input-file", po::value<std::string>(), "read the input from FILE ('-': stdin)")(
       "id", po::value<std::string>(), "the schedule's id (default: s- and random letters)")(

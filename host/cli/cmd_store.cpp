@@ -1,8 +1,11 @@
-// `autohost store copy FROM TO`: moving a whole store between SQLite and PostgreSQL.
+// `autohost store copy FROM TO` (moving a whole store between SQLite and PostgreSQL) and
+// `autohost store backup FILE` (a consistent copy of the SQLite store while daemons run).
 #include "cli/command.hpp"
 
 #include "errors.hpp"
 #include "scheduler/store_copy.hpp"
+#include "store/sql/backend.hpp"
+#include "store/store_backup.hpp"
 
 #include <boost/json.hpp>
 
@@ -13,7 +16,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view synopsis =
+constexpr std::string_view copy_synopsis =
     "store copy FROM TO [--json]\n\n"
     "Copies a whole store - secrets (tokens and publish checkpoints included) with their\n"
     "versions and deletions, schedules, runs and the schedules' generation - from FROM to TO.\n"
@@ -58,15 +61,14 @@ int print_report(const scheduler::CopyReport &r, bool as_json) {
   return exit_ok;
 }
 
-} // namespace
-
-int run_store(Context &ctx, const std::vector<std::string> &args) {
+// `args` starts with "copy".
+int copy(Context &ctx, const std::vector<std::string> &args) {
   po::options_description options("options");
   options.add_options()("json", "print what was copied as a JSON object");
   po::positional_options_description pos;
   pos.add("subcommand", 1).add("from", 1).add("to", 1);
   int exit = exit_ok;
-  auto vm = parse_command_args("store", synopsis, args, options, pos, exit);
+  auto vm = parse_command_args("store", copy_synopsis, args, options, pos, exit);
   if (!vm)
     return exit;
   if (vm->count("subcommand") == 0)
@@ -91,6 +93,73 @@ int run_store(Context &ctx, const std::vector<std::string> &args) {
     return report_error(copied.error());
   }
   return print_report(*copied, vm->count("json") != 0);
+}
+
+constexpr std::string_view overview =
+    "usage: autohost store SUBCOMMAND ...\n\n"
+    "subcommands:\n"
+    "  copy FROM TO [--json]  copy a whole store between SQLite and PostgreSQL\n"
+    "  backup FILE       copy the SQLite store (secrets, schedules, runs) to the new FILE\n\n"
+    "`autohost store SUBCOMMAND --help` describes a subcommand.\n";
+
+constexpr std::string_view backup_synopsis =
+    "store backup FILE\n\n"
+    "Copies the SQLite store to FILE (created 0600; an existing FILE is refused) with\n"
+    "SQLite's online backup API: one consistent state even while daemons write. The copy\n"
+    "is sealed with the same master key and does not contain it: keep the key (the\n"
+    "master.key file or AUTOHOST_MASTER_KEY) with the backup. To restore, stop the daemons\n"
+    "and copy FILE over the store file (or point --store at it). A postgresql:// store is\n"
+    "backed up with pg_dump, or copied into an SQLite file with `autohost store copy`.";
+
+int backup(Context &ctx, const std::vector<std::string> &args) {
+  po::options_description options("options");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  int exit = exit_ok;
+  auto vm = parse_command_args("store", backup_synopsis, args, options, pos, exit);
+  if (!vm)
+    return exit;
+  if (vm->count("file") == 0)
+    return usage_error("store", "store backup needs a FILE to write");
+  const std::string location = ctx.settings().store_file.string();
+  if (store::sql::is_postgres_location(location)) {
+    return usage_error("store", "the store is a PostgreSQL database: back it up with pg_dump "
+                                "(e.g. pg_dump -Fc -f FILE DBNAME), or copy it into an SQLite "
+                                "file with `autohost store copy URL FILE`; `store backup` copies "
+                                "SQLite stores");
+  }
+  // Opening it first checks that it is an autohost store and that the key opens it.
+  auto secrets = ctx.store();
+  if (!secrets)
+    return report_error(secrets.error(), exit_store);
+  const std::string file = (*vm)["file"].as<std::string>();
+  auto copied = store::backup_sqlite_store(location, file);
+  if (!copied) {
+    return report_error(copied.error(),
+                        copied.error().status == AH_INVALID_INPUT ? exit_usage : exit_store);
+  }
+  std::cout << json::serialize(json::object{{"store", location},
+                                            {"backup", file},
+                                            {"bytes", copied.value()},
+                                            {"master_key_included", false}})
+            << std::endl;
+  return exit_ok;
+}
+
+} // namespace
+
+int run_store(Context &ctx, const std::vector<std::string> &args) {
+  if (args.empty())
+    return usage_error("store", "missing the subcommand: copy or backup");
+  if (args.front() == "--help" || args.front() == "-h") {
+    std::cout << overview << std::flush;
+    return exit_ok;
+  }
+  if (args.front() == "copy")
+    return copy(ctx, args);
+  if (args.front() == "backup")
+    return backup(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
+  return usage_error("store", "unknown subcommand '" + args.front() + "' (copy or backup)");
 }
 
 } // namespace autohost::cli

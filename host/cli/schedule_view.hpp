@@ -62,6 +62,13 @@ boost::json::object run_json(const scheduler::Run &r, InputRedactor &redact);
 std::vector<std::string> upcoming_fires(const scheduler::Schedule &s, scheduler::Instant after,
                                         int count);
 
+// --at, --every (--start), --cron and --tz, as `schedule add` and `schedule edit` take them.
+void add_when_options(po::options_description &options);
+// The schedule's when from those flags (at most one of --at, --every, --cron; none: --cron
+// is asked for, so call it when one is given). Errors name the flag.
+Result<scheduler::ScheduleSpec> spec_from_flags(const po::variables_map &vm,
+                                                scheduler::Instant now);
+
 // Prints rows as aligned columns; the first row is the header.
 void print_table(const std::vector<std::vector<std::string>> &rows);
 

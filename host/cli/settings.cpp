@@ -2,6 +2,7 @@
 #include "cli/settings.hpp"
 
 #include "errors.hpp"
+#include "scheduler/duration_text.hpp"
 #include "store/sql/backend.hpp"
 
 #include <boost/json.hpp>
@@ -82,6 +83,7 @@ struct ConfigFile {
   json::object plugins;
   host::PluginPins plugin_pins;
   host::SecretGrants secret_grants;
+  std::optional<std::chrono::seconds> retention;
 };
 
 // {"NAME": "64 hex digits", ...}, as sha256sum prints them.
@@ -134,6 +136,21 @@ Result<host::SecretGrants> read_secret_grants(const fs::path &file, const json::
   return grants;
 }
 
+// "retention": "90d": a duration of at least a day, so a slip of the unit cannot prune
+// yesterday's history.
+Result<std::optional<std::chrono::seconds>> read_retention(const fs::path &file,
+                                                           const json::value &value) {
+  if (!value.is_string())
+    return config_error(file, "'retention' must be a duration such as \"90d\"");
+  auto age = scheduler::parse_duration(value.as_string(), "'retention'");
+  if (!age)
+    return config_error(file, host::error_message(age.error()));
+  if (age.value() < std::chrono::hours{24})
+    return config_error(file, "'retention' must be at least 1d, not '" +
+                                  std::string(value.as_string()) + "'");
+  return std::optional<std::chrono::seconds>(age.value());
+}
+
 Result<ConfigFile> read_config(const fs::path &file) {
   std::ifstream in(file);
   if (!in)
@@ -183,6 +200,8 @@ Result<ConfigFile> read_config(const fs::path &file) {
       AH_TRY_ASSIGN(config.plugin_pins, read_pins(file, value));
     } else if (k == "secret_grants") {
       AH_TRY_ASSIGN(config.secret_grants, read_secret_grants(file, value));
+    } else if (k == "retention") {
+      AH_TRY_ASSIGN(config.retention, read_retention(file, value));
     } else {
       return config_error(file, "unknown setting '" + k + "'");
     }
@@ -244,6 +263,7 @@ Result<Settings> resolve_settings(const GlobalFlags &flags) {
   }
   settings.plugin_configs_json = json::serialize(config.plugins);
   settings.secret_grants = std::move(config.secret_grants);
+  settings.retention = config.retention;
 
   for (const auto &f : flags.plugin_files)
     settings.plugin_search.files.emplace_back(f);

@@ -8,6 +8,7 @@
 
 #include <autohost/result.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct Settings {
   std::optional<std::filesystem::path> config_file; // the file that was read, if any
   std::string plugin_configs_json = "{}";           // object: plugin name -> config object
   host::SecretGrants secret_grants; // beyond each plugin's own namespace (config file only)
+  // The config's "retention": `autohost run` prunes finished runs and finished publish
+  // checkpoints older than this (at start, then hourly). Unset: nothing is pruned.
+  std::optional<std::chrono::seconds> retention;
 
   // The config object for one plugin as JSON text ("" when none).
   std::string plugin_config(std::string_view plugin) const;

@@ -80,6 +80,7 @@ private:
   void end_turn();
   void register_job_defaults();
   bool make_due_runs();
+  void housekeep();
   bool claim_runs();
   // Gives back runs that workers claimed but that were never started (stopping).
   void release_handed_off();
@@ -113,7 +114,16 @@ private:
   std::int64_t failed_calls_ = 0; // store calls that failed in this outage
   ServiceNotifier notify_ = ServiceNotifier::from_environment();
   std::optional<Instant> next_wake_; // as of the last sleep_time(), for STATUS=
+  std::chrono::steady_clock::time_point next_housekeeping_{};
 };
+
+void Loop::housekeep() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!options_.housekeeping || now < next_housekeeping_)
+    return;
+  next_housekeeping_ = now + options_.housekeeping_every;
+  options_.housekeeping();
+}
 
 bool Loop::store_ok(const Error &error, std::string_view doing) {
   // During an outage (a database that cannot be reached) every turn fails the same way:
@@ -415,6 +425,7 @@ DaemonEnd Loop::run() {
     // wait for the next invocation, so a fast schedule cannot keep it running.
     if (!make_due_runs())
       return DaemonEnd::store_failed;
+    housekeep();
     while (!stop_.requested()) {
       reap();
       renew_leases();
@@ -447,6 +458,7 @@ DaemonEnd Loop::run() {
     // ends the coming sleep at once.
     const std::int64_t seen = generation();
     make_due_runs();
+    housekeep();
     const bool claimed = claim_runs();
     const milliseconds sleep = sleep_time(!claimed);
     notify_.status(service_status(active_.size(), next_wake_));

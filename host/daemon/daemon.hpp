@@ -35,6 +35,10 @@ struct DaemonOptions {
   // Called between turns when a reload was asked for (StopSignal::watch_reload): re-reads
   // the config, applies what it can and logs what it did (a bad config is kept out).
   std::function<void()> reload;
+  // When set, called on the loop's thread at start and then every housekeeping_every
+  // (the config's retention); it logs what it did itself.
+  std::function<void()> housekeeping;
+  std::chrono::seconds housekeeping_every{3600};
 };
 
 enum class DaemonEnd {

@@ -74,6 +74,18 @@ struct Finished {
   std::vector<Claim> next;
 };
 
+// What `schedule edit` changes; unset fields stay as they are.
+struct ScheduleEdit {
+  std::optional<ScheduleSpec> spec;      // the next fire time is computed anew from now
+  std::optional<std::string> input_json; // also given to its pending runs not yet started
+  std::optional<std::string> account;    // likewise
+};
+
+// What prune_runs removed.
+struct PruneReport {
+  int runs = 0;
+};
+
 struct RunFilter {
   std::optional<std::string> schedule_id;
   std::optional<RunStatus> status;
@@ -109,6 +121,9 @@ public:
   Result<Schedule> set_paused(std::string_view id, bool paused, Instant now);
   // Replaces when the schedule fires; the next fire time is computed anew from `now`.
   Result<Schedule> reschedule(std::string_view id, const ScheduleSpec &spec, Instant now);
+  // Changes a schedule in place: its id, runs and history stay. Pending runs that never
+  // started take the new input and account; runs already started keep theirs. AH_NOT_FOUND.
+  Result<Schedule> edit(std::string_view id, const ScheduleEdit &edit, Instant now);
   // Adds or updates calendar entries by id in one transaction: the same entries again change
   // nothing. An id that belongs to a schedule not from a calendar is AH_CONFLICT and nothing
   // is written.
@@ -151,6 +166,15 @@ public:
                           std::optional<std::chrono::seconds> retry_after, Instant now);
   // Gives the run back untouched (shutting down before it started): pending, ready now.
   Result<Done> release(const Claim &claim, Instant now);
+  // An operator's retry of a run that needs attention (or failed): pending again and ready
+  // now, under the same run id, so a plugin's idempotency (the Threads publish checkpoint)
+  // resumes instead of acting twice. Its attempts keep counting (they fence old claims).
+  // AH_NOT_FOUND; AH_CONFLICT for a run in any other state, naming it.
+  Result<Run> retry_run(std::string_view id, Instant now);
+  // Removes finished runs (succeeded, failed, missed, cancelled) that finished
+  // more than `age` ago (on the store's clock). Runs that are pending, running or need
+  // attention are kept whatever their age.
+  Result<PruneReport> prune_runs(std::chrono::seconds age, Instant now);
   // Newest first.
   Result<std::vector<Run>> runs(const RunFilter &filter);
   Result<std::optional<Run>> find_run(std::string_view id);

@@ -80,15 +80,16 @@ _autohost() {
     actions:0 | jobs:0) words=$(_autohost_first_column plugins) ;;
     invoke:0) words=$(_autohost_targets actions) ;;
     job:0) words=$(_autohost_targets jobs) ;;
-    runs:0) words=$(_autohost_first_column runs) ;;
+    runs:0) words="retry prune $(_autohost_first_column runs)" ;;
+    runs:1) [[ $sub == retry ]] && words=$(_autohost_first_column runs) ;;
     secrets:0) words="set get list rm" ;;
-    store:0) words="copy" ;;
+    store:0) words="copy backup" ;;
     store:1 | store:2) mapfile -t COMPREPLY < <(compgen -f -- "$cur") && return ;;
-    schedule:0) words="add list show rm pause resume import" ;;
+    schedule:0) words="add list show edit rm pause resume import" ;;
     schedule:1)
       case $sub in
       add) words="$(_autohost_targets actions) $(_autohost_targets jobs)" ;;
-      show | rm | pause | resume) words=$(_autohost_first_column schedule list) ;;
+      show | edit | rm | pause | resume) words=$(_autohost_first_column schedule list) ;;
       import) mapfile -t COMPREPLY < <(compgen -f -- "$cur") && return ;;
       esac
       ;;
