@@ -58,7 +58,7 @@ expect_some threads.register_app invoke threads.r
 expect "--fail-on-attention" run --fa         # a command's flag
 expect "--plugin-dir" --plugin-d              # a global flag
 expect "debug" --log-level de
-expect "copy" store ""                       # store's subcommand, then files
+expect "backup copy" store ""                # store's subcommands, then files
 expect "--json" store copy --js
 
 # Schedule ids come from the store; with no plugins on the path, --plugin-dir typed on the
@@ -69,6 +69,8 @@ expect "--json" store copy --js
   --account alice --input '{"text":"hello"}' >/dev/null
 expect "morning-post" schedule show mo
 expect "evening-post morning-post" schedule pause ""
+expect "evening-post morning-post" schedule edit ""
+expect "prune retry" runs ""
 expect "evening-post morning-post" runs --schedule ""
 unset AUTOHOST_PLUGIN_PATH
 expect "" invoke threads.po

@@ -158,7 +158,7 @@ BOOST_FIXTURE_TEST_CASE(errors_have_exit_codes_and_name_the_input, Cli) {
       {{"schedule", "rm", "nope"}, 4, "schedule 'nope' does not exist"},
       {{"schedule", "pause"}, 2, "schedule pause needs an ID"},
       {{"schedule", "frobnicate"}, 2, "unknown subcommand 'frobnicate'"},
-      {{"schedule"}, 2, "missing add, list, show, rm, pause, resume or import"},
+      {{"schedule"}, 2, "missing add, list, show, edit, rm, pause, resume or import"},
       {{"runs", "--status", "done"}, 2, "--status must be pending, running"},
       {{"runs", "nope@20310101T000000Z"}, 4, "run 'nope@20310101T000000Z' does not exist"},
   };
