@@ -2,11 +2,13 @@
 #include "cli/input.hpp"
 
 #include "errors.hpp"
+#include "wipe.hpp"
 
 #include <boost/json.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <iostream>
@@ -19,6 +21,19 @@ namespace {
 
 Error usage(std::string message) { return make_error(AH_INVALID_INPUT, "usage", message); }
 
+// Input may be a secret (`secrets set` reads its value here), so every buffer it passes
+// through is wiped: the chunk after each read, and the old text whenever the text outgrows it.
+void append_wiping(std::string &text, std::string_view more) {
+  if (text.size() + more.size() > text.capacity()) {
+    std::string bigger;
+    bigger.reserve(std::max(text.capacity() * 2, text.size() + more.size()));
+    bigger.append(text);
+    host::wipe(text);
+    text.swap(bigger);
+  }
+  text.append(more);
+}
+
 } // namespace
 
 Result<std::string> read_capped(std::istream &in, const std::string &origin) {
@@ -29,13 +44,18 @@ Result<std::string> read_capped(std::istream &in, const std::string &origin) {
     const auto got = static_cast<std::size_t>(in.gcount());
     // Checked before appending, so a stream without end (/dev/zero) costs at most the cap.
     if (text.size() + got > max_input_bytes) {
+      sodium_memzero(chunk.data(), chunk.size());
+      host::wipe(text);
       return usage(origin + " is larger than " + std::to_string(max_input_bytes) +
                    " bytes (16 MiB), the most autohost reads");
     }
-    text.append(chunk.data(), got);
+    append_wiping(text, std::string_view(chunk.data(), got));
   }
-  if (in.bad())
+  sodium_memzero(chunk.data(), chunk.size());
+  if (in.bad()) {
+    host::wipe(text);
     return usage(origin + " cannot be read");
+  }
   return text;
 }
 
