@@ -1,9 +1,8 @@
 // libFuzzer harness: every Threads action's input, through the real plugin instance. The
 // first byte picks the action, the rest is its input JSON. The host is in memory with one
 // usable account, and every call is cancelled, so a valid input ends at its first request.
-#include "auth/oauth.hpp"
-#include "auth/token_record.hpp"
 #include "fake_host.hpp"
+#include "fuzz_account.hpp"
 #include "fuzz_check.hpp"
 #include "threads_plugin.hpp"
 
@@ -18,8 +17,7 @@ constexpr std::array<std::string_view, 20> actions = {
     "replies",       "conversation", "mentions",     "insights",   "publishing_limit",
     "search",        "delete",       "repost",       "hide_reply", "info"};
 
-// A token that must never show in an output, an error or a log line.
-constexpr std::string_view token = "THAAfuzzSECRETtoken0123456789";
+constexpr std::string_view token = fuzz::account_token;
 
 struct World {
   autohost::test::FakeHost host;
@@ -27,16 +25,7 @@ struct World {
   std::string account_record;
 
   World() {
-    threads::auth::TokenRecord record;
-    record.app = "default";
-    record.user_id = "1234567890";
-    record.username = "fuzz";
-    record.access_token = std::string(token);
-    record.scopes = threads::auth::known_scopes();
-    record.scopes_checked_at_ms = host.now_ms;
-    record.issued_at_ms = host.now_ms - 86'400'000LL * 2;
-    record.expires_at_ms = host.now_ms + 86'400'000LL * 50;
-    account_record = threads::auth::to_json(record);
+    account_record = fuzz::account_record(host.now_ms);
     // Nothing listens on port 9 of loopback; cancellation ends requests before they connect.
     auto created = threads::ThreadsPlugin::create(
         host.services(), R"({"graph_base_url":"https://127.0.0.1:9","oauth_base_url":)"

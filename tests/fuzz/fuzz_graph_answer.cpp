@@ -4,9 +4,8 @@
 // Input: byte 0 picks the action, byte 1 the HTTP status, then the answer bodies, one per
 // request, separated by 0x1e (the last one answers every later request).
 #include "auth/app_credentials.hpp"
-#include "auth/oauth.hpp"
-#include "auth/token_record.hpp"
 #include "fake_host.hpp"
+#include "fuzz_account.hpp"
 #include "fuzz_check.hpp"
 #include "test_server.hpp"
 #include "threads_plugin.hpp"
@@ -55,8 +54,7 @@ constexpr std::array<Call, 20> calls = {{
 constexpr std::array<int, 16> statuses = {200, 200, 200, 200, 200, 200, 200, 200,
                                           200, 200, 201, 400, 401, 403, 429, 500};
 
-// A token that must never show in an output, an error or a log line.
-constexpr std::string_view token = "THAAfuzzSECRETtoken0123456789";
+constexpr std::string_view token = fuzz::account_token;
 
 // What the server answers: the parts of the current input, in order.
 struct Script {
@@ -98,16 +96,7 @@ struct World {
   std::string account_record;
 
   World() {
-    threads::auth::TokenRecord record;
-    record.app = "default";
-    record.user_id = "1234567890";
-    record.username = "fuzz";
-    record.access_token = std::string(token);
-    record.scopes = threads::auth::known_scopes();
-    record.scopes_checked_at_ms = host.now_ms;
-    record.issued_at_ms = host.now_ms - 86'400'000LL * 2;
-    record.expires_at_ms = host.now_ms + 86'400'000LL * 50;
-    account_record = threads::auth::to_json(record);
+    account_record = fuzz::account_record(host.now_ms);
     // Short waits: container polling and publish pacing end after a few requests.
     const std::string wait = R"({"first_check_s":0,"interval_s":0.001,"budget_s":0.005,)"
                              R"("publish_budget_s":0.005})";
