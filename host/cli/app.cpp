@@ -2,6 +2,7 @@
 #include "cli/app.hpp"
 
 #include "cli/command.hpp"
+#include "cli/did_you_mean.hpp"
 #include "errors.hpp"
 #include "process_guard.hpp"
 
@@ -71,22 +72,24 @@ Result<host::CoreDumps> core_dumps_wanted(bool flag) {
   return flag || value == "1" ? host::CoreDumps::allowed : host::CoreDumps::refused;
 }
 
-void print_help(const po::options_description &global) {
-  std::cout << "usage: autohost [global options] COMMAND [options]\n\ncommands:\n";
+// To stdout when asked for (--help, `help`); to stderr when it stands in for a usage error
+// (bare `autohost`), so `autohost | less` and scripts see no help text as output.
+void print_help(const po::options_description &global, std::ostream &out = std::cout) {
+  out << "usage: autohost [global options] COMMAND [options]\n\ncommands:\n";
   for (const auto &c : commands()) {
-    std::cout << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << "\n";
+    out << "  " << c.name << std::string(10 - c.name.size(), ' ') << c.summary << "\n";
   }
-  std::cout << "\n"
-            << global << "\nenvironment: AUTOHOST_PLUGIN_PATH, AUTOHOST_STORE, "
-            << "AUTOHOST_STATE_DIR, AUTOHOST_MASTER_KEY, AUTOHOST_MASTER_KEY_FILE, "
-            << "AUTOHOST_CONFIG, AUTOHOST_LOG_LEVEL, AUTOHOST_ALLOW_CORE_DUMPS\n"
-            << "config file: --config, AUTOHOST_CONFIG, else the first that exists of\n"
-            << "  $XDG_CONFIG_HOME/autohost/config.json (~/.config/autohost/config.json),\n"
-            << "  DIR/autohost/config.json for each DIR of $XDG_CONFIG_DIRS (/etc/xdg),\n"
-            << "  /etc/autohost/config.json\n"
-            << "test-only: AUTOHOST_TEST_CLOCK_OFFSET_S shifts the clock plugins see\n"
-            << "`autohost help COMMAND` (or `autohost COMMAND --help`) describes a command.\n"
-            << std::flush;
+  out << "\n"
+      << global << "\nenvironment: AUTOHOST_PLUGIN_PATH, AUTOHOST_STORE, "
+      << "AUTOHOST_STATE_DIR, AUTOHOST_MASTER_KEY, AUTOHOST_MASTER_KEY_FILE, "
+      << "AUTOHOST_CONFIG, AUTOHOST_LOG_LEVEL, AUTOHOST_ALLOW_CORE_DUMPS\n"
+      << "config file: --config, AUTOHOST_CONFIG, else the first that exists of\n"
+      << "  $XDG_CONFIG_HOME/autohost/config.json (~/.config/autohost/config.json),\n"
+      << "  DIR/autohost/config.json for each DIR of $XDG_CONFIG_DIRS (/etc/xdg),\n"
+      << "  /etc/autohost/config.json\n"
+      << "test-only: AUTOHOST_TEST_CLOCK_OFFSET_S shifts the clock plugins see\n"
+      << "`autohost help COMMAND` (or `autohost COMMAND --help`) describes a command.\n"
+      << std::flush;
 }
 
 const Command *find_command(std::string_view name) {
@@ -95,6 +98,13 @@ const Command *find_command(std::string_view name) {
       return &c;
   }
   return nullptr;
+}
+
+int unknown_command(const std::string &name) {
+  std::vector<std::string_view> known = {"help"};
+  for (const auto &c : commands())
+    known.push_back(c.name);
+  return usage_error("", "unknown command '" + name + "'" + did_you_mean(name, known));
 }
 
 // A command's help (`args` end in --help). It is printed before a command reads its
@@ -121,7 +131,7 @@ int run_help(const po::options_description &global, std::vector<std::string> arg
   }
   const Command *command = find_command(args.front());
   if (command == nullptr)
-    return usage_error("", "unknown command '" + args.front() + "'");
+    return unknown_command(args.front());
   args.erase(args.begin());
   args.emplace_back("--help");
   return command_help(*command, args);
@@ -161,7 +171,7 @@ int dispatch(int argc, char **argv) {
       print_help(global);
       return exit_ok;
     }
-    print_help(global);
+    print_help(global, std::cerr);
     return exit_usage;
   }
   auto core_dumps = core_dumps_wanted(vm.count("allow-core-dumps") != 0);
@@ -178,7 +188,7 @@ int dispatch(int argc, char **argv) {
     return run_help(global, rest);
   const Command *command = find_command(name);
   if (command == nullptr)
-    return usage_error("", "unknown command '" + name + "'");
+    return unknown_command(name);
   if (vm.count("help") != 0) {
     rest.emplace_back("--help");
     return command_help(*command, rest);

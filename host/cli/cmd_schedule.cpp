@@ -1,5 +1,6 @@
 // `autohost schedule add|list|show|edit|rm|pause|resume|import`: scheduled actions and jobs.
 #include "cli/command.hpp"
+#include "cli/did_you_mean.hpp"
 
 #include "cli/schedule_view.hpp"
 #include "errors.hpp"
@@ -155,8 +156,10 @@ int run_schedule(Context &ctx, const std::vector<std::string> &args) {
     return run_schedule_edit(ctx, rest);
   if (sub == "show" || sub == "rm" || sub == "pause" || sub == "resume")
     return one(ctx, sub, rest);
-  return usage_error("schedule", "unknown subcommand '" + sub +
-                                     "' (add, list, show, edit, rm, pause, resume or import)");
+  return usage_error(
+      "schedule",
+      "unknown subcommand '" + sub + "' (add, list, show, edit, rm, pause, resume " + "or import)" +
+          did_you_mean(sub, {"add", "list", "show", "edit", "rm", "pause", "resume", "import"}));
 }
 
 } // namespace autohost::cli

@@ -1,5 +1,6 @@
 // `autohost secrets set|get|list|rm`: the secret store from the command line.
 #include "cli/command.hpp"
+#include "cli/did_you_mean.hpp"
 
 #include "cli/input.hpp"
 #include "cli/number_flags.hpp"
@@ -164,7 +165,8 @@ int run_secrets(Context &ctx, const std::vector<std::string> &args) {
   const auto sub = (*vm)["subcommand"].as<std::string>();
   const std::string key = vm->count("key") != 0 ? (*vm)["key"].as<std::string>() : "";
   if (sub != "set" && sub != "get" && sub != "list" && sub != "rm") {
-    return usage_error("secrets", "unknown subcommand '" + sub + "'");
+    return usage_error("secrets", "unknown subcommand '" + sub + "'" +
+                                      did_you_mean(sub, {"set", "get", "list", "rm"}));
   }
   if (sub != "list" && key.empty())
     return usage_error("secrets", "secrets " + sub + " needs a KEY");

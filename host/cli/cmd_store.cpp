@@ -1,6 +1,7 @@
 // `autohost store copy FROM TO` (moving a whole store between SQLite and PostgreSQL) and
 // `autohost store backup FILE` (a consistent copy of the SQLite store while daemons run).
 #include "cli/command.hpp"
+#include "cli/did_you_mean.hpp"
 
 #include "errors.hpp"
 #include "scheduler/store_copy.hpp"
@@ -159,7 +160,8 @@ int run_store(Context &ctx, const std::vector<std::string> &args) {
     return copy(ctx, args);
   if (args.front() == "backup")
     return backup(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
-  return usage_error("store", "unknown subcommand '" + args.front() + "' (copy or backup)");
+  return usage_error("store", "unknown subcommand '" + args.front() + "' (copy or backup)" +
+                                  did_you_mean(args.front(), {"copy", "backup"}));
 }
 
 } // namespace autohost::cli

@@ -200,8 +200,39 @@ BOOST_FIXTURE_TEST_CASE(every_command_has_help, Cli) {
   auto top = run({"--help"});
   BOOST_TEST(top.exit_code == 0);
   BOOST_TEST(contains(top.out, "commands:"));
-  BOOST_TEST(run({}).exit_code == 2);
   BOOST_TEST(contains(run({"--version"}).out, "autohost 0.1.0"));
+}
+
+BOOST_FIXTURE_TEST_CASE(bare_autohost_is_a_usage_error_with_the_help_on_stderr, Cli) {
+  auto bare = run({});
+  BOOST_TEST(bare.exit_code == 2);
+  BOOST_TEST(bare.out.empty(), bare.out);
+  BOOST_TEST(contains(bare.err, "usage: autohost [global options] COMMAND"), bare.err);
+  BOOST_TEST(contains(bare.err, "commands:"), bare.err);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_mistyped_command_gets_one_suggestion_only_when_close, Cli) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> close = {
+      {{"stauts"}, "unknown command 'stauts'; did you mean 'status'?"},
+      {{"plugin"}, "unknown command 'plugin'; did you mean 'plugins'?"},
+      {{"hlep"}, "unknown command 'hlep'; did you mean 'help'?"},
+      {{"help", "scedule"}, "unknown command 'scedule'; did you mean 'schedule'?"},
+      {{"secrets", "gte", "k"}, "unknown subcommand 'gte'; did you mean 'get'?"},
+      {{"schedule", "lsit"}, "did you mean 'list'?"},
+      {{"store", "bakcup", "f"}, "did you mean 'backup'?"},
+  };
+  for (const auto &[args, expected] : close) {
+    auto r = run(args);
+    BOOST_TEST(r.exit_code == 2, args.front());
+    BOOST_TEST(r.out.empty());
+    BOOST_TEST(contains(message_of(r), expected), r.err);
+  }
+  for (const std::vector<std::string> &far :
+       {std::vector<std::string>{"frobnicate"}, {"rm"}, {"secrets", "shred", "k"}}) {
+    auto r = run(far);
+    BOOST_TEST(r.exit_code == 2, far.back());
+    BOOST_TEST(!contains(r.err, "did you mean"), r.err);
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(unknown_plugin_is_not_found, Cli) {
