@@ -43,7 +43,7 @@ PLUGIN = {
     "top": {"config", "http", "graph", "auth", "context", "actions", "jobs", "top"},
 }
 PLUGIN_ROOT_FILES = {
-    "config": "config", "action_context": "context",
+    "config": "config", "plain_number": "config", "action_context": "context",
     "threads_plugin": "top", "entry": "top", "manifest": "top", "json_src": "top",
 }
 # Public headers of autohost that belong to one side of the seam only.
