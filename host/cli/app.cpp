@@ -3,6 +3,7 @@
 
 #include "cli/command.hpp"
 #include "cli/did_you_mean.hpp"
+#include "cli/error_style.hpp"
 #include "errors.hpp"
 #include "process_guard.hpp"
 
@@ -56,7 +57,9 @@ po::options_description global_options() {
       "log-level", po::value<std::string>(), "debug, info, warn (default) or error")(
       "allow-core-dumps", "let this process be dumped and traced (debugging only: a core file "
                           "holds the master key and tokens)")(
-      "version", "print the autohost version")("help,h", "show this help");
+      "json", "errors as JSON lines even on a terminal (elsewhere they always are); "
+              "commands with a table print JSON")("version", "print the autohost version")(
+      "help,h", "show this help");
   return global;
 }
 
@@ -161,6 +164,8 @@ int dispatch(int argc, char **argv) {
   } catch (const po::error &e) {
     return usage_error("", e.what());
   }
+  if (vm.count("json") != 0)
+    force_json_errors();
   if (vm.count("version") != 0) {
     std::cout << "autohost " << AH_VERSION << " (plugin ABI " << AH_ABI_MAJOR << "." << AH_ABI_MINOR
               << ")" << std::endl;
@@ -184,6 +189,8 @@ int dispatch(int argc, char **argv) {
   // Everything after the command that stage 1 did not consume, in order.
   std::vector<std::string> rest = po::collect_unrecognized(parsed.options, po::include_positional);
   rest.erase(rest.begin()); // the command name itself
+  if (vm.count("json") != 0 && name != "help")
+    rest.emplace_back("--json"); // stage 1 took it wherever it was; the command wants it too
   if (name == "help")
     return run_help(global, rest);
   const Command *command = find_command(name);

@@ -23,7 +23,7 @@ int report_broken(const host::PluginRegistry &registry) {
                       {"code", "plugin_load"},
                       {"file", broken.file.string()},
                       {"message", broken.error.message}};
-    print_error_line(json::serialize(line));
+    print_error_line(line);
     exit = exit_plugin;
   }
   return exit;

@@ -1,6 +1,7 @@
 // Shared pieces of the CLI commands.
 #include "cli/command.hpp"
 
+#include "cli/error_style.hpp"
 #include "errors.hpp"
 
 #include <boost/json.hpp>
@@ -32,10 +33,14 @@ Result<store::SqlSecretStore *> Context::store() {
   return store_.get();
 }
 
-void print_error_line(std::string_view json_text) {
+void print_error_line(const json::object &line) {
+  if (readable_errors()) {
+    std::cerr << readable_error(line, colour_allowed()) << std::endl;
+    return;
+  }
   if (host::is_journal_stream(stderr))
     std::cerr << host::journal_prefix(AH_LOG_ERROR);
-  std::cerr << json_text << std::endl;
+  std::cerr << json::serialize(line) << std::endl;
 }
 
 int report_error(const Error &error, int exit_code) {
@@ -49,7 +54,7 @@ int report_error(const Error &error, int exit_code) {
   } else {
     line["message"] = error.body;
   }
-  print_error_line(json::serialize(line));
+  print_error_line(line);
   return exit_code;
 }
 
@@ -68,7 +73,7 @@ int usage_error(std::string_view command, std::string_view message) {
   line["code"] = "usage";
   line["message"] = std::string(message) + " (see: autohost " + std::string(command) +
                     (command.empty() ? "" : " ") + "--help)";
-  print_error_line(json::serialize(line));
+  print_error_line(line);
   return exit_usage;
 }
 
@@ -78,6 +83,10 @@ parse_command_args(std::string_view command, std::string_view synopsis,
                    const po::positional_options_description &pos, int &exit) {
   options.add_options()("help,h", "show this help");
   po::options_description hidden;
+  // The global --json (errors as JSON on a terminal too) reaches every command; those with
+  // a JSON output of their own list it in their help.
+  if (options.find_nothrow("json", false) == nullptr)
+    hidden.add_options()("json", "");
   for (unsigned i = 0; i < pos.max_total_count() && i < 8; ++i) {
     const std::string &name = pos.name_for_position(i);
     if (options.find_nothrow(name, false) == nullptr &&

@@ -9,6 +9,7 @@
 
 #include <autohost/result.hpp>
 
+#include <boost/json.hpp>
 #include <boost/program_options.hpp>
 
 #include <map>
@@ -51,12 +52,13 @@ struct Command {
 // Every command the CLI has, in the order `autohost --help` lists them.
 const std::vector<Command> &commands();
 
-// Writes one JSON error line (an object's text) to stderr; on the journal it carries the
-// error priority, as the log's lines carry theirs.
-void print_error_line(std::string_view json_text);
+// Writes one error line to stderr: JSON, unless stderr is a terminal and --json was not
+// given (then a readable sentence; see error_style.hpp). On the journal it carries the error
+// priority, as the log's lines carry theirs.
+void print_error_line(const boost::json::object &line);
 
-// Writes one JSON error line to stderr: {"status", "code", "message", ...} and returns
-// `exit_code`.
+// Writes one error line to stderr, {"status", "code", "message", ...} (see
+// print_error_line), and returns `exit_code`.
 int report_error(const Error &error, int exit_code);
 int report_error(const Error &error);
 // A usage error (exit 2) for `command`.

@@ -35,6 +35,7 @@ _autohost() {
         ((i += 2))
         continue
         ;;
+      --json) ;; # the asks below read tables, not JSON
       -*) _autohost_globals+=("$word") ;;
       *) command=$word ;;
       esac
