@@ -16,7 +16,6 @@ namespace autohost::daemon {
 namespace json = boost::json;
 using namespace autohost::scheduler;
 using std::chrono::milliseconds;
-using std::chrono::seconds;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 std::string make_worker_id() {

@@ -12,10 +12,8 @@
 #include <vector>
 
 namespace autohost::daemon {
-namespace json = boost::json;
 using namespace autohost::scheduler;
 using std::chrono::milliseconds;
-using std::chrono::seconds;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 Loop::Loop(ScheduleStore &store, PluginPool &plugins, host::Logger &logger, host::Clock clock,

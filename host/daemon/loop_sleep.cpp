@@ -9,7 +9,6 @@
 #include <algorithm>
 
 namespace autohost::daemon {
-namespace json = boost::json;
 using namespace autohost::scheduler;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
