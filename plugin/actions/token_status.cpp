@@ -1,6 +1,7 @@
 // The `token_status` action: expiry, age, refresh times and risks of one or all accounts.
 #include "actions/input_reader.hpp"
 #include "actions/token_actions.hpp"
+#include "auth/json_seconds.hpp"
 #include "auth/refresh_policy.hpp"
 #include "auth/time_text.hpp"
 #include "auth/token_endpoints.hpp"
@@ -107,8 +108,10 @@ Result<std::string> run_token_status(const ActionContext &ctx, std::string_view 
     for (std::size_t i = 0; i < s->as_array().size(); ++i) {
       const json::value &t = s->as_array()[i];
       std::optional<std::int64_t> ms;
-      if (t.is_int64() && t.as_int64() >= 0)
-        ms = t.as_int64() * 1000;
+      if (t.is_number()) {
+        if (const auto secs = auth::json_seconds(t))
+          ms = *secs * 1000;
+      }
       if (t.is_string())
         ms = auth::parse_time_ms(t.as_string());
       if (!ms) {

@@ -1,5 +1,6 @@
 // The token endpoints and the classification of refresh failures.
 #include "auth/token_endpoints.hpp"
+#include "auth/json_seconds.hpp"
 
 #include <boost/json.hpp>
 
@@ -58,21 +59,9 @@ autohost::Result<TokenAnswer> parse_token_answer(const json::value &answer, std:
     return Error::make(AH_RETRY_LATER,
                        std::string(what) + ": the Threads API answered with a malformed token");
   }
-  if (const json::value *e = o->if_contains("expires_in")) {
-    if (e->is_int64())
-      out.expires_in_s = e->as_int64();
-    if (e->is_uint64())
-      out.expires_in_s = static_cast<std::int64_t>(e->as_uint64());
-    if (e->is_double())
-      out.expires_in_s = static_cast<std::int64_t>(e->as_double());
-    if (e->is_string()) {
-      try {
-        out.expires_in_s = std::stoll(std::string(e->as_string()));
-      } catch (...) {
-        out.expires_in_s = 0;
-      }
-    }
-  }
+  // An expiry that is not a sensible count of seconds is treated as unstated.
+  if (const json::value *e = o->if_contains("expires_in"))
+    out.expires_in_s = json_seconds(*e).value_or(0);
   out.user_id = graph::id_string(o->if_contains("user_id"));
   return out;
 }

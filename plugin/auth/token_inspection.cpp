@@ -1,5 +1,6 @@
 // debug_token: the call, its answer, and granted scopes against wanted ones.
 #include "auth/token_inspection.hpp"
+#include "auth/json_seconds.hpp"
 
 #include <boost/json.hpp>
 
@@ -11,17 +12,10 @@ using autohost::Error;
 
 namespace {
 
+// A time the answer does not state sensibly (missing, negative, past year 9999) is unknown: 0.
 std::int64_t seconds_field(const json::object &o, std::string_view key) {
   const json::value *v = o.if_contains(key);
-  if (v == nullptr)
-    return 0;
-  if (v->is_int64())
-    return v->as_int64();
-  if (v->is_uint64())
-    return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double())
-    return static_cast<std::int64_t>(v->as_double());
-  return 0;
+  return v == nullptr ? 0 : json_seconds(*v).value_or(0);
 }
 
 } // namespace

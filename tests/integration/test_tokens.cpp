@@ -353,6 +353,13 @@ BOOST_AUTO_TEST_CASE(refresh_token_and_token_status) {
   BOOST_TEST(alice.at("expires_in_s").as_int64() > 5'180'000);
   BOOST_TEST(alice.at("at_risk").as_int64() == 1); // the far-future item, after expiry
   BOOST_TEST(str(alice.at("scheduled").as_array()[1].at("risk")) == "expires_before");
+  // A time past year 9999 is refused, naming the item (it overflowed the milliseconds).
+  for (const char *input : {R"({"scheduled":[17900001790000000]})", R"({"scheduled":[1, -5]})",
+                            R"({"scheduled":[1e300]})"}) {
+    auto far = c.invoke("token_status", input);
+    BOOST_TEST(far.exit_code == 3, input);
+    BOOST_TEST(contains(far.err, "scheduled["), far.err);
+  }
 
   c.set_clock_days(2);
   const auto refreshed = c.ok("refresh_token", "{}", {"--account", "alice"});

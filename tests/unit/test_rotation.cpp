@@ -208,6 +208,14 @@ BOOST_FIXTURE_TEST_CASE(token_answers_are_read_losslessly, Fixture) {
   BOOST_REQUIRE(a.has_value());
   BOOST_TEST(a->user_id == "17841400000000001");
   BOOST_TEST(a->expires_in_s == 5183944);
+  // An expiry that is no sensible count of seconds is unstated, not an overflow.
+  for (const char *expires : {"1e300", "-5", "9223372036854775807", "\"soon\"", "\"86400\""}) {
+    auto odd = parse_token_answer(
+        json::parse(std::string(R"({"access_token":"THx","expires_in":)") + expires + "}"), "test");
+    BOOST_REQUIRE(odd.has_value());
+    BOOST_TEST(odd->expires_in_s == (std::string_view(expires) == "\"86400\"" ? 86400 : 0),
+               expires);
+  }
   auto none = parse_token_answer(json::parse(R"({"token_type":"bearer"})"), "the refresh");
   BOOST_REQUIRE(!none.has_value());
   BOOST_TEST(none.error().body.find("the refresh") != std::string::npos);
