@@ -4,6 +4,8 @@
 # FUZZ_BUILD_DIR picks the build directory (default: build-fuzz). New inputs go to
 # FUZZ_BUILD_DIR/fuzz-corpus/NAME (the committed corpus is only read); a crash is saved to
 # FUZZ_BUILD_DIR/fuzz-artifacts/NAME/ and fails the run. Ends with "N passed, N failed".
+# FUZZ_SEED fixes libFuzzer's random seed, so that a run from an empty FUZZ_BUILD_DIR corpus
+# repeats the same inputs (CI does this); without it every run explores new ground.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
@@ -45,6 +47,10 @@ if [ ${#harnesses[@]} -eq 0 ]; then
   done
 fi
 
+seed=()
+if [ -n "${FUZZ_SEED:-}" ]; then
+  seed=(-seed="$FUZZ_SEED")
+fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 passed=0 failed=0
@@ -57,7 +63,7 @@ for name in "${harnesses[@]}"; do
   out="$build/fuzz-$name.log"
   # One process (no -jobs: that forks a worker logging to ./fuzz-0.log); the machine is
   # shared. The corpus sets -max_len.
-  "$exe" -max_total_time="$seconds" -timeout=10 \
+  "$exe" -max_total_time="$seconds" -timeout=10 "${seed[@]}" \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts" \
     "$corpus" "$root/tests/fuzz/corpus/$name" >"$out" 2>&1
   status=$?
