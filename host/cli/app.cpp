@@ -186,6 +186,21 @@ int dispatch(int argc, char **argv) {
   const std::vector<std::string> unguarded = host::guard_process(core_dumps.value());
 
   const auto name = vm["command"].as<std::string>();
+  // A flag before the command that is not global belongs to no command: naming it beats
+  // handing the command a shifted argument list.
+  for (const auto &option : parsed.options) {
+    if (option.string_key == "command")
+      break;
+    if (option.unregistered && !option.original_tokens.empty()) {
+      const std::string &typed = option.original_tokens.front();
+      const std::string flag = typed.substr(0, typed.find('='));
+      return usage_error("", "unknown global option '" + flag +
+                                 "' before the command (a command's own options go after it)" +
+                                 did_you_mean(flag, {"--plugin", "--plugin-dir", "--store",
+                                                     "--config", "--log-level", "--json",
+                                                     "--allow-core-dumps", "--version", "--help"}));
+    }
+  }
   // Everything after the command that stage 1 did not consume, in order.
   std::vector<std::string> rest = po::collect_unrecognized(parsed.options, po::include_positional);
   rest.erase(rest.begin()); // the command name itself

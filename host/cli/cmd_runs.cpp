@@ -1,5 +1,6 @@
 // `autohost runs [RUN_ID] [--schedule ID] [--status S]`: run history with outputs and errors.
 #include "cli/command.hpp"
+#include "cli/did_you_mean.hpp"
 #include "cli/number_flags.hpp"
 
 #include "cli/schedule_view.hpp"
@@ -90,7 +91,8 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
       return report_store_error(run.error());
     if (!run.value()) {
       return report_error(host::make_error(AH_NOT_FOUND, "not_found",
-                                           "run '" + id + "' does not exist (see: autohost runs)"));
+                                           "run '" + id + "' does not exist (see: autohost runs)" +
+                                               did_you_mean(id, {"retry", "prune"})));
     }
     std::cout << json::serialize(run_json(*run.value(), redact)) << std::endl;
     return exit_ok;

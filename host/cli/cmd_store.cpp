@@ -72,11 +72,6 @@ int copy(Context &ctx, const std::vector<std::string> &args) {
   auto vm = parse_command_args("store", copy_synopsis, args, options, pos, exit);
   if (!vm)
     return exit;
-  if (vm->count("subcommand") == 0)
-    return usage_error("store", "missing the subcommand: copy");
-  const auto sub = (*vm)["subcommand"].as<std::string>();
-  if (sub != "copy")
-    return usage_error("store", "unknown subcommand '" + sub + "'");
   if (vm->count("from") == 0 || vm->count("to") == 0)
     return usage_error("store", "store copy needs FROM and TO");
   scheduler::CopyRequest request;

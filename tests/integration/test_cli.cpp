@@ -220,10 +220,14 @@ BOOST_FIXTURE_TEST_CASE(a_mistyped_command_gets_one_suggestion_only_when_close, 
       {{"secrets", "gte", "k"}, "unknown subcommand 'gte'; did you mean 'get'?"},
       {{"schedule", "lsit"}, "did you mean 'list'?"},
       {{"store", "bakcup", "f"}, "did you mean 'backup'?"},
+      {{"runs", "retyr"}, "did you mean 'retry'?"},
+      {{"--stor=x", "plugins"}, "unknown global option '--stor'"},
+      {{"--stor", "x", "plugins"}, "did you mean '--store'?"},
   };
   for (const auto &[args, expected] : close) {
     auto r = run(args);
-    BOOST_TEST(r.exit_code == 2, args.front());
+    // An unknown run id is not found (4); every other typo is a usage error.
+    BOOST_TEST(r.exit_code == (args.front() == "runs" ? 4 : 2), args.front());
     BOOST_TEST(r.out.empty());
     BOOST_TEST(contains(message_of(r), expected), r.err);
   }
@@ -233,6 +237,16 @@ BOOST_FIXTURE_TEST_CASE(a_mistyped_command_gets_one_suggestion_only_when_close, 
     BOOST_TEST(r.exit_code == 2, far.back());
     BOOST_TEST(!contains(r.err, "did you mean"), r.err);
   }
+}
+
+// An unknown flag before the command used to shift the arguments: `autohost --bogus plugins`
+// ran `plugins` with "plugins" as its first argument.
+BOOST_FIXTURE_TEST_CASE(an_unknown_flag_before_the_command_is_named, Cli) {
+  auto r = run({"--bogus", "plugins"});
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(contains(message_of(r), "unknown global option '--bogus' before the command"), r.err);
+  BOOST_TEST(!contains(r.err, "did you mean"), r.err);
+  BOOST_TEST(!contains(r.err, "positional"), r.err);
 }
 
 BOOST_FIXTURE_TEST_CASE(unknown_plugin_is_not_found, Cli) {
