@@ -320,6 +320,20 @@ PostShape PostInput::shape() const {
   return media.front().kind == MediaKind::image ? PostShape::image : PostShape::video;
 }
 
+std::string_view shape_name(PostShape shape) {
+  switch (shape) {
+  case PostShape::text:
+    return "text";
+  case PostShape::image:
+    return "image";
+  case PostShape::video:
+    return "video";
+  case PostShape::carousel:
+    return "carousel";
+  }
+  return "text";
+}
+
 bool PostInput::has_video() const {
   return std::any_of(media.begin(), media.end(),
                      [](const MediaItem &m) { return m.kind == MediaKind::video; });
@@ -382,6 +396,7 @@ Result<PostInput> parse_post_input(std::string_view text) {
   AH_TRY_ASSIGN(in.spoiler_media, r.boolean("spoiler_media"));
   AH_TRY(read_text_attachment(r, in));
   AH_TRY_ASSIGN(in.auto_publish_text, r.boolean("auto_publish_text"));
+  AH_TRY_ASSIGN(in.dry_run, r.boolean("dry_run"));
   AH_TRY(r.no_unknown_fields());
   AH_TRY(check_combinations(in));
   AH_TRY(check_link_count(in));

@@ -47,10 +47,15 @@ struct PostInput {
   bool spoiler_media = false;
   std::optional<TextAttachment> text_attachment;
   bool auto_publish_text = false;
+  // Check everything a post needs and publish nothing (README "post: dry run").
+  bool dry_run = false;
 
   PostShape shape() const;
   bool has_video() const;
 };
+
+// "text", "image", "video" or "carousel", as the post action's output names the shape.
+std::string_view shape_name(PostShape shape);
 
 // The rules (README "post"): text at most 500 characters counted as Threads counts them,
 // at most 5 distinct links, carousels of 2-20 items, polls of 2-4 options of 1-25

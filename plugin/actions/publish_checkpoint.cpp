@@ -90,6 +90,13 @@ autohost::Result<PublishCheckpoint> checkpoint_from_json(std::string_view text) 
   return c;
 }
 
+Error key_reused_error(std::string_view key) {
+  return Error{AH_CONFLICT, json::serialize(json::object{
+                                {"code", "idempotency_key_reused"},
+                                {"message", "idempotency key '" + std::string(key) +
+                                                "' was already used for a different post"}})};
+}
+
 autohost::Result<autohost::Done> validate_idempotency_key(std::string_view key) {
   if (autohost::valid_idempotency_key(key))
     return autohost::Done{};

@@ -59,6 +59,9 @@ private:
   std::uint64_t version_ = 0;
 };
 
+// The refusal of a key already used for a different post (AH_CONFLICT).
+autohost::Error key_reused_error(std::string_view key);
+
 // Idempotency keys become part of a store key; abi.h's rule (autohost/idempotency_key.hpp)
 // keeps them valid there.
 autohost::Result<autohost::Done> validate_idempotency_key(std::string_view key);

@@ -17,7 +17,6 @@ namespace threads::actions::publish_flow {
 enum class ContainerState { in_progress, finished, published, error, expired, unknown };
 
 ContainerState parse_state(std::string_view s);
-std::string_view shape_name(PostShape shape);
 // Adds the idempotency key and the stage to an error body, so the caller can resume.
 autohost::Error with_key(autohost::Error e, const std::string &key, std::string_view stage);
 autohost::Error plain(ah_status status, std::string_view code, std::string message);

@@ -20,10 +20,12 @@ constexpr std::int64_t fallback_retry_s = 3600;
 // later than needed, never earlier.
 constexpr int max_window_pages = 3;
 
-struct QuotaUse {
-  double used = 0;
-  double total = 0;
-};
+// Far above any real quota; bounds what a hostile answer can make us cast.
+constexpr double max_quota_count = 1e12;
+
+long long count_of(const json::value &v) {
+  return static_cast<long long>(std::clamp(v.to_number<double>(), 0.0, max_quota_count));
+}
 
 std::optional<QuotaUse> read_use(const json::value &answer, QuotaKind kind) {
   const json::value *data = answer.is_object() ? answer.as_object().if_contains("data") : nullptr;
@@ -40,7 +42,7 @@ std::optional<QuotaUse> read_use(const json::value &answer, QuotaKind kind) {
                                  : nullptr;
   if (usage == nullptr || total == nullptr || !usage->is_number() || !total->is_number())
     return std::nullopt;
-  return QuotaUse{usage->to_number<double>(), total->to_number<double>()};
+  return QuotaUse{count_of(*usage), count_of(*total)};
 }
 
 // Seconds until the oldest own post of the last 24 h leaves the window; nullopt when the
@@ -68,9 +70,9 @@ std::optional<std::int64_t> seconds_until_window_frees(const ActionContext &ctx,
 
 } // namespace
 
-autohost::Result<autohost::Done> check_publishing_quota(const ActionContext &ctx,
-                                                        ActingAccount &account, QuotaKind kind,
-                                                        const std::string &key) {
+autohost::Result<std::optional<QuotaUse>>
+check_publishing_quota(const ActionContext &ctx, ActingAccount &account, QuotaKind kind,
+                       const std::string &key, QuotaRead read) {
   auto call =
       ctx.make_call(http::Method::get, "/" + account.user_id() + "/threads_publishing_limit",
                     graph::Operation::read, {});
@@ -82,14 +84,20 @@ autohost::Result<autohost::Done> check_publishing_quota(const ActionContext &ctx
   std::optional<QuotaUse> use;
   if (limit)
     use = read_use(*limit, kind);
+  if (!limit && read == QuotaRead::account_must_answer &&
+      limit.error().error.status == AH_AUTH_REQUIRED) {
+    return to_error(std::move(limit).error());
+  }
   if (!use) {
-    ctx.log(AH_LOG_WARN, "could not read the publishing quota; publishing anyway");
-    return autohost::Done{};
+    ctx.log(AH_LOG_WARN, read == QuotaRead::advisory
+                             ? "could not read the publishing quota; publishing anyway"
+                             : "could not read the publishing quota");
+    return std::optional<QuotaUse>{};
   }
   if (use->used < use->total)
-    return autohost::Done{};
+    return use;
   const auto frees_in = seconds_until_window_frees(ctx, account, kind);
-  const auto count = [](double n) { return std::to_string(static_cast<long long>(n)); };
+  const auto count = [](long long n) { return std::to_string(n); };
   json::object body{
       {"code", "quota_exhausted"},
       {"message", std::string("the account has used its ") +

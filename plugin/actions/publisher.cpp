@@ -9,6 +9,8 @@
 #include "actions/publisher.hpp"
 
 #include "actions/container_params.hpp"
+#include "actions/input_reader.hpp"
+#include "actions/post_dry_run.hpp"
 #include "actions/publish_flow.hpp"
 #include "actions/publish_quota.hpp"
 
@@ -75,20 +77,6 @@ ContainerState parse_state(std::string_view s) {
   if (s == "EXPIRED")
     return ContainerState::expired;
   return ContainerState::unknown;
-}
-
-std::string_view shape_name(PostShape shape) {
-  switch (shape) {
-  case PostShape::text:
-    return "text";
-  case PostShape::image:
-    return "image";
-  case PostShape::video:
-    return "video";
-  case PostShape::carousel:
-    return "carousel";
-  }
-  return "text";
 }
 
 const ContainerWait &Publisher::wait_rules() const {
@@ -269,10 +257,8 @@ Result<std::string> Publisher::run() {
   if (loaded) {
     cp_ = std::move(*loaded);
     resumed_ = true;
-    if (cp_.input_sha256 != input_sha256_) {
-      return plain(AH_CONFLICT, "idempotency_key_reused",
-                   "idempotency key '" + key_ + "' was already used for a different post");
-    }
+    if (cp_.input_sha256 != input_sha256_)
+      return key_reused_error(key_);
     if (!cp_.media_id.empty())
       return result_json();
   } else {
@@ -330,17 +316,23 @@ Result<std::string> Publisher::run() {
 Result<std::string> run_post(const ActionContext &ctx, std::string_view input_json) {
   PostInput input;
   AH_TRY_ASSIGN(input, parse_post_input(input_json));
-  std::string key(ctx.call.idempotency_key());
-  if (key.empty())
-    key = publish_flow::random_key();
+  const std::string given_key(ctx.call.idempotency_key());
+  std::string key = given_key.empty() ? publish_flow::random_key() : given_key;
   AH_TRY(validate_idempotency_key(key));
   AH_TRY_DECLARE(account, ActingAccount::load(ctx));
-  // The same post in other spacing or key order is the same post.
-  boost::system::error_code ec;
-  const json::value parsed = json::parse(input_json, ec);
-  publish_flow::Publisher publisher(
-      ctx, std::move(input), input_sha256(ec ? std::string(input_json) : json::serialize(parsed)),
-      std::move(account), std::move(key));
+  // The same post in other spacing or key order is the same post; dry_run says how to call,
+  // not what to post, so the real post after a dry run has the digest the dry run checked.
+  AH_TRY_DECLARE(doc, parse_input("post", input_json));
+  json::object post;
+  for (const auto &field : doc.as_object()) {
+    if (field.key() != "dry_run")
+      post.emplace(field.key(), field.value());
+  }
+  std::string digest = input_sha256(json::serialize(post));
+  if (input.dry_run)
+    return dry_run_post(ctx, account, DryRunPost{input, post, std::move(digest), given_key});
+  publish_flow::Publisher publisher(ctx, std::move(input), std::move(digest), std::move(account),
+                                    std::move(key));
   return publisher.run();
 }
 
