@@ -12,7 +12,9 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -155,6 +157,66 @@ BOOST_FIXTURE_TEST_CASE(schedule_edit_changes_spec_input_and_account_keeping_his
     BOOST_TEST(contains(message_of(r), text), message_of(r));
   }
   BOOST_TEST(ok_json({"schedule", "show", "daily"}).at("input").at("text").as_string() == "newer");
+}
+
+// A run made but not started yet (its schedule is due while the only worker is busy) takes
+// the edited input and account; the run that finished before the edit keeps what it ran with.
+BOOST_FIXTURE_TEST_CASE(schedule_edit_reaches_pending_runs_not_finished_ones, Cli) {
+  const auto finished = run_once("daily", "echo", R"({"text":"old"})");
+  BOOST_REQUIRE(finished.at("status").as_string() == "succeeded");
+  const std::string when = utc_in(std::chrono::seconds{2});
+  // "a-busy" sorts first, so the single worker takes it and "daily" waits, pending.
+  ok_json({"schedule", "add", "probe.wait_for_cancel", "--at", when, "--id", "a-busy"});
+  ok_json({"schedule", "edit", "daily", "--at", when});
+
+  bool edited = false;
+  int polls = 0;
+  ProcessOptions o;
+  o.env = private_autohost_env(home.path(), home / "state");
+  o.env["TZ"] = "UTC";
+  o.signal_number = SIGTERM;
+  o.signal_when = [&] {
+    if (++polls % 10 != 0) // every 200 ms
+      return false;
+    const json::value listed = ok_json({"runs", "--schedule", "daily", "--json"});
+    const json::array &runs = listed.as_array();
+    const bool waiting = std::any_of(runs.begin(), runs.end(), [](const json::value &r) {
+      return r.at("status").as_string() == "pending";
+    });
+    if (!waiting)
+      return polls > 1500; // 30 s: give up, the checks below say why
+    ok_json({"schedule", "edit", "daily", "--input", R"({"text":"new"})", "--account", "bob"});
+    edited = true;
+    return true;
+  };
+  auto daemon = run_process(required_env("AUTOHOST_BIN"),
+                            {"--plugin", probe, "--store", location, "run", "--workers", "1"}, o);
+  BOOST_TEST(daemon.exit_code == 0, daemon.err);
+  BOOST_REQUIRE_MESSAGE(edited, "no pending run of 'daily' appeared: " + daemon.err);
+
+  const auto runs = ok_json({"runs", "--schedule", "daily", "--json"}).as_array();
+  BOOST_REQUIRE_EQUAL(runs.size(), 2u);
+  for (const auto &r : runs) {
+    const bool is_first = r.at("id") == finished.at("id");
+    BOOST_TEST(r.at("input").at("text").as_string() == (is_first ? "old" : "new"),
+               json::serialize(r));
+    const json::value *account = r.as_object().if_contains("account");
+    const std::string who =
+        account != nullptr && account->is_string() ? std::string(account->as_string()) : "";
+    BOOST_TEST(who == (is_first ? "" : "bob"), json::serialize(r));
+  }
+  // The edited run then runs with what it was given.
+  ok_json({"schedule", "rm", "a-busy"});
+  auto again = run({"run", "--once"});
+  BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.err);
+  const json::value after = ok_json({"runs", "--schedule", "daily", "--json"});
+  for (const auto &r : after.as_array()) {
+    BOOST_TEST(r.at("status").as_string() == "succeeded");
+    if (r.at("id") != finished.at("id")) {
+      BOOST_TEST(r.at("output").at("input").at("text").as_string() == "new");
+      BOOST_TEST(r.at("output").at("account").as_string() == "bob");
+    }
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(runs_prune_removes_old_finished_history_only, Cli) {

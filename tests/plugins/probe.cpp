@@ -215,7 +215,8 @@ using Adapter = autohost::PluginAdapter<&create>;
 constexpr const char manifest[] = R"({"name":"probe","actions":[
   {"name":"echo","description":"returns its input and call context","input_schema":{"type":"object"},"output_schema":{"type":"object"}},
   {"name":"fail","description":"fails with the given status","input_schema":{"type":"object"},"output_schema":{"type":"object"}},
-  {"name":"big","description":"succeeds with its message repeated as text","input_schema":{"type":"object"},"output_schema":{"type":"object"}}
+  {"name":"big","description":"succeeds with its message repeated as text","input_schema":{"type":"object"},"output_schema":{"type":"object"}},
+  {"name":"wait_for_cancel","description":"returns once the call is cancelled or its deadline passes","input_schema":{"type":"object"},"output_schema":{"type":"object"}}
 ],"jobs":[]})";
 
 constexpr ah_plugin make_table() {
