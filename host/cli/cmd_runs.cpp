@@ -5,6 +5,7 @@
 
 #include "cli/schedule_view.hpp"
 #include "errors.hpp"
+#include "scheduler/run_link.hpp"
 
 #include <boost/json.hpp>
 
@@ -24,22 +25,20 @@ constexpr std::string_view synopsis =
     "again a run that needs attention; `runs prune` removes old finished history\n"
     "(`autohost runs retry --help`, `autohost runs prune --help`).";
 
-// The error's message, shortened for a table cell.
+// The error's message, else the link to what the run made (a post's permalink). The table
+// cuts it to the terminal's width.
 std::string detail_of(const Run &r) {
   if (r.error_json.empty())
-    return "";
+    return permalink_of(r.output_json);
   boost::system::error_code ec;
   const json::value v = json::parse(r.error_json, ec);
-  std::string text = r.error_json;
   if (!ec && v.is_object()) {
     if (const json::value *m = v.as_object().if_contains("message");
         m != nullptr && m->is_string()) {
-      text = std::string(m->as_string());
+      return std::string(m->as_string());
     }
   }
-  if (text.size() > 60)
-    text = text.substr(0, 57) + "...";
-  return text;
+  return r.error_json;
 }
 
 } // namespace
@@ -114,7 +113,7 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
                     std::to_string(r.attempts), r.finished ? format_utc(*r.finished) : "-",
                     detail_of(r)});
   }
-  print_table(rows);
+  print_table(rows, {5});
   return exit_ok;
 }
 

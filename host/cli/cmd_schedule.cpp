@@ -76,7 +76,7 @@ int list(Context &ctx, const std::vector<std::string> &args) {
          state_of(s), s.spec, s.time_zone, s.plugin + "." + s.target,
          s.account.empty() ? "-" : s.account});
   }
-  print_table(rows);
+  print_table(rows, {3});
   return exit_ok;
 }
 

@@ -31,18 +31,6 @@ constexpr std::string_view synopsis =
 
 constexpr size_t upcoming_rows_shown = 25;
 
-// At most `max` code points of `text`, with "..." when cut.
-std::string shorten(const std::string &text, size_t max) {
-  size_t points = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80)
-      continue;
-    if (points++ == max)
-      return text.substr(0, i) + "...";
-  }
-  return text;
-}
-
 std::string str(const json::value *v, std::string_view none = "-") {
   if (v == nullptr || v->is_null())
     return std::string(none);
@@ -55,19 +43,19 @@ std::string field(const json::object &o, std::string_view key, std::string_view 
   return str(o.if_contains(key), none);
 }
 
-// What a run does, in a few words: the post's text, else its input.
+// What a run does: the post's text, else its input (cut to the terminal's width).
 std::string what(const json::object &item) {
   if (item.at("kind").as_string() == "job")
     return "(job)";
   const json::value &input = item.at("input");
   if (input.is_object()) {
     if (const json::value *t = input.as_object().if_contains("text"); t && t->is_string()) {
-      return shorten(std::string(t->as_string()), 30);
+      return std::string(t->as_string());
     }
     if (input.as_object().empty())
       return "";
   }
-  return shorten(json::serialize(input), 30);
+  return json::serialize(input);
 }
 
 std::string when(const json::object &item) {
@@ -116,7 +104,7 @@ void print_accounts(const json::object &report) {
                       field(o, "expires_at"), field(o, "next"), field(o, "upcoming"),
                       field(o, "at_risk"), quota_text(o)});
     }
-    print_table(rows);
+    print_table(rows, {7});
     for (const auto &a : accounts) {
       const auto &o = a.as_object();
       if (o.contains("fix"))
@@ -125,27 +113,72 @@ void print_accounts(const json::object &report) {
   }
 }
 
+// "cron 0 9 * * * Europe/Paris, 30 more in the window": how a recurring schedule repeats
+// (its zone matters to cron only) and its fire times after the one shown.
+std::string repeats_text(const json::object &entry) {
+  std::string out = field(entry, "repeats");
+  if (out.starts_with("cron "))
+    out += " " + field(entry, "time_zone");
+  const auto more = entry.at("count").as_int64() - 1;
+  if (more > 0)
+    out += ", " + std::to_string(more) + " more in the window";
+  return out;
+}
+
+std::string risk_text(const json::object &entry) {
+  std::string out;
+  for (const auto &r : entry.at("risks").as_array())
+    out += (out.empty() ? "" : ",") + str(&r);
+  if (out.empty())
+    return "-";
+  return out + " (" + field(entry, "at_risk") + " of " + field(entry, "count") + ")";
+}
+
+// One row per run and per one-shot fire time; a recurring schedule's fire times are one row,
+// at the first of them (--json lists each under "upcoming").
+std::vector<std::vector<std::string>> upcoming_rows(const json::object &report) {
+  std::map<std::string, const json::object *> recurring;
+  for (const auto &entry : report.at("recurring").as_array())
+    recurring[field(entry.as_object(), "schedule")] = &entry.as_object();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto &item : report.at("upcoming").as_array()) {
+    const auto &o = item.as_object();
+    const json::object *repeats = nullptr;
+    if (!o.at("run").is_string()) {
+      auto found = recurring.find(field(o, "schedule"));
+      if (found != recurring.end()) {
+        if (found->second == nullptr)
+          continue; // a later fire time of a schedule already shown
+        repeats = found->second;
+        found->second = nullptr;
+      }
+    }
+    const std::string state = field(o, "state") + (o.at("paused").as_bool() ? " (paused)" : "");
+    rows.push_back({when(o), state, field(o, "target"), field(o, "account", "(default)"),
+                    o.at("run").is_string() ? field(o, "run") : field(o, "schedule"),
+                    repeats != nullptr ? repeats_text(*repeats) : "-", what(o),
+                    repeats != nullptr ? risk_text(*repeats) : risk_names(o)});
+  }
+  return rows;
+}
+
 void print_upcoming(const json::object &report) {
   const auto &upcoming = report.at("upcoming").as_array();
   if (upcoming.empty()) {
     std::cout << "\nUPCOMING: nothing within " << field(report, "horizon") << "\n";
-  } else {
-    std::cout << "\nUPCOMING (" << upcoming.size()
-              << (report.at("upcoming_truncated").as_bool() ? "+" : "") << ")\n";
-    std::vector<std::vector<std::string>> rows = {
-        {"AT", "STATE", "TARGET", "ACCOUNT", "RUN OR SCHEDULE", "WHAT", "RISK"}};
-    for (size_t i = 0; i < upcoming.size() && i < upcoming_rows_shown; ++i) {
-      const auto &o = upcoming[i].as_object();
-      const std::string state = field(o, "state") + (o.at("paused").as_bool() ? " (paused)" : "");
-      rows.push_back({when(o), state, field(o, "target"), field(o, "account", "(default)"),
-                      o.at("run").is_string() ? field(o, "run") : field(o, "schedule"), what(o),
-                      risk_names(o)});
-    }
-    print_table(rows);
-    if (upcoming.size() > upcoming_rows_shown) {
-      std::cout << "  ... and " << upcoming.size() - upcoming_rows_shown
-                << " more (--json lists them all)\n";
-    }
+    return;
+  }
+  std::cout << "\nUPCOMING (" << upcoming.size()
+            << (report.at("upcoming_truncated").as_bool() ? "+" : "") << ")\n";
+  const auto found = upcoming_rows(report);
+  std::vector<std::vector<std::string>> rows = {
+      {"AT", "STATE", "TARGET", "ACCOUNT", "RUN OR SCHEDULE", "REPEATS", "WHAT", "RISK"}};
+  for (size_t i = 0; i < found.size() && i < upcoming_rows_shown; ++i)
+    rows.push_back(found[i]);
+  print_table(rows, {5, 6});
+  if (found.size() > upcoming_rows_shown) {
+    std::cout << "  ... and " << found.size() - upcoming_rows_shown
+              << " more rows (--json lists them all)\n";
   }
 }
 
@@ -175,7 +208,7 @@ void print_at_risk(const json::object &report) {
                         "1", field(r.as_object(), "message")});
       }
     }
-    print_table(rows);
+    print_table(rows, {6});
   }
 }
 
@@ -192,7 +225,7 @@ void print_attention(const json::object &report) {
       rows.push_back({field(o, "run"), field(o, "status"), field(o, "finished"),
                       field(o, "account", "(default)"), field(o, "code"), field(o, "message")});
     }
-    print_table(rows);
+    print_table(rows, {5});
   }
 }
 

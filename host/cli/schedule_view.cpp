@@ -8,7 +8,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <iostream>
 
 namespace autohost::cli {
 namespace json = boost::json;
@@ -181,26 +180,6 @@ std::vector<std::string> upcoming_fires(const Schedule &s, Instant after, int co
     t = spec.value().next_after(*t);
   }
   return out;
-}
-
-void print_table(const std::vector<std::vector<std::string>> &rows) {
-  std::vector<size_t> widths;
-  for (const auto &row : rows) {
-    if (widths.size() < row.size())
-      widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i)
-      widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto &row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size())
-        line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    std::cout << line << "\n";
-  }
-  std::cout << std::flush;
 }
 
 int report_store_error(const Error &error) { return report_error(error); }

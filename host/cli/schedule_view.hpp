@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cli/command.hpp"
+#include "cli/table.hpp"
 
 #include "scheduler/schedule_store.hpp"
 
@@ -68,9 +69,6 @@ void add_when_options(po::options_description &options);
 // is asked for, so call it when one is given). Errors name the flag.
 Result<scheduler::ScheduleSpec> spec_from_flags(const po::variables_map &vm,
                                                 scheduler::Instant now);
-
-// Prints rows as aligned columns; the first row is the header.
-void print_table(const std::vector<std::vector<std::string>> &rows);
 
 // An error from the schedule store with the exit code its status maps to.
 int report_store_error(const Error &error);

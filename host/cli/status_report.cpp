@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 
 namespace autohost::cli {
 namespace json = boost::json;
@@ -79,6 +80,52 @@ Result<json::array> attention_runs(ScheduleStore &store, const StatusOptions &op
   return out;
 }
 
+// A recurring schedule's spec without what only its first fire needs: "every 1d" (not
+// "... from 2026-12-04T08:00:00Z"), "cron 0 9 * * *"; "" for a one-shot ("at ...").
+std::string repeats_of(const std::string &spec) {
+  if (spec.starts_with("at "))
+    return "";
+  return spec.substr(0, spec.find(" from "));
+}
+
+// Folds a schedule's fire time (not a run yet) into its entry of `recurring`, the one row
+// `status` shows for all of a recurring schedule's fire times within the horizon.
+void fold_recurring(json::array &recurring, std::map<std::string, std::size_t> &entry_of,
+                    const std::map<std::string, const Schedule *> &schedules,
+                    const json::object &item) {
+  const std::string schedule(item.at("schedule").as_string());
+  auto found = schedules.find(schedule);
+  const std::string repeats = found == schedules.end() ? "" : repeats_of(found->second->spec);
+  if (!item.at("run").is_null() || repeats.empty())
+    return;
+  auto [at, fresh] = entry_of.emplace(schedule, recurring.size());
+  if (fresh) {
+    recurring.push_back(json::object{{"schedule", schedule},
+                                     {"target", item.at("target")},
+                                     {"account", item.at("account")},
+                                     {"repeats", repeats},
+                                     {"time_zone", found->second->time_zone},
+                                     {"next", item.at("at")},
+                                     {"next_local", item.at("at_local")},
+                                     {"last", item.at("at")},
+                                     {"count", 0},
+                                     {"at_risk", 0},
+                                     {"risks", json::array()}});
+  }
+  json::object &entry = recurring[at->second].as_object();
+  entry["last"] = item.at("at");
+  entry["count"] = entry.at("count").as_int64() + 1;
+  if (item.at("risks").as_array().empty())
+    return;
+  entry["at_risk"] = entry.at("at_risk").as_int64() + 1;
+  json::array &names = entry["risks"].as_array();
+  for (const auto &r : item.at("risks").as_array()) {
+    const json::value &name = r.as_object().at("risk");
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      names.push_back(name);
+  }
+}
+
 } // namespace
 
 Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
@@ -95,13 +142,18 @@ Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
   }
   json::array accounts = assess_risks(ctx, items, options, clock, problems);
 
+  std::map<std::string, const Schedule *> by_id;
+  for (const auto &s : schedules)
+    by_id[s.id] = &s;
   InputRedactor redact(ctx);
-  json::array upcoming, at_risk;
+  json::array upcoming, at_risk, recurring;
+  std::map<std::string, std::size_t> recurring_entry;
   for (auto &item : items) {
     item.input_json = redact(item.plugin, item.kind, item.target, item.input_json);
     json::object o = item_json(item);
     if (!item.risks.empty())
       at_risk.push_back(o);
+    fold_recurring(recurring, recurring_entry, by_id, o);
     upcoming.push_back(std::move(o));
   }
   return json::object{{"now", format_utc(options.now)},
@@ -110,6 +162,7 @@ Result<json::object> collect_status(Context &ctx, ScheduleStore &store,
                       {"accounts", std::move(accounts)},
                       {"upcoming", std::move(upcoming)},
                       {"upcoming_truncated", truncated},
+                      {"recurring", std::move(recurring)},
                       {"at_risk", std::move(at_risk)},
                       {"attention", std::move(attention)},
                       {"problems", std::move(problems)}};

@@ -5,6 +5,7 @@
 #include "daemon/run_outcome.hpp"
 #include "errors.hpp"
 #include "plugin_errors.hpp"
+#include "scheduler/run_link.hpp"
 #include "scheduler/zone.hpp"
 
 #include <boost/json.hpp>
@@ -65,8 +66,16 @@ Result<std::string> call_plugin(const WorkerContext &context, ActiveRun &active)
   }
 }
 
-// The error body's code and message, for the log line (error bodies never hold secrets).
-void add_error(json::object &fields, std::string_view error_json) {
+// The error body's code and message, and the link to what the run made (a post's
+// permalink), for the log line (error bodies never hold secrets; the rest of the output is
+// not logged).
+void add_outcome(json::object &fields, const RunOutcome &outcome) {
+  const bool complete = outcome.kind == OutcomeKind::complete;
+  if (complete) {
+    if (std::string link = permalink_of(outcome.result.output_json); !link.empty())
+      fields["permalink"] = std::move(link);
+  }
+  const std::string &error_json = complete ? outcome.result.error_json : outcome.error_json;
   if (error_json.empty())
     return;
   boost::system::error_code ec;
@@ -209,8 +218,7 @@ void execute_run(const WorkerContext &context, ActiveRun &active) noexcept {
                                 std::chrono::steady_clock::now() - started)
                                 .count();
     const RunOutcome outcome = outcome_of(result, active.stopping.load());
-    add_error(fields, outcome.kind == OutcomeKind::complete ? outcome.result.error_json
-                                                            : outcome.error_json);
+    add_outcome(fields, outcome);
     if (active.lost.load()) {
       fields["status"] = "dropped";
       count_run_end(context.metrics, active.claim.run, outcome, "dropped");
