@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
-"""Errors at a terminal: autohost run with its stderr on a real pty (os.openpty).
+"""autohost at a terminal: run with its stderr or stdout on a real pty (os.openpty).
 
 On a terminal an error is a readable sentence, coloured unless NO_COLOR is set (and not
 empty) or TERM is dumb; with --json, or when stderr is a pipe, it is the JSON line scripts
 parse, byte for byte as before. The exit code is the same in every case.
+
+Tables fit the terminal: with stdout on a pty of some width (or COLUMNS), no line is wider
+and long cells end in "..."; piped, nothing is cut. A cell's newline never breaks a row.
 """
+import fcntl
 import json
 import os
+import struct
+import termios
 import pty
 import subprocess
 import sys
@@ -104,7 +110,75 @@ check("pipe: not found", code == 4 and json_line(err) is not None and
 code, out, err = run(["--json", "--plugin-dir", PLUGIN_DIR, "plugins"])
 check("--json before the command: plugins prints JSON", code == 0 and out.startswith("["), out)
 
+
+
+def run_table(home, args, columns=None, extra_env=None):
+    """(exit code, stdout lines) with stdout on a pty `columns` wide, or a pipe when None."""
+    env = env_for(home, extra_env or {})
+    if columns is None:
+        p = subprocess.run([AUTOHOST, "--plugin-dir", PLUGIN_DIR] + args, env=env,
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+        return p.returncode, p.stdout.splitlines()
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    p = subprocess.Popen([AUTOHOST, "--plugin-dir", PLUGIN_DIR] + args, env=env,
+                         stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: every writer of the pty has gone
+            break
+        if not chunk:
+            break
+        out += chunk
+    p.wait(timeout=60)
+    os.close(master)
+    return p.returncode, out.decode().replace("\r\n", "\n").splitlines()
+
+
+def too_wide(lines, width):
+    return [line for line in lines if len(line) > width]
+
+
+long_text = "morning " * 30 + "\nthe end"
+with tempfile.TemporaryDirectory() as home:
+    code, _ = run_table(home, ["schedule", "add", "threads.post", "--id", "daily", "--cron",
+                               "0 9 * * *", "--tz", "Europe/Paris", "--input",
+                               json.dumps({"text": long_text})])
+    check("schedule add", code == 0, code)
+    status = ["status", "--timeout", "5"]
+
+    # Piped: every cell whole, and the row still one line.
+    code, lines = run_table(home, status)
+    rows = [line for line in lines if "threads.post" in line and "scheduled" in line]
+    check("pipe: the status row is whole and one line", code == 0 and len(rows) == 1 and
+          long_text.replace("\n", " ") in rows[0], lines)
+
+    # (pty width, environment, width to fit, whether the long cell gets some room)
+    cases = [(130, {}, 130, True), (200, {"COLUMNS": "120"}, 120, True),
+             (125, {"COLUMNS": "not a number"}, 125, True), (80, {}, 80, False),
+             (200, {"COLUMNS": "60"}, 60, False)]
+    for width, env, fit, roomy in cases:
+        code, lines = run_table(home, status, width, env)
+        # The tables' lines: the report's first line ("now ...") is a sentence, not a row.
+        table = [line for line in lines if not line.startswith("now ")]
+        upcoming = [line for line in lines if line.startswith("20") and "scheduled" in line]
+        check(f"pty {width} {env}: status fits {fit}, a row a line", code == 0 and
+              not too_wide(table, fit) and len(upcoming) == 1 and
+              "the end" not in "".join(lines) and "..." in upcoming[0], lines)
+        if roomy:
+            # The long cell is cut; the columns before it keep their whole cells.
+            check(f"pty {width} {env}: text cut, ids and times whole", "daily" in upcoming[0]
+                  and "+01:00" in upcoming[0] and "morning" in upcoming[0], upcoming)
+
+    # schedule list on a narrow terminal: cut, never wrapped.
+    code, lines = run_table(home, ["schedule", "list"], 40)
+    check("pty 40: schedule list fits", code == 0 and len(lines) == 2 and
+          not too_wide(lines, 40) and lines[1].startswith("daily"), lines)
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)
-print("terminal errors: all cases passed")
+print("terminal errors and tables: all cases passed")

@@ -5,6 +5,8 @@
 #define BOOST_TEST_MODULE daemon
 #include "daemon_world.hpp"
 
+#include <sstream>
+
 using namespace daemon_test;
 
 BOOST_TEST_GLOBAL_FIXTURE(World);
@@ -81,7 +83,27 @@ BOOST_FIXTURE_TEST_CASE(once_publishes_due_posts_exactly_once, Posting) {
     BOOST_TEST(run.at("attempts").as_int64() == 1);
     // The output is the plugin's: the published post's id.
     BOOST_TEST(!run.at("output").at("id").as_string().empty(), id);
+    // Its permalink is in the run's "run finished" line, for whoever reads the log.
+    const std::string link(run.at("output").at("permalink").as_string());
+    BOOST_TEST(link.starts_with("https://"), id);
+    bool logged = false;
+    std::istringstream lines(first.err);
+    for (std::string line; std::getline(lines, line);) {
+      boost::system::error_code ec;
+      const json::value v = json::parse(line, ec);
+      if (!ec && v.is_object() && v.as_object().if_contains("msg") != nullptr &&
+          v.at("msg") == "run finished" && v.at("run") == run.at("id")) {
+        logged = v.as_object().if_contains("permalink") != nullptr &&
+                 v.at("permalink") == json::value(link);
+      }
+    }
+    BOOST_TEST(logged, id << " has no run finished line with " << link << " in " << first.err);
   }
+  // ... and the DETAIL of the runs table, where an operator looks for the post.
+  const auto table = cli({"runs", "--schedule", "text-post"});
+  BOOST_TEST(table.exit_code == 0, table.err);
+  const std::string link(only_run("text-post").at("output").at("permalink").as_string());
+  BOOST_TEST(contains(table.out, link), table.out);
   BOOST_TEST(posts.count("later-post") == 0);
   BOOST_TEST(runs(*this, "later-post").empty());
   BOOST_TEST(publishes() == 3);

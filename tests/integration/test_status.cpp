@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <sstream>
 
 using namespace token_test;
 namespace sched = autohost::scheduler;
@@ -318,6 +320,74 @@ BOOST_AUTO_TEST_CASE(pending_runs_are_upcoming_and_judged_too) {
   BOOST_TEST(str(late.at("state")) == "pending");
   BOOST_TEST(contains(str(late.at("run")), "late@"));
   BOOST_TEST(account(report, "alice").at("quota").at("posts_due_24h").as_int64() == 1);
+}
+
+// A daily post would otherwise be seven rows a week, burying the one-shots: the table shows
+// a recurring schedule once, at its next fire time, with how it repeats and how many more
+// fall within the horizon; --json still lists every fire time under "upcoming" and sums
+// each recurring schedule up under "recurring".
+BOOST_AUTO_TEST_CASE(a_recurring_schedule_is_one_row_saying_how_many_more) {
+  Cli c;
+  add_account(c, "alice", 0);
+  for (const auto &[id, when] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"daily", {"--cron", "0 9 * * *", "--tz", "Europe/Paris"}},
+           {"twice-a-day", {"--every", "12h"}}}) {
+    std::vector<std::string> args = {"schedule", "add",     "threads.post",
+                                     "--id",     id,        "--account",
+                                     "alice",    "--input", R"({"text":"post )" + id + R"("})"};
+    args.insert(args.end(), when.begin(), when.end());
+    auto r = c.cli(args);
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  }
+  schedule_post(c, "launch", "alice", 2 * day_s, R"({"text":"launch day"})");
+
+  const auto report = status(c);
+  std::map<std::string, std::vector<std::string>> fires; // by schedule, in order
+  for (const auto &i : report.at("upcoming").as_array())
+    fires[str(i.at("schedule"))].push_back(str(i.at("at")));
+  BOOST_TEST(fires["daily"].size() >= 7u);
+  BOOST_TEST(fires["twice-a-day"].size() == 14u);
+  BOOST_TEST(fires["launch"].size() == 1u);
+
+  const auto &recurring = report.at("recurring").as_array();
+  BOOST_REQUIRE_EQUAL(recurring.size(), 2u); // not the one-shot
+  std::map<std::string, json::object> entry;
+  for (const auto &r : recurring)
+    entry[str(r.at("schedule"))] = r.as_object();
+  BOOST_REQUIRE_EQUAL(entry.count("daily"), 1u);
+  BOOST_REQUIRE_EQUAL(entry.count("twice-a-day"), 1u);
+  BOOST_TEST(str(entry["daily"].at("repeats")) == "cron 0 9 * * *");
+  BOOST_TEST(str(entry["daily"].at("time_zone")) == "Europe/Paris");
+  BOOST_TEST(str(entry["twice-a-day"].at("repeats")) == "every 12h");
+  for (const char *id : {"daily", "twice-a-day"}) {
+    const auto &e = entry[id];
+    BOOST_TEST(e.at("count").as_int64() == static_cast<std::int64_t>(fires[id].size()), id);
+    BOOST_TEST(str(e.at("next")) == fires[id].front(), id);
+    BOOST_TEST(str(e.at("last")) == fires[id].back(), id);
+    BOOST_TEST(str(e.at("target")) == "threads.post");
+    BOOST_TEST(str(e.at("account")) == "alice");
+    BOOST_TEST(e.at("at_risk").as_int64() == 0);
+  }
+  BOOST_TEST(contains(str(entry["daily"].at("next_local")), "T09:00:00+0"));
+
+  auto table = c.cli({"status"});
+  BOOST_REQUIRE_MESSAGE(table.exit_code == 0, table.err);
+  const auto total = fires["daily"].size() + fires["twice-a-day"].size() + 1;
+  BOOST_TEST(contains(table.out, "UPCOMING (" + std::to_string(total) + ")"), table.out);
+  std::map<std::string, int> rows; // lines naming each post
+  std::istringstream lines(table.out);
+  for (std::string line; std::getline(lines, line);) {
+    for (const char *text : {"post daily", "post twice-a-day", "launch day"})
+      rows[text] += contains(line, text) ? 1 : 0;
+  }
+  BOOST_TEST(rows["post daily"] == 1, table.out);
+  BOOST_TEST(rows["post twice-a-day"] == 1, table.out);
+  BOOST_TEST(rows["launch day"] == 1, table.out);
+  BOOST_TEST(contains(table.out, "cron 0 9 * * * Europe/Paris, " +
+                                     std::to_string(fires["daily"].size() - 1) +
+                                     " more in the window"),
+             table.out);
+  BOOST_TEST(contains(table.out, "every 12h, 13 more in the window"), table.out);
 }
 
 BOOST_AUTO_TEST_CASE(an_unreadable_store_is_an_error) {
