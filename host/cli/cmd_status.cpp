@@ -27,7 +27,8 @@ constexpr std::string_view synopsis =
     "the runs that ended failed, missed or needing attention within --recent (default 7d).\n"
     "Plugins are asked through the actions their manifest declares as capabilities (accounts,\n"
     "quota); what could not be checked (e.g. no network) is listed under PROBLEMS. Exit 0\n"
-    "whenever the report could be made.";
+    "whenever the report could be made. Tables fit the terminal; a recurring schedule's fire\n"
+    "times are one row saying how many more fall within the horizon (--json lists each).";
 
 constexpr size_t upcoming_rows_shown = 25;
 
