@@ -99,6 +99,10 @@ BOOST_FIXTURE_TEST_CASE(runs_retry_runs_a_run_that_needs_attention_again_under_i
   auto again = run({"runs", "retry", id});
   BOOST_TEST(again.exit_code == 8);
   BOOST_TEST(contains(message_of(again), "run '" + id + "' is pending"));
+  // It started once: an edit of its schedule leaves its input, which its idempotency key
+  // was first used with.
+  ok_json({"schedule", "edit", "flaky", "--input", R"({"status":"auth_required","v":2})"});
+  BOOST_TEST(!ok_json({"runs", id}).at("input").as_object().contains("v"));
 
   // The daemon takes it again, under the same id (the plugin's idempotency key).
   auto daemon = run({"run", "--once"});
@@ -234,6 +238,9 @@ BOOST_FIXTURE_TEST_CASE(runs_prune_removes_old_finished_history_only, Cli) {
             " WHERE schedule_id <> 'recent'; UPDATE secrets SET updated_ms = updated_ms - " +
             std::to_string(days_200_s * 1000));
 
+  // Published yesterday: within the 90 days, so a repeated call still finds its post.
+  ok_json({"secrets", "set", "threads/publish/alice/fresh"},
+          R"({"input_sha256":"ef","container_id":"c3","media_id":"1790","permalink":"q"})");
   const auto pruned = ok_json({"runs", "prune", "--older-than", "90d"}).as_object();
   BOOST_TEST(pruned.at("runs_pruned").as_int64() == 1);
   BOOST_TEST(pruned.at("checkpoints_pruned").as_int64() == 1);
@@ -247,6 +254,7 @@ BOOST_FIXTURE_TEST_CASE(runs_prune_removes_old_finished_history_only, Cli) {
   BOOST_TEST(run({"secrets", "get", "threads/publish/alice/open"}).exit_code == 0);
   BOOST_TEST(run({"secrets", "get", "threads/accounts/alice/token"}).exit_code == 0);
   BOOST_TEST(run({"secrets", "get", "threads/publish/alice/done"}).exit_code == 4);
+  BOOST_TEST(run({"secrets", "get", "threads/publish/alice/fresh"}).exit_code == 0);
   const auto twice = ok_json({"runs", "prune", "--older-than", "90d"}).as_object();
   BOOST_TEST(twice.at("runs_pruned").as_int64() == 0);
   BOOST_TEST(twice.at("checkpoints_pruned").as_int64() == 0);
@@ -321,6 +329,18 @@ BOOST_FIXTURE_TEST_CASE(store_backup_copies_a_store_that_restores, Cli) {
   std::ifstream in(home / "taken.db");
   std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   BOOST_TEST(kept == "precious");
+  // A copy that fails half-way (the file size limit is hit while writing) leaves no file.
+  const fs::path cut = home / "cut.db";
+  ProcessOptions limited;
+  limited.env = private_autohost_env(home.path(), home / "state");
+  auto full = run_process("/bin/sh",
+                          {"-c", "trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\"",
+                           required_env("AUTOHOST_BIN"), "--plugin", probe, "--store", location,
+                           "store", "backup", cut.string()},
+                          limited);
+  BOOST_TEST(full.exit_code == 11, full.err);
+  BOOST_TEST(contains(message_of(full), "copy failed"), full.err);
+  BOOST_TEST(!fs::exists(cut));
   auto nowhere = run({"store", "backup", (home / "no-dir/x.db").string()});
   BOOST_TEST(nowhere.exit_code == 11);
   BOOST_TEST(contains(message_of(nowhere), "no-dir/x.db"));
