@@ -1,6 +1,7 @@
 // `autohost run --metrics` against the sandbox, on SQLite and on PostgreSQL: /metrics
 // scraped with curl passes `promtool check metrics` and counts what the test made the
-// daemon do (a published post, a post the API refused, a token refresh); /healthz; the
+// daemon do (a published post, a post the API refused, a token refresh); /healthz, also
+// while the PostgreSQL server is down and after it is back; the
 // request and connection bounds; bad ADDR:PORT values.
 #define BOOST_TEST_MODULE metrics
 #include "multi_host_world.hpp"
@@ -191,6 +192,45 @@ BOOST_DATA_TEST_CASE(metrics_count_what_the_daemon_did, bdata::make(store_kinds(
   BOOST_TEST(h.at("store_reachable").as_bool());
   BOOST_TEST(h.at("last_loop_age_s").to_number<double>() < 120.0, health);
 
+  BOOST_TEST(s.daemon->stop(SIGTERM, 30s) == 0, s.daemon->log());
+}
+
+// /healthz answers 503 while the store cannot be reached - the PostgreSQL server stopped
+// under the running daemon - saying why in its JSON, and 200 again once the server is back.
+BOOST_AUTO_TEST_CASE(health_follows_the_store) {
+  Scraped s("postgresql");
+  s.start();
+  BOOST_TEST_REQUIRE(eventually([&] { return s.get("/healthz").first == 200; }, 30s));
+
+  // The loop looks at the store at least once a minute (its longest sleep, 60 s; losing
+  // the LISTEN connection does not wake it), so /healthz may stay 200 that long.
+  s.store.cluster()->stop();
+  std::pair<int, std::string> health;
+  BOOST_TEST_REQUIRE(eventually(
+                         [&] {
+                           health = s.get("/healthz");
+                           return health.first == 503;
+                         },
+                         90s),
+                     health.second + s.daemon->log());
+  auto h = json::parse(health.second).as_object();
+  BOOST_TEST(h.at("status").as_string() == "unhealthy", health.second);
+  BOOST_TEST(!h.at("store_reachable").as_bool(), health.second);
+  BOOST_TEST(h.at("ready").as_bool(), health.second);
+  BOOST_TEST(sample(s.scrape(), "autohost_store_reachable") == 0);
+
+  s.store.cluster()->start();
+  BOOST_TEST_REQUIRE(eventually(
+                         [&] {
+                           health = s.get("/healthz");
+                           return health.first == 200;
+                         },
+                         90s),
+                     health.second + s.daemon->log());
+  h = json::parse(health.second).as_object();
+  BOOST_TEST(h.at("status").as_string() == "ok", health.second);
+  BOOST_TEST(h.at("store_reachable").as_bool(), health.second);
+  BOOST_TEST(sample(s.scrape(), "autohost_store_reachable") == 1);
   BOOST_TEST(s.daemon->stop(SIGTERM, 30s) == 0, s.daemon->log());
 }
 

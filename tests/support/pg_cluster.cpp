@@ -265,10 +265,14 @@ void PgCluster::start() {
   track_server(0, running_postmaster(dir_ / "data"));
 }
 
-void PgCluster::restart() {
+void PgCluster::stop() {
   const pid_t old = running_postmaster(dir_ / "data");
   pg_ctl({"stop", "-m", "immediate"});
   track_server(old, 0);
+}
+
+void PgCluster::restart() {
+  stop();
   start();
 }
 

@@ -57,10 +57,12 @@ public:
   std::string psql_in(std::string_view database, std::string_view sql) const;
   // Stops (immediately, as a crash would) and starts the server again on the same socket.
   void restart();
+  // The two halves of restart(), for a test that needs the server down for a while.
+  void stop();
+  void start();
 
 private:
   void pg_ctl(const std::vector<std::string> &args) const;
-  void start();
   void make_certificates() const;
 
   PgClusterOptions options_;
