@@ -3,13 +3,15 @@
 the same run against the same sandbox. Run through tests/bench/run.sh, which installs the
 tools and builds a release tree; this script only measures.
 
-  run.py --build DIR [--only reads,cli,sweep,footprint,scheduler,hosts] [--calls N]
-         [--accounts N] [--schedules N] [--due N] [--host-runs N]
+  run.py --build DIR [--only reads,concurrent,cli,sweep,big-sweep,footprint,scheduler,hosts]
+         [--calls N] [--accounts N] [--big-accounts N] [--schedules N] [--due N]
+         [--host-runs N]
 
 "scheduler" is the import of --schedules one-shots and then the lateness cases; "lateness"
 alone (in --only) runs just the lateness cases. "hosts" (hosts.py) puts the store on a
 throw-away PostgreSQL cluster: runs/s with 1, 2 and 4 daemons and the refresh sweep, each
-beside the same on SQLite.
+beside the same on SQLite. "concurrent" and "big-sweep" (scale.py) are plugin calls from 4
+and 16 threads on one instance and the sweep over --big-accounts accounts.
 
 Prints a Markdown table; --json FILE also writes the raw figures.
 """
@@ -27,10 +29,10 @@ from pathlib import Path
 import requests
 
 import hosts
+import scale
+from common import PROFILE_PATH, pct
 
 HERE = Path(__file__).resolve().parent
-PROFILE_PATH = "/v1.0/me?fields=id,username,name,threads_profile_picture_url,threads_biography,is_verified"
-
 
 class Bench:
     def __init__(self, build, work):
@@ -356,10 +358,6 @@ def to_ms(text):
     return float(text)
 
 
-def pct(value, reference):
-    return f"{100 * value / reference:.0f} %" if reference else ""
-
-
 def run_json(argv):
     return json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)
 
@@ -379,9 +377,11 @@ def rss_kb(pid):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", required=True)
-    parser.add_argument("--only", default="reads,cli,sweep,footprint,scheduler,hosts")
+    parser.add_argument("--only", default="reads,concurrent,cli,sweep,big-sweep,footprint,"
+                        "scheduler,hosts")
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--accounts", type=int, default=10000)
+    parser.add_argument("--big-accounts", type=int, default=100000)
     parser.add_argument("--schedules", type=int, default=100000)
     parser.add_argument("--idle-schedules", type=int, default=10000)
     parser.add_argument("--due", type=int, default=1000)
@@ -399,10 +399,14 @@ def main():
         only = args.only.split(",")
         if "reads" in only:
             bench.reads(args.calls)
+        if "concurrent" in only:
+            scale.concurrent_reads(bench, args.calls * 2)
         if "cli" in only:
             bench.cli()
         if "sweep" in only:
             bench.sweep(args.accounts)
+        if "big-sweep" in only:
+            scale.big_sweep(bench, args.big_accounts)
         if "footprint" in only:
             bench.footprint(args.idle_schedules)
         if "scheduler" in only:

@@ -1,0 +1,45 @@
+"""Concurrency and size (issue 16), for run.py: plugin calls from 4 and 16 host threads on
+one instance against wrk with as many connections, and the refresh sweep over 100,000
+accounts with its peak RSS against wrk -c16 measured right after it.
+"""
+from common import PROFILE_PATH, pct
+
+
+def concurrent_reads(bench, calls, threads=(4, 16)):
+    """threads.profile from N threads of one process on one plugin instance (as a daemon's
+    workers call it), against wrk -cN on the same request, each pair measured back to back."""
+    token = bench.issue()
+    home, config, env = bench.home("concurrent")
+    bench.in_process(home, config, env, "import_token",
+                     [{"account": "bench", "access_token": token}])
+    bench.raw["concurrent"] = {}
+    for n in threads:
+        plugin = bench.in_process(home, config, env, "profile", [{}] * calls, account="bench",
+                                  threads=n)
+        ceiling = bench.wrk(PROFILE_PATH, n, token=token)
+        bench.raw["concurrent"][n] = {"plugin": plugin, "wrk": ceiling}
+        w = ceiling["calls_per_s"]
+        bench.row("1 concurrent reads", f"plugin calls/s, {n} host threads, one instance",
+                  f"{plugin['calls_per_s']:.0f}", f"wrk -c{n} {w:.0f}",
+                  pct(plugin["calls_per_s"], w), ">= 70 %")
+        bench.row("1 concurrent reads", f"{n} threads: p50 / p99 latency",
+                  f"{plugin['p50_ms']:.2f} / {plugin['p99_ms']:.2f} ms",
+                  f"wrk {ceiling['p50_ms']:.2f} / {ceiling['p99_ms']:.2f} ms")
+
+
+def big_sweep(bench, accounts, concurrency=16):
+    """One refresh_tokens job over `accounts` accounts all due: refreshes/s against wrk -c16
+    on the refresh endpoint right after it, and the job's peak RSS."""
+    tokens, seconds, report, usage = bench.timed_sweep("big-sweep", accounts)
+    rate = accounts / seconds
+    ceiling = bench.wrk("/refresh_access_token?grant_type=th_refresh_token&access_token="
+                        + tokens[0], concurrency)
+    bench.raw["big_sweep"] = {"accounts": accounts, "seconds": seconds,
+                              "max_rss_kb": usage.ru_maxrss, "wrk": ceiling}
+    w = ceiling["calls_per_s"]
+    bench.row("2 refresh sweep", f"{accounts} accounts: wall time", f"{seconds:.1f} s",
+              f"concurrency {concurrency}")
+    bench.row("2 refresh sweep", f"{accounts} accounts: refreshes/s", f"{rate:.0f}",
+              f"wrk -c{concurrency} {w:.0f}", pct(rate, w), ">= 70 %")
+    bench.row("2 refresh sweep", f"{accounts} accounts: peak RSS",
+              f"{usage.ru_maxrss / 1024:.1f} MB", "", "", "< 64 MB")
