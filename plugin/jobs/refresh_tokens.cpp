@@ -36,7 +36,8 @@ private:
   void count(const std::string &account, const auth::RotationResult &result);
   void count_error(const std::string &account, const Error &error);
   void select(const std::string &name);
-  void refresh_chunk(std::size_t begin, std::size_t end);
+  // Claims and refreshes the accounts in due_.
+  void refresh_chunk();
   // Stores the refresh answers collected so far (one batched write) and counts them.
   void store_answers(std::vector<auth::RefreshAnswer> &pending);
   json::object report() const;
@@ -44,7 +45,7 @@ private:
   const ActionContext &ctx_;
   const auth::Rotation rotation_;
   std::chrono::steady_clock::time_point started_;
-  std::vector<auth::StoredAccount> due_;
+  std::vector<auth::StoredAccount> due_; // the chunk being refreshed
   std::size_t accounts_ = 0;
   int refreshed_ = 0, skipped_ = 0, failed_ = 0, needs_reauth_ = 0;
   json::array details_;
@@ -106,12 +107,13 @@ void Sweep::select(const std::string &name) {
   }
 }
 
-void Sweep::refresh_chunk(std::size_t begin, std::size_t end) {
+void Sweep::refresh_chunk() {
   // Claim first (one batched CAS write for the chunk), so another sweep skips these
   // accounts; then send.
   std::vector<auth::StoredAccount *> due;
-  for (std::size_t i = begin; i < end; ++i)
-    due.push_back(&due_[i]);
+  due.reserve(due_.size());
+  for (auto &account : due_)
+    due.push_back(&account);
   auto claims = rotation_.claim_many(due, auth::Urgency::sweep);
   std::vector<auth::StoredAccount *> claimed;
   std::vector<std::string> refreshed_from;
@@ -207,21 +209,22 @@ json::object Sweep::report() const {
 Result<std::string> Sweep::run() {
   AH_TRY_DECLARE(names, ctx_.accounts.names());
   accounts_ = names.size();
-  for (const auto &name : names) {
-    if (ctx_.should_stop())
-      break;
-    select(name);
-  }
-  // Chunks keep claims young (far inside the lease) while keeping requests in flight.
+  // Records are read a chunk of due ones at a time, just before they are claimed: claims
+  // stay young (far inside the lease), requests stay in flight, and memory does not grow
+  // with the number of accounts.
   const std::size_t chunk =
       std::max<std::size_t>(64, static_cast<std::size_t>(ctx_.config.refresh_concurrency) * 16);
-  bool complete = !ctx_.should_stop();
-  for (std::size_t begin = 0; complete && begin < due_.size(); begin += chunk) {
-    if (ctx_.should_stop()) {
-      complete = false;
-      break;
+  bool complete = true;
+  for (std::size_t next = 0; complete && next < names.size();) {
+    due_.clear();
+    while (complete && next < names.size() && due_.size() < chunk) {
+      complete = !ctx_.should_stop();
+      if (complete)
+        select(names[next++]);
     }
-    refresh_chunk(begin, std::min(due_.size(), begin + chunk));
+    complete = complete && !ctx_.should_stop();
+    if (complete)
+      refresh_chunk();
   }
   json::object out = report();
   out["complete"] = complete;
