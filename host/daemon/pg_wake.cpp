@@ -65,6 +65,7 @@ bool PgWake::connect() {
 
 void PgWake::lost(const std::string &why) {
   connection_.reset();
+  store_ms_.reset(); // read anew once back: the server may have changed
   const milliseconds wait = backoff_.next();
   retry_at_ = SteadyClock::now() + wait;
   problem_ = "not listening for store changes: " + why;
@@ -80,6 +81,10 @@ std::optional<milliseconds> PgWake::store_clock_offset(std::int64_t host_now_ms)
   if (connection_ == nullptr)
     return std::nullopt;
   const auto before = SteadyClock::now();
+  if (store_ms_ && before - store_read_at_ < options_.clock_every) {
+    const auto since = std::chrono::duration_cast<milliseconds>(before - store_read_at_);
+    return milliseconds(*store_ms_ + since.count() - host_now_ms);
+  }
   auto rows = connection_->execute("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8");
   const auto round_trip = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - before);
   if (!rows) {
@@ -96,7 +101,9 @@ std::optional<milliseconds> PgWake::store_clock_offset(std::int64_t host_now_ms)
   if (!store_ms)
     return std::nullopt;
   // The database read its clock about halfway through the round trip.
-  return milliseconds(store_ms.value() - host_now_ms) - round_trip / 2;
+  store_ms_ = store_ms.value() + (round_trip / 2).count();
+  store_read_at_ = before + round_trip;
+  return milliseconds(*store_ms_ - host_now_ms) - round_trip;
 }
 
 bool PgWake::drain() {

@@ -10,7 +10,9 @@
 #include "store/pg/connection.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace autohost::daemon {
@@ -21,6 +23,9 @@ struct PgWakeOptions {
   std::chrono::milliseconds first_retry{500};
   std::chrono::milliseconds max_retry{30'000};
   int connect_timeout_s = 5;
+  // How often store_clock_offset() asks the database; in between it counts on from the last
+  // answer with the host's monotonic clock (the two clocks drift apart far slower).
+  std::chrono::milliseconds clock_every{30'000};
 };
 
 class PgWake final : public WakeSource {
@@ -32,8 +37,9 @@ public:
   bool drain() override;
   std::optional<std::chrono::milliseconds> due_in() const override;
   std::string problem() const override;
-  // SELECT clock_timestamp() on the listening connection, against the host clock read
-  // around it; a notification that arrives meanwhile makes due_in() zero, so it still wakes.
+  // SELECT clock_timestamp() on the listening connection (at most every clock_every, and
+  // after each reconnect), against the host clock read around it; a notification that
+  // arrives meanwhile makes due_in() zero, so it still wakes.
   std::optional<std::chrono::milliseconds> store_clock_offset(std::int64_t host_now_ms) override;
   bool listening() const noexcept { return connection_ != nullptr; }
 
@@ -49,7 +55,10 @@ private:
   std::chrono::steady_clock::time_point retry_at_;
   bool said_lost_ = false; // the loss was logged; the return will be
   bool pending_ = false;   // a query took in notifications: drain() at once
-  std::string problem_;    // why not listening (redacted), "" while listening
+  // The database's clock (ms since the epoch) as last read, and the monotonic time then.
+  std::optional<std::int64_t> store_ms_;
+  std::chrono::steady_clock::time_point store_read_at_;
+  std::string problem_; // why not listening (redacted), "" while listening
 };
 
 } // namespace autohost::daemon

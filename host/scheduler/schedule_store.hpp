@@ -215,14 +215,31 @@ private:
   // The id of the run claim_next takes next ("" when none), giving up on stale runs that
   // have used all their attempts on the way.
   Result<std::string> next_claimable_in(Session &s, std::int64_t now_s);
+  // Whether ending a claim moves the generation (and wakes the daemons): always, or on
+  // PostgreSQL only when a pending run of the same schedule may have waited for it (a
+  // completion frees nothing else another daemon could claim; its own worker claims on).
+  enum class Wakes { always, if_schedule_waits };
   // The frame of every write that ends or hands back a claim: one transaction in which the
   // claim must still hold, `change`, the generation bump, the run as it is then, and
   // `then_claim` runs claimed for claim.worker.
   Result<Finished> end_claim(const Claim &claim, Instant now, const std::string &doing,
                              const std::function<void(Session &, Instant t)> &change,
-                             int then_claim = 0);
+                             int then_claim = 0, Wakes wakes = Wakes::always);
   // claim_batch's work inside a write transaction.
   Result<std::vector<Claim>> claim_in(Session &s, std::string_view worker, Instant t, int n);
+  // PostgreSQL (schedule_store_claim_pg.cpp), without the store-wide lock: up to `n` runs
+  // claimed in one statement (stale runs first, then pending ones in claim order; rows locked
+  // with SKIP LOCKED, so concurrent claims take disjoint runs), late runs marked missed and
+  // runs out of attempts failed on the way. Pending runs of a skip or queue schedule that
+  // has another run pending or running are left to claim_in's locked path.
+  std::vector<Claim> claim_rows_pg(Session &s, std::string_view worker, Instant t, int n);
+  // Whether such a run is ready now and none of its schedule runs.
+  static bool blocked_claimable_pg(Session &s, std::int64_t now_s);
+  // Locks the other pending and running runs of `run_id`'s schedule when it is skip or
+  // queue; true when one of them is running (then `run_id` must wait).
+  static bool other_run_running_pg(Session &s, const std::string &run_id);
+  // bump_generation() when a run of `schedule_id` is pending.
+  static void bump_generation_if_pending(Session &s, const std::string &schedule_id);
 
   std::unique_ptr<store::sql::Backend> backend_;
   ScheduleStoreOptions options_;

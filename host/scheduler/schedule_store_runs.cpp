@@ -21,6 +21,8 @@ std::string error_body(std::string_view code, std::string_view message) {
   return "{\"code\":\"" + json_escape(code) + "\",\"message\":\"" + json_escape(message) + "\"}";
 }
 
+std::string late_error() { return error_body("late", "not started within its max lateness"); }
+
 // A plugin's error body as JSON: parsed when it is JSON (error bodies are objects by
 // contract), kept as a string when it is not, null when there is none.
 json::value json_or_text(std::string_view text) {
@@ -110,8 +112,17 @@ bool insert_run(Session &db, const Schedule &s, const std::string &run_id, Insta
 } // namespace
 
 Result<DueReport> ScheduleStore::materialise_due(Instant now) {
-  return backend_->write("making due runs", [&](Session &db) -> Result<DueReport> {
+  return backend_->write_rows("making due runs", [&](Session &db) -> Result<DueReport> {
     const Instant t = rows::now_in(db, now);
+    if (db.dialect() == store::sql::Dialect::postgres) {
+      // Most turns find nothing due: they look without the store-wide lock, which only a
+      // turn that makes runs takes (and then looks again, under it).
+      Statement any(db, "SELECT 1 FROM schedules WHERE paused = 0 AND next_fire_s IS NOT NULL "
+                        "AND next_fire_s <= ?1 LIMIT 1");
+      if (!any.bind(1, rows::seconds_of(t)).step())
+        return DueReport{};
+      db.lock_store();
+    }
     std::vector<Schedule> due;
     {
       Statement select(db, "SELECT " + std::string(rows::schedule_columns) +
@@ -212,26 +223,43 @@ Result<std::vector<Claim>> ScheduleStore::claim_in(Session &s, std::string_view 
   if (n <= 0)
     return claims;
   const std::int64_t t_s = rows::seconds_of(t);
-  // Never started and too late now: the truth is that it was missed.
-  Statement expire(s, "UPDATE runs SET status = 'missed', finished_s = ?1, updated_s = ?1, "
-                      "error_json = ?2 WHERE status = 'pending' AND attempts = 0 AND "
-                      "expires_s IS NOT NULL AND expires_s < ?1");
-  expire.bind(1, t_s).bind(2, error_body("late", "not started within its max lateness")).step();
+  if (s.dialect() == store::sql::Dialect::postgres) {
+    claims = claim_rows_pg(s, worker, t, n);
+    if (static_cast<int>(claims.size()) == n || !s.ok() || !blocked_claimable_pg(s, t_s))
+      return claims;
+    // Runs of an overlap=skip or queue schedule with another run pending: which of them may
+    // run is decided one at a time, under the store-wide lock, as on SQLite.
+    s.lock_store();
+  } else {
+    // Never started and too late now: the truth is that it was missed.
+    Statement expire(s, "UPDATE runs SET status = 'missed', finished_s = ?1, updated_s = ?1, "
+                        "error_json = ?2 WHERE status = 'pending' AND attempts = 0 AND "
+                        "expires_s IS NOT NULL AND expires_s < ?1");
+    expire.bind(1, t_s).bind(2, late_error()).step();
+  }
 
   // Each run taken is 'running' when the next is chosen, so the choice is the one the
   // same number of claim_next calls would make (an overlap=skip schedule gives one).
-  while (s.ok() && static_cast<int>(claims.size()) < n) {
+  // On PostgreSQL claims without the lock run meanwhile: a run is taken only while it is
+  // still claimable (else another chose again), and only once the other pending and running
+  // runs of its schedule are locked, so none of them starts meanwhile.
+  for (int tries = 0; s.ok() && static_cast<int>(claims.size()) < n && tries < 4 * n + 8; ++tries) {
     AH_TRY_DECLARE(chosen, next_claimable_in(s, t_s));
     if (chosen.empty())
       break;
+    if (s.dialect() == store::sql::Dialect::postgres && other_run_running_pg(s, chosen))
+      continue;
     Statement take(s, "UPDATE runs SET status = 'running', attempts = attempts + 1, "
                       "claimed_by = ?1, claimed_s = ?2, lease_until_s = ?3, "
-                      "started_s = COALESCE(started_s, ?2), updated_s = ?2 WHERE id = ?4");
+                      "started_s = COALESCE(started_s, ?2), updated_s = ?2 WHERE id = ?4 "
+                      "AND (status = 'pending' OR (status = 'running' AND lease_until_s < ?2))");
     take.bind(1, worker)
         .bind(2, t_s)
         .bind(3, rows::seconds_of(t + options_.lease))
         .bind(4, chosen)
         .step();
+    if (take.changes() == 0)
+      continue; // taken meanwhile by a claim without the lock (PostgreSQL)
     AH_TRY_DECLARE(run, find_run_in(s, chosen));
     if (!run)
       break; // only when a statement failed, which the Backend reports
@@ -243,8 +271,9 @@ Result<std::vector<Claim>> ScheduleStore::claim_in(Session &s, std::string_view 
 Result<std::vector<Claim>> ScheduleStore::claim_batch(std::string_view worker, Instant now, int n) {
   if (n <= 0)
     return std::vector<Claim>();
-  return backend_->write("claiming runs for " + std::string(worker),
-                         [&](Session &s) { return claim_in(s, worker, rows::now_in(s, now), n); });
+  return backend_->write_rows("claiming runs for " + std::string(worker), [&](Session &s) {
+    return claim_in(s, worker, rows::now_in(s, now), n);
+  });
 }
 
 Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, Instant now) {
@@ -255,7 +284,11 @@ Result<std::optional<Claim>> ScheduleStore::claim_next(std::string_view worker, 
 }
 
 Result<Done> ScheduleStore::check_claim_in(Session &s, const Claim &claim) {
-  Statement select(s, "SELECT status, claimed_by, attempts FROM runs WHERE id = ?1");
+  // On PostgreSQL the row stays locked to the end of the transaction: no claim takes the run
+  // over between this check and the write that follows it.
+  Statement select(s, s.dialect() == store::sql::Dialect::postgres
+                          ? "SELECT status, claimed_by, attempts FROM runs WHERE id = ?1 FOR UPDATE"
+                          : "SELECT status, claimed_by, attempts FROM runs WHERE id = ?1");
   select.bind(1, claim.run.id);
   if (!select.step()) {
     if (!s.ok())
@@ -276,25 +309,28 @@ Result<Done> ScheduleStore::check_claim_in(Session &s, const Claim &claim) {
 }
 
 Result<Done> ScheduleStore::renew_lease(const Claim &claim, Instant now) {
-  return backend_->write("renewing the lease of run '" + claim.run.id + "'",
-                         [&](Session &s) -> Result<Done> {
-                           AH_TRY(check_claim_in(s, claim));
-                           Statement renew(s, "UPDATE runs SET lease_until_s = ?1 WHERE id = ?2");
-                           renew.bind(1, rows::seconds_of(rows::now_in(s, now) + options_.lease))
-                               .bind(2, claim.run.id)
-                               .step();
-                           return Done{};
-                         });
+  return backend_->write_rows(
+      "renewing the lease of run '" + claim.run.id + "'", [&](Session &s) -> Result<Done> {
+        AH_TRY(check_claim_in(s, claim));
+        Statement renew(s, "UPDATE runs SET lease_until_s = ?1 WHERE id = ?2");
+        renew.bind(1, rows::seconds_of(rows::now_in(s, now) + options_.lease))
+            .bind(2, claim.run.id)
+            .step();
+        return Done{};
+      });
 }
 
 Result<Finished> ScheduleStore::end_claim(const Claim &claim, Instant now, const std::string &doing,
                                           const std::function<void(Session &, Instant)> &change,
-                                          int then_claim) {
-  return backend_->write(doing, [&](Session &s) -> Result<Finished> {
+                                          int then_claim, Wakes wakes) {
+  return backend_->write_rows(doing, [&](Session &s) -> Result<Finished> {
     const Instant t = rows::now_in(s, now);
     AH_TRY(check_claim_in(s, claim));
     change(s, t);
-    bump_generation(s);
+    if (wakes == Wakes::always || s.dialect() == store::sql::Dialect::sqlite)
+      bump_generation(s);
+    else
+      bump_generation_if_pending(s, claim.run.schedule_id);
     AH_TRY_DECLARE(run, find_run_in(s, claim.run.id));
     if (!run)
       return make_error(AH_NOT_FOUND, "not_found", "run '" + claim.run.id + "' does not exist");
@@ -327,7 +363,7 @@ Result<Finished> ScheduleStore::complete_and_claim(const Claim &claim, const Run
             .bind(5, claim.run.id)
             .step();
       },
-      n);
+      n, Wakes::if_schedule_waits);
 }
 
 Result<Run> ScheduleStore::retry_later(const Claim &claim, std::string_view error_json,

@@ -194,7 +194,9 @@ BOOST_AUTO_TEST_CASE(the_backoff_doubles_up_to_its_cap_with_jitter_and_resets) {
 BOOST_AUTO_TEST_CASE(the_store_clock_is_the_databases_and_asking_it_loses_no_wake_up) {
   PgCluster cluster;
   CapturedLog log;
-  PgWake wake(options_for(cluster.url()), log.logger);
+  PgWakeOptions options = options_for(cluster.url());
+  options.clock_every = 0ms; // every call asks the database
+  PgWake wake(options, log.logger);
   BOOST_REQUIRE_MESSAGE(wake.listening(), wake.problem());
   const auto host_now = [] {
     return std::chrono::duration_cast<milliseconds>(
@@ -216,6 +218,29 @@ BOOST_AUTO_TEST_CASE(the_store_clock_is_the_databases_and_asking_it_loses_no_wak
   BOOST_TEST(wake.drain());
   BOOST_TEST(!wake.due_in().has_value());
   BOOST_TEST(!wake.drain());
+}
+
+BOOST_AUTO_TEST_CASE(the_store_clock_is_asked_once_per_interval) {
+  PgCluster cluster;
+  CapturedLog log;
+  PgWake wake(options_for(cluster.url()), log.logger); // the default: every 30 s
+  BOOST_REQUIRE_MESSAGE(wake.listening(), wake.problem());
+  const auto host_now = [] {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  BOOST_REQUIRE(wake.store_clock_offset(host_now() + 300'000).has_value());
+  // Between reads the offset is counted on, not asked: a notification stays on the socket
+  // (a query would have taken it in) and a host clock 300 s ahead is still 300 s off.
+  cluster.psql(std::string("NOTIFY ") + wake_channel);
+  std::this_thread::sleep_for(200ms);
+  const auto offset = wake.store_clock_offset(host_now() + 300'000);
+  BOOST_REQUIRE(offset.has_value());
+  BOOST_TEST(offset->count() > -301'000);
+  BOOST_TEST(offset->count() < -299'000);
+  BOOST_TEST(!wake.due_in().has_value(), "the clock was asked again within the interval");
+  BOOST_TEST(wake.drain());
 }
 
 BOOST_AUTO_TEST_CASE(a_sqlite_store_uses_the_host_clock) {

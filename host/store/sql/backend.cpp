@@ -39,11 +39,11 @@ public:
   const std::string &location() const noexcept override { return location_; }
 
 protected:
-  Result<Done> run(bool write, std::string_view doing,
+  Result<Done> run(Transaction kind, std::string_view doing,
                    const std::function<Result<Done>(Session &)> &body) override {
     std::lock_guard lock(mutex_);
     db_->clear_failure();
-    Transaction tx(*db_, write);
+    store::Transaction tx(*db_, kind != Transaction::read);
     if (!tx.begun())
       return failure(doing);
     Session session(*db_, host_clock);
@@ -105,17 +105,17 @@ public:
   }
 
 protected:
-  Result<Done> run(bool write, std::string_view doing,
+  Result<Done> run(Transaction kind, std::string_view doing,
                    const std::function<Result<Done>(Session &)> &body) override {
     std::optional<Error> refused; // the body's own error: rolled back, not retried
     std::string at;               // where the body was when a statement failed
-    const auto isolation = write ? pg::Isolation::read_committed : pg::Isolation::repeatable_read;
+    const auto isolation =
+        kind == Transaction::read ? pg::Isolation::repeatable_read : pg::Isolation::read_committed;
     auto done = pool_.transaction(isolation, [&](pg::Connection &c) -> pg::PgResult<Done> {
       refused.reset();
-      if (write) {
-        AH_TRY(c.execute("SELECT pg_advisory_xact_lock($1)", {write_lock_key}));
-      }
       Session session(c, trust_caller_clock_);
+      if (kind == Transaction::write)
+        session.lock_store();
       Result<Done> result = body(session);
       if (const auto &f = session.failure()) {
         at = session.at();

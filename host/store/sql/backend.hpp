@@ -17,10 +17,6 @@
 
 namespace autohost::store::sql {
 
-// The advisory lock every PostgreSQL write transaction takes first ('AHST' + 1): writers
-// of one store run one at a time across all hosts, as SQLite's write lock makes them.
-inline constexpr std::int64_t write_lock_key = 0x4148535400000001;
-
 struct BackendOptions {
   // "secret store", "store": how errors name it, before its (redacted) location.
   std::string noun = "store";
@@ -54,31 +50,40 @@ public:
   // store-wide advisory lock first, so writers are serialised across hosts.
   template <class Fn>
   auto write(std::string_view doing, Fn &&fn) -> std::invoke_result_t<Fn &, Session &> {
-    return run_typed(true, doing, fn);
+    return run_typed(Transaction::write, doing, fn);
+  }
+  // A write transaction that does not take the store-wide lock on PostgreSQL: the body
+  // protects what it changes with row locks (FOR UPDATE, SKIP LOCKED) and updates fenced by
+  // their WHERE clause, or calls Session::lock_store() before it decides anything the lock
+  // must serialise. SQLite: the same as write().
+  template <class Fn>
+  auto write_rows(std::string_view doing, Fn &&fn) -> std::invoke_result_t<Fn &, Session &> {
+    return run_typed(Transaction::write_rows, doing, fn);
   }
   // A read-only transaction: SQLite BEGIN (deferred); PostgreSQL REPEATABLE READ (one
   // snapshot for the whole body) without the lock.
   template <class Fn>
   auto read(std::string_view doing, Fn &&fn) -> std::invoke_result_t<Fn &, Session &> {
-    return run_typed(false, doing, fn);
+    return run_typed(Transaction::read, doing, fn);
   }
 
   // "<noun> <location> <what>" as an AH_INTERNAL "store" error (exit 11 in the CLI).
   Error store_error(std::string_view what) const;
 
 protected:
+  enum class Transaction { read, write, write_rows };
   explicit Backend(std::string noun) : noun_(std::move(noun)) {}
   // Runs `body` in one transaction (see write/read); the Error when it did not commit.
-  virtual Result<Done> run(bool write, std::string_view doing,
+  virtual Result<Done> run(Transaction kind, std::string_view doing,
                            const std::function<Result<Done>(Session &)> &body) = 0;
 
 private:
   template <class Fn>
-  auto run_typed(bool write, std::string_view doing, Fn &fn)
+  auto run_typed(Transaction kind, std::string_view doing, Fn &fn)
       -> std::invoke_result_t<Fn &, Session &> {
     using R = std::invoke_result_t<Fn &, Session &>;
     std::optional<R> out;
-    Result<Done> ran = run(write, doing, [&](Session &session) -> Result<Done> {
+    Result<Done> ran = run(kind, doing, [&](Session &session) -> Result<Done> {
       out.reset();
       out.emplace(fn(session));
       if (!*out)

@@ -89,6 +89,15 @@ bool Session::exec(std::string_view sql) {
   return ok();
 }
 
+void Session::lock_store() {
+  if (sqlite_ != nullptr || store_locked_ || !ok())
+    return;
+  store_locked_ = true;
+  auto locked = pg_->execute("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
+  if (!locked)
+    fail(std::move(locked).error());
+}
+
 TimePoint Session::now(TimePoint caller) {
   if (sqlite_ != nullptr || trust_caller_clock_)
     return caller;

@@ -17,6 +17,11 @@ namespace autohost::store::sql {
 
 enum class Dialect { sqlite, postgres };
 
+// The advisory lock PostgreSQL write transactions take first ('AHST' + 1): writers of one
+// store run one at a time across all hosts, as SQLite's write lock makes them. Claims and
+// outcomes of runs do without it (Backend::write_rows): row locks keep them apart.
+inline constexpr std::int64_t write_lock_key = 0x4148535400000001;
+
 // Milliseconds since the Unix epoch on the store's clock (see Session::now()).
 using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 
@@ -55,6 +60,11 @@ public:
   // now() with the host's clock as the caller's instant.
   TimePoint now();
 
+  // Takes the store-wide write lock (PostgreSQL: pg_advisory_xact_lock(write_lock_key), held
+  // to the end of the transaction; once per transaction). SQLite: nothing, its write
+  // transactions hold the file's lock from the start.
+  void lock_store();
+
   // What the body is at ("at 'd/boom'"): added to the error the Backend reports when a
   // statement fails after this call.
   void at(std::string where) { at_ = std::move(where); }
@@ -70,6 +80,7 @@ private:
   pg::Connection *pg_ = nullptr;
   TimePoint (*clock_)() = nullptr;
   bool trust_caller_clock_ = false;
+  bool store_locked_ = false;
   std::optional<TimePoint> db_now_;
   std::optional<Failure> failure_;
   std::string at_;
