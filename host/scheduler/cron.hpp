@@ -28,8 +28,8 @@ public:
   // Errors quote the expression, name the field ("hour field '25'") and say what is wrong.
   static Result<CronExpression> parse(std::string_view text);
 
-  // The first instant strictly after `after`, or nullopt if none within about nine years
-  // (cannot happen for an expression parse accepted, kept as a guard).
+  // The first instant strictly after `after`, or nullopt if none within 41 years (cannot
+  // happen for an expression parse accepted, kept as a guard).
   std::optional<Instant> next_after(Instant after, const date::time_zone &zone) const;
 
   // Whether a wall-clock time (seconds ignored) matches the fields, before any DST rule.

@@ -83,6 +83,11 @@ BOOST_AUTO_TEST_CASE(fields_ranges_steps_lists_and_names) {
   BOOST_TEST(fires("0 0 29 2 *", "UTC", "2025-01-01T00:00:00Z", 2) ==
                  Times({"2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"}),
              boost::test_tools::per_element());
+  // A day of month starting with '*' and a weekday must both match: 1 January on a Friday,
+  // eleven years apart (found by the fuzzer: the search used to stop after nine).
+  BOOST_TEST(fires("0 0 */31 1 5", "UTC", "2026-03-29T00:00:00Z", 2) ==
+                 Times({"2027-01-01T00:00:00Z", "2038-01-01T00:00:00Z"}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(macros) {
