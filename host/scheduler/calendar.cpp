@@ -181,6 +181,10 @@ private:
       }
       d.target = found->second;
     }
+    if (d.target.empty()) {
+      return fail(at + ": the " + (d.kind == TargetKind::job ? "job" : "action") +
+                  " name is empty");
+    }
     if (s["account"]) {
       if (auto ok = validate_account(*s["account"], at + ".account"); !ok)
         return fail(ok.error());

@@ -250,4 +250,9 @@ BOOST_AUTO_TEST_CASE(defaults_come_from_the_plugins_declared_publishing_actions)
   // A plugin that declares no publishing action needs the action named.
   BOOST_TEST(contains(parse_error(R"([{"at": "2026-05-04T09:00", "plugin": "probe"}])"),
                       "posts[0]: name the action (plugin 'probe' declares no publishing action"));
+  // An empty name is no name (the fuzzer's find: it was imported with no target).
+  BOOST_TEST(contains(parse_error(R"([{"at": "2026-05-04T09:00", "action": ""}])"),
+                      "posts[0]: the action name is empty"));
+  BOOST_TEST(contains(parse_error(R"({"job": "", "posts": [{"at": "2026-05-04T09:00"}]})"),
+                      "posts[0]: the job name is empty"));
 }
