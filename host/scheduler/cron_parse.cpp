@@ -3,6 +3,7 @@
 
 #include "errors.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <vector>
@@ -253,6 +254,8 @@ private:
           }
         } else if (!has_step) {
           last = first; // a single value; "5/15" means 5 to the maximum every 15
+        } else {
+          last = std::max(last, first); // day-of-week "7/4": Sunday, not an empty set
         }
       }
       for (int v = first; v <= last; v += step)

@@ -85,6 +85,10 @@ BOOST_AUTO_TEST_CASE(fields_ranges_steps_lists_and_names) {
              boost::test_tools::per_element());
   // A day of month starting with '*' and a weekday must both match: 1 January on a Friday,
   // eleven years apart (found by the fuzzer: the search used to stop after nine).
+  // Day-of-week 7 with a step is Sunday (the fuzzer's find: it was an empty set).
+  BOOST_TEST(fires("0 12 * * 7/4", "UTC", "2025-01-01T00:00:00Z", 1) ==
+                 Times({"2025-01-05T12:00:00Z"}),
+             boost::test_tools::per_element());
   BOOST_TEST(fires("0 0 */31 1 5", "UTC", "2026-03-29T00:00:00Z", 2) ==
                  Times({"2027-01-01T00:00:00Z", "2038-01-01T00:00:00Z"}),
              boost::test_tools::per_element());
