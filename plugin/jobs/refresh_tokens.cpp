@@ -23,6 +23,10 @@ constexpr std::int64_t expiry_warning_ms = 3 * auth::day_ms;
 // Refresh answers stored per batched write at most (more with a higher concurrency); fewer
 // whenever the sweep would otherwise wait for more answers.
 constexpr std::size_t store_batch = 16;
+// Accounts listed in the report at most: it names those that need attention (failed,
+// needs_reauth), and its size must not grow with the number of accounts; the rest are
+// counted in "details_omitted" (each dead one also has its warning in the log).
+constexpr std::size_t details_limit = 1000;
 
 class Sweep {
 public:
@@ -35,6 +39,8 @@ public:
 private:
   void count(const std::string &account, const auth::RotationResult &result);
   void count_error(const std::string &account, const Error &error);
+  // Lists an account that needs attention, up to details_limit.
+  void list(const std::string &account, RotationOutcome outcome, const std::string &reason);
   void select(const std::string &name);
   // Claims and refreshes the accounts in due_.
   void refresh_chunk();
@@ -49,6 +55,7 @@ private:
   std::size_t accounts_ = 0;
   int refreshed_ = 0, skipped_ = 0, failed_ = 0, needs_reauth_ = 0;
   json::array details_;
+  std::size_t details_omitted_ = 0;
 };
 
 void Sweep::count(const std::string &account, const auth::RotationResult &result) {
@@ -68,18 +75,24 @@ void Sweep::count(const std::string &account, const auth::RotationResult &result
     ++skipped_;
     break;
   }
-  if (result.outcome == RotationOutcome::skipped)
-    return; // the common case: not listed
-  json::object detail{{"account", account}, {"outcome", auth::to_string(result.outcome)}};
-  if (!result.reason.empty())
-    detail["reason"] = result.reason;
-  details_.push_back(std::move(detail));
+  if (result.outcome == RotationOutcome::failed || result.outcome == RotationOutcome::needs_reauth)
+    list(account, result.outcome, result.reason);
 }
 
 void Sweep::count_error(const std::string &account, const Error &error) {
   ++failed_;
-  details_.push_back(json::object{
-      {"account", account}, {"outcome", "failed"}, {"reason", auth::error_message(error)}});
+  list(account, RotationOutcome::failed, auth::error_message(error));
+}
+
+void Sweep::list(const std::string &account, RotationOutcome outcome, const std::string &reason) {
+  if (details_.size() >= details_limit) {
+    ++details_omitted_;
+    return;
+  }
+  json::object detail{{"account", account}, {"outcome", auth::to_string(outcome)}};
+  if (!reason.empty())
+    detail["reason"] = reason;
+  details_.push_back(std::move(detail));
 }
 
 // Reads one record and decides; due ones are refreshed later, in chunks.
@@ -199,6 +212,7 @@ json::object Sweep::report() const {
       {"needs_reauth", needs_reauth_},
       {"accounts", accounts_},
       {"details", details_},
+      {"details_omitted", details_omitted_},
       {"refresh_window_days", plain_number(static_cast<double>(rotation_.rules().window_ms) /
                                            static_cast<double>(auth::day_ms))},
       {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(

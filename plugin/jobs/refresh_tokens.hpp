@@ -16,8 +16,11 @@ namespace threads::jobs {
 // ones keep the token (the HTTP layer retries with backoff within the run; the next run
 // tries again); dead ones mark the account needs_reauth with one warning.
 // Report: {"refreshed", "skipped", "failed", "needs_reauth", "accounts", "details": [...],
-// "complete", "duration_ms", "refresh_window_days"}. Cancelled or past its deadline: a
-// cancelled error whose body carries the counts so far.
+// "details_omitted", "complete", "duration_ms", "refresh_window_days"}: counts, and in
+// "details" only the accounts that need attention (failed, needs_reauth: account, outcome,
+// reason), at most 1,000, the rest counted in "details_omitted", so the report's size does
+// not grow with the number of accounts. Cancelled or past its deadline: a cancelled error
+// whose body carries the counts so far.
 autohost::Result<std::string> run_refresh_tokens(const ActionContext &ctx);
 
 } // namespace threads::jobs

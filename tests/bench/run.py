@@ -185,7 +185,7 @@ class Bench:
         self.in_process(home, config, env, "import_token",
                         [{"account": f"a{i}", "access_token": t} for i, t in enumerate(tokens)],
                         threads=8)
-        # Files, not pipes: the report lists every account, more than a pipe holds unread.
+        # Files, not pipes: the job's stderr can hold more than a pipe keeps unread.
         with open(home / "report.json", "w") as out, open(home / "job.log", "w") as err:
             t0 = time.perf_counter()
             job = subprocess.Popen([str(self.autohost), "job", "threads.refresh_tokens"],

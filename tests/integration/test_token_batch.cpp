@@ -195,6 +195,62 @@ BOOST_AUTO_TEST_CASE(an_abi_1_1_host_gets_the_sweep_in_batches) {
   // One claim batch per chunk; answers in batches of up to 16, fewer when they pause.
   BOOST_TEST(run.batches >= 2 + accounts / 64);
   BOOST_TEST(run.batches <= accounts / 4, run.batches << " batches for " << accounts);
+  // Counts only: a refreshed account is not listed, so the report does not grow with them.
+  BOOST_TEST(run.report.at("details").as_array().empty(), run.report);
+  BOOST_TEST(run.report.at("details_omitted").as_int64() == 0);
+}
+
+// The report lists the accounts that need attention, by name, outcome and reason: here the
+// first three refreshes are answered "session expired" (code 190), so three accounts need
+// re-authorisation; the others are refreshed and only counted.
+BOOST_AUTO_TEST_CASE(the_report_lists_only_the_accounts_that_need_attention) {
+  DueAccounts world(false);
+  control("POST", "/__sandbox/faults",
+          R"({"group":"refresh","mode":"graph_error","http_status":401,"code":190,)"
+          R"("error_subcode":463,"message":"Error validating access token: Session has expired",)"
+          R"("count":3})");
+  auto job = world.instance->run_job("refresh_tokens");
+  control("DELETE", "/__sandbox/faults");
+  BOOST_REQUIRE_MESSAGE(job, (job ? "" : job.error().body));
+  const json::object report = json::parse(job.value()).as_object();
+  BOOST_TEST(report.at("refreshed").as_int64() == accounts - 3);
+  BOOST_TEST(report.at("needs_reauth").as_int64() == 3);
+  const json::array &details = report.at("details").as_array();
+  BOOST_REQUIRE_EQUAL(details.size(), 3u);
+  for (const json::value &d : details) {
+    const std::string name(d.at("account").as_string());
+    BOOST_TEST(d.at("outcome").as_string() == "needs_reauth", d);
+    BOOST_TEST(std::string(d.at("reason").as_string()).find("expired") != std::string::npos, d);
+    auto stored = world.h.store().get("threads/accounts/" + name);
+    BOOST_REQUIRE(stored && stored.value());
+    BOOST_TEST(json::parse(stored.value()->value).at("status").as_string() == "needs_reauth",
+               name << " is listed but not marked");
+  }
+  BOOST_TEST(report.at("details_omitted").as_int64() == 0);
+}
+
+// However many accounts need attention, the report lists 1,000 and counts the rest, so its
+// size stays bounded; each of them still counts in "needs_reauth".
+BOOST_AUTO_TEST_CASE(the_report_lists_at_most_1000_accounts_and_counts_the_rest) {
+  DueAccounts world(false);
+  auto stored = world.h.store().get("threads/accounts/" + account_name(0));
+  BOOST_REQUIRE(stored && stored.value());
+  json::object record = json::parse(stored.value()->value).as_object();
+  record["status"] = "needs_reauth";
+  const std::string marked = json::serialize(record);
+  constexpr int extra = 1005; // all needs_reauth: 1,000 listed, 5 counted
+  for (int i = 0; i < extra; ++i) {
+    auto put = world.h.store().put("threads/accounts/marked" + std::to_string(i), marked, 0);
+    BOOST_REQUIRE(put && put->outcome == store::WriteOutcome::written);
+  }
+  auto job = world.instance->run_job("refresh_tokens");
+  BOOST_REQUIRE_MESSAGE(job, (job ? "" : job.error().body));
+  const json::object report = json::parse(job.value()).as_object();
+  BOOST_TEST(report.at("accounts").as_int64() == accounts + extra);
+  BOOST_TEST(report.at("refreshed").as_int64() == accounts);
+  BOOST_TEST(report.at("needs_reauth").as_int64() == extra);
+  BOOST_TEST(report.at("details").as_array().size() == 1000u);
+  BOOST_TEST(report.at("details_omitted").as_int64() == 5);
 }
 
 // The sweep reads records one chunk (64 at refresh_concurrency 4) ahead of their claims,
