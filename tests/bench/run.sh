@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks, on demand (not in CI): installs wrk, curl and python3-requests when
+# The benchmarks, on demand (not in CI): installs wrk, curl, GNU time and python3-requests when
 # missing, builds a release tree in build-bench, and prints the table of run.py.
 #   bash tests/bench/run.sh [run.py options, e.g. --only reads,sweep --accounts 2000]
 set -euo pipefail
@@ -8,6 +8,7 @@ bash "$root/examples/install-deps.sh"
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
+[ -x /usr/bin/time ] || missing+=(time)
 /usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
