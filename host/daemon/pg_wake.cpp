@@ -2,9 +2,8 @@
 #include "daemon/pg_wake.hpp"
 
 #include "daemon/run_worker.hpp"
+#include "store/pg/libpq.hpp"
 #include "store/pg/pg_url.hpp"
-
-#include <libpq-fe.h>
 
 #include <algorithm>
 #include <utility>
@@ -21,7 +20,7 @@ PgWake::PgWake(PgWakeOptions options, host::Logger &logger)
 }
 
 int PgWake::fd() const noexcept {
-  return connection_ != nullptr ? PQsocket(connection_->handle()) : -1;
+  return connection_ != nullptr ? store::pg::libpq().socket(connection_->handle()) : -1;
 }
 
 std::string PgWake::problem() const { return problem_; }

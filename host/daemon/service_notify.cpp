@@ -3,6 +3,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <dlfcn.h>
 #include <time.h>
 
 #include <algorithm>
@@ -12,11 +13,39 @@
 namespace autohost::daemon {
 using std::chrono::milliseconds;
 
+namespace {
+
+// libsystemd is loaded by the daemon only, not linked: every other command (each CLI call)
+// would otherwise load it and the compression and crypto libraries behind it at start-up.
+// The package depends on libsystemd0; without it the daemon notifies nothing, and systemd
+// reports the missing READY=1 as a start timeout in the journal.
+struct Libsystemd {
+  decltype(&::sd_notify) notify = nullptr;
+  decltype(&::sd_watchdog_enabled) watchdog_enabled = nullptr;
+};
+
+const Libsystemd &libsystemd() {
+  static const Libsystemd loaded = [] {
+    Libsystemd f;
+    // Never closed: used until the process ends.
+    if (void *library = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL)) {
+      f.notify = reinterpret_cast<decltype(f.notify)>(::dlsym(library, "sd_notify"));
+      f.watchdog_enabled =
+          reinterpret_cast<decltype(f.watchdog_enabled)>(::dlsym(library, "sd_watchdog_enabled"));
+    }
+    return f;
+  }();
+  return loaded;
+}
+
+} // namespace
+
 ServiceNotifier ServiceNotifier::from_environment() {
   std::uint64_t usec = 0;
   // 0: keep WATCHDOG_USEC for a reload's re-read of the environment; plugins run in this
   // process, and the daemon starts no children that could ping in its name.
-  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+  const auto watchdog_enabled = libsystemd().watchdog_enabled;
+  if (watchdog_enabled != nullptr && watchdog_enabled(0, &usec) > 0 && usec > 0) {
     const auto half = std::chrono::duration_cast<milliseconds>(std::chrono::microseconds(usec / 2));
     return ServiceNotifier(std::max(half, milliseconds(1)));
   }
@@ -26,7 +55,8 @@ ServiceNotifier ServiceNotifier::from_environment() {
 void ServiceNotifier::send(const std::string &state) {
   // A failure to notify is not the daemon's to handle: systemd notices the missing message
   // (a start or watchdog timeout) and says so in the journal.
-  sd_notify(0, state.c_str());
+  if (const auto notify = libsystemd().notify)
+    notify(0, state.c_str());
 }
 
 void ServiceNotifier::ready() { send("READY=1"); }

@@ -166,13 +166,21 @@ class Bench:
         curl_config.write_text(f'header = "Authorization: Bearer {token}"\n')
         curl = self.time_processes(["curl", "-sS", "-o", "/dev/null", "--cacert", self.ca, "-K",
                                     str(curl_config), self.base + PROFILE_PATH], env, count)
-        self.raw["cli"] = {"autohost_ms": cli, "curl_ms": curl}
+        # Process start alone (dynamic loading, static initialisers), no store, plugin or
+        # network: the part of the figures above that is not the call.
+        version = self.time_processes([str(self.autohost), "--version"], env, count)
+        curl_version = self.time_processes(["curl", "--version"], env, count)
+        self.raw["cli"] = {"autohost_ms": cli, "curl_ms": curl, "autohost_version_ms": version,
+                           "curl_version_ms": curl_version}
         med = lambda xs: xs[len(xs) // 2]
         self.row("1/4 one process per call", "autohost invoke, process start to result (p50)",
                  f"{med(cli):.1f} ms", f"curl {med(curl):.1f} ms", pct(med(curl), med(cli)),
                  "< 50 ms")
         self.row("1/4 one process per call", "autohost invoke p99-ish (max of runs)",
                  f"{cli[-1]:.1f} ms", f"curl {curl[-1]:.1f} ms")
+        self.row("1/4 one process per call", "process start only: autohost --version (p50)",
+                 f"{med(version):.1f} ms", f"curl --version {med(curl_version):.1f} ms",
+                 pct(med(curl_version), med(version)))
 
     # --- 2/3. the refresh sweep ---------------------------------------------------------
     def timed_sweep(self, name, accounts, store=None):

@@ -1,9 +1,9 @@
 // One libpq connection: connecting, prepared statements with typed parameters, results.
 #include "store/pg/connection.hpp"
 
+#include "store/pg/libpq.hpp"
 #include "store/pg/pg_url.hpp"
 
-#include <libpq-fe.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -43,36 +43,36 @@ std::string trimmed(std::string text) {
 
 } // namespace
 
-void Rows::Free::operator()(pg_result *result) const noexcept { PQclear(result); }
+void Rows::Free::operator()(pg_result *result) const noexcept { libpq().clear(result); }
 
 Rows::Rows(pg_result *result) noexcept : result_(result) {}
 Rows::~Rows() = default;
 
-int Rows::size() const noexcept { return PQntuples(result_.get()); }
-int Rows::columns() const noexcept { return PQnfields(result_.get()); }
+int Rows::size() const noexcept { return libpq().ntuples(result_.get()); }
+int Rows::columns() const noexcept { return libpq().nfields(result_.get()); }
 
 std::int64_t Rows::affected() const noexcept {
   std::int64_t n = 0;
-  const std::string_view tuples = PQcmdTuples(result_.get());
+  const std::string_view tuples = libpq().cmd_tuples(result_.get());
   std::from_chars(tuples.data(), tuples.data() + tuples.size(), n);
   return n;
 }
 
 bool Rows::is_null(int row, int column) const noexcept {
-  return PQgetisnull(result_.get(), row, column) != 0;
+  return libpq().getisnull(result_.get(), row, column) != 0;
 }
 
 std::string_view Rows::text(int row, int column) const noexcept {
   if (row >= size() || column >= columns())
     return {};
-  return {PQgetvalue(result_.get(), row, column),
-          static_cast<std::size_t>(PQgetlength(result_.get(), row, column))};
+  return {libpq().getvalue(result_.get(), row, column),
+          static_cast<std::size_t>(libpq().getlength(result_.get(), row, column))};
 }
 
 PgError Rows::wrong_column(int row, int column, std::string_view expected) const {
   std::string what = "column " + std::to_string(column);
   if (column < columns())
-    what += " (\"" + std::string(PQfname(result_.get(), column)) + "\")";
+    what += " (\"" + std::string(libpq().fname(result_.get(), column)) + "\")";
   std::string message = what + " of row " + std::to_string(row);
   if (row >= size() || column >= columns())
     message += " does not exist";
@@ -80,13 +80,13 @@ PgError Rows::wrong_column(int row, int column, std::string_view expected) const
     message += " is NULL, expected " + std::string(expected);
   else
     message += " is not " + std::string(expected) + " (type oid " +
-               std::to_string(PQftype(result_.get(), column)) + ")";
+               std::to_string(libpq().ftype(result_.get(), column)) + ")";
   return PgError{PgFailure::usage, {}, message};
 }
 
 PgResult<std::int64_t> Rows::int64(int row, int column) const {
   const bool exists = row < size() && column < columns();
-  const Oid type = exists ? PQftype(result_.get(), column) : 0;
+  const Oid type = exists ? libpq().ftype(result_.get(), column) : 0;
   if (!exists || is_null(row, column) || (type != int8_oid && type != int4_oid && type != int2_oid))
     return wrong_column(row, column, "an integer");
   std::int64_t value = 0;
@@ -97,21 +97,22 @@ PgResult<std::int64_t> Rows::int64(int row, int column) const {
 
 PgResult<std::string> Rows::bytea(int row, int column) const {
   if (row >= size() || column >= columns() || is_null(row, column) ||
-      PQftype(result_.get(), column) != bytea_oid)
+      libpq().ftype(result_.get(), column) != bytea_oid)
     return wrong_column(row, column, "bytea");
   std::size_t length = 0;
-  unsigned char *bytes = PQunescapeBytea(
-      reinterpret_cast<const unsigned char *>(PQgetvalue(result_.get(), row, column)), &length);
+  unsigned char *bytes = libpq().unescape_bytea(
+      reinterpret_cast<const unsigned char *>(libpq().getvalue(result_.get(), row, column)),
+      &length);
   if (bytes == nullptr)
     return PgError{PgFailure::other, {}, "out of memory decoding a bytea column"};
   std::string value(reinterpret_cast<const char *>(bytes), length);
-  PQfreemem(bytes);
+  libpq().freemem(bytes);
   return value;
 }
 
 PgResult<bool> Rows::boolean(int row, int column) const {
   if (row >= size() || column >= columns() || is_null(row, column) ||
-      PQftype(result_.get(), column) != bool_oid)
+      libpq().ftype(result_.get(), column) != bool_oid)
     return wrong_column(row, column, "a boolean");
   return text(row, column) == "t";
 }
@@ -121,6 +122,7 @@ PgResult<std::unique_ptr<Connection>> Connection::open(const ConnectOptions &opt
   if (!is_postgres_url(options.url))
     return PgError{
         PgFailure::usage, {}, "\"" + redacted + "\" is not a postgresql:// or postgres:// URL"};
+  AH_TRY(load_libpq());
   // Defaults first: values in the URL (expanded from dbname) override them. Keepalives
   // let a host notice a server that vanished from the network, and vice versa; keepalives
   // stop once a query is unanswered, so tcp_user_timeout bounds that wait (without it a
@@ -139,24 +141,24 @@ PgResult<std::unique_ptr<Connection>> Connection::open(const ConnectOptions &opt
       timeout.c_str(), "autohost", "30", "10", "3", "30000", "UTF8", options.url.c_str(), nullptr};
   // A malformed URL is bad input, told apart from a server that cannot be reached.
   char *parse_error = nullptr;
-  if (PQconninfoOption *parsed = PQconninfoParse(options.url.c_str(), &parse_error)) {
-    PQconninfoFree(parsed);
+  if (PQconninfoOption *parsed = libpq().conninfo_parse(options.url.c_str(), &parse_error)) {
+    libpq().conninfo_free(parsed);
   } else {
     std::string why = parse_error != nullptr ? trimmed(parse_error) : "out of memory";
-    PQfreemem(parse_error);
+    libpq().freemem(parse_error);
     return PgError{PgFailure::usage,
                    {},
                    "\"" + redacted + "\" is not a valid URL: " + scrub(why, options.url)};
   }
-  PGconn *conn = PQconnectdbParams(keywords.data(), values.data(), 1);
+  PGconn *conn = libpq().connectdb_params(keywords.data(), values.data(), 1);
   if (conn == nullptr)
     return PgError{PgFailure::connection, {}, "out of memory connecting to " + redacted};
   std::unique_ptr<Connection> connection(new Connection(conn, options.url));
-  if (PQstatus(conn) != CONNECTION_OK)
+  if (libpq().status(conn) != CONNECTION_OK)
     return PgError{PgFailure::connection, "08001",
                    "cannot connect to " + redacted + ": " +
-                       scrub(trimmed(PQerrorMessage(conn)), options.url)};
-  PQsetNoticeReceiver(conn, Connection::receive_notice, connection.get());
+                       scrub(trimmed(libpq().error_message(conn)), options.url)};
+  libpq().set_notice_receiver(conn, Connection::receive_notice, connection.get());
   // The server also ends a session idle inside a transaction for half the statement
   // timeout: a host that vanished mid-transaction (its machine cut off) must not hold the
   // store's write lock, which every other host waits for, until TCP gives up hours later.
@@ -175,33 +177,33 @@ PgResult<std::unique_ptr<Connection>> Connection::open(const ConnectOptions &opt
 Connection::Connection(pg_conn *conn, std::string url)
     : conn_(conn), url_(std::move(url)), redacted_url_(redact(url_)) {}
 
-Connection::~Connection() { PQfinish(conn_); }
+Connection::~Connection() { libpq().finish(conn_); }
 
 bool Connection::usable() const noexcept {
-  return PQstatus(conn_) == CONNECTION_OK && !ended_by_server_;
+  return libpq().status(conn_) == CONNECTION_OK && !ended_by_server_;
 }
 
 void Connection::receive_notice(void *self, const pg_result *notice) {
   // libpq prints notices on stderr, the host's JSON log stream, unless told otherwise; they
   // are dropped here. A FATAL that arrives while idle (libpq passes it on as a notice)
   // means the server ended this connection.
-  const char *severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+  const char *severity = libpq().result_error_field(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
   if (severity == nullptr ||
       (std::string_view(severity) != "FATAL" && std::string_view(severity) != "PANIC"))
     return;
   auto *connection = static_cast<Connection *>(self);
   connection->ended_by_server_ = true;
-  if (const char *message = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY))
+  if (const char *message = libpq().result_error_field(notice, PG_DIAG_MESSAGE_PRIMARY))
     connection->ended_because_ = message;
 }
 
 bool Connection::in_transaction() const noexcept {
-  const PGTransactionStatusType status = PQtransactionStatus(conn_);
+  const PGTransactionStatusType status = libpq().transaction_status(conn_);
   return status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
 }
 
 bool Connection::transaction_failed() const noexcept {
-  return PQtransactionStatus(conn_) == PQTRANS_INERROR;
+  return libpq().transaction_status(conn_) == PQTRANS_INERROR;
 }
 
 void Connection::poll() noexcept {
@@ -209,26 +211,26 @@ void Connection::poll() noexcept {
   // notification, or the FATAL error (and then the end of stream) of a backend that was
   // ended. PQisBusy parses what was read, which hands such a FATAL to receive_notice.
   for (int reads = 0; reads < 8 && usable(); ++reads) {
-    pollfd ready{PQsocket(conn_), POLLIN, 0};
-    if (::poll(&ready, 1, 0) <= 0 || PQconsumeInput(conn_) == 0)
+    pollfd ready{libpq().socket(conn_), POLLIN, 0};
+    if (::poll(&ready, 1, 0) <= 0 || libpq().consume_input(conn_) == 0)
       break;
-    (void)PQisBusy(conn_);
+    (void)libpq().is_busy(conn_);
   }
 }
 
-int Connection::backend_pid() const noexcept { return PQbackendPID(conn_); }
+int Connection::backend_pid() const noexcept { return libpq().backend_pid(conn_); }
 
 PgError Connection::failure(pg_result *result, std::string_view doing) const {
   std::string sqlstate;
   std::string message;
   if (result != nullptr) {
-    if (const char *s = PQresultErrorField(result, PG_DIAG_SQLSTATE))
+    if (const char *s = libpq().result_error_field(result, PG_DIAG_SQLSTATE))
       sqlstate = s;
-    if (const char *m = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY))
+    if (const char *m = libpq().result_error_field(result, PG_DIAG_MESSAGE_PRIMARY))
       message = m;
   }
   if (message.empty())
-    message = trimmed(PQerrorMessage(conn_));
+    message = trimmed(libpq().error_message(conn_));
   if (message.empty())
     message = ended_because_;
   PgFailure kind = failure_of(sqlstate);
@@ -242,29 +244,29 @@ PgError Connection::failure(pg_result *result, std::string_view doing) const {
 }
 
 PgResult<Rows> Connection::exec(std::string_view sql) {
-  Rows rows(PQexec(conn_, std::string(sql).c_str()));
-  const ExecStatusType status = PQresultStatus(rows.result_.get());
+  Rows rows(libpq().exec(conn_, std::string(sql).c_str()));
+  const ExecStatusType status = libpq().result_status(rows.result_.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     return failure(rows.result_.get(), "");
   return rows;
 }
 
 PgResult<Done> Connection::listen(std::string_view channel) {
-  char *quoted = PQescapeIdentifier(conn_, channel.data(), channel.size());
+  char *quoted = libpq().escape_identifier(conn_, channel.data(), channel.size());
   if (quoted == nullptr)
     return failure(nullptr, "quoting a channel name: ");
   const std::string sql = "LISTEN " + std::string(quoted);
-  PQfreemem(quoted);
+  libpq().freemem(quoted);
   AH_TRY(exec(sql));
   return Done{};
 }
 
 std::optional<Notification> Connection::take_notification() {
-  PGnotify *notify = PQnotifies(conn_);
+  PGnotify *notify = libpq().notifies(conn_);
   if (notify == nullptr)
     return std::nullopt;
   Notification n{notify->relname, notify->extra != nullptr ? notify->extra : "", notify->be_pid};
-  PQfreemem(notify);
+  libpq().freemem(notify);
   return n;
 }
 
@@ -279,13 +281,13 @@ Connection::wait_for_notification(std::chrono::milliseconds timeout) {
       return failure(nullptr, "waiting for a notification: ");
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-    pollfd ready{PQsocket(conn_), POLLIN, 0};
+    pollfd ready{libpq().socket(conn_), POLLIN, 0};
     const int polled = ::poll(&ready, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
     if (polled == 0 || (polled < 0 && errno == EINTR))
       return std::optional<Notification>();
-    if (polled < 0 || PQconsumeInput(conn_) == 0)
+    if (polled < 0 || libpq().consume_input(conn_) == 0)
       return failure(nullptr, "waiting for a notification: ");
-    (void)PQisBusy(conn_); // parses: notifications, or a FATAL from the server
+    (void)libpq().is_busy(conn_); // parses: notifications, or a FATAL from the server
   }
 }
 
@@ -301,9 +303,9 @@ PgResult<std::string> Connection::prepared_name(std::string_view sql,
   if (auto found = prepared_.find(key); found != prepared_.end())
     return found->second;
   std::string name = "ah_" + std::to_string(prepared_.size() + 1);
-  Rows rows(PQprepare(conn_, name.c_str(), std::string(sql).c_str(), static_cast<int>(types.size()),
-                      types.data()));
-  if (PQresultStatus(rows.result_.get()) != PGRES_COMMAND_OK)
+  Rows rows(libpq().prepare(conn_, name.c_str(), std::string(sql).c_str(),
+                            static_cast<int>(types.size()), types.data()));
+  if (libpq().result_status(rows.result_.get()) != PGRES_COMMAND_OK)
     return failure(rows.result_.get(), "preparing a statement: ");
   prepared_.emplace(std::move(key), name);
   return name;
@@ -334,9 +336,9 @@ PgResult<Rows> Connection::execute(std::string_view sql, std::span<const Param> 
       formats[i] = 1; // binary: the bytes as they are
     }
   }
-  Rows rows(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(), lengths.data(),
-                           formats.data(), 0));
-  const ExecStatusType status = PQresultStatus(rows.result_.get());
+  Rows rows(libpq().exec_prepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
+                                  lengths.data(), formats.data(), 0));
+  const ExecStatusType status = libpq().result_status(rows.result_.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     return failure(rows.result_.get(), "");
   return rows;

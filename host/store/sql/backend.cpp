@@ -3,10 +3,9 @@
 #include "store/sql/backend.hpp"
 
 #include "errors.hpp"
+#include "store/pg/libpq.hpp"
 #include "store/pg/pg_url.hpp"
 #include "store/pg/pool.hpp"
-
-#include <libpq-fe.h>
 
 #include <mutex>
 
@@ -157,14 +156,17 @@ Result<Done> check_location(std::string_view location, std::string_view origin) 
   if (location.empty()) {
     why = "is empty";
   } else if (is_postgres_location(location)) {
+    auto loaded = pg::load_libpq();
+    if (!loaded)
+      return make_error(AH_INTERNAL, "store_location", loaded.error().message);
     const std::string text(location);
     char *parse_error = nullptr;
-    if (PQconninfoOption *parsed = PQconninfoParse(text.c_str(), &parse_error)) {
-      PQconninfoFree(parsed);
+    if (PQconninfoOption *parsed = pg::libpq().conninfo_parse(text.c_str(), &parse_error)) {
+      pg::libpq().conninfo_free(parsed);
       return Done{};
     }
     std::string reason = parse_error != nullptr ? parse_error : "out of memory";
-    PQfreemem(parse_error);
+    pg::libpq().freemem(parse_error);
     while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' '))
       reason.pop_back();
     why = "\"" + pg::redact(location) + "\" is not a valid URL: " + pg::scrub(reason, location);
