@@ -3,9 +3,10 @@
 
 namespace autohost::store {
 
-Database::Database(const std::filesystem::path &file, bool create) {
-  const int flags =
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+Database::Database(const std::filesystem::path &file, bool create, Access access) {
+  const int flags = SQLITE_OPEN_READWRITE |
+                    (access == Access::shared ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX) |
+                    (create ? SQLITE_OPEN_CREATE : 0);
   const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     failure_ = {rc, db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)};

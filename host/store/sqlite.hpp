@@ -24,9 +24,13 @@ class Statement;
 // Statements are prepared once per SQL text and reused: see Statement.
 class Database {
 public:
+  // shared: SQLite serialises calls on the connection itself. single_thread: the owner
+  // hands the connection to one thread at a time (a pool with a mutex), so SQLite's own
+  // per-call mutex is skipped.
+  enum class Access { shared, single_thread };
   // Opens (creating when `create` is set) the file. Failures leave the handle empty and
   // describe the reason in `failure()`.
-  Database(const std::filesystem::path &file, bool create);
+  Database(const std::filesystem::path &file, bool create, Access access = Access::shared);
   Database(const Database &) = delete;
   Database &operator=(const Database &) = delete;
   ~Database();

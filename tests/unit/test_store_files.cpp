@@ -315,3 +315,18 @@ BOOST_AUTO_TEST_CASE(a_batch_blocked_by_another_writer_is_store_busy_and_writes_
   BOOST_TEST(again.value()[0]->version == 2u);
   BOOST_TEST(again.value()[1]->version == 1u);
 }
+
+// Reads run on connections of their own, outside the writer's lock: a read body that tried
+// to write would change the file without it, so those connections refuse writes.
+BOOST_AUTO_TEST_CASE(a_read_transaction_cannot_write) {
+  TempDir dir;
+  auto store = open_ok(options(dir / "store.db"));
+  BOOST_REQUIRE(store->put("c/a", "kept", 0));
+  auto wrote = store->backend().read("trying to write", [](sql::Session &s) -> Result<Done> {
+    s.exec("DELETE FROM secrets");
+    return Done{};
+  });
+  BOOST_REQUIRE(!wrote);
+  BOOST_TEST(contains(host::error_message(wrote.error()), "while trying to write"));
+  BOOST_TEST(store->get("c/a").value()->value == "kept");
+}

@@ -1,11 +1,12 @@
-// The two backends: SQLite (one connection, BEGIN IMMEDIATE) and PostgreSQL (a pool, the
-// store-wide advisory lock, retries), and choosing one by location.
+// The two backends: SQLite (one writer connection, BEGIN IMMEDIATE; readers on their own) and
+// PostgreSQL (a pool, the store-wide advisory lock, retries), and choosing one by location.
 #include "store/sql/backend.hpp"
 
 #include "errors.hpp"
 #include "store/pg/libpq.hpp"
 #include "store/pg/pg_url.hpp"
 #include "store/pg/pool.hpp"
+#include "store/sql/read_connections.hpp"
 
 #include <mutex>
 
@@ -31,34 +32,47 @@ TimePoint host_clock() {
 class SqliteBackend final : public Backend {
 public:
   SqliteBackend(std::unique_ptr<Database> db, const fs::path &file, const BackendOptions &options)
-      : Backend(options.noun), db_(std::move(db)), location_(file.string()) {
+      : Backend(options.noun), db_(std::move(db)), location_(file.string()),
+        readers_(file, options.busy_timeout_ms, options.read_connections) {
     sqlite3_busy_timeout(db_->handle(), options.busy_timeout_ms);
   }
   Dialect dialect() const noexcept override { return Dialect::sqlite; }
   const std::string &location() const noexcept override { return location_; }
 
 protected:
+  // Reads run on a connection of their own, outside the writer's mutex: in WAL mode they
+  // see the last commit and neither wait for nor block the writer. Writes run one at a time
+  // on the one writer connection (and across processes under SQLite's write lock).
   Result<Done> run(Transaction kind, std::string_view doing,
                    const std::function<Result<Done>(Session &)> &body) override {
+    if (kind == Transaction::read) {
+      if (ReadLease reader = readers_.acquire())
+        return run_on(*reader, false, doing, body);
+    }
     std::lock_guard lock(mutex_);
-    db_->clear_failure();
-    store::Transaction tx(*db_, kind != Transaction::read);
-    if (!tx.begun())
-      return failure(doing);
-    Session session(*db_, host_clock);
-    Result<Done> result = body(session);
-    if (!db_->ok())
-      return failure(with_at(doing, session));
-    if (!result)
-      return result; // rolled back by tx
-    if (!tx.commit())
-      return failure(doing);
-    return Done{};
+    return run_on(*db_, kind != Transaction::read, doing, body);
   }
 
 private:
-  Error failure(std::string_view doing) const {
-    const SqliteFailure &f = db_->failure();
+  Result<Done> run_on(Database &db, bool write, std::string_view doing,
+                      const std::function<Result<Done>(Session &)> &body) {
+    db.clear_failure();
+    store::Transaction tx(db, write);
+    if (!tx.begun())
+      return failure(db, doing);
+    Session session(db, host_clock);
+    Result<Done> result = body(session);
+    if (!db.ok())
+      return failure(db, with_at(doing, session));
+    if (!result)
+      return result; // rolled back by tx
+    if (!tx.commit())
+      return failure(db, doing);
+    return Done{};
+  }
+
+  Error failure(const Database &db, std::string_view doing) const {
+    const SqliteFailure &f = db.failure();
     const std::string name = noun() + " " + location_;
     const int code = f.code & 0xff;
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
@@ -77,9 +91,11 @@ private:
     return store_error("failed while " + std::string(doing) + ": " + f.message);
   }
 
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<Database> db_; // the writer
   std::string location_;
-  std::mutex mutex_; // one connection, one transaction at a time
+  std::mutex mutex_; // one write transaction at a time on db_
+  // Declared after db_, so closed before it: the writer's connection closes last.
+  ReadConnections readers_;
 };
 
 class PgBackend final : public Backend {

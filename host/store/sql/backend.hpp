@@ -22,6 +22,9 @@ struct BackendOptions {
   std::string noun = "store";
   // SQLite: how long a writer waits for another process's write lock.
   int busy_timeout_ms = 15000;
+  // SQLite: idle read connections kept open (one per thread that reads at once, as a
+  // daemon's workers or a sweep's threads do); more are opened and closed as needed.
+  std::size_t read_connections = 16;
   // PostgreSQL: connections kept, statement and connect timeouts.
   std::size_t pool_size = 4;
   int statement_timeout_ms = 30000;
@@ -99,7 +102,8 @@ private:
 };
 
 // An SQLite store over an open Database (the caller checked and prepared the file). The
-// Backend owns it and uses it under one mutex; the host's clock is the caller's instant.
+// Backend owns it and writes on it under one mutex; read transactions run on connections of
+// their own (see read_connections.hpp). The host's clock is the caller's instant.
 std::unique_ptr<Backend> sqlite_backend(std::unique_ptr<Database> db,
                                         const std::filesystem::path &file,
                                         const BackendOptions &options);
