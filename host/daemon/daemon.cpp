@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <sodium.h>
 
+#include <malloc.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -60,6 +61,14 @@ DaemonEnd Loop::shut_down() {
   release_handed_off();
   log(AH_LOG_INFO, "stopped");
   return DaemonEnd::finished;
+}
+
+void Loop::release_memory() {
+  // Idle, the daemon holds only what the next turn needs: the store's page cache (about
+  // 2 MB after a turn over 10,000 schedules) is read again from the OS's cache in
+  // microseconds, and freed heap pages go back to the kernel instead of counting as RSS.
+  store_.release_memory();
+  malloc_trim(0);
 }
 
 DaemonEnd Loop::run_once() {
@@ -128,6 +137,8 @@ DaemonEnd Loop::run() {
     const milliseconds sleep = sleep_time(!claimed);
     notify_.status(service_status(active_.size(), next_wake_));
     end_turn();
+    if (active_.empty() && sleep >= options_.idle_after)
+      release_memory();
     wait(sleep, seen);
   }
   notify_.stopping();

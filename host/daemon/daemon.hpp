@@ -28,6 +28,9 @@ struct DaemonOptions {
   // daemon exits anyway and leaves them to be resumed when their lease runs out.
   std::chrono::seconds grace{10};
   std::chrono::seconds max_sleep{60}; // the longest sleep without looking at the store
+  // A sleep at least this long with no run in flight is idling: the loop first gives back
+  // the memory its turn used (a busy daemon keeps its page cache between close turns).
+  std::chrono::milliseconds idle_after{1000};
   // Without inotify the store's generation is checked this often.
   std::chrono::seconds fallback_check{5};
   RunTally *tally = nullptr;  // when set, counts how the runs ended (outlives the daemon)

@@ -75,6 +75,8 @@ private:
   void reload();
   milliseconds sleep_time(bool claimed_nothing);
   std::int64_t generation();
+  // Before a long idle sleep: gives back the memory a turn needed (page cache, free heap).
+  void release_memory();
   // Sleeps up to `timeout`; returns early on a stop, a finished run, or a change to the
   // store that moved its generation past `seen`.
   void wait(milliseconds timeout, std::int64_t seen);

@@ -189,6 +189,9 @@ public:
   // SQLite (and with trust_caller_clock), the database's clock on PostgreSQL.
   Result<Instant> current_time(Instant now);
 
+  // Frees SQLite's page cache of this store's connection (see sql::Backend).
+  void release_memory() noexcept { backend_->release_memory(); }
+
   // The SQLite file (for watching it), empty on PostgreSQL.
   const std::filesystem::path &file() const noexcept { return file_; }
   // Where the store is, safe to show (a URL's password replaced by ***).

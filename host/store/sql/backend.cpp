@@ -38,6 +38,10 @@ public:
   }
   Dialect dialect() const noexcept override { return Dialect::sqlite; }
   const std::string &location() const noexcept override { return location_; }
+  void release_memory() noexcept override {
+    std::lock_guard lock(mutex_);
+    sqlite3_db_release_memory(db_->handle());
+  }
 
 protected:
   // Reads run on a connection of their own, outside the writer's mutex: in WAL mode they

@@ -70,6 +70,10 @@ public:
     return run_typed(Transaction::read, doing, fn);
   }
 
+  // Frees what the store caches in memory (SQLite's page cache) for a caller about to idle
+  // for a while; the next transaction reads what it needs again. PostgreSQL keeps nothing.
+  virtual void release_memory() noexcept {}
+
   // "<noun> <location> <what>" as an AH_INTERNAL "store" error (exit 11 in the CLI).
   Error store_error(std::string_view what) const;
 
