@@ -19,6 +19,7 @@
 #include "text_match.hpp"
 
 #include <boost/json.hpp>
+#include <sqlite3.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -232,6 +233,21 @@ BOOST_FIXTURE_TEST_CASE(secrets_and_schedules_share_the_file, Stores) {
   schedules = open_schedules();
   BOOST_TEST(ok(secrets->get("threads/accounts/alice/token"))->value == "tok");
   BOOST_TEST(ok(schedules->list()).size() == 1u);
+}
+
+// The idle daemon calls it before a long sleep: what the connection read is given back,
+// and the next call reads it again.
+BOOST_FIXTURE_TEST_CASE(release_memory_frees_the_page_cache, Stores,
+                        *boost::unit_test::precondition(on_sqlite)) {
+  add_one_shots(500, "2025-02-01T00:00:00Z");
+  secrets.reset(); // its connection's cache would count too
+  BOOST_TEST(ok(schedules->list()).size() == 500u);
+  const std::int64_t held = sqlite3_memory_used();
+  schedules->release_memory();
+  const std::int64_t freed = held - sqlite3_memory_used();
+  BOOST_TEST_MESSAGE("page cache freed: " << freed << " bytes");
+  BOOST_TEST(freed >= 64 * 1024); // 500 schedules fill dozens of 4 KiB pages
+  BOOST_TEST(ok(schedules->list()).size() == 500u);
 }
 
 // SQLite only: files that are not stores.
