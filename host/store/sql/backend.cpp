@@ -39,6 +39,7 @@ public:
   Dialect dialect() const noexcept override { return Dialect::sqlite; }
   const std::string &location() const noexcept override { return location_; }
   void release_memory() noexcept override {
+    readers_.release_memory();
     std::lock_guard lock(mutex_);
     sqlite3_db_release_memory(db_->handle());
   }

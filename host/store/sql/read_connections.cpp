@@ -53,6 +53,12 @@ ReadLease ReadConnections::acquire() {
   return ReadLease(*this, std::move(db));
 }
 
+void ReadConnections::release_memory() noexcept {
+  std::lock_guard lock(mutex_);
+  for (const auto &db : idle_)
+    sqlite3_db_release_memory(db->handle());
+}
+
 void ReadConnections::give_back(std::unique_ptr<Database> db) {
   std::lock_guard lock(mutex_);
   if (idle_.size() < keep_)

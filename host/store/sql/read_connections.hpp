@@ -46,6 +46,8 @@ public:
   ReadConnections &operator=(const ReadConnections &) = delete;
 
   ReadLease acquire();
+  // Frees the page cache of every idle connection (leased ones are in use: left alone).
+  void release_memory() noexcept;
 
 private:
   friend class ReadLease;
