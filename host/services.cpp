@@ -45,9 +45,9 @@ Error conflict_error(std::string_view key, std::uint64_t expected, std::uint64_t
 } // namespace
 
 ServiceTable::ServiceTable(std::string plugin_name, store::SecretStore *store, Logger &logger,
-                           Clock clock, std::vector<SecretGrant> grants)
+                           Clock clock, std::vector<SecretGrant> grants, CounterSink *counters)
     : plugin_name_(std::move(plugin_name)), scope_(plugin_name_, std::move(grants)), store_(store),
-      logger_(logger), clock_(std::move(clock)) {
+      logger_(logger), clock_(std::move(clock)), counters_(counters) {
   table_.struct_size = sizeof(ah_host_services);
   table_.abi_minor = AH_ABI_MINOR;
   table_.host = this;
@@ -59,6 +59,7 @@ ServiceTable::ServiceTable(std::string plugin_name, store::SecretStore *store, L
   table_.now_ms = &ServiceTable::now_ms;
   table_.secret_put_many = &ServiceTable::secret_put_many;
   table_.log_level = logger_.min_level();
+  table_.count = counters_ != nullptr ? &ServiceTable::count : nullptr;
 }
 
 ah_status ServiceTable::no_store(ah_sink *sink) const noexcept {
@@ -90,6 +91,30 @@ void ServiceTable::log(void *host, ah_log_level level, ah_str message, ah_str fi
                   bound_log_fields(from_ah(fields)));
   } catch (...) {
     // Logging must never take a plugin call down with it.
+  }
+}
+
+void ServiceTable::count(void *host, ah_str name, ah_str labels, uint64_t delta) noexcept {
+  try {
+    auto &h = self(host);
+    auto checked = counter_labels(from_ah(name), from_ah(labels));
+    if (checked) {
+      h.counters_->add(h.plugin_name_, from_ah(name), checked.value(), delta);
+      return;
+    }
+    // One warning per counter name, so that a plugin counting in a loop does not flood the log.
+    constexpr std::size_t max_warned = 100;
+    const std::string key(from_ah(name).substr(0, 64));
+    {
+      const std::lock_guard lock(h.warned_mutex_);
+      if (h.warned_.size() >= max_warned || !h.warned_.insert(key).second)
+        return;
+    }
+    json::object fields{{"plugin", h.plugin_name_}, {"error", error_message(checked.error())}};
+    h.logger_.log(AH_LOG_WARN, "autohost", "a plugin's counter was dropped",
+                  json::serialize(fields));
+  } catch (...) {
+    // Counting must never take a plugin call down with it.
   }
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "log.hpp"
+#include "plugin_counters.hpp"
 #include "secret_scope.hpp"
 #include "store/secret_store.hpp"
 
@@ -10,6 +11,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,12 +25,13 @@ using Clock = std::function<std::int64_t()>;
 // logger and a clock. (Not the plugin-side autohost::HostServices, which wraps such a table.)
 // Must outlive every plugin instance created with `table()`. Not movable: the table points
 // at it. Secret calls see only the plugin's namespace ("<plugin_name>/") and `grants`
-// (SecretScope); a refusal changes nothing and is logged as a warning.
+// (SecretScope); a refusal changes nothing and is logged as a warning. The plugin's counters
+// (ABI 1.3 `count`) go to `counters`; without one the table's `count` is NULL.
 class ServiceTable {
 public:
   // `store` may be null: secret calls then fail with a message saying why.
   ServiceTable(std::string plugin_name, store::SecretStore *store, Logger &logger, Clock clock,
-               std::vector<SecretGrant> grants = {});
+               std::vector<SecretGrant> grants = {}, CounterSink *counters = nullptr);
   ServiceTable(const ServiceTable &) = delete;
   ServiceTable &operator=(const ServiceTable &) = delete;
 
@@ -47,6 +51,7 @@ private:
   static ah_status secret_delete(void *host, ah_str key, uint64_t expected,
                                  ah_sink *error) noexcept;
   static int64_t now_ms(void *host) noexcept;
+  static void count(void *host, ah_str name, ah_str labels, uint64_t delta) noexcept;
 
   ah_status no_store(ah_sink *sink) const noexcept;
   // The scope's answer for `key`, with a warning logged when it refuses.
@@ -57,6 +62,9 @@ private:
   store::SecretStore *store_;
   Logger &logger_;
   Clock clock_;
+  CounterSink *counters_;
+  std::mutex warned_mutex_;
+  std::set<std::string, std::less<>> warned_; // counter names refused once (bounded)
   std::string no_store_reason_ = "no secret store is configured";
   ah_host_services table_{};
 };

@@ -5,16 +5,15 @@
 
 namespace autohost::host {
 
-Result<std::unique_ptr<StartedPlugin>> StartedPlugin::start(std::shared_ptr<const Library> library,
-                                                            store::SecretStore *store,
-                                                            Logger &logger, Clock clock,
-                                                            std::string_view config_json,
-                                                            const SecretGrants &grants) {
+Result<std::unique_ptr<StartedPlugin>>
+StartedPlugin::start(std::shared_ptr<const Library> library, store::SecretStore *store,
+                     Logger &logger, Clock clock, std::string_view config_json,
+                     const SecretGrants &grants, CounterSink *counters) {
   const std::string name(library->name());
   const auto granted = grants.find(name);
   auto services = std::make_unique<ServiceTable>(
       name, store, logger, std::move(clock),
-      granted != grants.end() ? granted->second : std::vector<SecretGrant>{});
+      granted != grants.end() ? granted->second : std::vector<SecretGrant>{}, counters);
   auto instance = Instance::create(library, services->table(), config_json);
   if (!instance) {
     return make_error(instance.error().status, "plugin_start",

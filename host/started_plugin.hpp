@@ -22,12 +22,13 @@ public:
   // Starts an instance of `library` with a service table bound to `store` (may be null),
   // `logger` and `clock`, and its config JSON ("" for none). Its secrets are those under its
   // name (the table's `name`, by which the registry finds it and commands address it) plus
-  // what `grants` gives that name. The error (code "plugin_start") names the plugin and its
-  // file and says why it did not start.
+  // what `grants` gives that name; its counters go to `counters` (none: not kept). The error
+  // (code "plugin_start") names the plugin and its file and says why it did not start.
   static Result<std::unique_ptr<StartedPlugin>> start(std::shared_ptr<const Library> library,
                                                       store::SecretStore *store, Logger &logger,
                                                       Clock clock, std::string_view config_json,
-                                                      const SecretGrants &grants);
+                                                      const SecretGrants &grants,
+                                                      CounterSink *counters = nullptr);
   StartedPlugin(const StartedPlugin &) = delete;
   StartedPlugin &operator=(const StartedPlugin &) = delete;
 

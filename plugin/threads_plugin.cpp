@@ -123,6 +123,11 @@ Result<graph::GraphClient *> ThreadsPlugin::network() {
       host.log(to_host_level(level), message, fields);
     };
     options.log_level = from_host_level(host.log_level());
+    if (host.counts()) {
+      options.on_answer = [host](int status, std::string_view body) {
+        host.count("http_answers", graph::http_answer_labels(status, body));
+      };
+    }
     auto client = http::Client::create(std::move(options));
     if (!client) {
       return Error::make(AH_INVALID_INPUT,

@@ -14,7 +14,8 @@
  *   ah_host_services.secret_put_many (batched compare-and-set); 1.2 appended
  *   ah_host_services.log_level, pinned ah_secret_write.status to int32_t (same layout)
  *   and wrote down the rules below that 1.0 and 1.1 left unstated; secret namespaces
- *   were added to them later in 1.2 (documentation, no layout change).
+ *   were added to them later in 1.2 (documentation, no layout change); 1.3 appended
+ *   ah_host_services.count (a plugin's own counters, for the host's metrics).
  *
  * Discovery. A plugin exports exactly one function, `autohost_plugin_entry` (the name is
  *   AH_ENTRY_SYMBOL), returning a pointer to a static, immutable ah_plugin table. The host
@@ -107,7 +108,7 @@ extern "C" {
 #endif
 
 #define AH_ABI_MAJOR 1
-#define AH_ABI_MINOR 2
+#define AH_ABI_MINOR 3
 #define AH_ENTRY_SYMBOL "autohost_plugin_entry"
 
 /* The longest idempotency key (see "Idempotency keys" above). */
@@ -226,6 +227,21 @@ typedef struct ah_host_services {
    * with an older host it logs as before (every level). */
   int32_t log_level;
   uint32_t reserved_1_2; /* 0; keeps the size the same on every platform */
+
+  /* ABI 1.3. Adds `delta` to the plugin's counter `name` for the label set `labels_json`,
+   * for the host's metrics (the reference host serves them as the Prometheus counter
+   * autohost_plugin_<name>_total with a `plugin` label added). `name` and each label name
+   * are 1-64 bytes of lower-case ASCII letters, digits and '_', starting with a letter;
+   * `labels_json` is empty or a JSON object of at most 4 members whose values are strings
+   * of at most 64 bytes ("plugin" is the host's own label and may not be used). A host
+   * drops a call that breaks these rules (the reference host logs one warning per counter
+   * name) and may drop new label sets beyond a limit of its own (the reference host keeps
+   * 1000 per plugin): label values must come from a small, fixed set (an HTTP status, an
+   * error code), never from ids, names or free text. Never blocks for long; callable
+   * from any thread. NULL when the host keeps no counters (e.g. a one-off command): a
+   * plugin then skips building them. A plugin uses it only when
+   * AH_HAS_FIELD(host, ah_host_services, count) and the pointer is not NULL. */
+  void (*count)(void *host, ah_str name, ah_str labels_json, uint64_t delta);
 } ah_host_services;
 
 /* Per-call information. Lives for the duration of one invoke/run_job call. */
@@ -299,7 +315,8 @@ AH_STATIC_ASSERT(offsetof(ah_secret_write, expected_version) == 32 &&
                  "ah_secret_write keeps its 1.1 layout");
 AH_STATIC_ASSERT(offsetof(ah_host_services, now_ms) == 56 &&
                      offsetof(ah_host_services, secret_put_many) == 64 &&
-                     offsetof(ah_host_services, log_level) == 72 && sizeof(ah_host_services) == 80,
+                     offsetof(ah_host_services, log_level) == 72 &&
+                     offsetof(ah_host_services, count) == 80 && sizeof(ah_host_services) == 88,
                  "ah_host_services only grows at its end");
 AH_STATIC_ASSERT(offsetof(ah_call_context, progress) == 64 && sizeof(ah_call_context) == 80,
                  "ah_call_context keeps its 1.0 layout");

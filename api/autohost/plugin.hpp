@@ -72,6 +72,19 @@ public:
       s_->log(s_->host, level, to_ah(message), to_ah(fields_json));
   }
 
+  // Whether the host keeps the plugin's counters (ABI 1.3 `count`, not NULL): test it
+  // before building a counter's labels.
+  bool counts() const noexcept {
+    return AH_HAS_FIELD(s_, ah_host_services, count) && s_->count != nullptr;
+  }
+  // Adds `delta` to the counter `name` for `labels_json` (a JSON object of string values,
+  // or empty); see abi.h for the rules. Does nothing on a host that keeps no counters.
+  void count(std::string_view name, std::string_view labels_json = {},
+             std::uint64_t delta = 1) const {
+    if (counts())
+      s_->count(s_->host, to_ah(name), to_ah(labels_json), delta);
+  }
+
   // The secret, std::nullopt when absent, or an Error.
   Result<std::optional<Secret>> secret_get(std::string_view key) const {
     StringSink value;

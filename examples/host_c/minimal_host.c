@@ -108,7 +108,8 @@ int main(int argc, char **argv) {
                                      now_ms,
                                      secret_put_many,
                                      AH_LOG_DEBUG /* it prints every line */,
-                                     0};
+                                     0,
+                                     NULL /* count: it keeps no counters */};
   buffer out = {NULL, 0};
   ah_sink sink = {&out, append};
   ah_instance *instance = NULL;

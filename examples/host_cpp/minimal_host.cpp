@@ -63,7 +63,8 @@ int main(int argc, char **argv) {
                                   &now_ms,
                                   &secret_put_many,
                                   AH_LOG_DEBUG, // it prints every line it gets
-                                  0};
+                                  0,
+                                  nullptr}; // count: it keeps no counters
   auto instance = autohost::Instance::create(library.value(), &services, "{}");
   if (!instance) {
     std::cerr << "create failed: " << instance.error().body << "\n";

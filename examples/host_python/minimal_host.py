@@ -15,7 +15,7 @@ import threading
 import time
 
 # --- abi.h, transcribed ------------------------------------------------------------------
-ABI_MAJOR, ABI_MINOR = 1, 2
+ABI_MAJOR, ABI_MINOR = 1, 3
 VERSION_ANY = 2**64 - 1
 OK, INVALID_INPUT, NOT_FOUND, AUTH_REQUIRED, RETRY_LATER, RATE_LIMITED, CONFLICT, \
     CANCELLED, INTERNAL = range(9)
@@ -49,6 +49,7 @@ DeleteFn = C.CFUNCTYPE(C.c_int, C.c_void_p, Str, C.c_uint64, C.POINTER(Sink))
 NowFn = C.CFUNCTYPE(C.c_int64, C.c_void_p)
 PutManyFn = C.CFUNCTYPE(C.c_int, C.c_void_p, C.POINTER(SecretWrite), C.c_size_t,
                         C.POINTER(Sink))
+CountFn = C.CFUNCTYPE(None, C.c_void_p, Str, Str, C.c_uint64)
 
 
 class HostServices(C.Structure):
@@ -56,7 +57,7 @@ class HostServices(C.Structure):
                 ("log", LogFn), ("secret_get", GetFn), ("secret_put", PutFn),
                 ("secret_list", ListFn), ("secret_delete", DeleteFn), ("now_ms", NowFn),
                 ("secret_put_many", PutManyFn), ("log_level", C.c_int32),
-                ("reserved_1_2", C.c_uint32)]
+                ("reserved_1_2", C.c_uint32), ("count", CountFn)]
 
 
 class CallContext(C.Structure):
@@ -145,7 +146,8 @@ class Services:
         self.table = HostServices(
             C.sizeof(HostServices), ABI_MINOR, None, LogFn(self.log), GetFn(self.get),
             PutFn(self.put), ListFn(self.list), DeleteFn(self.delete), NowFn(self.now),
-            PutManyFn(self.put_many), log_level, 0)
+            PutManyFn(self.put_many), log_level, 0,
+            CountFn())  # NULL: this host keeps no counters
 
     def log(self, _host, level, message, fields):
         if level >= self.log_level:

@@ -202,14 +202,16 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   // Plugin files that do not load are reported and left out; the rest run.
   const auto &registry = ctx.registry();
   report_broken(registry);
-  daemon::PluginPool plugins(secrets.value(), logger, clock.value(), ctx.settings().secret_grants);
+  // Declared before the plugins, which count into it until they are destroyed.
+  daemon::Metrics metrics;
+  daemon::PluginPool plugins(secrets.value(), logger, clock.value(), ctx.settings().secret_grants,
+                             listen ? &metrics : nullptr);
   if (const int failed = start_plugins(ctx, plugins, logger); failed != exit_ok)
     return failed;
 
   daemon::RunTally tally;
   opts.tally = &tally;
   // Declared after the plugins: the server (whose pages call them) stops first.
-  daemon::Metrics metrics;
   std::unique_ptr<daemon::MetricsServer> server;
   if (listen) {
     // A loop silent for three of its longest sleeps is stuck.

@@ -21,8 +21,8 @@ void escape_label(std::string &out, std::string_view value) {
   }
 }
 
-void add(std::mutex &mutex, std::map<LabelValues, double> &counters, LabelValues labels,
-         double value) {
+void add_to(std::mutex &mutex, std::map<LabelValues, double> &counters, LabelValues labels,
+            double value) {
   std::lock_guard lock(mutex);
   counters[std::move(labels)] += value;
 }
@@ -102,17 +102,40 @@ void Histogram::render(std::string &out, std::string_view name, std::string_view
 }
 
 void Metrics::count_run(std::string_view plugin, std::string_view target, std::string_view status) {
-  add(mutex_, runs_, {std::string(plugin), std::string(target), std::string(status)}, 1);
+  add_to(mutex_, runs_, {std::string(plugin), std::string(target), std::string(status)}, 1);
 }
 
 void Metrics::count_run_error(std::string_view plugin, std::string_view code,
                               std::string_view http_status, std::string_view api_code) {
-  add(mutex_, run_errors_,
-      {std::string(plugin), std::string(code), std::string(http_status), std::string(api_code)}, 1);
+  add_to(mutex_, run_errors_,
+         {std::string(plugin), std::string(code), std::string(http_status), std::string(api_code)},
+         1);
 }
 
 void Metrics::count_job_report(std::string_view job, std::string_view field, std::int64_t value) {
-  add(mutex_, job_report_, {std::string(job), std::string(field)}, static_cast<double>(value));
+  add_to(mutex_, job_report_, {std::string(job), std::string(field)}, static_cast<double>(value));
+}
+
+void Metrics::add(std::string_view plugin, std::string_view name, const host::CounterLabels &labels,
+                  std::uint64_t delta) {
+  std::lock_guard lock(mutex_);
+  auto family = plugin_counts_.find(name);
+  if (family == plugin_counts_.end())
+    family = plugin_counts_.emplace(std::string(name), PluginSeries{}).first;
+  std::pair<std::string, host::CounterLabels> key{std::string(plugin), labels};
+  if (auto series = family->second.find(key); series != family->second.end()) {
+    series->second += static_cast<double>(delta);
+    return;
+  }
+  auto kept = plugin_series_.find(plugin);
+  if (kept == plugin_series_.end())
+    kept = plugin_series_.emplace(std::string(plugin), 0).first;
+  if (kept->second >= max_plugin_series) {
+    plugin_dropped_[{std::string(plugin)}] += 1;
+    return;
+  }
+  ++kept->second;
+  family->second.emplace(std::move(key), static_cast<double>(delta));
 }
 
 void Metrics::observe_lateness(double seconds) {
@@ -158,8 +181,34 @@ std::string Metrics::render(std::string_view extra) const {
                 "seconds one call to the schedule store took, by operation");
   for (const auto &[op, histogram] : store_)
     histogram.render(out, "autohost_store_latency_seconds", label_text({"op"}, {op}));
+  render_plugin_counters(out);
   out.append(extra);
   return out;
+}
+
+void Metrics::render_plugin_counters(std::string &out) const {
+  for (const auto &[name, series] : plugin_counts_) {
+    const std::string family = "autohost_plugin_" + name + "_total";
+    family_header(out, family, "counter",
+                  "counted by plugins (ABI count '" + name + "'), by plugin and its labels");
+    for (const auto &[key, value] : series) {
+      out.append(family).append("{plugin=\"");
+      escape_label(out, key.first);
+      out += '"';
+      for (const auto &[label, text] : key.second) {
+        out.append(",").append(label).append("=\"");
+        escape_label(out, text);
+        out += '"';
+      }
+      out.append("} ").append(sample_value(value)) += '\n';
+    }
+  }
+  if (!plugin_dropped_.empty()) {
+    render_counters(out, "autohost_plugin_counts_dropped_total",
+                    "plugin counts not kept: the plugin had " + std::to_string(max_plugin_series) +
+                        " label sets already",
+                    {"plugin"}, plugin_dropped_);
+  }
 }
 
 } // namespace autohost::daemon

@@ -2,6 +2,8 @@
 // and workers update, rendered as Prometheus text (exposition format 0.0.4).
 #pragma once
 
+#include "plugin_counters.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -32,9 +34,16 @@ private:
   double sum_ = 0;
 };
 
-// Thread-safe: workers, the loop and the metrics server's thread use one instance.
-class Metrics {
+// Thread-safe: workers, the loop, plugins' threads and the metrics server's thread use one
+// instance.
+class Metrics : public host::CounterSink {
 public:
+  // A plugin's own counter (ABI 1.3 `count`), served as autohost_plugin_<name>_total. A
+  // plugin's label sets beyond `max_plugin_series` are not kept but counted as dropped.
+  void add(std::string_view plugin, std::string_view name, const host::CounterLabels &labels,
+           std::uint64_t delta) override;
+  static constexpr std::size_t max_plugin_series = 1000;
+
   // A run that ended with `status` (succeeded, failed, needs_attention, retry, released,
   // unrecorded, dropped); `target` is "plugin.action" or "plugin.job".
   void count_run(std::string_view plugin, std::string_view target, std::string_view status);
@@ -63,11 +72,17 @@ public:
   std::string render(std::string_view extra = {}) const;
 
 private:
+  void render_plugin_counters(std::string &out) const; // holds mutex_
   using Counters = std::map<LabelValues, double>;
   mutable std::mutex mutex_;
   Counters runs_, run_errors_, job_report_;
   Histogram lateness_{{0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600}};
   std::map<std::string, Histogram, std::less<>> store_;
+  // Plugins' counters by name, then by plugin and labels; label sets kept per plugin.
+  using PluginSeries = std::map<std::pair<std::string, host::CounterLabels>, double>;
+  std::map<std::string, PluginSeries, std::less<>> plugin_counts_;
+  std::map<std::string, std::size_t, std::less<>> plugin_series_;
+  Counters plugin_dropped_;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> ready_{false};
   std::atomic<bool> store_ok_{true};

@@ -6,7 +6,7 @@ namespace autohost::daemon {
 Result<Done> PluginPool::start(std::shared_ptr<const Library> library,
                                std::string_view config_json) {
   AH_TRY_DECLARE(started, host::StartedPlugin::start(std::move(library), secrets_, logger_, clock_,
-                                                     config_json, grants_));
+                                                     config_json, grants_, counters_));
   started_.push_back(std::move(started));
   return Done{};
 }

@@ -18,10 +18,12 @@ namespace autohost::daemon {
 
 class PluginPool {
 public:
-  // `grants`: what each plugin may use of the store beyond its own namespace.
+  // `grants`: what each plugin may use of the store beyond its own namespace; `counters`
+  // (may be null) receives the plugins' own counters and must outlive the pool.
   PluginPool(store::SecretStore *secrets, host::Logger &logger, host::Clock clock,
-             host::SecretGrants grants)
-      : secrets_(secrets), logger_(logger), clock_(std::move(clock)), grants_(std::move(grants)) {}
+             host::SecretGrants grants, host::CounterSink *counters = nullptr)
+      : secrets_(secrets), logger_(logger), clock_(std::move(clock)), grants_(std::move(grants)),
+        counters_(counters) {}
   PluginPool(const PluginPool &) = delete;
   PluginPool &operator=(const PluginPool &) = delete;
 
@@ -38,6 +40,7 @@ private:
   host::Logger &logger_;
   host::Clock clock_;
   host::SecretGrants grants_;
+  host::CounterSink *counters_;
   std::vector<std::unique_ptr<host::StartedPlugin>> started_;
 };
 

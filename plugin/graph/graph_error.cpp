@@ -166,6 +166,16 @@ std::optional<GraphError> parse_error(int http_status, std::string_view body) {
   return e;
 }
 
+std::string http_answer_labels(int http_status, std::string_view body) {
+  std::string api_code;
+  if (http_status < 200 || http_status >= 300) {
+    if (auto e = parse_error(http_status, body); e && e->code)
+      api_code = std::to_string(*e->code);
+  }
+  const json::object labels{{"http_status", std::to_string(http_status)}, {"api_code", api_code}};
+  return json::serialize(labels);
+}
+
 Verdict classify(const GraphError &e, Operation operation) {
   const long long code = e.code.value_or(-1);
   const long long sub = e.subcode.value_or(0);

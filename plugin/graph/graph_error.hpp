@@ -30,6 +30,10 @@ struct GraphError {
 // response without an envelope gives nullopt.
 std::optional<GraphError> parse_error(int http_status, std::string_view body);
 
+// The labels of the host counter "http_answers" (ABI 1.3 count) for one answer, as JSON:
+// the HTTP status and, for an error envelope with a code, that code ("" otherwise).
+std::string http_answer_labels(int http_status, std::string_view body);
+
 // What the request was, because the same code means different things in different places
 // (24/4279009 is "not ready yet" only when publishing).
 enum class Operation { read, create_container, publish, manage, token };

@@ -546,6 +546,8 @@ net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
     Outcome<Response> outcome = co_await this->attempt(p, control);
     std::optional<milliseconds> wait;
     if (outcome.has_value()) {
+      if (options.on_answer)
+        options.on_answer(outcome->status, outcome->body);
       wait = retry_wait(p, *outcome, attempt, state);
       if (!wait) {
         co_return answered(p, std::move(*outcome), attempt);

@@ -18,6 +18,9 @@ enum class LogLevel { debug, info, warn, error };
 using LogSink =
     std::function<void(LogLevel level, std::string_view message, std::string_view fields_json)>;
 
+// Receives each HTTP answer the client reads, for counting (see ClientOptions::on_answer).
+using AnswerSink = std::function<void(int status, std::string_view body)>;
+
 // Retries apply to idempotent requests only. Retried: connect failures, resets, truncated
 // responses, connect/read timeouts, and the statuses 429, 500, 502, 503 and 504.
 struct RetryPolicy {
@@ -79,6 +82,9 @@ struct ClientOptions {
 
   // Optional; without it the layer is silent.
   LogSink log;
+  // Optional: sees every answer (status and body), each attempt's, including answers that
+  // are then retried. Called on the io thread: it must be quick and must not call the client.
+  AnswerSink on_answer;
   // The lowest level `log` wants (the host's, ABI 1.2): lines below it are never built.
   LogLevel log_level = LogLevel::debug;
 };

@@ -1,6 +1,7 @@
 // `autohost run --metrics` against the sandbox, on SQLite and on PostgreSQL: /metrics
 // scraped with curl passes `promtool check metrics` and counts what the test made the
-// daemon do (a published post, a post the API refused, a token refresh); /healthz, also
+// daemon do (a published post, a post the API refused, a token refresh, the plugin's HTTP
+// answers); /healthz, also
 // while the PostgreSQL server is down and after it is back; the
 // request and connection bounds; bad ADDR:PORT values.
 #define BOOST_TEST_MODULE metrics
@@ -149,9 +150,11 @@ BOOST_DATA_TEST_CASE(metrics_count_what_the_daemon_did, bdata::make(store_kinds(
   BOOST_TEST(std::fabs(before - (token_life_days - token_age_days)) < 0.1, text);
   BOOST_TEST(sample(text, R"(autohost_token_status_errors{plugin="threads"})") == 0);
 
-  // A post the API refuses (a permission it lacks), one it publishes, and a refresh.
+  // A post the API refuses (a permission it lacks), one it publishes (its container's status
+  // read once answered 503 and retried), and a refresh.
   sbx::add_fault(sandbox(), R"({"group":"create","mode":"graph_error","http_status":403,
     "code":10,"message":"Application does not have permission for this action","count":1})");
+  sbx::add_fault(sandbox(), R"({"group":"status","mode":"http_503","count":1})");
   s.add_post("refused");
   BOOST_TEST_REQUIRE(eventually([&] { return s.run_ended("refused", "needs_attention"); }, 60s),
                      s.daemon->log());
@@ -171,6 +174,13 @@ BOOST_DATA_TEST_CASE(metrics_count_what_the_daemon_did, bdata::make(store_kinds(
   const std::regex refused(
       R"re(autohost_run_errors_total\{plugin="threads",code="[a-z_]+",http_status="403",api_code="10"\} 1\n)re");
   BOOST_TEST(std::regex_search(text, refused), text);
+  // Every HTTP answer the plugin read, by status and API error code (ABI 1.3 count): the
+  // refusal, the 503 that was retried, and the answers that succeeded.
+  const std::string answers = R"(autohost_plugin_http_answers_total{plugin="threads",api_code=)";
+  BOOST_TEST(sample(text, answers + R"("10",http_status="403"})") == 1, text);
+  BOOST_TEST(sample(text, answers + R"("2",http_status="503"})") == 1, text);
+  // Create, status, publish and the permalink read for the post, one refresh: 5 at least.
+  BOOST_TEST(sample(text, answers + R"("",http_status="200"})") >= 5, text);
   const std::string job = R"(autohost_job_report_total{job="threads.refresh_tokens",field=)";
   BOOST_TEST(sample(text, job + R"("refreshed"})") == 1, text);
   BOOST_TEST(sample(text, job + R"("failed"})") == 0, text);

@@ -26,6 +26,7 @@ HOST_ROOT_FILES = {
     "errors": "base", "log": "base", "process_guard": "base",
     "capabilities": "plugins", "plugin_errors": "plugins", "plugin_registry": "plugins",
     "plugin_trust": "plugins",
+    "plugin_counters": "plugins",
     "secret_scope": "plugins",
     "services": "plugins",
     "started_plugin": "plugins",

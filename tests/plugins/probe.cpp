@@ -100,6 +100,14 @@ public:
       host_.log(AH_LOG_DEBUG, "probe debug line");
       return json::serialize(json::object{{"logs_debug", wanted}});
     }
+    if (action == "count") {
+      // A counter as a plugin keeps one (ABI 1.3 count); "labels" is passed as given.
+      const bool kept = host_.counts();
+      const std::string labels = in.contains("labels") ? str(in, "labels") : std::string();
+      const auto delta = in.contains("delta") ? in.at("delta").to_number<std::uint64_t>() : 1;
+      host_.count(str(in, "name"), labels, delta);
+      return json::serialize(json::object{{"counts", kept}});
+    }
     if (action == "secret_get") {
       auto got = host_.secret_get(str(in, "key"));
       if (!got)

@@ -1,6 +1,7 @@
 // The host-services table as a plugin sees it: secrets with compare-and-set (one at a time
-// and batched, ABI 1.1) through the ABI, logging and its level (ABI 1.2), the clock,
-// cancellation, and the conformance plugin's checks of every rule in abi.h.
+// and batched, ABI 1.1) through the ABI, logging and its level (ABI 1.2), the plugin's
+// counters (ABI 1.3), the clock, cancellation, and the conformance plugin's checks of every
+// rule in abi.h.
 #define BOOST_TEST_MODULE services
 #include <boost/test/unit_test.hpp>
 
@@ -21,7 +22,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 using namespace autohost;
 using autohost::test::required_env;
@@ -278,7 +281,7 @@ struct QuietHost : Fixture {
 } // namespace
 
 BOOST_FIXTURE_TEST_CASE(the_table_carries_the_hosts_log_level_as_abi_1_2, QuietHost) {
-  BOOST_TEST(services->table()->abi_minor == 2u);
+  BOOST_TEST(services->table()->abi_minor == 3u);
   BOOST_TEST(services->table()->log_level == AH_LOG_DEBUG);
   BOOST_TEST(warn_services.table()->log_level == AH_LOG_WARN);
 }
@@ -330,4 +333,104 @@ BOOST_AUTO_TEST_CASE(wipe_zeroes_the_whole_buffer_it_keeps) {
   for (std::size_t i = 0; i < capacity; ++i)
     nonzero += buffer[i] != 0 ? 1 : 0;
   BOOST_TEST(nonzero == 0u);
+}
+
+namespace {
+
+// Every count the host passes on, as "plugin name label=value,... +delta" lines.
+struct RecordedCounts : host::CounterSink {
+  std::mutex mutex;
+  std::vector<std::string> seen;
+  void add(std::string_view plugin, std::string_view name, const host::CounterLabels &labels,
+           std::uint64_t delta) override {
+    std::string line = std::string(plugin) + " " + std::string(name) + " ";
+    for (const auto &[k, v] : labels)
+      line += k + "=" + v + ",";
+    line += "+" + std::to_string(delta);
+    const std::lock_guard lock(mutex);
+    seen.push_back(line);
+  }
+};
+
+struct CountingHost : Fixture {
+  RecordedCounts counts;
+  host::ServiceTable counting{"probe", store.get(), logger, [] { return std::int64_t{42}; },
+                              {},      &counts};
+  std::unique_ptr<Instance> counter;
+  CountingHost() {
+    auto i = Instance::create(lib, counting.table());
+    BOOST_REQUIRE(i);
+    counter = std::make_unique<Instance>(std::move(i).value());
+  }
+  // The probe's answer to count with `input`.
+  std::string count(const std::string &input) {
+    auto r = counter->invoke("count", input);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().body));
+    return r.value();
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_plugins_counts_reach_the_hosts_sink_with_sorted_labels, CountingHost) {
+  BOOST_TEST(
+      count(R"({"name":"http_answers","labels":"{\"http_status\":\"200\",\"api_code\":\"\"}"})") ==
+      R"({"counts":true})");
+  BOOST_TEST(count(R"({"name":"retries","delta":5})") == R"({"counts":true})");
+  BOOST_TEST(counts.seen ==
+                 (std::vector<std::string>{"probe http_answers api_code=,http_status=200,+1",
+                                           "probe retries +5"}),
+             boost::test_tools::per_element());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_count_that_breaks_the_rules_is_dropped_with_one_warning, CountingHost) {
+  const std::vector<std::string> bad = {
+      R"({"name":"Upper"})",
+      R"({"name":"1st"})",
+      R"({"name":""})",
+      R"({"name":")" + std::string(65, 'a') + R"("})",
+      R"({"name":"not_object","labels":"[1]"})",
+      R"({"name":"not_json","labels":"{"})",
+      R"({"name":"number_value","labels":"{\"a\":1}"})",
+      R"({"name":"host_label","labels":"{\"plugin\":\"other\"}"})",
+      R"({"name":"bad_label","labels":"{\"A-b\":\"x\"}"})",
+      R"({"name":"long_value","labels":"{\"a\":\")" + std::string(65, 'x') + R"(\"}"})",
+      R"({"name":"five_labels","labels":"{\"a\":\"1\",\"b\":\"1\",\"c\":\"1\",\"d\":\"1\",\"e\":\"1\"}"})",
+  };
+  for (const auto &input : bad)
+    count(input);
+  count(R"({"name":"not_json","labels":"{"})"); // the same name again: no second warning
+  BOOST_TEST(counts.seen.empty());
+  const std::string text = log_text();
+  std::size_t warnings = 0;
+  for (std::size_t at = 0;
+       (at = text.find("a plugin's counter was dropped", at)) != std::string::npos; ++at)
+    ++warnings;
+  BOOST_TEST(warnings == bad.size(), text);
+  BOOST_TEST(contains(text, "counter 'not_json': the labels are not a JSON object"), text);
+  BOOST_TEST(contains(text, "counter 'host_label': the label 'plugin' is the host's own"), text);
+  BOOST_TEST(contains(text, "counter 'five_labels': more than 4 labels"), text);
+  BOOST_TEST(contains(text, "counter 'long_value': label 'a' is longer than 64 bytes"), text);
+  // A value at the limits is kept.
+  count(R"({"name":")" + std::string(64, 'a') + R"(","labels":"{\"a\":\")" + std::string(64, 'x') +
+        R"(\"}"})");
+  BOOST_TEST(counts.seen.size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(without_a_sink_or_on_an_abi_1_2_table_a_plugin_keeps_no_counts,
+                        CountingHost) {
+  // No sink: the table's count is NULL, and the plugin sees that.
+  BOOST_TEST(services->table()->count == nullptr);
+  auto r = probe->invoke("count", R"({"name":"x"})");
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r.value() == R"({"counts":false})");
+  // A sink, but a table whose size says the host predates 1.3: the field is not read.
+  ah_host_services old = *counting.table();
+  old.struct_size = offsetof(ah_host_services, count);
+  auto inst = Instance::create(lib, &old);
+  BOOST_REQUIRE(inst);
+  auto answer = inst.value().invoke("count", R"({"name":"x"})");
+  BOOST_REQUIRE(answer);
+  BOOST_TEST(answer.value() == R"({"counts":false})");
+  BOOST_TEST(counts.seen.empty());
 }
