@@ -8,7 +8,7 @@ packages=(
   libboost-program-options1.81-dev libboost-filesystem1.81-dev
   libssl-dev libsqlite3-dev libsodium-dev libhowardhinnant-date-dev tzdata
   libpq-dev postgresql-15 openssl iproute2
-  help2man prometheus
+  help2man prometheus zsh
   libsystemd-dev systemd
   "$@"
 )

@@ -64,6 +64,7 @@ in_root() { timeout 60 chroot "$chroot_dir" "$@"; }
 plugindir=$(in_root pkg-config --variable=plugindir autohost)
 for f in /usr/bin/autohost "$plugindir/threads.so" /usr/include/autohost/abi.h \
   /usr/include/autohost/host.hpp /usr/share/bash-completion/completions/autohost \
+  /usr/share/zsh/vendor-completions/_autohost \
   /usr/share/doc/autohost/copyright /lib/systemd/system/autohost.service \
   /usr/lib/sysusers.d/autohost.conf; do
   [ -f "$chroot_dir$f" ] || fail "$f is not installed"
