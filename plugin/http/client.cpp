@@ -31,6 +31,8 @@
 #include <mutex>
 #include <random>
 #include <thread>
+
+#include <pthread.h>
 #include <unordered_set>
 
 namespace threads::http {
@@ -218,7 +220,8 @@ struct Client::Impl {
   // drives while it waits for its own result, which saves two thread hand-offs per request;
   // other callers wait, and one of them takes over when the driver's request is done. The
   // standby thread drives while a bulk call is active (its caller is busy delivering
-  // results) and, when nobody else does, every idle_tick to run expired timers.
+  // results) and, when nobody else does, when the pool's idle-connection sweep comes due;
+  // with no idle connection it sleeps until a call leaves one, so an idle client never wakes.
   void enter() {
     const std::lock_guard lock(drive_mutex);
     ++callers;
@@ -251,6 +254,9 @@ struct Client::Impl {
   void drive_until(const Completion &completion) noexcept;
   void standby() noexcept;
   void run_handlers(bool block) noexcept;
+  // The standby thread's sleep while it has nothing to drive; true when the pool's sweep
+  // came due (run what is due), false when woken. Called with drive_mutex held.
+  bool standby_wait(std::unique_lock<std::mutex> &lock);
 
   // Never fails by exception once started: everything becomes an Error.
   net::awaitable<Result<Response>> run(Request request);
@@ -302,7 +308,9 @@ struct Client::Impl {
   int callers = 0;     // threads inside send() or send_all()
   int waiting = 0;     // callers waiting for the driver to hand over
   int bulk_active = 0; // send_all() calls whose requests are still running
-  static constexpr milliseconds idle_tick{1000};
+  // The standby thread sleeps without a deadline (nothing in the pool needs a timer), so a
+  // driver that leaves idle connections behind must wake it to wait for their expiry.
+  bool standby_unbounded = false;
   std::thread thread; // last: it starts once everything it uses exists
 };
 
@@ -670,18 +678,32 @@ void Client::Impl::drive_until(const Completion &completion) noexcept {
     if (waiting > 0) {
       drive_cv.notify_all();
     }
-    if (bulk_active > 0 || stopping) {
+    if (bulk_active > 0 || stopping || standby_unbounded) {
       standby_cv.notify_all();
     }
   }
 }
 
+bool Client::Impl::standby_wait(std::unique_lock<std::mutex> &lock) {
+  // The pool is read only while nobody drives: its state belongs to the driving thread.
+  const std::optional<Clock::time_point> due = driving ? std::nullopt : pool.sweep_due();
+  if (!due) {
+    standby_unbounded = true;
+    standby_cv.wait(lock);
+    standby_unbounded = false;
+    return false;
+  }
+  return standby_cv.wait_until(lock, *due) == std::cv_status::timeout;
+}
+
 void Client::Impl::standby() noexcept {
+  // Named for `top -H` and /proc/PID/task/*/comm (the tests find it by this name).
+  pthread_setname_np(pthread_self(), standby_thread_name);
   std::unique_lock lock(drive_mutex);
   bool tick = false;
   while (!(stopping && callers == 0 && !driving)) {
     if (driving || (bulk_active == 0 && !tick)) {
-      tick = standby_cv.wait_for(lock, idle_tick) == std::cv_status::timeout;
+      tick = standby_wait(lock);
       continue;
     }
     driving = true;

@@ -15,6 +15,9 @@
 
 namespace threads::http {
 
+// The name of a client's standby thread (at most 15 characters, as Linux allows).
+inline constexpr const char *standby_thread_name = "threads-http";
+
 // Counters since the client was created, for logs and tests.
 struct ClientStats {
   std::uint64_t connections_opened = 0;

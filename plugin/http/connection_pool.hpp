@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -63,6 +64,12 @@ public:
 
   // Closes idle connections; connections in use are closed when their lease ends.
   void close_all() noexcept;
+
+  // When the timer that closes expired idle connections fires; nullopt while no idle
+  // connection waits for it, so nothing in the pool needs the io driven until a request.
+  std::optional<Clock::time_point> sweep_due() const noexcept {
+    return sweep_armed_ ? std::optional<Clock::time_point>(sweep_timer_.expiry()) : std::nullopt;
+  }
 
 private:
   struct Waiter {

@@ -914,6 +914,46 @@ BOOST_AUTO_TEST_CASE(destroying_a_client_with_idle_connections_is_prompt) {
   BOOST_TEST(ms_since(started) < 5000); // generous: only hangs must fail
 }
 
+// Voluntary plus involuntary context switches of this process's thread named `name`;
+// -1 when there is none.
+long long switches_of_thread(const std::string &name) {
+  for (const auto &task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string seen;
+    std::getline(comm, seen);
+    if (seen != name)
+      continue;
+    std::ifstream status(task.path() / "status");
+    long long total = 0;
+    for (std::string line; std::getline(status, line);) {
+      if (line.find("ctxt_switches:") != std::string::npos)
+        total += std::stoll(line.substr(line.find(':') + 1));
+    }
+    return total;
+  }
+  return -1;
+}
+
+BOOST_AUTO_TEST_CASE(an_idle_client_closes_its_idle_connection_then_never_wakes) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  ClientOptions options = test_options();
+  options.idle_timeout = 300ms;
+  Client client = make_client(options);
+  BOOST_TEST(expect_response(client.send(get(server.url("/x")))).status == 200);
+  // The standby thread wakes when the idle connection expires and closes it...
+  std::this_thread::sleep_for(1s);
+  const long long before = switches_of_thread(standby_thread_name);
+  BOOST_TEST_REQUIRE(before >= 0);
+  // ...and then sleeps until a request comes: no timer ticks while nothing is open.
+  std::this_thread::sleep_for(1500ms);
+  BOOST_TEST(switches_of_thread(standby_thread_name) == before);
+  // The first connection was closed by then: the next request opens another.
+  BOOST_TEST(expect_response(client.send(get(server.url("/y")))).status == 200);
+  BOOST_TEST(client.stats().connections_opened == 2U);
+  BOOST_TEST(client.stats().connections_reused == 0U);
+  BOOST_TEST(server.connections() == 2U);
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_send_from_several_threads) {
   TestServer server(tls_server(), [](const auto &r) { return Reply::ok(r.target); });
   Client client = make_client();
