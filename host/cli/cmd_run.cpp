@@ -214,7 +214,7 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   // Declared after the plugins: the server (whose pages call them) stops first.
   std::unique_ptr<daemon::MetricsServer> server;
   if (listen) {
-    // A loop silent for three of its longest sleeps is stuck.
+    // A loop three of its longest unwatched sleeps (3 min) past its planned turn is stuck.
     auto started = daemon::MetricsServer::start(
         *listen, daemon::metrics_pages(metrics, plugins, clock.value(), 3 * opts.max_sleep));
     if (!started)

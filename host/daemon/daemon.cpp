@@ -137,6 +137,8 @@ DaemonEnd Loop::run() {
     const milliseconds sleep = sleep_time(!claimed);
     notify_.status(service_status(active_.size(), next_wake_));
     end_turn();
+    if (options_.metrics != nullptr)
+      options_.metrics->loop_sleeps_until(clock_() + sleep.count());
     if (active_.empty() && sleep >= options_.idle_after)
       release_memory();
     wait(sleep, seen);

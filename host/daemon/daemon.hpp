@@ -27,7 +27,12 @@ struct DaemonOptions {
   // After SIGTERM/SIGINT, running calls get this long to reach a checkpoint; then the
   // daemon exits anyway and leaves them to be resumed when their lease runs out.
   std::chrono::seconds grace{10};
-  std::chrono::seconds max_sleep{60}; // the longest sleep without looking at the store
+  // The longest sleep without looking at the store where a change could go unnoticed (a
+  // PostgreSQL store, whose LISTEN connection can drop silently, or no inotify).
+  std::chrono::seconds max_sleep{60};
+  // The longest sleep where every change wakes the daemon (a SQLite store under inotify): it
+  // sleeps until the next due time, a lease renewal or housekeeping, this at most.
+  std::chrono::seconds watched_max_sleep{std::chrono::hours(24)};
   // A sleep at least this long with no run in flight is idling: the loop first gives back
   // the memory its turn used (a busy daemon keeps its page cache between close turns).
   std::chrono::milliseconds idle_after{1000};

@@ -6,6 +6,7 @@
 #include "daemon/run_worker.hpp"
 #include "daemon/service_notify.hpp"
 #include "daemon/wake_source.hpp"
+#include "daemon/wall_timer.hpp"
 
 #include <boost/json.hpp>
 
@@ -89,6 +90,7 @@ private:
   StopSignal &stop_;
   DaemonOptions options_;
   std::unique_ptr<WakeSource> wake_;
+  WallTimer sleep_end_; // a sleep's end on the wall clock (suspend and clock steps included)
   EventFd done_;
   Handoff handoff_;
   std::string worker_;

@@ -22,7 +22,12 @@ void Loop::reload() {
 }
 
 milliseconds Loop::sleep_time(bool claimed_nothing) {
-  milliseconds timeout = options_.max_sleep;
+  milliseconds timeout =
+      wake_->sees_every_change() ? options_.watched_max_sleep : options_.max_sleep;
+  if (options_.housekeeping) {
+    timeout = std::min(timeout, std::chrono::duration_cast<milliseconds>(
+                                    next_housekeeping_ - std::chrono::steady_clock::now()));
+  }
   if (static_cast<int>(active_.size()) < options_.workers) {
     auto wake = store_.next_wake();
     if (!wake) {
@@ -57,6 +62,8 @@ std::int64_t Loop::generation() {
 
 void Loop::wait(milliseconds timeout, std::int64_t seen) {
   const SteadyTime until = std::chrono::steady_clock::now() + timeout;
+  if (timeout.count() > 0)
+    sleep_end_.arm(timeout);
   while (true) {
     const auto left =
         std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
@@ -67,17 +74,27 @@ void Loop::wait(milliseconds timeout, std::int64_t seen) {
     milliseconds slice = due ? std::min(left, *due) : left;
     if (const auto ping = notify_.watchdog_every())
       slice = std::min(slice, *ping); // the watchdog hears from the loop even while it sleeps
+    // The wall-clock timer ends a sleep nothing else bounds; poll()'s own timeout (monotonic,
+    // and stopped during a suspend) only where the timer is missing or a turn is due sooner.
+    const bool bounded = due || notify_.watchdog_every() || sleep_end_.fd() < 0;
+    const int poll_ms =
+        bounded ? static_cast<int>(std::min<std::int64_t>(slice.count(), 3'600'000)) : -1;
     // poll() skips a negative descriptor: no reload watched, no wake source.
-    pollfd fds[4] = {{stop_.fd(), POLLIN, 0},
+    pollfd fds[5] = {{stop_.fd(), POLLIN, 0},
                      {done_.fd(), POLLIN, 0},
                      {stop_.reload_fd(), POLLIN, 0},
-                     {wake_->fd(), POLLIN, 0}};
-    const int n = poll(fds, 4, static_cast<int>(std::min<std::int64_t>(slice.count(), 3'600'000)));
+                     {wake_->fd(), POLLIN, 0},
+                     {sleep_end_.fd(), POLLIN, 0}};
+    const int n = poll(fds, 5, poll_ms);
     notify_.keep_alive();
     if (n < 0)
       continue; // EINTR
     if (fds[0].revents != 0 || fds[1].revents != 0 || fds[2].revents != 0)
       return;
+    if (fds[4].revents != 0) {
+      sleep_end_.drain(); // the sleep's end, or a clock change: look again now
+      return;
+    }
     const bool readable = n > 0 && wake_->fd() >= 0 && fds[3].revents != 0;
     if ((readable || (due && n == 0 && *due <= slice)) && wake_->drain()) {
       if (generation() != seen)

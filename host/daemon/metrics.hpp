@@ -63,10 +63,13 @@ public:
   void set_ready() { ready_.store(true); }
   void set_store_reachable(bool ok) { store_ok_.store(ok); }
   void loop_turned(std::int64_t unix_ms) { last_loop_ms_.store(unix_ms); }
+  // When the loop means to turn next (the end of the sleep it starts), for /healthz.
+  void loop_sleeps_until(std::int64_t unix_ms) { next_loop_ms_.store(unix_ms); }
 
   bool ready() const { return ready_.load(); }
   bool store_reachable() const { return store_ok_.load(); }
   std::int64_t last_loop_ms() const { return last_loop_ms_.load(); }
+  std::int64_t next_loop_ms() const { return next_loop_ms_.load(); }
 
   // Every family in Prometheus text; `extra` (already rendered families) goes at the end.
   std::string render(std::string_view extra = {}) const;
@@ -87,6 +90,7 @@ private:
   std::atomic<bool> ready_{false};
   std::atomic<bool> store_ok_{true};
   std::atomic<std::int64_t> last_loop_ms_{0};
+  std::atomic<std::int64_t> next_loop_ms_{0};
 };
 
 // Calls `call` (a store call) and observes how long it took as `op` when `metrics` is set.

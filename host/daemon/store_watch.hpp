@@ -21,6 +21,7 @@ public:
   // to checking the generation every few seconds).
   int fd() const noexcept override { return fd_; }
   std::string problem() const override { return problem_; }
+  bool sees_every_change() const noexcept override { return fd_ >= 0; }
   // Reads every pending event; true when one concerned the store's files.
   bool drain() override;
 

@@ -25,6 +25,10 @@ public:
   // How long the daemon may sleep before it must call drain() even if fd() stays quiet;
   // nullopt: no limit.
   virtual std::optional<std::chrono::milliseconds> due_in() const { return std::nullopt; }
+  // True when fd() turns readable on every change to the store, so the daemon need not look
+  // at the store by itself between due times (inotify on a local SQLite file; not a LISTEN
+  // connection, which can drop without a sign).
+  virtual bool sees_every_change() const noexcept { return false; }
   // Why changes are noticed by polling only; "" when they are not.
   virtual std::string problem() const = 0;
   // The store's clock minus the host's (`host_now_ms`, ms since the epoch) for a store that
