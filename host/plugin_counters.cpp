@@ -12,12 +12,12 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t max_name = 64;
+constexpr std::size_t max_counter_name = 64;
 constexpr std::size_t max_labels = 4;
 constexpr std::size_t max_value = 64;
 
 bool good_name(std::string_view name) {
-  if (name.empty() || name.size() > max_name || name.front() < 'a' || name.front() > 'z')
+  if (name.empty() || name.size() > max_counter_name || name.front() < 'a' || name.front() > 'z')
     return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -26,7 +26,7 @@ bool good_name(std::string_view name) {
 
 Error bad(std::string_view name, const std::string &why) {
   return make_error(AH_INVALID_INPUT, "bad_counter",
-                    "counter '" + std::string(name.substr(0, max_name)) + "': " + why);
+                    "counter '" + std::string(name.substr(0, max_counter_name)) + "': " + why);
 }
 
 } // namespace

@@ -10,7 +10,7 @@ namespace autohost::host {
 
 namespace {
 
-constexpr std::size_t max_name = 64;
+constexpr std::size_t max_namespace_name = 64;
 constexpr std::string_view read_suffix = ":read";
 
 bool name_char(char c) {
@@ -49,8 +49,8 @@ std::string space_problem(std::string_view space) {
 } // namespace
 
 std::string namespace_name_problem(std::string_view name) {
-  if (name.empty() || name.size() > max_name)
-    return "a namespace is 1-" + std::to_string(max_name) + " characters";
+  if (name.empty() || name.size() > max_namespace_name)
+    return "a namespace is 1-" + std::to_string(max_namespace_name) + " characters";
   if (!std::all_of(name.begin(), name.end(), name_char))
     return "'" + std::string(name) + "' may hold only A-Z a-z 0-9 _ -";
   return {};

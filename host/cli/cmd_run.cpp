@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::string_view synopsis =
+constexpr std::string_view run_synopsis =
     "run [--once [--fail-on-attention]] [--workers N] [--lease D] [--job-jitter D] [--grace D]\n"
     "    [--max-attempts N] [--metrics [ADDR:]PORT]\n\n"
     "Runs the schedules: sleeps until the next run is due (or another process changes the\n"
@@ -150,7 +150,7 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
       "metrics", po::value<std::string>(),
       "serve /metrics and /healthz on [ADDR:]PORT (default address 127.0.0.1)");
   int exit = exit_ok;
-  auto vm = parse_command_args("run", synopsis, args, options, {}, exit);
+  auto vm = parse_command_args("run", run_synopsis, args, options, {}, exit);
   if (!vm)
     return exit;
 

@@ -17,7 +17,7 @@ using namespace autohost::scheduler;
 
 namespace {
 
-constexpr std::string_view synopsis =
+constexpr std::string_view runs_synopsis =
     "runs [RUN_ID] [--schedule ID] [--status STATUS] [--limit N] [--json]\n"
     "       runs retry RUN_ID | runs prune --older-than DURATION\n\n"
     "Lists runs newest first (one run in full when RUN_ID is given). STATUS is pending,\n"
@@ -59,7 +59,7 @@ int run_runs(Context &ctx, const std::vector<std::string> &args) {
   po::positional_options_description pos;
   pos.add("run", 1);
   int exit = exit_ok;
-  auto vm = parse_command_args("runs", synopsis, args, options, pos, exit);
+  auto vm = parse_command_args("runs", runs_synopsis, args, options, pos, exit);
   if (!vm)
     return exit;
   RunFilter filter;

@@ -19,7 +19,7 @@ int run_schedule_edit(Context &ctx, const std::vector<std::string> &args);
 
 namespace {
 
-constexpr std::string_view overview =
+constexpr std::string_view schedule_overview =
     "usage: autohost schedule SUBCOMMAND ...\n\n"
     "subcommands:\n"
     "  add PLUGIN.ACTION|PLUGIN.JOB (--at TIME | --every DURATION | --cron EXPR) [--tz ZONE] ...\n"
@@ -33,11 +33,6 @@ constexpr std::string_view overview =
     "  resume ID         start again from its next occurrence\n"
     "  import FILE       add or update the entries of a posting calendar (idempotent)\n\n"
     "`autohost schedule SUBCOMMAND --help` describes a subcommand.\n";
-
-int print_json(const json::value &v) {
-  std::cout << json::serialize(v) << std::endl;
-  return exit_ok;
-}
 
 std::string state_of(const Schedule &s) {
   if (!s.problem.empty())
@@ -141,7 +136,7 @@ int run_schedule(Context &ctx, const std::vector<std::string> &args) {
     return usage_error("schedule", "missing add, list, show, edit, rm, pause, resume or import");
   }
   if (args.front() == "--help" || args.front() == "-h") {
-    std::cout << overview << std::flush;
+    std::cout << schedule_overview << std::flush;
     return exit_ok;
   }
   const std::string sub = args.front();

@@ -17,7 +17,7 @@ using namespace autohost::scheduler;
 
 namespace {
 
-constexpr std::string_view synopsis =
+constexpr std::string_view add_synopsis =
     "schedule add PLUGIN.ACTION|PLUGIN.JOB (--at TIME | --every DURATION [--start TIME] |\n"
     "       --cron EXPR) [--tz ZONE] [--account NAME] [--input JSON | --input-file FILE]\n"
     "       [--id ID] [--name NAME] [--missed catch_up_once|skip] [--overlap skip|queue|allow]\n"
@@ -131,7 +131,7 @@ int run_schedule_add(Context &ctx, const std::vector<std::string> &args) {
   po::positional_options_description pos;
   pos.add("target", 1);
   int exit = exit_ok;
-  auto vm = parse_command_args("schedule", synopsis, args, options, pos, exit);
+  auto vm = parse_command_args("schedule", add_synopsis, args, options, pos, exit);
   if (!vm)
     return exit;
   if (vm->count("target") == 0) {

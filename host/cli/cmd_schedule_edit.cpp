@@ -17,7 +17,7 @@ using namespace autohost::scheduler;
 
 namespace {
 
-constexpr std::string_view synopsis =
+constexpr std::string_view edit_synopsis =
     "schedule edit ID [--at TIME | --every DURATION [--start TIME] | --cron EXPR] [--tz ZONE]\n"
     "       [--account NAME] [--input JSON | --input-file FILE]\n\n"
     "Changes the schedule in place: its id and run history stay. A new --at, --every or\n"
@@ -93,7 +93,7 @@ int run_schedule_edit(Context &ctx, const std::vector<std::string> &args) {
   po::positional_options_description pos;
   pos.add("id", 1);
   int exit = exit_ok;
-  auto vm = parse_command_args("schedule", synopsis, args, options, pos, exit);
+  auto vm = parse_command_args("schedule", edit_synopsis, args, options, pos, exit);
   if (!vm)
     return exit;
   if (vm->count("id") == 0)

@@ -18,7 +18,7 @@ using namespace autohost::scheduler;
 
 namespace {
 
-constexpr std::string_view synopsis =
+constexpr std::string_view import_synopsis =
     "schedule import FILE [--tz ZONE] [--dry-run]   (FILE '-': stdin)\n\n"
     "FILE is a posting calendar (JSON; see the README). Entries are matched by id: new ones\n"
     "are added, changed ones updated, the same file again changes nothing. Every entry is\n"
@@ -105,7 +105,7 @@ int run_schedule_import(Context &ctx, const std::vector<std::string> &args) {
   po::positional_options_description pos;
   pos.add("file", 1);
   int exit = exit_ok;
-  auto vm = parse_command_args("schedule", synopsis, args, options, pos, exit);
+  auto vm = parse_command_args("schedule", import_synopsis, args, options, pos, exit);
   if (!vm)
     return exit;
   if (vm->count("file") == 0)

@@ -23,10 +23,11 @@ using host::make_error;
 
 namespace {
 
-constexpr std::string_view synopsis = "secrets set KEY [--expect-version N]   (value from stdin)\n"
-                                      "       autohost secrets get KEY [--reveal]\n"
-                                      "       autohost secrets list [PREFIX] [--json]\n"
-                                      "       autohost secrets rm KEY [--expect-version N]";
+constexpr std::string_view secrets_synopsis =
+    "secrets set KEY [--expect-version N]   (value from stdin)\n"
+    "       autohost secrets get KEY [--reveal]\n"
+    "       autohost secrets list [PREFIX] [--json]\n"
+    "       autohost secrets rm KEY [--expect-version N]";
 
 std::string iso_time(std::int64_t ms) {
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -69,11 +70,6 @@ Result<std::uint64_t> expected_version(const po::variables_map &vm) {
     return std::uint64_t{AH_VERSION_ANY};
   return parse_count(vm["expect-version"].as<std::string>(), "--expect-version", 0,
                      AH_VERSION_ANY - 1);
-}
-
-int print_json(const json::value &v) {
-  std::cout << json::serialize(v) << std::endl;
-  return exit_ok;
 }
 
 int conflict(const std::string &key, std::uint64_t expected, std::uint64_t current) {
@@ -157,7 +153,7 @@ int run_secrets(Context &ctx, const std::vector<std::string> &args) {
   po::positional_options_description pos;
   pos.add("subcommand", 1).add("key", 1);
   int exit = exit_ok;
-  auto vm = parse_command_args("secrets", synopsis, args, options, pos, exit);
+  auto vm = parse_command_args("secrets", secrets_synopsis, args, options, pos, exit);
   if (!vm)
     return exit;
   if (vm->count("subcommand") == 0)

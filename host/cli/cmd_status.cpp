@@ -19,7 +19,7 @@ using namespace autohost::scheduler;
 
 namespace {
 
-constexpr std::string_view synopsis =
+constexpr std::string_view status_synopsis =
     "status [--json] [--horizon DURATION] [--recent DURATION] [--timeout SECONDS]\n\n"
     "Shows each account with its token's expiry and status, the runs to come within the\n"
     "horizon (default 7d), the runs at risk - due while the account's token will have expired\n"
@@ -258,7 +258,7 @@ int run_status(Context &ctx, const std::vector<std::string> &args) {
       "bound on each plugin call, in seconds");
   int exit = exit_ok;
   const po::positional_options_description no_positionals;
-  auto vm = parse_command_args("status", synopsis, args, options, no_positionals, exit);
+  auto vm = parse_command_args("status", status_synopsis, args, options, no_positionals, exit);
   if (!vm)
     return exit;
 

@@ -91,7 +91,7 @@ int copy(Context &ctx, const std::vector<std::string> &args) {
   return print_report(*copied, vm->count("json") != 0);
 }
 
-constexpr std::string_view overview =
+constexpr std::string_view store_overview =
     "usage: autohost store SUBCOMMAND ...\n\n"
     "subcommands:\n"
     "  copy FROM TO [--json]  copy a whole store between SQLite and PostgreSQL\n"
@@ -148,7 +148,7 @@ int run_store(Context &ctx, const std::vector<std::string> &args) {
   if (args.empty())
     return usage_error("store", "missing the subcommand: copy or backup");
   if (args.front() == "--help" || args.front() == "-h") {
-    std::cout << overview << std::flush;
+    std::cout << store_overview << std::flush;
     return exit_ok;
   }
   if (args.front() == "copy")

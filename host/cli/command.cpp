@@ -67,6 +67,11 @@ int report_error(const Error &error) {
   return report_error(error, exit_code_for(error.status));
 }
 
+int print_json(const json::value &v) {
+  std::cout << json::serialize(v) << std::endl;
+  return exit_ok;
+}
+
 int usage_error(std::string_view command, std::string_view message) {
   json::object line;
   line["status"] = "usage";

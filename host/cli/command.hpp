@@ -61,6 +61,8 @@ void print_error_line(const boost::json::object &line);
 // print_error_line), and returns `exit_code`.
 int report_error(const Error &error, int exit_code);
 int report_error(const Error &error);
+// Writes `v` as one line of JSON to stdout and returns exit_ok.
+int print_json(const boost::json::value &v);
 // A usage error (exit 2) for `command`.
 int usage_error(std::string_view command, std::string_view message);
 

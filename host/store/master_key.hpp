@@ -18,6 +18,9 @@ struct KeySource {
   std::optional<std::string> env_value;
   // Used when env_value is unset; created 0600 on first use when creation is allowed.
   std::filesystem::path key_file;
+
+  // Where the key comes from, for errors: the variable's name or the key file's path.
+  std::string origin() const { return env_value ? "AUTOHOST_MASTER_KEY" : key_file.string(); }
 };
 
 // The key, or an error that names the variable or file at fault (never the key itself).

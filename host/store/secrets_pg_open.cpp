@@ -42,10 +42,6 @@ std::string fingerprint(const MasterKey &key) {
   return out;
 }
 
-std::string key_origin(const KeySource &source) {
-  return source.env_value ? "AUTOHOST_MASTER_KEY" : source.key_file.string();
-}
-
 // Whether the store already records a fingerprint (read only: to decide whether a missing
 // key file may be created).
 Result<bool> has_fingerprint(sql::Backend &backend) {
@@ -71,7 +67,7 @@ Result<OpenedSecrets> open_pg_secrets(const SecretStoreOptions &options) {
   AH_TRY_DECLARE(
       key, load_master_key(options.key, bound ? KeyCreation::forbidden : KeyCreation::allowed));
   const std::string mine = fingerprint(key);
-  const std::string origin = key_origin(options.key);
+  const std::string origin = options.key.origin();
   sql::Backend &b = *backend;
   AH_TRY(sql::migrate(b, "secrets", migrations, [&](sql::Session &s) -> Result<Done> {
     sql::Statement read(s, "SELECT fingerprint FROM secrets_key WHERE id = 1");

@@ -22,10 +22,6 @@ Error store_error(std::string_view file, std::string_view what) {
                     "secret store " + std::string(file) + " " + std::string(what));
 }
 
-std::string key_origin(const KeySource &source) {
-  return source.env_value ? "AUTOHOST_MASTER_KEY" : source.key_file.string();
-}
-
 void remove_with_journals(const fs::path &file) {
   for (const char *suffix : {"", "-wal", "-shm", "-journal"})
     ::unlink((file.string() + suffix).c_str());
@@ -50,7 +46,7 @@ Result<Done> create_store(const SecretStoreOptions &options) {
     if (!db.ok())
       built = store_error(file.string(), "cannot be created: " + db.failure().message);
     else
-      built = bring_up_to_date(db, file, key, key_origin(options.key));
+      built = bring_up_to_date(db, file, key, options.key.origin());
   }
   const int linked = built ? ::link(tmp.c_str(), file.c_str()) : 0;
   const int link_errno = errno;
@@ -86,9 +82,9 @@ Result<OpenedSecrets> open_sqlite_secrets(const SecretStoreOptions &options) {
                                                                         : KeyCreation::allowed));
   // A current store is only read here, so commands that only read work on a full disk.
   if (layout.current()) {
-    AH_TRY(verify_key(*db, file, key, key_origin(options.key)));
+    AH_TRY(verify_key(*db, file, key, options.key.origin()));
   } else {
-    AH_TRY(bring_up_to_date(*db, file, key, key_origin(options.key)));
+    AH_TRY(bring_up_to_date(*db, file, key, options.key.origin()));
   }
   // FULL sync makes every committed token rotation durable before we report it.
   if (!db->exec("PRAGMA synchronous=FULL"))
