@@ -24,7 +24,7 @@ log="$build/fuzz-build.log"
 if [ ! -f "$build/build.ninja" ]; then
   echo "configuring $build" >&2
   # -O1 with line tables, one unity file per few sources: what libFuzzer needs (speed and
-  # symbolised stack traces) in about half the build time of -O2 -g.
+  # symbolised stack traces) in about 70 % of the build time of -O2 -g (298 s, was 426 s).
   if ! CC=clang-14 CXX=clang++-14 meson setup "$build" "$root" -Dfuzz=true \
     -Db_sanitize=address,undefined -Db_lundef=false -Dunity=on -Doptimization=1 -Ddebug=false \
     -Dc_args=-gline-tables-only -Dcpp_args=-gline-tables-only >"$log" 2>&1; then

@@ -209,7 +209,7 @@ BOOST_AUTO_TEST_CASE(registry_reports_broken_files_and_shadowed_names) {
 }
 
 // Under AddressSanitizer every load registers and every unload checks the plugin's
-// instrumented globals (about 0.2 s a cycle), and LeakSanitizer reports a leak of even one
+// instrumented globals (about 0.4 s a cycle), and LeakSanitizer reports a leak of even one
 // cycle at exit, so a hundred cycles prove as much there.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr int load_cycles = 100;
