@@ -141,6 +141,9 @@ struct Bulk {
 struct Completion {
   std::optional<Result<Response>> result;
   std::atomic<bool> done{false};
+  // The caller sleeps here while another thread drives (guarded by drive_mutex): a result or
+  // a hand-over wakes this caller alone.
+  std::condition_variable wake;
 };
 
 // Shared by a request and its cancellation watchdog, which may outlive the request by one
@@ -245,13 +248,18 @@ struct Client::Impl {
     completion.result = std::move(result);
     const std::lock_guard lock(drive_mutex);
     completion.done.store(true, std::memory_order_release);
-    if (waiting > 0) {
-      drive_cv.notify_all();
+    completion.wake.notify_one();
+  }
+  // Called with drive_mutex held when nobody drives: wakes the longest-waiting caller to
+  // take over (only one, so waiting callers do not all contend for the mutex).
+  void hand_over() {
+    if (!driving && !parked.empty()) {
+      parked.front()->wake.notify_one();
     }
   }
   // noexcept: the request's handler holds the caller's Completion, so leaving early by an
   // exception would free it under the handler (only a failing mutex could throw here).
-  void drive_until(const Completion &completion) noexcept;
+  void drive_until(Completion &completion) noexcept;
   void standby() noexcept;
   void run_handlers(bool block) noexcept;
   // The standby thread's sleep while it has nothing to drive; true when the pool's sweep
@@ -301,12 +309,11 @@ struct Client::Impl {
   std::atomic<std::uint64_t> retries{0};
   // Who drives the io_context (see drive_until and standby).
   std::mutex drive_mutex;
-  std::condition_variable drive_cv;   // callers waiting for their result or their turn
+  std::deque<Completion *> parked;    // callers waiting for their result or their turn
   std::condition_variable standby_cv; // the standby thread waiting for work
   bool driving = false;
   bool stopping = false;
   int callers = 0;     // threads inside send() or send_all()
-  int waiting = 0;     // callers waiting for the driver to hand over
   int bulk_active = 0; // send_all() calls whose requests are still running
   // The standby thread sleeps without a deadline (nothing in the pool needs a timer), so a
   // driver that leaves idle connections behind must wake it to wait for their expiry.
@@ -658,13 +665,13 @@ void Client::Impl::run_handlers(bool block) noexcept {
   }
 }
 
-void Client::Impl::drive_until(const Completion &completion) noexcept {
+void Client::Impl::drive_until(Completion &completion) noexcept {
   std::unique_lock lock(drive_mutex);
   while (!completion.done.load(std::memory_order_acquire)) {
     if (driving) {
-      ++waiting;
-      drive_cv.wait(lock);
-      --waiting;
+      parked.push_back(&completion);
+      completion.wake.wait(lock);
+      parked.erase(std::find(parked.begin(), parked.end(), &completion));
       continue;
     }
     driving = true;
@@ -675,13 +682,13 @@ void Client::Impl::drive_until(const Completion &completion) noexcept {
     }
     lock.lock();
     driving = false;
-    if (waiting > 0) {
-      drive_cv.notify_all();
-    }
+    hand_over();
     if (bulk_active > 0 || stopping || standby_unbounded) {
       standby_cv.notify_all();
     }
   }
+  // A hand-over may have woken this caller just as its result came: pass it on.
+  hand_over();
 }
 
 bool Client::Impl::standby_wait(std::unique_lock<std::mutex> &lock) {
@@ -713,9 +720,7 @@ void Client::Impl::standby() noexcept {
     run_handlers(bulk); // a bulk call needs the io driven; a tick only runs what is due
     lock.lock();
     driving = false;
-    if (waiting > 0) {
-      drive_cv.notify_all();
-    }
+    hand_over();
   }
   lock.unlock();
   // Nobody else calls in any more: run the shutdown and whatever it leaves to finish.
