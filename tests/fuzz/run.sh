@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (clang-14, ASan+UBSan) and runs each for a bounded time.
 # Usage: tests/fuzz/run.sh [SECONDS] [HARNESS...]   (default 20 s each, every harness)
+#        tests/fuzz/run.sh --build-only               (configure and build, run nothing)
+# FUZZ_JOBS harnesses run at a time (default: the number of cores).
 # FUZZ_BUILD_DIR picks the build directory (default: build-fuzz). New inputs go to
 # FUZZ_BUILD_DIR/fuzz-corpus/NAME (the committed corpus is only read); a crash is saved to
 # FUZZ_BUILD_DIR/fuzz-artifacts/NAME/ and fails the run. Ends with "N passed, N failed".
@@ -9,11 +11,16 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
+build_only=false
+if [ "${1:-}" = --build-only ]; then
+  build_only=true
+  shift
+fi
 seconds=${1:-20}
 shift || true
 case $seconds in
 '' | *[!0-9]*)
-  echo "usage: tests/fuzz/run.sh [SECONDS] [HARNESS...]" >&2
+  echo "usage: tests/fuzz/run.sh [--build-only] [SECONDS] [HARNESS...]" >&2
   exit 2
   ;;
 esac
@@ -42,6 +49,9 @@ if ! ninja -C "$build" -j"$(nproc)" fuzz >"$log" 2>&1; then
   exit 1
 fi
 echo "built in $(($(date +%s) - start)) s" >&2
+if $build_only; then
+  exit 0
+fi
 
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
@@ -56,36 +66,63 @@ if [ -n "${FUZZ_SEED:-}" ]; then
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-passed=0 failed=0
-for name in "${harnesses[@]}"; do
-  exe="$build/tests/fuzz/fuzz_$name"
-  corpus="$build/fuzz-corpus/$name"
-  artifacts="$build/fuzz-artifacts/$name/"
+# Runs one harness; its report (one line, and on failure what it found) goes to
+# $build/fuzz-NAME.report, and the exit status says whether it passed.
+fuzz_one() {
+  local name=$1
+  local exe="$build/tests/fuzz/fuzz_$name"
+  local corpus="$build/fuzz-corpus/$name"
+  local artifacts="$build/fuzz-artifacts/$name/"
+  local out="$build/fuzz-$name.log"
   rm -rf "$artifacts" # a crash from an earlier run is not this run's
   mkdir -p "$corpus" "$artifacts"
-  out="$build/fuzz-$name.log"
-  # One process (no -jobs: that forks a worker logging to ./fuzz-0.log); the machine is
-  # shared. The corpus sets -max_len.
+  # One process each (no -jobs: that forks a worker logging to ./fuzz-0.log); FUZZ_JOBS
+  # harnesses side by side share the machine.
   "$exe" -max_total_time="$seconds" -timeout=10 "${seed[@]}" \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts" \
     "$corpus" "$root/tests/fuzz/corpus/$name" >"$out" 2>&1
-  status=$?
+  local status=$?
+  local runs
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -n 1)
   if [ $status -eq 0 ]; then
-    passed=$((passed + 1))
     echo "ok   fuzz_$name: ${seconds} s, ${runs:-0} runs, corpus $(ls "$corpus" | wc -l) files"
+    return 0
+  fi
+  echo "FAIL fuzz_$name (exit $status): input saved in $artifacts; log $out"
+  # What the harness said before it died (an uncaught exception or a broken rule prints
+  # above libFuzzer's own lines), and the input, so a CI log alone reproduces the find.
+  grep -v -E '^(#[0-9]+|INFO:|MS:|base unit:|stat::|Done )' "$out" | head -n 25
+  for crash in "$artifacts"*; do
+    [ -f "$crash" ] || continue
+    echo "input $(basename "$crash") ($(stat -c %s "$crash") bytes), base64:"
+    head -c 4096 "$crash" | base64 -w 0
+    echo
+  done
+  return 1
+}
+
+jobs=${FUZZ_JOBS:-$(nproc)}
+running=0
+for name in "${harnesses[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+  rm -f "$build/fuzz-$name.status"
+  (
+    fuzz_one "$name" >"$build/fuzz-$name.report"
+    echo $? >"$build/fuzz-$name.status"
+  ) &
+  running=$((running + 1))
+done
+wait
+passed=0 failed=0
+for name in "${harnesses[@]}"; do
+  cat "$build/fuzz-$name.report"
+  if [ "$(cat "$build/fuzz-$name.status")" = 0 ]; then
+    passed=$((passed + 1))
   else
     failed=$((failed + 1))
-    echo "FAIL fuzz_$name (exit $status): input saved in $artifacts; log $out"
-    # What the harness said before it died (an uncaught exception or a broken rule prints
-    # above libFuzzer's own lines), and the input, so a CI log alone reproduces the find.
-    grep -v -E '^(#[0-9]+|INFO:|MS:|base unit:|stat::|Done )' "$out" | head -n 25
-    for crash in "$artifacts"*; do
-      [ -f "$crash" ] || continue
-      echo "input $(basename "$crash") ($(stat -c %s "$crash") bytes), base64:"
-      head -c 4096 "$crash" | base64 -w 0
-      echo
-    done
   fi
 done
 echo "$passed passed, $failed failed"

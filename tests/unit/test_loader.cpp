@@ -217,7 +217,7 @@ constexpr int load_cycles = 100;
 constexpr int load_cycles = 1000;
 #endif
 
-BOOST_AUTO_TEST_CASE(a_thousand_load_create_invoke_destroy_unload_cycles) {
+BOOST_AUTO_TEST_CASE(load_create_invoke_destroy_unload_cycles_leave_nothing_behind) {
   TempDir dir;
   auto store = store::SqlSecretStore::open(
       {dir / "store.db", store::KeySource{std::string(64, 'a'), dir / "master.key"}});
