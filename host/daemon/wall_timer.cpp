@@ -4,6 +4,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <ctime>
 
@@ -19,14 +20,18 @@ WallTimer::~WallTimer() {
 void WallTimer::arm(std::chrono::milliseconds after) noexcept {
   if (fd_ < 0)
     return;
+  using namespace std::chrono;
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
-  constexpr std::int64_t ns_per_s = 1'000'000'000;
-  const std::int64_t ns = now.tv_nsec + (after.count() > 0 ? after.count() % 1000 * 1'000'000 : 1);
+  // At least 1 ns ahead (zero would disarm the timer), at most a year (the daemon sleeps a
+  // day at most; this only keeps the nanoseconds below from overflowing).
+  const nanoseconds wait =
+      after.count() > 0 ? nanoseconds(std::min<milliseconds>(after, hours(24 * 365))) : 1ns;
+  const nanoseconds at = seconds(now.tv_sec) + nanoseconds(now.tv_nsec) + wait;
+  const seconds whole = duration_cast<seconds>(at);
   itimerspec when{};
-  when.it_value.tv_sec =
-      now.tv_sec + (after.count() > 0 ? after.count() / 1000 : 0) + ns / ns_per_s;
-  when.it_value.tv_nsec = ns % ns_per_s;
+  when.it_value.tv_sec = static_cast<time_t>(whole.count());
+  when.it_value.tv_nsec = static_cast<long>((at - whole).count());
   timerfd_settime(fd_, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &when, nullptr);
 }
 

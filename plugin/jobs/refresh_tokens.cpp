@@ -9,6 +9,9 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <future>
+#include <system_error>
+#include <utility>
 
 namespace threads::jobs {
 namespace json = boost::json;
@@ -28,6 +31,22 @@ constexpr std::size_t store_batch = 16;
 // counted in "details_omitted" (each dead one also has its warning in the log).
 constexpr std::size_t details_limit = 1000;
 
+// One chunk of records read and decided: the due accounts, and the outcome of every other
+// account it read (counted when the sweep takes the chunk up, on the sweep's own thread).
+struct Selection {
+  std::vector<auth::StoredAccount> due;
+  std::vector<std::pair<std::string, auth::RotationResult>> decided;
+  std::size_t next = 0; // the first name not read
+  bool stopped = false; // should_stop() ended the reading early
+};
+
+// Claimed accounts of a chunk and the refresh request of each.
+struct Claimed {
+  std::vector<auth::StoredAccount *> accounts;
+  std::vector<std::string> refreshed_from;
+  std::vector<graph::Call> calls;
+};
+
 class Sweep {
 public:
   explicit Sweep(const ActionContext &ctx)
@@ -41,9 +60,14 @@ private:
   void count_error(const std::string &account, const Error &error);
   // Lists an account that needs attention, up to details_limit.
   void list(const std::string &account, RotationOutcome outcome, const std::string &reason);
-  void select(const std::string &name);
-  // Claims and refreshes the accounts in due_.
-  void refresh_chunk();
+  // Reads names from `from` on until `chunk` due accounts are found. Touches no counter, so
+  // it may run on a thread of its own while the previous chunk's requests are in flight.
+  Selection select(const std::vector<std::string> &names, std::size_t from,
+                   std::size_t chunk) const;
+  // Claims the chunk's due accounts (one batched CAS write), so another sweep skips them.
+  Claimed claim(std::vector<auth::StoredAccount> &due);
+  // Sends the claimed accounts' refreshes and stores their answers.
+  void refresh(const Claimed &claimed);
   // Stores the refresh answers collected so far (one batched write) and counts them.
   void store_answers(std::vector<auth::RefreshAnswer> &pending);
   json::object report() const;
@@ -51,7 +75,6 @@ private:
   const ActionContext &ctx_;
   const auth::Rotation rotation_;
   std::chrono::steady_clock::time_point started_;
-  std::vector<auth::StoredAccount> due_; // the chunk being refreshed
   std::size_t accounts_ = 0;
   int refreshed_ = 0, skipped_ = 0, failed_ = 0, needs_reauth_ = 0;
   json::array details_;
@@ -95,44 +118,58 @@ void Sweep::list(const std::string &account, RotationOutcome outcome, const std:
   details_.push_back(std::move(detail));
 }
 
-// Reads one record and decides; due ones are refreshed later, in chunks.
-void Sweep::select(const std::string &name) {
-  auto account = ctx_.accounts.load(name, auth::Usability::any);
-  if (!account)
-    return count_error(name, account.error());
-  const auth::RefreshDecision d =
-      auth::decide_refresh(account->record, rotation_.now_ms(), rotation_.rules());
-  switch (d.action) {
-  case auth::RefreshAction::refresh:
-    due_.push_back(std::move(account).value());
-    return;
-  case auth::RefreshAction::mark_needs_reauth: {
-    auto marked = rotation_.mark_expired(account.value());
-    if (!marked)
-      return count_error(name, marked.error());
-    return count(name, marked.value());
-  }
-  case auth::RefreshAction::skip:
-    if (d.reason == "needs_reauth") {
-      return count(name, {RotationOutcome::needs_reauth, account->record.last_refresh_error});
+Selection Sweep::select(const std::vector<std::string> &names, std::size_t from,
+                        std::size_t chunk) const {
+  Selection out;
+  out.next = from;
+  auto decided = [&out](const std::string &name, RotationOutcome outcome, std::string reason) {
+    out.decided.emplace_back(name, auth::RotationResult{outcome, std::move(reason)});
+  };
+  while (out.next < names.size() && out.due.size() < chunk) {
+    if (ctx_.should_stop()) {
+      out.stopped = true;
+      return out;
     }
-    return count(name, {RotationOutcome::skipped, d.reason});
+    const std::string &name = names[out.next++];
+    auto account = ctx_.accounts.load(name, auth::Usability::any);
+    if (!account) {
+      decided(name, RotationOutcome::failed, auth::error_message(account.error()));
+      continue;
+    }
+    const auth::RefreshDecision d =
+        auth::decide_refresh(account->record, rotation_.now_ms(), rotation_.rules());
+    switch (d.action) {
+    case auth::RefreshAction::refresh:
+      out.due.push_back(std::move(account).value());
+      break;
+    case auth::RefreshAction::mark_needs_reauth: {
+      auto marked = rotation_.mark_expired(account.value());
+      if (marked)
+        out.decided.emplace_back(name, std::move(marked).value());
+      else
+        decided(name, RotationOutcome::failed, auth::error_message(marked.error()));
+      break;
+    }
+    case auth::RefreshAction::skip:
+      if (d.reason == "needs_reauth")
+        decided(name, RotationOutcome::needs_reauth, account->record.last_refresh_error);
+      else
+        decided(name, RotationOutcome::skipped, d.reason);
+      break;
+    }
   }
+  return out;
 }
 
-void Sweep::refresh_chunk() {
-  // Claim first (one batched CAS write for the chunk), so another sweep skips these
-  // accounts; then send.
-  std::vector<auth::StoredAccount *> due;
-  due.reserve(due_.size());
-  for (auto &account : due_)
-    due.push_back(&account);
-  auto claims = rotation_.claim_many(due, auth::Urgency::sweep);
-  std::vector<auth::StoredAccount *> claimed;
-  std::vector<std::string> refreshed_from;
-  std::vector<graph::Call> calls;
-  for (std::size_t k = 0; k < due.size(); ++k) {
-    auth::StoredAccount &account = *due[k];
+Claimed Sweep::claim(std::vector<auth::StoredAccount> &due) {
+  std::vector<auth::StoredAccount *> accounts;
+  accounts.reserve(due.size());
+  for (auto &account : due)
+    accounts.push_back(&account);
+  auto claims = rotation_.claim_many(accounts, auth::Urgency::sweep);
+  Claimed out;
+  for (std::size_t k = 0; k < accounts.size(); ++k) {
+    auth::StoredAccount &account = *accounts[k];
     if (!claims[k]) {
       count_error(account.name, claims[k].error());
       continue;
@@ -141,13 +178,17 @@ void Sweep::refresh_chunk() {
       count(account.name, claims[k].value());
       continue;
     }
-    claimed.push_back(&account);
-    refreshed_from.push_back(account.record.access_token);
-    calls.push_back(
+    out.accounts.push_back(&account);
+    out.refreshed_from.push_back(account.record.access_token);
+    out.calls.push_back(
         auth::refresh_call(ctx_.make_call(http::Method::get, "", graph::Operation::token, ""),
                            account.record.access_token));
   }
-  if (calls.empty())
+  return out;
+}
+
+void Sweep::refresh(const Claimed &claimed) {
+  if (claimed.calls.empty())
     return;
   // Answers are stored in batches of about one round of requests in flight, and whenever
   // no answer has come for a moment (http::bulk_idle_after): few durable commits, and no
@@ -157,8 +198,8 @@ void Sweep::refresh_chunk() {
   std::vector<auth::RefreshAnswer> answers;
   auto on_answer = [&](std::size_t k, graph::GraphResult<json::value> got) {
     auth::RefreshAnswer answer;
-    answer.account = claimed[k];
-    answer.refreshed_from = refreshed_from[k];
+    answer.account = claimed.accounts[k];
+    answer.refreshed_from = claimed.refreshed_from[k];
     if (got) {
       auto parsed = auth::parse_token_answer(got.value(), "refresh");
       if (parsed) {
@@ -175,7 +216,7 @@ void Sweep::refresh_chunk() {
     if (answers.size() >= batch)
       store_answers(answers);
   };
-  ctx_.graph.call_all(calls, concurrency, on_answer, [&] { store_answers(answers); });
+  ctx_.graph.call_all(claimed.calls, concurrency, on_answer, [&] { store_answers(answers); });
   store_answers(answers);
 }
 
@@ -223,22 +264,35 @@ json::object Sweep::report() const {
 Result<std::string> Sweep::run() {
   AH_TRY_DECLARE(names, ctx_.accounts.names());
   accounts_ = names.size();
-  // Records are read a chunk of due ones at a time, just before they are claimed: claims
-  // stay young (far inside the lease), requests stay in flight, and memory does not grow
-  // with the number of accounts.
+  // Records are read a chunk of due ones at a time, shortly before they are claimed: claims
+  // stay young (far inside the lease), and memory does not grow with the number of
+  // accounts. The next chunk is read on a thread of its own while this chunk's requests
+  // are in flight (after this chunk's claims, so those never wait for it): the requests do
+  // not pause between chunks for the reads. Nothing is claimed after a stop.
   const std::size_t chunk =
       std::max<std::size_t>(64, static_cast<std::size_t>(ctx_.config.refresh_concurrency) * 16);
   bool complete = true;
-  for (std::size_t next = 0; complete && next < names.size();) {
-    due_.clear();
-    while (complete && next < names.size() && due_.size() < chunk) {
-      complete = !ctx_.should_stop();
-      if (complete)
-        select(names[next++]);
+  Selection current = select(names, 0, chunk);
+  for (;;) {
+    for (const auto &[name, result] : current.decided)
+      count(name, result);
+    complete = !current.stopped && !ctx_.should_stop();
+    if (!complete || current.due.empty())
+      break;
+    const Claimed claimed = claim(current.due);
+    const std::size_t from = current.next;
+    if (from >= names.size()) {
+      refresh(claimed);
+      break;
     }
-    complete = complete && !ctx_.should_stop();
-    if (complete)
-      refresh_chunk();
+    std::future<Selection> ahead;
+    try {
+      ahead = std::async(std::launch::async,
+                         [this, &names, from, chunk] { return select(names, from, chunk); });
+    } catch (const std::system_error &) { // no thread to be had: read after the requests
+    }
+    refresh(claimed);
+    current = ahead.valid() ? ahead.get() : select(names, from, chunk);
   }
   json::object out = report();
   out["complete"] = complete;

@@ -9,7 +9,9 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <csignal>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,12 +22,14 @@ namespace autohost::test {
 struct CliWorld {
   TempDir home;
 
+  // With `interrupt_when`, the child gets SIGINT once that returns true (asked every 20 ms).
   ProcessResult run(std::vector<std::string> args, std::string stdin_text = {},
                     std::map<std::string, std::optional<std::string>> extra_env = {},
-                    std::optional<int> interrupt_after_ms = std::nullopt) {
+                    std::function<bool()> interrupt_when = {}) {
     ProcessOptions o;
     o.stdin_text = std::move(stdin_text);
-    o.interrupt_after_ms = interrupt_after_ms;
+    o.signal_when = std::move(interrupt_when);
+    o.signal_number = SIGINT;
     o.env = private_autohost_env(home.path(), home / "state");
     for (auto &[k, v] : extra_env)
       o.env[k] = v;

@@ -347,7 +347,12 @@ BOOST_FIXTURE_TEST_CASE(config_file_sets_plugin_config_and_is_checked, Cli) {
 }
 
 BOOST_FIXTURE_TEST_CASE(sigint_and_timeout_cancel_a_running_action, Cli) {
-  auto interrupted = run({"--plugin", probe, "invoke", "probe.wait_for_cancel"}, {}, {}, 300);
+  // SIGINT once the action runs (not at a fixed time: a slow start would be killed by the
+  // signal's default action before the handler is in place).
+  const std::string started = (home / "started").string();
+  auto interrupted = run({"--plugin", probe, "invoke", "probe.wait_for_cancel", "--input",
+                          json::serialize(json::object{{"started_file", started}})},
+                         {}, {}, [&] { return std::filesystem::exists(started); });
   BOOST_TEST(interrupted.exit_code == 9, interrupted.err);
   BOOST_TEST(error_of(interrupted).at("status").as_string() == "cancelled");
 

@@ -159,7 +159,10 @@ public:
                         environ_text.find("AUTOHOST_MASTER_KEY=") != std::string::npos}});
     }
     if (action == "wait_for_cancel") {
-      // Returns once the host cancels the call or its deadline passes.
+      // Returns once the host cancels the call or its deadline passes. With "started_file",
+      // creates that file first, so a test can tell the call is running.
+      if (const auto *file = in.if_contains("started_file"); file != nullptr && file->is_string())
+        std::ofstream(std::string(file->as_string())) << "started\n";
       while (!ctx.cancelled() && (ctx.deadline_ms() == 0 || host_.now_ms() < ctx.deadline_ms())) {
         ctx.progress(R"({"waiting":true})");
         std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -42,10 +42,6 @@ ProcessResult run_process(const std::filesystem::path &program,
   bp::child child(program.string(), bp::args(args), env,
                   bp::std_in<in_file.string(), bp::std_out> out_file.string(),
                   bp::std_err > err_file.string());
-  if (options.interrupt_after_ms) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(*options.interrupt_after_ms));
-    ::kill(child.id(), SIGINT);
-  }
   // Only a child not yet reaped is signalled: its pid cannot belong to anyone else.
   while (options.signal_when && child.running()) {
     if (options.signal_when()) {

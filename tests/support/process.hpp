@@ -22,8 +22,6 @@ struct ProcessOptions {
   std::string stdin_text;
   // Variables to set (a value) or remove (nullopt) on top of this process's environment.
   std::map<std::string, std::optional<std::string>> env;
-  // Sends SIGINT this many milliseconds after the start, when set.
-  std::optional<int> interrupt_after_ms;
   // Sends `signal_number` as soon as this returns true, when set; it is asked every 20 ms
   // while the child runs. With SIGKILL, a crash at a chosen point.
   std::function<bool()> signal_when;
