@@ -2,6 +2,7 @@
 // at random points, again and again; afterwards the store opens and every account holds a
 // token the sandbox accepts, or is needs_reauth because its token really is dead.
 #define BOOST_TEST_MODULE token_kill
+#include "sanitizer.hpp"
 #include "token_world.hpp"
 
 #include <boost/process.hpp>
@@ -23,11 +24,8 @@ constexpr std::int64_t step_s = 25 * 3600; // each round every token is due agai
 // Kills per test: under AddressSanitizer each sweep's process (loading the instrumented
 // plugin) costs most of a second, so fewer rounds there; the plain build runs them all, and
 // the sanitizers look for memory errors, which show at any kill point.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kill_rounds = 40, revoke_kill_rounds = 15;
-#else
-constexpr int kill_rounds = 100, revoke_kill_rounds = 30;
-#endif
+constexpr int kill_rounds = address_sanitizer ? 40 : 100;
+constexpr int revoke_kill_rounds = address_sanitizer ? 15 : 30;
 
 std::string account_name(int i) { return "acct" + std::to_string(i); }
 

@@ -2,6 +2,7 @@
 // import, the refresh job's decisions on a simulated clock, every failure class, in-action
 // recovery from a rejected token (401 and 400 forms), two sweeps at once, and a simulated year.
 #define BOOST_TEST_MODULE tokens
+#include "sanitizer.hpp"
 #include "token_world.hpp"
 
 #include <thread>
@@ -441,11 +442,7 @@ BOOST_AUTO_TEST_SUITE_END()
 // each time, far fewer than the window tolerates), which keeps the suite fast; every 6th
 // day under AddressSanitizer, where each run's process (loading the instrumented plugin)
 // costs most of a second.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int year_step_days = 6;
-#else
-constexpr int year_step_days = 3;
-#endif
+constexpr int year_step_days = address_sanitizer ? 6 : 3;
 BOOST_AUTO_TEST_CASE(an_onboarded_account_stays_valid_for_a_simulated_year) {
   Cli c;
   c.register_app();

@@ -7,6 +7,7 @@
 #include "log.hpp"
 #include "plugin_registry.hpp"
 #include "result_print.hpp"
+#include "sanitizer.hpp"
 #include "services.hpp"
 #include "store/sql_secret_store.hpp"
 #include "temp_dir.hpp"
@@ -211,11 +212,7 @@ BOOST_AUTO_TEST_CASE(registry_reports_broken_files_and_shadowed_names) {
 // Under AddressSanitizer every load registers and every unload checks the plugin's
 // instrumented globals (about 0.4 s a cycle), and LeakSanitizer reports a leak of even one
 // cycle at exit, so a hundred cycles prove as much there.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int load_cycles = 100;
-#else
-constexpr int load_cycles = 1000;
-#endif
+constexpr int load_cycles = autohost::test::address_sanitizer ? 100 : 1000;
 
 BOOST_AUTO_TEST_CASE(load_create_invoke_destroy_unload_cycles_leave_nothing_behind) {
   TempDir dir;
