@@ -133,9 +133,11 @@ void quit_and_wait(pid_t pid) {
 
 } // namespace
 
-void remove_stale_pg_clusters() {
+void remove_stale_pg_clusters() { remove_stale_pg_clusters(fs::temp_directory_path()); }
+
+void remove_stale_pg_clusters(const fs::path &parent) {
   std::error_code ec;
-  for (const auto &entry : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+  for (const auto &entry : fs::directory_iterator(parent, ec)) {
     const fs::path dir = entry.path();
     if (!dir.filename().string().starts_with(dir_prefix))
       continue;

@@ -71,7 +71,9 @@ private:
   std::string url_;
 };
 
-// Removes clusters left behind by test processes that no longer run (stops their servers).
+// Removes clusters left behind by test processes that no longer run (stops their servers):
+// those under the temp directory (TMPDIR), or under `parent`.
 void remove_stale_pg_clusters();
+void remove_stale_pg_clusters(const std::filesystem::path &parent);
 
 } // namespace autohost::test

@@ -1,5 +1,9 @@
 // The throw-away PostgreSQL cluster of the tests leaves nothing behind: not when its test
 // is stopped by SIGTERM (meson's timeout), and not, after the next run, when it was killed.
+//
+// The held clusters live under a private parent (TMPDIR of the holding process): the other
+// PostgreSQL tests, run in parallel, remove stale clusters under the temp directory, and
+// would otherwise remove the killed holder's cluster before this test looks at it.
 #define BOOST_TEST_MODULE pg_cluster
 #include <boost/test/unit_test.hpp>
 
@@ -24,6 +28,14 @@ struct Held {
   int server_pid = 0;
 };
 
+// A directory for held clusters that the postgres user (the server's, when we are root) can
+// enter.
+struct ClusterParent : TempDir {
+  ClusterParent() {
+    fs::permissions(path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  }
+};
+
 bool server_runs(int pid) {
   const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
   return !stat.empty() && stat.find(") Z ") == std::string::npos;
@@ -36,11 +48,13 @@ bool server_ends_within(int pid, std::chrono::seconds limit) {
   return !server_runs(pid);
 }
 
-// Starts a process that holds a cluster and sends it `signal_number` once the server runs.
-Held hold_and_signal(int signal_number) {
+// Starts a process that holds a cluster under `parent` and sends it `signal_number` once the
+// server runs.
+Held hold_and_signal(const fs::path &parent, int signal_number) {
   TempDir work;
   const fs::path ready = work / "ready";
   ProcessOptions options;
+  options.env["TMPDIR"] = parent.string();
   options.signal_when = [&] { return fs::exists(ready); };
   options.signal_number = signal_number;
   const ProcessResult result =
@@ -52,6 +66,7 @@ Held hold_and_signal(int signal_number) {
   std::getline(in, dir);
   in >> held.server_pid;
   held.dir = dir;
+  BOOST_REQUIRE(held.dir.parent_path() == parent);
   BOOST_REQUIRE(held.server_pid > 0);
   return held;
 }
@@ -59,20 +74,22 @@ Held hold_and_signal(int signal_number) {
 } // namespace
 
 BOOST_AUTO_TEST_CASE(a_cluster_whose_test_was_killed_is_removed_by_the_next_one) {
-  const Held held = hold_and_signal(SIGKILL);
+  const ClusterParent parent;
+  const Held held = hold_and_signal(parent.path(), SIGKILL);
   // SIGKILL leaves the server running and the directory in place...
   BOOST_TEST(server_runs(held.server_pid));
   BOOST_TEST(fs::exists(held.dir / "data"));
   // ...until a cluster is set up next.
-  remove_stale_pg_clusters();
+  remove_stale_pg_clusters(parent.path());
   BOOST_TEST(!fs::exists(held.dir));
   BOOST_TEST(server_ends_within(held.server_pid, std::chrono::seconds(10)));
 }
 
 BOOST_AUTO_TEST_CASE(a_test_stopped_by_sigterm_takes_its_server_down) {
-  const Held held = hold_and_signal(SIGTERM);
+  const ClusterParent parent;
+  const Held held = hold_and_signal(parent.path(), SIGTERM);
   BOOST_TEST(server_ends_within(held.server_pid, std::chrono::seconds(10)));
-  remove_stale_pg_clusters();
+  remove_stale_pg_clusters(parent.path());
   BOOST_TEST(!fs::exists(held.dir));
 }
 
