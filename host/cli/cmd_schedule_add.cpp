@@ -163,7 +163,8 @@ int run_schedule_add(Context &ctx, const std::vector<std::string> &args) {
     if (!input)
       return usage_error("schedule", host::error_message(input.error()));
     d.input_json = json::serialize(json::parse(input.value()));
-    if (!refuse_secret_inputs(ctx, d, "", exit))
+    SecretInputs secrets(ctx);
+    if (!refuse_secret_inputs(secrets, d, "", exit))
       return exit;
   }
 

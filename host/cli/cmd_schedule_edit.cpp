@@ -70,7 +70,8 @@ std::optional<ScheduleEdit> edit_from(Context &ctx, const po::variables_map &vm,
     d.kind = was.kind;
     d.target = was.target;
     d.input_json = json::serialize(json::parse(input.value()));
-    if (!refuse_secret_inputs(ctx, d, "", exit))
+    SecretInputs secrets(ctx);
+    if (!refuse_secret_inputs(secrets, d, "", exit))
       return std::nullopt;
     edit.input_json = std::move(d.input_json);
   }

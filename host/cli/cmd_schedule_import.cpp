@@ -47,6 +47,7 @@ std::optional<std::string> read_calendar(const std::string &file, int &exit) {
 bool check_targets(Context &ctx, const std::vector<ScheduleDraft> &entries, const std::string &file,
                    int &exit) {
   std::set<std::pair<std::string, std::string>> checked;
+  SecretInputs secrets(ctx);
   for (const auto &d : entries) {
     if (checked.emplace(d.plugin, d.target).second) {
       const auto kind = check_target(ctx, d.plugin, d.target, exit);
@@ -60,7 +61,7 @@ bool check_targets(Context &ctx, const std::vector<ScheduleDraft> &entries, cons
         return false;
       }
     }
-    if (!refuse_secret_inputs(ctx, d, "calendar " + file + ": entry '" + d.id + "': ", exit))
+    if (!refuse_secret_inputs(secrets, d, "calendar " + file + ": entry '" + d.id + "': ", exit))
       return false;
   }
   return true;

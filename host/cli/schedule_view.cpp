@@ -77,12 +77,20 @@ std::vector<std::string> secret_inputs_of(Context &ctx, const std::string &plugi
                         : host::read_secret_inputs(lib->manifest_json(), action);
 }
 
-bool refuse_secret_inputs(Context &ctx, const ScheduleDraft &d, const std::string &where,
+const std::vector<std::string> &SecretInputs::of(const std::string &plugin,
+                                                 const std::string &action) {
+  const std::string key = plugin + "." + action;
+  auto fields = fields_.find(key);
+  if (fields == fields_.end())
+    fields = fields_.emplace(key, secret_inputs_of(ctx_, plugin, action)).first;
+  return fields->second;
+}
+
+bool refuse_secret_inputs(SecretInputs &secrets, const ScheduleDraft &d, const std::string &where,
                           int &exit) {
   if (d.kind != TargetKind::action)
     return true;
-  const std::string field =
-      host::first_secret_input(d.input_json, secret_inputs_of(ctx, d.plugin, d.target));
+  const std::string field = host::first_secret_input(d.input_json, secrets.of(d.plugin, d.target));
   if (field.empty())
     return true;
   const std::string target = d.plugin + "." + d.target;
@@ -97,11 +105,7 @@ std::string InputRedactor::operator()(const std::string &plugin, TargetKind kind
                                       const std::string &target, const std::string &input_json) {
   if (kind != TargetKind::action || input_json.empty())
     return input_json;
-  const std::string key = plugin + "." + target;
-  auto fields = fields_.find(key);
-  if (fields == fields_.end())
-    fields = fields_.emplace(key, secret_inputs_of(ctx_, plugin, target)).first;
-  return host::redact_secret_inputs(input_json, fields->second);
+  return host::redact_secret_inputs(input_json, secrets_.of(plugin, target));
 }
 
 json::value stored_json(const std::string &text) {
