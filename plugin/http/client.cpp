@@ -157,8 +157,11 @@ struct Watch {
 // What one request needs across its attempts, worked out once before the first.
 struct Plan {
   Method method = Method::get;
-  std::string shown_url; // redacted: for logs and messages
-  std::string what;      // "GET <shown_url>"
+  // The request's URL (it outlives the plan), unredacted: shown only as shown_url() and
+  // what(), which are built when a log line or a message needs them.
+  std::string_view url;
+  [[nodiscard]] std::string shown_url() const { return redact_url(url); }
+  [[nodiscard]] std::string what() const { return describe_request(method, url); }
   Target target;
   WireRequest wire;
   bool idempotent = false;
@@ -383,8 +386,7 @@ Result<Plan> Client::Impl::plan(const Request &request) const {
   Plan p;
   p.started = Clock::now();
   p.method = request.method;
-  p.shown_url = redact_url(request.url);
-  p.what = std::string(to_string(request.method)) + " " + p.shown_url;
+  p.url = request.url;
   auto target = parse_target(request.url, options.plain_http);
   if (!target) {
     return target.error();
@@ -422,12 +424,12 @@ std::optional<Error> Client::Impl::stop_before(const Plan &plan, RequestControl 
     }
   }
   if (control.cancelled) {
-    return Error{ErrorKind::cancelled, "cancelled before sending " + plan.what, state.delivery,
+    return Error{ErrorKind::cancelled, "cancelled before sending " + plan.what(), state.delivery,
                  attempt - 1};
   }
   if (Clock::now() >= plan.deadline) {
     return Error{ErrorKind::timeout,
-                 "total timeout: the deadline passed before sending " + plan.what, state.delivery,
+                 "total timeout: the deadline passed before sending " + plan.what(), state.delivery,
                  attempt - 1};
   }
   return std::nullopt;
@@ -436,9 +438,9 @@ std::optional<Error> Client::Impl::stop_before(const Plan &plan, RequestControl 
 void Client::Impl::log_retry(const Plan &plan, int attempt, std::string_view reason,
                              milliseconds delay) {
   retries.fetch_add(1, std::memory_order_relaxed);
-  logger.write(LogLevel::info, "http: retrying " + plan.what + " after " + std::string(reason),
+  logger.write(LogLevel::info, "http: retrying " + plan.what() + " after " + std::string(reason),
                {{"method", to_string(plan.method)},
-                {"url", plan.shown_url},
+                {"url", plan.shown_url()},
                 {"reason", reason},
                 {"attempt", std::int64_t{attempt}},
                 {"delay_ms", static_cast<std::int64_t>(delay.count())}});
@@ -463,9 +465,9 @@ std::optional<milliseconds> Client::Impl::retry_wait(const Plan &plan, const Res
   }
   if (!why_not.empty()) {
     // The answer goes back to the caller, who can schedule the retry itself.
-    logger.write(LogLevel::info, "http: not retrying " + plan.what + ": " + std::string(why_not),
+    logger.write(LogLevel::info, "http: not retrying " + plan.what() + ": " + std::string(why_not),
                  {{"method", to_string(plan.method)},
-                  {"url", plan.shown_url},
+                  {"url", plan.shown_url()},
                   {"status", std::int64_t{response.status}},
                   {"delay_ms", static_cast<std::int64_t>(delay.count())}});
     return std::nullopt;
@@ -504,9 +506,9 @@ std::optional<milliseconds> Client::Impl::retry_wait(const Plan &plan, const Fai
 Response Client::Impl::answered(const Plan &plan, Response response, int attempt) const {
   response.attempts = attempt;
   if (logger.enabled(LogLevel::debug)) {
-    logger.write(LogLevel::debug, "http: " + plan.what + " -> " + std::to_string(response.status),
+    logger.write(LogLevel::debug, "http: " + plan.what() + " -> " + std::to_string(response.status),
                  {{"method", to_string(plan.method)},
-                  {"url", plan.shown_url},
+                  {"url", plan.shown_url()},
                   {"status", std::int64_t{response.status}},
                   {"attempts", std::int64_t{attempt}},
                   {"elapsed_ms", elapsed_ms(plan.started)}});
@@ -520,9 +522,9 @@ Error Client::Impl::failed(const Plan &plan, Failure failure, int attempt,
   error.delivery = state.delivery;
   error.attempts = attempt;
   if (logger.enabled(LogLevel::debug)) {
-    logger.write(LogLevel::debug, "http: " + plan.what + " failed: " + error.message,
+    logger.write(LogLevel::debug, "http: " + plan.what() + " failed: " + error.message,
                  {{"method", to_string(plan.method)},
-                  {"url", plan.shown_url},
+                  {"url", plan.shown_url()},
                   {"error", to_string(error.kind)},
                   {"attempts", std::int64_t{attempt}},
                   {"elapsed_ms", elapsed_ms(plan.started)}});
@@ -533,8 +535,8 @@ Error Client::Impl::failed(const Plan &plan, Failure failure, int attempt,
 net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
   if (shutting_down) {
     co_return Error{ErrorKind::cancelled,
-                    "the HTTP client is shutting down: " + std::string(to_string(request.method)) +
-                        " " + redact_url(request.url),
+                    "the HTTP client is shutting down: " +
+                        describe_request(request.method, request.url),
                     Delivery::not_sent, 0};
   }
   Result<Plan> planned = plan(request);
@@ -574,7 +576,7 @@ net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
       }
     }
     if (wait->count() > 0 && !co_await pause(*wait, control)) {
-      co_return Error{ErrorKind::cancelled, "cancelled while waiting to retry " + p.what,
+      co_return Error{ErrorKind::cancelled, "cancelled while waiting to retry " + p.what(),
                       state.delivery, attempt};
     }
   }
@@ -605,9 +607,9 @@ net::awaitable<Outcome<Response>> Client::Impl::attempt(const Plan &plan, Reques
     connections_reused.fetch_add(1, std::memory_order_relaxed);
   }
   attempts.fetch_add(1, std::memory_order_relaxed);
-  const ExchangeSpec spec{plan.what,     options.max_response_bytes,
-                          plan.head,     options.request_timeout,
-                          plan.deadline, lease.reused()};
+  const ExchangeSpec spec{
+      plan.method,   plan.url,      options.max_response_bytes, plan.head, options.request_timeout,
+      plan.deadline, lease.reused()};
   Outcome<Exchanged> exchanged = co_await exchange(*lease.connection(), plan.wire, spec, control);
   if (!exchanged.has_value()) {
     co_return exchanged.error(); // the lease closes the connection

@@ -1,6 +1,7 @@
 // Opening connections (DNS, TCP, proxy tunnel, TLS) and one request/response exchange.
 #include "http/connection.hpp"
 
+#include "http/redact.hpp"
 #include "http/tls_context.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -74,7 +75,7 @@ Failure exchange_failure(const error_code &ec, const ExchangeSpec &spec, const S
                          const RequestControl &control, bool got_response_bytes, bool header_done) {
   // Once the first request byte is written the server may act on it.
   const Delivery sent = Delivery::maybe_sent;
-  const std::string what(spec.description);
+  const std::string what = describe_request(spec.method, spec.url);
   if (control.cancelled) {
     return make_failure(ErrorKind::cancelled, "cancelled while waiting for the response to " + what,
                         sent, Transience::permanent);

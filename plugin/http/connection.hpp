@@ -62,7 +62,8 @@ open_connection(boost::asio::ssl::context &tls_context, ConnectSpec spec, Reques
                 std::uint64_t id);
 
 struct ExchangeSpec {
-  std::string_view description; // "GET <redacted url>" for messages
+  Method method;        // with `url`, named in messages by describe_request (redacted)
+  std::string_view url; // as requested: never shown other than through describe_request
   std::size_t max_body;
   bool head;
   std::chrono::milliseconds request_timeout;

@@ -122,4 +122,8 @@ std::string without_userinfo(std::string_view url) noexcept {
   }
 }
 
+std::string describe_request(Method method, std::string_view url) {
+  return std::string(to_string(method)) + " " + redact_url(url);
+}
+
 } // namespace threads::http
