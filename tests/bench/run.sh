@@ -16,7 +16,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 build="$root/build-bench"
-[ -f "$build/build.ninja" ] || meson setup "$build" "$root" -Dbuildtype=release >/dev/null
+# The release configuration, as the Debian package is built (link-time optimisation).
+if [ -f "$build/build.ninja" ]; then
+  meson configure "$build" -Dbuildtype=release -Db_lto=true >/dev/null
+else
+  meson setup "$build" "$root" -Dbuildtype=release -Db_lto=true >/dev/null
+fi
 ninja -C "$build" host/autohost plugin/threads.so tests/sandbox/threads-sandbox \
   tests/support/pg-cluster-hold \
   tests/bench/autohost-bench >/dev/null
