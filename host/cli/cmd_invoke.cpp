@@ -49,6 +49,7 @@ int run_invoke(Context &ctx, const std::vector<std::string> &args) {
     request.idempotency_key = (*vm)["idempotency-key"].as<std::string>();
   }
   request.timeout_s = timeout.value();
+  ctx.one_call();
   return run_plugin_call(ctx, request);
 }
 

@@ -27,7 +27,8 @@ Result<store::SqlSecretStore *> Context::store() {
   if (!store_) {
     if (settings_.no_store_reason)
       return *settings_.no_store_reason;
-    const store::SecretStoreOptions options{settings_.store_file, settings_.master_key};
+    store::SecretStoreOptions options{settings_.store_file, settings_.master_key};
+    options.read_connections = read_connections_;
     AH_TRY_ASSIGN(store_, store::SqlSecretStore::open(options));
   }
   return store_.get();

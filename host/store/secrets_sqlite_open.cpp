@@ -92,6 +92,7 @@ Result<OpenedSecrets> open_sqlite_secrets(const SecretStoreOptions &options) {
   sql::BackendOptions backend;
   backend.noun = "secret store";
   backend.busy_timeout_ms = options.busy_timeout_ms;
+  backend.read_connections = options.read_connections;
   return OpenedSecrets{sql::sqlite_backend(std::move(db), file, backend), std::move(key)};
 }
 

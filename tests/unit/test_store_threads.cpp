@@ -145,3 +145,42 @@ BOOST_AUTO_TEST_CASE(readers_never_see_a_torn_value_or_one_older_than_a_finished
   BOOST_REQUIRE(final_value && final_value.value());
   BOOST_TEST(final_value.value()->version == last);
 }
+
+namespace {
+
+// Descriptors of this process open on `file` (each SQLite connection holds one).
+int descriptors_on(const fs::path &file) {
+  int count = 0;
+  std::error_code ec;
+  for (const auto &entry : fs::directory_iterator("/proc/self/fd", ec)) {
+    std::error_code link_ec;
+    if (fs::equivalent(fs::read_symlink(entry.path(), link_ec), file, link_ec) && !link_ec)
+      ++count;
+  }
+  return count;
+}
+
+} // namespace
+
+// `autohost invoke` makes one call: with no read connections its reads run on the writer's
+// connection, so the file is opened once; a host's default opens a reader beside it.
+BOOST_AUTO_TEST_CASE(a_store_without_read_connections_opens_its_file_once) {
+  if (testing_postgres())
+    return; // a PostgreSQL store has a pool of its own
+  for (const std::size_t readers : {std::size_t{0}, std::size_t{16}}) {
+    BOOST_TEST_CONTEXT("read_connections " << readers) {
+      Place place;
+      auto opts = options(place);
+      opts.read_connections = readers;
+      auto store = open_ok(opts);
+      BOOST_REQUIRE(store->put(token, value_of(1), 0));
+      for (int i = 0; i < 3; ++i) {
+        auto got = store->get(token);
+        BOOST_REQUIRE_MESSAGE(got, (got ? "" : got.error().body));
+        BOOST_REQUIRE(got.value().has_value());
+        BOOST_TEST(got.value()->value == value_of(1));
+      }
+      BOOST_TEST(descriptors_on(place.location) == (readers == 0 ? 1 : 2));
+    }
+  }
+}

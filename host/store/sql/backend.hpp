@@ -23,7 +23,8 @@ struct BackendOptions {
   // SQLite: how long a writer waits for another process's write lock.
   int busy_timeout_ms = 15000;
   // SQLite: idle read connections kept open (one per thread that reads at once, as a
-  // daemon's workers or a sweep's threads do); more are opened and closed as needed.
+  // daemon's workers or a sweep's threads do); more are opened and closed as needed. 0:
+  // none, reads run on the writer's connection (a command that makes one call).
   std::size_t read_connections = 16;
   // PostgreSQL: connections kept, statement and connect timeouts.
   std::size_t pool_size = 4;

@@ -12,6 +12,8 @@ ReadLease::~ReadLease() {
 
 ReadConnections::ReadConnections(std::filesystem::path file, int busy_timeout_ms, std::size_t keep)
     : busy_timeout_ms_(busy_timeout_ms), keep_(keep) {
+  if (keep_ == 0)
+    return; // no file: every read stays on the writer's connection
   std::error_code ec;
   file_ = std::filesystem::absolute(file, ec);
   struct stat st {};

@@ -36,7 +36,8 @@ private:
 };
 
 // Connections opened when first needed and kept (each with its own prepared statements) up
-// to `keep` idle ones, so a host's worker threads each find one warm. Every connection runs
+// to `keep` idle ones, so a host's worker threads each find one warm; with `keep` 0 none is
+// opened (acquire() lends nothing). Every connection runs
 // with query_only: a read body that tried to write fails instead of writing outside the
 // writer's lock. Thread-safe; must outlive its leases.
 class ReadConnections {
