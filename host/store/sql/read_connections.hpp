@@ -37,9 +37,9 @@ private:
 
 // Connections opened when first needed and kept (each with its own prepared statements) up
 // to `keep` idle ones, so a host's worker threads each find one warm; with `keep` 0 none is
-// opened (acquire() lends nothing). Every connection runs
-// with query_only: a read body that tried to write fails instead of writing outside the
-// writer's lock. Thread-safe; must outlive its leases.
+// opened (acquire() lends nothing). Every connection runs with query_only: a read body that
+// tried to write fails instead of writing outside the writer's lock. Thread-safe; must
+// outlive its leases.
 class ReadConnections {
 public:
   ReadConnections(std::filesystem::path file, int busy_timeout_ms, std::size_t keep);
