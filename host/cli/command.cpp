@@ -28,7 +28,8 @@ Result<store::SqlSecretStore *> Context::store() {
     if (settings_.no_store_reason)
       return *settings_.no_store_reason;
     store::SecretStoreOptions options{settings_.store_file, settings_.master_key};
-    options.read_connections = read_connections_;
+    if (one_call_)
+      options.read_connections = 0;
     AH_TRY_ASSIGN(store_, store::SqlSecretStore::open(options));
   }
   return store_.get();

@@ -37,14 +37,14 @@ public:
   Result<store::SqlSecretStore *> store();
   // Before store(): the command makes one plugin call, so the store's reads share the
   // writer's connection instead of opening a second one (about a millisecond of `invoke`).
-  void one_call() noexcept { read_connections_ = 0; }
+  void one_call() noexcept { one_call_ = true; }
 
 private:
   Settings settings_;
   host::Logger &logger_;
   std::map<std::string, host::PluginRegistry, std::less<>> registries_; // by `only`
   std::unique_ptr<store::SqlSecretStore> store_;
-  std::size_t read_connections_ = 16;
+  bool one_call_ = false;
 };
 
 struct Command {

@@ -21,7 +21,7 @@ struct SecretStoreOptions {
   int busy_timeout_ms = 15000;
   // SQLite only: read connections kept beside the writer's (sql::BackendOptions); 0 for a
   // command that makes one call, which then opens the file once instead of twice.
-  std::size_t read_connections = 16;
+  std::size_t read_connections = sql::BackendOptions{}.read_connections;
   // PostgreSQL only: take "now" from the caller instead of the database (tests).
   bool trust_caller_clock = false;
 };
