@@ -28,8 +28,10 @@ Result<store::SqlSecretStore *> Context::store() {
     if (settings_.no_store_reason)
       return *settings_.no_store_reason;
     store::SecretStoreOptions options{settings_.store_file, settings_.master_key};
-    if (one_call_)
+    if (one_call_) {
       options.read_connections = 0;
+      options.cache_lifetime = {};
+    }
     AH_TRY_ASSIGN(store_, store::SqlSecretStore::open(options));
   }
   return store_.get();

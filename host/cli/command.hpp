@@ -36,7 +36,8 @@ public:
   // Opened on first use; the error names the file and the reason.
   Result<store::SqlSecretStore *> store();
   // Before store(): the command makes one plugin call, so the store's reads share the
-  // writer's connection instead of opening a second one (about a millisecond of `invoke`).
+  // writer's connection instead of opening a second one (about a millisecond of `invoke`),
+  // and keep no cache of what they read.
   void one_call() noexcept { one_call_ = true; }
 
 private:

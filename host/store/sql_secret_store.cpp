@@ -42,8 +42,9 @@ Result<Done> validate_key(std::string_view key) {
   return Done{};
 }
 
-SqlSecretStore::SqlSecretStore(std::unique_ptr<sql::Backend> backend, MasterKey key)
-    : backend_(std::move(backend)), key_(std::move(key)) {}
+SqlSecretStore::SqlSecretStore(std::unique_ptr<sql::Backend> backend, MasterKey key,
+                               std::unique_ptr<SealedCache> cache)
+    : backend_(std::move(backend)), key_(std::move(key)), cache_(std::move(cache)) {}
 
 SqlSecretStore::~SqlSecretStore() = default; // key_ wipes itself
 
@@ -52,34 +53,42 @@ Result<std::unique_ptr<SqlSecretStore>> SqlSecretStore::open(const SecretStoreOp
     return make_error(AH_INTERNAL, "store",
                       "secret store cannot be used: libsodium failed to initialise");
   }
-  AH_TRY_DECLARE(opened, sql::is_postgres_location(options.location)
-                             ? open_pg_secrets(options)
-                             : open_sqlite_secrets(options));
+  const bool postgres = sql::is_postgres_location(options.location);
+  AH_TRY_DECLARE(opened, postgres ? open_pg_secrets(options) : open_sqlite_secrets(options));
+  // Only processes of this machine share the counters, so a PostgreSQL store has no cache.
+  std::unique_ptr<SealedCache> cache;
+  std::error_code ec;
+  if (!postgres) {
+    const auto file = std::filesystem::canonical(options.location, ec);
+    if (!ec)
+      cache = SealedCache::open(file, options.cache_lifetime);
+  }
   return std::unique_ptr<SqlSecretStore>(
-      new SqlSecretStore(std::move(opened.backend), std::move(opened.key)));
+      new SqlSecretStore(std::move(opened.backend), std::move(opened.key), std::move(cache)));
 }
 
 Result<std::optional<StoredSecret>> SqlSecretStore::get(std::string_view key) {
   AH_TRY(validate_key(key));
-  struct Row {
-    std::uint64_t version = 0;
-    std::string sealed;
-    std::int64_t updated_ms = 0;
-  };
-  AH_TRY_DECLARE(row, backend_->read("reading '" + std::string(key) + "'",
-                                     [&](sql::Session &s) -> Result<std::optional<Row>> {
-                                       sql::Statement select(
-                                           s, "SELECT version, sealed, updated_ms FROM secrets "
-                                              "WHERE key = ?1 AND sealed IS NOT NULL");
-                                       select.bind(1, key);
-                                       if (!select.step())
-                                         return std::optional<Row>();
-                                       return std::optional<Row>(
-                                           Row{static_cast<std::uint64_t>(select.column_int(0)),
-                                               select.column_blob(1), select.column_int(2)});
-                                     }));
-  if (!row)
-    return std::optional<StoredSecret>{};
+  std::optional<SealedRow> row = cache_ ? cache_->find(key) : std::nullopt;
+  if (!row) {
+    const std::uint64_t stamp = cache_ ? cache_->stamp(key) : 0;
+    AH_TRY_ASSIGN(row, backend_->read("reading '" + std::string(key) + "'",
+                                      [&](sql::Session &s) -> Result<std::optional<SealedRow>> {
+                                        sql::Statement select(
+                                            s, "SELECT version, sealed, updated_ms FROM secrets "
+                                               "WHERE key = ?1 AND sealed IS NOT NULL");
+                                        select.bind(1, key);
+                                        if (!select.step())
+                                          return std::optional<SealedRow>();
+                                        return std::optional<SealedRow>(SealedRow{
+                                            static_cast<std::uint64_t>(select.column_int(0)),
+                                            select.column_blob(1), select.column_int(2)});
+                                      }));
+    if (!row)
+      return std::optional<StoredSecret>{};
+    if (cache_)
+      cache_->keep(key, stamp, *row);
+  }
   auto plain = open_sealed(key_, row->sealed, value_binding(key, row->version));
   if (!plain) {
     return make_error(AH_INTERNAL, "store_tampered",
@@ -119,10 +128,13 @@ WriteResult SqlSecretStore::put_in(sql::Session &session, std::string_view key,
 Result<WriteResult> SqlSecretStore::put(std::string_view key, std::string_view value,
                                         std::uint64_t expected_version) {
   AH_TRY(validate_key(key));
-  return backend_->write("writing '" + std::string(key) + "'",
-                         [&](sql::Session &s) -> Result<WriteResult> {
-                           return put_in(s, key, value, expected_version);
-                         });
+  auto written = backend_->write("writing '" + std::string(key) + "'",
+                                 [&](sql::Session &s) -> Result<WriteResult> {
+                                   return put_in(s, key, value, expected_version);
+                                 });
+  if (cache_)
+    cache_->changed(key);
+  return written;
 }
 
 Result<std::vector<Result<WriteResult>>>
@@ -131,7 +143,7 @@ SqlSecretStore::put_many(std::span<const PutRequest> puts) {
   if (puts.empty())
     return Results{};
   const std::string doing = "writing a batch of " + std::to_string(puts.size()) + " secrets";
-  return backend_->write(doing, [&](sql::Session &s) -> Result<Results> {
+  auto written = backend_->write(doing, [&](sql::Session &s) -> Result<Results> {
     Results results;
     results.reserve(puts.size());
     for (const PutRequest &put : puts) {
@@ -146,6 +158,11 @@ SqlSecretStore::put_many(std::span<const PutRequest> puts) {
     }
     return results;
   });
+  if (cache_) {
+    for (const PutRequest &put : puts)
+      cache_->changed(put.key);
+  }
+  return written;
 }
 
 Result<std::vector<SecretInfo>> SqlSecretStore::list(std::string_view prefix) {
@@ -167,7 +184,7 @@ Result<std::vector<SecretInfo>> SqlSecretStore::list(std::string_view prefix) {
 
 Result<WriteResult> SqlSecretStore::remove(std::string_view key, std::uint64_t expected_version) {
   AH_TRY(validate_key(key));
-  return backend_->write(
+  auto removed = backend_->write(
       "removing '" + std::string(key) + "'", [&](sql::Session &s) -> Result<WriteResult> {
         sql::Statement select(s,
                               "SELECT version FROM secrets WHERE key = ?1 AND sealed IS NOT NULL");
@@ -186,6 +203,9 @@ Result<WriteResult> SqlSecretStore::remove(std::string_view key, std::uint64_t e
         tombstone.bind(1, now_ms(s)).bind(2, key).step();
         return WriteResult{WriteOutcome::written, 0};
       });
+  if (cache_)
+    cache_->changed(key);
+  return removed;
 }
 
 } // namespace autohost::store

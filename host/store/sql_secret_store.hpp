@@ -3,9 +3,11 @@
 #pragma once
 
 #include "store/master_key.hpp"
+#include "store/sealed_cache.hpp"
 #include "store/secret_store.hpp"
 #include "store/sql/backend.hpp"
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,10 @@ struct SecretStoreOptions {
   // SQLite only: read connections kept beside the writer's (sql::BackendOptions); 0 for a
   // command that makes one call, which then opens the file once instead of twice.
   std::size_t read_connections = sql::BackendOptions{}.read_connections;
+  // SQLite only: how long a row read from the store may be answered again from memory
+  // (still sealed) while no write of its key has finished (see SealedCache); 0 reads the
+  // store every time. Bounds how late a write by a writer that does not signal is seen.
+  std::chrono::milliseconds cache_lifetime{1000};
   // PostgreSQL only: take "now" from the caller instead of the database (tests).
   bool trust_caller_clock = false;
 };
@@ -42,16 +48,20 @@ public:
   // The location as given (a path) or redacted (a URL): safe to show.
   const std::string &location() const noexcept { return backend_->location(); }
   sql::Backend &backend() noexcept { return *backend_; }
+  // Reads answered without the backend (0 when there is no cache).
+  std::uint64_t cached_reads() const noexcept { return cache_ ? cache_->hits() : 0; }
   ~SqlSecretStore() override;
 
 private:
-  SqlSecretStore(std::unique_ptr<sql::Backend> backend, MasterKey key);
+  SqlSecretStore(std::unique_ptr<sql::Backend> backend, MasterKey key,
+                 std::unique_ptr<SealedCache> cache);
   // put's compare-and-set inside the caller's write transaction.
   WriteResult put_in(sql::Session &session, std::string_view key, std::string_view value,
                      std::uint64_t expected_version);
 
   std::unique_ptr<sql::Backend> backend_;
   MasterKey key_;
+  std::unique_ptr<SealedCache> cache_; // null: every read goes to the backend
 };
 
 } // namespace autohost::store

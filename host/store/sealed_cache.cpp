@@ -1,0 +1,53 @@
+// The cache of sealed rows: an entry is used while its key's counter still holds the value
+// taken before the row was read, and until it expires.
+#include "store/sealed_cache.hpp"
+
+namespace autohost::store {
+
+std::unique_ptr<SealedCache> SealedCache::open(const std::filesystem::path &store_file,
+                                               std::chrono::milliseconds lifetime) {
+  if (lifetime <= std::chrono::milliseconds::zero())
+    return nullptr;
+  auto signal = ChangeSignal::open(store_file);
+  if (!signal)
+    return nullptr;
+  return std::unique_ptr<SealedCache>(new SealedCache(std::move(signal), lifetime));
+}
+
+SealedCache::SealedCache(std::unique_ptr<ChangeSignal> signal,
+                         std::chrono::milliseconds lifetime) noexcept
+    : signal_(std::move(signal)), lifetime_(lifetime) {}
+
+std::optional<SealedRow> SealedCache::find(std::string_view key) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  const auto found = entries_.find(key);
+  if (found == entries_.end())
+    return std::nullopt;
+  // The counter is read after the lookup: a write that finished before this read began has
+  // bumped it by now, so its row is never answered from here.
+  if (found->second.stamp != signal_->read(key) || now >= found->second.expires) {
+    entries_.erase(found);
+    return std::nullopt;
+  }
+  ++hits_;
+  return found->second.row;
+}
+
+void SealedCache::keep(std::string_view key, std::uint64_t stamp, const SealedRow &row) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= capacity && entries_.find(key) == entries_.end()) {
+    std::erase_if(entries_, [&](const auto &entry) { return now >= entry.second.expires; });
+    if (entries_.size() >= capacity)
+      entries_.clear();
+  }
+  entries_.insert_or_assign(std::string(key), Entry{row, stamp, now + lifetime_});
+}
+
+std::uint64_t SealedCache::hits() const noexcept {
+  std::lock_guard lock(mutex_);
+  return hits_;
+}
+
+} // namespace autohost::store
