@@ -58,12 +58,24 @@ fs::path ChangeSignal::file_of(const fs::path &store_file) {
 }
 
 std::unique_ptr<ChangeSignal> ChangeSignal::open(const fs::path &store_file) {
+  struct stat store {};
+  if (::stat(store_file.c_str(), &store) != 0)
+    return nullptr;
   const fs::path file = file_of(store_file);
   Fd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0)
     return nullptr;
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
+  if (::fstat(fd.get(), &st) != 0)
+    return nullptr;
+  // Just made by root (an operator's sudo) for a store of another user: it becomes that
+  // user's, as SQLite does with -wal and -shm, or the store's own daemon could not open it.
+  if (::geteuid() == 0 && st.st_uid == 0 && st.st_size == 0 && store.st_uid != 0 &&
+      ::fchown(fd.get(), store.st_uid, store.st_gid) == 0) {
+    st.st_uid = store.st_uid;
+  }
+  // Trusted as far as the store itself: its owner's, writable by no one else.
+  if (!S_ISREG(st.st_mode) || st.st_uid != store.st_uid ||
       (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
       (st.st_size != 0 && st.st_size != static_cast<off_t>(file_bytes))) {
     return nullptr; // left as it is

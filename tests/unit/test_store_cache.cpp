@@ -212,44 +212,81 @@ BOOST_AUTO_TEST_CASE(a_writer_that_does_not_signal_is_seen_when_the_entry_expire
   BOOST_TEST(!read(*reader).has_value());
 }
 
-// A `-changes` file that is not what autohost writes: the store works and reads the file
-// every time; the file is left as it was.
-BOOST_AUTO_TEST_CASE(a_changes_file_that_is_not_ours_turns_the_cache_off) {
-  const auto check = [](const Place &place) {
-    auto store = open_ok(options(place));
-    BOOST_REQUIRE(store->put(token, value_of(1), 0));
-    auto other = open_ok(options(place));
-    for (std::uint64_t v = 2; v < 5; ++v) {
-      BOOST_REQUIRE(other->put(token, value_of(v), v - 1));
-      BOOST_TEST(read(*store)->value == value_of(v));
-      BOOST_TEST(read(*store)->value == value_of(v));
-    }
-    BOOST_TEST(store->cached_reads() == 0u);
-  };
-  const auto changes = [](const Place &place) { return ChangeSignal::file_of(place.file); };
-  {BOOST_TEST_CONTEXT("another format"){Place place;
-  std::ofstream(changes(place)) << std::string(64, 'x');
-  ::chmod(changes(place).c_str(), 0600);
-  check(place);
-  std::ifstream in(changes(place));
-  BOOST_TEST(std::string(std::istreambuf_iterator<char>(in), {}) == std::string(64, 'x'));
-}
-}
-{BOOST_TEST_CONTEXT("writable by others"){Place place;
-std::ofstream(changes(place)).close();
-::chmod(changes(place).c_str(), 0666);
-check(place);
-BOOST_TEST(fs::file_size(changes(place)) == 0u);
-}
-}
-{
-  BOOST_TEST_CONTEXT("a symbolic link") {
-    Place place;
-    fs::create_symlink(place.dir.path() / "elsewhere", changes(place));
-    check(place);
-    BOOST_TEST(!fs::exists(place.dir.path() / "elsewhere"));
+namespace {
+
+// With a `-changes` file that is not what autohost writes, the store works and reads the
+// file every time.
+void expect_no_cache(const Place &place) {
+  auto store = open_ok(options(place));
+  BOOST_REQUIRE(store->put(token, value_of(1), 0));
+  auto other = open_ok(options(place));
+  for (std::uint64_t v = 2; v < 5; ++v) {
+    BOOST_REQUIRE(other->put(token, value_of(v), v - 1));
+    BOOST_TEST(read(*store)->value == value_of(v));
+    BOOST_TEST(read(*store)->value == value_of(v));
   }
+  BOOST_TEST(store->cached_reads() == 0u);
 }
+
+fs::path changes_of(const Place &place) { return ChangeSignal::file_of(place.file); }
+
+std::string contents(const fs::path &file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_changes_file_of_another_format_is_left_alone) {
+  Place place;
+  std::ofstream(changes_of(place)) << std::string(64, 'x');
+  BOOST_REQUIRE_EQUAL(::chmod(changes_of(place).c_str(), 0600), 0);
+  expect_no_cache(place);
+  BOOST_TEST(contents(changes_of(place)) == std::string(64, 'x'));
+}
+
+BOOST_AUTO_TEST_CASE(a_changes_file_writable_by_others_is_left_alone) {
+  Place place;
+  std::ofstream(changes_of(place)).close();
+  BOOST_REQUIRE_EQUAL(::chmod(changes_of(place).c_str(), 0666), 0);
+  expect_no_cache(place);
+  BOOST_TEST(contents(changes_of(place)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_changes_file_of_another_owner_is_left_alone) {
+  if (::geteuid() != 0)
+    return; // only root can make a file of another user's
+  Place place;
+  std::ofstream(changes_of(place)).close();
+  BOOST_REQUIRE_EQUAL(::chown(changes_of(place).c_str(), 4321, 4321), 0);
+  expect_no_cache(place);
+  BOOST_TEST(contents(changes_of(place)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_changes_file_that_is_a_link_is_not_followed) {
+  Place place;
+  fs::create_symlink(place.dir.path() / "elsewhere", changes_of(place));
+  expect_no_cache(place);
+  BOOST_TEST(!fs::exists(place.dir.path() / "elsewhere"));
+}
+
+// An operator's `sudo autohost secrets set` on a store of the daemon's user, before the
+// daemon made the file: the file is the store owner's, so the daemon can open it.
+BOOST_AUTO_TEST_CASE(root_gives_a_new_changes_file_to_the_stores_owner) {
+  if (::geteuid() != 0)
+    return; // only root can make a file of another user's
+  Place place;
+  { open_ok(options(place, 0ms))->put(token, value_of(1), 0).value(); }
+  BOOST_REQUIRE_EQUAL(::chown(place.file.c_str(), 4321, 4322), 0);
+  auto store = open_ok(options(place));
+  struct stat st {};
+  BOOST_REQUIRE_EQUAL(::stat(changes_of(place).c_str(), &st), 0);
+  BOOST_TEST(st.st_uid == 4321u);
+  BOOST_TEST(st.st_gid == 4322u);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  BOOST_TEST(read(*store)->value == value_of(1));
+  BOOST_TEST(read(*store)->value == value_of(1));
+  BOOST_TEST(store->cached_reads() == 1u);
 }
 
 // `autohost invoke` and other one-call commands keep nothing: no counters file is made.
@@ -260,5 +297,5 @@ BOOST_AUTO_TEST_CASE(a_store_without_a_lifetime_keeps_no_cache_and_no_file) {
   BOOST_TEST(read(*store)->value == value_of(1));
   BOOST_TEST(read(*store)->value == value_of(1));
   BOOST_TEST(store->cached_reads() == 0u);
-  BOOST_TEST(!fs::exists(ChangeSignal::file_of(place.file)));
+  BOOST_TEST(!fs::exists(changes_of(place)));
 }
