@@ -21,9 +21,10 @@ public:
   static constexpr std::size_t slots = 4096;
 
   // Opens or creates the file (mode 0600, its blocks allocated so that no later store to the
-  // mapping can fail). nullptr when it cannot be used: not a regular file of ours, writable
-  // by others, of another size or format, a full disk, a read-only directory. The caller
-  // then reads the store every time, as before.
+  // mapping can fail; made by root, it is given to the store's owner). nullptr when it
+  // cannot be used: not a regular file of the store's owner, writable by others, of another
+  // size or format, a full disk, a read-only directory. The caller then reads the store
+  // every time, as before.
   static std::unique_ptr<ChangeSignal> open(const std::filesystem::path &store_file);
   ~ChangeSignal();
   ChangeSignal(const ChangeSignal &) = delete;

@@ -21,8 +21,8 @@ struct SealedRow {
   std::int64_t updated_ms = 0;
 };
 
-// Safe to share between threads. Absent keys are not kept: a row is only ever added by a
-// write, and the write's bump is what the next read looks at.
+// Safe to share between threads. Absent keys are not kept, so a row added without a bump
+// (`store copy` fills an empty store that way) is read at once.
 class SealedCache {
 public:
   // nullptr when `lifetime` is zero or the change counters cannot be used.

@@ -17,7 +17,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -97,7 +96,7 @@ BOOST_AUTO_TEST_CASE(a_write_by_another_process_is_read_at_once) {
   run.env["AUTOHOST_STORE"] = place.file.string();
   run.env["AUTOHOST_MASTER_KEY"] = key_hex;
   run.stdin_text = value_of(2);
-  const auto set = run_process(std::getenv("AUTOHOST_BIN"), {"secrets", "set", token}, run);
+  const auto set = run_process(required_env("AUTOHOST_BIN"), {"secrets", "set", token}, run);
   BOOST_REQUIRE_MESSAGE(set.exit_code == 0, set.err);
   BOOST_TEST(read(*reader)->value == value_of(2));
   BOOST_TEST(read(*reader)->version == 2u);
