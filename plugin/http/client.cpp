@@ -12,6 +12,7 @@
 #include "http/retry_policy.hpp"
 #include "http/tls_context.hpp"
 #include "http/url.hpp"
+#include "http/watchdog.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -33,7 +34,6 @@
 #include <thread>
 
 #include <pthread.h>
-#include <unordered_set>
 
 namespace threads::http {
 
@@ -146,14 +146,6 @@ struct Completion {
   std::condition_variable wake;
 };
 
-// Shared by a request and its cancellation watchdog, which may outlive the request by one
-// poll interval.
-struct Watch {
-  explicit Watch(const net::any_io_executor &executor) : timer(executor) {}
-  net::steady_timer timer;
-  RequestControl *control = nullptr; // null once the request has finished
-};
-
 // What one request needs across its attempts, worked out once before the first.
 struct Plan {
   Method method = Method::get;
@@ -190,7 +182,8 @@ struct Client::Impl {
         tls(std::move(tls_context)), proxy(std::move(proxy_endpoint)), no_proxy(std::move(bypass)),
         pool(io.get_executor(), PoolLimits{options.max_connections_per_host,
                                            options.max_idle_per_host, options.idle_timeout}),
-        work(io.get_executor()), random(std::random_device{}()) {
+        work(io.get_executor()), random(std::random_device{}()),
+        watchdog(io.get_executor(), options.cancel_poll_interval) {
     thread = std::thread([this] { standby(); });
   }
 
@@ -203,9 +196,7 @@ struct Client::Impl {
     try {
       net::post(io, [this] {
         shutting_down = true;
-        for (RequestControl *control : active) {
-          control->interrupt();
-        }
+        watchdog.shut_down();
         pool.close_all();
       });
     } catch (...) { // NOLINT(bugprone-empty-catch): requests then end at their deadlines
@@ -287,8 +278,6 @@ struct Client::Impl {
   void log_retry(const Plan &plan, int attempt, std::string_view reason, milliseconds delay);
   net::awaitable<Outcome<Response>> attempt(const Plan &plan, RequestControl &control);
   net::awaitable<bool> pause(milliseconds delay, RequestControl &control);
-  net::awaitable<void> watch_cancellation(std::shared_ptr<Watch> watch,
-                                          std::function<bool()> cancelled);
   net::awaitable<void> bulk_worker(std::shared_ptr<Bulk> bulk);
   WireRequest build(const Request &request, const Target &target) const;
   double unit_random() { return std::uniform_real_distribution<double>(0.0, 1.0)(random); }
@@ -303,7 +292,7 @@ struct Client::Impl {
   net::executor_work_guard<net::io_context::executor_type> work;
   // The members below up to the counters are touched only on the io thread.
   std::mt19937_64 random;
-  std::unordered_set<RequestControl *> active;
+  Watchdog watchdog;
   bool shutting_down = false;
   std::uint64_t next_connection_id = 1;
   std::atomic<std::uint64_t> connections_opened{0};
@@ -352,35 +341,6 @@ net::awaitable<Result<Response>> Client::Impl::run(Request request) {
                     0};
   }
 }
-
-namespace {
-
-// Registers a request as active (so shutdown can interrupt it) and runs its cancellation
-// watchdog, for as long as the request's loop runs.
-class ActiveRequest {
-public:
-  ActiveRequest(std::unordered_set<RequestControl *> &active, RequestControl &control,
-                std::shared_ptr<Watch> watch)
-      : active_(active), control_(control), watch_(std::move(watch)) {
-    active_.insert(&control_);
-  }
-  ActiveRequest(const ActiveRequest &) = delete;
-  ActiveRequest &operator=(const ActiveRequest &) = delete;
-  ~ActiveRequest() {
-    active_.erase(&control_);
-    if (watch_) {
-      watch_->control = nullptr;
-      watch_->timer.cancel();
-    }
-  }
-
-private:
-  std::unordered_set<RequestControl *> &active_;
-  RequestControl &control_;
-  std::shared_ptr<Watch> watch_;
-};
-
-} // namespace
 
 Result<Plan> Client::Impl::plan(const Request &request) const {
   Plan p;
@@ -545,14 +505,7 @@ net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
   }
   const Plan &p = *planned;
   RequestControl control;
-  std::shared_ptr<Watch> watch;
-  if (request.cancelled) {
-    watch = std::make_shared<Watch>(io.get_executor());
-    watch->control = &control;
-    net::co_spawn(io, watch_cancellation(watch, request.cancelled),
-                  [](const std::exception_ptr &) {});
-  }
-  const ActiveRequest registered(active, control, watch);
+  const Watchdog::Registration watched(watchdog, control, request.cancelled);
 
   RetryState state;
   state.budget = p.idempotent ? options.retry.max_attempts : 1;
@@ -628,27 +581,6 @@ net::awaitable<bool> Client::Impl::pause(milliseconds delay, RequestControl &con
     co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
   co_return !control.cancelled;
-}
-
-net::awaitable<void> Client::Impl::watch_cancellation(std::shared_ptr<Watch> watch,
-                                                      std::function<bool()> cancelled) {
-  while (watch->control != nullptr) {
-    watch->timer.expires_after(options.cancel_poll_interval);
-    boost::system::error_code ec;
-    co_await watch->timer.async_wait(net::redirect_error(net::use_awaitable, ec));
-    if (watch->control == nullptr) {
-      co_return;
-    }
-    bool fired = false;
-    try {
-      fired = cancelled();
-    } catch (...) { // NOLINT(bugprone-empty-catch): a throwing check counts as "not cancelled"
-    }
-    if (fired) {
-      watch->control->interrupt();
-      co_return;
-    }
-  }
 }
 
 void Client::Impl::run_handlers(bool block) noexcept {

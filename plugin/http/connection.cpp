@@ -3,6 +3,7 @@
 
 #include "http/redact.hpp"
 #include "http/tls_context.hpp"
+#include "http/watchdog.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -80,7 +81,8 @@ Failure exchange_failure(const error_code &ec, const ExchangeSpec &spec, const S
     return make_failure(ErrorKind::cancelled, "cancelled while waiting for the response to " + what,
                         sent, Transience::permanent);
   }
-  if (interrupted(ec)) {
+  // After the watchdog's close the error may be any of several (aborted, bad descriptor).
+  if (control.timed_out || interrupted(ec)) {
     if (clock.total_binds()) {
       return make_failure(ErrorKind::timeout,
                           "total timeout: the deadline passed while waiting for the response to " +
@@ -137,8 +139,10 @@ net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &conne
   const StepClock clock{Clock::now() + spec.request_timeout, spec.deadline};
   beast::tcp_stream &lowest = connection.tcp();
   AbortHook hook(control, [&lowest] { lowest.close(); });
+  // The client's watchdog closes the socket at the deadline (a timer per read and write,
+  // as beast::tcp_stream keeps, cost a system call and several handler runs per call).
+  const Watchdog::Step step(control, clock.expiry());
   error_code ec;
-  lowest.expires_at(clock.expiry());
   co_await bhttp::async_write(stream, request, nothrow(ec));
   if (ec) {
     co_return exchange_failure(ec, spec, clock, control, false, false);
@@ -162,7 +166,6 @@ net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &conne
       break;
     }
   }
-  lowest.expires_never();
   bhttp::response<bhttp::string_body> message = parser->release();
   Exchanged out;
   out.response.status = static_cast<int>(message.result_int());

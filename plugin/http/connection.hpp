@@ -23,7 +23,6 @@
 
 namespace threads::http {
 
-using Clock = std::chrono::steady_clock;
 using WireRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
 class Connection {
@@ -76,7 +75,8 @@ struct Exchanged {
   bool keep_alive = false; // the connection may serve another request
 };
 
-// Writes `request` and reads the complete response within request_timeout (and deadline).
+// Writes `request` and reads the complete response within request_timeout (and deadline),
+// both enforced by the watchdog that `control` is registered with (watchdog.hpp).
 boost::asio::awaitable<Outcome<Exchanged>> exchange(Connection &connection,
                                                     const WireRequest &request, ExchangeSpec spec,
                                                     RequestControl &control);

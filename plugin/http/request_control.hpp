@@ -5,18 +5,35 @@
 
 #include <boost/system/result.hpp>
 
+#include <chrono>
 #include <functional>
 #include <utility>
 
 namespace threads::http {
 
-// Lets the cancellation watchdog and client shutdown interrupt whichever step a request is
-// in. Lives in the request's coroutine frame; touched only on the io thread.
+using Clock = std::chrono::steady_clock;
+
+class Watchdog;
+
+// Lets the client's watchdog (watchdog.hpp) and its shutdown interrupt whichever step a
+// request is in. Lives in the request's coroutine frame; touched only on the io thread.
 struct RequestControl {
   bool cancelled = false;
+  // The running step's deadline passed: the watchdog interrupted it (see Watchdog::Step).
+  bool timed_out = false;
   // Interrupts the step in progress (closes its socket, cancels its timer); empty between
   // steps. Set through AbortHook so it never outlives what it points at.
   std::function<void()> abort;
+
+  // The watchdog's own bookkeeping of this request, touched by the watchdog alone.
+  struct Watched {
+    Watchdog *by = nullptr;
+    const std::function<bool()> *cancel_check = nullptr; // polled while set
+    Clock::time_point next_poll = Clock::time_point::max();
+    Clock::time_point deadline = Clock::time_point::max(); // the running step's
+    RequestControl *prev = nullptr;
+    RequestControl *next = nullptr;
+  } watched;
 
   void interrupt() {
     cancelled = true;

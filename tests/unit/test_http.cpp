@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -611,6 +612,67 @@ BOOST_AUTO_TEST_CASE(read_timeout_says_read) {
   BOOST_TEST((error.delivery == Delivery::maybe_sent));
   BOOST_TEST(ms_since(started) >= 290);
   BOOST_TEST(ms_since(started) < 5000); // generous: only hangs must fail
+}
+
+// One timer watches every request; a request that is due before the timer's next firing
+// (left set by an earlier request, for a far-off poll) must still end on time.
+BOOST_AUTO_TEST_CASE(a_timeout_due_before_the_next_cancellation_poll_ends_the_request_on_time) {
+  TestServer server(tls_server(), [](const auto &r) {
+    return r.target == "/slow" ? Reply::of(Reply::Kind::stall) : Reply::ok();
+  });
+  ClientOptions options = test_options();
+  options.cancel_poll_interval = 60s;
+  options.request_timeout = 300ms;
+  options.retry.max_attempts = 1;
+  Client client = make_client(options);
+  const auto never = [] { return false; };
+  Request quick = get(server.url("/quick"));
+  quick.cancelled = never;
+  expect_response(client.send(quick)); // sets the timer 60 s ahead, for the poll
+  Request slow = get(server.url("/slow"));
+  slow.cancelled = never;
+  const auto started = Clock::now();
+  const Error &error = expect_error(client.send(slow), ErrorKind::timeout);
+  BOOST_TEST(contains(error.message, "read timeout"));
+  BOOST_TEST(ms_since(started) >= 290);
+  BOOST_TEST(ms_since(started) < 5000); // not the 60 s of the poll
+}
+
+// The timer is left set when the last request leaves; a client going away must not wait
+// for it (a plugin instance's destruction would hang for up to the poll or read timeout).
+BOOST_AUTO_TEST_CASE(a_client_whose_timer_is_set_far_ahead_goes_away_at_once) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  for (const bool with_cancel_check : {true, false}) {
+    ClientOptions options = test_options();
+    options.cancel_poll_interval = 60s;
+    options.request_timeout = 60s;
+    options.total_timeout = 120s;
+    std::optional<Client> client = make_client(options);
+    Request request = get(server.url("/x"));
+    if (with_cancel_check) {
+      request.cancelled = [] { return false; };
+    }
+    expect_response(client->send(request));
+    const auto started = Clock::now();
+    client.reset();
+    BOOST_TEST(ms_since(started) < 5000, "with a cancellation check: " << with_cancel_check);
+  }
+}
+
+// A timed-out attempt leaves nothing behind: the retry runs on a new connection, and how it
+// ends is its own (here a reset, not the first attempt's timeout).
+BOOST_AUTO_TEST_CASE(a_retry_after_a_read_timeout_reports_its_own_outcome) {
+  std::atomic<int> calls{0};
+  TestServer server(tls_server(), [&calls](const auto &) {
+    return Reply::of(++calls == 1 ? Reply::Kind::stall : Reply::Kind::reset);
+  });
+  ClientOptions options = test_options();
+  options.request_timeout = 300ms;
+  options.retry.max_attempts = 2;
+  Client client = make_client(options);
+  const Error &error = expect_error(client.send(get(server.url("/x"))), ErrorKind::reset);
+  BOOST_TEST(error.attempts == 2);
+  BOOST_TEST(client.stats().connections_opened == 2U);
 }
 
 BOOST_AUTO_TEST_CASE(total_timeout_and_request_deadline_say_total) {
