@@ -36,26 +36,32 @@ autohost::Result<autohost::Done> validate_account_name(std::string_view account)
 }
 
 std::string to_json(const TokenRecord &r) {
-  json::array scopes;
+  // Written twice per account in a refresh sweep (the claim, then the new token): the
+  // document lives in this buffer, which saves some forty allocations a write (one per key
+  // and string).
+  unsigned char buffer[4096];
+  json::monotonic_resource arena(buffer, sizeof buffer);
+  json::array scopes(&arena);
   for (const auto &s : r.scopes)
     scopes.emplace_back(s);
-  json::object o{{"app", r.app},
-                 {"user_id", r.user_id},
-                 {"username", r.username},
-                 {"access_token", r.access_token},
-                 {"kind", r.kind == TokenKind::long_lived ? "long" : "short"},
-                 {"scopes", std::move(scopes)},
-                 {"scopes_checked_at_ms", r.scopes_checked_at_ms},
-                 {"issued_at_ms", r.issued_at_ms},
-                 {"expires_at_ms", r.expires_at_ms},
-                 {"status", r.status == AccountStatus::active ? "active" : "needs_reauth"},
-                 {"last_refresh_attempt_ms", r.last_refresh_attempt_ms},
-                 {"last_refresh_error", r.last_refresh_error},
-                 {"last_refresh_ms", r.last_refresh_ms},
-                 {"previous_token", r.previous_token},
-                 {"previous_expires_at_ms", r.previous_expires_at_ms},
-                 {"refresh_claimant", r.refresh_claimant},
-                 {"refresh_claim_ms", r.refresh_claim_ms}};
+  const json::object o({{"app", r.app},
+                        {"user_id", r.user_id},
+                        {"username", r.username},
+                        {"access_token", r.access_token},
+                        {"kind", r.kind == TokenKind::long_lived ? "long" : "short"},
+                        {"scopes", std::move(scopes)},
+                        {"scopes_checked_at_ms", r.scopes_checked_at_ms},
+                        {"issued_at_ms", r.issued_at_ms},
+                        {"expires_at_ms", r.expires_at_ms},
+                        {"status", r.status == AccountStatus::active ? "active" : "needs_reauth"},
+                        {"last_refresh_attempt_ms", r.last_refresh_attempt_ms},
+                        {"last_refresh_error", r.last_refresh_error},
+                        {"last_refresh_ms", r.last_refresh_ms},
+                        {"previous_token", r.previous_token},
+                        {"previous_expires_at_ms", r.previous_expires_at_ms},
+                        {"refresh_claimant", r.refresh_claimant},
+                        {"refresh_claim_ms", r.refresh_claim_ms}},
+                       &arena);
   return json::serialize(o);
 }
 

@@ -112,6 +112,16 @@ BOOST_AUTO_TEST_CASE(records_round_trip_and_damage_is_named) {
   BOOST_REQUIRE(!damaged.has_value());
   BOOST_TEST(damaged.error().body.find("account 'alice'") != std::string::npos);
 
+  // Records are written and read through a 4 KB buffer on the stack; a larger one (a long
+  // token, many scopes) spills to the heap and must come back whole.
+  r.access_token = std::string(6000, 'T');
+  r.scopes.assign(300, "threads_content_publish");
+  auto large = token_record_from_json("alice", to_json(r));
+  BOOST_REQUIRE(large.has_value());
+  BOOST_TEST(large->access_token == r.access_token);
+  BOOST_TEST(large->scopes.size() == 300U);
+  BOOST_TEST(large->previous_token == "THold");
+
   PendingAuthorisation p{"alice", "main", "https://example.com/cb", {"threads_basic"}, 5};
   auto pending = pending_from_json(to_json(p));
   BOOST_REQUIRE(pending.has_value());
