@@ -36,7 +36,8 @@ public:
     case json::kind::object:
       return object(v.get_object());
     default:
-      out_ += json::serialize(v); // null, bool, string: boost escapes strings
+      sr_.reset(&v); // null, bool, string: boost escapes strings
+      drain();
       return true;
     }
   }
@@ -51,8 +52,20 @@ public:
   }
 
 private:
+  // Appends what the serializer was reset to, without a string of its own in between.
+  void drain() {
+    while (!sr_.done()) {
+      char buffer[256];
+      out_ += sr_.read(buffer);
+    }
+  }
+
   bool number(const std::string &digits, bool is_id) {
-    out_ += is_id ? "\"" + digits + "\"" : digits;
+    if (is_id)
+      out_ += '"';
+    out_ += digits;
+    if (is_id)
+      out_ += '"';
     return true;
   }
 
@@ -80,7 +93,9 @@ private:
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (i != 0)
         out_ += ',';
-      path_ += "[" + std::to_string(i) + "]";
+      path_ += '[';
+      path_ += std::to_string(i);
+      path_ += ']';
       if (!write(items[i], false))
         return false;
       path_.resize(at);
@@ -97,9 +112,12 @@ private:
       if (!first)
         out_ += ',';
       first = false;
-      out_ += json::serialize(json::string_view(key));
+      sr_.reset(json::string_view(key));
+      drain();
       out_ += ':';
-      path_ += (path_.empty() ? "" : ".") + std::string(key);
+      if (!path_.empty())
+        path_ += '.';
+      path_ += key;
       if (!write(value, id_like(key)))
         return false;
       path_.resize(at);
@@ -109,6 +127,7 @@ private:
   }
 
   std::string_view action_;
+  json::serializer sr_;
   std::string out_;
   std::string path_;
   std::string problem_;
