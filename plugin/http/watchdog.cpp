@@ -17,17 +17,19 @@ Watchdog::Registration::Registration(Watchdog &watchdog, RequestControl &control
                                      const std::function<bool()> &cancel_check)
     : watchdog_(watchdog), control_(control) {
   RequestControl::Watched &w = control.watched;
+  if (cancel_check) {
+    // First, as it may throw: a registration that failed must not stay in the list.
+    const Clock::time_point first_poll = Clock::now() + watchdog.poll_interval_;
+    watchdog.fire_by(first_poll);
+    w.cancel_check = &cancel_check;
+    w.next_poll = first_poll;
+  }
   w.by = &watchdog;
   w.next = watchdog.head_;
   if (watchdog.head_ != nullptr) {
     watchdog.head_->watched.prev = &control;
   }
   watchdog.head_ = &control;
-  if (cancel_check) {
-    w.cancel_check = &cancel_check;
-    w.next_poll = Clock::now() + watchdog.poll_interval_;
-    watchdog.fire_by(w.next_poll);
-  }
 }
 
 Watchdog::Registration::~Registration() {
@@ -48,9 +50,9 @@ Watchdog::Registration::~Registration() {
 }
 
 Watchdog::Step::Step(RequestControl &control, Clock::time_point deadline) : control_(control) {
+  control.watched.by->fire_by(deadline); // first, as it may throw
   control.timed_out = false;
   control.watched.deadline = deadline;
-  control.watched.by->fire_by(deadline);
 }
 
 Watchdog::Step::~Step() { control_.watched.deadline = never; }
