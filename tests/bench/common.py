@@ -1,4 +1,5 @@
-"""What run.py and its parts (scale.py) share: the read they all time and how a ratio prints."""
+"""What run.py and its parts (scale.py) share: the read they all time, how a ratio prints, and
+the CPU row."""
 
 PROFILE_PATH = "/v1.0/me?fields=id,username,name,threads_profile_picture_url,threads_biography,is_verified"
 
@@ -23,3 +24,11 @@ def paired_rounds(rounds, measure, ceiling):
     if rounds > 1:
         text += f" ({100 * pairs[0][0]:.0f}-{100 * pairs[-1][0]:.0f})"
     return ours, ref, text, [pair[0] for pair in pairs]
+
+
+def cpu_row(ours, ref, ref_name, label="CPU a request"):
+    """Measure, value and reference of a table row: the microseconds of CPU a request of
+    the client process and of the sandbox (Bench.cpu_meter), ours beside the reference's."""
+    return (f"{label}, us: client process / sandbox",
+            f"{ours['client_cpu_us']:.0f} / {ours['sandbox_cpu_us']:.0f}",
+            f"{ref_name} {ref['client_cpu_us']:.0f} / {ref['sandbox_cpu_us']:.0f}")

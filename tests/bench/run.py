@@ -27,10 +27,11 @@ import time
 from pathlib import Path
 
 import requests
+import resource
 
 import hosts
 import scale
-from common import PROFILE_PATH, paired_rounds, pct
+from common import PROFILE_PATH, cpu_row, paired_rounds, pct
 
 HERE = Path(__file__).resolve().parent
 TIME = "/usr/bin/time"  # GNU time (Debian package `time`), for a child's own peak RSS
@@ -83,6 +84,7 @@ class Bench:
         path = home / (action + ".jsonl")
         path.write_text("".join(json.dumps(i) + "\n" for i in inputs))
         store = env.get("AUTOHOST_STORE") or str(home / "state" / "store.db")
+        cpu = self.cpu_meter()
         out = subprocess.run(
             [str(self.bench), "--plugin", str(self.plugin), "--store",
              store, "--config", json.dumps(config), "--action", action,
@@ -90,18 +92,43 @@ class Bench:
             env=env, capture_output=True, text=True)
         if out.returncode != 0:
             sys.exit(f"autohost-bench {action} failed: {out.stdout} {out.stderr}")
-        return json.loads(out.stdout)
+        figures = json.loads(out.stdout)
+        figures.update(cpu(len(inputs)))
+        return figures
+
+    def sandbox_cpu_s(self):
+        """The sandbox's user + system CPU so far, in seconds (/proc/PID/stat)."""
+        fields = Path(f"/proc/{self.sandbox.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def cpu_meter(self):
+        """Starts counting CPU; the function it returns gives the microseconds a request
+        that the client processes run since (this script's waited-for children) and the
+        sandbox spent, for `requests` requests. On two cores both sides share the same CPU,
+        so where a rate falls short these say whose CPU it went to."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN), self.sandbox_cpu_s()
+
+        def per_request(requests):
+            after = resource.getrusage(resource.RUSAGE_CHILDREN), self.sandbox_cpu_s()
+            client = sum(getattr(after[0], f) - getattr(before[0], f)
+                         for f in ("ru_utime", "ru_stime"))
+            return {"client_cpu_us": client / requests * 1e6,
+                    "sandbox_cpu_us": (after[1] - before[1]) / requests * 1e6}
+        return per_request
 
     def wrk(self, path, connections, seconds=5, token=None):
         threads = min(connections, 2)
         args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
         if token:
             args += ["-H", "Authorization: Bearer " + token]
+        cpu = self.cpu_meter()
         out = subprocess.run(args + [self.base + path], capture_output=True, text=True, check=True)
         figures = {"p50_ms": None, "p99_ms": None}
         for line in out.stdout.splitlines():
             words = line.split()
-            if line.startswith("Requests/sec:"):
+            if len(words) > 2 and words[1:3] == ["requests", "in"]:
+                figures.update(cpu(int(words[0])))
+            elif line.startswith("Requests/sec:"):
                 figures["calls_per_s"] = float(words[1])
             elif len(words) == 2 and words[0] in ("50%", "99%"):
                 figures["p50_ms" if words[0] == "50%" else "p99_ms"] = to_ms(words[1])
@@ -148,6 +175,7 @@ class Bench:
         self.row("1 sequential reads", "plugin p50 / p99 latency",
                  f"{plugin['p50_ms']:.2f} / {plugin['p99_ms']:.2f} ms",
                  f"wrk {ceiling['p50_ms']:.2f} / {ceiling['p99_ms']:.2f} ms")
+        self.row("1 sequential reads", *cpu_row(plugin, ceiling, "wrk"))
         self.row("3 peers", "python requests.Session calls/s", f"{python['calls_per_s']:.0f}",
                  f"plugin {plugin['calls_per_s']:.0f}", pct(python["calls_per_s"],
                                                             plugin["calls_per_s"]))
@@ -202,12 +230,14 @@ class Bench:
                         threads=8)
         # Files, not pipes: the job's stderr can hold more than a pipe keeps unread.
         with open(home / "report.json", "w") as out, open(home / "job.log", "w") as err:
+            cpu = self.cpu_meter()
             t0 = time.perf_counter()
             job = subprocess.Popen([TIME, "-f", "%M", "-o", str(home / "rss.txt"),
                                     str(self.autohost), "job", "threads.refresh_tokens"],
                                    env=env, stdout=out, stderr=err)
             status = job.wait()
             seconds = time.perf_counter() - t0
+            self.raw[name + "_cpu"] = cpu(accounts)
         if status != 0:
             sys.exit(f"the {name} sweep failed: " + (home / "job.log").read_text()[-2000:])
         report = json.loads((home / "report.json").read_text())
@@ -240,6 +270,7 @@ class Bench:
                  f"{seconds:.1f} s", f"concurrency {concurrency}")
         self.row("2 refresh sweep", "refreshes/s (each also a sealed store write)", f"{rate:.0f}",
                  f"wrk -c{concurrency} {w:.0f}", pct(rate, w), ">= 70 %")
+        self.row("2 refresh sweep", *cpu_row(self.raw["sweep_cpu"], ceiling, f"wrk -c{concurrency}"))
         self.row("2 refresh sweep", "peak RSS of the sweep", f"{max_rss_kb / 1024:.1f} MB")
         self.row("3 peers", "python requests, 16 threads: refreshes/s",
                  f"{python['calls_per_s']:.0f}", f"plugin {rate:.0f}",

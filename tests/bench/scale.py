@@ -2,7 +2,7 @@
 one instance against wrk with as many connections, and the refresh sweep over 100,000
 accounts with its peak RSS against wrk -c16 measured right after it.
 """
-from common import PROFILE_PATH, paired_rounds, pct
+from common import PROFILE_PATH, cpu_row, paired_rounds, pct
 
 
 def concurrent_reads(bench, calls, threads=(4, 16)):
@@ -26,6 +26,8 @@ def concurrent_reads(bench, calls, threads=(4, 16)):
         bench.row("1 concurrent reads", f"{n} threads: p50 / p99 latency",
                   f"{plugin['p50_ms']:.2f} / {plugin['p99_ms']:.2f} ms",
                   f"wrk {ceiling['p50_ms']:.2f} / {ceiling['p99_ms']:.2f} ms")
+        bench.row("1 concurrent reads",
+                  *cpu_row(plugin, ceiling, f"wrk -c{n}", f"{n} threads: CPU a call"))
 
 
 def big_sweep(bench, accounts, concurrency=16):
