@@ -35,8 +35,19 @@ struct RequestControl {
     RequestControl *next = nullptr;
   } watched;
 
+  // Cancelled by the caller's check or the client's shutdown.
   void interrupt() {
     cancelled = true;
+    abort_step();
+  }
+  // The running step's deadline passed.
+  void time_out() {
+    timed_out = true;
+    abort_step();
+  }
+
+private:
+  void abort_step() {
     if (abort) {
       abort();
     }

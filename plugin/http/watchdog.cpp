@@ -15,7 +15,7 @@ Watchdog::Watchdog(const boost::asio::any_io_executor &executor,
 
 Watchdog::Registration::Registration(Watchdog &watchdog, RequestControl &control,
                                      const std::function<bool()> &cancel_check)
-    : watchdog_(watchdog), control_(control) {
+    : control_(control) {
   RequestControl::Watched &w = control.watched;
   if (cancel_check) {
     // First, as it may throw: a registration that failed must not stay in the list.
@@ -35,17 +35,18 @@ Watchdog::Registration::Registration(Watchdog &watchdog, RequestControl &control
 Watchdog::Registration::~Registration() {
   // The timer stays set: the next request will most likely want it about then anyway.
   RequestControl::Watched &w = control_.watched;
+  Watchdog &watchdog = *w.by;
   if (w.prev != nullptr) {
     w.prev->watched.next = w.next;
   } else {
-    watchdog_.head_ = w.next;
+    watchdog.head_ = w.next;
   }
   if (w.next != nullptr) {
     w.next->watched.prev = w.prev;
   }
   w = RequestControl::Watched{};
-  if (watchdog_.shutting_down_ && watchdog_.head_ == nullptr) {
-    watchdog_.disarm();
+  if (watchdog.shutting_down_ && watchdog.head_ == nullptr) {
+    watchdog.disarm();
   }
 }
 
@@ -101,10 +102,7 @@ void Watchdog::fire() noexcept {
     RequestControl::Watched &w = c->watched;
     if (w.deadline <= now) {
       w.deadline = never;
-      c->timed_out = true;
-      if (c->abort) {
-        c->abort();
-      }
+      c->time_out();
     }
     if (w.next_poll <= now) {
       bool cancelled = false;

@@ -36,8 +36,7 @@ public:
     ~Registration();
 
   private:
-    Watchdog &watchdog_;
-    RequestControl &control_;
+    RequestControl &control_; // its `watched.by` is the watchdog
   };
 
   // A step of a registered request that must end by `deadline`: when it passes, the
