@@ -102,10 +102,10 @@ class Bench:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def cpu_meter(self):
-        """Starts counting CPU; the function it returns gives the microseconds a request
-        that the client processes run since (this script's waited-for children) and the
-        sandbox spent, for `requests` requests. On two cores both sides share the same CPU,
-        so where a rate falls short these say whose CPU it went to."""
+        """Starts counting CPU. The function it returns takes the number of requests made
+        since and gives the microseconds of CPU a request spent by the client processes
+        (this script's waited-for children) and by the sandbox. On two cores both sides
+        share the same CPU, so where a rate falls short these say whose CPU it went to."""
         before = resource.getrusage(resource.RUSAGE_CHILDREN), self.sandbox_cpu_s()
 
         def per_request(requests):
