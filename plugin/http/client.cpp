@@ -138,12 +138,17 @@ struct Bulk {
 };
 
 // The outcome of one send(), handed from whichever thread ran the request to its caller.
+// Shared by the caller and the request's handler: the handler's reference keeps it alive
+// through the wake-up, so the caller may return the moment it sees `done`.
 struct Completion {
   std::optional<Result<Response>> result;
   std::atomic<bool> done{false};
-  // The caller sleeps here while another thread drives (guarded by drive_mutex): a result or
-  // a hand-over wakes this caller alone.
+  // The caller sleeps on `wake` while another thread drives; a result or a hand-over
+  // (`turn`) wakes this caller alone. Its own mutex, not drive_mutex: a caller woken by its
+  // result leaves without touching the lock every other caller needs.
+  std::mutex mutex;
   std::condition_variable wake;
+  bool turn = false; // guarded by `mutex`
 };
 
 // What one request needs across its attempts, worked out once before the first.
@@ -219,14 +224,13 @@ struct Client::Impl {
   // standby thread drives while a bulk call is active (its caller is busy delivering
   // results) and, when nobody else does, when the pool's idle-connection sweep comes due;
   // with no idle connection it sleeps until a call leaves one, so an idle client never wakes.
-  void enter() {
-    const std::lock_guard lock(drive_mutex);
-    ++callers;
-  }
+  void enter() { callers.fetch_add(1); }
   void leave() {
-    const std::lock_guard lock(drive_mutex);
-    if (--callers == 0 && stopping) {
-      standby_cv.notify_all();
+    if (callers.fetch_sub(1) == 1) {
+      const std::lock_guard lock(drive_mutex);
+      if (stopping) {
+        standby_cv.notify_all();
+      }
     }
   }
   void bulk_started() {
@@ -238,22 +242,35 @@ struct Client::Impl {
     const std::lock_guard lock(drive_mutex);
     --bulk_active;
   }
-  void complete(Completion &completion, Result<Response> result) {
+  static void complete(Completion &completion, Result<Response> result) {
     completion.result = std::move(result);
-    const std::lock_guard lock(drive_mutex);
-    completion.done.store(true, std::memory_order_release);
+    {
+      const std::lock_guard lock(completion.mutex);
+      completion.done.store(true, std::memory_order_release);
+    }
     completion.wake.notify_one();
   }
-  // Called with drive_mutex held when nobody drives: wakes the longest-waiting caller to
-  // take over (only one, so waiting callers do not all contend for the mutex).
+  // Called with drive_mutex held when nobody drives: wakes the longest-waiting caller whose
+  // result has not come to take over (only one, so waiting callers do not all contend for
+  // the mutex). Callers whose result came are dropped from `parked` on the way.
   void hand_over() {
-    if (!driving && !parked.empty()) {
-      parked.front()->wake.notify_one();
+    while (!driving && !parked.empty()) {
+      const std::shared_ptr<Completion> next = std::move(parked.front());
+      parked.pop_front();
+      if (next->done.load(std::memory_order_acquire)) {
+        continue;
+      }
+      {
+        const std::lock_guard lock(next->mutex);
+        next->turn = true;
+      }
+      next->wake.notify_one();
+      return;
     }
   }
-  // noexcept: the request's handler holds the caller's Completion, so leaving early by an
-  // exception would free it under the handler (only a failing mutex could throw here).
-  void drive_until(Completion &completion) noexcept;
+  // noexcept: the request's handler completes the caller's Completion, so leaving early by
+  // an exception would lose the result (only a failing mutex could throw here).
+  void drive_until(const std::shared_ptr<Completion> &completion) noexcept;
   void standby() noexcept;
   void run_handlers(bool block) noexcept;
   // The standby thread's sleep while it has nothing to drive; true when the pool's sweep
@@ -301,12 +318,14 @@ struct Client::Impl {
   std::atomic<std::uint64_t> retries{0};
   // Who drives the io_context (see drive_until and standby).
   std::mutex drive_mutex;
-  std::deque<Completion *> parked;    // callers waiting for their result or their turn
+  // Callers waiting for their result or their turn; those whose result came are dropped
+  // lazily (see drive_until), so a caller woken by its result need not take drive_mutex.
+  std::deque<std::shared_ptr<Completion>> parked;
   std::condition_variable standby_cv; // the standby thread waiting for work
   bool driving = false;
   bool stopping = false;
-  int callers = 0;     // threads inside send() or send_all()
-  int bulk_active = 0; // send_all() calls whose requests are still running
+  std::atomic<int> callers{0}; // threads inside send() or send_all()
+  int bulk_active = 0;         // send_all() calls whose requests are still running
   // The standby thread sleeps without a deadline (nothing in the pool needs a timer), so a
   // driver that leaves idle connections behind must wake it to wait for their expiry.
   bool standby_unbounded = false;
@@ -599,19 +618,35 @@ void Client::Impl::run_handlers(bool block) noexcept {
   }
 }
 
-void Client::Impl::drive_until(Completion &completion) noexcept {
+void Client::Impl::drive_until(const std::shared_ptr<Completion> &completion) noexcept {
   std::unique_lock lock(drive_mutex);
-  while (!completion.done.load(std::memory_order_acquire)) {
+  while (!completion->done.load(std::memory_order_acquire)) {
     if (driving) {
-      parked.push_back(&completion);
-      completion.wake.wait(lock);
-      parked.erase(std::find(parked.begin(), parked.end(), &completion));
+      // Entries whose callers have had their results go first, so `parked` stays as long
+      // as the number of callers waiting.
+      std::erase_if(parked, [](const std::shared_ptr<Completion> &waiting) {
+        return waiting->done.load(std::memory_order_acquire);
+      });
+      parked.push_back(completion);
+      lock.unlock();
+      bool turn = false;
+      {
+        std::unique_lock own(completion->mutex);
+        completion->wake.wait(own, [&] {
+          return completion->turn || completion->done.load(std::memory_order_acquire);
+        });
+        turn = std::exchange(completion->turn, false);
+      }
+      if (!turn) {
+        return; // the result came; the driver's hand_over drops this entry
+      }
+      lock.lock(); // handed the io_context: drive, or pass it on if the result came too
       continue;
     }
     driving = true;
     lock.unlock();
     // Only this thread runs handlers now, so only a handler run here can finish the request.
-    while (!completion.done.load(std::memory_order_acquire)) {
+    while (!completion->done.load(std::memory_order_acquire)) {
       run_handlers(true);
     }
     lock.lock();
@@ -740,23 +775,21 @@ Result<Response> Client::send(Request request) noexcept {
     if (impl.io.get_executor().running_in_this_thread()) {
       return refused_on_io_thread();
     }
-    Completion completion;
+    auto completion = std::make_shared<Completion>();
     impl.enter();
     struct Leave {
       Impl &impl;
       ~Leave() { impl.leave(); }
     } leave{impl};
-    // The handler's last touch of `completion` is the store of `done`, under the lock that
-    // drive_until reads it with, so this frame may end as soon as it sees it.
     net::co_spawn(impl.io, impl.run(std::move(request)),
-                  [&impl, &completion](const std::exception_ptr &e, Result<Response> result) {
-                    impl.complete(completion,
-                                  e ? Error{ErrorKind::internal, "request coroutine failed",
-                                            Delivery::maybe_sent, 0}
-                                    : std::move(result));
+                  [completion](const std::exception_ptr &e, Result<Response> result) {
+                    Impl::complete(*completion,
+                                   e ? Error{ErrorKind::internal, "request coroutine failed",
+                                             Delivery::maybe_sent, 0}
+                                     : std::move(result));
                   });
     impl.drive_until(completion);
-    return std::move(*completion.result);
+    return std::move(*completion->result);
   } catch (const std::exception &e) {
     return Error{ErrorKind::internal, std::string("HTTP client failure: ") + e.what(),
                  Delivery::maybe_sent, 0};

@@ -1075,7 +1075,8 @@ BOOST_AUTO_TEST_CASE(waiting_callers_wake_for_their_own_result_only) {
   const double per_request = static_cast<double>(switches.load()) / (callers * per_caller);
   BOOST_TEST_MESSAGE("sleeps per request: " << per_request);
   // About 1.5 measured, idle or with both cores busy (the caller's wait, and a driver's
-  // wait for the socket); the herd made it 4.5 to 7 with eight callers.
+  // wait for the socket); 1.0 to 1.6 since a caller woken by its result no longer waits
+  // for the drive lock on its way out. The herd made it 4.5 to 7 with eight callers.
   BOOST_TEST(per_request < 3.0);
 }
 
