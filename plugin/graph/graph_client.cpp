@@ -83,14 +83,17 @@ std::string id_string(const json::value *v) {
   return {};
 }
 
-std::string GraphClient::url_for(const Call &call) const {
-  urls::url u(config_.graph_base_url);
+std::string GraphClient::url_for(const Call &call, std::string_view token) const {
+  urls::url u = base_url_;
   std::string path = call.versioning == Versioning::versioned ? "/" + config_.api_version : "";
   path += call.path;
   u.set_path(path);
   if (call.method != http::Method::post) {
+    auto params = u.params();
     for (const auto &[k, v] : call.params)
-      u.params().append({k, v});
+      params.append({k, v});
+    if (!token.empty())
+      params.append({"access_token", token});
   }
   return std::string(u.buffer());
 }
@@ -98,21 +101,18 @@ std::string GraphClient::url_for(const Call &call) const {
 http::Request GraphClient::request_for(const Call &call) const {
   http::Request request;
   request.method = call.method;
-  Params params = call.params;
   const bool token_as_param =
       !call.token.empty() && (config_.token_placement == TokenPlacement::query ||
                               call.versioning == Versioning::unversioned);
   if (call.method == http::Method::post) {
+    Params params = call.params;
     if (token_as_param)
       params.emplace_back("access_token", call.token);
     request.body = form_encode(params);
     request.content_type = "application/x-www-form-urlencoded";
     request.url = url_for(call);
   } else {
-    Call with_token = call;
-    if (token_as_param)
-      with_token.params.emplace_back("access_token", call.token);
-    request.url = url_for(with_token);
+    request.url = url_for(call, token_as_param ? std::string_view(call.token) : std::string_view());
   }
   if (!call.token.empty() && !token_as_param) {
     request.headers.add("Authorization", "Bearer " + call.token);
@@ -143,10 +143,9 @@ void GraphClient::call_all(const std::vector<Call> &calls, std::size_t concurren
 
 GraphResult<json::value> GraphClient::follow(const std::string &next, const std::string &token,
                                              const Call &like) const {
-  urls::url_view base(config_.graph_base_url);
   auto parsed = http::uri::parse_absolute_uri(next);
-  if (!parsed || parsed->encoded_host_and_port() != base.encoded_host_and_port() ||
-      parsed->scheme() != base.scheme()) {
+  if (!parsed || parsed->encoded_host_and_port() != base_url_.encoded_host_and_port() ||
+      parsed->scheme() != base_url_.scheme()) {
     return Failure{
         make_error(AH_INTERNAL, "bad_paging_url",
                    "the server returned a paging URL on another host: " + http::redact_url(next)),

@@ -9,6 +9,7 @@
 #include <autohost/result.hpp>
 
 #include <boost/json/value.hpp>
+#include <boost/url/url.hpp>
 
 #include <chrono>
 #include <functional>
@@ -47,7 +48,9 @@ template <class T> using GraphResult = autohost::Result<T, Failure>;
 
 class GraphClient {
 public:
-  GraphClient(const Config &config, http::Client &http) : config_(config), http_(http) {}
+  // `config.graph_base_url` must be valid (parse_config checks it).
+  GraphClient(const Config &config, http::Client &http)
+      : config_(config), http_(http), base_url_(config.graph_base_url) {}
 
   // The decoded JSON of a 2xx answer, or a classified failure.
   GraphResult<boost::json::value> call(const Call &call) const;
@@ -66,17 +69,21 @@ public:
                                          const Call &like) const;
 
   // The absolute URL for a path and query parameters (no token), for tests and logs.
-  std::string url_for(const Call &call) const;
+  std::string url_for(const Call &call) const { return url_for(call, {}); }
 
 private:
   // The request for `call`, token placed as configured; not sent.
   http::Request request_for(const Call &call) const;
+  // With `token`, when not empty, as the last query parameter (access_token).
+  std::string url_for(const Call &call, std::string_view token) const;
   GraphResult<boost::json::value> send(http::Request request, const Call &call) const;
   GraphResult<boost::json::value> decode(http::Result<http::Response> response,
                                          const Call &call) const;
 
   const Config &config_;
   http::Client &http_;
+  // Parsed once: parsing it took a fifth of the time spent building each request's URL.
+  boost::urls::url base_url_;
 };
 
 // Whether a request can change something on the server (a POST or DELETE can, a GET not).
