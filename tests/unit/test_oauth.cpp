@@ -130,6 +130,67 @@ BOOST_AUTO_TEST_CASE(records_round_trip_and_damage_is_named) {
   BOOST_TEST(!pending_from_json("[]").has_value());
 }
 
+// Records are read member by member as the parser meets them (no document is built), as
+// leniently as ever: unknown members, whatever their value, are skipped, a member of the
+// wrong type is ignored, escapes are decoded; anything but one JSON object is damage.
+BOOST_AUTO_TEST_CASE(records_are_read_leniently_and_refused_when_not_one_object) {
+  const std::string record =
+      R"( {"access_token":"TH\u0041\"quoted\\","k\u0069nd":"long","status":"needs_reauth",)"
+      R"("scopes":["a",7,["b"],{"c":"d"},"e"],)"
+      R"("future_member":{"access_token":"THnested","scopes":["inner"],"deep":[[1],{"a":2}]},)"
+      R"("a_member_name_far_longer_than_any_field_of_the_record":"x","app\u0000":"y",)"
+      R"("user_id":17841400000000001,"username":"alice\ncarol","expires_at_ms":"soon",)"
+      R"("issued_at_ms":1700000000000,"last_refresh_ms":18446744073709551615,)"
+      R"("refresh_claim_ms":2.5,"app":null,"last_refresh_error":"")"
+      "\n}\n ";
+  auto r = token_record_from_json("alice", record);
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST(r->access_token == "THA\"quoted\\");
+  BOOST_TEST((r->kind == TokenKind::long_lived));
+  BOOST_TEST((r->status == AccountStatus::needs_reauth));
+  BOOST_TEST(r->user_id.empty()); // a number where a string belongs
+  BOOST_TEST(r->username == "alice\ncarol");
+  BOOST_TEST(r->expires_at_ms == 0); // a string where a number belongs
+  BOOST_TEST(r->issued_at_ms == 1'700'000'000'000);
+  BOOST_TEST(r->last_refresh_ms == 0);  // beyond int64
+  BOOST_TEST(r->refresh_claim_ms == 0); // not a whole number
+  BOOST_TEST(r->app.empty());
+  BOOST_TEST((r->scopes == std::vector<std::string>{"a", "e"}));
+
+  // Later members of the same name win, as they did when a document was built.
+  auto twice = token_record_from_json(
+      "alice", R"({"access_token":"THold","scopes":["x"],"kind":"short","status":"active",)"
+               R"("access_token":"THnew","scopes":["y","z"]})");
+  BOOST_REQUIRE(twice.has_value());
+  BOOST_TEST(twice->access_token == "THnew");
+  BOOST_TEST((twice->scopes == std::vector<std::string>{"y", "z"}));
+  BOOST_TEST((twice->kind == TokenKind::short_lived));
+  // ... even a later member whose value has the wrong type: it leaves the field empty.
+  auto replaced = token_record_from_json(
+      "alice", R"({"access_token":"THx","kind":"long","status":"active","st\u0061tus":7})");
+  BOOST_REQUIRE(!replaced.has_value());
+  BOOST_TEST(replaced.error().body.find("(status)") != std::string::npos);
+
+  for (const char *damaged :
+       {"", "[]", "\"THx\"", "17", "null", R"({"access_token":"THx","kind":"long")",
+        R"({"access_token":"THx","kind":"long","status":"active"} {})",
+        R"({"access_token":"THx","kind":"long","status":"active"}x)",
+        R"({"access_token":"THx","kind":"long","status":"active",})"}) {
+    auto refused = token_record_from_json("alice", damaged);
+    BOOST_TEST_INFO("record: " << damaged);
+    BOOST_REQUIRE(!refused.has_value());
+    BOOST_TEST(refused.error().body.find("not a JSON object") != std::string::npos);
+  }
+  auto no_token = token_record_from_json("alice", R"({"kind":"long","status":"active"})");
+  BOOST_REQUIRE(!no_token.has_value());
+  BOOST_TEST(no_token.error().body.find("no access_token") != std::string::npos);
+  auto bad_kind =
+      token_record_from_json("alice", R"({"access_token":"THx","kind":7,"status":"active"})");
+  BOOST_REQUIRE(!bad_kind.has_value());
+  BOOST_TEST(bad_kind.error().body.find("(kind)") != std::string::npos);
+  BOOST_TEST(bad_kind.error().body.find("THx") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(app_credentials_are_validated_field_by_field) {
   AppCredentials ok{"1000000000000001", "s3cret", "https://example.com/cb"};
   BOOST_TEST(validate(ok).has_value());
