@@ -30,6 +30,42 @@ struct Fields {
   std::string &status;
 };
 
+// The members a record is read from, and where each one's value goes.
+struct Member {
+  enum class Slot { text, number, kind, status, scopes };
+  std::string_view name;
+  Slot slot;
+  std::string TokenRecord::*text = nullptr;
+  std::int64_t TokenRecord::*number = nullptr;
+};
+
+constexpr Member text_member(std::string_view name, std::string TokenRecord::*field) {
+  return {name, Member::Slot::text, field, nullptr};
+}
+constexpr Member number_member(std::string_view name, std::int64_t TokenRecord::*field) {
+  return {name, Member::Slot::number, nullptr, field};
+}
+
+constexpr std::array members{
+    text_member("app", &TokenRecord::app),
+    text_member("user_id", &TokenRecord::user_id),
+    text_member("username", &TokenRecord::username),
+    text_member("access_token", &TokenRecord::access_token),
+    text_member("last_refresh_error", &TokenRecord::last_refresh_error),
+    text_member("previous_token", &TokenRecord::previous_token),
+    text_member("refresh_claimant", &TokenRecord::refresh_claimant),
+    Member{"kind", Member::Slot::kind},
+    Member{"status", Member::Slot::status},
+    Member{"scopes", Member::Slot::scopes},
+    number_member("issued_at_ms", &TokenRecord::issued_at_ms),
+    number_member("expires_at_ms", &TokenRecord::expires_at_ms),
+    number_member("last_refresh_attempt_ms", &TokenRecord::last_refresh_attempt_ms),
+    number_member("previous_expires_at_ms", &TokenRecord::previous_expires_at_ms),
+    number_member("last_refresh_ms", &TokenRecord::last_refresh_ms),
+    number_member("refresh_claim_ms", &TokenRecord::refresh_claim_ms),
+    number_member("scopes_checked_at_ms", &TokenRecord::scopes_checked_at_ms),
+};
+
 // basic_parser's handler. Depth 1 is the record's object; only its members count, and the
 // strings directly inside its "scopes" array; deeper values belong to a member being
 // skipped. A document that is not an object stops the parse.
@@ -54,7 +90,7 @@ public:
     if (depth_ == 0) {
       return refuse(ec);
     }
-    enter(depth_ == 1 && member_ == Member::scopes);
+    enter(depth_ == 1 && member_ != nullptr && member_->slot == Member::Slot::scopes);
     return true;
   }
   bool on_array_end(std::size_t, boost::system::error_code &) { return leave(); }
@@ -68,8 +104,7 @@ public:
   bool on_key(std::string_view part, std::size_t, boost::system::error_code &) {
     if (depth_ == 1) {
       append_key(part);
-      member_ =
-          key_too_long_ ? Member::other : member_named(std::string_view(key_.data(), key_size_));
+      member_ = key_too_long_ ? nullptr : member_named(std::string_view(key_.data(), key_size_));
       key_size_ = 0;
       key_too_long_ = false;
       forget_member();
@@ -77,15 +112,12 @@ public:
     return true;
   }
 
+  // A value's text goes straight into its field, which its key emptied (forget_member).
   bool on_string_part(std::string_view part, std::size_t, boost::system::error_code &ec) {
     if (depth_ == 0) {
       return refuse(ec);
     }
     if (std::string *out = string_target(); out != nullptr) {
-      if (!in_string_) {
-        out->clear();
-        in_string_ = true;
-      }
       out->append(part);
     }
     return true;
@@ -94,7 +126,6 @@ public:
     if (!on_string_part(part, size, ec)) {
       return false;
     }
-    in_string_ = false;
     if (depth_ == 2 && in_scopes_) {
       fields_.record.scopes.push_back(std::move(scope_));
       scope_.clear();
@@ -124,53 +155,13 @@ public:
   bool on_comment(std::string_view, boost::system::error_code &) { return true; }
 
 private:
-  enum class Member {
-    other,
-    app,
-    user_id,
-    username,
-    access_token,
-    last_refresh_error,
-    previous_token,
-    refresh_claimant,
-    kind,
-    status,
-    scopes,
-    issued_at_ms,
-    expires_at_ms,
-    last_refresh_attempt_ms,
-    previous_expires_at_ms,
-    last_refresh_ms,
-    refresh_claim_ms,
-    scopes_checked_at_ms,
-  };
-
-  static Member member_named(std::string_view key) {
-    static constexpr std::array<std::pair<std::string_view, Member>, 17> names{{
-        {"app", Member::app},
-        {"user_id", Member::user_id},
-        {"username", Member::username},
-        {"access_token", Member::access_token},
-        {"last_refresh_error", Member::last_refresh_error},
-        {"previous_token", Member::previous_token},
-        {"refresh_claimant", Member::refresh_claimant},
-        {"kind", Member::kind},
-        {"status", Member::status},
-        {"scopes", Member::scopes},
-        {"issued_at_ms", Member::issued_at_ms},
-        {"expires_at_ms", Member::expires_at_ms},
-        {"last_refresh_attempt_ms", Member::last_refresh_attempt_ms},
-        {"previous_expires_at_ms", Member::previous_expires_at_ms},
-        {"last_refresh_ms", Member::last_refresh_ms},
-        {"refresh_claim_ms", Member::refresh_claim_ms},
-        {"scopes_checked_at_ms", Member::scopes_checked_at_ms},
-    }};
-    for (const auto &[name, member] : names) {
-      if (name == key) {
-        return member;
+  static const Member *member_named(std::string_view key) {
+    for (const Member &member : members) {
+      if (member.name == key) {
+        return &member;
       }
     }
-    return Member::other;
+    return nullptr;
   }
 
   // A member named again replaces what an earlier one gave, even by a value of the wrong
@@ -180,7 +171,7 @@ private:
       text->clear();
     } else if (std::int64_t *number = number_target(); number != nullptr) {
       *number = 0;
-    } else if (member_ == Member::scopes) {
+    } else if (member_ != nullptr && member_->slot == Member::Slot::scopes) {
       fields_.record.scopes.clear();
     }
   }
@@ -190,28 +181,15 @@ private:
     if (depth_ == 2 && in_scopes_) {
       return &scope_;
     }
-    if (depth_ != 1) {
+    if (depth_ != 1 || member_ == nullptr) {
       return nullptr;
     }
-    TokenRecord &r = fields_.record;
-    switch (member_) {
-    case Member::app:
-      return &r.app;
-    case Member::user_id:
-      return &r.user_id;
-    case Member::username:
-      return &r.username;
-    case Member::access_token:
-      return &r.access_token;
-    case Member::last_refresh_error:
-      return &r.last_refresh_error;
-    case Member::previous_token:
-      return &r.previous_token;
-    case Member::refresh_claimant:
-      return &r.refresh_claimant;
-    case Member::kind:
+    switch (member_->slot) {
+    case Member::Slot::text:
+      return &(fields_.record.*member_->text);
+    case Member::Slot::kind:
       return &fields_.kind;
-    case Member::status:
+    case Member::Slot::status:
       return &fields_.status;
     default:
       return nullptr;
@@ -219,28 +197,10 @@ private:
   }
 
   std::int64_t *number_target() {
-    if (depth_ != 1) {
+    if (depth_ != 1 || member_ == nullptr || member_->slot != Member::Slot::number) {
       return nullptr;
     }
-    TokenRecord &r = fields_.record;
-    switch (member_) {
-    case Member::issued_at_ms:
-      return &r.issued_at_ms;
-    case Member::expires_at_ms:
-      return &r.expires_at_ms;
-    case Member::last_refresh_attempt_ms:
-      return &r.last_refresh_attempt_ms;
-    case Member::previous_expires_at_ms:
-      return &r.previous_expires_at_ms;
-    case Member::last_refresh_ms:
-      return &r.last_refresh_ms;
-    case Member::refresh_claim_ms:
-      return &r.refresh_claim_ms;
-    case Member::scopes_checked_at_ms:
-      return &r.scopes_checked_at_ms;
-    default:
-      return nullptr;
-    }
+    return &(fields_.record.*member_->number);
   }
 
   void enter(bool scopes) {
@@ -275,8 +235,7 @@ private:
   Fields fields_;
   int depth_ = 0;
   bool in_scopes_ = false;
-  bool in_string_ = false;
-  Member member_ = Member::other;
+  const Member *member_ = nullptr; // the depth-1 member being read; nullptr: one skipped
   std::array<char, 32> key_{};
   std::size_t key_size_ = 0;
   bool key_too_long_ = false;

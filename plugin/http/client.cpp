@@ -638,7 +638,7 @@ void Client::Impl::drive_until(const std::shared_ptr<Completion> &completion) no
         turn = std::exchange(completion->turn, false);
       }
       if (!turn) {
-        return; // the result came; the driver's hand_over drops this entry
+        return; // the result came; the next caller to park or a hand-over drops this entry
       }
       lock.lock(); // handed the io_context: drive, or pass it on if the result came too
       continue;
