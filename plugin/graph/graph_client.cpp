@@ -8,19 +8,14 @@
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 
+#include <utility>
+
 namespace threads::graph {
 namespace json = boost::json;
 namespace urls = boost::urls;
 using autohost::Error;
 
 namespace {
-
-std::string form_encode(const Params &params) {
-  urls::url u("x:");
-  for (const auto &[k, v] : params)
-    u.params().append({k, v});
-  return std::string(u.encoded_query());
-}
 
 Error make_error(ah_status status, std::string_view code, std::string message) {
   json::object body{{"code", code}, {"message", std::move(message)}};
@@ -84,18 +79,24 @@ std::string id_string(const json::value *v) {
 }
 
 std::string GraphClient::url_for(const Call &call, std::string_view token) const {
-  urls::url u = base_url_;
-  std::string path = call.versioning == Versioning::versioned ? "/" + config_.api_version : "";
-  path += call.path;
-  u.set_path(path);
-  if (call.method != http::Method::post) {
-    auto params = u.params();
-    for (const auto &[k, v] : call.params)
-      params.append({k, v});
-    if (!token.empty())
-      params.append({"access_token", token});
+  std::string url = origin_;
+  if (call.versioning == Versioning::versioned) {
+    append_path(url, "/" + config_.api_version + call.path);
+  } else {
+    append_path(url, call.path);
   }
-  return std::string(u.buffer());
+  if (call.method != http::Method::post) {
+    char separator = '?';
+    for (const auto &[k, v] : call.params) {
+      url += std::exchange(separator, '&');
+      append_param(url, k, v);
+    }
+    if (!token.empty()) {
+      url += separator;
+      append_param(url, "access_token", token);
+    }
+  }
+  return url;
 }
 
 http::Request GraphClient::request_for(const Call &call) const {
@@ -108,7 +109,7 @@ http::Request GraphClient::request_for(const Call &call) const {
     Params params = call.params;
     if (token_as_param)
       params.emplace_back("access_token", call.token);
-    request.body = form_encode(params);
+    request.body = encode_params(params);
     request.content_type = "application/x-www-form-urlencoded";
     request.url = url_for(call);
   } else {
@@ -153,14 +154,20 @@ GraphResult<json::value> GraphClient::follow(const std::string &next, const std:
   }
   urls::url u(*parsed);
   u.params().erase("access_token");
+  u.remove_fragment(); // never sent, and the token is appended to the query below
   http::Request request;
   request.method = http::Method::get;
+  request.url = u.buffer();
   if (config_.token_placement == TokenPlacement::query) {
-    u.params().append({"access_token", token});
+    if (!u.has_query()) {
+      request.url += '?';
+    } else if (!u.encoded_query().empty()) {
+      request.url += '&';
+    }
+    append_param(request.url, "access_token", token);
   } else {
     request.headers.add("Authorization", "Bearer " + token);
   }
-  request.url = std::string(u.buffer());
   return send(std::move(request), like);
 }
 

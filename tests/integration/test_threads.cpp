@@ -183,6 +183,18 @@ BOOST_FIXTURE_TEST_CASE(text_post_with_every_text_option, Threads) {
   BOOST_TEST(json::serialize(p).find("Maybe") != std::string::npos);
 }
 
+// The text is sent form-encoded; a '+' arrives as a '+', not as the space a bare '+' in a
+// form means (the sandbox decodes forms as Meta's servers do). The other characters with a
+// meaning in a form or URL arrive as written too.
+BOOST_FIXTURE_TEST_CASE(text_with_form_characters_arrives_as_written, Threads) {
+  const std::string text = "C++ & 1+1=2: 100% #launch? a/b [x] %2B\n\xc3\xa9 end";
+  const auto out = ok("post", json::serialize(json::object{{"text", text}}));
+  const auto posts = published_posts();
+  BOOST_REQUIRE_EQUAL(posts.size(), 1u);
+  BOOST_TEST(posts[0].at("id") == out.at("id"));
+  BOOST_TEST(posts[0].at("text").as_string() == text);
+}
+
 BOOST_FIXTURE_TEST_CASE(image_video_and_mixed_carousel, Threads) {
   const auto image = ok("post", R"({"text":"a photo","media":[{"type":"image",
     "url":"https://cdn.example/a.jpg","alt_text":"a red door"}]})");
