@@ -76,6 +76,9 @@ public:
   static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
   static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
 
+  // Room for every scope Threads has, so that the list grows once.
+  static constexpr std::size_t expected_scopes = 16;
+
   explicit RecordHandler(Fields fields) : fields_(fields) {}
 
   bool on_document_begin(boost::system::error_code &) { return true; }
@@ -90,7 +93,11 @@ public:
     if (depth_ == 0) {
       return refuse(ec);
     }
-    enter(depth_ == 1 && member_ != nullptr && member_->slot == Member::Slot::scopes);
+    const bool scopes = depth_ == 1 && member_ != nullptr && member_->slot == Member::Slot::scopes;
+    if (scopes) {
+      fields_.record.scopes.reserve(expected_scopes);
+    }
+    enter(scopes);
     return true;
   }
   bool on_array_end(std::size_t, boost::system::error_code &) { return leave(); }

@@ -5,8 +5,9 @@
 #include "http/tls_context.hpp"
 #include "http/watchdog.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -21,7 +22,9 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <iterator>
 #include <optional>
+#include <tuple>
 
 namespace threads::http {
 namespace {
@@ -36,8 +39,9 @@ using net::ip::tcp;
 // while still bounding memory (Beast's default of 8 KiB is too tight for some CDNs).
 constexpr std::uint32_t max_header_bytes = 64 * 1024;
 
-// Errors come back in `ec` instead of as exceptions.
-auto nothrow(error_code &ec) { return net::redirect_error(net::use_awaitable, ec); }
+// Operations complete with a tuple (error first) instead of throwing. A deferred operation is
+// awaited as it is, where use_awaitable would wrap each in a coroutine frame of its own.
+constexpr auto no_throw = net::as_tuple(net::deferred);
 
 // A step's own time limit and the call's deadline; whichever comes first applies, and an
 // expiry is reported under the name of the one that bound.
@@ -143,7 +147,7 @@ net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &conne
   // as beast::tcp_stream keeps, cost a system call and several handler runs per call).
   const Watchdog::Step step(control, clock.expiry());
   error_code ec;
-  co_await bhttp::async_write(stream, request, nothrow(ec));
+  std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, request, no_throw);
   if (ec) {
     co_return exchange_failure(ec, spec, clock, control, false, false);
   }
@@ -155,7 +159,8 @@ net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &conne
     if (spec.head) {
       parser->skip(true);
     }
-    co_await bhttp::async_read(stream, connection.buffer, *parser, nothrow(ec));
+    std::tie(ec, std::ignore) =
+        co_await bhttp::async_read(stream, connection.buffer, *parser, no_throw);
     if (ec) {
       co_return exchange_failure(ec, spec, clock, control, parser->got_some(),
                                  parser->is_header_done());
@@ -169,6 +174,8 @@ net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &conne
   bhttp::response<bhttp::string_body> message = parser->release();
   Exchanged out;
   out.response.status = static_cast<int>(message.result_int());
+  out.response.headers.reserve(
+      static_cast<std::size_t>(std::distance(message.begin(), message.end())));
   for (const auto &field : message) {
     out.response.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
@@ -238,7 +245,8 @@ net::awaitable<Outcome<tcp::resolver::results_type>> resolve(const Opening &open
   tcp::resolver::results_type endpoints;
   {
     AbortHook hook(opening.control, [&resolver] { resolver.cancel(); });
-    endpoints = co_await resolver.async_resolve(host, std::to_string(port), flags, nothrow(ec));
+    std::tie(ec, endpoints) =
+        co_await resolver.async_resolve(host, std::to_string(port), flags, no_throw);
   }
   *resolved = true;
   resolve_timer.cancel();
@@ -270,9 +278,10 @@ net::awaitable<std::optional<Failure>> open_tunnel(const Opening &opening, Conne
   bhttp::response_parser<bhttp::empty_body> answer;
   answer.skip(true); // a 2xx CONNECT answer has no body whatever its headers say
   error_code ec;
-  co_await bhttp::async_write(lowest, tunnel, nothrow(ec));
+  std::tie(ec, std::ignore) = co_await bhttp::async_write(lowest, tunnel, no_throw);
   if (!ec) {
-    co_await bhttp::async_read(lowest, connection.buffer, answer, nothrow(ec));
+    std::tie(ec, std::ignore) =
+        co_await bhttp::async_read(lowest, connection.buffer, answer, no_throw);
   }
   if (ec) {
     if (opening.control.cancelled || interrupted(ec)) {
@@ -311,7 +320,8 @@ net::awaitable<std::optional<Failure>> handshake(const Opening &opening, Connect
                            Delivery::not_sent, Transience::permanent);
   }
   error_code ec;
-  co_await connection.stream.async_handshake(net::ssl::stream_base::client, nothrow(ec));
+  std::tie(ec) =
+      co_await connection.stream.async_handshake(net::ssl::stream_base::client, no_throw);
   if (ec) {
     if (opening.control.cancelled || interrupted(ec)) {
       co_return opening.stopped("TLS handshake");
@@ -332,7 +342,12 @@ net::awaitable<std::optional<Failure>> handshake(const Opening &opening, Connect
 
 Connection::Connection(const net::any_io_executor &executor, net::ssl::context &tls_context,
                        bool use_tls, std::uint64_t connection_id)
-    : stream(executor, tls_context), tls(use_tls), id(connection_id) {}
+    : stream(executor, tls_context), tls(use_tls), id(connection_id) {
+  // Asio asks OpenSSL to free a connection's record buffers whenever they empty, so each
+  // request allocated, zeroed and freed them again (about 17 KiB apiece). A pooled
+  // connection keeps them instead.
+  SSL_clear_mode(stream.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+}
 
 bool Connection::usable() noexcept {
   if (buffer.size() != 0 || !tcp().socket().is_open()) {
@@ -369,7 +384,9 @@ net::awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::c
 
   error_code ec;
   lowest.expires_at(opening.clock.expiry());
-  co_await lowest.async_connect(*endpoints, nothrow(ec));
+  // Beast's range connect does not take a deferred token (it needs the token's return_type).
+  std::tie(ec, std::ignore) =
+      co_await lowest.async_connect(*endpoints, net::as_tuple(net::use_awaitable));
   if (ec) {
     if (control.cancelled || interrupted(ec)) {
       co_return opening.stopped("TCP connect");

@@ -22,6 +22,7 @@ public:
   using Field = std::pair<std::string, std::string>;
 
   void add(std::string name, std::string value);
+  void reserve(std::size_t fields) { fields_.reserve(fields); }
   // Replaces every field called `name` with one field.
   void set(std::string name, std::string value);
   // The first field called `name`, case-insensitively; nullopt when absent.
