@@ -72,9 +72,13 @@ BOOST_AUTO_TEST_CASE(truncated_shared_objects_are_refused_before_dlopen) {
   }
 }
 
+// A position-independent executable (the default) is a shared object to the ELF check and
+// fails at dlopen or for want of the entry symbol; the sanitizer trees link autohost
+// position-dependent, which the ELF check refuses first.
 BOOST_AUTO_TEST_CASE(executable_is_not_a_plugin) {
   const auto e = load_error(required_env("AUTOHOST_BIN"));
-  BOOST_TEST((e.kind == LoadFailure::cannot_load || e.kind == LoadFailure::no_entry_symbol));
+  BOOST_TEST((e.kind == LoadFailure::cannot_load || e.kind == LoadFailure::no_entry_symbol ||
+              e.kind == LoadFailure::not_a_shared_object));
   BOOST_TEST(contains(e.message, "autohost"));
 }
 
