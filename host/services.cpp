@@ -60,6 +60,7 @@ ServiceTable::ServiceTable(std::string plugin_name, store::SecretStore *store, L
   table_.secret_put_many = &ServiceTable::secret_put_many;
   table_.log_level = logger_.min_level();
   table_.count = counters_ != nullptr ? &ServiceTable::count : nullptr;
+  table_.secret_version = &ServiceTable::secret_version;
 }
 
 ah_status ServiceTable::no_store(ah_sink *sink) const noexcept {
@@ -139,6 +140,29 @@ ah_status ServiceTable::secret_get(void *host, ah_str key, ah_sink *value,
     return AH_OK;
   } catch (...) {
     return report_exception(value);
+  }
+}
+
+ah_status ServiceTable::secret_version(void *host, ah_str key, uint64_t *version,
+                                       ah_sink *error) noexcept {
+  try {
+    if (version != nullptr)
+      *version = 0;
+    auto &h = self(host);
+    if (h.store_ == nullptr)
+      return h.no_store(error);
+    if (auto allowed = h.permitted(from_ah(key), SecretAccess::read); !allowed)
+      return report(error, allowed.error());
+    auto found = h.store_->version(from_ah(key));
+    if (!found)
+      return report(error, found.error());
+    if (found.value() == 0)
+      return AH_NOT_FOUND;
+    if (version != nullptr)
+      *version = found.value();
+    return AH_OK;
+  } catch (...) {
+    return report_exception(error);
   }
 }
 

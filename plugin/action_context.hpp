@@ -18,9 +18,10 @@ namespace threads {
 
 class ActionContext {
 public:
+  // `cache`: the instance's kept account records (see auth::Accounts), or none.
   ActionContext(autohost::HostServices host, const Config &config, graph::GraphClient &graph,
-                const autohost::CallContext &call)
-      : host(host), config(config), graph(graph), accounts(host), call(call) {}
+                const autohost::CallContext &call, auth::AccountCache *cache = nullptr)
+      : host(host), config(config), graph(graph), accounts(host, cache), call(call) {}
 
   autohost::HostServices host;
   const Config &config;

@@ -145,7 +145,7 @@ Result<std::string> ThreadsPlugin::invoke(std::string_view action, std::string_v
   for (const auto &entry : action_table) {
     if (entry.name == action) {
       AH_TRY_DECLARE(graph, network());
-      ActionContext context(host_, config_, *graph, ctx);
+      ActionContext context(host_, config_, *graph, ctx, &account_cache_);
       context.action = entry.name;
       context.scopes_needed = actions::scopes_needed(entry.name, input_json);
       return entry.run(context, input_json);
@@ -159,6 +159,7 @@ Result<std::string> ThreadsPlugin::run_job(std::string_view job, const autohost:
   for (const auto &entry : job_table) {
     if (entry.name == job) {
       AH_TRY_DECLARE(graph, network());
+      // Without the cache: a sweep reads each record once, and would only churn it.
       const ActionContext context(host_, config_, *graph, ctx);
       return entry.run(context);
     }

@@ -2,6 +2,7 @@
 // and jobs named in the manifest.
 #pragma once
 
+#include "auth/account_cache.hpp"
 #include "config.hpp"
 #include "graph/graph_client.hpp"
 #include "http/client.hpp"
@@ -46,6 +47,8 @@ private:
   Config config_;
   std::mutex network_mutex_;
   std::unique_ptr<Network> network_;
+  // Account records actions read, kept for the next call while unchanged in the store.
+  auth::AccountCache account_cache_;
 };
 
 } // namespace threads

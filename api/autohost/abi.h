@@ -15,7 +15,8 @@
  *   ah_host_services.log_level, pinned ah_secret_write.status to int32_t (same layout)
  *   and wrote down the rules below that 1.0 and 1.1 left unstated; secret namespaces
  *   were added to them later in 1.2 (documentation, no layout change); 1.3 appended
- *   ah_host_services.count (a plugin's own counters, for the host's metrics).
+ *   ah_host_services.count (a plugin's own counters, for the host's metrics); 1.4 appended
+ *   ah_host_services.secret_version (a secret's version without its value).
  *
  * Discovery. A plugin exports exactly one function, `autohost_plugin_entry` (the name is
  *   AH_ENTRY_SYMBOL), returning a pointer to a static, immutable ah_plugin table. The host
@@ -108,7 +109,7 @@ extern "C" {
 #endif
 
 #define AH_ABI_MAJOR 1
-#define AH_ABI_MINOR 3
+#define AH_ABI_MINOR 4
 #define AH_ENTRY_SYMBOL "autohost_plugin_entry"
 
 /* The longest idempotency key (see "Idempotency keys" above). */
@@ -242,6 +243,18 @@ typedef struct ah_host_services {
    * plugin then skips building them. A plugin uses it only when
    * AH_HAS_FIELD(host, ah_host_services, count) and the pointer is not NULL. */
   void (*count)(void *host, ah_str name, ah_str labels_json, uint64_t delta);
+
+  /* ABI 1.4. The version secret_get would report for `key` now, without its value: AH_OK
+   * with `*version`, or AH_NOT_FOUND with `*version` 0 when the key does not exist (or was
+   * deleted). Like secret_get it sees every write that finished before it began, and it
+   * refuses the same keys (AH_INVALID_INPUT); failures write an error body to `error` (may
+   * be NULL). Since a version is never given to a key twice, a plugin that keeps a value
+   * it read with secret_get may use it again while this reports the same version, and so
+   * skip the value's decryption and its own parsing. A host answers it from memory when it
+   * can (the reference host: from the rows its SQLite store keeps), so it is worth calling
+   * only for a value the plugin already holds. A plugin uses it only when
+   * AH_HAS_FIELD(host, ah_host_services, secret_version) and the pointer is not NULL. */
+  ah_status (*secret_version)(void *host, ah_str key, uint64_t *version, ah_sink *error);
 } ah_host_services;
 
 /* Per-call information. Lives for the duration of one invoke/run_job call. */
@@ -316,7 +329,9 @@ AH_STATIC_ASSERT(offsetof(ah_secret_write, expected_version) == 32 &&
 AH_STATIC_ASSERT(offsetof(ah_host_services, now_ms) == 56 &&
                      offsetof(ah_host_services, secret_put_many) == 64 &&
                      offsetof(ah_host_services, log_level) == 72 &&
-                     offsetof(ah_host_services, count) == 80 && sizeof(ah_host_services) == 88,
+                     offsetof(ah_host_services, count) == 80 &&
+                     offsetof(ah_host_services, secret_version) == 88 &&
+                     sizeof(ah_host_services) == 96,
                  "ah_host_services only grows at its end");
 AH_STATIC_ASSERT(offsetof(ah_call_context, progress) == 64 && sizeof(ah_call_context) == 80,
                  "ah_call_context keeps its 1.0 layout");

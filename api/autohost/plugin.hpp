@@ -97,6 +97,24 @@ public:
     return std::optional<Secret>{Secret{std::move(value.text), version}};
   }
 
+  // Whether the host offers secret_version (ABI 1.4 and a non-NULL entry).
+  bool has_secret_version() const noexcept {
+    return AH_HAS_FIELD(s_, ah_host_services, secret_version) && s_->secret_version != nullptr;
+  }
+
+  // The version secret_get would report now, without the value: 0 when the key is absent.
+  // Only on a host that has_secret_version().
+  Result<std::uint64_t> secret_version(std::string_view key) const {
+    StringSink error;
+    std::uint64_t version = 0;
+    const ah_status st = s_->secret_version(s_->host, to_ah(key), &version, &error.sink);
+    if (st == AH_NOT_FOUND)
+      return std::uint64_t{0};
+    if (st != AH_OK)
+      return Error{st, std::move(error.text)};
+    return version;
+  }
+
   // Compare-and-set; returns the new version. A lost race is AH_CONFLICT.
   Result<std::uint64_t> secret_put(std::string_view key, std::string_view value,
                                    std::uint64_t expected_version) const {

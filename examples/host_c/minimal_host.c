@@ -109,7 +109,8 @@ int main(int argc, char **argv) {
                                      secret_put_many,
                                      AH_LOG_DEBUG /* it prints every line */,
                                      0,
-                                     NULL /* count: it keeps no counters */};
+                                     NULL /* count: it keeps no counters */,
+                                     NULL /* secret_version: plugins read every time */};
   buffer out = {NULL, 0};
   ah_sink sink = {&out, append};
   ah_instance *instance = NULL;

@@ -64,7 +64,8 @@ int main(int argc, char **argv) {
                                   &secret_put_many,
                                   AH_LOG_DEBUG, // it prints every line it gets
                                   0,
-                                  nullptr}; // count: it keeps no counters
+                                  nullptr,  // count: it keeps no counters
+                                  nullptr}; // secret_version: plugins read every time
   auto instance = autohost::Instance::create(library.value(), &services, "{}");
   if (!instance) {
     std::cerr << "create failed: " << instance.error().body << "\n";

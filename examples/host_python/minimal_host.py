@@ -15,7 +15,7 @@ import threading
 import time
 
 # --- abi.h, transcribed ------------------------------------------------------------------
-ABI_MAJOR, ABI_MINOR = 1, 3
+ABI_MAJOR, ABI_MINOR = 1, 4
 VERSION_ANY = 2**64 - 1
 OK, INVALID_INPUT, NOT_FOUND, AUTH_REQUIRED, RETRY_LATER, RATE_LIMITED, CONFLICT, \
     CANCELLED, INTERNAL = range(9)
@@ -50,6 +50,7 @@ NowFn = C.CFUNCTYPE(C.c_int64, C.c_void_p)
 PutManyFn = C.CFUNCTYPE(C.c_int, C.c_void_p, C.POINTER(SecretWrite), C.c_size_t,
                         C.POINTER(Sink))
 CountFn = C.CFUNCTYPE(None, C.c_void_p, Str, Str, C.c_uint64)
+VersionFn = C.CFUNCTYPE(C.c_int, C.c_void_p, Str, C.POINTER(C.c_uint64), C.POINTER(Sink))
 
 
 class HostServices(C.Structure):
@@ -57,7 +58,8 @@ class HostServices(C.Structure):
                 ("log", LogFn), ("secret_get", GetFn), ("secret_put", PutFn),
                 ("secret_list", ListFn), ("secret_delete", DeleteFn), ("now_ms", NowFn),
                 ("secret_put_many", PutManyFn), ("log_level", C.c_int32),
-                ("reserved_1_2", C.c_uint32), ("count", CountFn)]
+                ("reserved_1_2", C.c_uint32), ("count", CountFn),
+                ("secret_version", VersionFn)]
 
 
 class CallContext(C.Structure):
@@ -147,7 +149,8 @@ class Services:
             C.sizeof(HostServices), ABI_MINOR, None, LogFn(self.log), GetFn(self.get),
             PutFn(self.put), ListFn(self.list), DeleteFn(self.delete), NowFn(self.now),
             PutManyFn(self.put_many), log_level, 0,
-            CountFn())  # NULL: this host keeps no counters
+            CountFn(),  # NULL: this host keeps no counters
+            VersionFn(self.probe_version))
 
     def log(self, _host, level, message, fields):
         if level >= self.log_level:
@@ -198,6 +201,18 @@ class Services:
         if version:
             version[0] = ver
         return OK
+
+    @guarded
+    def probe_version(self, _host, key, version, error):
+        key = text(key)
+        if (why := self.bad_key(key)) is not None:
+            write(error, why)
+            return INVALID_INPUT
+        with self.lock:
+            current = self.version(key)
+        if version:
+            version[0] = current
+        return OK if current else NOT_FOUND
 
     @guarded
     def put(self, _host, key, value, expected, new_version, error):

@@ -18,20 +18,31 @@ SealedCache::SealedCache(std::unique_ptr<ChangeSignal> signal,
                          std::chrono::milliseconds lifetime) noexcept
     : signal_(std::move(signal)), lifetime_(lifetime) {}
 
-std::optional<SealedRow> SealedCache::find(std::string_view key) {
+const SealedCache::Entry *SealedCache::live(std::string_view key) {
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mutex_);
   const auto found = entries_.find(key);
   if (found == entries_.end())
-    return std::nullopt;
+    return nullptr;
   // The counter is read after the lookup: a write that finished before this read began has
   // bumped it by now, so its row is never answered from here.
   if (found->second.stamp != signal_->read(key) || now >= found->second.expires) {
     entries_.erase(found);
-    return std::nullopt;
+    return nullptr;
   }
   ++hits_;
-  return found->second.row;
+  return &found->second;
+}
+
+std::optional<SealedRow> SealedCache::find(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  const Entry *entry = live(key);
+  return entry ? std::optional<SealedRow>(entry->row) : std::nullopt;
+}
+
+std::optional<std::uint64_t> SealedCache::find_version(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  const Entry *entry = live(key);
+  return entry ? std::optional<std::uint64_t>(entry->row.version) : std::nullopt;
 }
 
 void SealedCache::keep(std::string_view key, std::uint64_t stamp, const SealedRow &row) {

@@ -32,6 +32,8 @@ public:
   // Taken before the row is read from the store, and given to keep() with it.
   std::uint64_t stamp(std::string_view key) const noexcept { return signal_->read(key); }
   std::optional<SealedRow> find(std::string_view key);
+  // find()'s answer without copying the row: the version of the kept row.
+  std::optional<std::uint64_t> find_version(std::string_view key);
   void keep(std::string_view key, std::uint64_t stamp, const SealedRow &row);
   // After a write of `key` finished, committed or not: every process reads it again.
   void changed(std::string_view key) noexcept { signal_->bump(key); }
@@ -54,6 +56,9 @@ private:
   };
 
   SealedCache(std::unique_ptr<ChangeSignal> signal, std::chrono::milliseconds lifetime) noexcept;
+  // The entry for `key` if it may still be used (erasing it if not), counted as a hit.
+  // Called with mutex_ held.
+  const Entry *live(std::string_view key);
 
   std::unique_ptr<ChangeSignal> signal_;
   std::chrono::milliseconds lifetime_;

@@ -50,6 +50,9 @@ public:
 
   // nullopt when the key does not exist.
   virtual Result<std::optional<StoredSecret>> get(std::string_view key) = 0;
+  // The version get() would report now, without opening the value; 0 when the key does not
+  // exist (or was deleted).
+  virtual Result<std::uint64_t> version(std::string_view key) = 0;
   // Writes when the stored version equals `expected_version` (0: must not exist;
   // AH_VERSION_ANY: unconditional).
   virtual Result<WriteResult> put(std::string_view key, std::string_view value,

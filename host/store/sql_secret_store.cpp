@@ -67,12 +67,12 @@ Result<std::unique_ptr<SqlSecretStore>> SqlSecretStore::open(const SecretStoreOp
       new SqlSecretStore(std::move(opened.backend), std::move(opened.key), std::move(cache)));
 }
 
-Result<std::optional<StoredSecret>> SqlSecretStore::get(std::string_view key) {
+Result<std::optional<SealedRow>> SqlSecretStore::row(std::string_view key) {
   AH_TRY(validate_key(key));
-  std::optional<SealedRow> row = cache_ ? cache_->find(key) : std::nullopt;
-  if (!row) {
-    const std::uint64_t stamp = cache_ ? cache_->stamp(key) : 0;
-    AH_TRY_ASSIGN(row, backend_->read("reading '" + std::string(key) + "'",
+  if (std::optional<SealedRow> kept = cache_ ? cache_->find(key) : std::nullopt)
+    return kept;
+  const std::uint64_t stamp = cache_ ? cache_->stamp(key) : 0;
+  AH_TRY_DECLARE(read, backend_->read("reading '" + std::string(key) + "'",
                                       [&](sql::Session &s) -> Result<std::optional<SealedRow>> {
                                         sql::Statement select(
                                             s, "SELECT version, sealed, updated_ms FROM secrets "
@@ -84,11 +84,24 @@ Result<std::optional<StoredSecret>> SqlSecretStore::get(std::string_view key) {
                                             static_cast<std::uint64_t>(select.column_int(0)),
                                             select.column_blob(1), select.column_int(2)});
                                       }));
-    if (!row)
-      return std::optional<StoredSecret>{};
-    if (cache_)
-      cache_->keep(key, stamp, *row);
+  if (read && cache_)
+    cache_->keep(key, stamp, *read);
+  return read;
+}
+
+Result<std::uint64_t> SqlSecretStore::version(std::string_view key) {
+  if (cache_ && validate_key(key)) {
+    if (const auto kept = cache_->find_version(key))
+      return *kept;
   }
+  AH_TRY_DECLARE(found, row(key));
+  return found ? found->version : 0;
+}
+
+Result<std::optional<StoredSecret>> SqlSecretStore::get(std::string_view key) {
+  AH_TRY_DECLARE(row, this->row(key));
+  if (!row)
+    return std::optional<StoredSecret>{};
   auto plain = open_sealed(key_, row->sealed, value_binding(key, row->version));
   if (!plain) {
     return make_error(AH_INTERNAL, "store_tampered",

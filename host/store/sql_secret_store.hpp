@@ -39,6 +39,7 @@ public:
   static Result<std::unique_ptr<SqlSecretStore>> open(const SecretStoreOptions &options);
 
   Result<std::optional<StoredSecret>> get(std::string_view key) override;
+  Result<std::uint64_t> version(std::string_view key) override;
   Result<WriteResult> put(std::string_view key, std::string_view value,
                           std::uint64_t expected_version) override;
   Result<std::vector<Result<WriteResult>>> put_many(std::span<const PutRequest> puts) override;
@@ -55,6 +56,9 @@ public:
 private:
   SqlSecretStore(std::unique_ptr<sql::Backend> backend, MasterKey key,
                  std::unique_ptr<SealedCache> cache);
+  // The live row of `key` as stored (sealed), from the cache when it holds it; nullopt when
+  // the key does not exist. A row read from the backend is kept for the next read.
+  Result<std::optional<SealedRow>> row(std::string_view key);
   // put's compare-and-set inside the caller's write transaction.
   WriteResult put_in(sql::Session &session, std::string_view key, std::string_view value,
                      std::uint64_t expected_version);

@@ -55,11 +55,8 @@ autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability 
     chosen = all.front();
   }
   AH_TRY(validate_account_name(chosen));
-  AH_TRY_DECLARE(secret, host_.secret_get(account_key(chosen)));
-  if (!secret) {
-    return Error::make(AH_NOT_FOUND, "there is no Threads account named '" + chosen + "'");
-  }
-  AH_TRY_DECLARE(record, token_record_from_json(chosen, secret->value));
+  AH_TRY_DECLARE(account, read(chosen));
+  const TokenRecord &record = account.record;
   if (usability == Usability::usable) {
     if (record.status == AccountStatus::needs_reauth) {
       return auth_required(chosen, "needs re-authorisation (" +
@@ -73,6 +70,25 @@ autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability 
                                        " and can no longer be refreshed");
     }
   }
+  return account;
+}
+
+autohost::Result<StoredAccount> Accounts::read(const std::string &chosen) const {
+  const std::string key = account_key(chosen);
+  // Only a record already kept is worth a version check: otherwise it is read anyway.
+  if (const auto kept = cache_ ? cache_->find(chosen) : nullptr) {
+    auto version = host_.secret_version(key);
+    if (version && version.value() == kept->version)
+      return StoredAccount{chosen, kept->record, kept->version};
+    cache_->forget(chosen);
+  }
+  AH_TRY_DECLARE(secret, host_.secret_get(key));
+  if (!secret) {
+    return Error::make(AH_NOT_FOUND, "there is no Threads account named '" + chosen + "'");
+  }
+  AH_TRY_DECLARE(record, token_record_from_json(chosen, secret->value));
+  if (cache_)
+    cache_->keep(chosen, record, secret->version);
   return StoredAccount{chosen, std::move(record), secret->version};
 }
 

@@ -1,6 +1,7 @@
 // Reading and writing account token records through the host's secret store.
 #pragma once
 
+#include "auth/account_cache.hpp"
 #include "auth/token_record.hpp"
 
 #include <autohost/plugin.hpp>
@@ -22,7 +23,10 @@ enum class Usability { any, usable }; // usable: active and not expired
 
 class Accounts {
 public:
-  explicit Accounts(autohost::HostServices host) : host_(host) {}
+  // With a `cache`, records read are kept there and used again while the host reports the
+  // same version for them (a host without secret_version reads every time).
+  explicit Accounts(autohost::HostServices host, AccountCache *cache = nullptr)
+      : host_(host), cache_(host.has_secret_version() ? cache : nullptr) {}
 
   // `name` empty: the only account, or an error listing the choices. With
   // Usability::usable, a needs_reauth or expired account is auth_required with the fix.
@@ -46,7 +50,11 @@ public:
   autohost::Result<std::vector<std::string>> names() const;
 
 private:
+  // The stored record of `chosen`, from the cache while its version is unchanged.
+  autohost::Result<StoredAccount> read(const std::string &chosen) const;
+
   autohost::HostServices host_;
+  AccountCache *cache_;
 };
 
 } // namespace threads::auth

@@ -46,6 +46,7 @@ public:
     bad_keys();
     namespaces();
     batches();
+    version_probe();
     clock_and_log_level();
     cleanup();
     json::object report{{"host_abi_minor", s_->abi_minor},
@@ -292,6 +293,52 @@ private:
     check("an empty batch is ok", empty == AH_OK, autohost::status_name(empty).data());
   }
 
+  // secret_version (ABI 1.4): get's version without the value, across writes and deletes,
+  // refusing what get refuses.
+  void version_probe() {
+    const char *rule = "secret_version (ABI 1.4)";
+    if (!AH_HAS_FIELD(s_, ah_host_services, secret_version) || s_->secret_version == nullptr) {
+      skip(rule, "the host's table does not have it");
+      return;
+    }
+    auto probe = [&](const std::string &key, std::string *error = nullptr) {
+      std::uint64_t version = 12345; // must be overwritten
+      StringSink sink;
+      const ah_status st = s_->secret_version(s_->host, to_ah(key), &version, &sink.sink);
+      if (error != nullptr)
+        *error = std::move(sink.text);
+      return std::pair{st, version};
+    };
+    auto said_probe = [](std::pair<ah_status, std::uint64_t> p) {
+      return std::string(autohost::status_name(p.first)) + ", version " + std::to_string(p.second);
+    };
+    const std::string k = base_ + "probe";
+    const auto absent = probe(k);
+    check("secret_version of a key that does not exist is not_found with version 0",
+          absent.first == AH_NOT_FOUND && absent.second == 0, said_probe(absent));
+    const Put first = put(k, "p1", 0);
+    const auto one = probe(k);
+    check("secret_version reports the version get reads",
+          one.first == AH_OK && one.second == first.version && holds(k, "p1", one.second),
+          said_probe(one));
+    const Put second = put(k, "p2", first.version);
+    const auto two = probe(k);
+    check("secret_version sees a write at once",
+          two.first == AH_OK && two.second == second.version && two.second > one.second,
+          said_probe(two));
+    remove(k, AH_VERSION_ANY);
+    const auto gone = probe(k);
+    check("secret_version of a deleted key is not_found with version 0",
+          gone.first == AH_NOT_FOUND && gone.second == 0, said_probe(gone));
+    std::string error;
+    const auto bad = probe(base_ + "with space", &error);
+    const auto outside = probe("conformance-outside/" + base_.substr(base_.find('/') + 1) + "k");
+    check("secret_version refuses a bad key and a key outside the namespace as invalid_input",
+          bad.first == AH_INVALID_INPUT && outside.first == AH_INVALID_INPUT &&
+              error.find("with space") != std::string::npos,
+          said_probe(bad) + " " + error + "; " + said_probe(outside));
+  }
+
   void clock_and_log_level() {
     const std::int64_t now = s_->now_ms(s_->host);
     check("now_ms is Unix milliseconds", now > 1'500'000'000'000 && now < 4'100'000'000'000,
@@ -365,12 +412,12 @@ Result<std::unique_ptr<autohost::PluginInstance>> create(autohost::HostServices 
 
 using Adapter = autohost::PluginAdapter<&create>;
 
-constexpr const char manifest[] = R"({"name":"conformance","version":"1.2.0",
+constexpr const char manifest[] = R"({"name":"conformance","version":"1.3.0",
 "description":"checks the host's services against the rules of abi.h",
 "actions":[{"name":"check","description":"runs every check under prefix (default conformance/, which must lie in the plugin's namespace) and reports each; fails (internal, code nonconformant) when a rule is broken","input_schema":{"type":"object","properties":{"prefix":{"type":"string"}},"additionalProperties":false},"output_schema":{"type":"object"}}],
 "jobs":[]})";
 
-constexpr ah_plugin table = Adapter::table("conformance", "1.2.0", manifest);
+constexpr ah_plugin table = Adapter::table("conformance", "1.3.0", manifest);
 
 } // namespace
 

@@ -1,5 +1,6 @@
 // An in-memory host-services table for plugin unit tests: a versioned compare-and-set
-// secret map (with the ABI 1.1 batch, or a table of the 1.0 size without it), a settable
+// secret map (with the ABI 1.1 batch and the 1.4 version probe, or a table of an older size
+// without them), a settable
 // clock, captured log lines, and a hook that runs just before a write lands (to simulate
 // another process writing first). It keeps every secret rule of abi.h (the conformance
 // plugin checks it) except that it does not check keys.
@@ -29,6 +30,7 @@ public:
     table_.secret_delete = &FakeHost::remove;
     table_.now_ms = &FakeHost::now;
     table_.secret_put_many = &FakeHost::put_many;
+    table_.secret_version = &FakeHost::version;
   }
   FakeHost(const FakeHost &) = delete;
   FakeHost &operator=(const FakeHost &) = delete;
@@ -39,6 +41,12 @@ public:
   void use_abi_1_0() {
     table_.struct_size = offsetof(ah_host_services, secret_put_many);
     table_.abi_minor = 0;
+  }
+
+  // From now on the table has the ABI 1.3 size: a plugin must not see secret_version.
+  void use_abi_1_3() {
+    table_.struct_size = offsetof(ah_host_services, secret_version);
+    table_.abi_minor = 3;
   }
 
   // A deleted key stays as a tombstone (live false) that keeps its version counter; an empty
@@ -52,6 +60,8 @@ public:
   std::int64_t now_ms = 1'700'000'000'000;
   std::vector<std::pair<ah_log_level, std::string>> logs; // level, message + fields
   int writes = 0;
+  int gets = 0;            // secret_get calls
+  int versions = 0;        // secret_version calls
   int batches = 0;         // secret_put_many calls
   bool fail_batch = false; // the next secret_put_many fails as a store failure, writing nothing
   // Called with the key before each put is checked; may change `secrets`.
@@ -64,6 +74,7 @@ private:
                               std::string(from_ah(message)) + " " + std::string(from_ah(fields)));
   }
   static ah_status get(void *h, ah_str key, ah_sink *value, uint64_t *version) {
+    ++self(h).gets;
     auto &s = self(h).secrets;
     auto it = s.find(std::string(from_ah(key)));
     if (it == s.end() || !it->second.live)
@@ -71,6 +82,13 @@ private:
     write_to(value, it->second.value);
     *version = it->second.version;
     return AH_OK;
+  }
+  static ah_status version(void *h, ah_str key, uint64_t *version, ah_sink *) {
+    ++self(h).versions;
+    auto &s = self(h).secrets;
+    auto it = s.find(std::string(from_ah(key)));
+    *version = it == s.end() || !it->second.live ? 0 : it->second.version;
+    return *version == 0 ? AH_NOT_FOUND : AH_OK;
   }
   static ah_status put(void *h, ah_str key, ah_str value, uint64_t expected, uint64_t *version,
                        ah_sink *error) {

@@ -82,6 +82,32 @@ BOOST_AUTO_TEST_CASE(a_write_through_either_store_is_read_at_once) {
   BOOST_TEST(read(*reader)->version == 5u);
 }
 
+// The version probe (ABI 1.4 secret_version) answers from the kept row, and like get sees
+// at once a write of this store, of another store, a delete and a re-create.
+BOOST_AUTO_TEST_CASE(the_version_probe_sees_every_finished_write_at_once) {
+  Place place;
+  auto reader = open_ok(options(place));
+  auto writer = open_ok(options(place));
+  BOOST_TEST(reader->version(token).value() == 0u);
+  BOOST_REQUIRE(writer->put(token, value_of(1), 0));
+  BOOST_TEST(reader->version(token).value() == 1u); // read, and kept
+  BOOST_TEST(reader->version(token).value() == 1u);
+  BOOST_TEST(read(*reader)->value == value_of(1));
+  BOOST_TEST(reader->cached_reads() == 2u);
+
+  BOOST_REQUIRE(writer->put(token, value_of(2), 1));
+  BOOST_TEST(reader->version(token).value() == 2u);
+  BOOST_REQUIRE(reader->put(token, value_of(3), 2));
+  BOOST_TEST(reader->version(token).value() == 3u);
+  BOOST_REQUIRE(writer->remove(token, AH_VERSION_ANY));
+  BOOST_TEST(reader->version(token).value() == 0u);
+  BOOST_REQUIRE(writer->put(token, value_of(5), 0));
+  BOOST_TEST(reader->version(token).value() == 5u);
+  auto bad = reader->version("bad key");
+  BOOST_REQUIRE(!bad);
+  BOOST_TEST(bad.error().status == AH_INVALID_INPUT);
+}
+
 // `autohost secrets set` in a process of its own, while this one holds the old row.
 BOOST_AUTO_TEST_CASE(a_write_by_another_process_is_read_at_once) {
   Place place;
@@ -102,8 +128,8 @@ BOOST_AUTO_TEST_CASE(a_write_by_another_process_is_read_at_once) {
   BOOST_TEST(read(*reader)->version == 2u);
 }
 
-// Readers on one store while another store writes version after version: none reads a
-// version older than the last one whose write had returned before the read began.
+// Readers on one store while another store writes version after version: none reads (or
+// probes) a version older than the last one whose write had returned before the read began.
 BOOST_AUTO_TEST_CASE(readers_never_see_a_row_older_than_a_finished_write_of_another_store) {
   Place place;
   auto readers_store = open_ok(options(place));
@@ -120,6 +146,10 @@ BOOST_AUTO_TEST_CASE(readers_never_see_a_row_older_than_a_finished_write_of_anot
       for (bool more = true; more;) {
         more = writing.load();
         const std::uint64_t before = committed.load();
+        if (auto probed = readers_store->version(token); !probed || probed.value() < before) {
+          stale = true;
+          return;
+        }
         auto got = readers_store->get(token);
         if (!got || !got.value() || got.value()->version < before ||
             got.value()->value != value_of(got.value()->version)) {
