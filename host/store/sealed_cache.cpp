@@ -6,8 +6,6 @@ namespace autohost::store {
 
 std::unique_ptr<SealedCache> SealedCache::open(const std::filesystem::path &store_file,
                                                std::chrono::milliseconds lifetime) {
-  if (lifetime <= std::chrono::milliseconds::zero())
-    return nullptr;
   auto signal = ChangeSignal::open(store_file);
   if (!signal)
     return nullptr;
@@ -46,6 +44,8 @@ std::optional<std::uint64_t> SealedCache::find_version(std::string_view key) {
 }
 
 void SealedCache::keep(std::string_view key, std::uint64_t stamp, const SealedRow &row) {
+  if (lifetime_ <= std::chrono::milliseconds::zero())
+    return;
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
   if (entries_.size() >= capacity && entries_.find(key) == entries_.end()) {

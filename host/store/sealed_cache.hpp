@@ -1,6 +1,7 @@
 // Recently read rows of an SQLite secret store, as stored (sealed: the value stays
 // encrypted, and is opened again on every read), valid while the key's change counter has
-// not moved and for at most a short lifetime.
+// not moved and for at most a short lifetime; and the bump of that counter after each write,
+// which every store on the file makes, whether it keeps rows or not.
 #pragma once
 
 #include "store/change_signal.hpp"
@@ -25,7 +26,8 @@ struct SealedRow {
 // (`store copy` fills an empty store that way) is read at once.
 class SealedCache {
 public:
-  // nullptr when `lifetime` is zero or the change counters cannot be used.
+  // nullptr when the change counters cannot be used. With a zero `lifetime` no row is kept,
+  // but writes still bump the counters, so other processes' kept rows see them at once.
   static std::unique_ptr<SealedCache> open(const std::filesystem::path &store_file,
                                            std::chrono::milliseconds lifetime);
 

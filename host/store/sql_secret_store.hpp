@@ -26,7 +26,8 @@ struct SecretStoreOptions {
   std::size_t read_connections = sql::BackendOptions{}.read_connections;
   // SQLite only: how long a row read from the store may be answered again from memory
   // (still sealed) while no write of its key has finished (see SealedCache); 0 reads the
-  // store every time. Bounds how late a write by a writer that does not signal is seen.
+  // store every time (its writes are still signalled to other processes). Bounds how late a
+  // write by a writer that does not signal is seen.
   std::chrono::milliseconds cache_lifetime{1000};
   // PostgreSQL only: take "now" from the caller instead of the database (tests).
   bool trust_caller_clock = false;

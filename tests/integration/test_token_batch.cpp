@@ -2,7 +2,8 @@
 // the real host-services table and SQLite store, against the sandbox. The table the plugin
 // gets is a copy whose entries count the calls and pass them on; once it is cut to the ABI
 // 1.0 size, the sweep must fall back to one secret_put per write and still refresh every
-// account.
+// account. And the account record an instance keeps between calls (ABI 1.4 secret_version):
+// another process's rotation is used at the next call.
 #define BOOST_TEST_MODULE token_batch
 #include "token_world.hpp"
 
@@ -36,7 +37,7 @@ class CountingHost {
 public:
   explicit CountingHost(bool abi_1_0) {
     auto s = store::SqlSecretStore::open(
-        {dir / "store.db", store::KeySource{std::string(64, 'c'), dir / "master.key"}});
+        {store_file_, store::KeySource{std::string(64, 'c'), dir / "master.key"}});
     BOOST_REQUIRE(s);
     store_ = std::move(s).value();
     services_ = std::make_unique<host::ServiceTable>("threads", store_.get(), logger_, [] {
@@ -69,6 +70,10 @@ public:
       return real(h)->secret_delete(real_host(h), k, e, err);
     };
     table_.now_ms = [](void *h) { return real(h)->now_ms(real_host(h)); };
+    table_.secret_version = [](void *h, ah_str k, uint64_t *ver, ah_sink *err) {
+      ++self(h).versions;
+      return real(h)->secret_version(real_host(h), k, ver, err);
+    };
     table_.secret_put_many = [](void *h, ah_secret_write *w, size_t n, ah_sink *err) {
       CountingHost &c = self(h);
       if (c.table_.struct_size < sizeof(ah_host_services)) {
@@ -91,12 +96,13 @@ public:
   ~CountingHost() { std::fclose(log_); }
 
   const ah_host_services *table() const { return &table_; }
+  const std::filesystem::path &store_file() const { return store_file_; }
   store::SqlSecretStore &store() { return *store_; }
 
   TempDir dir;
   // The plugin calls from more than one thread (the sweep reads ahead on its own thread).
   std::atomic<int> puts = 0, batches = 0, batched_items = 0, calls_beyond_size = 0;
-  std::atomic<int> gets = 0, gets_before_first_batch = 0;
+  std::atomic<int> gets = 0, gets_before_first_batch = 0, versions = 0;
   std::mutex mutex; // guards the two lists below
   // When each batch was committed, and its size; when each record was read.
   std::vector<std::pair<std::chrono::steady_clock::time_point, std::size_t>> written_at;
@@ -107,6 +113,7 @@ private:
   static const ah_host_services *real(void *h) { return self(h).real_; }
   static void *real_host(void *h) { return self(h).real_->host; }
 
+  std::filesystem::path store_file_ = dir / "store.db";
   std::FILE *log_ = std::tmpfile();
   host::Logger logger_{log_, AH_LOG_WARN};
   std::unique_ptr<store::SqlSecretStore> store_;
@@ -123,18 +130,23 @@ struct SweepRun {
   std::size_t items_within = 0, reads_within = 0;
 };
 
+// The real plugin, created on `h`'s table.
+Instance threads_on(const CountingHost &h) {
+  auto lib = Library::open(required_env("THREADS_PLUGIN"));
+  BOOST_REQUIRE(lib);
+  const std::string config = json::serialize(json::object{{"graph_base_url", sandbox().base_url},
+                                                          {"oauth_base_url", sandbox().base_url},
+                                                          {"ca_file", sandbox().ca_file},
+                                                          {"refresh_concurrency", 4}});
+  auto created = Instance::create(lib.value(), h.table(), config);
+  BOOST_REQUIRE_MESSAGE(created, (created ? "" : created.error().body));
+  return std::move(created).value();
+}
+
 // The real plugin on a counting host, holding `accounts` due accounts.
 struct DueAccounts {
   explicit DueAccounts(bool abi_1_0) : h(abi_1_0) {
-    auto lib = Library::open(required_env("THREADS_PLUGIN"));
-    BOOST_REQUIRE(lib);
-    const std::string config = json::serialize(json::object{{"graph_base_url", sandbox().base_url},
-                                                            {"oauth_base_url", sandbox().base_url},
-                                                            {"ca_file", sandbox().ca_file},
-                                                            {"refresh_concurrency", 4}});
-    auto created = Instance::create(lib.value(), h.table(), config);
-    BOOST_REQUIRE_MESSAGE(created, (created ? "" : created.error().body));
-    instance.emplace(std::move(created).value());
+    instance.emplace(threads_on(h));
     for (int i = 0; i < accounts; ++i) {
       old_tokens.push_back(
           sbx::issue_token(sandbox(), R"({"age_s":)" + std::to_string(age_s) + "}"));
@@ -330,4 +342,44 @@ BOOST_AUTO_TEST_CASE(a_sweep_past_its_deadline_is_cancelled_and_the_next_run_con
   BOOST_TEST(rest.at("complete").as_bool());
   // All the first run left, but perhaps the one whose refresh the deadline cut.
   BOOST_TEST(rest.at("refreshed").as_int64() >= accounts - reached - 1);
+}
+
+// A daemon's instance keeps the account record it read, and reads it again only once its
+// version moved: here `autohost invoke threads.refresh_token`, another process on the same
+// store, rotates the token while the sandbox revokes the old one. The next call uses the new
+// token at once: one request, not a rejected one with the old token and a retry.
+BOOST_AUTO_TEST_CASE(a_token_another_process_rotated_is_used_at_the_next_call) {
+  CountingHost h(false);
+  Cli other; // resets the sandbox
+  other.extra_env["AUTOHOST_STORE"] = h.store_file().string();
+  other.extra_env["AUTOHOST_MASTER_KEY"] = std::string(64, 'c');
+  control("POST", "/__sandbox/config", R"({"revoke_on_refresh":true})");
+  const Instance instance = threads_on(h);
+  const std::string old_token = sbx::issue_token(sandbox(), R"({"age_s":2678400})");
+  BOOST_REQUIRE(instance.invoke(
+      "import_token",
+      json::serialize(json::object{{"account", "alice"}, {"access_token", old_token}})));
+  auto profile = [&] {
+    auto r = instance.invoke("profile", "{}");
+    BOOST_REQUIRE_MESSAGE(r, (r ? "" : r.error().body));
+    return json::parse(r.value()).as_object();
+  };
+  profile();
+  const int gets = h.gets;
+  profile();
+  BOOST_TEST(h.gets == gets, "an unchanged record was read again");
+  BOOST_TEST(h.versions >= 1);
+
+  other.secrets.insert(old_token);
+  BOOST_TEST(other.ok("refresh_token", R"({"account":"alice"})").at("outcome").as_string() ==
+             "refreshed");
+  BOOST_REQUIRE(token_check(old_token) == "revoked");
+
+  const std::int64_t reads = sandbox_stat("read");
+  BOOST_TEST(profile().at("username").as_string() == "threadsapitestuser");
+  BOOST_TEST(sandbox_stat("read") == reads + 1, "the old token was tried first");
+  BOOST_TEST(h.gets == gets + 1);
+  auto stored = h.store().get("threads/accounts/alice");
+  BOOST_REQUIRE(stored && stored.value());
+  BOOST_TEST(json::parse(stored.value()->value).at("access_token").as_string() != old_token);
 }
