@@ -1,6 +1,6 @@
-// The client: request validation, the retry loop, cancellation, the bulk form, and who
-// drives the io_context (the calling thread for a single request, a standby thread for the
-// bulk form and for idle timers).
+// The client: request validation, the retry loop, cancellation, the bulk form, who drives a
+// lane's io_context (the calling thread for a single request, a standby thread for the bulk
+// form and for idle timers), and which lane a caller takes.
 #include "http/client.hpp"
 
 #include "http/ascii.hpp"
@@ -29,9 +29,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include <pthread.h>
 
@@ -181,7 +184,7 @@ struct RetryState {
 } // namespace
 
 struct Client::Impl {
-  Impl(ClientOptions opts, net::ssl::context tls_context,
+  Impl(ClientOptions opts, std::shared_ptr<net::ssl::context> tls_context,
        std::optional<ProxyEndpoint> proxy_endpoint, NoProxyList bypass)
       : options(std::move(opts)), logger(options.log, options.log_level),
         tls(std::move(tls_context)), proxy(std::move(proxy_endpoint)), no_proxy(std::move(bypass)),
@@ -225,6 +228,11 @@ struct Client::Impl {
   // results) and, when nobody else does, when the pool's idle-connection sweep comes due;
   // with no idle connection it sleeps until a call leaves one, so an idle client never wakes.
   void enter() { callers.fetch_add(1); }
+  // Enters only a lane nobody is in.
+  bool try_enter() {
+    int none = 0;
+    return callers.compare_exchange_strong(none, 1);
+  }
   void leave() {
     if (callers.fetch_sub(1) == 1) {
       const std::lock_guard lock(drive_mutex);
@@ -302,7 +310,7 @@ struct Client::Impl {
   ClientOptions options;
   Logger logger;
   net::io_context io{1};
-  net::ssl::context tls;
+  std::shared_ptr<net::ssl::context> tls; // one for every lane
   std::optional<ProxyEndpoint> proxy;
   NoProxyList no_proxy;
   ConnectionPool pool;
@@ -565,7 +573,7 @@ net::awaitable<Outcome<Response>> Client::Impl::attempt(const Plan &plan, Reques
     const std::uint64_t id = next_connection_id++;
     const ConnectSpec spec{plan.target, plan.via, options.user_agent, options.connect_timeout,
                            plan.deadline};
-    Outcome<std::unique_ptr<Connection>> opened = co_await open_connection(tls, spec, control, id);
+    Outcome<std::unique_ptr<Connection>> opened = co_await open_connection(*tls, spec, control, id);
     if (!opened.has_value()) {
       co_return opened.error();
     }
@@ -720,6 +728,63 @@ net::awaitable<void> Client::Impl::bulk_worker(std::shared_ptr<Bulk> bulk) {
   }
 }
 
+// The lanes of a client: opened on demand up to options.max_lanes, never closed before the
+// client. A lane is published (count) only once made, so callers read the array unlocked.
+struct Client::Lanes {
+  Lanes(ClientOptions opts, std::shared_ptr<net::ssl::context> tls_context,
+        std::optional<ProxyEndpoint> proxy_endpoint, NoProxyList bypass)
+      : options(std::move(opts)), tls(std::move(tls_context)), proxy(std::move(proxy_endpoint)),
+        no_proxy(std::move(bypass)), all(std::max<std::size_t>(options.max_lanes, 1)) {
+    all[0] = open();
+    count.store(1, std::memory_order_release);
+  }
+
+  std::unique_ptr<Impl> open() const {
+    return std::make_unique<Impl>(options, tls, proxy, no_proxy);
+  }
+  std::size_t size() const noexcept { return count.load(std::memory_order_acquire); }
+  Impl &at(std::size_t i) const noexcept { return *all[i]; }
+
+  // Whether the calling thread is running one of the lanes' handlers.
+  bool on_an_io_thread() const noexcept {
+    for (std::size_t i = 0, n = size(); i < n; ++i) {
+      if (at(i).io.get_executor().running_in_this_thread())
+        return true;
+    }
+    return false;
+  }
+
+  // A lane the caller has entered: a free one, else a new one, else one shared with others
+  // (chosen by thread, so that callers spread over the lanes).
+  Impl &take() {
+    for (std::size_t i = 0, n = size(); i < n; ++i) {
+      if (at(i).try_enter())
+        return at(i);
+    }
+    {
+      const std::lock_guard lock(grow);
+      const std::size_t n = size();
+      if (n < all.size()) {
+        all[n] = open();
+        all[n]->enter();
+        count.store(n + 1, std::memory_order_release);
+        return *all[n];
+      }
+    }
+    Impl &shared = at(std::hash<std::thread::id>{}(std::this_thread::get_id()) % size());
+    shared.enter();
+    return shared;
+  }
+
+  const ClientOptions options;
+  const std::shared_ptr<net::ssl::context> tls;
+  const std::optional<ProxyEndpoint> proxy;
+  const NoProxyList no_proxy;
+  std::vector<std::unique_ptr<Impl>> all; // sized once; entries below `count` are set
+  std::atomic<std::size_t> count{0};
+  std::mutex grow;
+};
+
 Result<Client> Client::create(ClientOptions options) noexcept {
   try {
     if (auto bad = validate_options(options)) {
@@ -740,16 +805,17 @@ Result<Client> Client::create(ClientOptions options) noexcept {
       }
       return error;
     }
-    auto impl = std::make_unique<Impl>(std::move(options), std::move(*tls), std::move(*proxy),
-                                       NoProxyList(proxy_config.no_proxy));
-    return Client(std::move(impl));
+    auto lanes = std::make_unique<Lanes>(std::move(options),
+                                         std::make_shared<net::ssl::context>(std::move(*tls)),
+                                         std::move(*proxy), NoProxyList(proxy_config.no_proxy));
+    return Client(std::move(lanes));
   } catch (const std::exception &e) {
     return Error{ErrorKind::internal, std::string("cannot create the HTTP client: ") + e.what(),
                  Delivery::not_sent, 0};
   }
 }
 
-Client::Client(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+Client::Client(std::unique_ptr<Lanes> lanes) noexcept : lanes_(std::move(lanes)) {}
 Client::Client(Client &&other) noexcept = default;
 Client &Client::operator=(Client &&other) noexcept = default;
 Client::~Client() = default;
@@ -767,16 +833,15 @@ Error refused_on_io_thread() {
 
 Result<Response> Client::send(Request request) noexcept {
   try {
-    if (!impl_) {
+    if (!lanes_) {
       return Error{ErrorKind::internal, "send() on a moved-from HTTP client", Delivery::not_sent,
                    0};
     }
-    Impl &impl = *impl_;
-    if (impl.io.get_executor().running_in_this_thread()) {
+    if (lanes_->on_an_io_thread()) {
       return refused_on_io_thread();
     }
     auto completion = std::make_shared<Completion>();
-    impl.enter();
+    Impl &impl = lanes_->take();
     struct Leave {
       Impl &impl;
       ~Leave() { impl.leave(); }
@@ -808,16 +873,15 @@ void Client::send_all(std::vector<Request> requests, std::size_t concurrency,
     }
   };
   try {
-    if (!impl_ || impl_->io.get_executor().running_in_this_thread()) {
+    if (!lanes_ || lanes_->on_an_io_thread()) {
       for (std::size_t i = 0; i < total; ++i) {
-        deliver(i, impl_ ? refused_on_io_thread()
-                         : Error{ErrorKind::internal, "send_all() on a moved-from HTTP client",
-                                 Delivery::not_sent, 0});
+        deliver(i, lanes_ ? refused_on_io_thread()
+                          : Error{ErrorKind::internal, "send_all() on a moved-from HTTP client",
+                                  Delivery::not_sent, 0});
       }
       return;
     }
-    Impl &impl = *impl_;
-    impl.enter();
+    Impl &impl = lanes_->take();
     struct Leave {
       Impl &impl;
       ~Leave() {
@@ -831,7 +895,7 @@ void Client::send_all(std::vector<Request> requests, std::size_t concurrency,
     const std::size_t workers =
         std::clamp<std::size_t>(concurrency, 1, std::max<std::size_t>(total, 1));
     for (std::size_t w = 0; w < workers && w < total; ++w) {
-      net::co_spawn(impl_->io, impl_->bulk_worker(bulk), [](const std::exception_ptr &) {});
+      net::co_spawn(impl.io, impl.bulk_worker(bulk), [](const std::exception_ptr &) {});
     }
     while (delivered < total) {
       std::deque<std::pair<std::size_t, Result<Response>>> batch;
@@ -873,13 +937,15 @@ std::vector<Result<Response>> Client::send_all(std::vector<Request> requests,
 }
 
 ClientStats Client::stats() const noexcept {
-  if (!impl_) {
-    return {};
+  ClientStats sum;
+  for (std::size_t i = 0, n = lanes_ ? lanes_->size() : 0; i < n; ++i) {
+    const Impl &lane = lanes_->at(i);
+    sum.connections_opened += lane.connections_opened.load(std::memory_order_relaxed);
+    sum.connections_reused += lane.connections_reused.load(std::memory_order_relaxed);
+    sum.attempts += lane.attempts.load(std::memory_order_relaxed);
+    sum.retries += lane.retries.load(std::memory_order_relaxed);
   }
-  return ClientStats{impl_->connections_opened.load(std::memory_order_relaxed),
-                     impl_->connections_reused.load(std::memory_order_relaxed),
-                     impl_->attempts.load(std::memory_order_relaxed),
-                     impl_->retries.load(std::memory_order_relaxed)};
+  return sum;
 }
 
 } // namespace threads::http

@@ -33,10 +33,11 @@ using BulkCallback = std::function<void(std::size_t index, Result<Response> resu
 using BulkIdle = std::function<void()>;
 inline constexpr std::chrono::milliseconds bulk_idle_after{25};
 
-// Thread-safe: send() and send_all() may be called from several threads at once. One thread
-// at a time runs the network work (the "io thread" in other comments): a caller of send()
-// runs it while it waits, so a lone request costs no thread hand-off; concurrent callers
-// take turns; the client's standby thread runs it during send_all() and for idle timers.
+// Thread-safe: send() and send_all() may be called from several threads at once. The network
+// work runs in lanes (ClientOptions::max_lanes), each one thread at a time (the "io thread"
+// in other comments): a caller of send() takes a free lane and runs it while it waits, so a
+// request costs no thread hand-off; callers beyond the lanes share them and take turns; a
+// lane's standby thread runs it during send_all() and for idle timers.
 // Calling either from inside that work (e.g. from the log sink) is refused with
 // ErrorKind::internal. Destroying the client cancels requests still in flight and joins the
 // standby thread.
@@ -69,9 +70,10 @@ public:
   [[nodiscard]] ClientStats stats() const noexcept;
 
 private:
-  struct Impl;
-  explicit Client(std::unique_ptr<Impl> impl) noexcept;
-  std::unique_ptr<Impl> impl_;
+  struct Impl;  // one lane
+  struct Lanes; // every lane, and what opening another takes
+  explicit Client(std::unique_ptr<Lanes> lanes) noexcept;
+  std::unique_ptr<Lanes> lanes_;
 };
 
 } // namespace threads::http

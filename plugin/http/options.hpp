@@ -62,7 +62,13 @@ struct ClientOptions {
   // A larger body ends the call with ErrorKind::response_too_large.
   std::size_t max_response_bytes = std::size_t{8} << 20U;
 
-  // Open connections per host (idle and busy); further requests wait for one to free up.
+  // Independent lanes, each with its own io_context, connections and standby thread: a
+  // caller of send() takes a lane nobody else is in (opening one while fewer exist), so
+  // callers on several threads each run their own network work instead of taking turns on
+  // one. Beyond it, callers share lanes. Lanes are opened on demand and kept.
+  std::size_t max_lanes = 16;
+  // Open connections per host (idle and busy) of one lane; further requests of that lane
+  // wait for one to free up.
   std::size_t max_connections_per_host = 64;
   // Idle keep-alive connections kept per host, and how long one may stay idle. Keep the
   // timeout below the server's so a reused connection is rarely found closed.
