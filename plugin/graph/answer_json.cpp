@@ -4,9 +4,12 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 namespace threads::graph {
 
@@ -18,6 +21,14 @@ bool id_like(std::string_view key) {
   return key == "id" || (key.size() > 3 && key.substr(key.size() - 3) == "_id");
 }
 
+// Whether Boost.JSON's serializer would write `text` between its quotes unchanged: it
+// escapes only '"', '\\' and control characters.
+bool needs_no_escape(std::string_view text) {
+  return std::none_of(text.begin(), text.end(), [](char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+}
+
 class AnswerWriter {
 public:
   explicit AnswerWriter(std::string_view action) : action_(action) {}
@@ -26,17 +37,20 @@ public:
   bool write(const json::value &v, bool is_id) {
     switch (v.kind()) {
     case json::kind::int64:
-      return number(std::to_string(v.get_int64()), is_id);
+      return integer(v.get_int64(), is_id);
     case json::kind::uint64:
-      return number(std::to_string(v.get_uint64()), is_id);
+      return integer(v.get_uint64(), is_id);
     case json::kind::double_:
       return real(v.get_double(), is_id);
     case json::kind::array:
       return array(v.get_array());
     case json::kind::object:
       return object(v.get_object());
+    case json::kind::string:
+      string(v.get_string());
+      return true;
     default:
-      sr_.reset(&v); // null, bool, string: boost escapes strings
+      sr_.reset(&v); // null, bool
       drain();
       return true;
     }
@@ -44,10 +58,11 @@ public:
 
   std::string take() { return std::move(out_); }
   autohost::Error error() const {
+    const std::string where = path();
     json::object body{{"code", "bad_answer"},
                       {"message", "threads." + std::string(action_) +
                                       ": the Threads API answered with " + problem_ + " at " +
-                                      (path_.empty() ? std::string("the top") : path_)}};
+                                      (where.empty() ? std::string("the top") : where)}};
     return autohost::Error{AH_INTERNAL, json::serialize(body)};
   }
 
@@ -60,13 +75,42 @@ private:
     }
   }
 
-  bool number(const std::string &digits, bool is_id) {
+  // Most strings need no escaping, and are copied without resetting the serializer.
+  void string(std::string_view text) {
+    if (needs_no_escape(text)) {
+      out_ += '"';
+      out_ += text;
+      out_ += '"';
+      return;
+    }
+    sr_.reset(json::string_view(text));
+    drain();
+  }
+
+  template <class Integer> bool integer(Integer n, bool is_id) {
+    std::array<char, std::numeric_limits<Integer>::digits10 + 3> buf{};
+    const auto end = std::to_chars(buf.data(), buf.data() + buf.size(), n).ptr;
     if (is_id)
       out_ += '"';
-    out_ += digits;
+    out_.append(buf.data(), end);
     if (is_id)
       out_ += '"';
     return true;
+  }
+
+  // Where the writer is, as "data[0].id"; built only for an error.
+  std::string path() const {
+    std::string out;
+    for (const Step &step : path_) {
+      if (step.index != Step::member) {
+        out.append("[").append(std::to_string(step.index)).append("]");
+        continue;
+      }
+      if (!out.empty())
+        out += '.';
+      out.append(step.key);
+    }
+    return out;
   }
 
   bool real(double d, bool is_id) {
@@ -80,56 +124,59 @@ private:
     }
     // Whole numbers as integers (30, not 3E1); others in the shortest form that reads back.
     if (d == std::trunc(d) && std::fabs(d) < 1e15)
-      return number(std::to_string(static_cast<long long>(d)), false);
+      return integer(static_cast<long long>(d), false);
     std::array<char, 64> buf{};
     const auto end = std::to_chars(buf.data(), buf.data() + buf.size(), d).ptr;
     out_.append(buf.data(), end);
     return true;
   }
 
+  // On failure the path is left as it stands, naming where the bad number is.
   bool array(const json::array &items) {
     out_ += '[';
-    const std::size_t at = path_.size();
+    path_.push_back(Step{});
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (i != 0)
         out_ += ',';
-      path_ += '[';
-      path_ += std::to_string(i);
-      path_ += ']';
+      path_.back().index = i;
       if (!write(items[i], false))
         return false;
-      path_.resize(at);
     }
+    path_.pop_back();
     out_ += ']';
     return true;
   }
 
   bool object(const json::object &members) {
     out_ += '{';
-    const std::size_t at = path_.size();
+    path_.push_back(Step{});
     bool first = true;
     for (const auto &[key, value] : members) {
       if (!first)
         out_ += ',';
       first = false;
-      sr_.reset(json::string_view(key));
-      drain();
+      string(key);
       out_ += ':';
-      if (!path_.empty())
-        path_ += '.';
-      path_ += key;
+      path_.back().key = key;
       if (!write(value, id_like(key)))
         return false;
-      path_.resize(at);
     }
+    path_.pop_back();
     out_ += '}';
     return true;
   }
 
+  // One level of the path: a member's key, or an element's index.
+  struct Step {
+    static constexpr std::size_t member = static_cast<std::size_t>(-1);
+    std::string_view key;
+    std::size_t index = member;
+  };
+
   std::string_view action_;
   json::serializer sr_;
   std::string out_;
-  std::string path_;
+  std::vector<Step> path_;
   std::string problem_;
 };
 

@@ -22,7 +22,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/verb.hpp>
 
 #include <algorithm>
 #include <array>
@@ -41,28 +40,9 @@
 namespace threads::http {
 
 namespace net = boost::asio;
-namespace bhttp = boost::beast::http;
 using std::chrono::milliseconds;
 
 namespace {
-
-bhttp::verb to_verb(Method method) {
-  switch (method) {
-  case Method::get:
-    return bhttp::verb::get;
-  case Method::head:
-    return bhttp::verb::head;
-  case Method::post:
-    return bhttp::verb::post;
-  case Method::put:
-    return bhttp::verb::put;
-  case Method::patch:
-    return bhttp::verb::patch;
-  case Method::delete_:
-    return bhttp::verb::delete_;
-  }
-  return bhttp::verb::get;
-}
 
 Error invalid_argument(std::string message) {
   return Error{ErrorKind::invalid_argument, std::move(message), Delivery::not_sent, 0};
@@ -163,7 +143,7 @@ struct Plan {
   [[nodiscard]] std::string shown_url() const { return redact_url(url); }
   [[nodiscard]] std::string what() const { return describe_request(method, url); }
   Target target;
-  WireRequest wire;
+  std::string wire; // the request as sent (request_text)
   bool idempotent = false;
   bool head = false;
   Clock::time_point started;
@@ -304,7 +284,6 @@ struct Client::Impl {
   net::awaitable<Outcome<Response>> attempt(const Plan &plan, RequestControl &control);
   net::awaitable<bool> pause(milliseconds delay, RequestControl &control);
   net::awaitable<void> bulk_worker(std::shared_ptr<Bulk> bulk);
-  WireRequest build(const Request &request, const Target &target) const;
   double unit_random() { return std::uniform_real_distribution<double>(0.0, 1.0)(random); }
 
   ClientOptions options;
@@ -340,21 +319,6 @@ struct Client::Impl {
   std::thread thread; // last: it starts once everything it uses exists
 };
 
-WireRequest Client::Impl::build(const Request &request, const Target &target) const {
-  WireRequest wire{to_verb(request.method), target.path, 11};
-  wire.set(bhttp::field::host, target.host_header);
-  wire.set(bhttp::field::user_agent, options.user_agent);
-  for (const auto &[name, value] : request.headers) {
-    wire.insert(name, value);
-  }
-  if (!request.content_type.empty()) {
-    wire.set(bhttp::field::content_type, request.content_type);
-  }
-  wire.body() = request.body;
-  wire.prepare_payload();
-  return wire;
-}
-
 net::awaitable<Result<Response>> Client::Impl::run(Request request) {
   try {
     co_return co_await run_checked(std::move(request));
@@ -382,7 +346,7 @@ Result<Plan> Client::Impl::plan(const Request &request) const {
     return *bad;
   }
   p.target = std::move(*target);
-  p.wire = build(request, p.target);
+  p.wire = request_text(request, p.target.path, p.target.host_header, options.user_agent);
   p.idempotent = is_idempotent(request);
   p.head = request.method == Method::head;
   p.deadline = p.started + options.total_timeout;

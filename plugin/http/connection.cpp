@@ -12,10 +12,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <openssl/ssl.h>
@@ -138,7 +140,7 @@ Failure exchange_failure(const error_code &ec, const ExchangeSpec &spec, const S
 
 template <class Stream>
 net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &connection,
-                                               const WireRequest &request, ExchangeSpec spec,
+                                               std::string_view request, ExchangeSpec spec,
                                                RequestControl &control) {
   const StepClock clock{Clock::now() + spec.request_timeout, spec.deadline};
   beast::tcp_stream &lowest = connection.tcp();
@@ -147,7 +149,7 @@ net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &conne
   // as beast::tcp_stream keeps, cost a system call and several handler runs per call).
   const Watchdog::Step step(control, clock.expiry());
   error_code ec;
-  std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, request, no_throw);
+  std::tie(ec, std::ignore) = co_await net::async_write(stream, net::buffer(request), no_throw);
   if (ec) {
     co_return exchange_failure(ec, spec, clock, control, false, false);
   }
@@ -413,7 +415,7 @@ net::awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::c
   co_return connection;
 }
 
-net::awaitable<Outcome<Exchanged>> exchange(Connection &connection, const WireRequest &request,
+net::awaitable<Outcome<Exchanged>> exchange(Connection &connection, std::string_view request,
                                             ExchangeSpec spec, RequestControl &control) {
   if (connection.tls) {
     co_return co_await exchange_on(connection.stream, connection, request, spec, control);

@@ -13,17 +13,14 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace threads::http {
-
-using WireRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
 class Connection {
 public:
@@ -75,10 +72,11 @@ struct Exchanged {
   bool keep_alive = false; // the connection may serve another request
 };
 
-// Writes `request` and reads the complete response within request_timeout (and deadline),
-// both enforced by the watchdog that `control` is registered with (watchdog.hpp).
+// Writes `request` (the bytes of request_text) and reads the complete response within
+// request_timeout (and deadline), both enforced by the watchdog that `control` is registered with
+// (watchdog.hpp).
 boost::asio::awaitable<Outcome<Exchanged>> exchange(Connection &connection,
-                                                    const WireRequest &request, ExchangeSpec spec,
+                                                    std::string_view request, ExchangeSpec spec,
                                                     RequestControl &control);
 
 } // namespace threads::http

@@ -67,6 +67,14 @@ struct Request {
 // The idempotency the client assumes for `request` (see Request::idempotent).
 bool is_idempotent(const Request &request) noexcept;
 
+// `request` as HTTP/1.1 puts it on the wire, in one string: the request line with `target`
+// (origin form), Host, User-Agent, the caller's fields in order, Content-Type, and
+// Content-Length for a body (and for any POST or PUT), then the body. The fields are what
+// Beast's serializer writes for the same message; the caller has refused names and values
+// that cannot be sent (the client's validate_headers).
+std::string request_text(const Request &request, std::string_view target, std::string_view host,
+                         std::string_view user_agent);
+
 struct Response {
   int status = 0;
   Headers headers;

@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE http
 #include <boost/test/unit_test.hpp>
 
+#include "http/ascii.hpp"
 #include "http/client.hpp"
 #include "http/proxy.hpp"
 #include "http/redact.hpp"
@@ -457,6 +458,36 @@ BOOST_AUTO_TEST_CASE(post_sends_body_headers_and_content_type) {
   BOOST_TEST(seen[0].method == "POST");
   BOOST_TEST(seen[0].header("Content-Type") == "application/json");
   BOOST_TEST(seen[0].header("Authorization") == "Bearer token");
+}
+
+BOOST_AUTO_TEST_CASE(requests_are_framed_with_one_content_type_and_a_length_where_due) {
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  Client client = make_client();
+  Request with_query = get(server.url("/v1.0/me?fields=id,username"));
+  with_query.headers.add("X-Extra", "one");
+  with_query.headers.add("X-Extra", "two");
+  expect_response(client.send(with_query));
+  expect_response(client.send(post(server.url("/empty"), "")));
+  Request typed = post(server.url("/typed"), "a=1");
+  typed.headers.add("content-type", "text/plain"); // content_type replaces it
+  typed.content_type = "application/x-www-form-urlencoded";
+  expect_response(client.send(typed));
+  const auto seen = server.requests();
+  BOOST_TEST_REQUIRE(seen.size() == 3U);
+  auto count = [](const http_test::ReceivedRequest &r, std::string_view name) {
+    return std::count_if(r.headers.begin(), r.headers.end(),
+                         [&](const auto &h) { return ascii::iequals(h.first, name); });
+  };
+  BOOST_TEST(seen[0].method == "GET");
+  BOOST_TEST(seen[0].target == "/v1.0/me?fields=id,username");
+  BOOST_TEST(count(seen[0], "Content-Length") == 0);
+  BOOST_TEST(count(seen[0], "X-Extra") == 2);
+  BOOST_TEST(seen[0].body.empty());
+  BOOST_TEST(seen[1].header("Content-Length") == "0"); // a POST says it has no body
+  BOOST_TEST(count(seen[2], "Content-Type") == 1);
+  BOOST_TEST(seen[2].header("Content-Type") == "application/x-www-form-urlencoded");
+  BOOST_TEST(seen[2].header("Content-Length") == "3");
+  BOOST_TEST(seen[2].body == "a=1");
 }
 
 BOOST_AUTO_TEST_CASE(a_connection_closed_while_idle_is_not_reused) {
