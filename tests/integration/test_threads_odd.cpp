@@ -34,12 +34,16 @@ struct Account : Cli {
 BOOST_AUTO_TEST_CASE(output_is_valid_json_with_string_ids_and_plain_numbers) {
   Account c;
   auto r = c.profile_answering(
-      R"({"id":17841400000000001,"username":"u","followers_count":30.0,"ratio":0.25})");
+      R"({"id":17841400000000001,"username":"u","followers_count":30.0,"ratio":0.25,)"
+      R"("bio":"say \"hi\" \\ \n\u0001 \u00e9","we\"ird":1})");
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
   const auto out = json::parse(r.out).as_object();
   BOOST_TEST(out.at("id").as_string() == "17841400000000001"); // digits, as a string
   BOOST_TEST(out.at("followers_count").as_int64() == 30);
   BOOST_TEST(out.at("ratio").as_double() == 0.25);
+  // Text that needs escaping is escaped again, in values and in names.
+  BOOST_TEST(out.at("bio").as_string() == "say \"hi\" \\ \n\x01 \xc3\xa9");
+  BOOST_TEST(out.at("we\"ird").as_int64() == 1);
   BOOST_TEST(!has(r.out, "E"), r.out); // 30, not 3E1; 0.25, not 2.5E-1
 
   // 1e400 overflows a double: as an id it cannot be given back as digits, as a value it is
