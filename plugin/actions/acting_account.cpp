@@ -36,9 +36,11 @@ bool token_rejected(const graph::Failure &f) {
 }
 
 Result<ActingAccount> ActingAccount::load(const ActionContext &ctx) {
-  AH_TRY_DECLARE(account, ctx.accounts.load(ctx.call.account(), auth::Usability::usable));
-  AH_TRY(auth::require_scopes(account.name, ctx.action, account.record, ctx.scopes_needed));
-  return ActingAccount(ctx, std::move(account));
+  auto account = ctx.accounts.load(ctx.call.account(), auth::Usability::usable);
+  if (!account)
+    return std::move(account).error();
+  AH_TRY(auth::require_scopes(account->name, ctx.action, account->record, ctx.scopes_needed));
+  return ActingAccount(ctx, std::move(*account));
 }
 
 graph::GraphResult<json::value> ActingAccount::call(graph::Call call) {

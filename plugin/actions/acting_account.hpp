@@ -30,7 +30,7 @@ public:
   graph::GraphResult<boost::json::value> call_once(graph::Call call);
 
 private:
-  ActingAccount(const ActionContext &ctx, auth::StoredAccount account)
+  ActingAccount(const ActionContext &ctx, auth::StoredAccount &&account)
       : ctx_(&ctx), account_(std::move(account)) {}
 
   const std::string &token() const {

@@ -55,8 +55,12 @@ autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability 
     chosen = all.front();
   }
   AH_TRY(validate_account_name(chosen));
-  AH_TRY_DECLARE(account, read(chosen));
-  const TokenRecord &record = account.record;
+  // Returned as read (not taken out of its Result and put back): a record is a dozen
+  // strings, and this is on every call's path.
+  autohost::Result<StoredAccount> account = read(chosen);
+  if (!account)
+    return account;
+  const TokenRecord &record = account->record;
   if (usability == Usability::usable) {
     if (record.status == AccountStatus::needs_reauth) {
       return auth_required(chosen, "needs re-authorisation (" +

@@ -268,7 +268,7 @@ struct Client::Impl {
   // Never fails by exception once started: everything becomes an Error.
   net::awaitable<Result<Response>> run(Request request);
   net::awaitable<Result<Response>> run_checked(Request request);
-  Result<Plan> plan(const Request &request) const;
+  Result<Plan> plan(const Request &request);
   // Why the loop must stop before the next attempt (cancelled, deadline passed), if it must.
   std::optional<Error> stop_before(const Plan &plan, RequestControl &control,
                                    const std::function<bool()> &cancelled, const RetryState &state,
@@ -296,6 +296,7 @@ struct Client::Impl {
   net::executor_work_guard<net::io_context::executor_type> work;
   // The members below up to the counters are touched only on the io thread.
   std::mt19937_64 random;
+  TargetParser targets{options.plain_http};
   Watchdog watchdog;
   bool shutting_down = false;
   std::uint64_t next_connection_id = 1;
@@ -333,12 +334,12 @@ net::awaitable<Result<Response>> Client::Impl::run(Request request) {
   }
 }
 
-Result<Plan> Client::Impl::plan(const Request &request) const {
+Result<Plan> Client::Impl::plan(const Request &request) {
   Plan p;
   p.started = Clock::now();
   p.method = request.method;
   p.url = request.url;
-  auto target = parse_target(request.url, options.plain_http);
+  auto target = targets.parse(request.url);
   if (!target) {
     return target.error();
   }

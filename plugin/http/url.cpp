@@ -5,7 +5,11 @@
 #include "http/redact.hpp"
 #include "http/uri_parse.hpp"
 
+#include <boost/url/grammar/charset.hpp>
+#include <boost/url/grammar/hexdig_chars.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/pchars.hpp>
 #include <boost/url/url_view.hpp>
 
 namespace threads::http {
@@ -97,6 +101,49 @@ Result<Target> parse_target(std::string_view url, PlainHttp plain) {
     t.path.insert(0, "/");
   }
   return t;
+}
+
+bool is_origin_form(std::string_view target) noexcept {
+  namespace grammar = boost::urls::grammar;
+  // path-abempty "?" query: a query may hold '/' and '?', a path segment '/' only, but the
+  // first '?' ends the path, so one set serves both.
+  static constexpr grammar::lut_chars allowed = boost::urls::pchars + '/' + '?';
+  if (target.empty() || target.front() != '/') {
+    return false;
+  }
+  const char *p = target.data();
+  const char *const end = p + target.size();
+  for (;;) {
+    p = grammar::find_if_not(p, end, allowed);
+    if (p == end) {
+      return true;
+    }
+    if (*p != '%' || end - p < 3 || !grammar::hexdig_chars(p[1]) || !grammar::hexdig_chars(p[2])) {
+      return false;
+    }
+    p += 3;
+  }
+}
+
+Result<Target> TargetParser::parse(std::string_view url) {
+  const auto authority = url.find("://");
+  const auto rest = authority == std::string_view::npos ? std::string_view::npos
+                                                        : url.find_first_of("/?#", authority + 3);
+  if (rest == std::string_view::npos || !is_origin_form(url.substr(rest))) {
+    return parse_target(url, plain_);
+  }
+  const std::string_view origin = url.substr(0, rest);
+  if (origin_.empty() || origin != origin_) {
+    auto parsed = parse_target(std::string(origin) + "/", plain_);
+    if (!parsed) {
+      return parse_target(url, plain_); // its message shows the whole URL
+    }
+    target_ = std::move(*parsed);
+    origin_ = origin;
+  }
+  Target out = target_;
+  out.path = url.substr(rest);
+  return out;
 }
 
 } // namespace threads::http

@@ -139,16 +139,20 @@ class Bench:
     def row(self, section, measure, value, reference="", ratio="", target=""):
         self.rows.append((section, measure, value, reference, ratio, target))
 
-    def time_processes(self, argv, env, count):
-        """Runs argv `count` times one after the other; per-process wall times in ms."""
-        times = []
+    def time_processes(self, argvs, env, count):
+        """Runs each argv of `argvs` `count` times, taking turns (one of each, then the next
+        round), so that a change in the machine's speed during the runs weighs on each the
+        same; per argv, its per-process wall times in ms, sorted."""
+        times = [[] for _ in argvs]
         for _ in range(count):
-            t0 = time.perf_counter()
-            done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            times.append((time.perf_counter() - t0) * 1000)
-            if done.returncode != 0:
-                sys.exit(f"{argv[0]} failed: {done.stderr.decode()}")
-        return sorted(times)
+            for argv, out in zip(argvs, times):
+                t0 = time.perf_counter()
+                done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE)
+                out.append((time.perf_counter() - t0) * 1000)
+                if done.returncode != 0:
+                    sys.exit(f"{argv[0]} failed: {done.stderr.decode()}")
+        return [sorted(t) for t in times]
 
     # --- 1. action overhead -------------------------------------------------------------
     def reads(self, calls):
@@ -188,17 +192,17 @@ class Bench:
         if not hasattr(self, "reads_home"):
             self.reads(200)
         home, env, token = self.reads_home
-        cli = self.time_processes([str(self.autohost), "invoke", "threads.profile", "--account",
-                                   "bench"], env, count)
         # curl itself, no shell around it; the token comes from a config file.
         curl_config = home / "curl.cfg"
         curl_config.write_text(f'header = "Authorization: Bearer {token}"\n')
-        curl = self.time_processes(["curl", "-sS", "-o", "/dev/null", "--cacert", self.ca, "-K",
-                                    str(curl_config), self.base + PROFILE_PATH], env, count)
+        cli, curl = self.time_processes(
+            [[str(self.autohost), "invoke", "threads.profile", "--account", "bench"],
+             ["curl", "-sS", "-o", "/dev/null", "--cacert", self.ca, "-K", str(curl_config),
+              self.base + PROFILE_PATH]], env, count)
         # Process start alone (dynamic loading, static initialisers), no store, plugin or
         # network: the part of the figures above that is not the call.
-        version = self.time_processes([str(self.autohost), "--version"], env, count)
-        curl_version = self.time_processes(["curl", "--version"], env, count)
+        version, curl_version = self.time_processes(
+            [[str(self.autohost), "--version"], ["curl", "--version"]], env, count)
         self.raw["cli"] = {"autohost_ms": cli, "curl_ms": curl, "autohost_version_ms": version,
                            "curl_version_ms": curl_version}
         med = lambda xs: xs[len(xs) // 2]

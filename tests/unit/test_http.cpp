@@ -421,6 +421,62 @@ BOOST_AUTO_TEST_CASE(refusals_name_the_problem_without_secrets) {
   BOOST_TEST(!parse_target("/relative", PlainHttp::refuse).has_value());
 }
 
+// The parser that remembers the last origin gives what parse_target gives, for URLs on that
+// origin (the ones it splits without parsing the origin again) and for every other kind.
+BOOST_AUTO_TEST_CASE(a_remembered_origin_changes_no_result) {
+  const std::vector<std::string_view> urls{
+      "https://graph.test:8443/v1.0/me?fields=id,username",
+      "https://graph.test:8443/v1.0/me?fields=id,username", // the origin remembered
+      "https://graph.test:8443/",
+      "https://graph.test:8443/a%2Fb?q=%20&x=/?y@:!$&'()*+,;=~-._",
+      "https://graph.test:8443/a?q=1#fragment", // '#' ends the target: parsed whole
+      "https://graph.test:8443/a%zz",           // a bad percent-encoding
+      "https://graph.test:8443/a%2",
+      "https://graph.test:8443/a b",
+      "https://graph.test:8443/a\"b",
+      "https://graph.test:8443/a<b>",
+      "https://graph.test:8443/a\r\nX: y",
+      "https://graph.test:8443?q=1",
+      "https://graph.test:8443",
+      "https://Graph.Test:8443/upper",
+      "https://graph.test:443/default-port",
+      "https://user:pw@graph.test:8443/v1.0/me",
+      "https://other.test/v1.0/me",
+      "http://graph.test:8443/plain",
+      "https:///no-host",
+      "https://./root-only",
+      "https://[::1]:8443/v6?x=1",
+      "https://graph.test:0/zero-port",
+      "https://graph.test:8443/x?next=https://graph.test:8443/y",
+      "/relative",
+      "not a url",
+      "https://graph.test:8443/v1.0/me?fields=id,username"};
+  for (const PlainHttp plain : {PlainHttp::refuse, PlainHttp::allow}) {
+    TargetParser parser(plain);
+    for (const std::string_view url : urls) {
+      BOOST_TEST_CONTEXT(url) {
+        const auto remembered = parser.parse(url);
+        const auto whole = parse_target(url, plain);
+        BOOST_TEST_REQUIRE(remembered.has_value() == whole.has_value());
+        if (!whole) {
+          BOOST_TEST(remembered.error().message == whole.error().message);
+          continue;
+        }
+        BOOST_TEST(remembered->tls == whole->tls);
+        BOOST_TEST(remembered->host == whole->host);
+        BOOST_TEST(remembered->host_is_ip == whole->host_is_ip);
+        BOOST_TEST(remembered->port == whole->port);
+        BOOST_TEST(remembered->host_header == whole->host_header);
+        BOOST_TEST(remembered->path == whole->path);
+      }
+    }
+  }
+  BOOST_TEST(is_origin_form("/v1.0/me?fields=id%2C1"));
+  BOOST_TEST(!is_origin_form("/a%zz"));
+  BOOST_TEST(!is_origin_form("?q"));
+  BOOST_TEST(!is_origin_form(""));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---------------------------------------------------------------------------------------
