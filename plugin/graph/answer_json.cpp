@@ -2,9 +2,10 @@
 // number JSON cannot hold.
 #include "graph/answer_json.hpp"
 
+#include "json_text.hpp"
+
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -19,14 +20,6 @@ namespace {
 
 bool id_like(std::string_view key) {
   return key == "id" || (key.size() > 3 && key.substr(key.size() - 3) == "_id");
-}
-
-// Whether Boost.JSON's serializer would write `text` between its quotes unchanged: it
-// escapes only '"', '\\' and control characters.
-bool needs_no_escape(std::string_view text) {
-  return std::none_of(text.begin(), text.end(), [](char c) {
-    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
-  });
 }
 
 class AnswerWriter {
@@ -47,13 +40,16 @@ public:
     case json::kind::object:
       return object(v.get_object());
     case json::kind::string:
-      string(v.get_string());
+      append_json_string(out_, v.get_string());
       return true;
-    default:
-      sr_.reset(&v); // null, bool
-      drain();
+    case json::kind::bool_:
+      out_ += v.get_bool() ? "true" : "false";
       return true;
+    case json::kind::null:
+      break;
     }
+    out_ += "null";
+    return true;
   }
 
   std::string take() { return std::move(out_); }
@@ -67,26 +63,6 @@ public:
   }
 
 private:
-  // Appends what the serializer was reset to, without a string of its own in between.
-  void drain() {
-    while (!sr_.done()) {
-      char buffer[256];
-      out_ += sr_.read(buffer);
-    }
-  }
-
-  // Most strings need no escaping, and are copied without resetting the serializer.
-  void string(std::string_view text) {
-    if (needs_no_escape(text)) {
-      out_ += '"';
-      out_ += text;
-      out_ += '"';
-      return;
-    }
-    sr_.reset(json::string_view(text));
-    drain();
-  }
-
   template <class Integer> bool integer(Integer n, bool is_id) {
     std::array<char, std::numeric_limits<Integer>::digits10 + 3> buf{};
     const auto end = std::to_chars(buf.data(), buf.data() + buf.size(), n).ptr;
@@ -155,7 +131,7 @@ private:
       if (!first)
         out_ += ',';
       first = false;
-      string(key);
+      append_json_string(out_, key);
       out_ += ':';
       path_.back().key = key;
       if (!write(value, id_like(key)))
@@ -174,7 +150,6 @@ private:
   };
 
   std::string_view action_;
-  json::serializer sr_;
   std::string out_;
   std::vector<Step> path_;
   std::string problem_;

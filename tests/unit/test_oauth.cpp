@@ -8,6 +8,10 @@
 #include "auth/time_text.hpp"
 #include "auth/token_record.hpp"
 
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <limits>
 #include <set>
 
 using namespace threads::auth;
@@ -87,6 +91,63 @@ BOOST_AUTO_TEST_CASE(times_parse_from_unix_seconds_and_iso_8601) {
   BOOST_TEST(!parse_time_ms("2023-13-01T00:00:00Z").has_value());
   BOOST_TEST(iso8601(1'700'000'000'000) == "2023-11-14T22:13:20Z");
   BOOST_TEST(iso8601(0).empty());
+}
+
+// A record is written as text directly (not through a boost::json::object): it must be the
+// JSON document of every field, with text that needs escaping escaped, and read back whole.
+BOOST_AUTO_TEST_CASE(records_are_written_as_the_json_of_every_field) {
+  namespace json = boost::json;
+  TokenRecord r;
+  r.app = "main";
+  r.user_id = "17841400000000001";
+  r.username = "quote\" back\\slash\nline\x01 \xc3\xa9";
+  r.access_token = "THtoken";
+  r.kind = TokenKind::short_lived;
+  r.scopes = {"threads_basic", "tab\there"};
+  r.scopes_checked_at_ms = std::numeric_limits<std::int64_t>::min();
+  r.issued_at_ms = 1;
+  r.expires_at_ms = std::numeric_limits<std::int64_t>::max();
+  r.status = AccountStatus::needs_reauth;
+  r.last_refresh_attempt_ms = -2;
+  r.last_refresh_error = "rejected: \"Invalid OAuth access token\"";
+  r.last_refresh_ms = 0;
+  r.previous_token = "THold";
+  r.previous_expires_at_ms = 3;
+  r.refresh_claimant = "r-1";
+  r.refresh_claim_ms = 4;
+  const json::value expected = json::object{{"app", "main"},
+                                            {"user_id", "17841400000000001"},
+                                            {"username", r.username},
+                                            {"access_token", "THtoken"},
+                                            {"kind", "short"},
+                                            {"scopes", json::array{"threads_basic", "tab\there"}},
+                                            {"scopes_checked_at_ms", r.scopes_checked_at_ms},
+                                            {"issued_at_ms", 1},
+                                            {"expires_at_ms", r.expires_at_ms},
+                                            {"status", "needs_reauth"},
+                                            {"last_refresh_attempt_ms", -2},
+                                            {"last_refresh_error", r.last_refresh_error},
+                                            {"last_refresh_ms", 0},
+                                            {"previous_token", "THold"},
+                                            {"previous_expires_at_ms", 3},
+                                            {"refresh_claimant", "r-1"},
+                                            {"refresh_claim_ms", 4}};
+  const std::string text = to_json(r);
+  BOOST_TEST(json::parse(text) == expected, text);
+  auto back = token_record_from_json("alice", text);
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(back->username == r.username);
+  BOOST_TEST((back->kind == TokenKind::short_lived));
+  BOOST_TEST((back->scopes == r.scopes));
+  BOOST_TEST(back->scopes_checked_at_ms == r.scopes_checked_at_ms);
+  BOOST_TEST(back->expires_at_ms == r.expires_at_ms);
+  BOOST_TEST((back->status == AccountStatus::needs_reauth));
+  BOOST_TEST(back->last_refresh_attempt_ms == -2);
+  BOOST_TEST(back->last_refresh_error == r.last_refresh_error);
+  BOOST_TEST(back->previous_expires_at_ms == 3);
+  // No scopes: an empty array, not a missing member.
+  r.scopes.clear();
+  BOOST_TEST(json::parse(to_json(r)).as_object().at("scopes") == json::array{});
 }
 
 BOOST_AUTO_TEST_CASE(records_round_trip_and_damage_is_named) {
