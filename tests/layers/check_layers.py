@@ -44,7 +44,8 @@ PLUGIN = {
     "top": {"config", "http", "graph", "auth", "context", "actions", "jobs", "top"},
 }
 PLUGIN_ROOT_FILES = {
-    "config": "config", "plain_number": "config", "action_context": "context",
+    "config": "config", "plain_number": "config", "json_text": "config",
+    "action_context": "context",
     "threads_plugin": "top", "entry": "top", "manifest": "top", "json_src": "top",
 }
 # Public headers of autohost that belong to one side of the seam only.
