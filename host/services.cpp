@@ -84,6 +84,14 @@ Result<Done> ServiceTable::permitted(std::string_view key, SecretAccess access) 
   return allowed;
 }
 
+ah_status ServiceTable::admit(std::string_view key, SecretAccess access, ah_sink *sink) {
+  if (store_ == nullptr)
+    return no_store(sink);
+  if (auto allowed = permitted(key, access); !allowed)
+    return report(sink, allowed.error());
+  return AH_OK;
+}
+
 void ServiceTable::log(void *host, ah_log_level level, ah_str message, ah_str fields) noexcept {
   try {
     auto &h = self(host);
@@ -123,10 +131,9 @@ ah_status ServiceTable::secret_get(void *host, ah_str key, ah_sink *value,
                                    uint64_t *version) noexcept {
   try {
     auto &h = self(host);
-    if (h.store_ == nullptr)
-      return h.no_store(value);
-    if (auto allowed = h.permitted(from_ah(key), SecretAccess::read); !allowed)
-      return report(value, allowed.error());
+    if (const ah_status refused = h.admit(from_ah(key), SecretAccess::read, value);
+        refused != AH_OK)
+      return refused;
     auto got = h.store_->get(from_ah(key));
     if (!got)
       return report(value, got.error());
@@ -149,10 +156,9 @@ ah_status ServiceTable::secret_version(void *host, ah_str key, uint64_t *version
     if (version != nullptr)
       *version = 0;
     auto &h = self(host);
-    if (h.store_ == nullptr)
-      return h.no_store(error);
-    if (auto allowed = h.permitted(from_ah(key), SecretAccess::read); !allowed)
-      return report(error, allowed.error());
+    if (const ah_status refused = h.admit(from_ah(key), SecretAccess::read, error);
+        refused != AH_OK)
+      return refused;
     auto found = h.store_->version(from_ah(key));
     if (!found)
       return report(error, found.error());
@@ -170,10 +176,9 @@ ah_status ServiceTable::secret_put(void *host, ah_str key, ah_str value, uint64_
                                    uint64_t *new_version, ah_sink *error) noexcept {
   try {
     auto &h = self(host);
-    if (h.store_ == nullptr)
-      return h.no_store(error);
-    if (auto allowed = h.permitted(from_ah(key), SecretAccess::write); !allowed)
-      return report(error, allowed.error());
+    if (const ah_status refused = h.admit(from_ah(key), SecretAccess::write, error);
+        refused != AH_OK)
+      return refused;
     auto put = h.store_->put(from_ah(key), from_ah(value), expected);
     if (!put)
       return report(error, put.error());
@@ -274,10 +279,9 @@ ah_status ServiceTable::secret_delete(void *host, ah_str key, uint64_t expected,
                                       ah_sink *error) noexcept {
   try {
     auto &h = self(host);
-    if (h.store_ == nullptr)
-      return h.no_store(error);
-    if (auto allowed = h.permitted(from_ah(key), SecretAccess::write); !allowed)
-      return report(error, allowed.error());
+    if (const ah_status refused = h.admit(from_ah(key), SecretAccess::write, error);
+        refused != AH_OK)
+      return refused;
     auto removed = h.store_->remove(from_ah(key), expected);
     if (!removed)
       return report(error, removed.error());

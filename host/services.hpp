@@ -58,6 +58,9 @@ private:
   ah_status no_store(ah_sink *sink) const noexcept;
   // The scope's answer for `key`, with a warning logged when it refuses.
   Result<Done> permitted(std::string_view key, SecretAccess access);
+  // AH_OK when there is a store and `key` is the plugin's to `access`; otherwise the
+  // refusal, reported to `sink` (the preamble of every single-key secret service).
+  ah_status admit(std::string_view key, SecretAccess access, ah_sink *sink);
 
   std::string plugin_name_;
   SecretScope scope_;

@@ -90,10 +90,9 @@ Result<std::optional<SealedRow>> SqlSecretStore::row(std::string_view key) {
 }
 
 Result<std::uint64_t> SqlSecretStore::version(std::string_view key) {
-  if (cache_ && validate_key(key)) {
-    if (const auto kept = cache_->find_version(key))
-      return *kept;
-  }
+  // No key check first: a bad key is never kept, so it misses here and row() refuses it.
+  if (const auto kept = cache_ ? cache_->find_version(key) : std::nullopt)
+    return *kept;
   AH_TRY_DECLARE(found, row(key));
   return found ? found->version : 0;
 }
