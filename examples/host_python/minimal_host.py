@@ -170,6 +170,14 @@ class Services:
                               f"secret '{shown}': its keys are under '{self.plugin_name}/'")
         return None
 
+    def refused(self, key, sink):
+        """INVALID_INPUT, with the reason written to `sink`, for a key bad_key refuses;
+        None for a usable one."""
+        if (why := self.bad_key(key)) is None:
+            return None
+        write(sink, why)
+        return INVALID_INPUT
+
     def version(self, key):
         entry = self.secrets.get(key)
         return entry[1] if entry and entry[0] is not None else 0
@@ -189,9 +197,8 @@ class Services:
     @guarded
     def get(self, _host, key, sink, version):
         key = text(key)
-        if (why := self.bad_key(key)) is not None:
-            write(sink, why)
-            return INVALID_INPUT
+        if (status := self.refused(key, sink)) is not None:
+            return status
         with self.lock:
             entry = self.secrets.get(key)
             if not entry or entry[0] is None:
@@ -205,9 +212,8 @@ class Services:
     @guarded
     def probe_version(self, _host, key, version, error):
         key = text(key)
-        if (why := self.bad_key(key)) is not None:
-            write(error, why)
-            return INVALID_INPUT
+        if (status := self.refused(key, error)) is not None:
+            return status
         with self.lock:
             current = self.version(key)
         if version:
@@ -245,9 +251,8 @@ class Services:
     @guarded
     def delete(self, _host, key, expected, error):
         key = text(key)
-        if (why := self.bad_key(key)) is not None:
-            write(error, why)
-            return INVALID_INPUT
+        if (status := self.refused(key, error)) is not None:
+            return status
         with self.lock:
             current = self.version(key)
             if current == 0:
