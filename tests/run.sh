@@ -13,21 +13,23 @@ fi
 meson test -C "$build" --no-rebuild --print-errorlogs ${MESON_TEST_ARGS:-} >"$build/test-output.txt" 2>&1
 status=$?
 grep -E '^ *[0-9]+/[0-9]+ ' "$build/test-output.txt" || true
-if [ $status -ne 0 ]; then
-  # Show the failing tests' logs (meson prints them with --print-errorlogs).
-  sed -n '/^Summary of Failures/,$p;/^=+ [0-9]+\/[0-9]+ =+/,/^=+$/p' "$build/test-output.txt" | tail -n 200
-fi
 python3 - "$build/meson-logs/testlog.json" <<'PY'
 import json, sys
 passed = failed = skipped = 0
 for line in open(sys.argv[1]):
-    result = json.loads(line)["result"]
+    test = json.loads(line)
+    result = test["result"]
     if result in ("OK", "EXPECTEDFAIL"):
         passed += 1
     elif result == "SKIP":
         skipped += 1
     else:
         failed += 1
+        # The end of what the failed test printed: its own account of what went wrong.
+        output = ((test.get("stdout") or "") + (test.get("stderr") or "")).splitlines()
+        print(f"--- {test['name']}: {result} after {test['duration']:.0f} s; the last "
+              f"{min(len(output), 120)} of its {len(output)} lines of output:")
+        print("\n".join(output[-120:]))
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 exit $status

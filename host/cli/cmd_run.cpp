@@ -9,6 +9,7 @@
 #include "daemon/retention.hpp"
 #include "daemon/run_worker.hpp"
 #include "errors.hpp"
+#include "scheduler/backoff.hpp"
 #include "scheduler/duration_text.hpp"
 #include "services.hpp"
 
@@ -25,7 +26,7 @@ namespace {
 
 constexpr std::string_view run_synopsis =
     "run [--once [--fail-on-attention]] [--workers N] [--lease D] [--job-jitter D] [--grace D]\n"
-    "    [--max-attempts N] [--metrics [ADDR:]PORT]\n\n"
+    "    [--max-attempts N] [--retry-delay D] [--max-retry-delay D] [--metrics [ADDR:]PORT]\n\n"
     "Runs the schedules: sleeps until the next run is due (or another process changes the\n"
     "schedules), runs due actions and jobs on N workers, records each run (see: autohost\n"
     "runs). JSON-lines log on stderr. SIGTERM/SIGINT: no new runs, running calls stop at a\n"
@@ -37,6 +38,8 @@ constexpr std::string_view run_synopsis =
     "--once runs what is due now (and runs left by dead daemons), waits for them, exits 0;\n"
     "it logs only warnings and errors unless a level is chosen, so cron mails only problems.\n"
     "With --fail-on-attention it exits 12 when one of its runs failed or needs attention.\n"
+    "A run the plugin asks to retry waits the plugin's retry_after_s, else --retry-delay\n"
+    "(default 30s) doubling with each attempt up to --max-retry-delay (default 1h).\n"
     "--metrics serves GET /metrics (Prometheus text) and /healthz (200 while ready, the\n"
     "store reachable and the loop turning; else 503) on ADDR:PORT; a bare PORT listens on\n"
     "127.0.0.1, [::1]:PORT on IPv6, port 0 on a free port (logged as \"metrics listening\").\n"
@@ -65,10 +68,10 @@ int report_broken(const host::PluginRegistry &registry);
 
 namespace {
 
-// The daemon's options from the command line (and --max-attempts, which is the schedule
+// The daemon's options from the command line (and the retry policy, which is the schedule
 // store's); nullopt after a usage error (`exit` set).
-std::optional<daemon::DaemonOptions> daemon_options(const po::variables_map &vm, int &max_attempts,
-                                                    int &exit) {
+std::optional<daemon::DaemonOptions> daemon_options(const po::variables_map &vm,
+                                                    scheduler::RetryPolicy &retry, int &exit) {
   daemon::DaemonOptions opts;
   opts.once = vm.count("once") != 0;
   if (vm.count("metrics") != 0 && opts.once) {
@@ -88,12 +91,22 @@ std::optional<daemon::DaemonOptions> daemon_options(const po::variables_map &vm,
     }
   }
   opts.workers = static_cast<int>(workers.value());
-  max_attempts = static_cast<int>(attempts.value());
+  retry.max_attempts = static_cast<int>(attempts.value());
   auto lease = duration_flag(vm, "lease", 120s, false, exit);
   auto jitter = duration_flag(vm, "job-jitter", 300s, true, exit);
   auto grace = duration_flag(vm, "grace", 10s, false, exit);
-  if (!lease || !jitter || !grace)
+  auto first_retry = duration_flag(vm, "retry-delay", retry.first_delay, false, exit);
+  auto max_retry = duration_flag(vm, "max-retry-delay", retry.max_delay, false, exit);
+  if (!lease || !jitter || !grace || !first_retry || !max_retry)
     return std::nullopt;
+  if (*max_retry < *first_retry) {
+    exit = usage_error("run", "--max-retry-delay " + scheduler::format_duration(*max_retry) +
+                                  " is shorter than --retry-delay " +
+                                  scheduler::format_duration(*first_retry));
+    return std::nullopt;
+  }
+  retry.first_delay = *first_retry;
+  retry.max_delay = *max_retry;
   opts.lease = *lease;
   opts.job_jitter = *jitter;
   opts.grace = *grace;
@@ -147,6 +160,10 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
       "after SIGTERM/SIGINT, how long running calls get to stop (default 10s)")(
       "max-attempts", po::value<std::string>()->default_value("6"),
       "claims of one run (tries, retries, resumptions) before it fails")(
+      "retry-delay", po::value<std::string>(),
+      "first wait of a retry the plugin gave no retry_after_s for (default 30s)")(
+      "max-retry-delay", po::value<std::string>(),
+      "the longest such wait; it doubles with each attempt up to this (default 1h)")(
       "metrics", po::value<std::string>(),
       "serve /metrics and /healthz on [ADDR:]PORT (default address 127.0.0.1)");
   int exit = exit_ok;
@@ -154,8 +171,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   if (!vm)
     return exit;
 
-  int max_attempts = 0;
-  auto parsed = daemon_options(*vm, max_attempts, exit);
+  scheduler::RetryPolicy retry;
+  auto parsed = daemon_options(*vm, retry, exit);
   if (!parsed)
     return exit;
   daemon::DaemonOptions opts = *parsed;
@@ -194,7 +211,7 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
   // The location as configured: a URL keeps its password here (location() hides it).
   store_options.location = ctx.settings().store_file.string();
   store_options.lease = opts.lease;
-  store_options.retry.max_attempts = max_attempts;
+  store_options.retry = retry;
   auto store = scheduler::ScheduleStore::open(store_options);
   if (!store)
     return report_error(store.error(), exit_store);

@@ -182,6 +182,61 @@ BOOST_FIXTURE_TEST_CASE(a_rate_limited_post_is_retried_after_the_hint, Posting) 
   BOOST_TEST(posts_by_text()["limited"] == 1);
 }
 
+// A retry the plugin gives no retry_after_s for waits the daemon's backoff: --retry-delay,
+// doubling with each attempt up to --max-retry-delay, the upper half of each wait random;
+// 30 s doubling to 1 h unless set. The wait is the run's not_before: whole seconds, at
+// least a second past the delay.
+BOOST_FIXTURE_TEST_CASE(a_retry_without_a_hint_waits_the_daemons_backoff, Cli) {
+  const std::string probe = (fs::path(required_env("TEST_PLUGIN_DIR")) / "probe.so").string();
+  auto with_probe = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--plugin", probe});
+    return cli(args);
+  };
+  auto add_flaky = [&](const std::string &id) {
+    auto r = with_probe({"schedule", "add", "probe.fail", "--at", utc_in(-2), "--id", id, "--input",
+                         R"({"status":"retry_later"})"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  };
+  // Runs what is due with `flags`; the seconds until the retry of `schedule`'s run.
+  auto retried_in = [&](const std::string &schedule, std::vector<std::string> flags) {
+    flags.insert(flags.begin(), {"run", "--once"});
+    auto r = with_probe(flags);
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    const auto all = runs(*this, schedule);
+    BOOST_REQUIRE_EQUAL(all.size(), 1u);
+    BOOST_TEST(status_of(all[0]) == "pending", json::serialize(all[0]));
+    std::tm tm{};
+    const std::string text(all[0].at("not_before").as_string());
+    BOOST_REQUIRE(strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) != nullptr);
+    return static_cast<std::int64_t>(timegm(&tm) - std::time(nullptr));
+  };
+
+  add_flaky("default");
+  const auto by_default = retried_in("default", {});
+  BOOST_TEST(by_default >= 14); // half of 30 s at least, less the second rounded off
+  BOOST_TEST(by_default <= 31);
+
+  add_flaky("quick");
+  const auto first = retried_in("quick", {"--retry-delay", "2s", "--max-retry-delay", "3s"});
+  BOOST_TEST(first >= 1);
+  BOOST_TEST(first <= 3);
+  std::this_thread::sleep_for(std::chrono::seconds(first + 1));
+  // The second wait doubles 2 s, capped at 3 s: 2 or 3 s, plus the second.
+  const auto second = retried_in("quick", {"--retry-delay", "2s", "--max-retry-delay", "3s"});
+  BOOST_TEST(second >= 2);
+  BOOST_TEST(second <= 4);
+  BOOST_TEST(runs(*this, "quick")[0].at("attempts").as_int64() == 2);
+  BOOST_TEST(runs(*this, "default")[0].at("attempts").as_int64() == 1); // not due yet
+
+  auto refused = cli({"run", "--once", "--retry-delay", "1m", "--max-retry-delay", "30s"});
+  BOOST_TEST(refused.exit_code == 2);
+  BOOST_TEST(contains(refused.err, "--max-retry-delay 30s is shorter than --retry-delay 1m"),
+             refused.err);
+  refused = cli({"run", "--once", "--retry-delay", "0s"});
+  BOOST_TEST(refused.exit_code == 2);
+  BOOST_TEST(contains(refused.err, "--retry-delay '0s': must be longer than zero"), refused.err);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_rejected_token_needs_attention_and_is_not_retried, Posting) {
   sbx::add_fault(sandbox(), R"({"group":"create","mode":"graph_error","http_status":401,
     "code":190,"error_subcode":460,"message":"Error validating access token","count":10})");

@@ -65,9 +65,11 @@ BOOST_DATA_TEST_CASE(sigkilled_daemons_lose_and_double_nothing_and_runs_are_take
   // Posts that take over a second each, so that most kills find runs in flight.
   control("POST", "/__sandbox/config", R"({"container_delay_s":{"TEXT":1.0}})");
   // A 1 s lease, so a killed daemon's runs are taken over 1-2 s later; attempts are not
-  // limited, because this test kills far more often than a real deployment ever would.
-  const std::vector<std::string> args = {"--workers",    "4", "--lease",        "1s",
-                                         "--job-jitter", "0", "--max-attempts", "100000"};
+  // limited, because this test kills far more often than a real deployment ever would, and
+  // the wait of a retry without a hint, doubling with every attempt, is kept short.
+  const std::vector<std::string> args = {"--workers",         "4",  "--lease",        "1s",
+                                         "--job-jitter",      "0",  "--max-attempts", "100000",
+                                         "--max-retry-delay", "5s", "--retry-delay",  "1s"};
   std::vector<std::unique_ptr<DaemonProcess>> running;
   for (int n = 0; n < daemons; ++n)
     running.push_back(std::make_unique<DaemonProcess>(hosts, args, hosts.host_env(n)));

@@ -46,8 +46,9 @@ BOOST_AUTO_TEST_CASE(a_machine_cut_off_mid_run_is_taken_over_and_publishes_nothi
   Hosts hosts("postgresql", ServedAt{net.server_address(), net.subnet()});
   // Posts that take over a second each, so that the cut finds runs in flight.
   control("POST", "/__sandbox/config", R"({"container_delay_s":{"TEXT":1.0}})");
-  const std::vector<std::string> args = {"--workers",      "4",     "--lease", "5s",
-                                         "--max-attempts", "100000"};
+  const std::vector<std::string> args = {"--workers",      "4",      "--lease",           "5s",
+                                         "--max-attempts", "100000", "--max-retry-delay", "5s",
+                                         "--retry-delay",  "1s"};
   std::vector<std::unique_ptr<DaemonProcess>> running;
   for (int n = 0; n < daemons; ++n) {
     running.push_back(

@@ -13,8 +13,9 @@ BOOST_TEST_GLOBAL_FIXTURE(World);
 BOOST_AUTO_TEST_CASE(a_restarted_server_and_terminated_backends_lose_and_double_nothing) {
   Hosts hosts("postgresql");
   PgCluster &db = *hosts.store.cluster();
-  const std::vector<std::string> args = {"--workers",      "4",     "--lease", "5s",
-                                         "--max-attempts", "100000"};
+  const std::vector<std::string> args = {"--workers",      "4",      "--lease",           "5s",
+                                         "--max-attempts", "100000", "--max-retry-delay", "5s",
+                                         "--retry-delay",  "1s"};
   std::vector<std::unique_ptr<DaemonProcess>> running;
   for (int n = 0; n < daemons; ++n) {
     running.push_back(std::make_unique<DaemonProcess>(hosts, args, hosts.host_env(n)));
