@@ -31,20 +31,22 @@ constexpr std::size_t store_batch = 16;
 // counted in "details_omitted" (each dead one also has its warning in the log).
 constexpr std::size_t details_limit = 1000;
 
-// One chunk of records read and decided: the due accounts, and the outcome of every other
-// account it read (counted when the sweep takes the chunk up, on the sweep's own thread).
-struct Selection {
-  std::vector<auth::StoredAccount> due;
-  std::vector<std::pair<std::string, auth::RotationResult>> decided;
-  std::size_t next = 0; // the first name not read
-  bool stopped = false; // should_stop() ended the reading early
-};
-
 // Claimed accounts of a chunk and the refresh request of each.
 struct Claimed {
   std::vector<auth::StoredAccount *> accounts;
   std::vector<std::string> refreshed_from;
   std::vector<graph::Call> calls;
+};
+
+// One chunk of records read, decided and claimed: the claimed accounts with their requests,
+// and the outcome of every other account it read (counted when the sweep takes the chunk
+// up, on the sweep's own thread).
+struct Chunk {
+  std::vector<auth::StoredAccount> due; // `claimed` points into it (a move keeps the records)
+  Claimed claimed;
+  std::vector<std::pair<std::string, auth::RotationResult>> decided;
+  std::size_t next = 0; // the first name not read
+  bool stopped = false; // should_stop() ended the reading early; nothing was claimed
 };
 
 class Sweep {
@@ -60,12 +62,12 @@ private:
   void count_error(const std::string &account, const Error &error);
   // Lists an account that needs attention, up to details_limit.
   void list(const std::string &account, RotationOutcome outcome, const std::string &reason);
-  // Reads names from `from` on until `chunk` due accounts are found. Touches no counter, so
-  // it may run on a thread of its own while the previous chunk's requests are in flight.
-  Selection select(const std::vector<std::string> &names, std::size_t from,
-                   std::size_t chunk) const;
-  // Claims the chunk's due accounts (one batched CAS write), so another sweep skips them.
-  Claimed claim(std::vector<auth::StoredAccount> &due);
+  // Reads names from `from` on until `chunk` due accounts are found, and claims them (one
+  // batched CAS write) unless a stop came. Touches no counter, so it runs on a thread of
+  // its own while the previous chunk's requests are in flight.
+  Chunk prepare(const std::vector<std::string> &names, std::size_t from, std::size_t chunk) const;
+  // Claims the chunk's due accounts, so that another sweep skips them.
+  void claim(Chunk &chunk) const;
   // Sends the claimed accounts' refreshes and stores their answers.
   void refresh(const Claimed &claimed);
   // Stores the refresh answers collected so far (one batched write) and counts them.
@@ -118,9 +120,9 @@ void Sweep::list(const std::string &account, RotationOutcome outcome, const std:
   details_.push_back(std::move(detail));
 }
 
-Selection Sweep::select(const std::vector<std::string> &names, std::size_t from,
-                        std::size_t chunk) const {
-  Selection out;
+Chunk Sweep::prepare(const std::vector<std::string> &names, std::size_t from,
+                     std::size_t chunk) const {
+  Chunk out;
   out.next = from;
   auto decided = [&out](const std::string &name, RotationOutcome outcome, std::string reason) {
     out.decided.emplace_back(name, auth::RotationResult{outcome, std::move(reason)});
@@ -158,24 +160,31 @@ Selection Sweep::select(const std::vector<std::string> &names, std::size_t from,
       break;
     }
   }
+  if (ctx_.should_stop()) {
+    out.stopped = true;
+    return out;
+  }
+  claim(out);
   return out;
 }
 
-Claimed Sweep::claim(std::vector<auth::StoredAccount> &due) {
+void Sweep::claim(Chunk &chunk) const {
   std::vector<auth::StoredAccount *> accounts;
-  accounts.reserve(due.size());
-  for (auto &account : due)
+  accounts.reserve(chunk.due.size());
+  for (auto &account : chunk.due)
     accounts.push_back(&account);
   auto claims = rotation_.claim_many(accounts, auth::Urgency::sweep);
-  Claimed out;
+  Claimed &out = chunk.claimed;
   for (std::size_t k = 0; k < accounts.size(); ++k) {
     auth::StoredAccount &account = *accounts[k];
     if (!claims[k]) {
-      count_error(account.name, claims[k].error());
+      chunk.decided.emplace_back(
+          account.name,
+          auth::RotationResult{RotationOutcome::failed, auth::error_message(claims[k].error())});
       continue;
     }
     if (claims[k]->outcome != RotationOutcome::claimed) {
-      count(account.name, claims[k].value());
+      chunk.decided.emplace_back(account.name, std::move(claims[k]).value());
       continue;
     }
     out.accounts.push_back(&account);
@@ -184,7 +193,6 @@ Claimed Sweep::claim(std::vector<auth::StoredAccount> &due) {
         auth::refresh_call(ctx_.make_call(http::Method::get, "", graph::Operation::token, ""),
                            account.record.access_token));
   }
-  return out;
 }
 
 void Sweep::refresh(const Claimed &claimed) {
@@ -264,35 +272,36 @@ json::object Sweep::report() const {
 Result<std::string> Sweep::run() {
   AH_TRY_DECLARE(names, ctx_.accounts.names());
   accounts_ = names.size();
-  // Records are read a chunk of due ones at a time, shortly before they are claimed: claims
-  // stay young (far inside the lease), and memory does not grow with the number of
-  // accounts. The next chunk is read on a thread of its own while this chunk's requests
-  // are in flight (after this chunk's claims, so those never wait for it): the requests do
-  // not pause between chunks for the reads. Nothing is claimed after a stop.
+  // Records are read and claimed a chunk of due ones at a time, one chunk ahead of the
+  // requests: claims stay young (far inside the lease), and memory does not grow with the
+  // number of accounts. The next chunk is read and claimed on a thread of its own while
+  // this chunk's requests are in flight, so the requests do not pause between chunks for
+  // the reads or the claims' write. Nothing is claimed after a stop; what was claimed is
+  // sent all the same (a stop cancels the requests, and their failures, stored, end the
+  // claims).
   const std::size_t chunk =
       std::max<std::size_t>(64, static_cast<std::size_t>(ctx_.config.refresh_concurrency) * 16);
   bool complete = true;
-  Selection current = select(names, 0, chunk);
+  Chunk current = prepare(names, 0, chunk);
   for (;;) {
     for (const auto &[name, result] : current.decided)
       count(name, result);
-    complete = !current.stopped && !ctx_.should_stop();
-    if (!complete || current.due.empty())
-      break;
-    const Claimed claimed = claim(current.due);
     const std::size_t from = current.next;
-    if (from >= names.size()) {
-      refresh(claimed);
+    const bool more = !current.stopped && from < names.size() && !ctx_.should_stop();
+    std::future<Chunk> ahead;
+    if (more) {
+      try {
+        ahead = std::async(std::launch::async,
+                           [this, &names, from, chunk] { return prepare(names, from, chunk); });
+      } catch (const std::system_error &) { // no thread to be had: read after the requests
+      }
+    }
+    refresh(current.claimed);
+    if (!more) {
+      complete = !current.stopped && from >= names.size() && !ctx_.should_stop();
       break;
     }
-    std::future<Selection> ahead;
-    try {
-      ahead = std::async(std::launch::async,
-                         [this, &names, from, chunk] { return select(names, from, chunk); });
-    } catch (const std::system_error &) { // no thread to be had: read after the requests
-    }
-    refresh(claimed);
-    current = ahead.valid() ? ahead.get() : select(names, from, chunk);
+    current = ahead.valid() ? ahead.get() : prepare(names, from, chunk);
   }
   json::object out = report();
   out["complete"] = complete;
