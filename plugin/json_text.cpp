@@ -7,15 +7,39 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace threads {
 
-void append_json_string(std::string &out, std::string_view text) {
-  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
+namespace {
+
+// Whether `text` holds '"', '\\' or a control character: eight bytes at a time, with the
+// exact whole-word tests for a zero byte and for a byte below 0x20 (bytes of 0x80 and
+// above, UTF-8's, never match). Byte by byte this was six instructions a byte.
+bool needs_escape(std::string_view text) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  constexpr auto below = [](std::uint64_t v, std::uint64_t n) {
+    return (v - ones * n) & ~v & highs;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, text.data() + i, sizeof v);
+    if ((below(v ^ (ones * '"'), 1) | below(v ^ (ones * '\\'), 1) | below(v, 0x20)) != 0)
+      return true;
+  }
+  return std::any_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(), [](char c) {
     return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
   });
-  if (plain) {
+}
+
+} // namespace
+
+void append_json_string(std::string &out, std::string_view text) {
+  if (!needs_escape(text)) {
     out += '"';
     out += text;
     out += '"';

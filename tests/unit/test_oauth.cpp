@@ -7,6 +7,7 @@
 #include "auth/pending_authorisations.hpp"
 #include "auth/time_text.hpp"
 #include "auth/token_record.hpp"
+#include "json_text.hpp"
 
 #include <boost/json.hpp>
 
@@ -91,6 +92,34 @@ BOOST_AUTO_TEST_CASE(times_parse_from_unix_seconds_and_iso_8601) {
   BOOST_TEST(!parse_time_ms("2023-13-01T00:00:00Z").has_value());
   BOOST_TEST(iso8601(1'700'000'000'000) == "2023-11-14T22:13:20Z");
   BOOST_TEST(iso8601(0).empty());
+}
+
+// Text is escaped exactly as Boost.JSON escapes it, whatever its length and wherever the
+// character that needs it sits (the scan for one reads eight bytes at a time).
+BOOST_AUTO_TEST_CASE(strings_are_escaped_wherever_the_character_is) {
+  namespace json = boost::json;
+  const std::string specials[] = {"\"", "\\", std::string(1, '\0'), "\x1f", "\n"};
+  const std::string plains[] = {" ", "\x7f", "\xc3\xa9", "!", "#", "[", "]", "\x80", "\xff"};
+  for (std::size_t length = 0; length <= 24; ++length) {
+    for (std::size_t at = 0; at <= length; ++at) {
+      for (const std::string &odd : specials) {
+        for (const std::string &plain : {std::string("a"), std::string("\xc3")}) {
+          std::string text(length, plain[0]);
+          if (at < length)
+            text.replace(at, 1, odd);
+          std::string out = "x";
+          threads::append_json_string(out, text);
+          BOOST_TEST(out == "x" + json::serialize(json::string(text)), length << " " << at);
+        }
+      }
+    }
+  }
+  for (const std::string &plain : plains) {
+    const std::string text = "token" + plain + "0123456789" + plain;
+    std::string out;
+    threads::append_json_string(out, text);
+    BOOST_TEST(out == "\"" + text + "\"");
+  }
 }
 
 // A record is written as text directly (not through a boost::json::object): it must be the
