@@ -172,6 +172,7 @@ struct Client::Impl {
                                            options.max_idle_per_host, options.idle_timeout}),
         work(io.get_executor()), random(std::random_device{}()),
         watchdog(io.get_executor(), options.cancel_poll_interval) {
+    start_name_resolution(io.get_executor());
     thread = std::thread([this] { standby(); });
   }
 
@@ -707,6 +708,15 @@ struct Client::Lanes {
   std::unique_ptr<Impl> open() const {
     return std::make_unique<Impl>(options, tls, proxy, no_proxy);
   }
+  // A new lane, or none when its thread (or memory) cannot be had, e.g. under a task limit
+  // such as systemd's TasksMax: the caller then shares a lane rather than fail its call.
+  std::unique_ptr<Impl> try_open() const noexcept {
+    try {
+      return open();
+    } catch (...) {
+      return nullptr;
+    }
+  }
   std::size_t size() const noexcept { return count.load(std::memory_order_acquire); }
   Impl &at(std::size_t i) const noexcept { return *all[i]; }
 
@@ -730,10 +740,12 @@ struct Client::Lanes {
       const std::lock_guard lock(grow);
       const std::size_t n = size();
       if (n < all.size()) {
-        all[n] = open();
-        all[n]->enter();
-        count.store(n + 1, std::memory_order_release);
-        return *all[n];
+        if (std::unique_ptr<Impl> lane = try_open()) {
+          all[n] = std::move(lane);
+          all[n]->enter();
+          count.store(n + 1, std::memory_order_release);
+          return *all[n];
+        }
       }
     }
     Impl &shared = at(std::hash<std::thread::id>{}(std::this_thread::get_id()) % size());

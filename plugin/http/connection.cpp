@@ -266,6 +266,19 @@ net::awaitable<Outcome<tcp::resolver::results_type>> resolve(const Opening &open
   co_return endpoints;
 }
 
+} // namespace
+
+void start_name_resolution(const net::any_io_executor &executor) {
+  // A lookup of a number needs no DNS; it starts the thread, and its answer (or, as the
+  // resolver goes away at once, its cancellation) waits in the context like any handler.
+  tcp::resolver resolver(executor);
+  resolver.async_resolve("127.0.0.1", "0",
+                         tcp::resolver::numeric_host | tcp::resolver::numeric_service,
+                         [](const error_code &, const tcp::resolver::results_type &) {});
+}
+
+namespace {
+
 // The CONNECT tunnel through the proxy, on a connected socket. nullopt when it is open.
 net::awaitable<std::optional<Failure>> open_tunnel(const Opening &opening, Connection &connection) {
   const ProxyEndpoint &proxy = *opening.spec.proxy;

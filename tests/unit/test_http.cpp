@@ -22,9 +22,12 @@
 #include "text_match.hpp"
 
 #include <openssl/evp.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -1198,6 +1201,96 @@ BOOST_AUTO_TEST_CASE(callers_on_several_threads_each_drive_a_lane_of_their_own) 
   Client two_lanes = make_client(options);
   sleeps_per_request(two_lanes, other, 6); // callers beyond the lanes share them
   BOOST_TEST(other.connections() <= 2U);
+}
+
+// A caller that finds every lane busy and cannot have a new one (no thread to be had, as
+// under systemd's TasksMax) shares a lane instead of failing, and a client that cannot have
+// its threads is not made (Asio's name lookups run on a thread it starts at the first one:
+// a first request under the limit hung for ever). The limit is real: a child process, made
+// an ordinary user when run as root, with RLIMIT_NPROC at 1, so that it can start no thread
+// at all; its exit status says how it went. The client was made before the limit, and its
+// first request comes after it.
+BOOST_AUTO_TEST_CASE(a_caller_shares_a_lane_when_no_thread_can_be_had_for_a_new_one) {
+  const pid_t child = ::fork();
+  BOOST_TEST_REQUIRE(child >= 0);
+  if (child == 0) {
+    int status = 0;
+    {
+      TestServer server(tls_server(), [](const auto &r) {
+        return r.target == "/slow" ? Reply::of(Reply::Kind::stall) : Reply::ok(r.target);
+      });
+      Client client = make_client();
+      std::atomic<bool> go{false};
+      std::optional<Result<Response>> fast;
+      // The second caller: it calls once the first is in the only lane, waiting on /slow.
+      std::thread second([&] {
+        const auto started = Clock::now();
+        auto slow_arrived = [&] {
+          const auto seen = server.requests();
+          return std::any_of(seen.begin(), seen.end(),
+                             [](const auto &r) { return r.target == "/slow"; });
+        };
+        while (!go.load() || (!slow_arrived() && ms_since(started) < 5000))
+          std::this_thread::sleep_for(5ms);
+        if (slow_arrived())
+          fast = client.send(get(server.url("/fast")));
+      });
+      // The system's trust store: the test CA's folder is not for an ordinary user.
+      auto system_store_options = [] {
+        ClientOptions options = test_options();
+        options.ca_file.clear();
+        return options;
+      };
+      auto can_start_a_thread = [] {
+        try {
+          std::thread([] {}).join();
+          return true;
+        } catch (const std::system_error &) {
+          return false;
+        }
+      };
+      const rlimit one{1, 1};
+      if ((::getuid() == 0 && ::setuid(65534) != 0) || ::setrlimit(RLIMIT_NPROC, &one) != 0) {
+        status = 2;
+      } else if (can_start_a_thread()) {
+        status = 3; // the limit does not hold here: the test would prove nothing
+      } else if (auto refused = Client::create(system_store_options());
+                 refused.has_value() || refused.error().message.find(
+                                            "cannot create the HTTP client") == std::string::npos) {
+        status = 4; // a client without its threads must not be made
+      } else {
+        go = true;
+        Request slow = get(server.url("/slow"));
+        slow.deadline = Clock::now() + 2s;
+        const auto stalled = client.send(slow);
+        second.join();
+        const bool shared = fast.has_value() && fast->has_value() && (*fast)->body == "/fast";
+        if (fast.has_value() && !fast->has_value())
+          std::fprintf(stderr, "the second call: %s\n", fast->error().message.c_str());
+        status = shared && !stalled.has_value() ? 0 : 1;
+      }
+      go = true;
+      if (second.joinable())
+        second.join();
+    }
+    ::_exit(status);
+  }
+  int status = 0;
+  const auto started = Clock::now();
+  pid_t waited = 0;
+  while ((waited = ::waitpid(child, &status, WNOHANG)) == 0 && ms_since(started) < 30000)
+    std::this_thread::sleep_for(20ms);
+  if (waited == 0) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+    BOOST_FAIL("the child hung: a call never returned");
+  }
+  BOOST_TEST_REQUIRE(waited == child);
+  BOOST_TEST_REQUIRE(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) != 2, "could not become an ordinary user or limit threads");
+  BOOST_TEST(WEXITSTATUS(status) != 3, "RLIMIT_NPROC did not stop a thread from starting");
+  BOOST_TEST(WEXITSTATUS(status) != 4, "a client was made without its threads");
+  BOOST_TEST(WEXITSTATUS(status) == 0, "the second caller's call failed");
 }
 
 // One caller runs the network work while it waits; the others' requests must progress
