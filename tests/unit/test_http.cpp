@@ -152,6 +152,12 @@ long long ms_since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
+// Whether `server` has read a request for `target`.
+bool has_seen(TestServer &server, std::string_view target) {
+  const auto seen = server.requests();
+  return std::any_of(seen.begin(), seen.end(), [&](const auto &r) { return r.target == target; });
+}
+
 long long gap_ms(const http_test::ReceivedRequest &a, const http_test::ReceivedRequest &b) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(b.at - a.at).count();
 }
@@ -1225,14 +1231,9 @@ BOOST_AUTO_TEST_CASE(a_caller_shares_a_lane_when_no_thread_can_be_had_for_a_new_
       // The second caller: it calls once the first is in the only lane, waiting on /slow.
       std::thread second([&] {
         const auto started = Clock::now();
-        auto slow_arrived = [&] {
-          const auto seen = server.requests();
-          return std::any_of(seen.begin(), seen.end(),
-                             [](const auto &r) { return r.target == "/slow"; });
-        };
-        while (!go.load() || (!slow_arrived() && ms_since(started) < 5000))
+        while (!go.load() || (!has_seen(server, "/slow") && ms_since(started) < 5000))
           std::this_thread::sleep_for(5ms);
-        if (slow_arrived())
+        if (has_seen(server, "/slow"))
           fast = client.send(get(server.url("/fast")));
       });
       // The system's trust store: the test CA's folder is not for an ordinary user.
@@ -1309,14 +1310,10 @@ BOOST_AUTO_TEST_CASE(a_stalled_request_does_not_hold_up_other_callers) {
     slow_returned = true;
   });
   const auto started = Clock::now();
-  auto slow_arrived = [&] {
-    const auto seen = server.requests();
-    return std::any_of(seen.begin(), seen.end(), [](const auto &r) { return r.target == "/slow"; });
-  };
-  while (!slow_arrived() && ms_since(started) < 5000) {
+  while (!has_seen(server, "/slow") && ms_since(started) < 5000) {
     std::this_thread::sleep_for(5ms);
   }
-  BOOST_TEST_REQUIRE(slow_arrived());
+  BOOST_TEST_REQUIRE(has_seen(server, "/slow"));
   for (int i = 0; i < 20; ++i) {
     const std::string path = "/fast/" + std::to_string(i);
     const auto r = client.send(get(server.url(path)));
