@@ -25,11 +25,14 @@ for line in open(sys.argv[1]):
         skipped += 1
     else:
         failed += 1
-        # The end of what the failed test printed: its own account of what went wrong.
-        output = ((test.get("stdout") or "") + (test.get("stderr") or "")).splitlines()
-        print(f"--- {test['name']}: {result} after {test['duration']:.0f} s; the last "
-              f"{min(len(output), 120)} of its {len(output)} lines of output:")
-        print("\n".join(output[-120:]))
+        # The end of what the failed test printed, each stream on its own, so that a long
+        # stderr (logs, a sanitizer's report) does not hide the failed assertions.
+        print(f"--- {test['name']}: {result} after {test['duration']:.0f} s")
+        for stream, keep in (("stdout", 100), ("stderr", 60)):
+            lines = (test.get(stream) or "").splitlines()
+            if lines:
+                print(f"--- its {stream}, the last {min(len(lines), keep)} of {len(lines)} lines:")
+                print("\n".join(lines[-keep:]))
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 exit $status

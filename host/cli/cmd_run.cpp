@@ -15,6 +15,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -96,7 +97,10 @@ std::optional<daemon::DaemonOptions> daemon_options(const po::variables_map &vm,
   auto jitter = duration_flag(vm, "job-jitter", 300s, true, exit);
   auto grace = duration_flag(vm, "grace", 10s, false, exit);
   auto first_retry = duration_flag(vm, "retry-delay", retry.first_delay, false, exit);
-  auto max_retry = duration_flag(vm, "max-retry-delay", retry.max_delay, false, exit);
+  // Unless given, the longest wait is the default's or the first wait, whichever is longer.
+  auto max_retry =
+      duration_flag(vm, "max-retry-delay",
+                    std::max(retry.max_delay, first_retry.value_or(retry.max_delay)), false, exit);
   if (!lease || !jitter || !grace || !first_retry || !max_retry)
     return std::nullopt;
   if (*max_retry < *first_retry) {
@@ -163,7 +167,8 @@ int run_run(Context &ctx, const std::vector<std::string> &args) {
       "retry-delay", po::value<std::string>(),
       "first wait of a retry the plugin gave no retry_after_s for (default 30s)")(
       "max-retry-delay", po::value<std::string>(),
-      "the longest such wait; it doubles with each attempt up to this (default 1h)")(
+      "the longest such wait; it doubles with each attempt up to this (default 1h, or the "
+      "first wait when longer)")(
       "metrics", po::value<std::string>(),
       "serve /metrics and /healthz on [ADDR:]PORT (default address 127.0.0.1)");
   int exit = exit_ok;

@@ -47,6 +47,9 @@ struct RefreshAnswer {
   std::optional<TokenAnswer> token;                   // set: stored as store_refreshed does
   RefreshFailure failure = RefreshFailure::transient; // otherwise: as store_failure does
   std::string message;
+  // The request was never sent because the sweep stopped: the claim ends and nothing else
+  // changes (no failure is recorded against the account).
+  bool unsent = false;
 };
 
 class Rotation {
@@ -114,6 +117,7 @@ private:
   Change claim_change(std::string token, Urgency urgency) const;
   Change refreshed_change(std::string refreshed_from, TokenAnswer answer) const;
   Change failure_change(std::string refreshed_from, RefreshFailure kind, std::string message) const;
+  Change release_change(std::string refreshed_from) const;
   void warn_needs_reauth(const std::string &account, const std::string &reason) const;
 
   autohost::HostServices host_;

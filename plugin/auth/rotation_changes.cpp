@@ -87,4 +87,16 @@ Rotation::Change Rotation::failure_change(std::string refreshed_from, RefreshFai
   };
 }
 
+Rotation::Change Rotation::release_change(std::string refreshed_from) const {
+  return [this, from = std::move(refreshed_from)](TokenRecord &r, Decided &d) {
+    d = {};
+    d.result = {RotationOutcome::skipped, "the refresh was not sent: the sweep stopped"};
+    if (r.access_token != from || r.refresh_claimant != claimant_)
+      return Step::stop; // no claim of ours left to end
+    r.refresh_claimant.clear();
+    r.refresh_claim_ms = 0;
+    return Step::write;
+  };
+}
+
 } // namespace threads::auth

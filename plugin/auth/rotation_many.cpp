@@ -62,8 +62,9 @@ Rotation::store_answers(const std::vector<RefreshAnswer> &answers) const {
   items.reserve(answers.size());
   for (const RefreshAnswer &a : answers) {
     items.push_back({a.account,
-                     a.token ? refreshed_change(a.refreshed_from, *a.token)
-                             : failure_change(a.refreshed_from, a.failure, a.message),
+                     a.token    ? refreshed_change(a.refreshed_from, *a.token)
+                     : a.unsent ? release_change(a.refreshed_from)
+                                : failure_change(a.refreshed_from, a.failure, a.message),
                      {}});
   }
   return update_many(items);

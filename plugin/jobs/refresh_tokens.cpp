@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <future>
-#include <system_error>
 #include <utility>
 
 namespace threads::jobs {
@@ -42,6 +41,13 @@ struct Claimed {
 // and the outcome of every other account it read (counted when the sweep takes the chunk
 // up, on the sweep's own thread).
 struct Chunk {
+  Chunk() = default;
+  Chunk(Chunk &&) = default;
+  Chunk &operator=(Chunk &&) = default;
+  // A copy's `claimed` would point into the original's records.
+  Chunk(const Chunk &) = delete;
+  Chunk &operator=(const Chunk &) = delete;
+
   std::vector<auth::StoredAccount> due; // `claimed` points into it (a move keeps the records)
   Claimed claimed;
   std::vector<std::pair<std::string, auth::RotationResult>> decided;
@@ -219,6 +225,9 @@ void Sweep::refresh(const Claimed &claimed) {
     } else {
       answer.failure = auth::classify_refresh_failure(got.error());
       answer.message = auth::error_message(got.error().error);
+      // Stopped (cancelled or past the deadline) before it went out: no failure to record.
+      answer.unsent = got.error().error.status == AH_CANCELLED &&
+                      got.error().delivery == http::Delivery::not_sent;
     }
     answers.push_back(std::move(answer));
     if (answers.size() >= batch)
@@ -277,8 +286,8 @@ Result<std::string> Sweep::run() {
   // number of accounts. The next chunk is read and claimed on a thread of its own while
   // this chunk's requests are in flight, so the requests do not pause between chunks for
   // the reads or the claims' write. Nothing is claimed after a stop; what was claimed is
-  // sent all the same (a stop cancels the requests, and their failures, stored, end the
-  // claims).
+  // sent all the same, and a request the stop kept from going out ends its claim without a
+  // failure recorded against the account (counted as skipped).
   const std::size_t chunk =
       std::max<std::size_t>(64, static_cast<std::size_t>(ctx_.config.refresh_concurrency) * 16);
   bool complete = true;
@@ -293,7 +302,7 @@ Result<std::string> Sweep::run() {
       try {
         ahead = std::async(std::launch::async,
                            [this, &names, from, chunk] { return prepare(names, from, chunk); });
-      } catch (const std::system_error &) { // no thread to be had: read after the requests
+      } catch (...) { // no thread (or memory) to be had: read and claim after the requests
       }
     }
     refresh(current.claimed);

@@ -1209,6 +1209,77 @@ BOOST_AUTO_TEST_CASE(callers_on_several_threads_each_drive_a_lane_of_their_own) 
   BOOST_TEST(other.connections() <= 2U);
 }
 
+namespace {
+
+// The child of the test below, under the limit; its exit status. Nothing here may throw
+// out of it, or the child would go on running the rest of the suite.
+int shared_lane_child() noexcept {
+  try {
+    TestServer server(tls_server(), [](const auto &r) {
+      return r.target == "/slow" ? Reply::of(Reply::Kind::stall) : Reply::ok(r.target);
+    });
+    auto made = Client::create(test_options());
+    if (!made.has_value())
+      return 6;
+    Client &client = *made;
+    std::atomic<bool> go{false};
+    std::optional<Result<Response>> fast;
+    // The second caller: it calls once the first is in the only lane, waiting on /slow.
+    std::thread second([&] {
+      while (!go.load())
+        std::this_thread::sleep_for(5ms);
+      const auto started = Clock::now();
+      while (!has_seen(server, "/slow") && ms_since(started) < 5000)
+        std::this_thread::sleep_for(5ms);
+      if (has_seen(server, "/slow"))
+        fast = client.send(get(server.url("/fast")));
+    });
+    struct Join {
+      std::thread &thread;
+      std::atomic<bool> &go;
+      ~Join() {
+        go = true;
+        if (thread.joinable())
+          thread.join();
+      }
+    } join{second, go};
+    // The system's trust store: the test CA's folder is not for an ordinary user.
+    ClientOptions system_store = test_options();
+    system_store.ca_file.clear();
+    auto can_start_a_thread = [] {
+      try {
+        std::thread([] {}).join();
+        return true;
+      } catch (const std::system_error &) {
+        return false;
+      }
+    };
+    const rlimit one{1, 1};
+    if ((::getuid() == 0 && ::setuid(65534) != 0) || ::setrlimit(RLIMIT_NPROC, &one) != 0)
+      return 2;
+    if (can_start_a_thread())
+      return 3; // the limit does not hold here: the test would prove nothing
+    if (auto refused = Client::create(system_store);
+        refused.has_value() ||
+        refused.error().message.find("cannot create the HTTP client") == std::string::npos) {
+      return 4; // a client without its threads must not be made
+    }
+    go = true;
+    Request slow = get(server.url("/slow"));
+    slow.deadline = Clock::now() + 2s;
+    const auto stalled = client.send(slow);
+    second.join();
+    if (fast.has_value() && !fast->has_value())
+      std::fprintf(stderr, "the second call: %s\n", fast->error().message.c_str());
+    const bool shared = fast.has_value() && fast->has_value() && (*fast)->body == "/fast";
+    return shared && !stalled.has_value() ? 0 : 1;
+  } catch (...) {
+    return 5;
+  }
+}
+
+} // namespace
+
 // A caller that finds every lane busy and cannot have a new one (no thread to be had, as
 // under systemd's TasksMax) shares a lane instead of failing, and a client that cannot have
 // its threads is not made (Asio's name lookups run on a thread it starts at the first one:
@@ -1219,63 +1290,8 @@ BOOST_AUTO_TEST_CASE(callers_on_several_threads_each_drive_a_lane_of_their_own) 
 BOOST_AUTO_TEST_CASE(a_caller_shares_a_lane_when_no_thread_can_be_had_for_a_new_one) {
   const pid_t child = ::fork();
   BOOST_TEST_REQUIRE(child >= 0);
-  if (child == 0) {
-    int status = 0;
-    {
-      TestServer server(tls_server(), [](const auto &r) {
-        return r.target == "/slow" ? Reply::of(Reply::Kind::stall) : Reply::ok(r.target);
-      });
-      Client client = make_client();
-      std::atomic<bool> go{false};
-      std::optional<Result<Response>> fast;
-      // The second caller: it calls once the first is in the only lane, waiting on /slow.
-      std::thread second([&] {
-        const auto started = Clock::now();
-        while (!go.load() || (!has_seen(server, "/slow") && ms_since(started) < 5000))
-          std::this_thread::sleep_for(5ms);
-        if (has_seen(server, "/slow"))
-          fast = client.send(get(server.url("/fast")));
-      });
-      // The system's trust store: the test CA's folder is not for an ordinary user.
-      auto system_store_options = [] {
-        ClientOptions options = test_options();
-        options.ca_file.clear();
-        return options;
-      };
-      auto can_start_a_thread = [] {
-        try {
-          std::thread([] {}).join();
-          return true;
-        } catch (const std::system_error &) {
-          return false;
-        }
-      };
-      const rlimit one{1, 1};
-      if ((::getuid() == 0 && ::setuid(65534) != 0) || ::setrlimit(RLIMIT_NPROC, &one) != 0) {
-        status = 2;
-      } else if (can_start_a_thread()) {
-        status = 3; // the limit does not hold here: the test would prove nothing
-      } else if (auto refused = Client::create(system_store_options());
-                 refused.has_value() || refused.error().message.find(
-                                            "cannot create the HTTP client") == std::string::npos) {
-        status = 4; // a client without its threads must not be made
-      } else {
-        go = true;
-        Request slow = get(server.url("/slow"));
-        slow.deadline = Clock::now() + 2s;
-        const auto stalled = client.send(slow);
-        second.join();
-        const bool shared = fast.has_value() && fast->has_value() && (*fast)->body == "/fast";
-        if (fast.has_value() && !fast->has_value())
-          std::fprintf(stderr, "the second call: %s\n", fast->error().message.c_str());
-        status = shared && !stalled.has_value() ? 0 : 1;
-      }
-      go = true;
-      if (second.joinable())
-        second.join();
-    }
-    ::_exit(status);
-  }
+  if (child == 0)
+    ::_exit(shared_lane_child());
   int status = 0;
   const auto started = Clock::now();
   pid_t waited = 0;
@@ -1291,6 +1307,8 @@ BOOST_AUTO_TEST_CASE(a_caller_shares_a_lane_when_no_thread_can_be_had_for_a_new_
   BOOST_TEST(WEXITSTATUS(status) != 2, "could not become an ordinary user or limit threads");
   BOOST_TEST(WEXITSTATUS(status) != 3, "RLIMIT_NPROC did not stop a thread from starting");
   BOOST_TEST(WEXITSTATUS(status) != 4, "a client was made without its threads");
+  BOOST_TEST(WEXITSTATUS(status) != 5, "the child failed with an exception");
+  BOOST_TEST(WEXITSTATUS(status) != 6, "the child could not make its client");
   BOOST_TEST(WEXITSTATUS(status) == 0, "the second caller's call failed");
 }
 
