@@ -82,7 +82,7 @@ boost::asio::awaitable<Outcome<Exchanged>> exchange(Connection &connection,
 // Asio looks names up on a thread of its own, which it starts at an executor's first lookup;
 // a lookup that cannot start it (no thread to be had, as under systemd's TasksMax) never
 // completes, and its caller would wait for ever. This starts that thread for `executor`'s
-// context at once, or throws std::system_error, so that no lane goes without it.
+// context at once, or throws (boost::system::system_error), so that no lane goes without it.
 void start_name_resolution(const boost::asio::any_io_executor &executor);
 
 } // namespace threads::http
