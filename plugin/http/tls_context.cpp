@@ -10,6 +10,11 @@ namespace threads::http {
 
 Result<boost::asio::ssl::context> make_tls_context(const std::string &ca_file) {
   namespace ssl = boost::asio::ssl;
+  // Without a flag to the contrary, OpenSSL also loads its configuration file here, as
+  // SSL_CTX_new would; a later call (or an earlier one by the host) keeps the first's flags.
+  if (OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, nullptr) != 1) {
+    return Error{ErrorKind::tls, "cannot initialise OpenSSL", Delivery::not_sent, 0};
+  }
   ssl::context ctx(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
