@@ -36,10 +36,10 @@ bool token_rejected(const graph::Failure &f) {
 }
 
 Result<ActingAccount> ActingAccount::load(const ActionContext &ctx) {
-  auto account = ctx.accounts.load(ctx.call.account(), auth::Usability::usable);
+  auto account = ctx.accounts.load_shared(ctx.call.account(), auth::Usability::usable);
   if (!account)
     return std::move(account).error();
-  AH_TRY(auth::require_scopes(account->name, ctx.action, account->record, ctx.scopes_needed));
+  AH_TRY(auth::require_scopes(account->name, ctx.action, *account->record, ctx.scopes_needed));
   return ActingAccount(ctx, std::move(*account));
 }
 
@@ -88,11 +88,14 @@ void ActingAccount::confirm_token() {
   if (confirmed_ || use_previous_)
     return;
   confirmed_ = true;
-  if (account_.record.previous_token.empty())
+  if (account_.record->previous_token.empty())
     return;
   // The new token has worked once: the one it replaced is no longer needed.
   const auth::Rotation rotation(ctx_->host, ctx_->refresh_rules(), auth::new_claimant());
-  if (auto forgotten = rotation.forget_previous_token(account_); !forgotten) {
+  auth::StoredAccount changed = account_.stored();
+  auto forgotten = rotation.forget_previous_token(changed);
+  account_ = auth::SharedAccount::of(std::move(changed));
+  if (!forgotten) {
     ctx_->log(AH_LOG_DEBUG, "could not drop the previous token; the next refresh will",
               json::serialize(json::object{{"account", name()}}));
   }
@@ -105,9 +108,9 @@ bool ActingAccount::recover(graph::Failure &failure) {
   }
   recovery_used_ = true;
   const std::string rejected = token();
-  auto fresh = ctx_->accounts.load(name(), auth::Usability::any);
-  if (fresh && fresh->record.access_token != account_.record.access_token &&
-      fresh->record.status == auth::AccountStatus::active) {
+  auto fresh = ctx_->accounts.load_shared(name(), auth::Usability::any);
+  if (fresh && fresh->record->access_token != account_.record->access_token &&
+      fresh->record->status == auth::AccountStatus::active) {
     // Another process refreshed or re-imported the token meanwhile.
     account_ = std::move(fresh).value();
     use_previous_ = false;
@@ -117,17 +120,19 @@ bool ActingAccount::recover(graph::Failure &failure) {
     account_ = std::move(fresh).value();
   const auth::Rotation rotation(ctx_->host, ctx_->refresh_rules(), auth::new_claimant());
   const auth::RefreshDecision d =
-      decide_refresh(account_.record, ctx_->now_ms(), rotation.rules(), auth::Urgency::now);
+      decide_refresh(*account_.record, ctx_->now_ms(), rotation.rules(), auth::Urgency::now);
   if (d.action == auth::RefreshAction::refresh || d.reason == "in_progress") {
     ctx_->log(AH_LOG_INFO, "the token was rejected; refreshing it once",
               json::serialize(json::object{{"account", name()}}));
+    auth::StoredAccount changed = account_.stored();
     auto refreshed = auth::refresh_now(
-        rotation, account_,
+        rotation, changed,
         [&](const std::string &token) {
           return ctx_->graph.call(auth::refresh_call(
               ctx_->make_call(http::Method::get, "", graph::Operation::token, ""), token));
         },
         [&](double seconds) { return ctx_->wait(seconds); });
+    account_ = auth::SharedAccount::of(std::move(changed));
     if (refreshed) {
       use_previous_ = false;
       return true;
@@ -137,7 +142,7 @@ bool ActingAccount::recover(graph::Failure &failure) {
   }
   // A token refreshed less than 24 h ago may not be accepted everywhere yet; the one it
   // replaced is kept for exactly this until the new one has worked once.
-  const auto &r = account_.record;
+  const auth::TokenRecord &r = *account_.record;
   if (!use_previous_ && !r.previous_token.empty() && r.previous_token != rejected &&
       (r.previous_expires_at_ms == 0 || r.previous_expires_at_ms > ctx_->now_ms())) {
     use_previous_ = true;

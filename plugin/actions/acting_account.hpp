@@ -18,7 +18,7 @@ public:
   static autohost::Result<ActingAccount> load(const ActionContext &ctx);
 
   const std::string &name() const { return account_.name; }
-  const std::string &user_id() const { return account_.record.user_id; }
+  const std::string &user_id() const { return account_.record->user_id; }
 
   // A request safe to send twice (reads, container creation, status checks) as the account:
   // its token replaces call.token. A rejected token is recovered from once per action.
@@ -30,11 +30,11 @@ public:
   graph::GraphResult<boost::json::value> call_once(graph::Call call);
 
 private:
-  ActingAccount(const ActionContext &ctx, auth::StoredAccount &&account)
+  ActingAccount(const ActionContext &ctx, auth::SharedAccount &&account)
       : ctx_(&ctx), account_(std::move(account)) {}
 
   const std::string &token() const {
-    return use_previous_ ? account_.record.previous_token : account_.record.access_token;
+    return use_previous_ ? account_.record->previous_token : account_.record->access_token;
   }
   // After a rejection: true when there is a token worth one more try; otherwise the
   // failure's error becomes the auth_required (or retry_later) error with the fix.
@@ -42,7 +42,7 @@ private:
   void confirm_token();
 
   const ActionContext *ctx_;
-  auth::StoredAccount account_;
+  auth::SharedAccount account_; // read only: changes go through a copy (Rotation)
   bool recovery_used_ = false;
   bool use_previous_ = false;
   bool confirmed_ = false;

@@ -26,13 +26,14 @@ std::shared_ptr<const AccountCache::Kept> AccountCache::find(std::string_view ac
   return found == entries_.end() ? nullptr : found->second;
 }
 
-void AccountCache::keep(std::string_view account, const TokenRecord &record,
-                        std::uint64_t version) {
-  std::shared_ptr<const Kept> kept(new Kept{record, version}, WipingDelete{});
+std::shared_ptr<const AccountCache::Kept>
+AccountCache::keep(std::string_view account, TokenRecord record, std::uint64_t version) {
+  std::shared_ptr<const Kept> kept(new Kept{std::move(record), version}, WipingDelete{});
   const std::lock_guard lock(mutex_);
   if (entries_.size() >= capacity && entries_.find(account) == entries_.end())
     entries_.clear();
-  entries_.insert_or_assign(std::string(account), std::move(kept));
+  entries_.insert_or_assign(std::string(account), kept);
+  return kept;
 }
 
 void AccountCache::forget(std::string_view account) {

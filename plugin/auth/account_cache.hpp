@@ -24,7 +24,9 @@ public:
   };
 
   std::shared_ptr<const Kept> find(std::string_view account) const;
-  void keep(std::string_view account, const TokenRecord &record, std::uint64_t version);
+  // Returns what it keeps, so the caller can use it without a copy of the record.
+  std::shared_ptr<const Kept> keep(std::string_view account, TokenRecord record,
+                                   std::uint64_t version);
   void forget(std::string_view account);
 
 private:

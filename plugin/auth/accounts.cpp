@@ -22,6 +22,12 @@ Error auth_required(std::string_view account, std::string_view why) {
   return Error{AH_AUTH_REQUIRED, json::serialize(body)};
 }
 
+// The record of a kept entry, sharing its ownership.
+std::shared_ptr<const TokenRecord> shared_record(std::shared_ptr<const AccountCache::Kept> kept) {
+  const TokenRecord *record = &kept->record;
+  return {std::move(kept), record};
+}
+
 } // namespace
 
 autohost::Result<std::vector<std::string>> Accounts::names() const {
@@ -37,7 +43,7 @@ autohost::Result<std::vector<std::string>> Accounts::names() const {
   return out;
 }
 
-autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability usability) const {
+autohost::Result<std::string> Accounts::choose(std::string_view name) const {
   std::string chosen(name);
   if (chosen.empty()) {
     AH_TRY_DECLARE(all, names());
@@ -55,12 +61,11 @@ autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability 
     chosen = all.front();
   }
   AH_TRY(validate_account_name(chosen));
-  // Returned as read (not taken out of its Result and put back): a record is a dozen
-  // strings, and this is on every call's path.
-  autohost::Result<StoredAccount> account = read(chosen);
-  if (!account)
-    return account;
-  const TokenRecord &record = account->record;
+  return chosen;
+}
+
+autohost::Result<autohost::Done>
+Accounts::check(const std::string &chosen, const TokenRecord &record, Usability usability) const {
   if (usability == Usability::usable) {
     if (record.status == AccountStatus::needs_reauth) {
       return auth_required(chosen, "needs re-authorisation (" +
@@ -74,26 +79,56 @@ autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability 
                                        " and can no longer be refreshed");
     }
   }
-  return account;
+  return autohost::Done{};
 }
 
-autohost::Result<StoredAccount> Accounts::read(const std::string &chosen) const {
+autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability usability) const {
+  AH_TRY_DECLARE(chosen, choose(name));
+  AH_TRY_DECLARE(got, read(chosen, usability));
+  // A kept record is copied (the caller may change it); one read now is moved.
+  if (got.kept)
+    return StoredAccount{std::move(chosen), *got.kept, got.version};
+  return StoredAccount{std::move(chosen), std::move(got.owned), got.version};
+}
+
+autohost::Result<SharedAccount> Accounts::load_shared(std::string_view name,
+                                                      Usability usability) const {
+  AH_TRY_DECLARE(chosen, choose(name));
+  AH_TRY_DECLARE(got, read(chosen, usability));
+  if (!got.kept)
+    got.kept = std::make_shared<const TokenRecord>(std::move(got.owned));
+  return SharedAccount{std::move(chosen), std::move(got.kept), got.version};
+}
+
+autohost::Result<Accounts::Read> Accounts::read(const std::string &chosen,
+                                                Usability usability) const {
   const std::string key = account_key(chosen);
+  Read got;
   // Only a record already kept is worth a version check: otherwise it is read anyway.
-  if (const auto kept = cache_ ? cache_->find(chosen) : nullptr) {
+  if (auto kept = cache_ ? cache_->find(chosen) : nullptr) {
     auto version = host_.secret_version(key);
-    if (version && version.value() == kept->version)
-      return StoredAccount{chosen, kept->record, kept->version};
-    cache_->forget(chosen);
+    if (version && version.value() == kept->version) {
+      got.version = version.value();
+      got.kept = shared_record(std::move(kept));
+    } else {
+      cache_->forget(chosen);
+    }
   }
-  AH_TRY_DECLARE(secret, host_.secret_get(key));
-  if (!secret) {
-    return Error::make(AH_NOT_FOUND, "there is no Threads account named '" + chosen + "'");
+  if (!got.kept) {
+    AH_TRY_DECLARE(secret, host_.secret_get(key));
+    if (!secret) {
+      return Error::make(AH_NOT_FOUND, "there is no Threads account named '" + chosen + "'");
+    }
+    AH_TRY_DECLARE(record, token_record_from_json(chosen, secret->value));
+    got.version = secret->version;
+    if (cache_) {
+      got.kept = shared_record(cache_->keep(chosen, std::move(record), secret->version));
+    } else {
+      got.owned = std::move(record);
+    }
   }
-  AH_TRY_DECLARE(record, token_record_from_json(chosen, secret->value));
-  if (cache_)
-    cache_->keep(chosen, record, secret->version);
-  return StoredAccount{chosen, std::move(record), secret->version};
+  AH_TRY(check(chosen, got.record(), usability));
+  return got;
 }
 
 autohost::Result<std::uint64_t> Accounts::save(std::string_view name, const TokenRecord &record,

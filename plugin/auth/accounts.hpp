@@ -7,6 +7,7 @@
 #include <autohost/plugin.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,22 @@ struct StoredAccount {
   std::string name;
   TokenRecord record;
   std::uint64_t version = 0; // for compare-and-set writes
+};
+
+// An account as read, for a call that only reads its record: a record kept by the cache is
+// shared, not copied (a record is a dozen strings, and this is on every action's path).
+struct SharedAccount {
+  std::string name;
+  std::shared_ptr<const TokenRecord> record; // never null
+  std::uint64_t version = 0;
+
+  // A copy to change and write back (see Rotation), and the account it became.
+  StoredAccount stored() const { return StoredAccount{name, *record, version}; }
+  static SharedAccount of(StoredAccount account) {
+    return SharedAccount{std::move(account.name),
+                         std::make_shared<const TokenRecord>(std::move(account.record)),
+                         account.version};
+  }
 };
 
 enum class Usability { any, usable }; // usable: active and not expired
@@ -31,6 +48,8 @@ public:
   // `name` empty: the only account, or an error listing the choices. With
   // Usability::usable, a needs_reauth or expired account is auth_required with the fix.
   autohost::Result<StoredAccount> load(std::string_view name, Usability usability) const;
+  // load() for a caller that does not change the record.
+  autohost::Result<SharedAccount> load_shared(std::string_view name, Usability usability) const;
 
   // Compare-and-set write; returns the new version. AH_CONFLICT when someone else wrote.
   autohost::Result<std::uint64_t> save(std::string_view name, const TokenRecord &record,
@@ -50,8 +69,18 @@ public:
   autohost::Result<std::vector<std::string>> names() const;
 
 private:
-  // The stored record of `chosen`, from the cache while its version is unchanged.
-  autohost::Result<StoredAccount> read(const std::string &chosen) const;
+  // The account `name` names (the only one when empty), checked as load() says.
+  autohost::Result<std::string> choose(std::string_view name) const;
+  autohost::Result<autohost::Done> check(const std::string &chosen, const TokenRecord &record,
+                                         Usability usability) const;
+  // A record as read: the cache's (shared) while its version is unchanged, else its own.
+  struct Read {
+    std::shared_ptr<const TokenRecord> kept;
+    TokenRecord owned;
+    std::uint64_t version = 0;
+    const TokenRecord &record() const { return kept ? *kept : owned; }
+  };
+  autohost::Result<Read> read(const std::string &chosen, Usability usability) const;
 
   autohost::HostServices host_;
   AccountCache *cache_;

@@ -1,6 +1,7 @@
 // Account records kept between calls (auth::AccountCache through Accounts): reused only while
 // the host reports the same version, read again after any write, never kept by a host
-// without the version probe, and still checked for usability on every load.
+// without the version probe, still checked for usability on every load, and shared rather than
+// copied with a call that only reads it.
 #define BOOST_TEST_MODULE account_cache
 #include <boost/test/unit_test.hpp>
 
@@ -37,6 +38,10 @@ struct Fixture {
   // One call's read, as an action makes it.
   autohost::Result<StoredAccount> load(Usability usability = Usability::usable) {
     return Accounts(host.services(), &cache).load("alice", usability);
+  }
+  // The same for a call that only reads the record (an action's acting account).
+  autohost::Result<SharedAccount> load_shared(Usability usability = Usability::usable) {
+    return Accounts(host.services(), &cache).load_shared("alice", usability);
   }
 };
 
@@ -135,4 +140,38 @@ BOOST_AUTO_TEST_CASE(kept_records_stay_whole_while_threads_replace_and_drop_them
   for (auto &t : threads)
     t.join();
   BOOST_TEST(!wrong.load());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_shared_record_stays_as_read_while_the_store_moves_on, Fixture) {
+  auto first = load_shared();
+  BOOST_REQUIRE(first.has_value());
+  auto again = load_shared();
+  BOOST_REQUIRE(again.has_value());
+  BOOST_TEST(again->record.get() == first->record.get()); // the kept record, not a copy
+  BOOST_TEST(host.gets == 1);
+  save("THtwo");
+  auto after = load_shared();
+  BOOST_REQUIRE(after.has_value());
+  BOOST_TEST(after->record->access_token == "THtwo");
+  BOOST_TEST(after->version == 2u);
+  BOOST_TEST(host.gets == 2);
+  // A call holding the record it read keeps it whole, and load() reads what load_shared does.
+  BOOST_TEST(first->record->access_token == "THone");
+  BOOST_TEST(first->version == 1u);
+  BOOST_TEST(load()->record.access_token == "THtwo");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_shared_load_is_checked_and_needs_no_probe, Fixture) {
+  host.use_abi_1_3();
+  auto account = load_shared();
+  BOOST_REQUIRE(account.has_value());
+  BOOST_TEST(account->record->access_token == "THone");
+  BOOST_TEST(account->stored().record.access_token == "THone"); // a copy to change
+  host.now_ms += 61 * day_ms;
+  auto expired = load_shared();
+  BOOST_REQUIRE(!expired.has_value());
+  BOOST_TEST(expired.error().status == AH_AUTH_REQUIRED);
+  BOOST_TEST(load_shared(Usability::any).has_value());
+  BOOST_TEST(host.gets == 3);
+  BOOST_TEST(host.versions == 0);
 }
