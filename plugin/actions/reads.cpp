@@ -57,7 +57,7 @@ Result<std::string> read_object(const ActionContext &ctx, std::string_view actio
                                 ActingAccount &who, std::string path, std::string fields) {
   auto call = ctx.make_call(Method::get, std::move(path), Operation::read, "");
   call.params = {{"fields", std::move(fields)}};
-  AH_TRY_DECLARE(got, to_result(who.call(call)));
+  AH_TRY_DECLARE(got, to_result(who.call(std::move(call))));
   return graph::answer_json(got, action);
 }
 

@@ -88,7 +88,7 @@ autohost::Result<StoredAccount> Accounts::load(std::string_view name, Usability 
   // A kept record is copied (the caller may change it); one read now is moved.
   if (got.kept)
     return StoredAccount{std::move(chosen), *got.kept, got.version};
-  return StoredAccount{std::move(chosen), std::move(got.owned), got.version};
+  return StoredAccount{std::move(chosen), std::move(*got.owned), got.version};
 }
 
 autohost::Result<SharedAccount> Accounts::load_shared(std::string_view name,
@@ -96,7 +96,7 @@ autohost::Result<SharedAccount> Accounts::load_shared(std::string_view name,
   AH_TRY_DECLARE(chosen, choose(name));
   AH_TRY_DECLARE(got, read(chosen, usability));
   if (!got.kept)
-    got.kept = std::make_shared<const TokenRecord>(std::move(got.owned));
+    got.kept = std::make_shared<const TokenRecord>(std::move(*got.owned));
   return SharedAccount{std::move(chosen), std::move(got.kept), got.version};
 }
 

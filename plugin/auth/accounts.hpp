@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,9 +77,9 @@ private:
   // A record as read: the cache's (shared) while its version is unchanged, else its own.
   struct Read {
     std::shared_ptr<const TokenRecord> kept;
-    TokenRecord owned;
+    std::optional<TokenRecord> owned; // empty while kept: a Read is moved twice a call
     std::uint64_t version = 0;
-    const TokenRecord &record() const { return kept ? *kept : owned; }
+    const TokenRecord &record() const { return kept ? *kept : *owned; }
   };
   autohost::Result<Read> read(const std::string &chosen, Usability usability) const;
 

@@ -3,6 +3,7 @@
 #include "graph/url_encoding.hpp"
 
 #include <boost/url/encode.hpp>
+#include <boost/url/grammar/charset.hpp>
 #include <boost/url/rfc/pchars.hpp>
 
 namespace threads::graph {
@@ -21,6 +22,12 @@ constexpr auto value_chars = urls::pchars + '/' + '?' - '&' - '+';
 
 void append_encoded(std::string &out, std::string_view text,
                     const urls::grammar::lut_chars &unreserved) {
+  // Most keys and values (field lists, ids, tokens) need no encoding: one scan, one copy.
+  if (urls::grammar::find_if_not(text.data(), text.data() + text.size(), unreserved) ==
+      text.data() + text.size()) {
+    out += text;
+    return;
+  }
   const urls::encoding_opts opts(/*space_as_plus=*/false);
   const std::size_t at = out.size();
   out.resize(at + urls::encoded_size(text, unreserved, opts));
