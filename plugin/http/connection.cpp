@@ -14,10 +14,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <openssl/ssl.h>
@@ -138,6 +138,41 @@ Failure exchange_failure(const error_code &ec, const ExchangeSpec &spec, const S
                       Transience::transient);
 }
 
+// Parses a response straight into a Response: its fields are copied once, where a
+// beast::http::response would hold each in a node of its own first.
+class ResponseParser final : public bhttp::basic_parser<false> {
+public:
+  Response response;
+
+private:
+  void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int,
+                       error_code &) override {}
+  void on_response_impl(int code, beast::string_view, int, error_code &) override {
+    response.status = code;
+  }
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+                     error_code &) override {
+    response.headers.add(std::string(name), std::string(value));
+  }
+  void on_header_impl(error_code &) override {}
+  // The parser has checked a declared length against its body limit (and counts what comes).
+  void on_body_init_impl(const boost::optional<std::uint64_t> &length, error_code &) override {
+    if (length) {
+      response.body.reserve(static_cast<std::size_t>(*length));
+    }
+  }
+  std::size_t on_body_impl(beast::string_view body, error_code &) override {
+    response.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code &) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code &) override {
+    response.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code &) override {}
+};
+
 template <class Stream>
 net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &connection,
                                                std::string_view request, ExchangeSpec spec,
@@ -153,7 +188,7 @@ net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &conne
   if (ec) {
     co_return exchange_failure(ec, spec, clock, control, false, false);
   }
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+  std::optional<ResponseParser> parser;
   while (true) {
     parser.emplace();
     parser->header_limit(max_header_bytes);
@@ -168,22 +203,15 @@ net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &conne
                                  parser->is_header_done());
     }
     // Interim 1xx answers (103 Early Hints) precede the real response.
-    const unsigned status = parser->get().result_int();
+    const int status = parser->response.status;
     if (status < 100 || status >= 200) {
       break;
     }
   }
-  bhttp::response<bhttp::string_body> message = parser->release();
   Exchanged out;
-  out.response.status = static_cast<int>(message.result_int());
-  out.response.headers.reserve(
-      static_cast<std::size_t>(std::distance(message.begin(), message.end())));
-  for (const auto &field : message) {
-    out.response.headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  out.response.body = std::move(message.body());
+  out.response = std::move(parser->response);
   // Bytes beyond the response mean the server and we disagree about framing.
-  out.keep_alive = message.keep_alive() && connection.buffer.size() == 0;
+  out.keep_alive = parser->keep_alive() && connection.buffer.size() == 0;
   co_return out;
 }
 

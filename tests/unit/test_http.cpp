@@ -817,6 +817,82 @@ BOOST_AUTO_TEST_CASE(response_size_is_capped) {
   BOOST_TEST(error.attempts == 1); // a too-large body is not a transient failure
 }
 
+BOOST_AUTO_TEST_CASE(chunked_bodies_are_joined_and_the_connection_kept) {
+  TestServer server(tls_server(), [](const auto &) {
+    return Reply::raw_bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                            "X-Answer: A\r\nx-answer: b\r\n\r\n"
+                            "5\r\nhello\r\n6;name=value\r\n world\r\n0\r\n\r\n");
+  });
+  Client client = make_client();
+  for (int i = 0; i < 2; ++i) {
+    const Response &r = expect_response(client.send(get(server.url("/chunked"))));
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(r.body == "hello world");
+    BOOST_TEST(r.headers.size() == 3U); // as sent, in order, both spellings kept
+    BOOST_TEST(r.headers.find("X-ANSWER").value_or("") == "A");
+  }
+  BOOST_TEST(server.connections() == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(a_chunked_body_over_the_cap_is_too_large) {
+  TestServer server(tls_server(), [](const auto &) {
+    return Reply::raw_bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
+  });
+  ClientOptions options = test_options();
+  options.max_response_bytes = 10;
+  Client client = make_client(options);
+  expect_error(client.send(get(server.url("/chunked"))), ErrorKind::response_too_large);
+}
+
+BOOST_AUTO_TEST_CASE(interim_answers_are_skipped_with_their_headers) {
+  TestServer server(tls_server(), [](const auto &) {
+    return Reply::raw_bytes("HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n"
+                            "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nX-Id: 7\r\n\r\nok");
+  });
+  Client client = make_client();
+  const Response &r = expect_response(client.send(get(server.url("/hints"))));
+  BOOST_TEST(r.status == 201);
+  BOOST_TEST(r.body == "ok");
+  BOOST_TEST(r.headers.find("x-id").value_or("") == "7");
+  BOOST_TEST(!r.headers.contains("Link"));
+}
+
+BOOST_AUTO_TEST_CASE(a_body_ended_by_close_is_read_whole_and_not_reused) {
+  const auto until_close = [](const auto &) {
+    return Reply::raw_bytes("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end",
+                            /*close=*/true);
+  };
+  TestServer plain(ServerOptions{false, nullptr, false}, until_close);
+  ClientOptions options = test_options();
+  options.plain_http = PlainHttp::allow;
+  Client client = make_client(options);
+  for (int i = 0; i < 2; ++i)
+    BOOST_TEST(expect_response(client.send(get(plain.url("/eof")))).body == "until the end");
+  BOOST_TEST(plain.connections() == 2U);
+  // Over TLS the end must come with close_notify; a bare close could be a cut.
+  TestServer tls(tls_server(), until_close);
+  const Error &error =
+      expect_error(client.send(get(tls.url("/eof"))), ErrorKind::malformed_response);
+  BOOST_TEST(contains(error.message, "truncated"));
+}
+
+BOOST_AUTO_TEST_CASE(a_head_answer_has_no_body_whatever_its_length_says) {
+  TestServer server(tls_server(), [](const auto &) {
+    return Reply::raw_bytes("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+  });
+  Client client = make_client();
+  Request head = get(server.url("/head"));
+  head.method = Method::head;
+  for (int i = 0; i < 2; ++i) {
+    const Response &r = expect_response(client.send(head));
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(r.body.empty());
+    BOOST_TEST(r.headers.find("content-length").value_or("") == "100");
+  }
+  BOOST_TEST(server.connections() == 1U);
+}
+
 BOOST_AUTO_TEST_CASE(default_cap_refuses_nine_mebibytes) {
   TestServer server(tls_server(),
                     [](const auto &) { return Reply::ok(std::string(9U << 20U, 'x')); });

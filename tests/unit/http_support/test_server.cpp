@@ -169,6 +169,13 @@ struct TestServer::Impl {
         socket.close(ec); // no close_notify: a cut, not an orderly end
         co_return;
       }
+      case Reply::Kind::raw:
+        co_await net::async_write(stream, net::buffer(reply.body), nothrow(ec));
+        if (ec || reply.close) {
+          socket.close(ec);
+          co_return;
+        }
+        continue;
       case Reply::Kind::respond:
         break;
       }

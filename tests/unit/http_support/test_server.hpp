@@ -32,6 +32,7 @@ struct Reply {
     reset,    // RST the connection (SO_LINGER 0) without answering
     stall,    // never answer; hold the connection until the client gives up
     truncate, // announce Content-Length: declared_length, send `body`, then drop the TCP link
+    raw,      // send `body` as it is (status line and headers included); close if `close`
   };
   Kind kind = Kind::respond;
   int status = 200;
@@ -51,6 +52,13 @@ struct Reply {
     r.status = status;
     r.headers = std::move(headers);
     r.body = "status " + std::to_string(status);
+    return r;
+  }
+  static Reply raw_bytes(std::string bytes, bool close = false) {
+    Reply r;
+    r.kind = Kind::raw;
+    r.body = std::move(bytes);
+    r.close = close;
     return r;
   }
   static Reply of(Kind kind) {
