@@ -17,26 +17,45 @@ namespace {
 
 // Whether `text` holds '"', '\\' or a control character: eight bytes at a time, with the
 // exact whole-word tests for a zero byte and for a byte below 0x20 (bytes of 0x80 and
-// above, UTF-8's, never match). Byte by byte this was six instructions a byte.
+// above, UTF-8's, never match). The last word overlaps the one before it (or, for text
+// shorter than a word, is padded with a byte that never matches). Byte by byte this was
+// six instructions a byte.
 bool needs_escape(std::string_view text) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ULL;
   constexpr std::uint64_t highs = 0x8080808080808080ULL;
   constexpr auto below = [](std::uint64_t v, std::uint64_t n) {
     return (v - ones * n) & ~v & highs;
   };
-  std::size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t v = 0;
+  constexpr auto special = [below](std::uint64_t v) {
+    return (below(v ^ (ones * '"'), 1) | below(v ^ (ones * '\\'), 1) | below(v, 0x20)) != 0;
+  };
+  const std::size_t size = text.size();
+  std::uint64_t v = ones * 'a';
+  if (size < 8) {
+    if (size != 0)
+      std::memcpy(&v, text.data(), size);
+    return special(v);
+  }
+  for (std::size_t i = 0; i + 8 < size; i += 8) {
     std::memcpy(&v, text.data() + i, sizeof v);
-    if ((below(v ^ (ones * '"'), 1) | below(v ^ (ones * '\\'), 1) | below(v, 0x20)) != 0)
+    if (special(v))
       return true;
   }
-  return std::any_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(), [](char c) {
-    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
-  });
+  std::memcpy(&v, text.data() + size - 8, sizeof v);
+  return special(v);
 }
 
 } // namespace
+
+// Appends the escaped form of `text` (which needs escaping) to `out`, chunk by chunk.
+template <class Append> void escaped(std::string_view text, Append &&append) {
+  boost::json::serializer sr;
+  sr.reset(boost::json::string_view(text.data(), text.size()));
+  while (!sr.done()) {
+    char buffer[256];
+    append(sr.read(buffer));
+  }
+}
 
 void append_json_string(std::string &out, std::string_view text) {
   if (!needs_escape(text)) {
@@ -45,52 +64,65 @@ void append_json_string(std::string &out, std::string_view text) {
     out += '"';
     return;
   }
-  boost::json::serializer sr;
-  sr.reset(boost::json::string_view(text.data(), text.size()));
-  while (!sr.done()) {
-    char buffer[256];
-    out += sr.read(buffer);
-  }
+  escaped(text, [&out](std::string_view chunk) { out += chunk; });
 }
 
 JsonObjectWriter::JsonObjectWriter(std::size_t expected_size) {
-  out_.reserve(expected_size);
-  out_ += '{';
+  out_.resize(std::max<std::size_t>(expected_size, 64));
+  put('{');
 }
 
+void JsonObjectWriter::grow(std::size_t n) { out_.resize(std::max(out_.size() * 2, used_ + n)); }
+
 void JsonObjectWriter::name(std::string_view name) {
-  if (out_.size() > 1)
-    out_ += ',';
-  out_ += '"';
-  out_ += name;
-  out_ += "\":";
+  const bool first = used_ == 1;
+  char *at = room(name.size() + (first ? 3 : 4));
+  if (!first)
+    *at++ = ',';
+  *at++ = '"';
+  std::memcpy(at, name.data(), name.size());
+  at[name.size()] = '"';
+  at[name.size() + 1] = ':';
+}
+
+void JsonObjectWriter::quoted(std::string_view value) {
+  if (needs_escape(value)) {
+    escaped(value, [this](std::string_view chunk) { put(chunk); });
+    return;
+  }
+  char *at = room(value.size() + 2);
+  at[0] = '"';
+  std::memcpy(at + 1, value.data(), value.size());
+  at[value.size() + 1] = '"';
 }
 
 void JsonObjectWriter::string(std::string_view name, std::string_view value) {
   this->name(name);
-  append_json_string(out_, value);
+  quoted(value);
 }
 
 void JsonObjectWriter::integer(std::string_view name, std::int64_t value) {
   this->name(name);
-  std::array<char, std::numeric_limits<std::int64_t>::digits10 + 3> digits{};
-  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
-  out_.append(digits.data(), end);
+  constexpr std::size_t most = std::numeric_limits<std::int64_t>::digits10 + 3;
+  char *at = room(most);
+  used_ -= most - static_cast<std::size_t>(std::to_chars(at, at + most, value).ptr - at);
 }
 
 void JsonObjectWriter::strings(std::string_view name, const std::vector<std::string> &values) {
   this->name(name);
-  out_ += '[';
+  put('[');
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i != 0)
-      out_ += ',';
-    append_json_string(out_, values[i]);
+      put(',');
+    quoted(values[i]);
   }
-  out_ += ']';
+  put(']');
 }
 
 std::string JsonObjectWriter::take() {
-  out_ += '}';
+  put('}');
+  out_.resize(used_);
+  used_ = 0;
   std::string out = std::move(out_);
   out_.clear();
   return out;

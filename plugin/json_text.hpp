@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,8 +28,25 @@ public:
 
 private:
   void name(std::string_view name);
+  void quoted(std::string_view value);
+  // Writing is memcpy into `out_`, kept at least as long as the text (`used_` bytes): the
+  // string's own appends were a call of 40-100 instructions each, ten to a field.
+  char *room(std::size_t n) {
+    if (used_ + n > out_.size())
+      grow(n);
+    char *at = out_.data() + used_;
+    used_ += n;
+    return at;
+  }
+  void grow(std::size_t n);
+  void put(std::string_view text) {
+    if (!text.empty())
+      std::memcpy(room(text.size()), text.data(), text.size());
+  }
+  void put(char c) { *room(1) = c; }
 
   std::string out_;
+  std::size_t used_ = 0;
 };
 
 } // namespace threads

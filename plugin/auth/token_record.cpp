@@ -27,7 +27,13 @@ autohost::Result<autohost::Done> validate_account_name(std::string_view account)
 std::string to_json(const TokenRecord &r) {
   // Written twice per account in a refresh sweep (the claim, then the new token), straight
   // into the string: a boost::json::object built and serialized cost 21k instructions.
-  JsonObjectWriter w(512 + r.access_token.size() + r.previous_token.size());
+  // Room for the names, punctuation and numbers, and every string unescaped.
+  std::size_t size = 512 + r.app.size() + r.user_id.size() + r.username.size() +
+                     r.access_token.size() + r.last_refresh_error.size() + r.previous_token.size() +
+                     r.refresh_claimant.size();
+  for (const auto &scope : r.scopes)
+    size += scope.size() + 3;
+  JsonObjectWriter w(size);
   w.string("app", r.app);
   w.string("user_id", r.user_id);
   w.string("username", r.username);

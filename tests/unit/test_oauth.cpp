@@ -179,6 +179,23 @@ BOOST_AUTO_TEST_CASE(records_are_written_as_the_json_of_every_field) {
   BOOST_TEST(json::parse(to_json(r)).as_object().at("scopes") == json::array{});
 }
 
+// The writer starts with room for a usual record and grows as it must: long fields, many
+// scopes and text that escapes to six times its length come out whole.
+BOOST_AUTO_TEST_CASE(records_longer_than_the_first_guess_are_written_whole) {
+  namespace json = boost::json;
+  TokenRecord r;
+  r.last_refresh_error = std::string(3000, '\x01');
+  for (int i = 0; i < 100; ++i)
+    r.scopes.push_back("scope_" + std::to_string(i) + std::string(40, i % 2 == 0 ? 'x' : '"'));
+  r.refresh_claimant = std::string(700, 'c');
+  const json::value doc = json::parse(to_json(r));
+  BOOST_TEST(doc.at("last_refresh_error").as_string() == r.last_refresh_error);
+  BOOST_TEST(doc.at("scopes").as_array().size() == 100U);
+  BOOST_TEST(doc.at("scopes").as_array()[99].as_string() == r.scopes[99]);
+  BOOST_TEST(doc.at("refresh_claimant").as_string() == r.refresh_claimant);
+  BOOST_TEST(doc.at("refresh_claim_ms").as_int64() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(records_round_trip_and_damage_is_named) {
   TokenRecord r;
   r.app = "main";
