@@ -94,6 +94,8 @@ private:
     RotationResult result;
     bool newly_dead = false; // the write marks an active account needs_reauth: warn once
   };
+  // Decides on a record and changes it for the write; one that returns Step::stop leaves the
+  // record as it was (update_many hands it back as it is).
   using Change = std::function<Step(TokenRecord &, Decided &)>;
   // One account of a batch.
   struct Batched {

@@ -5,14 +5,20 @@ namespace threads::auth {
 using autohost::Result;
 
 std::vector<Result<RotationResult>> Rotation::update_many(std::vector<Batched> &items) const {
-  // Every change decides on the record as read; those that write go in one batch.
+  // Every change decides on the record as read; those that write go in one batch. Records
+  // are moved, not copied (a dozen strings each, twice per account in a sweep): a change
+  // that declines leaves its record as it was, and is handed it back.
   std::vector<TokenRecord> next;
   next.reserve(items.size());
   std::vector<std::size_t> writing;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    next.push_back(items[i].account->record);
-    if (items[i].change(next[i], items[i].decided) == Step::write)
+    TokenRecord &record = items[i].account->record;
+    next.push_back(std::move(record));
+    if (items[i].change(next[i], items[i].decided) == Step::write) {
       writing.push_back(i);
+    } else {
+      record = std::move(next[i]);
+    }
   }
   std::vector<Accounts::Write> writes;
   writes.reserve(writing.size());
@@ -29,8 +35,15 @@ std::vector<Result<RotationResult>> Rotation::update_many(std::vector<Batched> &
       account.version = saved[k].value();
       written[writing[k]] = Result<bool>(true);
     } else if (saved[k].error().status != AH_CONFLICT) {
+      // Not stored: the account holds the stored record again (as read, unless it moved on).
+      if (auto stored = accounts_.load(account.name, Usability::any); stored) {
+        account = std::move(stored).value();
+      } else {
+        account.record = std::move(next[writing[k]]); // unread: what the change made of it
+      }
       written[writing[k]] = Result<bool>(std::move(saved[k]).error());
     } else if (auto fresh = accounts_.load(account.name, Usability::any); !fresh) {
+      account.record = std::move(next[writing[k]]);
       written[writing[k]] = Result<bool>(std::move(fresh).error());
     } else {
       // Someone else wrote first: decide again on their record, exactly as update() does.

@@ -450,6 +450,38 @@ BOOST_FIXTURE_TEST_CASE(a_failed_batch_fails_every_account_and_writes_nothing, F
   }
   BOOST_TEST(host.writes == writes_before);
   BOOST_TEST(load().record.refresh_claimant.empty());
+  // The caller's records are the stored ones again, whole.
+  for (const StoredAccount &a : accts) {
+    const StoredAccount stored = accounts.load(a.name, Usability::any).value();
+    BOOST_TEST(a.record.access_token == stored.record.access_token);
+    BOOST_TEST(a.record.user_id == "17841400000000001");
+    BOOST_TEST(a.record.refresh_claimant.empty());
+    BOOST_TEST(a.version == stored.version);
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(accounts_a_batch_declines_keep_their_records_whole, Fixture) {
+  auto accts = three_accounts(*this);
+  // Bob's token is young: the sweep has nothing to do for him, and writes nothing.
+  StoredAccount young = accounts.load("bob", Usability::any).value();
+  young.record.issued_at_ms = host.now_ms;
+  young.record.expires_at_ms = host.now_ms + 60 * day_ms;
+  BOOST_REQUIRE(accounts.save("bob", young.record, young.version).has_value());
+  accts[1] = accounts.load("bob", Usability::any).value();
+  auto claims = rotation.claim_many(pointers(accts), Urgency::sweep);
+  BOOST_TEST(to_string(claims[0]->outcome) == "claimed");
+  BOOST_TEST(to_string(claims[1]->outcome) == "skipped");
+  BOOST_TEST(accts[1].record.access_token == "THbob");
+  BOOST_TEST(accts[1].record.user_id == "17841400000000001");
+  BOOST_TEST(accts[1].record.expires_at_ms == host.now_ms + 60 * day_ms);
+  BOOST_TEST(accts[0].record.refresh_claimant == "r-me"); // the claimed one follows the store
+  // An answer for a token the account no longer holds is declined too, and leaves it whole.
+  RefreshAnswer late = failed(accts[1], RefreshFailure::transient, "HTTP 503");
+  late.refreshed_from = "THgone";
+  auto stored = rotation.store_answers({late});
+  BOOST_TEST(to_string(stored[0]->outcome) == "adopted");
+  BOOST_TEST(accts[1].record.access_token == "THbob");
+  BOOST_TEST(accts[1].record.last_refresh_error.empty());
 }
 
 BOOST_FIXTURE_TEST_CASE(a_host_with_the_abi_1_0_table_gets_one_write_per_account, Fixture) {
