@@ -708,15 +708,6 @@ struct Client::Lanes {
   std::unique_ptr<Impl> open() const {
     return std::make_unique<Impl>(options, tls, proxy, no_proxy);
   }
-  // A new lane, or none when its thread (or memory) cannot be had, e.g. under a task limit
-  // such as systemd's TasksMax: the caller then shares a lane rather than fail its call.
-  std::unique_ptr<Impl> try_open() const noexcept {
-    try {
-      return open();
-    } catch (...) {
-      return nullptr;
-    }
-  }
   std::size_t size() const noexcept { return count.load(std::memory_order_acquire); }
   Impl &at(std::size_t i) const noexcept { return *all[i]; }
 
@@ -739,18 +730,46 @@ struct Client::Lanes {
     {
       const std::lock_guard lock(grow);
       const std::size_t n = size();
-      if (n < all.size()) {
-        if (std::unique_ptr<Impl> lane = try_open()) {
-          all[n] = std::move(lane);
-          all[n]->enter();
-          count.store(n + 1, std::memory_order_release);
-          return *all[n];
+      if (n < all.size() && Clock::now() >= next_open) {
+        if (Impl *lane = open_next(n)) {
+          lane->enter();
+          return *lane;
         }
       }
     }
     Impl &shared = at(std::hash<std::thread::id>{}(std::this_thread::get_id()) % size());
     shared.enter();
     return shared;
+  }
+
+  // Opens lane `n` (under `grow`), or none when its thread (or memory) cannot be had, e.g.
+  // under a task limit such as systemd's TasksMax: callers then share the open lanes rather
+  // than fail their calls. Said once in the log, and tried again a second later at most, not
+  // at every call.
+  Impl *open_next(std::size_t n) noexcept {
+    try {
+      all[n] = open();
+      count.store(n + 1, std::memory_order_release);
+      if (std::exchange(refused, false)) {
+        logger.write(LogLevel::info, "HTTP: another lane could be opened again",
+                     {{"lanes", static_cast<std::int64_t>(n + 1)}});
+      }
+      return all[n].get();
+    } catch (const std::exception &e) {
+      refused_open(n, e.what());
+    } catch (...) {
+      refused_open(n, "unknown error");
+    }
+    return nullptr;
+  }
+  void refused_open(std::size_t n, std::string_view why) noexcept {
+    next_open = Clock::now() + std::chrono::seconds(1);
+    if (!std::exchange(refused, true)) {
+      logger.write(LogLevel::warn,
+                   "HTTP: cannot open another lane (no thread can be started; a task limit?); "
+                   "calls share the open ones",
+                   {{"lanes", static_cast<std::int64_t>(n)}, {"reason", why}});
+    }
   }
 
   const ClientOptions options;
@@ -760,6 +779,10 @@ struct Client::Lanes {
   std::vector<std::unique_ptr<Impl>> all; // sized once; entries below `count` are set
   std::atomic<std::size_t> count{0};
   std::mutex grow;
+  // Under `grow`: when a refused lane may be tried again, and whether the last try failed.
+  Clock::time_point next_open{};
+  bool refused = false;
+  Logger logger{options.log, options.log_level};
 };
 
 Result<Client> Client::create(ClientOptions options) noexcept {

@@ -1294,7 +1294,16 @@ int shared_lane_child() noexcept {
     TestServer server(tls_server(), [](const auto &r) {
       return r.target == "/slow" ? Reply::of(Reply::Kind::stall) : Reply::ok(r.target);
     });
-    auto made = Client::create(test_options());
+    // What the client logs at warn and above (it runs on the callers' threads).
+    std::mutex logged_mutex;
+    std::vector<std::string> logged;
+    ClientOptions options = test_options();
+    options.log_level = LogLevel::warn;
+    options.log = [&](LogLevel, std::string_view message, std::string_view fields) {
+      const std::lock_guard lock(logged_mutex);
+      logged.push_back(std::string(message) + " " + std::string(fields));
+    };
+    auto made = Client::create(options);
     if (!made.has_value())
       return 6;
     Client &client = *made;
@@ -1348,7 +1357,21 @@ int shared_lane_child() noexcept {
     if (fast.has_value() && !fast->has_value())
       std::fprintf(stderr, "the second call: %s\n", fast->error().message.c_str());
     const bool shared = fast.has_value() && fast->has_value() && (*fast)->body == "/fast";
-    return shared && !stalled.has_value() ? 0 : 1;
+    if (!shared || stalled.has_value())
+      return 1;
+    // A third call finds the lane free again: nothing more is logged.
+    if (!client.send(get(server.url("/again"))).has_value())
+      return 1;
+    const std::lock_guard lock(logged_mutex);
+    const bool said_once = logged.size() == 1 &&
+                           logged[0].find("cannot open another lane") != std::string::npos &&
+                           logged[0].find(R"("lanes":1)") != std::string::npos &&
+                           logged[0].find(R"("reason":)") != std::string::npos;
+    if (!said_once) {
+      for (const auto &line : logged)
+        std::fprintf(stderr, "logged: %s\n", line.c_str());
+    }
+    return said_once ? 0 : 7;
   } catch (...) {
     return 5;
   }
@@ -1357,7 +1380,8 @@ int shared_lane_child() noexcept {
 } // namespace
 
 // A caller that finds every lane busy and cannot have a new one (no thread to be had, as
-// under systemd's TasksMax) shares a lane instead of failing, and a client that cannot have
+// under systemd's TasksMax) shares a lane instead of failing (said once in the log), and a
+// client that cannot have
 // its threads is not made (Asio's name lookups run on a thread it starts at the first one:
 // a first request under the limit hung for ever). The limit is real: a child process, made
 // an ordinary user when run as root, with RLIMIT_NPROC at 1, so that it can start no thread
@@ -1385,6 +1409,7 @@ BOOST_AUTO_TEST_CASE(a_caller_shares_a_lane_when_no_thread_can_be_had_for_a_new_
   BOOST_TEST(WEXITSTATUS(status) != 4, "a client was made without its threads");
   BOOST_TEST(WEXITSTATUS(status) != 5, "the child failed with an exception");
   BOOST_TEST(WEXITSTATUS(status) != 6, "the child could not make its client");
+  BOOST_TEST(WEXITSTATUS(status) != 7, "the refused lane was not logged, or logged more than once");
   BOOST_TEST(WEXITSTATUS(status) == 0, "the second caller's call failed");
 }
 
