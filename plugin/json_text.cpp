@@ -5,7 +5,6 @@
 #include <boost/json/string_view.hpp>
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -45,9 +44,7 @@ bool needs_escape(std::string_view text) noexcept {
   return special(v);
 }
 
-} // namespace
-
-// Appends the escaped form of `text` (which needs escaping) to `out`, chunk by chunk.
+// Hands the escaped form of `text` (which needs escaping) to `append`, chunk by chunk.
 template <class Append> void escaped(std::string_view text, Append &&append) {
   boost::json::serializer sr;
   sr.reset(boost::json::string_view(text.data(), text.size()));
@@ -56,6 +53,8 @@ template <class Append> void escaped(std::string_view text, Append &&append) {
     append(sr.read(buffer));
   }
 }
+
+} // namespace
 
 void append_json_string(std::string &out, std::string_view text) {
   if (!needs_escape(text)) {
