@@ -187,14 +187,9 @@ class Bench:
                  f"{plugin['p50_ms']:.2f} / {plugin['p99_ms']:.2f} ms",
                  f"wrk {ceiling['p50_ms']:.2f} / {ceiling['p99_ms']:.2f} ms")
         self.row("1 sequential reads", *cpu_row(plugin, ceiling, "wrk"))
-        slowed = self.wrk_at_cpu(plugin["client_cpu_us"], ceiling["client_cpu_us"], PROFILE_PATH,
-                                 1, token)
-        self.raw["reads"]["wrk_slowed"] = slowed
-        self.row("1 sequential reads",
-                 f"wrk -c1 spending the plugin's extra CPU ({slowed['spin_us']:.0f} us a request;"
-                 f" client CPU {slowed['client_cpu_us']:.0f} us)",
-                 f"{slowed['calls_per_s']:.0f}", f"wrk -c1 {w:.0f}",
-                 pct(slowed["calls_per_s"], w))
+        self.raw["reads"]["wrk_slowed"] = self.cpu_matched_row(
+            "1 sequential reads", "wrk -c1 spending the plugin's extra CPU", plugin, ceiling,
+            PROFILE_PATH, 1, token)
         self.row("3 peers", "python requests.Session calls/s", f"{python['calls_per_s']:.0f}",
                  f"plugin {plugin['calls_per_s']:.0f}", pct(python["calls_per_s"],
                                                             plugin["calls_per_s"]))
@@ -202,11 +197,25 @@ class Bench:
                  f"plugin {plugin['calls_per_s']:.0f}", pct(curl_rate, plugin["calls_per_s"]))
         self.reads_home = (home, env, token)
 
+    def cpu_matched_row(self, section, measure, ours, ref, path, connections, token=None):
+        """Adds the row of wrk on `path` made to spend as much client CPU a request as the
+        plugin did (`ours` against wrk's own figures `ref`): what the two cores and the
+        sandbox make of a client that costs that much, without the plugin's code. Returns
+        wrk's figures, with the spin used."""
+        slowed = self.wrk_at_cpu(ours["client_cpu_us"], ref["client_cpu_us"], path, connections,
+                                 token)
+        w = ref["calls_per_s"]
+        self.row(section, f"{measure} ({slowed['spin_us']:.0f} us a request; client CPU"
+                          f" {slowed['client_cpu_us']:.0f} us)",
+                 f"{slowed['calls_per_s']:.0f}", f"wrk -c{connections} {w:.0f}",
+                 pct(slowed["calls_per_s"], w))
+        return slowed
+
     def wrk_at_cpu(self, plugin_cpu_us, wrk_cpu_us, path, connections, token=None):
-        """wrk on the same request, made to spend as much client CPU a request as the plugin
-        did: what the two cores and the sandbox make of a client that costs that much,
-        without the plugin's code. The spin is corrected by what each run measured (Lua's own cost, and the
-        waking up that a slower client pays, included), at most three runs; the closest."""
+        """wrk's figures with a spin (peers/wrk_client_work.lua) that brings its client CPU a
+        request to the plugin's. The spin is corrected by what each run measured (Lua's own
+        cost, and the waking up that a slower client pays, included), at most three runs of
+        3 s; the closest is kept."""
         spin, best = max(0.0, plugin_cpu_us - wrk_cpu_us), None
         for _ in range(3):
             figures = self.wrk(path, connections, seconds=3, token=token, spin_us=spin)
@@ -290,8 +299,6 @@ class Bench:
         refresh_path = ("/refresh_access_token?grant_type=th_refresh_token&access_token="
                         + tokens[0])
         ceiling = self.wrk(refresh_path, concurrency)
-        slowed = self.wrk_at_cpu(self.raw["sweep_cpu"]["client_cpu_us"], ceiling["client_cpu_us"],
-                                 refresh_path, concurrency)
         python = run_json([sys.executable, str(HERE / "peers" / "requests_peer.py"), "refresh",
                            "--base", self.base, "--ca", self.ca, "--tokens", str(tokens_file),
                            "--concurrency", str(concurrency)])
@@ -303,19 +310,16 @@ class Bench:
         if statuses.count("200") != accounts:
             sys.exit(f"curl refreshed {statuses.count('200')} of {accounts}")
         self.raw["sweep"] = {"seconds": seconds, "report": report, "max_rss_kb": max_rss_kb,
-                             "wrk": ceiling, "wrk_slowed": slowed, "python": python,
-                             "curl_calls_per_s": curl_rate}
+                             "wrk": ceiling, "python": python, "curl_calls_per_s": curl_rate}
         w = ceiling["calls_per_s"]
         self.row("2 refresh sweep", f"{accounts} accounts, refresh_tokens wall time",
                  f"{seconds:.1f} s", f"concurrency {concurrency}")
         self.row("2 refresh sweep", "refreshes/s (each also a sealed store write)", f"{rate:.0f}",
                  f"wrk -c{concurrency} {w:.0f}", pct(rate, w), ">= 70 %")
         self.row("2 refresh sweep", *cpu_row(self.raw["sweep_cpu"], ceiling, f"wrk -c{concurrency}"))
-        self.row("2 refresh sweep",
-                 f"wrk -c{concurrency} spending the sweep's extra CPU ({slowed['spin_us']:.0f} us a"
-                 f" request; client CPU {slowed['client_cpu_us']:.0f} us)",
-                 f"{slowed['calls_per_s']:.0f}", f"wrk -c{concurrency} {w:.0f}",
-                 pct(slowed["calls_per_s"], w))
+        self.raw["sweep"]["wrk_slowed"] = self.cpu_matched_row(
+            "2 refresh sweep", f"wrk -c{concurrency} spending the sweep's extra CPU",
+            self.raw["sweep_cpu"], ceiling, refresh_path, concurrency)
         self.row("2 refresh sweep", "peak RSS of the sweep", f"{max_rss_kb / 1024:.1f} MB")
         self.row("3 peers", "python requests, 16 threads: refreshes/s",
                  f"{python['calls_per_s']:.0f}", f"plugin {rate:.0f}",

@@ -28,15 +28,9 @@ def concurrent_reads(bench, calls, threads=(4, 16)):
                   f"wrk {ceiling['p50_ms']:.2f} / {ceiling['p99_ms']:.2f} ms")
         bench.row("1 concurrent reads",
                   *cpu_row(plugin, ceiling, f"wrk -c{n}", f"{n} threads: CPU a call"))
-        slowed = bench.wrk_at_cpu(plugin["client_cpu_us"], ceiling["client_cpu_us"],
-                                  PROFILE_PATH, n, token)
-        bench.raw["concurrent"][n]["wrk_slowed"] = slowed
-        bench.row("1 concurrent reads",
-                  f"{n} threads: wrk -c{n} spending the plugin's extra CPU"
-                  f" ({slowed['spin_us']:.0f} us a request; client CPU"
-                  f" {slowed['client_cpu_us']:.0f} us)",
-                  f"{slowed['calls_per_s']:.0f}", f"wrk -c{n} {w:.0f}",
-                  pct(slowed["calls_per_s"], w))
+        bench.raw["concurrent"][n]["wrk_slowed"] = bench.cpu_matched_row(
+            "1 concurrent reads", f"{n} threads: wrk -c{n} spending the plugin's extra CPU",
+            plugin, ceiling, PROFILE_PATH, n, token)
 
 
 def big_sweep(bench, accounts, concurrency=16):
