@@ -190,12 +190,40 @@ class Bench:
         self.raw["reads"]["wrk_slowed"] = self.cpu_matched_row(
             "1 sequential reads", "wrk -c1 spending the plugin's extra CPU", plugin, ceiling,
             PROFILE_PATH, 1, token)
+        self.raw["reads"]["beast"] = self.beast_floor(calls, token)
         self.row("3 peers", "python requests.Session calls/s", f"{python['calls_per_s']:.0f}",
                  f"plugin {plugin['calls_per_s']:.0f}", pct(python["calls_per_s"],
                                                             plugin["calls_per_s"]))
         self.row("3 peers", "curl (one process, keep-alive) calls/s", f"{curl_rate:.0f}",
                  f"plugin {plugin['calls_per_s']:.0f}", pct(curl_rate, plugin["calls_per_s"]))
         self.reads_home = (home, env, token)
+
+    def beast_floor(self, calls, token):
+        """The row of peers/beast_client.cpp: the same reads made with Boost.Beast, Boost.JSON
+        and OpenSSL alone (one kept-alive connection, each answer parsed), paired with wrk
+        -c1 like the plugin: how close the prescribed stack itself comes to wrk, so what lies
+        between it and the plugin is autohost's own doing."""
+        host, port = self.base.removeprefix("https://").split(":")
+        argv = [str(self.build / "tests" / "bench" / "beast-client"), host, port, PROFILE_PATH,
+                self.ca, str(calls)]
+        env = dict(os.environ, AUTOHOST_BENCH_TOKEN=token)
+
+        def measure():
+            cpu = self.cpu_meter()
+            out = subprocess.run(argv, env=env, capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"beast-client failed: {out.stderr}")
+            figures = json.loads(out.stdout)
+            figures.update(cpu(calls))
+            return figures
+
+        beast, ceiling, ratio, ratios = paired_rounds(
+            self.rounds, measure, lambda: self.wrk(PROFILE_PATH, 1, token=token))
+        self.row("1 sequential reads", "Boost.Beast + Boost.JSON alone calls/s (peers/"
+                 f"beast_client.cpp; CPU {beast['client_cpu_us']:.0f} / "
+                 f"{beast['sandbox_cpu_us']:.0f} us)", f"{beast['calls_per_s']:.0f}",
+                 f"wrk -c1 {ceiling['calls_per_s']:.0f}", ratio)
+        return {"beast": beast, "wrk": ceiling, "round_ratios": ratios}
 
     def cpu_matched_row(self, section, measure, ours, ref, path, connections, token=None):
         """Adds the row of wrk on `path` made to spend as much client CPU a request as the
@@ -498,7 +526,7 @@ def main():
     parser.add_argument("--build", required=True)
     parser.add_argument("--only", default="reads,concurrent,cli,sweep,big-sweep,footprint,"
                         "scheduler,hosts")
-    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--calls", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=3,
                         help="plugin/wrk pairs of the reads and concurrent rows, back to back; "
                              "the median ratio is shown with the range")

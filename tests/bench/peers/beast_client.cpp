@@ -1,0 +1,95 @@
+// The floor of the prescribed stack: sequential HTTPS GETs over one kept-alive connection with
+// Boost.Beast on Asio and OpenSSL, each answer parsed with Boost.JSON, and nothing of autohost.
+// A request is a coroutine driven by the calling thread, as the plugin's client drives its own.
+//
+//   beast-client HOST PORT TARGET CA_FILE CALLS   (the token in AUTOHOST_BENCH_TOKEN)
+//
+// Prints {"calls": N, "calls_per_s": R}; exits non-zero on the first failed call.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json/parse.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <string>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+net::awaitable<void> get(Stream &stream, const http::request<http::empty_body> &request,
+                         beast::flat_buffer &buffer) {
+  co_await http::async_write(stream, request, net::use_awaitable);
+  http::response<http::string_body> response;
+  co_await http::async_read(stream, buffer, response, net::use_awaitable);
+  if (response.result() != http::status::ok) {
+    throw std::runtime_error("status " + std::to_string(response.result_int()));
+  }
+  if (!boost::json::parse(response.body()).is_object()) {
+    throw std::runtime_error("the answer is not a JSON object");
+  }
+}
+
+} // namespace
+
+int main(int argc, char **argv) try {
+  const char *token = std::getenv("AUTOHOST_BENCH_TOKEN");
+  if (argc != 6 || token == nullptr) {
+    std::cerr << "usage: AUTOHOST_BENCH_TOKEN=... beast-client HOST PORT TARGET CA_FILE CALLS\n";
+    return 2;
+  }
+  const std::string host = argv[1];
+  const long calls = std::stol(argv[5]);
+  net::io_context io(1);
+  net::ssl::context tls(net::ssl::context::tls_client);
+  tls.load_verify_file(argv[4]);
+  tls.set_verify_mode(net::ssl::verify_peer);
+  Stream stream(io, tls);
+  SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+  net::ip::tcp::resolver resolver(io);
+  beast::get_lowest_layer(stream).connect(resolver.resolve(host, argv[2]));
+  stream.handshake(net::ssl::stream_base::client);
+
+  http::request<http::empty_body> request{http::verb::get, argv[3], 11};
+  request.set(http::field::host, host);
+  request.set(http::field::authorization, std::string("Bearer ") + token);
+  beast::flat_buffer buffer;
+  const auto work = net::make_work_guard(io); // run_one waits for the next request's handlers
+  const auto started = std::chrono::steady_clock::now();
+  for (long i = 0; i < calls; ++i) {
+    bool done = false;
+    std::exception_ptr failed;
+    net::co_spawn(io, get(stream, request, buffer), [&](std::exception_ptr e) {
+      failed = e;
+      done = true;
+    });
+    while (!done) {
+      io.run_one();
+    }
+    if (failed) {
+      std::rethrow_exception(failed);
+    }
+  }
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  std::printf("{\"calls\": %ld, \"calls_per_s\": %.1f}\n", calls,
+              static_cast<double>(calls) / took.count());
+  return 0;
+} catch (const std::exception &e) {
+  std::cerr << "beast-client: " << e.what() << "\n";
+  return 1;
+}
