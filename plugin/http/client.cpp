@@ -19,7 +19,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -267,8 +266,8 @@ struct Client::Impl {
   bool standby_wait(std::unique_lock<std::mutex> &lock);
 
   // Never fails by exception once started: everything becomes an Error.
-  net::awaitable<Result<Response>> run(Request request);
-  net::awaitable<Result<Response>> run_checked(Request request);
+  Awaitable<Result<Response>> run(Request request);
+  Awaitable<Result<Response>> run_checked(Request request);
   Result<Plan> plan(const Request &request);
   // Why the loop must stop before the next attempt (cancelled, deadline passed), if it must.
   std::optional<Error> stop_before(const Plan &plan, RequestControl &control,
@@ -282,9 +281,9 @@ struct Client::Impl {
   Response answered(const Plan &plan, Response response, int attempt) const;
   Error failed(const Plan &plan, Failure failure, int attempt, const RetryState &state) const;
   void log_retry(const Plan &plan, int attempt, std::string_view reason, milliseconds delay);
-  net::awaitable<Outcome<Response>> attempt(const Plan &plan, RequestControl &control);
-  net::awaitable<bool> pause(milliseconds delay, RequestControl &control);
-  net::awaitable<void> bulk_worker(std::shared_ptr<Bulk> bulk);
+  Awaitable<Outcome<Response>> attempt(const Plan &plan, RequestControl &control);
+  Awaitable<bool> pause(milliseconds delay, RequestControl &control);
+  Awaitable<void> bulk_worker(std::shared_ptr<Bulk> bulk);
   double unit_random() { return std::uniform_real_distribution<double>(0.0, 1.0)(random); }
 
   ClientOptions options;
@@ -321,7 +320,7 @@ struct Client::Impl {
   std::thread thread; // last: it starts once everything it uses exists
 };
 
-net::awaitable<Result<Response>> Client::Impl::run(Request request) {
+Awaitable<Result<Response>> Client::Impl::run(Request request) {
   try {
     co_return co_await run_checked(std::move(request));
   } catch (const std::exception &e) {
@@ -485,7 +484,7 @@ Error Client::Impl::failed(const Plan &plan, Failure failure, int attempt,
   return error;
 }
 
-net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
+Awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
   if (shutting_down) {
     co_return Error{ErrorKind::cancelled,
                     "the HTTP client is shutting down: " +
@@ -528,7 +527,7 @@ net::awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
   }
 }
 
-net::awaitable<Outcome<Response>> Client::Impl::attempt(const Plan &plan, RequestControl &control) {
+Awaitable<Outcome<Response>> Client::Impl::attempt(const Plan &plan, RequestControl &control) {
   Outcome<ConnectionPool::Lease> leased =
       co_await pool.acquire(plan.pool_key, plan.deadline, control);
   if (!leased.has_value()) {
@@ -566,12 +565,12 @@ net::awaitable<Outcome<Response>> Client::Impl::attempt(const Plan &plan, Reques
   co_return std::move(exchanged->response);
 }
 
-net::awaitable<bool> Client::Impl::pause(milliseconds delay, RequestControl &control) {
-  net::steady_timer timer(io.get_executor(), delay);
+Awaitable<bool> Client::Impl::pause(milliseconds delay, RequestControl &control) {
+  SteadyTimer timer(io.get_executor(), delay);
   boost::system::error_code ec;
   {
     AbortHook hook(control, [&timer] { timer.cancel(); });
-    co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    co_await timer.async_wait(net::redirect_error(use_awaitable, ec));
   }
   co_return !control.cancelled;
 }
@@ -676,7 +675,7 @@ void Client::Impl::standby() noexcept {
   }
 }
 
-net::awaitable<void> Client::Impl::bulk_worker(std::shared_ptr<Bulk> bulk) {
+Awaitable<void> Client::Impl::bulk_worker(std::shared_ptr<Bulk> bulk) {
   while (bulk->next < bulk->requests.size()) {
     const std::size_t index = bulk->next++;
     // Every index must produce a result, or the caller waits for ever.

@@ -9,7 +9,6 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -174,11 +173,11 @@ private:
 };
 
 template <class Stream>
-net::awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &connection,
-                                               std::string_view request, ExchangeSpec spec,
-                                               RequestControl &control) {
+Awaitable<Outcome<Exchanged>> exchange_on(Stream &stream, Connection &connection,
+                                          std::string_view request, ExchangeSpec spec,
+                                          RequestControl &control) {
   const StepClock clock{Clock::now() + spec.request_timeout, spec.deadline};
-  beast::tcp_stream &lowest = connection.tcp();
+  TcpStream &lowest = connection.tcp();
   AbortHook hook(control, [&lowest] { lowest.close(); });
   // The client's watchdog closes the socket at the deadline (a timer per read and write,
   // as beast::tcp_stream keeps, cost a system call and several handler runs per call).
@@ -254,7 +253,7 @@ struct Opening {
 
 // DNS, of the proxy when there is one. Asio's resolver has no deadline of its own, so a
 // timer cancels it.
-net::awaitable<Outcome<tcp::resolver::results_type>> resolve(const Opening &opening) {
+Awaitable<Outcome<tcp::resolver::results_type>> resolve(const Opening &opening) {
   const ProxyEndpoint *proxy = opening.spec.proxy;
   const std::string &host = proxy != nullptr ? proxy->host : opening.spec.target.host;
   const std::uint16_t port = proxy != nullptr ? proxy->port : opening.spec.target.port;
@@ -263,8 +262,8 @@ net::awaitable<Outcome<tcp::resolver::results_type>> resolve(const Opening &open
     flags |= tcp::resolver::numeric_host;
   }
   const auto executor = co_await net::this_coro::executor;
-  tcp::resolver resolver(executor);
-  net::steady_timer resolve_timer(executor, opening.clock.expiry());
+  Resolver resolver(executor);
+  SteadyTimer resolve_timer(executor, opening.clock.expiry());
   auto resolved = std::make_shared<bool>(false);
   resolve_timer.async_wait([resolved, &resolver](const error_code &ec) {
     if (!ec && !*resolved) {
@@ -296,10 +295,10 @@ net::awaitable<Outcome<tcp::resolver::results_type>> resolve(const Opening &open
 
 } // namespace
 
-void start_name_resolution(const net::any_io_executor &executor) {
+void start_name_resolution(const Executor &executor) {
   // A lookup of a number needs no DNS; it starts the thread, and its answer (or, as the
   // resolver goes away at once, its cancellation) waits in the context like any handler.
-  tcp::resolver resolver(executor);
+  Resolver resolver(executor);
   resolver.async_resolve("127.0.0.1", "0",
                          tcp::resolver::numeric_host | tcp::resolver::numeric_service,
                          [](const error_code &, const tcp::resolver::results_type &) {});
@@ -308,10 +307,10 @@ void start_name_resolution(const net::any_io_executor &executor) {
 namespace {
 
 // The CONNECT tunnel through the proxy, on a connected socket. nullopt when it is open.
-net::awaitable<std::optional<Failure>> open_tunnel(const Opening &opening, Connection &connection) {
+Awaitable<std::optional<Failure>> open_tunnel(const Opening &opening, Connection &connection) {
   const ProxyEndpoint &proxy = *opening.spec.proxy;
   const std::string &target_hp = opening.target_hp;
-  beast::tcp_stream &lowest = connection.tcp();
+  TcpStream &lowest = connection.tcp();
   bhttp::request<bhttp::empty_body> tunnel{bhttp::verb::connect, target_hp, 11};
   tunnel.set(bhttp::field::host, target_hp);
   tunnel.set(bhttp::field::user_agent, opening.spec.user_agent);
@@ -355,7 +354,7 @@ net::awaitable<std::optional<Failure>> open_tunnel(const Opening &opening, Conne
 }
 
 // The TLS handshake, verifying the target's certificate. nullopt when it succeeded.
-net::awaitable<std::optional<Failure>> handshake(const Opening &opening, Connection &connection) {
+Awaitable<std::optional<Failure>> handshake(const Opening &opening, Connection &connection) {
   SSL *native = connection.stream.native_handle();
   if (!prepare_tls_session(native, opening.spec.target)) {
     co_return make_failure(ErrorKind::tls,
@@ -383,8 +382,8 @@ net::awaitable<std::optional<Failure>> handshake(const Opening &opening, Connect
 
 } // namespace
 
-Connection::Connection(const net::any_io_executor &executor, net::ssl::context &tls_context,
-                       bool use_tls, std::uint64_t connection_id)
+Connection::Connection(const Executor &executor, net::ssl::context &tls_context, bool use_tls,
+                       std::uint64_t connection_id)
     : stream(executor, tls_context), tls(use_tls), id(connection_id) {
   // Asio asks OpenSSL to free a connection's record buffers whenever they empty, so each
   // request allocated, zeroed and freed them again (about 17 KiB apiece). A pooled
@@ -408,10 +407,10 @@ void Connection::close() noexcept {
   tcp().close();
 }
 
-net::awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::context &tls_context,
-                                                                     ConnectSpec spec,
-                                                                     RequestControl &control,
-                                                                     std::uint64_t id) {
+Awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::context &tls_context,
+                                                                ConnectSpec spec,
+                                                                RequestControl &control,
+                                                                std::uint64_t id) {
   const Opening opening(spec, control);
   Outcome<tcp::resolver::results_type> endpoints = co_await resolve(opening);
   if (!endpoints) {
@@ -422,14 +421,14 @@ net::awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::c
   const ProxyEndpoint *proxy = spec.proxy;
   auto connection =
       std::make_unique<Connection>(co_await net::this_coro::executor, tls_context, target.tls, id);
-  beast::tcp_stream &lowest = connection->tcp();
+  TcpStream &lowest = connection->tcp();
   AbortHook hook(control, [&lowest] { lowest.close(); });
 
   error_code ec;
   lowest.expires_at(opening.clock.expiry());
   // Beast's range connect does not take a deferred token (it needs the token's return_type).
   std::tie(ec, std::ignore) =
-      co_await lowest.async_connect(*endpoints, net::as_tuple(net::use_awaitable));
+      co_await lowest.async_connect(*endpoints, net::as_tuple(use_awaitable));
   if (ec) {
     if (control.cancelled || interrupted(ec)) {
       co_return opening.stopped("TCP connect");
@@ -456,8 +455,8 @@ net::awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::c
   co_return connection;
 }
 
-net::awaitable<Outcome<Exchanged>> exchange(Connection &connection, std::string_view request,
-                                            ExchangeSpec spec, RequestControl &control) {
+Awaitable<Outcome<Exchanged>> exchange(Connection &connection, std::string_view request,
+                                       ExchangeSpec spec, RequestControl &control) {
   if (connection.tls) {
     co_return co_await exchange_on(connection.stream, connection, request, spec, control);
   }

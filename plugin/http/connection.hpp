@@ -7,12 +7,10 @@
 #include "http/request_control.hpp"
 #include "http/url.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
+#include "http/executor.hpp"
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -24,18 +22,18 @@ namespace threads::http {
 
 class Connection {
 public:
-  Connection(const boost::asio::any_io_executor &executor, boost::asio::ssl::context &tls_context,
-             bool tls, std::uint64_t id);
+  Connection(const Executor &executor, boost::asio::ssl::context &tls_context, bool tls,
+             std::uint64_t id);
 
   // Plain connections use only the lowest layer of the TLS stream; one type keeps the pool
   // and the exchange code free of variants.
-  boost::asio::ssl::stream<boost::beast::tcp_stream> stream;
+  boost::asio::ssl::stream<TcpStream> stream;
   boost::beast::flat_buffer buffer;
   bool tls;
   std::uint64_t id;
   Clock::time_point idle_since{};
 
-  boost::beast::tcp_stream &tcp() noexcept { return stream.next_layer(); }
+  TcpStream &tcp() noexcept { return stream.next_layer(); }
 
   // False when the peer has closed the connection or sent something unsolicited while it
   // sat idle: checked before reuse so a request is not written into a dead socket.
@@ -53,7 +51,7 @@ struct ConnectSpec {
 
 // Resolves, connects, opens the proxy tunnel and completes the TLS handshake, all within
 // connect_timeout (and the deadline).
-boost::asio::awaitable<Outcome<std::unique_ptr<Connection>>>
+Awaitable<Outcome<std::unique_ptr<Connection>>>
 open_connection(boost::asio::ssl::context &tls_context, ConnectSpec spec, RequestControl &control,
                 std::uint64_t id);
 
@@ -75,14 +73,13 @@ struct Exchanged {
 // Writes `request` (the bytes of request_text) and reads the complete response within
 // request_timeout (and deadline), both enforced by the watchdog that `control` is registered with
 // (watchdog.hpp).
-boost::asio::awaitable<Outcome<Exchanged>> exchange(Connection &connection,
-                                                    std::string_view request, ExchangeSpec spec,
-                                                    RequestControl &control);
+Awaitable<Outcome<Exchanged>> exchange(Connection &connection, std::string_view request,
+                                       ExchangeSpec spec, RequestControl &control);
 
 // Asio looks names up on a thread of its own, which it starts at an executor's first lookup;
 // a lookup that cannot start it (no thread to be had, as under systemd's TasksMax) never
 // completes, and its caller would wait for ever. This starts that thread for `executor`'s
 // context at once, or throws (boost::system::system_error), so that no lane goes without it.
-void start_name_resolution(const boost::asio::any_io_executor &executor);
+void start_name_resolution(const Executor &executor);
 
 } // namespace threads::http

@@ -41,16 +41,16 @@ void ConnectionPool::Lease::keep_alive() noexcept {
   std::exchange(pool_, nullptr)->give_back(*host_, std::move(connection_));
 }
 
-ConnectionPool::ConnectionPool(const net::any_io_executor &executor, PoolLimits limits)
+ConnectionPool::ConnectionPool(const Executor &executor, PoolLimits limits)
     : executor_(executor), limits_(limits), sweep_timer_(executor) {}
 
 bool ConnectionPool::expired(const Connection &connection, Clock::time_point now) const noexcept {
   return now - connection.idle_since >= limits_.idle_timeout;
 }
 
-net::awaitable<Outcome<ConnectionPool::Lease>> ConnectionPool::acquire(const std::string &key,
-                                                                       Clock::time_point deadline,
-                                                                       RequestControl &control) {
+Awaitable<Outcome<ConnectionPool::Lease>> ConnectionPool::acquire(const std::string &key,
+                                                                  Clock::time_point deadline,
+                                                                  RequestControl &control) {
   Host &host = hosts_[key];
   auto cancelled = [&key] {
     return make_failure(ErrorKind::cancelled, "cancelled while waiting for a connection to " + key,
@@ -80,7 +80,7 @@ net::awaitable<Outcome<ConnectionPool::Lease>> ConnectionPool::acquire(const std
     boost::system::error_code ec;
     {
       AbortHook hook(control, [&waiter] { waiter.wake.cancel(); });
-      co_await waiter.wake.async_wait(net::redirect_error(net::use_awaitable, ec));
+      co_await waiter.wake.async_wait(net::redirect_error(use_awaitable, ec));
     }
     std::erase(host.waiters, &waiter);
     if (waiter.granted) {

@@ -4,9 +4,7 @@
 #include "http/connection.hpp"
 #include "http/request_control.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "http/executor.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -55,12 +53,12 @@ public:
     bool reused_;
   };
 
-  ConnectionPool(const boost::asio::any_io_executor &executor, PoolLimits limits);
+  ConnectionPool(const Executor &executor, PoolLimits limits);
 
   // Waits, at most until `deadline`, for an idle connection to `key` that is still usable
   // or for room to open a new one. Waiters are served in arrival order.
-  boost::asio::awaitable<Outcome<Lease>> acquire(const std::string &key, Clock::time_point deadline,
-                                                 RequestControl &control);
+  Awaitable<Outcome<Lease>> acquire(const std::string &key, Clock::time_point deadline,
+                                    RequestControl &control);
 
   // Closes idle connections; connections in use are closed when their lease ends.
   void close_all() noexcept;
@@ -73,8 +71,8 @@ public:
 
 private:
   struct Waiter {
-    explicit Waiter(const boost::asio::any_io_executor &executor) : wake(executor) {}
-    boost::asio::steady_timer wake;
+    explicit Waiter(const Executor &executor) : wake(executor) {}
+    SteadyTimer wake;
     bool granted = false;                   // a slot was handed over
     std::unique_ptr<Connection> connection; // with a live connection, when one was
   };
@@ -90,11 +88,11 @@ private:
   void arm_sweep() noexcept;
   void sweep(Clock::time_point now) noexcept;
 
-  boost::asio::any_io_executor executor_;
+  Executor executor_;
   PoolLimits limits_;
   // Node-based: Host addresses stay valid while leases point at them.
   std::unordered_map<std::string, Host> hosts_;
-  boost::asio::steady_timer sweep_timer_;
+  SteadyTimer sweep_timer_;
   bool sweep_armed_ = false;
   bool closed_ = false;
 };

@@ -9,8 +9,7 @@ namespace {
 constexpr Clock::time_point never = Clock::time_point::max();
 } // namespace
 
-Watchdog::Watchdog(const boost::asio::any_io_executor &executor,
-                   std::chrono::milliseconds poll_interval) noexcept
+Watchdog::Watchdog(const Executor &executor, std::chrono::milliseconds poll_interval) noexcept
     : timer_(executor), poll_interval_(poll_interval) {}
 
 Watchdog::Registration::Registration(Watchdog &watchdog, RequestControl &control,

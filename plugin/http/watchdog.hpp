@@ -4,8 +4,7 @@
 
 #include "http/request_control.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "http/executor.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -19,8 +18,7 @@ namespace threads::http {
 // and several handler runs on every call. Used on the client's io thread only.
 class Watchdog {
 public:
-  Watchdog(const boost::asio::any_io_executor &executor,
-           std::chrono::milliseconds poll_interval) noexcept;
+  Watchdog(const Executor &executor, std::chrono::milliseconds poll_interval) noexcept;
   Watchdog(const Watchdog &) = delete;
   Watchdog &operator=(const Watchdog &) = delete;
 
@@ -63,7 +61,7 @@ private:
   void fire() noexcept;
   void disarm() noexcept;
 
-  boost::asio::steady_timer timer_;
+  SteadyTimer timer_;
   std::chrono::milliseconds poll_interval_;
   RequestControl *head_ = nullptr;
   bool armed_ = false;
