@@ -190,7 +190,8 @@ class Bench:
         self.raw["reads"]["wrk_slowed"] = self.cpu_matched_row(
             "1 sequential reads", "wrk -c1 spending the plugin's extra CPU", plugin, ceiling,
             PROFILE_PATH, 1, token)
-        self.raw["reads"]["beast"] = self.beast_floor(calls, token)
+        self.raw["reads"]["beast"] = self.beast_floor("1 sequential reads", calls, PROFILE_PATH,
+                                                      1, token)
         self.row("3 peers", "python requests.Session calls/s", f"{python['calls_per_s']:.0f}",
                  f"plugin {plugin['calls_per_s']:.0f}", pct(python["calls_per_s"],
                                                             plugin["calls_per_s"]))
@@ -198,15 +199,19 @@ class Bench:
                  f"plugin {plugin['calls_per_s']:.0f}", pct(curl_rate, plugin["calls_per_s"]))
         self.reads_home = (home, env, token)
 
-    def beast_floor(self, calls, token):
-        """The row of peers/beast_client.cpp: the same reads made with Boost.Beast, Boost.JSON
-        and OpenSSL alone (one kept-alive connection, each answer parsed), paired with wrk
-        -c1 like the plugin: how close the prescribed stack itself comes to wrk, so what lies
-        between it and the plugin is autohost's own doing."""
+    def beast_floor(self, section, calls, path, connections, token):
+        """The row of peers/beast_client.cpp: the same requests made with Boost.Beast,
+        Boost.JSON and OpenSSL alone (kept-alive connections, each answer parsed; with several
+        connections, one thread runs them all, as the plugin's client runs a sweep), paired
+        with wrk like the plugin: how close the prescribed stack itself comes to wrk, so what
+        lies between it and the plugin is autohost's own doing."""
         host, port = self.base.removeprefix("https://").split(":")
-        argv = [str(self.build / "tests" / "bench" / "beast-client"), host, port, PROFILE_PATH,
-                self.ca, str(calls)]
-        env = dict(os.environ, AUTOHOST_BENCH_TOKEN=token)
+        argv = [str(self.build / "tests" / "bench" / "beast-client"), host, port, path, self.ca,
+                str(calls), str(connections)]
+        env = dict(os.environ)
+        env.pop("AUTOHOST_BENCH_TOKEN", None)
+        if token:
+            env["AUTOHOST_BENCH_TOKEN"] = token
 
         def measure():
             cpu = self.cpu_meter()
@@ -218,11 +223,12 @@ class Bench:
             return figures
 
         beast, ceiling, ratio, ratios = paired_rounds(
-            self.rounds, measure, lambda: self.wrk(PROFILE_PATH, 1, token=token))
-        self.row("1 sequential reads", "Boost.Beast + Boost.JSON alone calls/s (peers/"
-                 f"beast_client.cpp; CPU {beast['client_cpu_us']:.0f} / "
-                 f"{beast['sandbox_cpu_us']:.0f} us)", f"{beast['calls_per_s']:.0f}",
-                 f"wrk -c1 {ceiling['calls_per_s']:.0f}", ratio)
+            self.rounds, measure, lambda: self.wrk(path, connections, token=token))
+        self.row(section, f"Boost.Beast + Boost.JSON alone, {connections} connection"
+                 f"{'s' if connections > 1 else ''} (peers/beast_client.cpp; CPU "
+                 f"{beast['client_cpu_us']:.0f} / {beast['sandbox_cpu_us']:.0f} us)",
+                 f"{beast['calls_per_s']:.0f}", f"wrk -c{connections} "
+                 f"{ceiling['calls_per_s']:.0f}", ratio)
         return {"beast": beast, "wrk": ceiling, "round_ratios": ratios}
 
     def cpu_matched_row(self, section, measure, ours, ref, path, connections, token=None):
@@ -348,6 +354,8 @@ class Bench:
         self.raw["sweep"]["wrk_slowed"] = self.cpu_matched_row(
             "2 refresh sweep", f"wrk -c{concurrency} spending the sweep's extra CPU",
             self.raw["sweep_cpu"], ceiling, refresh_path, concurrency)
+        self.raw["sweep"]["beast"] = self.beast_floor("2 refresh sweep", accounts, refresh_path,
+                                                      concurrency, None)
         self.row("2 refresh sweep", "peak RSS of the sweep", f"{max_rss_kb / 1024:.1f} MB")
         self.row("3 peers", "python requests, 16 threads: refreshes/s",
                  f"{python['calls_per_s']:.0f}", f"plugin {rate:.0f}",

@@ -1,8 +1,12 @@
-// The floor of the prescribed stack: sequential HTTPS GETs over one kept-alive connection with
-// Boost.Beast on Asio and OpenSSL, each answer parsed with Boost.JSON, and nothing of autohost.
-// A request is a coroutine driven by the calling thread, as the plugin's client drives its own.
+// The floor of the prescribed stack: HTTPS GETs over kept-alive connections with Boost.Beast on
+// Asio and OpenSSL, each answer parsed with Boost.JSON, and nothing of autohost. With one
+// connection a request is a coroutine driven by the calling thread, as the plugin's client
+// drives its own; with more, one thread runs a loop of requests per connection, as the
+// plugin's client runs a sweep's requests.
 //
-//   beast-client HOST PORT TARGET CA_FILE CALLS   (the token in AUTOHOST_BENCH_TOKEN)
+//   beast-client HOST PORT TARGET CA_FILE CALLS [CONNECTIONS]
+//
+// A bearer token, when the request needs one, comes in AUTOHOST_BENCH_TOKEN.
 //
 // Prints {"calls": N, "calls_per_s": R}; exits non-zero on the first failed call.
 #include <boost/asio/co_spawn.hpp>
@@ -22,7 +26,9 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -45,32 +51,30 @@ net::awaitable<void> get(Stream &stream, const http::request<http::empty_body> &
   }
 }
 
-} // namespace
-
-int main(int argc, char **argv) try {
-  const char *token = std::getenv("AUTOHOST_BENCH_TOKEN");
-  if (argc != 6 || token == nullptr) {
-    std::cerr << "usage: AUTOHOST_BENCH_TOKEN=... beast-client HOST PORT TARGET CA_FILE CALLS\n";
-    return 2;
+net::awaitable<void> loop(Stream &stream, const http::request<http::empty_body> &request,
+                          long &next, long calls) {
+  beast::flat_buffer buffer;
+  while (next < calls) {
+    ++next;
+    co_await get(stream, request, buffer);
   }
-  const std::string host = argv[1];
-  const long calls = std::stol(argv[5]);
-  net::io_context io(1);
-  net::ssl::context tls(net::ssl::context::tls_client);
-  tls.load_verify_file(argv[4]);
-  tls.set_verify_mode(net::ssl::verify_peer);
-  Stream stream(io, tls);
-  SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
-  net::ip::tcp::resolver resolver(io);
-  beast::get_lowest_layer(stream).connect(resolver.resolve(host, argv[2]));
-  stream.handshake(net::ssl::stream_base::client);
+}
 
-  http::request<http::empty_body> request{http::verb::get, argv[3], 11};
-  request.set(http::field::host, host);
-  request.set(http::field::authorization, std::string("Bearer ") + token);
+std::unique_ptr<Stream> open(net::io_context &io, net::ssl::context &tls, const std::string &host,
+                             const char *port) {
+  auto stream = std::make_unique<Stream>(io, tls);
+  SSL_set_tlsext_host_name(stream->native_handle(), host.c_str());
+  net::ip::tcp::resolver resolver(io);
+  beast::get_lowest_layer(*stream).connect(resolver.resolve(host, port));
+  stream->handshake(net::ssl::stream_base::client);
+  return stream;
+}
+
+// One connection: a coroutine a call, the calling thread running handlers until it is done.
+void sequential(net::io_context &io, Stream &stream, const http::request<http::empty_body> &request,
+                long calls) {
   beast::flat_buffer buffer;
   const auto work = net::make_work_guard(io); // run_one waits for the next request's handlers
-  const auto started = std::chrono::steady_clock::now();
   for (long i = 0; i < calls; ++i) {
     bool done = false;
     std::exception_ptr failed;
@@ -81,6 +85,51 @@ int main(int argc, char **argv) try {
     while (!done) {
       io.run_one();
     }
+    if (failed) {
+      std::rethrow_exception(failed);
+    }
+  }
+}
+
+} // namespace
+
+int main(int argc, char **argv) try {
+  const char *token = std::getenv("AUTOHOST_BENCH_TOKEN");
+  if (argc < 6 || argc > 7) {
+    std::cerr << "usage: beast-client HOST PORT TARGET CA_FILE CALLS [CONNECTIONS]\n";
+    return 2;
+  }
+  const std::string host = argv[1];
+  const long calls = std::stol(argv[5]);
+  const long connections = argc == 7 ? std::stol(argv[6]) : 1;
+  net::io_context io(1);
+  net::ssl::context tls(net::ssl::context::tls_client);
+  tls.load_verify_file(argv[4]);
+  tls.set_verify_mode(net::ssl::verify_peer);
+  std::vector<std::unique_ptr<Stream>> streams;
+  for (long i = 0; i < connections; ++i) {
+    streams.push_back(open(io, tls, host, argv[2]));
+  }
+  http::request<http::empty_body> request{http::verb::get, argv[3], 11};
+  request.set(http::field::host, host);
+  if (token != nullptr) {
+    request.set(http::field::authorization, std::string("Bearer ") + token);
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  if (connections == 1) {
+    sequential(io, *streams.front(), request, calls);
+  } else {
+    long next = 0;
+    std::exception_ptr failed;
+    for (auto &stream : streams) {
+      net::co_spawn(io, loop(*stream, request, next, calls), [&](std::exception_ptr e) {
+        if (e && !failed) {
+          failed = e;
+        }
+      });
+    }
+    io.run();
     if (failed) {
       std::rethrow_exception(failed);
     }
