@@ -4,6 +4,7 @@
 #include "auth/rotation.hpp"
 #include "auth/time_text.hpp"
 #include "auth/token_endpoints.hpp"
+#include "jobs/commit_rule.hpp"
 #include "plain_number.hpp"
 
 #include <boost/json.hpp>
@@ -22,9 +23,9 @@ namespace {
 
 // A token that keeps failing this close to its expiry deserves a warning every run.
 constexpr std::int64_t expiry_warning_ms = 3 * auth::day_ms;
-// Refresh answers stored per batched write at most (more with a higher concurrency); fewer
-// whenever the sweep would otherwise wait for more answers.
-constexpr std::size_t store_batch = 16;
+// Refresh answers stored in one durable commit at most (more with a higher concurrency); see
+// CommitRule for when fewer are.
+constexpr std::size_t store_batch = 256;
 // Accounts listed in the report at most: it names those that need attention (failed,
 // needs_reauth), and its size must not grow with the number of accounts; the rest are
 // counted in "details_omitted" (each dead one also has its warning in the log).
@@ -204,11 +205,11 @@ void Sweep::claim(Chunk &chunk) const {
 void Sweep::refresh(const Claimed &claimed) {
   if (claimed.calls.empty())
     return;
-  // Answers are stored in batches of about one round of requests in flight, and whenever
-  // no answer has come for a moment (http::bulk_idle_after): few durable commits, and no
-  // answer waits for a stalled or retried request.
+  // Answers are stored in batches (CommitRule), and whenever no answer has come for a moment
+  // (http::bulk_idle_after): few durable commits, and no answer waits for a stalled or
+  // retried request.
   const auto concurrency = static_cast<std::size_t>(ctx_.config.refresh_concurrency);
-  const std::size_t batch = std::max(concurrency, store_batch);
+  CommitRule rule(std::max(concurrency, store_batch), http::bulk_idle_after);
   std::vector<auth::RefreshAnswer> answers;
   auto on_answer = [&](std::size_t k, graph::GraphResult<json::value> got) {
     auth::RefreshAnswer answer;
@@ -230,7 +231,7 @@ void Sweep::refresh(const Claimed &claimed) {
                       got.error().delivery == http::Delivery::not_sent;
     }
     answers.push_back(std::move(answer));
-    if (answers.size() >= batch)
+    if (rule.store_now(answers.size(), CommitRule::Clock::now()))
       store_answers(answers);
   };
   ctx_.graph.call_all(claimed.calls, concurrency, on_answer, [&] { store_answers(answers); });

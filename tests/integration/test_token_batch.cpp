@@ -219,7 +219,7 @@ BOOST_AUTO_TEST_CASE(an_abi_1_1_host_gets_the_sweep_in_batches) {
   BOOST_TEST(run.report.at("failed").as_int64() == 0);
   BOOST_TEST(run.puts == 0, "the sweep wrote " << run.puts << " records one at a time");
   BOOST_TEST(run.batched_items == 2 * accounts); // one claim and one new token each
-  // One claim batch per chunk; answers in batches of up to 16, fewer when they pause.
+  // One claim batch per chunk; answers in batches (jobs/commit_rule.hpp), more when they pause.
   BOOST_TEST(run.batches >= 2 + accounts / 64);
   BOOST_TEST(run.batches <= accounts / 4, run.batches << " batches for " << accounts);
   // Counts only: a refreshed account is not listed, so the report does not grow with them.
