@@ -2,12 +2,12 @@
 // and running one request/response exchange on it.
 #pragma once
 
+#include "http/executor.hpp"
 #include "http/message.hpp"
 #include "http/proxy.hpp"
 #include "http/request_control.hpp"
 #include "http/url.hpp"
 
-#include "http/executor.hpp"
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>

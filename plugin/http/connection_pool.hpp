@@ -2,9 +2,8 @@
 #pragma once
 
 #include "http/connection.hpp"
-#include "http/request_control.hpp"
-
 #include "http/executor.hpp"
+#include "http/request_control.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -2,9 +2,8 @@
 // interrupts an exchange whose deadline passed.
 #pragma once
 
-#include "http/request_control.hpp"
-
 #include "http/executor.hpp"
+#include "http/request_control.hpp"
 
 #include <chrono>
 #include <cstdint>
