@@ -84,16 +84,21 @@ class Bench:
         path = home / (action + ".jsonl")
         path.write_text("".join(json.dumps(i) + "\n" for i in inputs))
         store = env.get("AUTOHOST_STORE") or str(home / "state" / "store.db")
-        cpu = self.cpu_meter()
-        out = subprocess.run(
+        return self.measured_run(
             [str(self.bench), "--plugin", str(self.plugin), "--store",
              store, "--config", json.dumps(config), "--action", action,
              "--inputs", str(path), "--account", account, "--threads", str(threads)],
-            env=env, capture_output=True, text=True)
+            env, len(inputs), f"autohost-bench {action}")
+
+    def measured_run(self, argv, env, requests, what):
+        """Runs a client that prints its figures as JSON, and adds the CPU a request it and the
+        sandbox spent (cpu_meter) over its `requests`."""
+        cpu = self.cpu_meter()
+        out = subprocess.run(argv, env=env, capture_output=True, text=True)
         if out.returncode != 0:
-            sys.exit(f"autohost-bench {action} failed: {out.stdout} {out.stderr}")
+            sys.exit(f"{what} failed: {out.stdout} {out.stderr}")
         figures = json.loads(out.stdout)
-        figures.update(cpu(len(inputs)))
+        figures.update(cpu(requests))
         return figures
 
     def sandbox_cpu_s(self):
@@ -213,17 +218,9 @@ class Bench:
         if token:
             env["AUTOHOST_BENCH_TOKEN"] = token
 
-        def measure():
-            cpu = self.cpu_meter()
-            out = subprocess.run(argv, env=env, capture_output=True, text=True)
-            if out.returncode != 0:
-                sys.exit(f"beast-client failed: {out.stderr}")
-            figures = json.loads(out.stdout)
-            figures.update(cpu(calls))
-            return figures
-
         beast, ceiling, ratio, ratios = paired_rounds(
-            self.rounds, measure, lambda: self.wrk(path, connections, token=token))
+            self.rounds, lambda: self.measured_run(argv, env, calls, "beast-client"),
+            lambda: self.wrk(path, connections, token=token))
         self.row(section, f"Boost.Beast + Boost.JSON alone, {connections} connection"
                  f"{'s' if connections > 1 else ''} (peers/beast_client.cpp; CPU "
                  f"{beast['client_cpu_us']:.0f} / {beast['sandbox_cpu_us']:.0f} us)",
