@@ -8,6 +8,9 @@
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 
+#include <algorithm>
+#include <exception>
+#include <iterator>
 #include <utility>
 
 namespace threads::graph {
@@ -128,18 +131,44 @@ GraphResult<json::value> GraphClient::call(const Call &call) const {
   return send(request_for(call), call);
 }
 
-void GraphClient::call_all(const std::vector<Call> &calls, std::size_t concurrency,
+void GraphClient::call_all(const CallSource &more, std::size_t concurrency,
                            const BulkResult &on_result, const http::BulkIdle &on_idle) const {
-  std::vector<http::Request> requests;
-  requests.reserve(calls.size());
-  for (const auto &c : calls)
-    requests.push_back(request_for(c));
+  // Each batch supplied, by the index of its first call (the answers' indices count on).
+  struct Batch {
+    std::size_t first;
+    std::span<const Call> calls;
+  };
+  std::vector<Batch> batches;
+  std::size_t supplied = 0;
+  std::exception_ptr failed;
   http_.send_all(
-      std::move(requests), concurrency,
+      [&] {
+        std::vector<http::Request> requests;
+        try {
+          const std::span<const Call> calls = more();
+          requests.reserve(calls.size());
+          for (const Call &c : calls)
+            requests.push_back(request_for(c));
+          if (!calls.empty()) {
+            batches.push_back({supplied, calls});
+            supplied += calls.size();
+          }
+        } catch (...) {
+          failed = std::current_exception();
+          requests.clear();
+        }
+        return requests;
+      },
+      concurrency,
       [&](std::size_t index, http::Result<http::Response> response) {
-        on_result(index, decode(std::move(response), calls[index]));
+        const auto batch =
+            std::prev(std::upper_bound(batches.begin(), batches.end(), index,
+                                       [](std::size_t i, const Batch &b) { return i < b.first; }));
+        on_result(index, decode(std::move(response), batch->calls[index - batch->first]));
       },
       on_idle);
+  if (failed)
+    std::rethrow_exception(failed);
 }
 
 GraphResult<json::value> GraphClient::follow(const std::string &next, const std::string &token,

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,13 +56,17 @@ public:
   // The decoded JSON of a 2xx answer, or a classified failure.
   GraphResult<boost::json::value> call(const Call &call) const;
 
-  // Runs every call with at most `concurrency` in flight over the shared connection pool;
-  // `on_result(index, outcome)` runs on the calling thread as answers arrive (it may block,
-  // e.g. on a store write), and `on_idle` whenever every answer so far has been delivered
-  // and more are awaited. Returns when all have been delivered.
+  // Runs the calls `more` supplies, a batch at a time (see http::BulkSource; a batch must
+  // stay alive and unchanged until its answers have been delivered), with at most
+  // `concurrency` in flight over the shared connection pool; `on_result(index, outcome)`
+  // runs on the calling thread as answers arrive (it may block, e.g. on a store write;
+  // `index` counts on across batches), and `on_idle` whenever every answer so far has been
+  // delivered and more are awaited. Returns when all have been delivered; an exception from
+  // `more` ends the supply and is thrown then.
   using BulkResult = std::function<void(std::size_t index, GraphResult<boost::json::value>)>;
-  void call_all(const std::vector<Call> &calls, std::size_t concurrency,
-                const BulkResult &on_result, const http::BulkIdle &on_idle = {}) const;
+  using CallSource = std::function<std::span<const Call>()>;
+  void call_all(const CallSource &more, std::size_t concurrency, const BulkResult &on_result,
+                const http::BulkIdle &on_idle = {}) const;
 
   // Follows a paging URL the server returned (`paging.next`), re-placing the token as
   // configured. Only URLs on the configured Graph host are followed.

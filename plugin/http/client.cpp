@@ -28,10 +28,13 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <pthread.h>
@@ -112,9 +115,10 @@ std::int64_t elapsed_ms(Clock::time_point since) {
 
 // Results of a bulk call travel from the io thread to the caller's thread through here.
 struct Bulk {
-  std::vector<Request> requests;
-  std::size_t next = 0; // io thread only
-  std::mutex mutex;
+  std::mutex mutex;            // guards every member below
+  std::deque<Request> waiting; // supplied and not yet taken by a worker
+  std::size_t taken = 0;       // requests taken so far: the index of the next one
+  std::size_t workers = 0;     // workers running
   std::condition_variable ready_signal;
   std::deque<std::pair<std::size_t, Result<Response>>> ready;
 };
@@ -676,13 +680,24 @@ void Client::Impl::standby() noexcept {
 }
 
 Awaitable<void> Client::Impl::bulk_worker(std::shared_ptr<Bulk> bulk) {
-  while (bulk->next < bulk->requests.size()) {
-    const std::size_t index = bulk->next++;
-    // Every index must produce a result, or the caller waits for ever.
+  for (;;) {
+    std::optional<Request> request;
+    std::size_t index = 0;
+    {
+      const std::lock_guard lock(bulk->mutex);
+      if (bulk->waiting.empty()) {
+        --bulk->workers;
+        co_return;
+      }
+      request.emplace(std::move(bulk->waiting.front()));
+      bulk->waiting.pop_front();
+      index = bulk->taken++;
+    }
+    // Every request taken must produce a result, or the caller waits for ever.
     Result<Response> result =
         Error{ErrorKind::internal, "out of memory starting the request", Delivery::not_sent, 0};
     try {
-      result = co_await run(std::move(bulk->requests[index]));
+      result = co_await run(std::move(*request));
     } catch (...) { // NOLINT(bugprone-empty-catch): `result` already says what happened
     }
     {
@@ -862,8 +877,33 @@ Result<Response> Client::send(Request request) noexcept {
 
 void Client::send_all(std::vector<Request> requests, std::size_t concurrency,
                       const BulkCallback &on_result, const BulkIdle &on_idle) noexcept {
-  const std::size_t total = requests.size();
+  bool supplied = false;
+  send_all(
+      [&] {
+        std::vector<Request> batch;
+        if (!std::exchange(supplied, true))
+          batch.swap(requests);
+        return batch;
+      },
+      concurrency, on_result, on_idle);
+}
+
+void Client::send_all(const BulkSource &more, std::size_t concurrency,
+                      const BulkCallback &on_result, const BulkIdle &on_idle) noexcept {
+  std::size_t supplied = 0;
   std::size_t delivered = 0;
+  bool exhausted = false;
+  auto next_batch = [&] {
+    std::vector<Request> batch;
+    if (!exhausted) {
+      try {
+        batch = more();
+      } catch (...) { // NOLINT(bugprone-empty-catch): the source's end, as documented
+      }
+      exhausted = batch.empty();
+    }
+    return batch;
+  };
   auto deliver = [&](std::size_t index, Result<Response> result) {
     ++delivered;
     try {
@@ -873,10 +913,13 @@ void Client::send_all(std::vector<Request> requests, std::size_t concurrency,
   };
   try {
     if (!lanes_ || lanes_->on_an_io_thread()) {
-      for (std::size_t i = 0; i < total; ++i) {
-        deliver(i, lanes_ ? refused_on_io_thread()
-                          : Error{ErrorKind::internal, "send_all() on a moved-from HTTP client",
-                                  Delivery::not_sent, 0});
+      for (auto batch = next_batch(); !batch.empty(); batch = next_batch()) {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          deliver(supplied++,
+                  lanes_ ? refused_on_io_thread()
+                         : Error{ErrorKind::internal, "send_all() on a moved-from HTTP client",
+                                 Delivery::not_sent, 0});
+        }
       }
       return;
     }
@@ -890,13 +933,38 @@ void Client::send_all(std::vector<Request> requests, std::size_t concurrency,
     } leave{impl};
     impl.bulk_started();
     auto bulk = std::make_shared<Bulk>();
-    bulk->requests = std::move(requests);
-    const std::size_t workers =
-        std::clamp<std::size_t>(concurrency, 1, std::max<std::size_t>(total, 1));
-    for (std::size_t w = 0; w < workers && w < total; ++w) {
-      net::co_spawn(impl.io, impl.bulk_worker(bulk), [](const std::exception_ptr &) {});
-    }
-    while (delivered < total) {
+    const std::size_t most = std::max<std::size_t>(concurrency, 1);
+    // Supplied requests wait in `waiting`; workers (at most `most`) take them one at a time
+    // and end when none waits, so a batch starts the workers it has room for.
+    auto supply = [&] {
+      std::vector<Request> batch = next_batch();
+      std::size_t start = 0;
+      {
+        const std::lock_guard lock(bulk->mutex);
+        supplied += batch.size();
+        std::move(batch.begin(), batch.end(), std::back_inserter(bulk->waiting));
+        start = std::min(most - bulk->workers, bulk->waiting.size());
+        bulk->workers += start;
+      }
+      for (std::size_t w = 0; w < start; ++w) {
+        try {
+          net::co_spawn(impl.io, impl.bulk_worker(bulk), [](const std::exception_ptr &) {});
+        } catch (...) {
+          const std::lock_guard lock(bulk->mutex);
+          bulk->workers -= start - w; // never started
+          throw;
+        }
+      }
+    };
+    const auto waiting = [&] {
+      const std::lock_guard lock(bulk->mutex);
+      return bulk->waiting.size();
+    };
+    for (;;) {
+      while (!exhausted && waiting() < bulk_waiting_per_worker * most)
+        supply();
+      if (exhausted && delivered == supplied)
+        break;
       std::deque<std::pair<std::size_t, Result<Response>>> batch;
       {
         std::unique_lock lock(bulk->mutex);

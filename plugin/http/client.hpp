@@ -32,6 +32,13 @@ using BulkCallback = std::function<void(std::size_t index, Result<Response> resu
 // arrived for bulk_idle_after (a moment to flush what the results produced).
 using BulkIdle = std::function<void()>;
 inline constexpr std::chrono::milliseconds bulk_idle_after{25};
+// Supplies the requests of a bulk call a batch at a time, on the calling thread: when the
+// call starts, and again whenever fewer than bulk_waiting_per_worker * concurrency of the
+// requests supplied wait to be sent, so the requests flow without a pause between batches.
+// An empty batch means there are no more; so does an exception (the call then delivers the
+// results of what was supplied and returns).
+using BulkSource = std::function<std::vector<Request>()>;
+inline constexpr std::size_t bulk_waiting_per_worker = 8;
 
 // Thread-safe: send() and send_all() may be called from several threads at once. The network
 // work runs in lanes (ClientOptions::max_lanes), each one thread at a time (the "io thread"
@@ -63,6 +70,10 @@ public:
   // Returns when all have been delivered.
   void send_all(std::vector<Request> requests, std::size_t concurrency,
                 const BulkCallback &on_result, const BulkIdle &on_idle = {}) noexcept;
+  // The same for the requests `more` supplies (see BulkSource); a result's index is its
+  // request's place among all supplied, counting on from one batch to the next.
+  void send_all(const BulkSource &more, std::size_t concurrency, const BulkCallback &on_result,
+                const BulkIdle &on_idle = {}) noexcept;
   // The same, collecting the results in request order.
   std::vector<Result<Response>> send_all(std::vector<Request> requests,
                                          std::size_t concurrency) noexcept;

@@ -9,8 +9,11 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <list>
+#include <span>
 #include <utility>
 
 namespace threads::jobs {
@@ -54,6 +57,10 @@ struct Chunk {
   std::vector<std::pair<std::string, auth::RotationResult>> decided;
   std::size_t next = 0; // the first name not read
   bool stopped = false; // should_stop() ended the reading early; nothing was claimed
+  // Once its requests are supplied: the index of its first one among all the sweep's, and
+  // how many of its answers have not come yet.
+  std::size_t first = 0;
+  std::size_t unanswered = 0;
 };
 
 class Sweep {
@@ -75,15 +82,28 @@ private:
   Chunk prepare(const std::vector<std::string> &names, std::size_t from, std::size_t chunk) const;
   // Claims the chunk's due accounts, so that another sweep skips them.
   void claim(Chunk &chunk) const;
-  // Sends the claimed accounts' refreshes and stores their answers.
-  void refresh(const Claimed &claimed);
-  // Stores the refresh answers collected so far (one batched write) and counts them.
+  // The next chunk's requests to send, its other outcomes counted; empty when no chunk is
+  // left to read or a stop came. Starts reading and claiming the one after it.
+  std::span<const graph::Call> supply(const std::vector<std::string> &names);
+  // The refresh answer to requests[index] of the sweep, to store.
+  auth::RefreshAnswer answer(std::size_t index, graph::GraphResult<json::value> got);
+  // Stores the refresh answers collected so far (one batched write), counts them and lets go
+  // of the chunks all of whose answers are stored.
   void store_answers(std::vector<auth::RefreshAnswer> &pending);
   json::object report() const;
 
   const ActionContext &ctx_;
   const auth::Rotation rotation_;
   std::chrono::steady_clock::time_point started_;
+  std::size_t chunk_size_ = 0;
+  // Chunks whose requests were supplied and whose answers are not all stored (a list: an
+  // answer points into its chunk's records, and chunks go in any order).
+  std::list<Chunk> chunks_;
+  std::future<Chunk> ahead_; // the next chunk, read and claimed on a thread of its own
+  std::size_t next_name_ = 0;
+  std::size_t supplied_ = 0; // requests supplied
+  bool ended_ = false;       // no chunk is left to read, or a stop came
+  bool all_read_ = false;    // every name was read without a stop
   std::size_t accounts_ = 0;
   int refreshed_ = 0, skipped_ = 0, failed_ = 0, needs_reauth_ = 0;
   json::array details_;
@@ -202,40 +222,59 @@ void Sweep::claim(Chunk &chunk) const {
   }
 }
 
-void Sweep::refresh(const Claimed &claimed) {
-  if (claimed.calls.empty())
-    return;
-  // Answers are stored in batches (CommitRule), and whenever no answer has come for a moment
-  // (http::bulk_idle_after): few durable commits, and no answer waits for a stalled or
-  // retried request.
-  const auto concurrency = static_cast<std::size_t>(ctx_.config.refresh_concurrency);
-  CommitRule rule(std::max(concurrency, store_batch), http::bulk_idle_after);
-  std::vector<auth::RefreshAnswer> answers;
-  auto on_answer = [&](std::size_t k, graph::GraphResult<json::value> got) {
-    auth::RefreshAnswer answer;
-    answer.account = claimed.accounts[k];
-    answer.refreshed_from = claimed.refreshed_from[k];
-    if (got) {
-      auto parsed = auth::parse_token_answer(got.value(), "refresh");
-      if (parsed) {
-        answer.token = std::move(parsed).value();
-      } else {
-        answer.failure = auth::RefreshFailure::transient;
-        answer.message = auth::error_message(parsed.error());
-      }
+std::span<const graph::Call> Sweep::supply(const std::vector<std::string> &names) {
+  while (!ended_) {
+    Chunk chunk = ahead_.valid() ? ahead_.get() : prepare(names, next_name_, chunk_size_);
+    for (const auto &[name, result] : chunk.decided)
+      count(name, result);
+    next_name_ = chunk.next;
+    if (chunk.stopped || next_name_ >= names.size() || ctx_.should_stop()) {
+      ended_ = true;
+      all_read_ = !chunk.stopped && next_name_ >= names.size();
     } else {
-      answer.failure = auth::classify_refresh_failure(got.error());
-      answer.message = auth::error_message(got.error().error);
-      // Stopped (cancelled or past the deadline) before it went out: no failure to record.
-      answer.unsent = got.error().error.status == AH_CANCELLED &&
-                      got.error().delivery == http::Delivery::not_sent;
+      try {
+        ahead_ = std::async(std::launch::async, [this, &names, from = next_name_] {
+          return prepare(names, from, chunk_size_);
+        });
+      } catch (...) { // no thread (or memory) to be had: read and claim when it is needed
+      }
     }
-    answers.push_back(std::move(answer));
-    if (rule.store_now(answers.size(), CommitRule::Clock::now()))
-      store_answers(answers);
-  };
-  ctx_.graph.call_all(claimed.calls, concurrency, on_answer, [&] { store_answers(answers); });
-  store_answers(answers);
+    if (chunk.claimed.calls.empty())
+      continue;
+    chunk.first = supplied_;
+    chunk.unanswered = chunk.claimed.calls.size();
+    supplied_ += chunk.unanswered;
+    chunks_.push_back(std::move(chunk));
+    return chunks_.back().claimed.calls;
+  }
+  return {};
+}
+
+auth::RefreshAnswer Sweep::answer(std::size_t index, graph::GraphResult<json::value> got) {
+  const auto chunk = std::find_if(chunks_.begin(), chunks_.end(), [index](const Chunk &c) {
+    return index >= c.first && index - c.first < c.claimed.calls.size();
+  });
+  const std::size_t k = index - chunk->first;
+  --chunk->unanswered;
+  auth::RefreshAnswer answer;
+  answer.account = chunk->claimed.accounts[k];
+  answer.refreshed_from = chunk->claimed.refreshed_from[k];
+  if (got) {
+    auto parsed = auth::parse_token_answer(got.value(), "refresh");
+    if (parsed) {
+      answer.token = std::move(parsed).value();
+    } else {
+      answer.failure = auth::RefreshFailure::transient;
+      answer.message = auth::error_message(parsed.error());
+    }
+  } else {
+    answer.failure = auth::classify_refresh_failure(got.error());
+    answer.message = auth::error_message(got.error().error);
+    // Stopped (cancelled or past the deadline) before it went out: no failure to record.
+    answer.unsent = got.error().error.status == AH_CANCELLED &&
+                    got.error().delivery == http::Delivery::not_sent;
+  }
+  return answer;
 }
 
 void Sweep::store_answers(std::vector<auth::RefreshAnswer> &pending) {
@@ -244,6 +283,14 @@ void Sweep::store_answers(std::vector<auth::RefreshAnswer> &pending) {
   answers.swap(pending);
   if (answers.empty())
     return;
+  // Every answer that came is stored below, so a chunk none of whose answers is awaited
+  // is no longer pointed into once this returns (or throws).
+  struct LetGo {
+    std::list<Chunk> &chunks;
+    ~LetGo() {
+      std::erase_if(chunks, [](const Chunk &c) { return c.unanswered == 0; });
+    }
+  } let_go{chunks_};
   auto stored = rotation_.store_answers(answers);
   for (std::size_t k = 0; k < answers.size(); ++k) {
     const auth::StoredAccount &account = *answers[k].account;
@@ -282,37 +329,42 @@ json::object Sweep::report() const {
 Result<std::string> Sweep::run() {
   AH_TRY_DECLARE(names, ctx_.accounts.names());
   accounts_ = names.size();
-  // Records are read and claimed a chunk of due ones at a time, one chunk ahead of the
-  // requests: claims stay young (far inside the lease), and memory does not grow with the
-  // number of accounts. The next chunk is read and claimed on a thread of its own while
-  // this chunk's requests are in flight, so the requests do not pause between chunks for
-  // the reads or the claims' write. Nothing is claimed after a stop; what was claimed is
-  // sent all the same, and a request the stop kept from going out ends its claim without a
-  // failure recorded against the account (counted as skipped).
-  const std::size_t chunk =
+  // The chunk read ahead reads `names`: it must end before they do.
+  struct Join {
+    std::future<Chunk> &ahead;
+    ~Join() {
+      if (ahead.valid())
+        ahead.wait();
+    }
+  } join{ahead_};
+  // Records are read and claimed a chunk of due ones at a time, the next chunk on a thread
+  // of its own while the requests run: claims stay young (far inside the lease), memory does
+  // not grow with the number of accounts, and the requests flow from one chunk into the
+  // next without a pause for reads, claims or the last answers' commit. Answers are stored
+  // in batches (CommitRule), and whenever no answer has come for a moment
+  // (http::bulk_idle_after): few durable commits, and no answer waits for a stalled or
+  // retried request. Nothing is claimed after a stop; what was claimed is sent all the
+  // same, and a request the stop kept from going out ends its claim without a failure
+  // recorded against the account (counted as skipped).
+  chunk_size_ =
       std::max<std::size_t>(64, static_cast<std::size_t>(ctx_.config.refresh_concurrency) * 16);
-  bool complete = true;
-  Chunk current = prepare(names, 0, chunk);
-  for (;;) {
-    for (const auto &[name, result] : current.decided)
-      count(name, result);
-    const std::size_t from = current.next;
-    const bool more = !current.stopped && from < names.size() && !ctx_.should_stop();
-    std::future<Chunk> ahead;
-    if (more) {
-      try {
-        ahead = std::async(std::launch::async,
-                           [this, &names, from, chunk] { return prepare(names, from, chunk); });
-      } catch (...) { // no thread (or memory) to be had: read and claim after the requests
-      }
-    }
-    refresh(current.claimed);
-    if (!more) {
-      complete = !current.stopped && from >= names.size() && !ctx_.should_stop();
-      break;
-    }
-    current = ahead.valid() ? ahead.get() : prepare(names, from, chunk);
+  const auto concurrency = static_cast<std::size_t>(ctx_.config.refresh_concurrency);
+  CommitRule rule(std::max(concurrency, store_batch), http::bulk_idle_after);
+  std::vector<auth::RefreshAnswer> answers;
+  auto on_answer = [&](std::size_t index, graph::GraphResult<json::value> got) {
+    answers.push_back(answer(index, std::move(got)));
+    if (rule.store_now(answers.size(), CommitRule::Clock::now()))
+      store_answers(answers);
+  };
+  try {
+    ctx_.graph.call_all([&] { return supply(names); }, concurrency, on_answer,
+                        [&] { store_answers(answers); });
+  } catch (...) {
+    store_answers(answers); // what came is stored before the failure is reported
+    throw;
   }
+  store_answers(answers);
+  const bool complete = all_read_ && !ctx_.should_stop();
   json::object out = report();
   out["complete"] = complete;
   ctx_.log(complete ? AH_LOG_INFO : AH_LOG_WARN, "token refresh sweep finished",

@@ -1484,6 +1484,69 @@ BOOST_AUTO_TEST_CASE(single_requests_go_through_during_a_bulk_call) {
   BOOST_TEST(side_sent.load() >= 20);
 }
 
+// A bulk call fed a batch at a time (as the refresh sweep feeds its chunks): every
+// request is delivered once, indices count on across batches, the next batch is asked for
+// while the previous one's requests still run (no pause between batches), and the
+// concurrency holds across batches.
+BOOST_AUTO_TEST_CASE(bulk_requests_supplied_in_batches_flow_on) {
+  TestServer server(tls_server(), [](const auto &r) { return Reply::ok(r.target); });
+  ClientOptions options = test_options();
+  options.max_connections_per_host = 16;
+  Client client = make_client(options);
+  constexpr std::size_t batch_size = 100;
+  constexpr std::size_t batches = 8;
+  std::size_t supplied = 0;
+  std::size_t delivered_count = 0;
+  std::vector<std::size_t> delivered_when_asked;
+  std::vector<int> delivered(batch_size * batches, 0);
+  int ok = 0;
+  client.send_all(
+      [&] {
+        delivered_when_asked.push_back(delivered_count);
+        std::vector<Request> batch;
+        for (std::size_t i = 0; i < batch_size && supplied < batch_size * batches; ++i) {
+          batch.push_back(get(server.url("/n/" + std::to_string(supplied++))));
+        }
+        return batch;
+      },
+      8,
+      [&](std::size_t index, Result<Response> r) {
+        ++delivered_count;
+        ++delivered.at(index);
+        ok += (r.has_value() && r->body == "/n/" + std::to_string(index)) ? 1 : 0;
+      });
+  BOOST_TEST(ok == static_cast<int>(batch_size * batches));
+  BOOST_TEST(std::all_of(delivered.begin(), delivered.end(), [](int n) { return n == 1; }));
+  // Asked once per batch and once more for the end.
+  BOOST_TEST_REQUIRE(delivered_when_asked.size() == batches + 1);
+  for (std::size_t k = 1; k < batches; ++k) {
+    // Asked for batch k while earlier requests still ran (fewer than 8 * 8 waited then).
+    BOOST_TEST(delivered_when_asked[k] < k * batch_size);
+  }
+  BOOST_TEST(server.connections() <= 8U); // concurrency 8 held across batches
+}
+
+// A source that throws ends the supply: what it supplied before is still delivered, and the
+// call returns.
+BOOST_AUTO_TEST_CASE(bulk_source_that_throws_ends_the_supply) {
+  TestServer server(tls_server(), [](const auto &r) { return Reply::ok(r.target); });
+  Client client = make_client(test_options());
+  int calls = 0;
+  std::vector<int> delivered(20, 0);
+  client.send_all(
+      [&] {
+        if (++calls == 3)
+          throw std::runtime_error("the source failed");
+        std::vector<Request> batch;
+        for (int i = 0; i < 10; ++i)
+          batch.push_back(get(server.url("/x")));
+        return batch;
+      },
+      2, [&](std::size_t index, Result<Response> r) { delivered.at(index) += r.has_value(); });
+  BOOST_TEST(calls == 3);
+  BOOST_TEST(std::all_of(delivered.begin(), delivered.end(), [](int n) { return n == 1; }));
+}
+
 BOOST_AUTO_TEST_CASE(bulk_two_thousand_requests_over_a_few_connections) {
   TestServer server(tls_server(), [](const auto &r) { return Reply::ok(r.target); });
   ClientOptions options = test_options();
