@@ -115,6 +115,22 @@ Result<std::optional<StoredSecret>> SqlSecretStore::get(std::string_view key) {
 
 WriteResult SqlSecretStore::put_in(sql::Session &session, std::string_view key,
                                    std::string_view value, std::uint64_t expected_version) {
+  if (expected_version != AH_VERSION_ANY && expected_version != 0) {
+    // The usual case, a live secret replaced at the version its writer read: one statement
+    // that writes only if that version is still stored. Otherwise (a conflict, or no live
+    // value) nothing changed, and the general path below says which.
+    const std::uint64_t next = expected_version + 1;
+    sql::Statement update(session, "UPDATE secrets SET version = ?2, sealed = ?3, updated_ms = ?4 "
+                                   "WHERE key = ?1 AND version = ?5 AND sealed IS NOT NULL");
+    update.bind(1, key)
+        .bind(2, static_cast<std::int64_t>(next))
+        .bind_blob(3, seal(key_, value, value_binding(key, next)))
+        .bind(4, now_ms(session))
+        .bind(5, static_cast<std::int64_t>(expected_version))
+        .step();
+    if (!session.ok() || update.changes() == 1)
+      return WriteResult{WriteOutcome::written, next}; // on failure the Backend reports it
+  }
   sql::Statement select(session, "SELECT version, sealed IS NULL FROM secrets WHERE key = ?1");
   select.bind(1, key);
   std::uint64_t counter = 0; // survives deletes

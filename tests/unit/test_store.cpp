@@ -149,6 +149,12 @@ BOOST_AUTO_TEST_CASE(versions_survive_delete_so_stale_writers_lose) {
   auto gone = store->remove("k", AH_VERSION_ANY);
   BOOST_REQUIRE(!gone);
   BOOST_TEST(gone.error().status == AH_NOT_FOUND);
+  // The deleted value's version is no live version to replace.
+  auto onto_deleted = store->put("k", "ghost", 2);
+  BOOST_REQUIRE(onto_deleted);
+  BOOST_TEST((onto_deleted->outcome == WriteOutcome::conflict));
+  BOOST_TEST(onto_deleted->version == 0u);
+  BOOST_TEST(!store->get("k").value().has_value());
 
   auto recreated = store->put("k", "2", 0);
   BOOST_TEST((recreated->outcome == WriteOutcome::written));
