@@ -533,7 +533,7 @@ Awaitable<Result<Response>> Client::Impl::run_checked(Request request) {
 
 Awaitable<Outcome<Response>> Client::Impl::attempt(const Plan &plan, RequestControl &control) {
   Outcome<ConnectionPool::Lease> leased =
-      co_await pool.acquire(plan.pool_key, plan.deadline, control);
+      co_await pool.acquire(plan.pool_key, plan.deadline, control, plan.idempotent);
   if (!leased.has_value()) {
     co_return leased.error();
   }

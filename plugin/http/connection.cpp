@@ -391,9 +391,12 @@ Connection::Connection(const Executor &executor, net::ssl::context &tls_context,
   SSL_clear_mode(stream.native_handle(), SSL_MODE_RELEASE_BUFFERS);
 }
 
-bool Connection::usable() noexcept {
+bool Connection::usable(bool probe) noexcept {
   if (buffer.size() != 0 || !tcp().socket().is_open()) {
     return false;
+  }
+  if (!probe) {
+    return true;
   }
   char byte = 0;
   const auto n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);

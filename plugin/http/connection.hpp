@@ -35,9 +35,10 @@ public:
 
   TcpStream &tcp() noexcept { return stream.next_layer(); }
 
-  // False when the peer has closed the connection or sent something unsolicited while it
-  // sat idle: checked before reuse so a request is not written into a dead socket.
-  bool usable() noexcept;
+  // False when the connection is closed or holds unread bytes, or (with `probe`) when the
+  // peer has closed it or sent something unsolicited while it sat idle, which takes a
+  // system call to see: checked before reuse so a request is not written into a dead socket.
+  bool usable(bool probe) noexcept;
   void close() noexcept;
 };
 

@@ -50,7 +50,8 @@ bool ConnectionPool::expired(const Connection &connection, Clock::time_point now
 
 Awaitable<Outcome<ConnectionPool::Lease>> ConnectionPool::acquire(const std::string &key,
                                                                   Clock::time_point deadline,
-                                                                  RequestControl &control) {
+                                                                  RequestControl &control,
+                                                                  bool idempotent) {
   Host &host = hosts_[key];
   auto cancelled = [&key] {
     return make_failure(ErrorKind::cancelled, "cancelled while waiting for a connection to " + key,
@@ -61,7 +62,8 @@ Awaitable<Outcome<ConnectionPool::Lease>> ConnectionPool::acquire(const std::str
     while (!host.idle.empty()) {
       std::unique_ptr<Connection> candidate = std::move(host.idle.back());
       host.idle.pop_back();
-      if (!expired(*candidate, now) && candidate->usable()) {
+      const bool probe = !idempotent || now - candidate->idle_since >= probe_idle_after;
+      if (!expired(*candidate, now) && candidate->usable(probe)) {
         co_return Lease(this, &host, std::move(candidate));
       }
       candidate->close();

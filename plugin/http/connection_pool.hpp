@@ -55,9 +55,12 @@ public:
   ConnectionPool(const Executor &executor, PoolLimits limits);
 
   // Waits, at most until `deadline`, for an idle connection to `key` that is still usable
-  // or for room to open a new one. Waiters are served in arrival order.
+  // or for room to open a new one. Waiters are served in arrival order. An idle connection
+  // is probed for a close by the peer (Connection::usable) before a request that is not
+  // `idempotent`, and before any once it has been idle for probe_idle_after: an idempotent
+  // request on a connection that died sooner gets the client's free retry instead.
   Awaitable<Outcome<Lease>> acquire(const std::string &key, Clock::time_point deadline,
-                                    RequestControl &control);
+                                    RequestControl &control, bool idempotent);
 
   // Closes idle connections; connections in use are closed when their lease ends.
   void close_all() noexcept;

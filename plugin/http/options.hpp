@@ -46,6 +46,13 @@ struct ProxyConfig {
 // Plain http:// URLs are refused unless a test server needs them.
 enum class PlainHttp { refuse, allow };
 
+// A kept connection idle for less than this is reused by an idempotent request without
+// the system call that probes it for a close by the server (servers keep connections for
+// seconds at least); one that died sooner costs that request a free, immediate retry on a
+// fresh connection. Any other request is always probed first, so it is never written into
+// a dead connection (it could not be retried safely).
+inline constexpr std::chrono::milliseconds probe_idle_after{1000};
+
 struct ClientOptions {
   // PEM file of trusted CAs that replaces the system store; empty uses the system store
   // (OpenSSL's default paths, which honour SSL_CERT_FILE / SSL_CERT_DIR). Peer and

@@ -555,6 +555,11 @@ BOOST_AUTO_TEST_CASE(requests_are_framed_with_one_content_type_and_a_length_wher
   BOOST_TEST(seen[2].body == "a=1");
 }
 
+// A kept connection is probed for a close by the server before a POST, and before a GET
+// once it has been idle for probe_idle_after; a GET reusing one that answered moments ago
+// skips the probe (a system call: the refresh sweep and busy readers reuse connections
+// within milliseconds), and if the server closed it meanwhile, the GET gets one free,
+// immediate retry on a fresh connection.
 BOOST_AUTO_TEST_CASE(a_connection_closed_while_idle_is_not_reused) {
   // The server announces keep-alive but closes each connection right after answering.
   TestServer server(tls_server(), [](const auto &) {
@@ -570,6 +575,19 @@ BOOST_AUTO_TEST_CASE(a_connection_closed_while_idle_is_not_reused) {
   BOOST_TEST(second.status == 200);
   BOOST_TEST(second.attempts == 1);
   BOOST_TEST(server.connections() == 2U);
+
+  std::this_thread::sleep_for(50ms);
+  const Response &soon = expect_response(client.send(get(server.url("/c"))));
+  BOOST_TEST(soon.status == 200);
+  BOOST_TEST(soon.attempts == 2); // the dead connection, then a fresh one
+  BOOST_TEST(client.stats().retries == 1U);
+  BOOST_TEST(server.connections() == 3U);
+
+  std::this_thread::sleep_for(probe_idle_after + 100ms);
+  const Response &later = expect_response(client.send(get(server.url("/d"))));
+  BOOST_TEST(later.status == 200);
+  BOOST_TEST(later.attempts == 1); // probed, found closed, not used
+  BOOST_TEST(server.connections() == 4U);
 }
 
 BOOST_AUTO_TEST_CASE(retry_after_seconds_is_honoured_for_get) {
