@@ -346,9 +346,8 @@ Result<std::string> Sweep::run() {
   // retried request. Nothing is claimed after a stop; what was claimed is sent all the
   // same, and a request the stop kept from going out ends its claim without a failure
   // recorded against the account (counted as skipped).
-  chunk_size_ =
-      std::max<std::size_t>(64, static_cast<std::size_t>(ctx_.config.refresh_concurrency) * 16);
   const auto concurrency = static_cast<std::size_t>(ctx_.config.refresh_concurrency);
+  chunk_size_ = std::max<std::size_t>(64, concurrency * 16);
   CommitRule rule(std::max(concurrency, store_batch), http::bulk_idle_after);
   std::vector<auth::RefreshAnswer> answers;
   auto on_answer = [&](std::size_t index, graph::GraphResult<json::value> got) {
