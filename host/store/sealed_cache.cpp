@@ -48,6 +48,12 @@ void SealedCache::keep(std::string_view key, std::uint64_t stamp, const SealedRo
     return;
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
+  // A row read before a commit can arrive after one read since, while the commit has not
+  // bumped the counter yet (both carry the same stamp): versions only grow, so the kept
+  // newer row stays, and a reader never goes back from it.
+  if (const auto kept = entries_.find(key);
+      kept != entries_.end() && kept->second.row.version > row.version)
+    return;
   if (entries_.size() >= capacity && entries_.find(key) == entries_.end()) {
     std::erase_if(entries_, [&](const auto &entry) { return now >= entry.second.expires; });
     if (entries_.size() >= capacity)
