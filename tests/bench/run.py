@@ -228,6 +228,33 @@ class Bench:
                  f"{ceiling['calls_per_s']:.0f}", ratio)
         return {"beast": beast, "wrk": ceiling, "round_ratios": ratios}
 
+    def durable_floor(self, tokens_file, connections):
+        """The row of peers/durable_refresh.cpp: the sweep's work done with the prescribed
+        stack, SQLite and libsodium and nothing of autohost (each account's sealed record
+        read, opened and parsed, a sealed claim committed before its request, the new token
+        sealed and committed after; commits of up to 256, synchronous=FULL), paired with wrk
+        like the plugin: what a sweep that stores what durability requires can reach here, so
+        what lies between it and the plugin is autohost's own doing."""
+        host, port = self.base.removeprefix("https://").split(":")
+        accounts = len(tokens_file.read_text().split())
+        argv = [str(self.build / "tests" / "bench" / "durable-refresh"), host, port, self.ca,
+                str(tokens_file), str(self.work / "durable-floor.db"), str(connections)]
+        path = ("/refresh_access_token?grant_type=th_refresh_token&access_token="
+                + tokens_file.read_text().split()[0])
+
+        def floor():
+            figures = self.measured_run(argv, dict(os.environ), accounts, "durable-refresh")
+            figures["client_cpu_us"] = figures["sweep_cpu_us"]  # without the store's set-up
+            return figures
+
+        ours, ceiling, ratio, ratios = paired_rounds(self.rounds, floor,
+                                                     lambda: self.wrk(path, connections))
+        self.row("2 refresh sweep", "the same work with Boost.Beast, SQLite and libsodium alone "
+                 f"(peers/durable_refresh.cpp; CPU {ours['client_cpu_us']:.0f} / "
+                 f"{ours['sandbox_cpu_us']:.0f} us)", f"{ours['calls_per_s']:.0f}",
+                 f"wrk -c{connections} {ceiling['calls_per_s']:.0f}", ratio)
+        return {"floor": ours, "wrk": ceiling, "round_ratios": ratios}
+
     def cpu_matched_row(self, section, measure, ours, ref, path, connections, token=None):
         """Adds the row of wrk on `path` made to spend as much client CPU a request as the
         plugin did (`ours` against wrk's own figures `ref`): what the two cores and the
@@ -353,6 +380,7 @@ class Bench:
             self.raw["sweep_cpu"], ceiling, refresh_path, concurrency)
         self.raw["sweep"]["beast"] = self.beast_floor("2 refresh sweep", accounts, refresh_path,
                                                       concurrency, None)
+        self.raw["sweep"]["durable"] = self.durable_floor(tokens_file, concurrency)
         self.row("2 refresh sweep", "peak RSS of the sweep", f"{max_rss_kb / 1024:.1f} MB")
         self.row("3 peers", "python requests, 16 threads: refreshes/s",
                  f"{python['calls_per_s']:.0f}", f"plugin {rate:.0f}",

@@ -24,5 +24,5 @@ else
 fi
 ninja -C "$build" host/autohost plugin/threads.so tests/sandbox/threads-sandbox \
   tests/support/pg-cluster-hold \
-  tests/bench/autohost-bench tests/bench/beast-client >/dev/null
+  tests/bench/autohost-bench tests/bench/beast-client tests/bench/durable-refresh >/dev/null
 exec /usr/bin/python3 "$root/tests/bench/run.py" --build "$build" "$@"
