@@ -61,6 +61,7 @@ ServiceTable::ServiceTable(std::string plugin_name, store::SecretStore *store, L
   table_.log_level = logger_.min_level();
   table_.count = counters_ != nullptr ? &ServiceTable::count : nullptr;
   table_.secret_version = &ServiceTable::secret_version;
+  table_.secret_get_many = &ServiceTable::secret_get_many;
 }
 
 ah_status ServiceTable::no_store(ah_sink *sink) const noexcept {
@@ -147,6 +148,73 @@ ah_status ServiceTable::secret_get(void *host, ah_str key, ah_sink *value,
     return AH_OK;
   } catch (...) {
     return report_exception(value);
+  }
+}
+
+ah_status ServiceTable::secret_get_many(void *host, ah_secret_read *reads, size_t count,
+                                        ah_sink *error) noexcept {
+  // Until the store answers, every item carries the call's failure (nothing was read).
+  auto fail_all = [&](ah_status status) {
+    for (size_t i = 0; i < count; ++i) {
+      reads[i].status = status;
+      reads[i].version = 0;
+    }
+    return status;
+  };
+  if (count == 0)
+    return AH_OK;
+  try {
+    if (reads == nullptr) {
+      return report(error, make_error(AH_INVALID_INPUT, "invalid_input",
+                                      "secret_get_many was given no items but a count of " +
+                                          std::to_string(count)));
+    }
+    auto &h = self(host);
+    if (h.store_ == nullptr)
+      return fail_all(h.no_store(error));
+    // Keys the scope refuses get their own refusal and never reach the store.
+    std::vector<std::string_view> keys;
+    std::vector<size_t> sent; // keys[j] is reads[sent[j]].key
+    keys.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      reads[i].version = 0;
+      if (auto allowed = h.permitted(from_ah(reads[i].key), SecretAccess::read); !allowed) {
+        reads[i].status = report(&reads[i].value, allowed.error());
+        continue;
+      }
+      keys.push_back(from_ah(reads[i].key));
+      sent.push_back(i);
+    }
+    auto got = h.store_->get_many(keys);
+    if (!got)
+      return fail_all(report(error, got.error()));
+    // The plugin gets its own copies; the decrypted texts the host holds are wiped, even if
+    // a sink throws.
+    struct WipeAll {
+      std::vector<Result<std::optional<store::StoredSecret>>> &values;
+      ~WipeAll() {
+        for (auto &value : values) {
+          if (value && value.value())
+            wipe(value.value()->value);
+        }
+      }
+    } wiped{got.value()};
+    for (size_t j = 0; j < sent.size(); ++j) {
+      ah_secret_read &read = reads[sent[j]];
+      const auto &one = got.value()[j];
+      if (!one) {
+        read.status = report(&read.value, one.error());
+      } else if (!one.value()) {
+        read.status = AH_NOT_FOUND;
+      } else {
+        write_to(&read.value, one.value()->value);
+        read.version = one.value()->version;
+        read.status = AH_OK;
+      }
+    }
+    return AH_OK;
+  } catch (...) {
+    return fail_all(report_exception(error));
   }
 }
 

@@ -45,6 +45,8 @@ private:
   static ah_status secret_get(void *host, ah_str key, ah_sink *value, uint64_t *version) noexcept;
   static ah_status secret_version(void *host, ah_str key, uint64_t *version,
                                   ah_sink *error) noexcept;
+  static ah_status secret_get_many(void *host, ah_secret_read *reads, size_t count,
+                                   ah_sink *error) noexcept;
   static ah_status secret_put(void *host, ah_str key, ah_str value, uint64_t expected,
                               uint64_t *new_version, ah_sink *error) noexcept;
   static ah_status secret_put_many(void *host, ah_secret_write *writes, size_t count,

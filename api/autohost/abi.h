@@ -16,7 +16,8 @@
  *   and wrote down the rules below that 1.0 and 1.1 left unstated; secret namespaces
  *   were added to them later in 1.2 (documentation, no layout change); 1.3 appended
  *   ah_host_services.count (a plugin's own counters, for the host's metrics); 1.4 appended
- *   ah_host_services.secret_version (a secret's version without its value).
+ *   ah_host_services.secret_version (a secret's version without its value); 1.5 appended
+ *   ah_host_services.secret_get_many (several reads in one store transaction).
  *
  * Discovery. A plugin exports exactly one function, `autohost_plugin_entry` (the name is
  *   AH_ENTRY_SYMBOL), returning a pointer to a static, immutable ah_plugin table. The host
@@ -109,7 +110,7 @@ extern "C" {
 #endif
 
 #define AH_ABI_MAJOR 1
-#define AH_ABI_MINOR 4
+#define AH_ABI_MINOR 5
 #define AH_ENTRY_SYMBOL "autohost_plugin_entry"
 
 /* The longest idempotency key (see "Idempotency keys" above). */
@@ -169,6 +170,20 @@ typedef struct ah_secret_write {
                            secret_put_many); int32_t since 1.2, the layout 1.1 had */
   uint64_t new_version; /* out: the version written (AH_OK) or stored now (AH_CONFLICT) */
 } ah_secret_write;
+
+/*
+ * One item of a batched read (secret_get_many, ABI 1.5). The caller fills `key` and
+ * `value` (its own sink, as secret_get's); the host fills `status` and `version` and writes
+ * the value, or an error body, to `value`. Laid out as a plain array like ah_secret_write,
+ * so it has no struct_size and never grows.
+ */
+typedef struct ah_secret_read {
+  ah_str key;
+  ah_sink value;     /* receives the plaintext on AH_OK, an error body on a failure */
+  uint64_t version;  /* out: the version read (AH_OK), else 0 */
+  int32_t status;    /* out: an ah_status: AH_OK, AH_NOT_FOUND, or secret_get's failures */
+  uint32_t reserved; /* 0 */
+} ah_secret_read;
 
 /*
  * Services the host offers a plugin instance (the SQLite pApi pattern). The plugin calls
@@ -255,6 +270,20 @@ typedef struct ah_host_services {
    * only for a value the plugin already holds. A plugin uses it only when
    * AH_HAS_FIELD(host, ah_host_services, secret_version) and the pointer is not NULL. */
   ah_status (*secret_version)(void *host, ah_str key, uint64_t *version, ah_sink *error);
+
+  /* ABI 1.5. Several secret_gets in ONE store read transaction (a host whose reads each
+   * cost a transaction, as the reference host's SQLite store does, answers many keys for
+   * about the price of one). Each item gets exactly secret_get's answer for its key:
+   * `status` AH_OK with the value written to its `value` sink and `version` set,
+   * AH_NOT_FOUND, or a failure for that key alone (a bad or forbidden key, a value that
+   * cannot be decrypted) with an error body in its `value` sink; like secret_get, every
+   * value reflects every write that finished before the call began. The call returns AH_OK
+   * when the store was read; any other status means no item was answered: every item's
+   * `status` is set to that status and `error` (may be NULL) receives the error body.
+   * `count` 0 is AH_OK. A plugin uses it only when
+   * AH_HAS_FIELD(host, ah_host_services, secret_get_many) and the pointer is not NULL;
+   * otherwise it calls secret_get once per key. */
+  ah_status (*secret_get_many)(void *host, ah_secret_read *reads, size_t count, ah_sink *error);
 } ah_host_services;
 
 /* Per-call information. Lives for the duration of one invoke/run_job call. */
@@ -326,12 +355,16 @@ AH_STATIC_ASSERT(offsetof(ah_secret_write, expected_version) == 32 &&
                      offsetof(ah_secret_write, status) == 40 &&
                      offsetof(ah_secret_write, new_version) == 48 && sizeof(ah_secret_write) == 56,
                  "ah_secret_write keeps its 1.1 layout");
+AH_STATIC_ASSERT(offsetof(ah_secret_read, value) == 16 && offsetof(ah_secret_read, version) == 32 &&
+                     offsetof(ah_secret_read, status) == 40 && sizeof(ah_secret_read) == 48,
+                 "ah_secret_read keeps its 1.5 layout");
 AH_STATIC_ASSERT(offsetof(ah_host_services, now_ms) == 56 &&
                      offsetof(ah_host_services, secret_put_many) == 64 &&
                      offsetof(ah_host_services, log_level) == 72 &&
                      offsetof(ah_host_services, count) == 80 &&
                      offsetof(ah_host_services, secret_version) == 88 &&
-                     sizeof(ah_host_services) == 96,
+                     offsetof(ah_host_services, secret_get_many) == 96 &&
+                     sizeof(ah_host_services) == 104,
                  "ah_host_services only grows at its end");
 AH_STATIC_ASSERT(offsetof(ah_call_context, progress) == 64 && sizeof(ah_call_context) == 80,
                  "ah_call_context keeps its 1.0 layout");

@@ -115,6 +115,47 @@ public:
     return version;
   }
 
+  // Whether the host offers secret_get_many (ABI 1.5 and a non-NULL entry).
+  bool has_secret_get_many() const noexcept {
+    return AH_HAS_FIELD(s_, ah_host_services, secret_get_many) && s_->secret_get_many != nullptr;
+  }
+
+  // Several secret_gets, each with secret_get's answer for its key (the secret, std::nullopt
+  // when absent, or an Error). On a host with secret_get_many they are one store read, and a
+  // store failure is every item's Error; on an older host each is one secret_get.
+  std::vector<Result<std::optional<Secret>>>
+  secret_get_many(std::span<const std::string_view> keys) const {
+    std::vector<Result<std::optional<Secret>>> out;
+    out.reserve(keys.size());
+    if (keys.empty())
+      return out;
+    if (!has_secret_get_many()) {
+      for (const std::string_view key : keys)
+        out.push_back(secret_get(key));
+      return out;
+    }
+    std::vector<StringSink> values(keys.size()); // in place: each sink points at its own
+    std::vector<ah_secret_read> items;
+    items.reserve(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      items.push_back(ah_secret_read{to_ah(keys[i]), values[i].sink, 0, AH_INTERNAL, 0});
+    StringSink error;
+    const ah_status st = s_->secret_get_many(s_->host, items.data(), items.size(), &error.sink);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const auto status = static_cast<ah_status>(items[i].status);
+      if (st != AH_OK)
+        out.emplace_back(Error{st, error.text});
+      else if (status == AH_NOT_FOUND)
+        out.emplace_back(std::optional<Secret>{});
+      else if (status != AH_OK)
+        out.emplace_back(Error{status, std::move(values[i].text)});
+      else
+        out.emplace_back(
+            std::optional<Secret>{Secret{std::move(values[i].text), items[i].version}});
+    }
+    return out;
+  }
+
   // Compare-and-set; returns the new version. A lost race is AH_CONFLICT.
   Result<std::uint64_t> secret_put(std::string_view key, std::string_view value,
                                    std::uint64_t expected_version) const {

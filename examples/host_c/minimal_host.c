@@ -110,7 +110,8 @@ int main(int argc, char **argv) {
                                      AH_LOG_DEBUG /* it prints every line */,
                                      0,
                                      NULL /* count: it keeps no counters */,
-                                     NULL /* secret_version: plugins read every time */};
+                                     NULL /* secret_version: plugins read every time */,
+                                     NULL /* secret_get_many: one secret_get a key */};
   buffer out = {NULL, 0};
   ah_sink sink = {&out, append};
   ah_instance *instance = NULL;

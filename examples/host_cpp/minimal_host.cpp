@@ -65,7 +65,8 @@ int main(int argc, char **argv) {
                                   AH_LOG_DEBUG, // it prints every line it gets
                                   0,
                                   nullptr,  // count: it keeps no counters
-                                  nullptr}; // secret_version: plugins read every time
+                                  nullptr,  // secret_version: plugins read every time
+                                  nullptr}; // secret_get_many: one secret_get a key
   auto instance = autohost::Instance::create(library.value(), &services, "{}");
   if (!instance) {
     std::cerr << "create failed: " << instance.error().body << "\n";

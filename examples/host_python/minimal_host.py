@@ -15,7 +15,7 @@ import threading
 import time
 
 # --- abi.h, transcribed ------------------------------------------------------------------
-ABI_MAJOR, ABI_MINOR = 1, 4
+ABI_MAJOR, ABI_MINOR = 1, 5
 VERSION_ANY = 2**64 - 1
 OK, INVALID_INPUT, NOT_FOUND, AUTH_REQUIRED, RETRY_LATER, RATE_LIMITED, CONFLICT, \
     CANCELLED, INTERNAL = range(9)
@@ -40,6 +40,11 @@ class SecretWrite(C.Structure):
                 ("status", C.c_int32), ("new_version", C.c_uint64)]
 
 
+class SecretRead(C.Structure):
+    _fields_ = [("key", Str), ("value", Sink), ("version", C.c_uint64), ("status", C.c_int32),
+                ("reserved", C.c_uint32)]
+
+
 LogFn = C.CFUNCTYPE(None, C.c_void_p, C.c_int, Str, Str)
 GetFn = C.CFUNCTYPE(C.c_int, C.c_void_p, Str, C.POINTER(Sink), C.POINTER(C.c_uint64))
 PutFn = C.CFUNCTYPE(C.c_int, C.c_void_p, Str, Str, C.c_uint64, C.POINTER(C.c_uint64),
@@ -51,6 +56,8 @@ PutManyFn = C.CFUNCTYPE(C.c_int, C.c_void_p, C.POINTER(SecretWrite), C.c_size_t,
                         C.POINTER(Sink))
 CountFn = C.CFUNCTYPE(None, C.c_void_p, Str, Str, C.c_uint64)
 VersionFn = C.CFUNCTYPE(C.c_int, C.c_void_p, Str, C.POINTER(C.c_uint64), C.POINTER(Sink))
+GetManyFn = C.CFUNCTYPE(C.c_int, C.c_void_p, C.POINTER(SecretRead), C.c_size_t,
+                        C.POINTER(Sink))
 
 
 class HostServices(C.Structure):
@@ -59,7 +66,7 @@ class HostServices(C.Structure):
                 ("secret_list", ListFn), ("secret_delete", DeleteFn), ("now_ms", NowFn),
                 ("secret_put_many", PutManyFn), ("log_level", C.c_int32),
                 ("reserved_1_2", C.c_uint32), ("count", CountFn),
-                ("secret_version", VersionFn)]
+                ("secret_version", VersionFn), ("secret_get_many", GetManyFn)]
 
 
 class CallContext(C.Structure):
@@ -150,7 +157,7 @@ class Services:
             PutFn(self.put), ListFn(self.list), DeleteFn(self.delete), NowFn(self.now),
             PutManyFn(self.put_many), log_level, 0,
             CountFn(),  # NULL: this host keeps no counters
-            VersionFn(self.probe_version))
+            VersionFn(self.probe_version), GetManyFn(self.get_many))
 
     def log(self, _host, level, message, fields):
         if level >= self.log_level:
@@ -207,6 +214,17 @@ class Services:
         write(sink, value)
         if version:
             version[0] = ver
+        return OK
+
+    @guarded
+    def get_many(self, _host, reads, count, _error):
+        # Each item is one get (abi.h allows it: every value reflects every write that
+        # finished before the call began).
+        for i in range(count):
+            read = reads[i]  # shares the plugin's array
+            version = (C.c_uint64 * 1)()
+            read.status = self.get(None, read.key, C.pointer(read.value), version)
+            read.version = version[0] if read.status == OK else 0
         return OK
 
     @guarded

@@ -50,6 +50,11 @@ public:
 
   // nullopt when the key does not exist.
   virtual Result<std::optional<StoredSecret>> get(std::string_view key) = 0;
+  // get() for several keys at once, in one read transaction where the store needs one: each
+  // key's answer (its value, nullopt, or an Error for that key alone: a bad key, a value
+  // that does not open). An Error for the whole call means the store could not be read.
+  virtual Result<std::vector<Result<std::optional<StoredSecret>>>>
+  get_many(std::span<const std::string_view> keys) = 0;
   // The version get() would report now, without opening the value; 0 when the key does not
   // exist (or was deleted).
   virtual Result<std::uint64_t> version(std::string_view key) = 0;

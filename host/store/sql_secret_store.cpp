@@ -18,6 +18,16 @@ bool key_char_ok(char c) {
 
 std::int64_t now_ms(sql::Session &session) { return session.now().time_since_epoch().count(); }
 
+std::optional<SealedRow> select_row(sql::Session &session, std::string_view key) {
+  sql::Statement select(session, "SELECT version, sealed, updated_ms FROM secrets "
+                                 "WHERE key = ?1 AND sealed IS NOT NULL");
+  select.bind(1, key);
+  if (!select.step())
+    return std::nullopt;
+  return SealedRow{static_cast<std::uint64_t>(select.column_int(0)), select.column_blob(1),
+                   select.column_int(2)};
+}
+
 } // namespace
 
 Result<Done> validate_key(std::string_view key) {
@@ -74,15 +84,7 @@ Result<std::optional<SealedRow>> SqlSecretStore::row(std::string_view key) {
   const std::uint64_t stamp = cache_ ? cache_->stamp(key) : 0;
   AH_TRY_DECLARE(read, backend_->read("reading '" + std::string(key) + "'",
                                       [&](sql::Session &s) -> Result<std::optional<SealedRow>> {
-                                        sql::Statement select(
-                                            s, "SELECT version, sealed, updated_ms FROM secrets "
-                                               "WHERE key = ?1 AND sealed IS NOT NULL");
-                                        select.bind(1, key);
-                                        if (!select.step())
-                                          return std::optional<SealedRow>();
-                                        return std::optional<SealedRow>(SealedRow{
-                                            static_cast<std::uint64_t>(select.column_int(0)),
-                                            select.column_blob(1), select.column_int(2)});
+                                        return select_row(s, key);
                                       }));
   if (read && cache_)
     cache_->keep(key, stamp, *read);
@@ -97,20 +99,77 @@ Result<std::uint64_t> SqlSecretStore::version(std::string_view key) {
   return found ? found->version : 0;
 }
 
+Result<StoredSecret> SqlSecretStore::opened(std::string_view key, const SealedRow &row) const {
+  auto plain = open_sealed(key_, row.sealed, value_binding(key, row.version));
+  if (!plain) {
+    return make_error(AH_INTERNAL, "store_tampered",
+                      "secret store " + location() + " holds secret '" + std::string(key) +
+                          "' (version " + std::to_string(row.version) +
+                          ") but it cannot be decrypted: the stored value is corrupt, was "
+                          "altered, or was rolled back to an older value; it was left untouched");
+  }
+  return StoredSecret{std::move(*plain), row.version, row.updated_ms};
+}
+
 Result<std::optional<StoredSecret>> SqlSecretStore::get(std::string_view key) {
   AH_TRY_DECLARE(row, this->row(key));
   if (!row)
     return std::optional<StoredSecret>{};
-  auto plain = open_sealed(key_, row->sealed, value_binding(key, row->version));
-  if (!plain) {
-    return make_error(AH_INTERNAL, "store_tampered",
-                      "secret store " + location() + " holds secret '" + std::string(key) +
-                          "' (version " + std::to_string(row->version) +
-                          ") but it cannot be decrypted: the stored value is corrupt, was "
-                          "altered, or was rolled back to an older value; it was left untouched");
+  AH_TRY_DECLARE(secret, opened(key, *row));
+  return std::optional<StoredSecret>{std::move(secret)};
+}
+
+Result<std::vector<Result<std::optional<StoredSecret>>>>
+SqlSecretStore::get_many(std::span<const std::string_view> keys) {
+  struct Item {
+    std::optional<Error> refused; // a bad key: never read
+    bool read = false;            // not in the cache: read below
+    std::uint64_t stamp = 0;      // the cache's stamp, taken before the read
+    std::optional<SealedRow> row;
+  };
+  std::vector<Item> items(keys.size());
+  std::size_t to_read = 0;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    Item &item = items[i];
+    if (auto valid = validate_key(keys[i]); !valid) {
+      item.refused = std::move(valid).error();
+    } else if (auto kept = cache_ ? cache_->find(keys[i]) : std::nullopt) {
+      item.row = std::move(kept);
+    } else {
+      item.read = true;
+      item.stamp = cache_ ? cache_->stamp(keys[i]) : 0;
+      ++to_read;
+    }
   }
-  return std::optional<StoredSecret>{
-      StoredSecret{std::move(*plain), row->version, row->updated_ms}};
+  if (to_read != 0) {
+    AH_TRY(backend_->read("reading " + std::to_string(to_read) + " secrets",
+                          [&](sql::Session &s) -> Result<Done> {
+                            for (std::size_t i = 0; i < keys.size() && s.ok(); ++i) {
+                              if (items[i].read)
+                                items[i].row = select_row(s, keys[i]);
+                            }
+                            return Done{};
+                          }));
+    for (std::size_t i = 0; cache_ && i < keys.size(); ++i) {
+      if (items[i].read && items[i].row)
+        cache_->keep(keys[i], items[i].stamp, *items[i].row);
+    }
+  }
+  std::vector<Result<std::optional<StoredSecret>>> out;
+  out.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    Item &item = items[i];
+    if (item.refused) {
+      out.emplace_back(std::move(*item.refused));
+    } else if (!item.row) {
+      out.emplace_back(std::optional<StoredSecret>{});
+    } else if (auto secret = opened(keys[i], *item.row)) {
+      out.emplace_back(std::optional<StoredSecret>{std::move(secret).value()});
+    } else {
+      out.emplace_back(std::move(secret).error());
+    }
+  }
+  return out;
 }
 
 WriteResult SqlSecretStore::put_in(sql::Session &session, std::string_view key,

@@ -40,6 +40,8 @@ public:
   static Result<std::unique_ptr<SqlSecretStore>> open(const SecretStoreOptions &options);
 
   Result<std::optional<StoredSecret>> get(std::string_view key) override;
+  Result<std::vector<Result<std::optional<StoredSecret>>>>
+  get_many(std::span<const std::string_view> keys) override;
   Result<std::uint64_t> version(std::string_view key) override;
   Result<WriteResult> put(std::string_view key, std::string_view value,
                           std::uint64_t expected_version) override;
@@ -60,6 +62,8 @@ private:
   // The live row of `key` as stored (sealed), from the cache when it holds it; nullopt when
   // the key does not exist. A row read from the backend is kept for the next read.
   Result<std::optional<SealedRow>> row(std::string_view key);
+  // The value of a row read for `key`, or store_tampered when it does not open.
+  Result<StoredSecret> opened(std::string_view key, const SealedRow &row) const;
   // put's compare-and-set inside the caller's write transaction.
   WriteResult put_in(sql::Session &session, std::string_view key, std::string_view value,
                      std::uint64_t expected_version);

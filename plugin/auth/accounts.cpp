@@ -134,6 +134,44 @@ autohost::Result<Accounts::Read> Accounts::read(const std::string &chosen,
   return got;
 }
 
+std::vector<autohost::Result<StoredAccount>>
+Accounts::load_many(std::span<const std::string> names) const {
+  // Names that break the rules never reach the host; the rest are read in one batch.
+  std::vector<std::optional<Error>> refused(names.size());
+  std::vector<std::string> keys;
+  keys.reserve(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (auto valid = validate_account_name(names[i]); !valid)
+      refused[i] = std::move(valid).error();
+    else
+      keys.push_back(account_key(names[i]));
+  }
+  const std::vector<std::string_view> asked(keys.begin(), keys.end());
+  auto got = host_.secret_get_many(asked);
+  std::vector<autohost::Result<StoredAccount>> out;
+  out.reserve(names.size());
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string &name = names[i];
+    if (refused[i]) {
+      out.emplace_back(std::move(*refused[i]));
+      continue;
+    }
+    auto &secret = got[next++];
+    if (!secret) {
+      out.emplace_back(std::move(secret).error());
+    } else if (!secret.value()) {
+      out.emplace_back(
+          Error::make(AH_NOT_FOUND, "there is no Threads account named '" + name + "'"));
+    } else if (auto record = token_record_from_json(name, secret.value()->value); !record) {
+      out.emplace_back(std::move(record).error());
+    } else {
+      out.emplace_back(StoredAccount{name, std::move(record).value(), secret.value()->version});
+    }
+  }
+  return out;
+}
+
 autohost::Result<std::uint64_t> Accounts::save(std::string_view name, const TokenRecord &record,
                                                std::uint64_t expected_version) const {
   AH_TRY(validate_account_name(name));

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,12 @@ public:
   autohost::Result<StoredAccount> load(std::string_view name, Usability usability) const;
   // load() for a caller that does not change the record.
   autohost::Result<SharedAccount> load_shared(std::string_view name, Usability usability) const;
+
+  // load(name, Usability::any) for several named accounts, read in one store transaction
+  // when the host offers secret_get_many (else one read each); per name, in order. Records
+  // are read from the store, not the cache, and not kept in it: a caller that reads many
+  // accounts once (the refresh sweep) would only push out the records calls use again.
+  std::vector<autohost::Result<StoredAccount>> load_many(std::span<const std::string> names) const;
 
   // Compare-and-set write; returns the new version. AH_CONFLICT when someone else wrote.
   autohost::Result<std::uint64_t> save(std::string_view name, const TokenRecord &record,

@@ -159,32 +159,39 @@ Chunk Sweep::prepare(const std::vector<std::string> &names, std::size_t from,
       out.stopped = true;
       return out;
     }
-    const std::string &name = names[out.next++];
-    auto account = ctx_.accounts.load(name, auth::Usability::any);
-    if (!account) {
-      decided(name, RotationOutcome::failed, auth::error_message(account.error()));
-      continue;
-    }
-    const auth::RefreshDecision d =
-        auth::decide_refresh(account->record, rotation_.now_ms(), rotation_.rules());
-    switch (d.action) {
-    case auth::RefreshAction::refresh:
-      out.due.push_back(std::move(account).value());
-      break;
-    case auth::RefreshAction::mark_needs_reauth: {
-      auto marked = rotation_.mark_expired(account.value());
-      if (marked)
-        out.decided.emplace_back(name, std::move(marked).value());
-      else
-        decided(name, RotationOutcome::failed, auth::error_message(marked.error()));
-      break;
-    }
-    case auth::RefreshAction::skip:
-      if (d.reason == "needs_reauth")
-        decided(name, RotationOutcome::needs_reauth, account->record.last_refresh_error);
-      else
-        decided(name, RotationOutcome::skipped, d.reason);
-      break;
+    // As many records as the chunk still needs, in one read (each may turn out not due).
+    const std::span<const std::string> batch(
+        names.data() + out.next, std::min(chunk - out.due.size(), names.size() - out.next));
+    out.next += batch.size();
+    auto loaded = ctx_.accounts.load_many(batch);
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      const std::string &name = batch[k];
+      auto &account = loaded[k];
+      if (!account) {
+        decided(name, RotationOutcome::failed, auth::error_message(account.error()));
+        continue;
+      }
+      const auth::RefreshDecision d =
+          auth::decide_refresh(account->record, rotation_.now_ms(), rotation_.rules());
+      switch (d.action) {
+      case auth::RefreshAction::refresh:
+        out.due.push_back(std::move(account).value());
+        break;
+      case auth::RefreshAction::mark_needs_reauth: {
+        auto marked = rotation_.mark_expired(account.value());
+        if (marked)
+          out.decided.emplace_back(name, std::move(marked).value());
+        else
+          decided(name, RotationOutcome::failed, auth::error_message(marked.error()));
+        break;
+      }
+      case auth::RefreshAction::skip:
+        if (d.reason == "needs_reauth")
+          decided(name, RotationOutcome::needs_reauth, account->record.last_refresh_error);
+        else
+          decided(name, RotationOutcome::skipped, d.reason);
+        break;
+      }
     }
   }
   if (ctx_.should_stop()) {

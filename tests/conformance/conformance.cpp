@@ -47,6 +47,7 @@ public:
     namespaces();
     batches();
     version_probe();
+    batch_reads();
     clock_and_log_level();
     cleanup();
     json::object report{{"host_abi_minor", s_->abi_minor},
@@ -291,6 +292,57 @@ private:
           holds(a, "a2", items[3].new_version) && holds(taken, "t", 1), detail);
     const ah_status empty = s_->secret_put_many(s_->host, nullptr, 0, nullptr);
     check("an empty batch is ok", empty == AH_OK, autohost::status_name(empty).data());
+  }
+
+  // secret_get_many (ABI 1.5): each item gets secret_get's answer for its key, a refused key
+  // fails alone, and an empty batch is ok.
+  void batch_reads() {
+    const char *rule = "secret_get_many (ABI 1.5)";
+    if (!AH_HAS_FIELD(s_, ah_host_services, secret_get_many) || s_->secret_get_many == nullptr) {
+      skip(rule, "the host's table does not have it");
+      return;
+    }
+    const std::string a = base_ + "ra", b = base_ + "rb", gone = base_ + "rgone";
+    const Put pa = put(a, "alpha", 0);
+    const Put pb = put(b, "", 0); // an empty value is a value
+    const Put pg = put(gone, "x", 0);
+    remove(gone, AH_VERSION_ANY);
+    const std::vector<std::string> keys{
+        a,
+        base_ + "rnever",
+        b,
+        gone,
+        base_ + "with space",
+        "conformance-outside/" + base_.substr(base_.find('/') + 1) + "k",
+        a};
+    std::vector<StringSink> values(keys.size());
+    std::vector<ah_secret_read> reads;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      reads.push_back(ah_secret_read{to_ah(keys[i]), values[i].sink, 12345, AH_INTERNAL, 0});
+    StringSink error;
+    const ah_status st = s_->secret_get_many(s_->host, reads.data(), reads.size(), &error.sink);
+    std::string detail = std::string(autohost::status_name(st)) + " " + error.text + ":";
+    for (const auto &r : reads) {
+      detail += " " + std::string(autohost::status_name(static_cast<ah_status>(r.status))) + "/" +
+                std::to_string(r.version);
+    }
+    auto is = [&](std::size_t i, ah_status status, std::uint64_t version, std::string_view value) {
+      return reads[i].status == status && reads[i].version == version && values[i].text == value;
+    };
+    check("secret_get_many answers each key as secret_get does (values, versions, not_found)",
+          st == AH_OK && pa.status == AH_OK && pb.status == AH_OK && pg.status == AH_OK &&
+              is(0, AH_OK, pa.version, "alpha") && is(1, AH_NOT_FOUND, 0, "") &&
+              is(2, AH_OK, pb.version, "") && is(3, AH_NOT_FOUND, 0, "") &&
+              is(6, AH_OK, pa.version, "alpha"),
+          detail);
+    check("secret_get_many refuses a bad key and a key outside the namespace alone, "
+          "as invalid_input with an error body",
+          st == AH_OK && reads[4].status == AH_INVALID_INPUT &&
+              reads[5].status == AH_INVALID_INPUT &&
+              values[4].text.find("with space") != std::string::npos && !values[5].text.empty(),
+          detail);
+    const ah_status empty = s_->secret_get_many(s_->host, nullptr, 0, nullptr);
+    check("an empty batch read is ok", empty == AH_OK, autohost::status_name(empty).data());
   }
 
   // secret_version (ABI 1.4): get's version without the value, across writes and deletes,

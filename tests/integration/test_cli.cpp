@@ -39,7 +39,7 @@ BOOST_FIXTURE_TEST_CASE(plugins_lists_name_version_abi_and_path, Cli) {
   const auto list = json::parse(j.out).as_array();
   BOOST_REQUIRE_EQUAL(list.size(), 1u);
   BOOST_TEST(list[0].at("name").as_string() == "threads");
-  BOOST_TEST(list[0].at("abi").as_string() == "1.4");
+  BOOST_TEST(list[0].at("abi").as_string() == "1.5");
 }
 
 BOOST_FIXTURE_TEST_CASE(plugin_dir_from_flag_and_environment, Cli) {

@@ -3,7 +3,8 @@
 // gets is a copy whose entries count the calls and pass them on; once it is cut to the ABI
 // 1.0 size, the sweep must fall back to one secret_put per write and still refresh every
 // account. And the account record an instance keeps between calls (ABI 1.4 secret_version):
-// another process's rotation is used at the next call.
+// another process's rotation is used at the next call. The sweep reads each chunk's records
+// with one secret_get_many (ABI 1.5), and one secret_get each on an older table.
 #define BOOST_TEST_MODULE token_batch
 #include "token_world.hpp"
 
@@ -59,6 +60,20 @@ public:
       }
       return real(h)->secret_get(real_host(h), k, v, ver);
     };
+    table_.secret_get_many = [](void *h, ah_secret_read *r, size_t n, ah_sink *err) {
+      CountingHost &c = self(h);
+      if (c.table_.struct_size < sizeof(ah_host_services)) {
+        ++c.calls_beyond_size; // the plugin read past the table it was given
+        return AH_INTERNAL;
+      }
+      ++c.read_batches;
+      c.gets += static_cast<int>(n);
+      {
+        const std::lock_guard lock(c.mutex);
+        c.read_at.insert(c.read_at.end(), n, std::chrono::steady_clock::now());
+      }
+      return real(h)->secret_get_many(real_host(h), r, n, err);
+    };
     table_.secret_put = [](void *h, ah_str k, ah_str v, uint64_t e, uint64_t *n, ah_sink *err) {
       ++self(h).puts;
       return real(h)->secret_put(real_host(h), k, v, e, n, err);
@@ -102,7 +117,8 @@ public:
   TempDir dir;
   // The plugin calls from more than one thread (the sweep reads ahead on its own thread).
   std::atomic<int> puts = 0, batches = 0, batched_items = 0, calls_beyond_size = 0;
-  std::atomic<int> gets = 0, gets_before_first_batch = 0, versions = 0;
+  // gets counts records read, one at a time or in a batch read (read_batches).
+  std::atomic<int> gets = 0, gets_before_first_batch = 0, versions = 0, read_batches = 0;
   std::mutex mutex; // guards the two lists below
   // When each batch was committed, and its size; when each record was read.
   std::vector<std::pair<std::chrono::steady_clock::time_point, std::size_t>> written_at;
@@ -125,6 +141,7 @@ private:
 struct SweepRun {
   json::object report;
   int puts = 0, batches = 0, batched_items = 0, calls_beyond_size = 0;
+  int gets = 0, read_batches = 0;  // records read, and batch reads
   int gets_before_first_batch = 0; // records read before the first claim
   // Items written in batches, and records read, within the first `limit` of the job.
   std::size_t items_within = 0, reads_within = 0;
@@ -187,6 +204,8 @@ SweepRun sweep_on(bool abi_1_0, const std::string &fault = "",
   run.batched_items = h.batched_items;
   run.calls_beyond_size = h.calls_beyond_size;
   run.gets_before_first_batch = h.gets_before_first_batch - gets_before;
+  run.gets = h.gets - gets_before;
+  run.read_batches = h.read_batches;
   for (const auto &[at, n] : h.written_at) {
     if (at - started <= limit)
       run.items_within += n;
@@ -222,6 +241,9 @@ BOOST_AUTO_TEST_CASE(an_abi_1_1_host_gets_the_sweep_in_batches) {
   // One claim batch per chunk; answers in batches (jobs/commit_rule.hpp), more when they pause.
   BOOST_TEST(run.batches >= 2 + accounts / 64);
   BOOST_TEST(run.batches <= accounts / 4, run.batches << " batches for " << accounts);
+  // Every record read once, a chunk (64 at refresh_concurrency 4) in one batch read.
+  BOOST_TEST(run.gets == accounts);
+  BOOST_TEST(run.read_batches == (accounts + 63) / 64);
   // Counts only: a refreshed account is not listed, so the report does not grow with them.
   BOOST_TEST(run.report.at("details").as_array().empty(), run.report);
   BOOST_TEST(run.report.at("details_omitted").as_int64() == 0);
@@ -297,6 +319,8 @@ BOOST_AUTO_TEST_CASE(an_abi_1_0_host_gets_one_write_each_and_every_account_is_re
   BOOST_TEST(run.calls_beyond_size == 0);
   BOOST_TEST(run.batches == 0);
   BOOST_TEST(run.puts == 2 * accounts);
+  BOOST_TEST(run.read_batches == 0); // one secret_get a record
+  BOOST_TEST(run.gets == accounts);
 }
 
 // A refresh that stalls (the sandbox holds its answer for 6 s, then the client retries it)

@@ -1,6 +1,6 @@
 // An in-memory host-services table for plugin unit tests: a versioned compare-and-set
-// secret map (with the ABI 1.1 batch and the 1.4 version probe, or a table of an older size
-// without them), a settable
+// secret map (with the ABI 1.1 batch, the 1.4 version probe and the 1.5 batch read, or a table
+// of an older size without them), a settable
 // clock, captured log lines, and a hook that runs just before a write lands (to simulate
 // another process writing first). It keeps every secret rule of abi.h (the conformance
 // plugin checks it) except that it does not check keys.
@@ -31,6 +31,7 @@ public:
     table_.now_ms = &FakeHost::now;
     table_.secret_put_many = &FakeHost::put_many;
     table_.secret_version = &FakeHost::version;
+    table_.secret_get_many = &FakeHost::get_many;
   }
   FakeHost(const FakeHost &) = delete;
   FakeHost &operator=(const FakeHost &) = delete;
@@ -49,6 +50,12 @@ public:
     table_.abi_minor = 3;
   }
 
+  // From now on the table has the ABI 1.4 size: a plugin must not see secret_get_many.
+  void use_abi_1_4() {
+    table_.struct_size = offsetof(ah_host_services, secret_get_many);
+    table_.abi_minor = 4;
+  }
+
   // A deleted key stays as a tombstone (live false) that keeps its version counter; an empty
   // value is a value like any other.
   struct Entry {
@@ -60,9 +67,11 @@ public:
   std::int64_t now_ms = 1'700'000'000'000;
   std::vector<std::pair<ah_log_level, std::string>> logs; // level, message + fields
   int writes = 0;
-  int gets = 0;            // secret_get calls
-  int versions = 0;        // secret_version calls
-  int batches = 0;         // secret_put_many calls
+  int gets = 0;                 // keys read (secret_get calls and secret_get_many items)
+  int read_batches = 0;         // secret_get_many calls
+  bool fail_read_batch = false; // the next secret_get_many fails as a store failure
+  int versions = 0;             // secret_version calls
+  int batches = 0;              // secret_put_many calls
   bool fail_batch = false; // the next secret_put_many fails as a store failure, writing nothing
   // Called with the key before each put is checked; may change `secrets`.
   std::function<void(const std::string &key)> before_put;
@@ -81,6 +90,23 @@ private:
       return AH_NOT_FOUND;
     write_to(value, it->second.value);
     *version = it->second.version;
+    return AH_OK;
+  }
+  // Each item is one get, as the ABI says; `fail_read_batch` fails the call first.
+  static ah_status get_many(void *h, ah_secret_read *items, size_t count, ah_sink *error) {
+    FakeHost &f = self(h);
+    ++f.read_batches;
+    if (f.fail_read_batch) {
+      f.fail_read_batch = false;
+      for (size_t i = 0; i < count; ++i)
+        items[i].status = AH_RETRY_LATER;
+      write_to(error, R"({"code":"store_busy","message":"the fake store is busy"})");
+      return AH_RETRY_LATER;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      items[i].version = 0;
+      items[i].status = get(h, items[i].key, &items[i].value, &items[i].version);
+    }
     return AH_OK;
   }
   static ah_status version(void *h, ah_str key, uint64_t *version, ah_sink *) {

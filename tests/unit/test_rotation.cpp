@@ -503,3 +503,48 @@ BOOST_FIXTURE_TEST_CASE(a_host_with_the_abi_1_0_table_gets_one_write_per_account
   BOOST_TEST(host.writes - writes_before == 3 + 1 + 2); // 3 claims, the rival's, 2 of ours
   BOOST_TEST(accounts.load("bob", Usability::any)->record.access_token == "THb2");
 }
+
+// load_many (the sweep's reads): each name gets load()'s answer, in one batch read on an ABI
+// 1.5 host and one read each on an older one; a bad name never reaches the host, a missing
+// or damaged record fails alone, and a batch the store cannot read fails every name.
+BOOST_FIXTURE_TEST_CASE(a_batch_load_answers_each_account_as_load_does, Fixture) {
+  const auto accts = three_accounts(*this);
+  host.secrets["threads/accounts/dora"] = FakeHost::Entry{"{not json", 1, true};
+  const std::vector<std::string> names{"carol", "nobody", "alice", "bad name", "dora", "bob"};
+  for (const bool old_host : {false, true}) {
+    if (old_host)
+      host.use_abi_1_4();
+    const int gets = host.gets, batches = host.read_batches;
+    auto got = accounts.load_many(names);
+    BOOST_REQUIRE_EQUAL(got.size(), names.size());
+    BOOST_TEST(host.read_batches - batches == (old_host ? 0 : 1));
+    BOOST_TEST(host.gets - gets == 5); // not the bad name
+    for (const std::size_t i : {0u, 2u, 5u}) {
+      BOOST_REQUIRE(got[i].has_value());
+      const StoredAccount &a = accts[i == 0 ? 2 : i == 2 ? 0 : 1];
+      BOOST_TEST(got[i]->name == a.name);
+      BOOST_TEST(got[i]->record.access_token == a.record.access_token);
+      BOOST_TEST(got[i]->version == a.version);
+    }
+    BOOST_REQUIRE(!got[1].has_value());
+    BOOST_TEST(got[1].error().status == AH_NOT_FOUND);
+    BOOST_TEST(got[1].error().body.find("nobody") != std::string::npos);
+    BOOST_REQUIRE(!got[3].has_value());
+    BOOST_TEST(got[3].error().status == AH_INVALID_INPUT);
+    BOOST_REQUIRE(!got[4].has_value());
+    BOOST_TEST(got[4].error().body.find("dora") != std::string::npos);
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(a_batch_load_the_store_cannot_read_fails_every_account, Fixture) {
+  three_accounts(*this);
+  host.fail_read_batch = true;
+  const std::vector<std::string> names{"alice", "bob", "carol"};
+  auto got = accounts.load_many(names);
+  BOOST_REQUIRE_EQUAL(got.size(), names.size());
+  for (const auto &one : got) {
+    BOOST_REQUIRE(!one.has_value());
+    BOOST_TEST(one.error().status == AH_RETRY_LATER);
+  }
+  BOOST_TEST(accounts.load_many(names)[1]->name == "bob"); // the next batch reads again
+}

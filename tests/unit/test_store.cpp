@@ -322,6 +322,54 @@ BOOST_AUTO_TEST_CASE(sealed_values_cannot_be_moved_between_keys) {
   BOOST_TEST(store->get("alice/token").value()->value == "alice-secret");
 }
 
+// A batch read answers each key as get does: values and versions, an absent and a deleted
+// key, and a bad key and a value that does not open each failing alone; and it sees a
+// write another store on the same data made after it last read.
+BOOST_AUTO_TEST_CASE(a_batch_read_answers_each_key_as_get_does) {
+  Place dir;
+  {
+    auto store = open_ok(options(dir));
+    BOOST_REQUIRE(store->put("a", "alpha", 0));
+    BOOST_REQUIRE(store->put("b", "beta", 0));
+    BOOST_REQUIRE(store->put("b", "beta2", 1));
+    BOOST_REQUIRE(store->put("gone", "x", 0));
+    BOOST_REQUIRE(store->remove("gone", AH_VERSION_ANY));
+    BOOST_REQUIRE(store->put("moved", "m", 0));
+  }
+  raw_sql(dir, "UPDATE secrets SET sealed = (SELECT sealed FROM secrets WHERE key = 'a') "
+               "WHERE key = 'moved'");
+  auto store = open_ok(options(dir));
+  const std::vector<std::string_view> keys{"b", "never", "a", "gone", "bad key", "moved", "a"};
+  auto got = store->get_many(keys);
+  BOOST_REQUIRE(got);
+  const auto &r = got.value();
+  BOOST_REQUIRE_EQUAL(r.size(), keys.size());
+  auto holds = [&](std::size_t i, std::string_view value, std::uint64_t version) {
+    return r[i] && r[i].value() && r[i].value()->value == value && r[i].value()->version == version;
+  };
+  BOOST_TEST(holds(0, "beta2", 2));
+  BOOST_TEST((r[1] && !r[1].value()));
+  BOOST_TEST(holds(2, "alpha", 1));
+  BOOST_TEST((r[3] && !r[3].value()));
+  BOOST_REQUIRE(!r[4]);
+  BOOST_TEST(r[4].error().status == AH_INVALID_INPUT);
+  BOOST_TEST(contains(host::error_message(r[4].error()), "bad key"));
+  BOOST_REQUIRE(!r[5]);
+  BOOST_TEST(contains(host::error_message(r[5].error()), "cannot be decrypted"));
+  BOOST_TEST(!contains(r[5].error().body, "alpha"));
+  BOOST_TEST(holds(6, "alpha", 1));
+  BOOST_TEST(store->get_many({}).value().empty());
+
+  auto other = open_ok(options(dir));
+  BOOST_REQUIRE(other->put("a", "alpha2", 1));
+  const std::vector<std::string_view> again{"a", "b"};
+  auto after = store->get_many(again);
+  BOOST_REQUIRE(after);
+  BOOST_TEST((after.value()[0] && after.value()[0].value()->value == "alpha2" &&
+              after.value()[0].value()->version == 2u));
+  BOOST_TEST((after.value()[1] && after.value()[1].value()->value == "beta2"));
+}
+
 BOOST_AUTO_TEST_CASE(two_processes_writing_at_once_lose_nothing) {
   Place dir;
   open_ok(options(dir)); // create first so both children open an existing store
