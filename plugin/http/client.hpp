@@ -34,11 +34,13 @@ using BulkIdle = std::function<void()>;
 inline constexpr std::chrono::milliseconds bulk_idle_after{25};
 // Supplies the requests of a bulk call a batch at a time, on the calling thread: when the
 // call starts, and again whenever fewer than bulk_waiting_per_worker * concurrency of the
-// requests supplied wait to be sent, so the requests flow without a pause between batches.
+// requests supplied wait to be sent, so the requests flow without a pause between batches
+// (enough wait to keep every connection busy while the source prepares its next batch: the
+// refresh sweep reads and claims a chunk of accounts then).
 // An empty batch means there are no more; so does an exception (the call then delivers the
 // results of what was supplied and returns).
 using BulkSource = std::function<std::vector<Request>()>;
-inline constexpr std::size_t bulk_waiting_per_worker = 8;
+inline constexpr std::size_t bulk_waiting_per_worker = 32;
 
 // Thread-safe: send() and send_all() may be called from several threads at once. The network
 // work runs in lanes (ClientOptions::max_lanes), each one thread at a time (the "io thread"

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <list>
 #include <span>
 #include <utility>
@@ -43,7 +42,7 @@ struct Claimed {
 
 // One chunk of records read, decided and claimed: the claimed accounts with their requests,
 // and the outcome of every other account it read (counted when the sweep takes the chunk
-// up, on the sweep's own thread).
+// up).
 struct Chunk {
   Chunk() = default;
   Chunk(Chunk &&) = default;
@@ -77,13 +76,12 @@ private:
   // Lists an account that needs attention, up to details_limit.
   void list(const std::string &account, RotationOutcome outcome, const std::string &reason);
   // Reads names from `from` on until `chunk` due accounts are found, and claims them (one
-  // batched CAS write) unless a stop came. Touches no counter, so it runs on a thread of
-  // its own while the previous chunk's requests are in flight.
+  // batched CAS write) unless a stop came.
   Chunk prepare(const std::vector<std::string> &names, std::size_t from, std::size_t chunk) const;
   // Claims the chunk's due accounts, so that another sweep skips them.
   void claim(Chunk &chunk) const;
-  // The next chunk's requests to send, its other outcomes counted; empty when no chunk is
-  // left to read or a stop came. Starts reading and claiming the one after it.
+  // The next chunk's requests to send, read and claimed now, its other outcomes counted;
+  // empty when no chunk is left to read or a stop came.
   std::span<const graph::Call> supply(const std::vector<std::string> &names);
   // The refresh answer to requests[index] of the sweep, to store.
   auth::RefreshAnswer answer(std::size_t index, graph::GraphResult<json::value> got);
@@ -99,7 +97,6 @@ private:
   // Chunks whose requests were supplied and whose answers are not all stored (a list: an
   // answer points into its chunk's records, and chunks go in any order).
   std::list<Chunk> chunks_;
-  std::future<Chunk> ahead_; // the next chunk, read and claimed on a thread of its own
   std::size_t next_name_ = 0;
   std::size_t supplied_ = 0; // requests supplied
   bool ended_ = false;       // no chunk is left to read, or a stop came
@@ -231,20 +228,13 @@ void Sweep::claim(Chunk &chunk) const {
 
 std::span<const graph::Call> Sweep::supply(const std::vector<std::string> &names) {
   while (!ended_) {
-    Chunk chunk = ahead_.valid() ? ahead_.get() : prepare(names, next_name_, chunk_size_);
+    Chunk chunk = prepare(names, next_name_, chunk_size_);
     for (const auto &[name, result] : chunk.decided)
       count(name, result);
     next_name_ = chunk.next;
     if (chunk.stopped || next_name_ >= names.size() || ctx_.should_stop()) {
       ended_ = true;
       all_read_ = !chunk.stopped && next_name_ >= names.size();
-    } else {
-      try {
-        ahead_ = std::async(std::launch::async, [this, &names, from = next_name_] {
-          return prepare(names, from, chunk_size_);
-        });
-      } catch (...) { // no thread (or memory) to be had: read and claim when it is needed
-      }
     }
     if (chunk.claimed.calls.empty())
       continue;
@@ -336,18 +326,12 @@ json::object Sweep::report() const {
 Result<std::string> Sweep::run() {
   AH_TRY_DECLARE(names, ctx_.accounts.names());
   accounts_ = names.size();
-  // The chunk read ahead reads `names`: it must end before they do.
-  struct Join {
-    std::future<Chunk> &ahead;
-    ~Join() {
-      if (ahead.valid())
-        ahead.wait();
-    }
-  } join{ahead_};
-  // Records are read and claimed a chunk of due ones at a time, the next chunk on a thread
-  // of its own while the requests run: claims stay young (far inside the lease), memory does
-  // not grow with the number of accounts, and the requests flow from one chunk into the
-  // next without a pause for reads, claims or the last answers' commit. Answers are stored
+  // Records are read and claimed a chunk of due ones at a time, when the bulk call asks for
+  // more requests (fewer than http::bulk_waiting_per_worker a connection wait to be sent):
+  // the HTTP thread works through those while this thread reads and claims the next chunk,
+  // so the requests flow from one chunk into the next without a pause for reads, claims
+  // or the last answers' commit, with no thread of the sweep's own. Claims stay young (far
+  // inside the lease) and memory does not grow with the number of accounts. Answers are stored
   // in batches (CommitRule), and whenever no answer has come for a moment
   // (http::bulk_idle_after): few durable commits, and no answer waits for a stalled or
   // retried request. Nothing is claimed after a stop; what was claimed is sent all the
