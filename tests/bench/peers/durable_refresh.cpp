@@ -32,6 +32,7 @@
 #include <sqlite3.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -185,14 +186,29 @@ std::int64_t now_ms() {
 // A record with the fields the plugin keeps for an account.
 std::string first_record(const std::string &token, std::size_t i) {
   const std::int64_t issued = now_ms() - 31LL * 86'400'000;
+  // The members of the plugin's account record, with the 11 scopes the sandbox grants every
+  // token (as the benchmark's imported accounts carry them): the same bytes to seal and store.
+  json::array scopes{"threads_basic",
+                     "threads_content_publish",
+                     "threads_manage_replies",
+                     "threads_read_replies",
+                     "threads_manage_insights",
+                     "threads_keyword_search",
+                     "threads_manage_mentions",
+                     "threads_delete",
+                     "threads_location_tagging",
+                     "threads_profile_discovery",
+                     "threads_share_to_instagram"};
   json::object r{{"app", "default"},
                  {"user_id", std::to_string(17841400000000000ULL + i)},
-                 {"username", "user" + std::to_string(i)},
+                 {"username", "threadsapitestuser"},
                  {"access_token", token},
-                 {"scopes", json::array{"threads_basic", "threads_content_publish"}},
+                 {"kind", "long"},
+                 {"scopes", std::move(scopes)},
                  {"scopes_checked_at_ms", issued},
                  {"issued_at_ms", issued},
                  {"expires_at_ms", issued + 60LL * 86'400'000},
+                 {"status", "active"},
                  {"last_refresh_attempt_ms", 0},
                  {"last_refresh_error", ""},
                  {"last_refresh_ms", 0},
@@ -329,11 +345,16 @@ int main(int argc, char **argv) try {
   for (std::size_t i = 0; i < tokens.size(); ++i)
     store.insert("threads/accounts/a" + std::to_string(i), first_record(tokens[i], i));
   store.exec("COMMIT");
+  // Swept in name order, as the plugin lists accounts: not the order they were stored in.
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < tokens.size(); ++i)
+    keys.push_back("threads/accounts/a" + std::to_string(i));
+  std::sort(keys.begin(), keys.end());
   std::vector<std::vector<Account>> chunks;
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
+  for (std::size_t i = 0; i < keys.size(); ++i) {
     if (i % chunk_size == 0)
       chunks.emplace_back().reserve(chunk_size);
-    chunks.back().push_back(Account{"threads/accounts/a" + std::to_string(i), {}, 0, {}, {}, 0});
+    chunks.back().push_back(Account{keys[i], {}, 0, {}, {}, 0});
   }
 
   net::io_context io(1);
