@@ -151,27 +151,45 @@ ah_status ServiceTable::secret_get(void *host, ah_str key, ah_sink *value,
   }
 }
 
-ah_status ServiceTable::secret_get_many(void *host, ah_secret_read *reads, size_t count,
-                                        ah_sink *error) noexcept {
-  // Until the store answers, every item carries the call's failure (nothing was read).
-  auto fail_all = [&](ah_status status) {
-    for (size_t i = 0; i < count; ++i) {
-      reads[i].status = status;
-      reads[i].version = 0;
-    }
+namespace {
+void fail_item(ah_secret_read &read, ah_status status) noexcept {
+  read.status = status;
+  read.version = 0;
+}
+void fail_item(ah_secret_write &write, ah_status status) noexcept {
+  write.status = status;
+  write.new_version = 0;
+}
+} // namespace
+
+template <class Item, class Body>
+ah_status ServiceTable::batched(const char *service, void *host, Item *items, size_t count,
+                                ah_sink *error, Body &&body) noexcept {
+  auto fail_all = [items, count](ah_status status) {
+    for (size_t i = 0; i < count; ++i)
+      fail_item(items[i], status);
     return status;
   };
   if (count == 0)
     return AH_OK;
   try {
-    if (reads == nullptr) {
+    if (items == nullptr) {
       return report(error, make_error(AH_INVALID_INPUT, "invalid_input",
-                                      "secret_get_many was given no items but a count of " +
+                                      std::string(service) + " was given no items but a count of " +
                                           std::to_string(count)));
     }
     auto &h = self(host);
     if (h.store_ == nullptr)
       return fail_all(h.no_store(error));
+    return body(h, fail_all);
+  } catch (...) {
+    return fail_all(report_exception(error));
+  }
+}
+
+ah_status ServiceTable::secret_get_many(void *host, ah_secret_read *reads, size_t count,
+                                        ah_sink *error) noexcept {
+  return batched("secret_get_many", host, reads, count, error, [&](ServiceTable &h, auto fail_all) {
     // Keys the scope refuses get their own refusal and never reach the store.
     std::vector<std::string_view> keys;
     std::vector<size_t> sent; // keys[j] is reads[sent[j]].key
@@ -213,9 +231,7 @@ ah_status ServiceTable::secret_get_many(void *host, ah_secret_read *reads, size_
       }
     }
     return AH_OK;
-  } catch (...) {
-    return fail_all(report_exception(error));
-  }
+  });
 }
 
 ah_status ServiceTable::secret_version(void *host, ah_str key, uint64_t *version,
@@ -263,57 +279,39 @@ ah_status ServiceTable::secret_put(void *host, ah_str key, ah_str value, uint64_
 
 ah_status ServiceTable::secret_put_many(void *host, ah_secret_write *writes, size_t count,
                                         ah_sink *error) noexcept {
-  // Until the store answers, every item carries the call's failure (nothing was written).
-  auto fail_all = [&](ah_status status) {
-    for (size_t i = 0; i < count; ++i) {
-      writes[i].status = status;
-      writes[i].new_version = 0;
-    }
-    return status;
-  };
-  if (count == 0)
-    return AH_OK;
-  try {
-    if (writes == nullptr) {
-      return report(error, make_error(AH_INVALID_INPUT, "invalid_input",
-                                      "secret_put_many was given no items but a count of " +
-                                          std::to_string(count)));
-    }
-    auto &h = self(host);
-    if (h.store_ == nullptr)
-      return fail_all(h.no_store(error));
-    // Items the scope refuses keep their own status and never reach the store.
-    std::vector<store::PutRequest> puts;
-    std::vector<size_t> sent; // puts[j] is writes[sent[j]]
-    puts.reserve(count);
-    for (size_t i = 0; i < count; ++i) {
-      if (auto allowed = h.permitted(from_ah(writes[i].key), SecretAccess::write); !allowed) {
-        writes[i].status = allowed.error().status;
-        writes[i].new_version = 0;
-        continue;
-      }
-      puts.push_back(
-          {from_ah(writes[i].key), from_ah(writes[i].value), writes[i].expected_version});
-      sent.push_back(i);
-    }
-    auto put = h.store_->put_many(puts);
-    if (!put)
-      return fail_all(report(error, put.error()));
-    for (size_t j = 0; j < sent.size(); ++j) {
-      const size_t i = sent[j];
-      const auto &one = put.value()[j];
-      if (!one) {
-        writes[i].status = one.error().status == AH_OK ? AH_INTERNAL : one.error().status;
-        writes[i].new_version = 0;
-        continue;
-      }
-      writes[i].status = one.value().outcome == store::WriteOutcome::conflict ? AH_CONFLICT : AH_OK;
-      writes[i].new_version = one.value().version;
-    }
-    return AH_OK;
-  } catch (...) {
-    return fail_all(report_exception(error));
-  }
+  return batched(
+      "secret_put_many", host, writes, count, error, [&](ServiceTable &h, auto fail_all) {
+        // Items the scope refuses keep their own status and never reach the store.
+        std::vector<store::PutRequest> puts;
+        std::vector<size_t> sent; // puts[j] is writes[sent[j]]
+        puts.reserve(count);
+        for (size_t i = 0; i < count; ++i) {
+          if (auto allowed = h.permitted(from_ah(writes[i].key), SecretAccess::write); !allowed) {
+            writes[i].status = allowed.error().status;
+            writes[i].new_version = 0;
+            continue;
+          }
+          puts.push_back(
+              {from_ah(writes[i].key), from_ah(writes[i].value), writes[i].expected_version});
+          sent.push_back(i);
+        }
+        auto put = h.store_->put_many(puts);
+        if (!put)
+          return fail_all(report(error, put.error()));
+        for (size_t j = 0; j < sent.size(); ++j) {
+          const size_t i = sent[j];
+          const auto &one = put.value()[j];
+          if (!one) {
+            writes[i].status = one.error().status == AH_OK ? AH_INTERNAL : one.error().status;
+            writes[i].new_version = 0;
+            continue;
+          }
+          writes[i].status =
+              one.value().outcome == store::WriteOutcome::conflict ? AH_CONFLICT : AH_OK;
+          writes[i].new_version = one.value().version;
+        }
+        return AH_OK;
+      });
 }
 
 ah_status ServiceTable::secret_list(void *host, ah_str prefix, ah_sink *out) noexcept {

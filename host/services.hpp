@@ -63,6 +63,12 @@ private:
   // AH_OK when there is a store and `key` is the plugin's to `access`; otherwise the
   // refusal, reported to `sink` (the preamble of every single-key secret service).
   ah_status admit(std::string_view key, SecretAccess access, ah_sink *sink);
+  // The frame of a batched secret service (secret_get_many, secret_put_many): an empty batch
+  // is done; a null array or a missing store fails the call; `body(table, fail_all)` does
+  // the rest. Until it answers, every item carries the call's failure.
+  template <class Item, class Body>
+  static ah_status batched(const char *service, void *host, Item *items, size_t count,
+                           ah_sink *error, Body &&body) noexcept;
 
   std::string plugin_name_;
   SecretScope scope_;

@@ -51,15 +51,17 @@ void SealedCache::keep(std::string_view key, std::uint64_t stamp, const SealedRo
   // A row read before a commit can arrive after one read since, while the commit has not
   // bumped the counter yet (both carry the same stamp): versions only grow, so the kept
   // newer row stays, and a reader never goes back from it.
-  if (const auto kept = entries_.find(key);
-      kept != entries_.end() && kept->second.row.version > row.version)
+  if (const auto kept = entries_.find(key); kept != entries_.end()) {
+    if (kept->second.row.version <= row.version)
+      kept->second = Entry{row, stamp, now + lifetime_};
     return;
-  if (entries_.size() >= capacity && entries_.find(key) == entries_.end()) {
+  }
+  if (entries_.size() >= capacity) {
     std::erase_if(entries_, [&](const auto &entry) { return now >= entry.second.expires; });
     if (entries_.size() >= capacity)
       entries_.clear();
   }
-  entries_.insert_or_assign(std::string(key), Entry{row, stamp, now + lifetime_});
+  entries_.emplace(std::string(key), Entry{row, stamp, now + lifetime_});
 }
 
 std::uint64_t SealedCache::hits() const noexcept {

@@ -78,17 +78,42 @@ Result<std::unique_ptr<SqlSecretStore>> SqlSecretStore::open(const SecretStoreOp
 }
 
 Result<std::optional<SealedRow>> SqlSecretStore::row(std::string_view key) {
-  AH_TRY(validate_key(key));
-  if (std::optional<SealedRow> kept = cache_ ? cache_->find(key) : std::nullopt)
-    return kept;
-  const std::uint64_t stamp = cache_ ? cache_->stamp(key) : 0;
-  AH_TRY_DECLARE(read, backend_->read("reading '" + std::string(key) + "'",
-                                      [&](sql::Session &s) -> Result<std::optional<SealedRow>> {
-                                        return select_row(s, key);
-                                      }));
-  if (read && cache_)
-    cache_->keep(key, stamp, *read);
-  return read;
+  AH_TRY_DECLARE(answers, rows({&key, 1}));
+  return std::move(answers.front());
+}
+
+Result<SqlSecretStore::RowAnswers> SqlSecretStore::rows(std::span<const std::string_view> keys) {
+  RowAnswers out;
+  out.reserve(keys.size());
+  std::vector<std::optional<std::uint64_t>> stamps(keys.size()); // set: read below
+  std::size_t to_read = 0;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (auto valid = validate_key(keys[i]); !valid) {
+      out.emplace_back(std::move(valid).error());
+    } else if (auto kept = cache_ ? cache_->find(keys[i]) : std::nullopt) {
+      out.emplace_back(std::move(kept));
+    } else {
+      out.emplace_back(std::optional<SealedRow>{});
+      stamps[i] = cache_ ? cache_->stamp(keys[i]) : 0; // taken before the read
+      ++to_read;
+    }
+  }
+  if (to_read == 0)
+    return out;
+  const std::string doing = keys.size() == 1 ? "reading '" + std::string(keys.front()) + "'"
+                                             : "reading " + std::to_string(to_read) + " secrets";
+  AH_TRY(backend_->read(doing, [&](sql::Session &s) -> Result<Done> {
+    for (std::size_t i = 0; i < keys.size() && s.ok(); ++i) {
+      if (stamps[i])
+        out[i] = select_row(s, keys[i]);
+    }
+    return Done{};
+  }));
+  for (std::size_t i = 0; cache_ && i < keys.size(); ++i) {
+    if (stamps[i] && *out[i])
+      cache_->keep(keys[i], *stamps[i], **out[i]);
+  }
+  return out;
 }
 
 Result<std::uint64_t> SqlSecretStore::version(std::string_view key) {
@@ -121,49 +146,16 @@ Result<std::optional<StoredSecret>> SqlSecretStore::get(std::string_view key) {
 
 Result<std::vector<Result<std::optional<StoredSecret>>>>
 SqlSecretStore::get_many(std::span<const std::string_view> keys) {
-  struct Item {
-    std::optional<Error> refused; // a bad key: never read
-    bool read = false;            // not in the cache: read below
-    std::uint64_t stamp = 0;      // the cache's stamp, taken before the read
-    std::optional<SealedRow> row;
-  };
-  std::vector<Item> items(keys.size());
-  std::size_t to_read = 0;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    Item &item = items[i];
-    if (auto valid = validate_key(keys[i]); !valid) {
-      item.refused = std::move(valid).error();
-    } else if (auto kept = cache_ ? cache_->find(keys[i]) : std::nullopt) {
-      item.row = std::move(kept);
-    } else {
-      item.read = true;
-      item.stamp = cache_ ? cache_->stamp(keys[i]) : 0;
-      ++to_read;
-    }
-  }
-  if (to_read != 0) {
-    AH_TRY(backend_->read("reading " + std::to_string(to_read) + " secrets",
-                          [&](sql::Session &s) -> Result<Done> {
-                            for (std::size_t i = 0; i < keys.size() && s.ok(); ++i) {
-                              if (items[i].read)
-                                items[i].row = select_row(s, keys[i]);
-                            }
-                            return Done{};
-                          }));
-    for (std::size_t i = 0; cache_ && i < keys.size(); ++i) {
-      if (items[i].read && items[i].row)
-        cache_->keep(keys[i], items[i].stamp, *items[i].row);
-    }
-  }
+  AH_TRY_DECLARE(answers, rows(keys));
   std::vector<Result<std::optional<StoredSecret>>> out;
   out.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    Item &item = items[i];
-    if (item.refused) {
-      out.emplace_back(std::move(*item.refused));
-    } else if (!item.row) {
+    auto &row = answers[i];
+    if (!row) {
+      out.emplace_back(std::move(row).error());
+    } else if (!row.value()) {
       out.emplace_back(std::optional<StoredSecret>{});
-    } else if (auto secret = opened(keys[i], *item.row)) {
+    } else if (auto secret = opened(keys[i], *row.value())) {
       out.emplace_back(std::optional<StoredSecret>{std::move(secret).value()});
     } else {
       out.emplace_back(std::move(secret).error());

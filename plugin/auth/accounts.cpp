@@ -28,6 +28,14 @@ std::shared_ptr<const TokenRecord> shared_record(std::shared_ptr<const AccountCa
   return {std::move(kept), record};
 }
 
+// The record an account's secret holds; an absent secret means no such account.
+autohost::Result<TokenRecord> stored_record(const std::string &name,
+                                            const std::optional<autohost::Secret> &secret) {
+  if (!secret)
+    return Error::make(AH_NOT_FOUND, "there is no Threads account named '" + name + "'");
+  return token_record_from_json(name, secret->value);
+}
+
 } // namespace
 
 autohost::Result<std::vector<std::string>> Accounts::names() const {
@@ -119,10 +127,7 @@ autohost::Result<Accounts::Read> Accounts::read(const std::string &chosen,
   }
   if (!got.kept) {
     AH_TRY_DECLARE(secret, host_.secret_get(key));
-    if (!secret) {
-      return Error::make(AH_NOT_FOUND, "there is no Threads account named '" + chosen + "'");
-    }
-    AH_TRY_DECLARE(record, token_record_from_json(chosen, secret->value));
+    AH_TRY_DECLARE(record, stored_record(chosen, secret));
     got.version = secret->version;
     if (cache_) {
       got.kept = shared_record(cache_->keep(chosen, std::move(record), secret->version));
@@ -160,10 +165,7 @@ Accounts::load_many(std::span<const std::string> names) const {
     auto &secret = got[next++];
     if (!secret) {
       out.emplace_back(std::move(secret).error());
-    } else if (!secret.value()) {
-      out.emplace_back(
-          Error::make(AH_NOT_FOUND, "there is no Threads account named '" + name + "'"));
-    } else if (auto record = token_record_from_json(name, secret.value()->value); !record) {
+    } else if (auto record = stored_record(name, secret.value()); !record) {
       out.emplace_back(std::move(record).error());
     } else {
       out.emplace_back(StoredAccount{name, std::move(record).value(), secret.value()->version});

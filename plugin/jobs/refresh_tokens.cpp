@@ -40,9 +40,8 @@ struct Claimed {
   std::vector<graph::Call> calls;
 };
 
-// One chunk of records read, decided and claimed: the claimed accounts with their requests,
-// and the outcome of every other account it read (counted when the sweep takes the chunk
-// up).
+// One chunk of records read, decided and claimed: the claimed accounts with their requests
+// (the outcome of every other account it read is counted as it is decided).
 struct Chunk {
   Chunk() = default;
   Chunk(Chunk &&) = default;
@@ -53,7 +52,6 @@ struct Chunk {
 
   std::vector<auth::StoredAccount> due; // `claimed` points into it (a move keeps the records)
   Claimed claimed;
-  std::vector<std::pair<std::string, auth::RotationResult>> decided;
   std::size_t next = 0; // the first name not read
   bool stopped = false; // should_stop() ended the reading early; nothing was claimed
   // Once its requests are supplied: the index of its first one among all the sweep's, and
@@ -76,10 +74,10 @@ private:
   // Lists an account that needs attention, up to details_limit.
   void list(const std::string &account, RotationOutcome outcome, const std::string &reason);
   // Reads names from `from` on until `chunk` due accounts are found, and claims them (one
-  // batched CAS write) unless a stop came.
-  Chunk prepare(const std::vector<std::string> &names, std::size_t from, std::size_t chunk) const;
+  // batched CAS write) unless a stop came; counts the outcome of every account not claimed.
+  Chunk prepare(const std::vector<std::string> &names, std::size_t from, std::size_t chunk);
   // Claims the chunk's due accounts, so that another sweep skips them.
-  void claim(Chunk &chunk) const;
+  void claim(Chunk &chunk);
   // The next chunk's requests to send, read and claimed now, its other outcomes counted;
   // empty when no chunk is left to read or a stop came.
   std::span<const graph::Call> supply(const std::vector<std::string> &names);
@@ -144,12 +142,11 @@ void Sweep::list(const std::string &account, RotationOutcome outcome, const std:
   details_.push_back(std::move(detail));
 }
 
-Chunk Sweep::prepare(const std::vector<std::string> &names, std::size_t from,
-                     std::size_t chunk) const {
+Chunk Sweep::prepare(const std::vector<std::string> &names, std::size_t from, std::size_t chunk) {
   Chunk out;
   out.next = from;
-  auto decided = [&out](const std::string &name, RotationOutcome outcome, std::string reason) {
-    out.decided.emplace_back(name, auth::RotationResult{outcome, std::move(reason)});
+  auto decided = [this](const std::string &name, RotationOutcome outcome, std::string reason) {
+    count(name, auth::RotationResult{outcome, std::move(reason)});
   };
   while (out.next < names.size() && out.due.size() < chunk) {
     if (ctx_.should_stop()) {
@@ -177,7 +174,7 @@ Chunk Sweep::prepare(const std::vector<std::string> &names, std::size_t from,
       case auth::RefreshAction::mark_needs_reauth: {
         auto marked = rotation_.mark_expired(account.value());
         if (marked)
-          out.decided.emplace_back(name, std::move(marked).value());
+          count(name, marked.value());
         else
           decided(name, RotationOutcome::failed, auth::error_message(marked.error()));
         break;
@@ -199,7 +196,7 @@ Chunk Sweep::prepare(const std::vector<std::string> &names, std::size_t from,
   return out;
 }
 
-void Sweep::claim(Chunk &chunk) const {
+void Sweep::claim(Chunk &chunk) {
   std::vector<auth::StoredAccount *> accounts;
   accounts.reserve(chunk.due.size());
   for (auto &account : chunk.due)
@@ -209,13 +206,12 @@ void Sweep::claim(Chunk &chunk) const {
   for (std::size_t k = 0; k < accounts.size(); ++k) {
     auth::StoredAccount &account = *accounts[k];
     if (!claims[k]) {
-      chunk.decided.emplace_back(
-          account.name,
-          auth::RotationResult{RotationOutcome::failed, auth::error_message(claims[k].error())});
+      count(account.name,
+            auth::RotationResult{RotationOutcome::failed, auth::error_message(claims[k].error())});
       continue;
     }
     if (claims[k]->outcome != RotationOutcome::claimed) {
-      chunk.decided.emplace_back(account.name, std::move(claims[k]).value());
+      count(account.name, claims[k].value());
       continue;
     }
     out.accounts.push_back(&account);
@@ -229,8 +225,6 @@ void Sweep::claim(Chunk &chunk) const {
 std::span<const graph::Call> Sweep::supply(const std::vector<std::string> &names) {
   while (!ended_) {
     Chunk chunk = prepare(names, next_name_, chunk_size_);
-    for (const auto &[name, result] : chunk.decided)
-      count(name, result);
     next_name_ = chunk.next;
     if (chunk.stopped || next_name_ >= names.size() || ctx_.should_stop()) {
       ended_ = true;

@@ -581,7 +581,8 @@ def main():
                         "scheduler,hosts")
     parser.add_argument("--calls", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=3,
-                        help="plugin/wrk pairs of the reads and concurrent rows, back to back; "
+                        help="plugin/wrk pairs of the reads, concurrent and sweep rows, back "
+                             "to back; "
                              "the median ratio is shown with the range")
     parser.add_argument("--accounts", type=int, default=10000)
     parser.add_argument("--big-accounts", type=int, default=100000)
