@@ -78,11 +78,13 @@ Result<std::unique_ptr<SqlSecretStore>> SqlSecretStore::open(const SecretStoreOp
 }
 
 Result<std::optional<SealedRow>> SqlSecretStore::row(std::string_view key) {
-  AH_TRY_DECLARE(answers, rows({&key, 1}));
+  AH_TRY_DECLARE(answers, rows({&key, 1}, true));
   return std::move(answers.front());
 }
 
-Result<SqlSecretStore::RowAnswers> SqlSecretStore::rows(std::span<const std::string_view> keys) {
+Result<SqlSecretStore::RowAnswers> SqlSecretStore::rows(std::span<const std::string_view> keys,
+                                                        bool keep) {
+  keep = keep && cache_;
   RowAnswers out;
   out.reserve(keys.size());
   std::vector<std::optional<std::uint64_t>> stamps(keys.size()); // set: read below
@@ -94,7 +96,7 @@ Result<SqlSecretStore::RowAnswers> SqlSecretStore::rows(std::span<const std::str
       out.emplace_back(std::move(kept));
     } else {
       out.emplace_back(std::optional<SealedRow>{});
-      stamps[i] = cache_ ? cache_->stamp(keys[i]) : 0; // taken before the read
+      stamps[i] = keep ? cache_->stamp(keys[i]) : 0; // taken before the read
       ++to_read;
     }
   }
@@ -109,7 +111,7 @@ Result<SqlSecretStore::RowAnswers> SqlSecretStore::rows(std::span<const std::str
     }
     return Done{};
   }));
-  for (std::size_t i = 0; cache_ && i < keys.size(); ++i) {
+  for (std::size_t i = 0; keep && i < keys.size(); ++i) {
     if (stamps[i] && *out[i])
       cache_->keep(keys[i], *stamps[i], **out[i]);
   }
@@ -146,7 +148,10 @@ Result<std::optional<StoredSecret>> SqlSecretStore::get(std::string_view key) {
 
 Result<std::vector<Result<std::optional<StoredSecret>>>>
 SqlSecretStore::get_many(std::span<const std::string_view> keys) {
-  AH_TRY_DECLARE(answers, rows(keys));
+  // A batch keeps none of the rows it read: batches are sweeps, whose rows are rewritten
+  // next (a claim), and keeping them would push out the rows that single reads come back
+  // for (the cache holds 1,024).
+  AH_TRY_DECLARE(answers, rows(keys, false));
   std::vector<Result<std::optional<StoredSecret>>> out;
   out.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {

@@ -63,9 +63,10 @@ private:
   // the key does not exist. A row read from the backend is kept for the next read.
   Result<std::optional<SealedRow>> row(std::string_view key);
   // row() for each key: the keys the cache does not hold are read in one read transaction
-  // (its failure fails the whole call); a bad key is refused alone.
+  // (its failure fails the whole call), and kept for the next read only when `keep`; a bad
+  // key is refused alone.
   using RowAnswers = std::vector<Result<std::optional<SealedRow>>>;
-  Result<RowAnswers> rows(std::span<const std::string_view> keys);
+  Result<RowAnswers> rows(std::span<const std::string_view> keys, bool keep);
   // The value of a row read for `key`, or store_tampered when it does not open.
   Result<StoredSecret> opened(std::string_view key, const SealedRow &row) const;
   // put's compare-and-set inside the caller's write transaction.

@@ -337,3 +337,23 @@ BOOST_AUTO_TEST_CASE(a_store_without_a_lifetime_keeps_no_rows_but_signals_its_wr
   BOOST_TEST(read(*daemon)->value == value_of(2));
   BOOST_TEST(fs::exists(changes_of(place)));
 }
+
+// A batch read (a sweep's) answers from the rows kept but keeps none of its own: they are
+// rewritten next, and keeping them would push out the rows single reads come back for.
+BOOST_AUTO_TEST_CASE(a_batch_read_uses_the_rows_kept_and_keeps_none) {
+  Place place;
+  auto store = open_ok(options(place));
+  const std::string other = "threads/accounts/bob/token";
+  BOOST_REQUIRE(store->put(token, value_of(1), 0));
+  BOOST_REQUIRE(store->put(other, value_of(1), 0));
+  BOOST_TEST(read(*store)->value == value_of(1)); // kept
+  const std::vector<std::string_view> keys{token, other};
+  auto got = store->get_many(keys);
+  BOOST_REQUIRE(got);
+  BOOST_TEST((got.value()[1] && got.value()[1].value()->value == value_of(1)));
+  BOOST_TEST(store->cached_reads() == 1u); // token's row, from the cache
+  BOOST_TEST(read(*store, other)->value == value_of(1));
+  BOOST_TEST(store->cached_reads() == 1u); // the batch did not keep bob's
+  BOOST_TEST(read(*store, other)->value == value_of(1));
+  BOOST_TEST(store->cached_reads() == 2u); // the single read did
+}
