@@ -287,8 +287,7 @@ ah_status ServiceTable::secret_put_many(void *host, ah_secret_write *writes, siz
         puts.reserve(count);
         for (size_t i = 0; i < count; ++i) {
           if (auto allowed = h.permitted(from_ah(writes[i].key), SecretAccess::write); !allowed) {
-            writes[i].status = allowed.error().status;
-            writes[i].new_version = 0;
+            fail_item(writes[i], allowed.error().status);
             continue;
           }
           puts.push_back(
@@ -302,8 +301,7 @@ ah_status ServiceTable::secret_put_many(void *host, ah_secret_write *writes, siz
           const size_t i = sent[j];
           const auto &one = put.value()[j];
           if (!one) {
-            writes[i].status = one.error().status == AH_OK ? AH_INTERNAL : one.error().status;
-            writes[i].new_version = 0;
+            fail_item(writes[i], one.error().status == AH_OK ? AH_INTERNAL : one.error().status);
             continue;
           }
           writes[i].status =

@@ -362,20 +362,19 @@ class Bench:
                            **self.raw.pop(name + "_cpu")})
             return sweeps[-1]
 
-        def refresh_path(tokens):
+        def path_of(tokens):
             return ("/refresh_access_token?grant_type=th_refresh_token&access_token="
                     + tokens[0])
 
         ours, ceiling, ratio, ratios = paired_rounds(
-            self.rounds, one_sweep, lambda: self.wrk(refresh_path(sweeps[-1]["tokens"]),
-                                                     concurrency))
+            self.rounds, one_sweep, lambda: self.wrk(path_of(sweeps[-1]["tokens"]), concurrency))
         tokens, seconds, report = ours.pop("tokens"), ours["seconds"], ours["report"]
         rate = ours["calls_per_s"]
         max_rss_kb = max(each["max_rss_kb"] for each in sweeps)
         self.raw["sweep_cpu"] = {key: ours[key] for key in ("client_cpu_us", "sandbox_cpu_us")}
         tokens_file = self.work / "tokens.txt"
         tokens_file.write_text("\n".join(tokens) + "\n")
-        refresh_path = refresh_path(tokens)
+        refresh_path = path_of(tokens)
         python = run_json([sys.executable, str(HERE / "peers" / "requests_peer.py"), "refresh",
                            "--base", self.base, "--ca", self.ca, "--tokens", str(tokens_file),
                            "--concurrency", str(concurrency)])
