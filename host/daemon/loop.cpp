@@ -25,7 +25,7 @@ Loop::Loop(ScheduleStore &store, PluginPool &plugins, host::Logger &logger, host
 
 void Loop::housekeep() {
   const auto now = std::chrono::steady_clock::now();
-  if (!options_.housekeeping || now < next_housekeeping_)
+  if (!options_.housekeeping || now < next_housekeeping_ || unavailable_this_turn_)
     return;
   next_housekeeping_ = now + options_.housekeeping_every;
   options_.housekeeping();
@@ -38,13 +38,15 @@ bool Loop::store_ok(const Error &error, std::string_view doing) {
     log(AH_LOG_ERROR, "store error",
         {{"doing", doing}, {"error", host::error_message(error)}, {"store", store_.location()}});
   }
-  count_store_failure();
+  count_store_failure(error);
   return false;
 }
 
-void Loop::count_store_failure() {
+void Loop::count_store_failure(const Error &error) {
   store_failed_ = true;
   failed_this_turn_ = true;
+  if (host::error_code(error) == "store_unavailable")
+    unavailable_this_turn_ = true;
   ++failed_calls_;
 }
 
@@ -66,6 +68,7 @@ void Loop::end_turn() {
     options_.metrics->loop_turned(clock_());
   }
   failed_this_turn_ = false;
+  unavailable_this_turn_ = false;
 }
 
 void Loop::register_job_defaults() {
@@ -75,6 +78,8 @@ void Loop::register_job_defaults() {
       log(AH_LOG_WARN, "job default schedule not used", {{"problem", problem}});
     }
     for (const auto &draft : defaults.drafts) {
+      if (unavailable_this_turn_)
+        return; // left, like a failed call, to the next start (or another host)
       auto chosen = store_.ensure_job_schedule(draft, now());
       if (!chosen) {
         store_ok(chosen.error(), "registering job " + draft.plugin + "." + draft.target);
@@ -89,6 +94,8 @@ void Loop::register_job_defaults() {
 }
 
 bool Loop::make_due_runs() {
+  if (unavailable_this_turn_)
+    return false;
   auto due =
       timed_store_call(options_.metrics, "make_due", [&] { return store_.materialise_due(now()); });
   if (!due)
@@ -127,7 +134,7 @@ bool Loop::claim_runs() {
       return claimed;
   }
   const int free = options_.workers - static_cast<int>(active_.size());
-  if (free <= 0)
+  if (free <= 0 || unavailable_this_turn_)
     return claimed;
   // One transaction (one commit) claims a run for every free worker.
   auto batch = timed_store_call(options_.metrics, "claim",
@@ -173,6 +180,8 @@ void Loop::reap() {
 void Loop::renew_leases() {
   const SteadyTime t = std::chrono::steady_clock::now();
   for (auto &a : active_) {
+    if (unavailable_this_turn_)
+      return; // the others' leases are renewed next turn, or taken over
     // Once the call returned, the outcome's write ends the claim: renewing then would
     // only race with it.
     if (a->recording.load() || a->lost.load() || t - a->last_renewal < renew_every_)
@@ -194,7 +203,7 @@ void Loop::renew_leases() {
       if (!outage_)
         log(AH_LOG_WARN, "lease not renewed",
             {{"run", a->claim.run.id}, {"error", host::error_message(renewed.error())}});
-      count_store_failure();
+      count_store_failure(renewed.error());
     }
   }
 }

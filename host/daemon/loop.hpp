@@ -60,7 +60,7 @@ private:
   DaemonEnd run_once();
   bool store_ok(const Error &error, std::string_view doing);
   // Counts a failed store call towards this turn's and this outage's failures.
-  void count_store_failure();
+  void count_store_failure(const Error &error);
   // After each turn of the loop: notes the start and the end of a run of failing turns.
   void end_turn();
   void register_job_defaults();
@@ -98,6 +98,9 @@ private:
   std::list<std::unique_ptr<ActiveRun>> active_;
   bool store_failed_ = false;
   bool failed_this_turn_ = false;
+  // A call of this turn found the store unavailable (unreachable, timed out): the turn's
+  // other store calls would wait out the same timeouts, so they wait for the next turn.
+  bool unavailable_this_turn_ = false;
   bool outage_ = false;           // every turn since the last logged error failed too
   std::int64_t failed_calls_ = 0; // store calls that failed in this outage
   ServiceNotifier notify_ = ServiceNotifier::from_environment();

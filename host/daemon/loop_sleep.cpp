@@ -28,7 +28,9 @@ milliseconds Loop::sleep_time(bool claimed_nothing) {
     timeout = std::min(timeout, std::chrono::duration_cast<milliseconds>(
                                     next_housekeeping_ - std::chrono::steady_clock::now()));
   }
-  if (static_cast<int>(active_.size()) < options_.workers) {
+  if (unavailable_this_turn_) {
+    timeout = std::min<milliseconds>(timeout, seconds(5)); // look again soon
+  } else if (static_cast<int>(active_.size()) < options_.workers) {
     auto wake = store_.next_wake();
     if (!wake) {
       store_ok(wake.error(), "finding the next wake-up time");
@@ -56,8 +58,14 @@ milliseconds Loop::sleep_time(bool claimed_nothing) {
 }
 
 std::int64_t Loop::generation() {
+  if (unavailable_this_turn_)
+    return -1;
   auto g = store_.generation();
-  return g ? g.value() : -1;
+  if (!g) {
+    store_ok(g.error(), "reading the schedules' generation");
+    return -1;
+  }
+  return g.value();
 }
 
 void Loop::wait(milliseconds timeout, std::int64_t seen) {

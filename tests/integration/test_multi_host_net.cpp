@@ -80,7 +80,10 @@ BOOST_AUTO_TEST_CASE(a_machine_cut_off_mid_run_is_taken_over_and_publishes_nothi
     });
   };
   BOOST_REQUIRE_MESSAGE(eventually(taken_over, 120s), json::serialize(runs(hosts)));
-  BOOST_REQUIRE_MESSAGE(cut_off.wait_for_log("store failing", 120s), cut_off.log());
+  // About 40 s: one statement's tcp_user_timeout (30 s) and one connect (up to 10 s), however
+  // many runs it holds; the bound leaves room for a loaded machine.
+  const auto left = std::chrono::ceil<std::chrono::seconds>(cut_at + 120s - Clock::now());
+  BOOST_REQUIRE_MESSAGE(cut_off.wait_for_log("store failing", std::max(left, 1s)), cut_off.log());
   const auto noticed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - cut_at);
   BOOST_TEST_MESSAGE("it said the store was failing " << noticed.count() << " s after the cut");
   BOOST_TEST(cut_off.running());
@@ -94,8 +97,9 @@ BOOST_AUTO_TEST_CASE(a_machine_cut_off_mid_run_is_taken_over_and_publishes_nothi
   hosts.check_each_post_once();
 
   const std::string log = cut_off.log();
-  // The outage is said once, not on every pass of the loop while it lasts.
+  // The outage is said once, not on every pass of the loop while it lasts, and its first
+  // turn says why once: the turn's other store calls waited for the next turn.
   BOOST_TEST(count_in(log, "store failing") == 1, log);
-  BOOST_TEST(count_in(log, "lease not renewed") <= static_cast<int>(held.size()), log);
-  BOOST_TEST(count_in(log, R"("msg":"store error")") <= 3, log);
+  BOOST_TEST(count_in(log, "lease not renewed") + count_in(log, R"("msg":"store error")") == 1,
+             log);
 }

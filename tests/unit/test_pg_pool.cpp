@@ -9,6 +9,9 @@
 
 #include "pg_cluster.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
+
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <thread>
@@ -141,6 +144,41 @@ BOOST_AUTO_TEST_CASE(a_lost_connection_is_reported_and_not_lent_again) {
   BOOST_TEST(scalar(*lease, "SELECT 2::int8") == 2);
 }
 
+BOOST_AUTO_TEST_CASE(a_connection_lost_while_lent_closes_the_idle_ones_with_it) {
+  // Idle connections may be gone with it (a network that went away), and each would first
+  // wait out tcp_user_timeout in its next statement: they are opened anew instead.
+  Pool pool(pool_options(3));
+  std::vector<int> before;
+  {
+    std::vector<PooledConnection> leases;
+    for (int i = 0; i < 3; ++i) {
+      leases.push_back(ok(pool.acquire()));
+      before.push_back(leases.back()->backend_pid());
+    }
+  }
+  BOOST_TEST(pool.open_connections() == 3U);
+  {
+    auto lent = ok(pool.acquire());
+    terminate_backend(lent->backend_pid());
+    BOOST_REQUIRE(!lent->execute("SELECT 1"));
+  }
+  BOOST_TEST(pool.open_connections() == 0U);
+  auto admin = ok(Connection::open(pool_options().connect));
+  const auto connected = [&] {
+    std::int64_t n = 0;
+    for (const int pid : before)
+      n += scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int4",
+                  {std::int64_t{pid}});
+    return n;
+  };
+  for (int i = 0; i < 500 && connected() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_TEST(connected() == 0, "the idle connections' backends are still there");
+  auto again = ok(pool.acquire());
+  BOOST_TEST(std::count(before.begin(), before.end(), again->backend_pid()) == 0);
+  BOOST_TEST(scalar(*again, "SELECT 3::int8") == 3);
+}
+
 BOOST_AUTO_TEST_CASE(acquire_waits_for_a_free_connection_and_gives_up_after_its_timeout) {
   PoolOptions options = pool_options(1);
   options.acquire_timeout = std::chrono::milliseconds(100);
@@ -247,6 +285,42 @@ BOOST_AUTO_TEST_CASE(a_connection_lost_before_commit_runs_the_transaction_again)
   BOOST_TEST(pids[0] != pids[1]);
   auto check = ok(pool.acquire());
   BOOST_TEST(scalar(*check, "SELECT count(*) FROM posts") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_that_cannot_be_opened_is_not_tried_again) {
+  // A listener that hangs up on every client, counting them: each try to connect to a
+  // server that cannot be reached waits out connect_timeout, and the body has not run.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor listener(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  std::atomic<int> clients{0};
+  std::atomic<bool> done{false};
+  std::thread hang_up([&] {
+    while (true) {
+      boost::system::error_code ec;
+      boost::asio::ip::tcp::socket client = listener.accept(ec);
+      if (done.load())
+        return;
+      if (!ec)
+        ++clients;
+    }
+  });
+  PoolOptions options;
+  options.connect.url =
+      "postgresql://autohost@127.0.0.1:" + std::to_string(listener.local_endpoint().port()) +
+      "/autohost_test?sslmode=disable&gssencmode=disable";
+  Pool pool(options);
+  int runs = 0;
+  const auto result = pool.transaction(Isolation::read_committed, [&](Connection &) {
+    ++runs;
+    return PgResult<Done>(Done{});
+  });
+  done.store(true);
+  boost::asio::ip::tcp::socket(io).connect(listener.local_endpoint()); // ends its accept()
+  hang_up.join();
+  BOOST_REQUIRE(!result);
+  BOOST_TEST(result.error().kind == PgFailure::connection, result.error().message);
+  BOOST_TEST(runs == 0);
+  BOOST_TEST(clients.load() == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_body_rolls_back_and_is_not_run_again) {

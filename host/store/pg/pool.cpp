@@ -66,15 +66,28 @@ PgResult<PooledConnection> Pool::acquire() {
 void Pool::give_back(std::unique_ptr<Connection> connection) noexcept {
   if (connection != nullptr && connection->usable() && connection->in_transaction())
     (void)connection->exec("ROLLBACK"); // a borrower that returned early
-  const bool keep = connection != nullptr && connection->usable() && !connection->in_transaction();
+  const bool lost = connection != nullptr && !connection->usable();
+  const bool keep = connection != nullptr && !lost && !connection->in_transaction();
+  // A connection lost while lent says the idle ones may be gone too: a network that went
+  // away takes them all, and each would first wait out tcp_user_timeout in its next
+  // statement. They are closed and opened again when needed, which costs milliseconds
+  // when the server is still there (one backend ended by pg_terminate_backend).
+  std::vector<std::unique_ptr<Connection>> dropped;
   {
     std::lock_guard lock(mutex_);
     if (keep)
       idle_.push_back(std::move(connection));
     else
       --open_;
+    if (lost) {
+      open_ -= idle_.size();
+      dropped.swap(idle_);
+    }
   }
-  freed_.notify_one();
+  if (dropped.empty())
+    freed_.notify_one();
+  else
+    freed_.notify_all();
 }
 
 bool Pool::retry_after(const PgError &error, int attempt) const {

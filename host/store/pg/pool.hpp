@@ -47,7 +47,8 @@ private:
 // At most `size` connections, opened when first needed. Thread-safe; connections are
 // handed to one caller at a time. Idle connections the server ended (a restart,
 // pg_terminate_backend) are noticed on acquire and replaced, so one lost connection costs
-// at most the statement that was running on it. The pool must outlive every
+// at most the statement that was running on it; a connection lost while lent closes the
+// idle ones with it (a network gone takes them all). The pool must outlive every
 // PooledConnection it lent.
 class Pool {
 public:
@@ -66,7 +67,7 @@ public:
   // connection lost before COMMIT, up to transaction_attempts times with a short jittered
   // backoff: `body` must do nothing but SQL on the connection it is given. A connection
   // lost during COMMIT is PgFailure::unknown_commit (the transaction may or may not have
-  // been applied). Any failure of `body` rolls back.
+  // been applied). Any failure of `body` rolls back. A failed acquire() is returned at once.
   template <class Body>
   auto transaction(Isolation isolation, Body &&body) -> std::invoke_result_t<Body, Connection &>;
 
@@ -91,12 +92,12 @@ template <class Body>
 auto Pool::transaction(Isolation isolation, Body &&body)
     -> std::invoke_result_t<Body, Connection &> {
   for (int attempt = 1;; ++attempt) {
+    // A connection that cannot be opened (or none free in time) is not tried again here:
+    // each try would wait out connect_timeout on a server that cannot be reached, and the
+    // body has not run, so the caller may simply try again later.
     auto lease = acquire();
-    if (!lease) {
-      if (retry_after(lease.error(), attempt))
-        continue;
+    if (!lease)
       return std::move(lease).error();
-    }
     Connection &connection = **lease;
     if (auto begun = connection.exec(begin_sql(isolation)); !begun) {
       if (retry_after(begun.error(), attempt))
