@@ -53,6 +53,7 @@ DaemonEnd Loop::shut_down() {
       release_handed_off();
       return DaemonEnd::workers_stuck;
     }
+    unavailable_this_turn_ = false; // each pass tries the store again: leases must not lapse
     renew_leases();
     notify_.keep_alive();
     pollfd fd{done_.fd(), POLLIN, 0};

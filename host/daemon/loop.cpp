@@ -45,7 +45,9 @@ bool Loop::store_ok(const Error &error, std::string_view doing) {
 void Loop::count_store_failure(const Error &error) {
   store_failed_ = true;
   failed_this_turn_ = true;
-  if (host::error_code(error) == "store_unavailable")
+  // Unreachable, timed out, or a connection lost during COMMIT: the store cannot serve now.
+  const std::string code = host::error_code(error);
+  if (code == "store_unavailable" || code == "store_outcome_unknown")
     unavailable_this_turn_ = true;
   ++failed_calls_;
 }

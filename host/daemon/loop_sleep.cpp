@@ -24,13 +24,14 @@ void Loop::reload() {
 milliseconds Loop::sleep_time(bool claimed_nothing) {
   milliseconds timeout =
       wake_->sees_every_change() ? options_.watched_max_sleep : options_.max_sleep;
-  if (options_.housekeeping) {
+  if (unavailable_this_turn_) {
+    // Look again soon; housekeeping that fell due waits for the store too.
+    timeout = std::min<milliseconds>(timeout, seconds(5));
+  } else if (options_.housekeeping) {
     timeout = std::min(timeout, std::chrono::duration_cast<milliseconds>(
                                     next_housekeeping_ - std::chrono::steady_clock::now()));
   }
-  if (unavailable_this_turn_) {
-    timeout = std::min<milliseconds>(timeout, seconds(5)); // look again soon
-  } else if (static_cast<int>(active_.size()) < options_.workers) {
+  if (!unavailable_this_turn_ && static_cast<int>(active_.size()) < options_.workers) {
     auto wake = store_.next_wake();
     if (!wake) {
       store_ok(wake.error(), "finding the next wake-up time");
@@ -105,7 +106,9 @@ void Loop::wait(milliseconds timeout, std::int64_t seen) {
     }
     const bool readable = n > 0 && wake_->fd() >= 0 && fds[3].revents != 0;
     if ((readable || (due && n == 0 && *due <= slice)) && wake_->drain()) {
-      if (generation() != seen)
+      // A failed read ends the sleep too: the turn then finds out and says why.
+      const auto now_seen = store_.generation();
+      if (!now_seen || now_seen.value() != seen)
         return;
     }
   }

@@ -67,7 +67,8 @@ public:
   // connection lost before COMMIT, up to transaction_attempts times with a short jittered
   // backoff: `body` must do nothing but SQL on the connection it is given. A connection
   // lost during COMMIT is PgFailure::unknown_commit (the transaction may or may not have
-  // been applied). Any failure of `body` rolls back. A failed acquire() is returned at once.
+  // been applied). Any failure of `body` rolls back. A failed acquire() is tried again only
+  // when it failed within quick_failure.
   template <class Body>
   auto transaction(Isolation isolation, Body &&body) -> std::invoke_result_t<Body, Connection &>;
 
@@ -79,6 +80,8 @@ private:
   // Whether attempt `attempt` that failed with `error` may run again (and waits if so).
   bool retry_after(const PgError &error, int attempt) const;
   static const char *begin_sql(Isolation isolation) noexcept;
+  // How soon a failed acquire() must have failed to be tried again within a transaction.
+  static constexpr std::chrono::milliseconds quick_failure{1000};
   static PgError commit_failure(PgError error);
 
   PoolOptions options_;
@@ -92,12 +95,18 @@ template <class Body>
 auto Pool::transaction(Isolation isolation, Body &&body)
     -> std::invoke_result_t<Body, Connection &> {
   for (int attempt = 1;; ++attempt) {
-    // A connection that cannot be opened (or none free in time) is not tried again here:
-    // each try would wait out connect_timeout on a server that cannot be reached, and the
-    // body has not run, so the caller may simply try again later.
+    // A connection refused at once (a server restarting) is tried again after the backoff;
+    // one that took its time (connect_timeout on a server that cannot be reached, or no
+    // free connection within acquire_timeout) is not: each try would wait as long again,
+    // and the body has not run, so the caller may try again later.
+    const auto asked = std::chrono::steady_clock::now();
     auto lease = acquire();
-    if (!lease)
+    if (!lease) {
+      if (std::chrono::steady_clock::now() - asked < quick_failure &&
+          retry_after(lease.error(), attempt))
+        continue;
       return std::move(lease).error();
+    }
     Connection &connection = **lease;
     if (auto begun = connection.exec(begin_sql(isolation)); !begun) {
       if (retry_after(begun.error(), attempt))
