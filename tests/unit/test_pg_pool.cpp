@@ -58,18 +58,31 @@ std::int64_t scalar(Connection &connection, std::string_view sql,
   return ok(ok(connection.execute(sql, params)).int64(0, 0));
 }
 
+// Waits (up to 5 s) until none of the backends `pids` is connected; the test fails if one
+// still is.
+void wait_until_gone(const std::vector<int> &pids) {
+  auto admin = ok(Connection::open(pool_options().connect));
+  const auto connected = [&] {
+    std::int64_t n = 0;
+    for (const int pid : pids)
+      n += scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int4",
+                  {std::int64_t{pid}});
+    return n;
+  };
+  for (int i = 0; i < 500; ++i) {
+    if (connected() == 0)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  BOOST_FAIL(connected() << " of " << pids.size() << " backends did not end");
+}
+
 // Ends a backend from another connection and waits until it is gone.
 void terminate_backend(int pid) {
   auto admin = ok(Connection::open(pool_options().connect));
   BOOST_REQUIRE(ok(ok(admin->execute("SELECT pg_terminate_backend($1::int4)", {std::int64_t{pid}}))
                        .boolean(0, 0)));
-  for (int i = 0; i < 500; ++i) {
-    if (scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int4",
-               {std::int64_t{pid}}) == 0)
-      return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  BOOST_FAIL("backend " << pid << " did not end");
+  wait_until_gone({pid});
 }
 
 // Waits (bounded) until `count` reaches `target`; the test fails if it never does.
@@ -207,17 +220,7 @@ BOOST_AUTO_TEST_CASE(a_connection_lost_while_lent_closes_the_idle_ones_with_it) 
     BOOST_REQUIRE(!lent->execute("SELECT 1"));
   }
   BOOST_TEST(pool.open_connections() == 0U);
-  auto admin = ok(Connection::open(pool_options().connect));
-  const auto connected = [&] {
-    std::int64_t n = 0;
-    for (const int pid : before)
-      n += scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int4",
-                  {std::int64_t{pid}});
-    return n;
-  };
-  for (int i = 0; i < 500 && connected() != 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  BOOST_TEST(connected() == 0, "the idle connections' backends are still there");
+  wait_until_gone(before); // the idle connections' backends
   auto again = ok(pool.acquire());
   BOOST_TEST(std::count(before.begin(), before.end(), again->backend_pid()) == 0);
   BOOST_TEST(scalar(*again, "SELECT 3::int8") == 3);
