@@ -1,6 +1,8 @@
 // Authenticated encryption of secret values with libsodium.
 #include "store/sealing.hpp"
 
+#include "store/nonce_pool.hpp"
+
 #include <sodium.h>
 
 namespace autohost::store {
@@ -11,7 +13,7 @@ std::string seal(const MasterKey &key, std::string_view plaintext, std::string_v
   constexpr size_t nonce_size = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
   std::string out(nonce_size + plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
   auto *nonce = reinterpret_cast<unsigned char *>(out.data());
-  randombytes_buf(nonce, nonce_size);
+  random_nonce(nonce, nonce_size);
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       nonce + nonce_size, &written, reinterpret_cast<const unsigned char *>(plaintext.data()),

@@ -148,6 +148,7 @@ private:
                        error_code &) override {}
   void on_response_impl(int code, beast::string_view, int, error_code &) override {
     response.status = code;
+    response.headers.reserve(16); // one allocation for a usual answer's fields, not four
   }
   void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
                      error_code &) override {
