@@ -1,4 +1,4 @@
-// Sealing's nonces: never repeated, across refills of the nonce pool and across fork().
+// Sealing's nonces: never repeated, across refills of the nonce pool, threads and fork().
 #define BOOST_TEST_MODULE sealing
 #include <boost/test/unit_test.hpp>
 
@@ -9,8 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace autohost::store;
@@ -35,10 +41,26 @@ std::vector<std::string> nonces(const MasterKey &key, int count) {
   return out;
 }
 
+// The child's exit status, or -1 if it has not exited within `limit` (it is killed then).
+int wait_for(pid_t child, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (::waitpid(child, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= until) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(every_seal_has_a_nonce_of_its_own_across_many_refills) {
   BOOST_REQUIRE(sodium_ready());
+  BOOST_REQUIRE(nonce_pool_active()); // else the cases below test libsodium alone
   const MasterKey key = test_key();
   // A page of the pool holds about 170 nonces: 5,000 seals refill it many times.
   std::set<std::string> seen;
@@ -49,6 +71,24 @@ BOOST_AUTO_TEST_CASE(every_seal_has_a_nonce_of_its_own_across_many_refills) {
   }
   BOOST_TEST(seen.size() == 5000u);
   BOOST_TEST(seen.count(std::string(nonce_size, '\0')) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(threads_sealing_at_once_never_share_a_nonce) {
+  BOOST_REQUIRE(sodium_ready());
+  const MasterKey key = test_key();
+  std::mutex mutex;
+  std::set<std::string> seen;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      const std::vector<std::string> mine = nonces(key, 2000);
+      const std::lock_guard lock(mutex);
+      seen.insert(mine.begin(), mine.end());
+    });
+  }
+  for (auto &thread : threads)
+    thread.join();
+  BOOST_TEST(seen.size() == 8000u);
 }
 
 BOOST_AUTO_TEST_CASE(a_forked_child_never_draws_the_nonces_its_parent_draws) {
@@ -84,6 +124,34 @@ BOOST_AUTO_TEST_CASE(a_forked_child_never_draws_the_nonces_its_parent_draws) {
   for (std::size_t at = 0; at < from_child.size(); at += nonce_size)
     seen.insert(from_child.substr(at, nonce_size));
   BOOST_TEST(seen.size() == 800u); // no nonce of the child is one of the parent's
+}
+
+// A child forked while another thread of its parent is drawing nonces (perhaps holding the
+// pool's lock at that instant) can still seal: the lock lives in the page the fork wipes.
+BOOST_AUTO_TEST_CASE(a_child_forked_while_another_thread_draws_can_still_seal) {
+  BOOST_REQUIRE(sodium_ready());
+  const MasterKey key = test_key();
+  std::atomic<bool> stop{false};
+  std::thread drawing([&] {
+    unsigned char nonce[nonce_size];
+    while (!stop.load(std::memory_order_relaxed))
+      random_nonce(nonce, sizeof nonce);
+  });
+  int hung = 0;
+  for (int i = 0; i < 50; ++i) {
+    const pid_t child = ::fork();
+    BOOST_REQUIRE(child >= 0);
+    if (child == 0) {
+      const std::string sealed = seal(key, "value", "key");
+      ::_exit(open_sealed(key, sealed, "key") == std::optional<std::string>("value") ? 0 : 1);
+    }
+    const int status = wait_for(child, std::chrono::seconds(5));
+    BOOST_TEST(status != 1, "a child's seal did not open");
+    hung += status == -1 ? 1 : 0;
+  }
+  stop = true;
+  drawing.join();
+  BOOST_TEST(hung == 0, hung << " of 50 children hung on their first seal");
 }
 
 BOOST_AUTO_TEST_CASE(a_request_larger_than_the_pool_serves_still_gets_random_bytes) {
