@@ -1,6 +1,7 @@
 // Reading and writing account token records through the host's secret store.
 #include "auth/accounts.hpp"
 
+#include "auth/secret_listing.hpp"
 #include "auth/time_text.hpp"
 
 #include <boost/json.hpp>
@@ -40,18 +41,7 @@ autohost::Result<TokenRecord> stored_record(const std::string &name,
 
 autohost::Result<std::vector<std::string>> Accounts::names() const {
   AH_TRY_DECLARE(listed, host_.secret_list(account_prefix));
-  std::vector<std::string> out;
-  // One arena for the whole listing (100,000 entries before a big sweep): parsed and freed
-  // in a few allocations, not three an entry.
-  json::monotonic_resource arena;
-  const json::value doc = json::parse(listed, &arena);
-  for (const auto &entry : doc.as_array()) {
-    std::string_view key = entry.as_object().at("key").as_string();
-    key.remove_prefix(account_prefix.size());
-    if (key.find('/') == std::string_view::npos)
-      out.emplace_back(key);
-  }
-  return out;
+  return listed_names(listed, account_prefix, true);
 }
 
 autohost::Result<std::string> Accounts::choose(std::string_view name) const {

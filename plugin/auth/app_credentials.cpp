@@ -1,6 +1,7 @@
 // A Threads app's credentials in the host's secret store.
 #include "auth/app_credentials.hpp"
 
+#include "auth/secret_listing.hpp"
 #include "auth/token_record.hpp"
 
 #include <boost/json.hpp>
@@ -69,15 +70,7 @@ autohost::Result<autohost::Done> validate(const AppCredentials &app) {
 
 autohost::Result<std::vector<std::string>> Apps::names() const {
   AH_TRY_DECLARE(listed, host_.secret_list(app_prefix));
-  std::vector<std::string> out;
-  const json::value doc = json::parse(listed);
-  for (const auto &entry : doc.as_array()) {
-    std::string_view key = entry.as_object().at("key").as_string();
-    key.remove_prefix(app_prefix.size());
-    if (key.find('/') == std::string_view::npos)
-      out.emplace_back(key);
-  }
-  return out;
+  return listed_names(listed, app_prefix, true);
 }
 
 autohost::Result<StoredApp> Apps::load(std::string_view name) const {

@@ -1,6 +1,8 @@
 // Pending OAuth authorisations in the host's secret store.
 #include "auth/pending_authorisations.hpp"
 
+#include "auth/secret_listing.hpp"
+
 #include <boost/json.hpp>
 
 namespace threads::auth {
@@ -74,18 +76,7 @@ PendingAuthorisations::find(std::string_view state) const {
 
 autohost::Result<std::vector<std::string>> PendingAuthorisations::states() const {
   AH_TRY_DECLARE(listed, host_.secret_list(pending_prefix));
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  const json::value doc = json::parse(listed, ec);
-  if (ec || !doc.is_array())
-    return out;
-  for (const auto &entry : doc.as_array()) {
-    const json::value *key = entry.is_object() ? entry.as_object().if_contains("key") : nullptr;
-    if (key != nullptr && key->is_string()) {
-      out.emplace_back(std::string_view(key->as_string()).substr(pending_prefix.size()));
-    }
-  }
-  return out;
+  return listed_names(listed, pending_prefix, false);
 }
 
 autohost::Result<std::vector<StoredPending>>
