@@ -12,8 +12,9 @@ using boost::system::error_code;
 
 namespace {
 
-// Accepts exactly an array of objects, takes each object's "key" string and skips every
-// other member's value (nested ones too).
+// Accepts exactly an array of objects, takes each object's "key" string (the last of equal
+// members, as Boost.JSON's document keeps) and skips every other member's value (nested ones
+// too).
 class ListingHandler {
 public:
   static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
@@ -37,8 +38,12 @@ public:
     return open(ec, depth_ != 0);
   }
   bool on_object_end(std::size_t, error_code &) {
-    if (depth_ == 2 && !has_key_)
-      entry_without_key = true;
+    if (depth_ == 2) {
+      if (has_key_)
+        take(key_);
+      else
+        entry_without_key = true;
+    }
     return close();
   }
   bool on_key_part(json::string_view part, std::size_t, error_code &) {
@@ -63,7 +68,7 @@ public:
     if (!taking())
       return scalar(ec);
     text_.append(part);
-    take(text_);
+    key_.swap(text_);
     text_.clear();
     has_key_ = true;
     in_key_ = false;
@@ -86,8 +91,8 @@ private:
       ec = json::error::syntax;
       return false;
     }
+    not_a_key();
     ++depth_;
-    in_key_ = false;
     return true;
   }
   bool close() {
@@ -102,8 +107,14 @@ private:
       ec = json::error::syntax;
       return false;
     }
-    in_key_ = false;
+    not_a_key();
     return true;
+  }
+  // A value that is not a string: when it is the entry's "key", the entry has none now.
+  void not_a_key() {
+    if (taking())
+      has_key_ = false;
+    in_key_ = false;
   }
   void take(std::string_view key) {
     if (!key.starts_with(prefix_))
@@ -117,8 +128,9 @@ private:
   bool direct_only_;
   int depth_ = 0;
   bool in_key_ = false;  // the value coming is an entry's "key"
-  bool has_key_ = false; // the entry read so far had its key
-  std::string text_;     // a key or string arriving in parts
+  bool has_key_ = false; // the entry read so far has its key: key_
+  std::string key_;
+  std::string text_; // a key or string arriving in parts
 };
 
 } // namespace

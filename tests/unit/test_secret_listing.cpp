@@ -1,7 +1,7 @@
 // Reading names out of a host's secret_list answer (auth::listed_names): the names under the
 // prefix, nested keys left out when asked, keys arriving in parts (escapes), members the
-// reader does not need skipped at any depth, and an answer of any other shape refused with
-// an error that names the secret list.
+// reader does not need skipped at any depth, the last of equal keys taken, and an answer of any
+// other shape refused with an error that names the secret list.
 #define BOOST_TEST_MODULE secret_listing
 #include <boost/test/unit_test.hpp>
 
@@ -70,6 +70,17 @@ BOOST_AUTO_TEST_CASE(other_members_are_skipped_at_any_depth) {
                       R"("list":[1,{"key":"threads/accounts/nor"},null,true,2.5]},)"
                       R"("key":"threads/accounts/yes","updated_ms":-1}])") == (Names{"yes"}),
              boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(the_last_of_equal_keys_counts_as_in_the_document) {
+  BOOST_TEST(names_of(R"([{"key":"threads/accounts/a","key":"threads/accounts/b"}])") ==
+                 (Names{"b"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(names_of(R"([{"key":{"key":"threads/accounts/x"},"key":"threads/accounts/c"}])") ==
+                 (Names{"c"}),
+             boost::test_tools::per_element());
+  refusal(R"([{"key":"threads/accounts/a","key":1}])");
+  refusal(R"([{"key":"threads/accounts/a","key":[]}])");
 }
 
 BOOST_AUTO_TEST_CASE(a_large_listing_reads_like_the_document) {
