@@ -15,8 +15,9 @@ namespace {
 
 json::object token_json(const TokenRecord &token, TimePoint now) {
   json::array scopes;
-  for (const auto &scope : token.scopes) {
-    scopes.push_back(json::string(scope));
+  if (token.scopes != nullptr) {
+    for (const auto &scope : *token.scopes)
+      scopes.push_back(json::string(scope));
   }
   json::object out{{"kind", token_kind_name(token.kind)},
                    {"app_id", token.app_id},
@@ -164,7 +165,9 @@ Reply issue_token(Sandbox &sandbox, const Request &request) {
     }
     app_id = v->get_string();
   }
-  const TokenRecord &token = world.issue_user_token(app_id, user->id, kind, scopes, now - age);
+  const TokenRecord &token = world.issue_user_token(
+      app_id, user->id, kind, std::make_shared<const std::set<std::string>>(std::move(scopes)),
+      now - age);
   json::object out = token_json(token, now);
   out["access_token"] = token.value;
   out["token_type"] = "bearer";

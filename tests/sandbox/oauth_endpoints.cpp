@@ -113,7 +113,8 @@ Reply exchange_code(Context &ctx) {
   }
   code.used = true;
   const TokenRecord &token = ctx.world.issue_user_token(
-      app->id, code.user_id, TokenKind::short_lived, code.scopes, ctx.now);
+      app->id, code.user_id, TokenKind::short_lived,
+      std::make_shared<const std::set<std::string>>(code.scopes), ctx.now);
   json::object body{{"access_token", token.value}};
   // The documented sample sends user_id as a bare 17-digit number (beyond 2^53): written
   // from an integer, never through a double.
@@ -279,7 +280,7 @@ Reply refresh_token(Context &ctx) {
   }
   const std::string app_id = old_token.app_id;
   const std::string user_id = old_token.user_id;
-  const std::set<std::string> scopes = old_token.scopes;
+  const auto scopes = old_token.scopes;
   if (ctx.world.config.revoke_on_refresh) {
     old_token.revoked = true;
   }
@@ -321,8 +322,9 @@ Reply debug_token(Context &ctx) {
     return t == TimePoint::max() ? std::int64_t{0} : unix_seconds(t);
   };
   json::array scopes;
-  for (const auto &scope : input.scopes) {
-    scopes.push_back(json::string(scope));
+  if (input.scopes != nullptr) {
+    for (const auto &scope : *input.scopes)
+      scopes.push_back(json::string(scope));
   }
   // The documented fields (threads-api.md 1.8): no app_id, unlike Facebook's debug_token;
   // `application` is the app's name.

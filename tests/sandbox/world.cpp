@@ -165,7 +165,8 @@ UserRecord &World::add_user(const std::string &id, const std::string &username) 
 }
 
 TokenRecord &World::issue_user_token(std::string_view app_id, std::string_view user_id,
-                                     TokenKind kind, std::set<std::string> scopes,
+                                     TokenKind kind,
+                                     std::shared_ptr<const std::set<std::string>> scopes,
                                      TimePoint issued_at) {
   TokenRecord token;
   token.value = random_user_token();

@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -63,7 +64,9 @@ struct TokenRecord {
   TokenKind kind = TokenKind::short_lived;
   std::string app_id;
   std::string user_id; // empty for app tokens
-  std::set<std::string> scopes;
+  // Shared by a token and those exchanged or refreshed from it: a benchmark's refreshes
+  // issue hundreds of thousands of tokens, and this set was most of each one's memory.
+  std::shared_ptr<const std::set<std::string>> scopes;
   TimePoint issued_at;
   TimePoint expires_at; // app tokens: TimePoint::max()
   TimePoint data_access_expires_at;
@@ -256,7 +259,8 @@ struct World {
   std::string new_id(std::string_view prefix);
   UserRecord &add_user(const std::string &id, const std::string &username);
   TokenRecord &issue_user_token(std::string_view app_id, std::string_view user_id, TokenKind kind,
-                                std::set<std::string> scopes, TimePoint issued_at);
+                                std::shared_ptr<const std::set<std::string>> scopes,
+                                TimePoint issued_at);
   PostRecord &add_post(PostRecord post);
 
   ContainerStatus container_status(const ContainerRecord &c, TimePoint now) const;
