@@ -1,6 +1,8 @@
 // The OpenSSL client context and per-connection verification settings.
 #include "http/tls_context.hpp"
 
+#include "http/system_ca.hpp"
+
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -21,10 +23,8 @@ Result<boost::asio::ssl::context> make_tls_context(const std::string &ca_file) {
   ctx.set_verify_mode(ssl::verify_peer);
   boost::system::error_code ec;
   if (ca_file.empty()) {
-    ctx.set_default_verify_paths(ec);
-    if (ec) {
-      return Error{ErrorKind::tls, "cannot load the system CA store: " + ec.message(),
-                   Delivery::not_sent, 0};
+    if (!trust_system_store(ctx.native_handle())) {
+      return Error{ErrorKind::tls, "cannot set up the system CA store", Delivery::not_sent, 0};
     }
     return ctx;
   }
