@@ -313,6 +313,34 @@ class Bench:
         self.row("1/4 one process per call", "process start only: autohost --version (p50)",
                  f"{med(version):.1f} ms", f"curl --version {med(curl_version):.1f} ms",
                  pct(med(curl_version), med(version)))
+        self.cli_system_store(home, env, curl_config, count)
+
+    def cli_system_store(self, home, env, curl_config, count):
+        """The same call trusting the system CA store, as users without `ca_file` do: the
+        sandbox CA added to a copy of the system's hashed directory and of its bundle,
+        named by SSL_CERT_DIR and SSL_CERT_FILE; curl is given that bundle, as it reads its
+        built-in one."""
+        store = self.work / "system-ca"
+        shutil.copytree("/etc/ssl/certs", store / "certs", symlinks=True)
+        name = subprocess.run(["openssl", "x509", "-noout", "-subject_hash", "-in", self.ca],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        shutil.copy(self.ca, store / "certs" / f"{name}.0")
+        bundle = store / "bundle.pem"
+        bundle.write_text(Path("/etc/ssl/certs/ca-certificates.crt").read_text() +
+                          Path(self.ca).read_text())
+        config = json.loads((home / "config.json").read_text())
+        del config["plugins"]["threads"]["ca_file"]
+        (home / "config-system-ca.json").write_text(json.dumps(config))
+        env = dict(env, AUTOHOST_CONFIG=str(home / "config-system-ca.json"),
+                   SSL_CERT_DIR=str(store / "certs"), SSL_CERT_FILE=str(bundle))
+        cli, curl = self.time_processes(
+            [[str(self.autohost), "invoke", "threads.profile", "--account", "bench"],
+             ["curl", "-sS", "-o", "/dev/null", "--cacert", str(bundle), "-K", str(curl_config),
+              self.base + PROFILE_PATH]], env, count)
+        self.raw["cli"].update(system_store_autohost_ms=cli, system_store_curl_ms=curl)
+        med = lambda xs: xs[len(xs) // 2]
+        self.row("1/4 one process per call", "the same with the system CA store (p50)",
+                 f"{med(cli):.1f} ms", f"curl {med(curl):.1f} ms", pct(med(curl), med(cli)))
 
     # --- 2/3. the refresh sweep ---------------------------------------------------------
     def timed_sweep(self, name, accounts, store=None):
