@@ -58,7 +58,7 @@ Expected<const TokenRecord *, GraphError> find_valid_token(World &world, std::st
 }
 
 bool has_scope(const TokenRecord &token, std::string_view scope) {
-  return token.scopes != nullptr && token.scopes->find(std::string(scope)) != token.scopes->end();
+  return token.scopes->find(std::string(scope)) != token.scopes->end();
 }
 
 Expected<Caller, Reply> require_scopes(Caller caller,

@@ -15,10 +15,8 @@ namespace {
 
 json::object token_json(const TokenRecord &token, TimePoint now) {
   json::array scopes;
-  if (token.scopes != nullptr) {
-    for (const auto &scope : *token.scopes)
-      scopes.push_back(json::string(scope));
-  }
+  for (const auto &scope : *token.scopes)
+    scopes.push_back(json::string(scope));
   json::object out{{"kind", token_kind_name(token.kind)},
                    {"app_id", token.app_id},
                    {"issued_at", unix_seconds(token.issued_at)},

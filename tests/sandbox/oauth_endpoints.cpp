@@ -322,10 +322,8 @@ Reply debug_token(Context &ctx) {
     return t == TimePoint::max() ? std::int64_t{0} : unix_seconds(t);
   };
   json::array scopes;
-  if (input.scopes != nullptr) {
-    for (const auto &scope : *input.scopes)
-      scopes.push_back(json::string(scope));
-  }
+  for (const auto &scope : *input.scopes)
+    scopes.push_back(json::string(scope));
   // The documented fields (threads-api.md 1.8): no app_id, unlike Facebook's debug_token;
   // `application` is the app's name.
   json::object data{{"type", input.kind == TokenKind::app ? "APP" : "USER"},

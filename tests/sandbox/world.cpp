@@ -7,6 +7,11 @@
 
 namespace sandbox {
 
+const std::shared_ptr<const std::set<std::string>> &no_scopes() {
+  static const auto none = std::make_shared<const std::set<std::string>>();
+  return none;
+}
+
 const std::vector<std::string> &all_scopes() {
   static const std::vector<std::string> scopes{"threads_basic",
                                                "threads_content_publish",

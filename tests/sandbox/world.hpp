@@ -32,6 +32,8 @@ inline constexpr Millis quota_window = hours(24);
 
 // Every permission of threads-api.md 1.9, in the order FB-sample requests them.
 const std::vector<std::string> &all_scopes();
+// The empty scope set that tokens without scopes share.
+const std::shared_ptr<const std::set<std::string>> &no_scopes();
 bool is_known_scope(std::string_view scope);
 
 struct AppRecord {
@@ -66,7 +68,8 @@ struct TokenRecord {
   std::string user_id; // empty for app tokens
   // Shared by a token and those exchanged or refreshed from it: a benchmark's refreshes
   // issue hundreds of thousands of tokens, and this set was most of each one's memory.
-  std::shared_ptr<const std::set<std::string>> scopes;
+  // Never null: tokens without scopes (app tokens) share one empty set.
+  std::shared_ptr<const std::set<std::string>> scopes = no_scopes();
   TimePoint issued_at;
   TimePoint expires_at; // app tokens: TimePoint::max()
   TimePoint data_access_expires_at;
