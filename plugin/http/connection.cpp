@@ -1,6 +1,7 @@
 // Opening connections (DNS, TCP, proxy tunnel, TLS) and one request/response exchange.
 #include "http/connection.hpp"
 
+#include "http/happy_eyeballs.hpp"
 #include "http/redact.hpp"
 #include "http/tls_context.hpp"
 #include "http/watchdog.hpp"
@@ -426,13 +427,14 @@ Awaitable<Outcome<std::unique_ptr<Connection>>> open_connection(net::ssl::contex
   auto connection =
       std::make_unique<Connection>(co_await net::this_coro::executor, tls_context, target.tls, id);
   TcpStream &lowest = connection->tcp();
+  std::vector<tcp::endpoint> addresses;
+  for (const auto &entry : *endpoints)
+    addresses.push_back(entry.endpoint());
+  error_code ec = co_await connect_first(lowest.socket(), interleave_families(addresses),
+                                         opening.clock.expiry(), control);
+  // After the connect, whose attempts have a hook of their own.
   AbortHook hook(control, [&lowest] { lowest.close(); });
-
-  error_code ec;
   lowest.expires_at(opening.clock.expiry());
-  // Beast's range connect does not take a deferred token (it needs the token's return_type).
-  std::tie(ec, std::ignore) =
-      co_await lowest.async_connect(*endpoints, net::as_tuple(use_awaitable));
   if (ec) {
     if (control.cancelled || interrupted(ec)) {
       co_return opening.stopped("TCP connect");
