@@ -47,6 +47,25 @@ struct Race {
   std::size_t failed = 0;
   error_code last_error;
   SteadyTimer wake; // waited on between steps; any attempt's completion cancels the wait
+
+  void close_all() noexcept {
+    for (auto &attempt : attempts) {
+      error_code ignored;
+      attempt.close(ignored);
+    }
+    try {
+      wake.cancel();
+    } catch (...) { // NOLINT(bugprone-empty-catch): cancel fails only on a broken reactor
+    }
+  }
+};
+
+struct CloseOnExit {
+  explicit CloseOnExit(Race &to_close) : race(to_close) {}
+  CloseOnExit(const CloseOnExit &) = delete;
+  CloseOnExit &operator=(const CloseOnExit &) = delete;
+  ~CloseOnExit() { race.close_all(); }
+  Race &race;
 };
 
 } // namespace
@@ -58,15 +77,13 @@ Awaitable<error_code> connect_first(TcpStream::socket_type &socket,
     co_return net::error::host_not_found;
   const Executor executor = co_await net::this_coro::executor;
   const auto race = std::make_shared<Race>(executor, endpoints.size());
+  // However this ends (an exception included), the attempts still pending are closed.
+  const CloseOnExit closer{*race};
   bool aborted = false;
   // Runs on this thread (the watchdog's), between the steps below.
-  const AbortHook hook(control, [&race = *race, &aborted] {
+  const AbortHook hook(control, [&] {
     aborted = true;
-    for (auto &attempt : race.attempts) {
-      error_code ignored;
-      attempt.close(ignored);
-    }
-    race.wake.cancel();
+    race->close_all();
   });
 
   Clock::time_point next_start = Clock::now();
@@ -102,19 +119,16 @@ Awaitable<error_code> connect_first(TcpStream::socket_type &socket,
     co_await race->wake.async_wait(net::as_tuple(net::deferred));
   }
 
+  // An interruption that came after the winner connected closed it too.
   error_code result;
-  if (race->winner) {
-    socket = std::move(race->attempts[*race->winner]);
-  } else if (aborted) {
+  if (aborted) {
     result = net::error::operation_aborted;
+  } else if (race->winner) {
+    socket = std::move(race->attempts[*race->winner]);
   } else if (race->failed == endpoints.size()) {
     result = race->last_error;
   } else {
     result = boost::beast::error::timeout;
-  }
-  for (auto &attempt : race->attempts) {
-    error_code ignored;
-    attempt.close(ignored);
   }
   co_return result;
 }

@@ -1,79 +1,54 @@
-// The system store read on demand: OpenSSL's hashed-directory lookup, then the bundle file
-// through a lookup method of our own that parses it at its first miss.
+// The system store: OpenSSL's hashed-directory lookup, and a bundle file only where the
+// user named one or the directory is not hashed.
 #include "http/system_ca.hpp"
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include <cctype>
 #include <cstdlib>
-#include <memory>
-#include <mutex>
+#include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace threads::http {
 namespace {
 
-// Where OpenSSL's default paths point: the environment (ignored in set-uid processes, as
-// OpenSSL ignores it there), else the paths OpenSSL was built with.
-const char *default_path(const char *env_name, const char *built_in) {
-  const char *value = ::secure_getenv(env_name);
-  return value != nullptr ? value : built_in;
-}
-
-// One per lookup: the bundle to read and whether it was read.
-struct LazyBundle {
-  std::string file;
-  std::once_flag read;
-};
-
-LazyBundle *bundle_of(X509_LOOKUP *lookup) {
-  return static_cast<LazyBundle *>(X509_LOOKUP_get_method_data(lookup));
-}
-
-void free_bundle(X509_LOOKUP *lookup) {
-  delete bundle_of(lookup); // NOLINT(cppcoreguidelines-owning-memory): OpenSSL holds it raw
-}
-
-// Called by the verifier when neither the store nor the directory knows `name`: reads the
-// bundle into the store once (a missing or unreadable bundle adds nothing, as with OpenSSL's
-// own default paths), then answers from the store. Like OpenSSL's lookups, it hands back
-// the store's object without a reference of its own; the verifier takes one.
-int find_in_bundle(X509_LOOKUP *lookup, X509_LOOKUP_TYPE type, const X509_NAME *name,
-                   X509_OBJECT *found) {
-  LazyBundle *bundle = bundle_of(lookup);
-  X509_STORE *store = X509_LOOKUP_get_store(lookup);
-  if (bundle == nullptr || store == nullptr || type != X509_LU_X509)
-    return 0;
-  std::call_once(bundle->read, [&] {
-    ERR_set_mark();
-    X509_load_cert_crl_file(lookup, bundle->file.c_str(), X509_FILETYPE_PEM);
-    ERR_pop_to_mark();
-  });
-  if (X509_STORE_lock(store) != 1)
-    return 0;
-  int ok = 0;
-  if (X509_OBJECT *known =
-          X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), type, name)) {
-    X509 *certificate = X509_OBJECT_get0_X509(known);
-    ok = X509_OBJECT_set1_X509(found, certificate);
-    if (ok == 1)
-      X509_free(certificate); // the store's reference is the one that keeps it
+// A name c_rehash and update-ca-certificates give a certificate: 8 hex digits, ".", digits.
+bool is_hashed_name(std::string_view name) {
+  const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  const auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  if (name.size() < 10 || name[8] != '.')
+    return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (i != 8 && !(i < 8 ? hex(name[i]) : digit(name[i])))
+      return false;
   }
-  X509_STORE_unlock(store);
-  return ok;
+  return true;
 }
 
-const X509_LOOKUP_METHOD *lazy_bundle_method() {
-  static const std::unique_ptr<X509_LOOKUP_METHOD, decltype(&X509_LOOKUP_meth_free)> method = [] {
-    std::unique_ptr<X509_LOOKUP_METHOD, decltype(&X509_LOOKUP_meth_free)> made(
-        X509_LOOKUP_meth_new("autohost lazy CA bundle"), &X509_LOOKUP_meth_free);
-    if (made && (X509_LOOKUP_meth_set_free(made.get(), &free_bundle) != 1 ||
-                 X509_LOOKUP_meth_set_get_by_subject(made.get(), &find_in_bundle) != 1)) {
-      made.reset();
+// Whether some directory of the colon-separated `list` holds a hashed name.
+bool has_hashed_directory(std::string_view list) {
+  namespace fs = std::filesystem;
+  while (!list.empty()) {
+    const std::size_t colon = list.find(':');
+    const std::string directory(list.substr(0, colon));
+    list.remove_prefix(colon == std::string_view::npos ? list.size() : colon + 1);
+    std::error_code ec;
+    for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+      if (is_hashed_name(it->path().filename().native()))
+        return true;
     }
-    return made;
-  }();
-  return method.get();
+  }
+  return false;
+}
+
+// Loads `file` into `store`; a missing or unreadable file adds nothing, as with OpenSSL's
+// own default paths, and leaves no error behind.
+void load_bundle(X509_STORE *store, const char *file) {
+  ERR_set_mark();
+  X509_STORE_load_file(store, file);
+  ERR_pop_to_mark();
 }
 
 } // namespace
@@ -81,25 +56,27 @@ const X509_LOOKUP_METHOD *lazy_bundle_method() {
 bool trust_system_store(SSL_CTX *ctx) noexcept {
   try {
     X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-    const X509_LOOKUP_METHOD *lazy = lazy_bundle_method();
-    if (store == nullptr || lazy == nullptr)
+    if (store == nullptr)
       return false;
-    X509_LOOKUP *directory = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
-    if (directory == nullptr)
+    // Where OpenSSL's default paths point: the environment (ignored in set-uid processes, as
+    // OpenSSL ignores it there), else the paths OpenSSL was built with.
+    const char *named_dir = ::secure_getenv(X509_get_default_cert_dir_env());
+    const char *directory = named_dir != nullptr ? named_dir : X509_get_default_cert_dir();
+    const char *named_file = ::secure_getenv(X509_get_default_cert_file_env());
+
+    X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+    if (lookup == nullptr)
       return false;
-    // A directory that does not exist only finds nothing (OpenSSL checks at lookup time).
+    // A directory that does not exist only finds nothing (OpenSSL looks at lookup time).
     ERR_set_mark();
-    X509_LOOKUP_add_dir(directory,
-                        default_path(X509_get_default_cert_dir_env(), X509_get_default_cert_dir()),
-                        X509_FILETYPE_PEM);
+    X509_LOOKUP_add_dir(lookup, directory, X509_FILETYPE_PEM);
     ERR_pop_to_mark();
-    auto bundle = std::make_unique<LazyBundle>();
-    bundle->file = default_path(X509_get_default_cert_file_env(), X509_get_default_cert_file());
-    // OpenSSL keeps the method by pointer and never changes it; the API is not const.
-    X509_LOOKUP *file = X509_STORE_add_lookup(store, const_cast<X509_LOOKUP_METHOD *>(lazy));
-    if (file == nullptr || X509_LOOKUP_set_method_data(file, bundle.get()) != 1)
-      return false;
-    bundle.release(); // NOLINT(bugprone-unused-return-value): the lookup owns it now
+
+    if (named_file != nullptr) {
+      load_bundle(store, named_file);
+    } else if (!has_hashed_directory(directory)) {
+      load_bundle(store, X509_get_default_cert_file());
+    }
     return true;
   } catch (...) {
     return false;

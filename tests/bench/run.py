@@ -317,9 +317,9 @@ class Bench:
 
     def cli_system_store(self, home, env, curl_config, count):
         """The same call trusting the system CA store, as users without `ca_file` do: the
-        sandbox CA added to a copy of the system's hashed directory and of its bundle,
-        named by SSL_CERT_DIR and SSL_CERT_FILE; curl is given that bundle, as it reads its
-        built-in one."""
+        sandbox CA added to a copy of the system's hashed directory (SSL_CERT_DIR; the
+        built-in bundle stays OpenSSL's) and to a copy of its bundle, which curl is given,
+        as it reads its built-in one."""
         store = self.work / "system-ca"
         shutil.copytree("/etc/ssl/certs", store / "certs", symlinks=True)
         name = subprocess.run(["openssl", "x509", "-noout", "-subject_hash", "-in", self.ca],
@@ -332,7 +332,8 @@ class Bench:
         del config["plugins"]["threads"]["ca_file"]
         (home / "config-system-ca.json").write_text(json.dumps(config))
         env = dict(env, AUTOHOST_CONFIG=str(home / "config-system-ca.json"),
-                   SSL_CERT_DIR=str(store / "certs"), SSL_CERT_FILE=str(bundle))
+                   SSL_CERT_DIR=str(store / "certs"))
+        env.pop("SSL_CERT_FILE", None)
         cli, curl = self.time_processes(
             [[str(self.autohost), "invoke", "threads.profile", "--account", "bench"],
              ["curl", "-sS", "-o", "/dev/null", "--cacert", str(bundle), "-K", str(curl_config),

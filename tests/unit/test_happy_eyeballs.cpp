@@ -47,14 +47,17 @@ struct Silent {
   tcp::endpoint endpoint() const { return acceptor.local_endpoint(); }
 };
 
-// A port nobody listens on: connecting is refused at once.
-tcp::endpoint refusing() {
+// A bound socket that never listens: connecting to it is refused at once, and its port
+// stays taken for as long as it lives.
+struct Refusing {
+  Refusing() {
+    socket.open(tcp::v4());
+    socket.bind(at("127.0.0.1", 0));
+  }
   net::io_context io;
-  tcp::acceptor closed(io, at("127.0.0.1", 0));
-  const tcp::endpoint endpoint = closed.local_endpoint();
-  closed.close();
-  return endpoint;
-}
+  tcp::socket socket{io};
+  tcp::endpoint endpoint() const { return socket.local_endpoint(); }
+};
 
 struct RaceEnd {
   error_code ec;
@@ -118,9 +121,22 @@ BOOST_AUTO_TEST_CASE(a_silent_first_address_is_passed_over_for_the_next) {
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_address_starts_the_next_attempt_at_once) {
+  const Refusing refusing;
   const Answering answering;
   // A delay far beyond the limit: only the refusal can start the second attempt in time.
-  const RaceEnd outcome = race({refusing(), answering.endpoint()}, 60s, 5s);
+  const RaceEnd outcome = race({refusing.endpoint(), answering.endpoint()}, 60s, 5s);
+  BOOST_TEST(!outcome.ec, outcome.ec.message());
+  BOOST_TEST((outcome.peer == answering.endpoint()));
+}
+
+BOOST_AUTO_TEST_CASE(a_silent_then_a_refused_address_lead_to_the_third) {
+  const Silent silent("127.0.0.2");
+  const Refusing refusing;
+  const Answering answering;
+  // The second starts after the delay, the third as soon as the second is refused, while
+  // the first is still pending.
+  const RaceEnd outcome =
+      race({silent.endpoint(), refusing.endpoint(), answering.endpoint()}, 100ms, 60s);
   BOOST_TEST(!outcome.ec, outcome.ec.message());
   BOOST_TEST((outcome.peer == answering.endpoint()));
 }
@@ -134,7 +150,9 @@ BOOST_AUTO_TEST_CASE(the_first_address_wins_when_it_answers) {
 }
 
 BOOST_AUTO_TEST_CASE(every_address_refused_reports_the_refusal) {
-  const RaceEnd outcome = race({refusing(), refusing()}, 100ms, 5s);
+  const Refusing first;
+  const Refusing second;
+  const RaceEnd outcome = race({first.endpoint(), second.endpoint()}, 100ms, 5s);
   BOOST_TEST((outcome.ec == net::error::connection_refused), outcome.ec.message());
 }
 
