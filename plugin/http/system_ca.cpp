@@ -43,6 +43,14 @@ bool has_hashed_directory(std::string_view list) {
   return false;
 }
 
+// Whether `named` is OpenSSL's built-in bundle by another path (Debian's
+// /etc/ssl/certs/ca-certificates.crt is /usr/lib/ssl/cert.pem): environments that set
+// SSL_CERT_FILE to it for every tool ask for nothing the hashed directory does not hold.
+bool is_built_in_bundle(const char *named) {
+  std::error_code ec;
+  return std::filesystem::equivalent(named, X509_get_default_cert_file(), ec);
+}
+
 // Loads `file` into `store`; a missing or unreadable file adds nothing, as with OpenSSL's
 // own default paths, and leaves no error behind.
 void load_bundle(X509_STORE *store, const char *file) {
@@ -72,10 +80,10 @@ bool trust_system_store(SSL_CTX *ctx) noexcept {
     X509_LOOKUP_add_dir(lookup, directory, X509_FILETYPE_PEM);
     ERR_pop_to_mark();
 
-    if (named_file != nullptr) {
+    if (named_file != nullptr && !is_built_in_bundle(named_file)) {
       load_bundle(store, named_file);
     } else if (!has_hashed_directory(directory)) {
-      load_bundle(store, X509_get_default_cert_file());
+      load_bundle(store, named_file != nullptr ? named_file : X509_get_default_cert_file());
     }
     return true;
   } catch (...) {

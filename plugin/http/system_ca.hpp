@@ -12,7 +12,8 @@ namespace threads::http {
 // needs. Parsing Debian's bundle of ~145 CAs took 23 ms of every process that made a
 // client. Exactly:
 // - the directory (SSL_CERT_DIR, a colon-separated list, else OpenSSL's) is always added;
-// - a bundle named by SSL_CERT_FILE is always read, as the user asked for it;
+// - a bundle named by SSL_CERT_FILE is always read, as the user asked for it, unless it is
+//   the built-in bundle by another path (some environments name it for every tool);
 // - OpenSSL's built-in bundle is read only when no directory of the list is hashed.
 // Returns false when OpenSSL cannot add the directory lookup (out of memory).
 bool trust_system_store(SSL_CTX *ctx) noexcept;

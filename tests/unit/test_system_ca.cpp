@@ -172,6 +172,22 @@ BOOST_AUTO_TEST_CASE(a_hashed_directory_alone_answers_and_the_built_in_bundle_is
     BOOST_TEST(built_in->opens() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(naming_the_built_in_bundle_is_the_same_as_not_naming_it) {
+  auto built_in = built_in_bundle_opens();
+  if (!built_in) {
+    BOOST_TEST_MESSAGE("no built-in bundle on this machine: nothing to name");
+    return;
+  }
+  const SystemStore store;
+  store.put_in_directory(pki().ca_pem);
+  // By a link of its own, as /etc/ssl/certs/ca-certificates.crt names /usr/lib/ssl/cert.pem.
+  fs::create_symlink(fs::canonical(X509_get_default_cert_file()), store.bundle());
+  TestServer server(tls_server(), [](const auto &) { return Reply::ok(); });
+  Client client = system_store_client();
+  BOOST_TEST(status_of(client.send(get(server.url("/x")))) == 200);
+  BOOST_TEST(built_in->opens() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(without_a_hashed_directory_the_built_in_bundle_is_read) {
   const SystemStore store(false);
   std::ofstream(store.directory() / "not-hashed.pem") << pki().ca_pem;
