@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The benchmarks, on demand (not in CI): installs wrk, curl, GNU time and python3-requests when
-# missing, builds a release tree in build-bench, and prints the table of run.py.
+# The benchmarks, on demand (not in CI): installs wrk, curl, GNU time, python3-requests,
+# openssl and ca-certificates when missing, builds a release tree in build-bench, and prints
+# the table of run.py.
 #   bash tests/bench/run.sh [run.py options, e.g. --only reads,sweep --accounts 2000]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -10,6 +11,10 @@ command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
 [ -x /usr/bin/time ] || missing+=(time)
 /usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
+# The system-CA-store row: the system's hashed directory and bundle, and `openssl x509` for
+# the sandbox CA's hashed name.
+command -v openssl >/dev/null || missing+=(openssl)
+[ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq
