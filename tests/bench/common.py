@@ -4,6 +4,11 @@ the CPU row."""
 PROFILE_PATH = "/v1.0/me?fields=id,username,name,threads_profile_picture_url,threads_biography,is_verified"
 
 
+def refresh_path(token):
+    """The refresh endpoint's request for `token`, as wrk and the floors send it."""
+    return "/refresh_access_token?grant_type=th_refresh_token&access_token=" + token
+
+
 def pct(value, reference):
     return f"{100 * value / reference:.0f} %" if reference else ""
 

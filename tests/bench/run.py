@@ -32,7 +32,7 @@ import resource
 
 import hosts
 import scale
-from common import PROFILE_PATH, cpu_row, paired_rounds, pct
+from common import PROFILE_PATH, cpu_row, paired_rounds, pct, refresh_path
 
 HERE = Path(__file__).resolve().parent
 TIME = "/usr/bin/time"  # GNU time (Debian package `time`), for a child's own peak RSS
@@ -240,8 +240,7 @@ class Bench:
         accounts = len(tokens_file.read_text().split())
         argv = [str(self.build / "tests" / "bench" / "durable-refresh"), host, port, self.ca,
                 str(tokens_file), str(self.work / "durable-floor.db"), str(connections)]
-        path = ("/refresh_access_token?grant_type=th_refresh_token&access_token="
-                + tokens_file.read_text().split()[0])
+        path = refresh_path(tokens_file.read_text().split()[0])
 
         def floor():
             figures = self.measured_run(argv, dict(os.environ), accounts, "durable-refresh")
@@ -392,19 +391,16 @@ class Bench:
                            **self.raw.pop(name + "_cpu")})
             return sweeps[-1]
 
-        def path_of(tokens):
-            return ("/refresh_access_token?grant_type=th_refresh_token&access_token="
-                    + tokens[0])
-
         ours, ceiling, ratio, ratios = paired_rounds(
-            self.rounds, one_sweep, lambda: self.wrk(path_of(sweeps[-1]["tokens"]), concurrency))
+            self.rounds, one_sweep,
+            lambda: self.wrk(refresh_path(sweeps[-1]["tokens"][0]), concurrency))
         tokens, seconds, report = ours.pop("tokens"), ours["seconds"], ours["report"]
         rate = ours["calls_per_s"]
         max_rss_kb = max(each["max_rss_kb"] for each in sweeps)
         self.raw["sweep_cpu"] = {key: ours[key] for key in ("client_cpu_us", "sandbox_cpu_us")}
         tokens_file = self.work / "tokens.txt"
         tokens_file.write_text("\n".join(tokens) + "\n")
-        refresh_path = path_of(tokens)
+        sweep_path = refresh_path(tokens[0])
         python = run_json([sys.executable, str(HERE / "peers" / "requests_peer.py"), "refresh",
                            "--base", self.base, "--ca", self.ca, "--tokens", str(tokens_file),
                            "--concurrency", str(concurrency)])
@@ -416,9 +412,7 @@ class Bench:
         if statuses.count("200") != accounts:
             sys.exit(f"curl refreshed {statuses.count('200')} of {accounts}")
         self.raw["sweep"] = {"accounts": accounts, "seconds": seconds, "calls_per_s": rate,
-                             "report": report,
-                             "max_rss_kb": max_rss_kb,
-                             "wrk": ceiling, "python": python, "curl_calls_per_s": curl_rate,
+                             "report": report, "max_rss_kb": max_rss_kb, "wrk": ceiling, "python": python, "curl_calls_per_s": curl_rate,
                              "round_ratios": ratios}
         w = ceiling["calls_per_s"]
         self.row("2 refresh sweep", f"{accounts} accounts, refresh_tokens wall time",
@@ -428,8 +422,8 @@ class Bench:
         self.row("2 refresh sweep", *cpu_row(self.raw["sweep_cpu"], ceiling, f"wrk -c{concurrency}"))
         self.raw["sweep"]["wrk_slowed"] = self.cpu_matched_row(
             "2 refresh sweep", f"wrk -c{concurrency} spending the sweep's extra CPU",
-            self.raw["sweep_cpu"], ceiling, refresh_path, concurrency)
-        self.raw["sweep"]["beast"] = self.beast_floor("2 refresh sweep", accounts, refresh_path,
+            self.raw["sweep_cpu"], ceiling, sweep_path, concurrency)
+        self.raw["sweep"]["beast"] = self.beast_floor("2 refresh sweep", accounts, sweep_path,
                                                       concurrency, None)
         self.raw["sweep"]["durable"] = self.durable_floor(tokens_file, concurrency)
         self.row("2 refresh sweep", "peak RSS of the sweep", f"{max_rss_kb / 1024:.1f} MB")

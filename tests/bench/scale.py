@@ -2,7 +2,7 @@
 one instance against wrk with as many connections, and the refresh sweep over 100,000
 accounts with its peak RSS against wrk -c16 measured right after it.
 """
-from common import PROFILE_PATH, cpu_row, paired_rounds, pct
+from common import PROFILE_PATH, cpu_row, paired_rounds, pct, refresh_path
 
 
 def concurrent_reads(bench, calls, threads=(4, 16)):
@@ -37,13 +37,12 @@ def big_sweep(bench, accounts, concurrency=16):
     """One refresh_tokens job over `accounts` accounts all due: refreshes/s against wrk -c16
     on the refresh endpoint right after it, and the job's peak RSS. When the 10,000-account
     sweep ran before it, also its rate and CPU a refresh against that sweep's: the sandbox
-    keeps every token it issued, and its own CPU a refresh grows with them, so the plugin's
-    CPU a refresh says whether the sweep itself slows with the number of accounts."""
+    keeps every token it issued and has spent more CPU a refresh over the big sweep, so it is
+    the plugin's CPU a refresh that says whether the sweep slows with the number of accounts."""
     tokens, seconds, report, max_rss_kb = bench.timed_sweep("big-sweep", accounts)
     rate = accounts / seconds
     cpu = bench.raw.pop("big-sweep_cpu")
-    ceiling = bench.wrk("/refresh_access_token?grant_type=th_refresh_token&access_token="
-                        + tokens[0], concurrency)
+    ceiling = bench.wrk(refresh_path(tokens[0]), concurrency)
     bench.raw["big_sweep"] = {"accounts": accounts, "seconds": seconds,
                               "max_rss_kb": max_rss_kb, "wrk": ceiling, **cpu}
     w = ceiling["calls_per_s"]
